@@ -1,0 +1,117 @@
+//! One check, end to end and without I/O: declarations and a live snapshot in, a
+//! report out. `driftd check` and the daemon's scheduled scans both call [`run`].
+
+use crate::compare::{self, Counts};
+use crate::cost::{round_cents, PriceTable};
+use crate::ignore::DriftIgnore;
+use crate::model::{Finding, FindingKind, Warning};
+use crate::report::{DeclaredSource, LiveSource, Report, Sources, Summary, SCHEMA};
+use crate::snapshot::Snapshot;
+use crate::spec::Registry;
+use crate::tfstate::{self, StateInput};
+use jiff::civil::Date;
+
+pub struct Input {
+    pub states: Vec<StateInput>,
+    pub live: Snapshot,
+    pub registry: Registry,
+    pub prices: PriceTable,
+    pub ignore: Option<DriftIgnore>,
+    /// Decides which `# until` ignores have expired.
+    pub today: Date,
+    pub generated_at: String,
+    /// Adds `declared_at` and patches from `.tf` sources, when given.
+    pub sources: Option<crate::tf::Sources>,
+}
+
+pub fn run(input: Input) -> Report {
+    let declared_sources: Vec<DeclaredSource> = input
+        .states
+        .iter()
+        .map(|s| DeclaredSource { kind: s.kind, location: s.location.clone(), resources: s.resources.len() })
+        .collect();
+    let (mut declared, drift, mut warnings) = tfstate::merge(input.states);
+    if let Some(src) = &input.sources {
+        src.locate(&mut declared);
+    }
+    let (ignore, expired) = match &input.ignore {
+        Some(file) => file.active(input.today),
+        None => Default::default(),
+    };
+    warnings.extend(expired);
+    let comparison = compare::compare(&compare::Input {
+        declared: &declared,
+        terraform_drift: &drift,
+        live: &input.live,
+        registry: input.registry,
+        prices: &input.prices,
+        ignore: &ignore,
+    });
+    warnings.extend(comparison.warnings);
+    let mut findings = comparison.findings;
+    if let Some(src) = &input.sources {
+        src.add_patches(&mut findings, &declared);
+    }
+    findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    for scan in &input.live.scans {
+        if let Some(err) = &scan.error {
+            let scope: Vec<&str> = [Some(scan.provider.as_str()), scan.account.as_deref(), scan.region.as_deref()]
+                .into_iter()
+                .flatten()
+                .collect();
+            warnings.push(Warning::new("scan_error", format!("{} could not be read: {err}", scope.join(" ")), None));
+        }
+    }
+    let live_sources = input
+        .live
+        .scans
+        .iter()
+        .map(|s| LiveSource {
+            provider: s.provider,
+            account: s.account.clone(),
+            region: s.region.clone(),
+            resources: s.resources,
+            api_calls: s.api_calls,
+        })
+        .collect();
+    Report {
+        schema: SCHEMA,
+        generated_at: input.generated_at,
+        duration_ms: 0,
+        sources: Sources { declared: declared_sources, live: live_sources },
+        summary: summary(&findings, &comparison.counts),
+        findings,
+        warnings,
+    }
+}
+
+/// Did any live scan fail? A check must then exit 3, whatever it found.
+pub fn incomplete(live: &Snapshot) -> bool {
+    live.scans.iter().any(|s| s.error.is_some())
+}
+
+fn summary(findings: &[Finding], counts: &Counts) -> Summary {
+    let count = |k: FindingKind| findings.iter().filter(|f| f.kind == k).count();
+    let (changed, missing) = (count(FindingKind::Changed), count(FindingKind::Missing));
+    let delta: f64 = findings.iter().filter_map(|f| f.cost.as_ref()?.delta_per_hour_usd).sum();
+    let unmanaged_cost: f64 = findings
+        .iter()
+        .filter(|f| f.kind == FindingKind::Unmanaged)
+        .filter_map(|f| f.cost.as_ref()?.live_per_hour_usd)
+        .sum();
+    let coverage_pct = (counts.live_covered > 0)
+        .then(|| round_cents(100.0 * counts.live_managed as f64 / counts.live_covered as f64));
+    Summary {
+        managed: counts.managed,
+        // Ignored changes leave a resource in sync as far as the gate is concerned.
+        in_sync: counts.managed.saturating_sub(changed + missing),
+        changed,
+        missing,
+        unmanaged: count(FindingKind::Unmanaged),
+        violations: count(FindingKind::Violation),
+        not_covered: counts.not_covered,
+        coverage_pct,
+        cost_delta_per_hour_usd: round_cents(delta),
+        unmanaged_cost_per_hour_usd: round_cents(unmanaged_cost),
+    }
+}

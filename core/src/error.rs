@@ -1,0 +1,97 @@
+//! Errors that end a run. Each names the file (with line and column where there is
+//! one) or the endpoint, and maps to exactly one exit code of the contract.
+
+use std::fmt;
+use std::path::Path;
+
+/// Which exit code an error ends the run with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// Usage, configuration or input error: exit 2.
+    Input,
+    /// Live or declared state could not be read (network, credentials, backend): exit 3.
+    Unreachable,
+}
+
+impl ErrorKind {
+    pub fn exit_code(self) -> i32 {
+        match self {
+            ErrorKind::Input => 2,
+            ErrorKind::Unreachable => 3,
+        }
+    }
+}
+
+/// One clear message: `where: what`, where `where` is `file[:line[:column]]` or an endpoint.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Error {
+    pub kind: ErrorKind,
+    pub location: String,
+    pub message: String,
+}
+
+impl Error {
+    pub fn input(location: impl Into<String>, message: impl Into<String>) -> Self {
+        Error { kind: ErrorKind::Input, location: location.into(), message: message.into() }
+    }
+
+    pub fn unreachable(location: impl Into<String>, message: impl Into<String>) -> Self {
+        Error { kind: ErrorKind::Unreachable, location: location.into(), message: message.into() }
+    }
+
+    /// An I/O error on a local file: a missing or unreadable file is an input error.
+    pub fn io(path: &Path, err: &std::io::Error) -> Self {
+        let what = match err.kind() {
+            std::io::ErrorKind::NotFound => "no such file".to_string(),
+            std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
+            std::io::ErrorKind::IsADirectory => "is a directory, expected a file".to_string(),
+            _ => err.to_string(),
+        };
+        Error::input(path.display().to_string(), what)
+    }
+
+    /// A serde_json error while reading `what` from `location`: names line and column,
+    /// and says "ends early" for truncated input rather than serde's wording.
+    pub fn json(location: &str, what: &str, err: &serde_json::Error) -> Self {
+        use serde_json::error::Category;
+        let message = match err.classify() {
+            Category::Eof => format!("{what} ends early (truncated file?)"),
+            Category::Syntax => format!("{what} is not valid JSON: {}", strip_position(err)),
+            Category::Data => format!("{what} has an unexpected shape: {}", strip_position(err)),
+            Category::Io => format!("could not read {what}: {}", strip_position(err)),
+        };
+        let location = if err.line() > 0 {
+            format!("{location}:{}:{}", err.line(), err.column())
+        } else {
+            location.to_string()
+        };
+        Error::input(location, message)
+    }
+
+    pub fn exit_code(&self) -> i32 {
+        self.kind.exit_code()
+    }
+}
+
+/// serde_json appends " at line L column C"; we print the position up front instead.
+fn strip_position(err: &serde_json::Error) -> String {
+    let text = err.to_string();
+    match text.rfind(" at line ") {
+        Some(i) => text[..i].to_string(),
+        None => text,
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.location.is_empty() {
+            write!(f, "{}", self.message)
+        } else {
+            write!(f, "{}: {}", self.location, self.message)
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;

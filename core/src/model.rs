@@ -1,0 +1,365 @@
+//! The contract's model: resources as Terraform names them, declarations, snapshots
+//! and findings. Attributes keep Terraform's names and shapes (`instance_type`,
+//! `metadata_options[0].http_tokens`) so that state, live data and policies line up.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use std::fmt;
+
+/// Which cloud a resource lives in (`provider` in the contract).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Cloud {
+    Aws,
+    Azure,
+    /// A Terraform provider driftd does not read (google, kubernetes, ...).
+    Other,
+}
+
+impl Cloud {
+    /// The cloud of a Terraform resource type, from its prefix.
+    pub fn of_type(tf_type: &str) -> Cloud {
+        if tf_type.starts_with("aws_") {
+            Cloud::Aws
+        } else if tf_type.starts_with("azurerm_") {
+            Cloud::Azure
+        } else {
+            Cloud::Other
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Cloud::Aws => "aws",
+            Cloud::Azure => "azure",
+            Cloud::Other => "other",
+        }
+    }
+
+    /// The key live and declared resources are matched on. ARM ids are
+    /// case-insensitive (`resourceGroups` vs `resourcegroups` both occur).
+    pub fn match_key(self, id: &str) -> String {
+        match self {
+            Cloud::Azure => id.to_ascii_lowercase(),
+            _ => id.to_string(),
+        }
+    }
+
+    /// Account and region of a resource from its attributes: the ARN for AWS
+    /// (falling back to the availability zone), the ARM id and `location` for Azure.
+    pub fn locate(self, id: &str, attributes: &Value) -> (Option<String>, Option<String>) {
+        match self {
+            Cloud::Aws => {
+                if let Some(arn) = attributes.get("arn").and_then(Value::as_str) {
+                    // arn:partition:service:region:account:resource
+                    let parts: Vec<&str> = arn.splitn(6, ':').collect();
+                    if parts.len() == 6 {
+                        let region = Some(parts[3]).filter(|s| !s.is_empty()).map(str::to_string);
+                        let account = Some(parts[4]).filter(|s| !s.is_empty()).map(str::to_string);
+                        if region.is_some() {
+                            return (account, region);
+                        }
+                    }
+                }
+                let region = attributes
+                    .get("availability_zone")
+                    .and_then(Value::as_str)
+                    .filter(|az| az.len() > 1)
+                    .map(|az| az.trim_end_matches(|c: char| c.is_ascii_alphabetic()).to_string());
+                (None, region)
+            }
+            Cloud::Azure => {
+                let account = azure_subscription(id);
+                let region = attributes.get("location").and_then(Value::as_str).map(azure_location);
+                (account, region)
+            }
+            Cloud::Other => (None, None),
+        }
+    }
+}
+
+impl fmt::Display for Cloud {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// `/subscriptions/<id>/...` -> `<id>`.
+pub fn azure_subscription(arm_id: &str) -> Option<String> {
+    let mut parts = arm_id.split('/').filter(|s| !s.is_empty());
+    while let Some(part) = parts.next() {
+        if part.eq_ignore_ascii_case("subscriptions") {
+            return parts.next().map(str::to_ascii_lowercase);
+        }
+    }
+    None
+}
+
+/// Azure writes locations both as `eastus` and `East US`; compare the short form.
+pub fn azure_location(location: &str) -> String {
+    location.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_ascii_lowercase()
+}
+
+/// Severity of a finding, highest first in reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+impl Severity {
+    pub const ALL: [Severity; 4] = [Severity::Critical, Severity::High, Severity::Medium, Severity::Low];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Low => "low",
+            Severity::Medium => "medium",
+            Severity::High => "high",
+            Severity::Critical => "critical",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Severity> {
+        Severity::ALL.into_iter().find(|sev| sev.as_str().eq_ignore_ascii_case(s))
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The four kinds of finding, in report order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FindingKind {
+    Changed,
+    Missing,
+    Unmanaged,
+    Violation,
+}
+
+impl FindingKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FindingKind::Changed => "changed",
+            FindingKind::Missing => "missing",
+            FindingKind::Unmanaged => "unmanaged",
+            FindingKind::Violation => "violation",
+        }
+    }
+}
+
+impl fmt::Display for FindingKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A managed owner of a live resource (an auto scaling group, an EKS node group,
+/// a scale set, an AKS node pool). Owned resources are never unmanaged.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OwnerRef {
+    #[serde(rename = "type")]
+    pub tf_type: String,
+    pub id: String,
+}
+
+/// One object of the cloud, named the way Terraform names it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Resource {
+    #[serde(rename = "type")]
+    pub tf_type: String,
+    pub id: String,
+    pub provider: Cloud,
+    #[serde(default)]
+    pub account: Option<String>,
+    #[serde(default)]
+    pub region: Option<String>,
+    /// Display name: the `Name` tag on AWS, the resource name on Azure.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// Set when a managed owner created this resource.
+    #[serde(default)]
+    pub owner: Option<OwnerRef>,
+    /// Terraform attribute names and shapes.
+    pub attributes: Value,
+}
+
+impl Resource {
+    pub fn match_key(&self) -> String {
+        self.provider.match_key(&self.id)
+    }
+}
+
+/// Where a declaration came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DeclaredKind {
+    /// Raw state (version 4) or `terraform show -json` of a state.
+    Tfstate,
+    /// `terraform show -json` of a plan.
+    Plan,
+    /// `.tf` sources.
+    Tf,
+}
+
+impl DeclaredKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeclaredKind::Tfstate => "tfstate",
+            DeclaredKind::Plan => "plan",
+            DeclaredKind::Tf => "tf",
+        }
+    }
+}
+
+/// A file and line in Terraform sources.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SourceLoc {
+    pub file: String,
+    pub line: u32,
+}
+
+/// A resource as Terraform knows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DeclaredResource {
+    /// `module.gpu.aws_instance.trainer[0]`
+    pub address: String,
+    /// Which input (state file, plan) declared it, as given on the command line.
+    pub source: String,
+    pub resource: Resource,
+    /// Attribute paths (dotted, with list indexes) Terraform marks sensitive.
+    pub sensitive: Vec<String>,
+    /// A plan creates it: it is not expected to exist live yet.
+    pub pending_create: bool,
+    /// Attribute paths a plan leaves unknown until apply; never compared.
+    pub unknown: Vec<String>,
+    /// Block in `.tf` sources, when `--tf` was given.
+    pub declared_at: Option<SourceLoc>,
+}
+
+impl DeclaredResource {
+    /// Is `path` (dotted) sensitive, or inside a sensitive attribute?
+    pub fn is_sensitive(&self, path: &str) -> bool {
+        self.sensitive.iter().any(|s| path_within(path, s))
+    }
+
+    /// Is `path` unknown until apply (plan), or inside such an attribute?
+    pub fn is_unknown(&self, path: &str) -> bool {
+        self.unknown.iter().any(|u| path_within(path, u))
+    }
+}
+
+/// `path` equals `outer` or lies below it (`tags.owner` within `tags`).
+pub fn path_within(path: &str, outer: &str) -> bool {
+    path == outer || (path.starts_with(outer) && path[outer.len()..].starts_with('.'))
+}
+
+/// One difference between declared and live, at one leaf attribute.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Change {
+    pub path: String,
+    pub declared: Value,
+    pub live: Value,
+}
+
+/// The policy that produced a `violation`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PolicyRef {
+    pub id: String,
+    pub title: String,
+}
+
+/// Hourly on-demand cost, in USD; `null` where the price is not known.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Cost {
+    pub declared_per_hour_usd: Option<f64>,
+    pub live_per_hour_usd: Option<f64>,
+    pub delta_per_hour_usd: Option<f64>,
+}
+
+/// What to do about a finding.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Remediation {
+    pub summary: String,
+    pub commands: Vec<String>,
+    /// Unified diff against the `.tf` file that accepts the live value.
+    pub patch: Option<String>,
+}
+
+/// The resource a finding is about, as reports show it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FindingResource {
+    #[serde(rename = "type")]
+    pub tf_type: String,
+    pub id: String,
+    pub address: Option<String>,
+    pub provider: Cloud,
+    pub account: Option<String>,
+    pub region: Option<String>,
+    pub name: Option<String>,
+}
+
+/// One difference, of one of four kinds.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Finding {
+    pub id: String,
+    pub kind: FindingKind,
+    pub severity: Severity,
+    pub resource: FindingResource,
+    pub changes: Option<Vec<Change>>,
+    pub policy: Option<PolicyRef>,
+    pub declared_at: Option<SourceLoc>,
+    pub cost: Option<Cost>,
+    pub message: String,
+    pub remediation: Remediation,
+}
+
+impl Finding {
+    /// A stable fingerprint: the same drift of the same resource gets the same id
+    /// in every run, whatever the values, so history can follow it.
+    pub fn fingerprint(kind: FindingKind, provider: Cloud, tf_type: &str, id: &str, policy: Option<&str>) -> String {
+        use sha2::{Digest, Sha256};
+        let mut h = Sha256::new();
+        for part in [kind.as_str(), provider.as_str(), tf_type, &provider.match_key(id), policy.unwrap_or("")] {
+            h.update(part.as_bytes());
+            h.update([0u8]);
+        }
+        let digest = h.finalize();
+        let hex: String = digest.iter().take(8).map(|b| format!("{b:02x}")).collect();
+        format!("{}-{hex}", kind.as_str())
+    }
+
+    /// The key reports sort by: severity (highest first), kind, then address or id.
+    pub fn sort_key(&self) -> (std::cmp::Reverse<Severity>, FindingKind, &str, &str, Option<&str>) {
+        (
+            std::cmp::Reverse(self.severity),
+            self.kind,
+            self.resource.address.as_deref().unwrap_or(&self.resource.id),
+            &self.resource.id,
+            self.policy.as_ref().map(|p| p.id.as_str()),
+        )
+    }
+}
+
+/// Something a user should know that is not a finding: duplicate declarations,
+/// expired ignores, a region that could not be read.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Warning {
+    /// `duplicate_address`, `duplicate_id`, `ignore_expired`, `scan_error`, `not_compared`, ...
+    pub kind: String,
+    pub message: String,
+    /// File (and line) or endpoint the warning is about.
+    pub location: Option<String>,
+}
+
+impl Warning {
+    pub fn new(kind: &str, message: impl Into<String>, location: Option<String>) -> Warning {
+        Warning { kind: kind.to_string(), message: message.into(), location }
+    }
+}

@@ -1,0 +1,115 @@
+//! Concrete remediation for each kind of finding: the Terraform command that reverts,
+//! the import that adopts, and the `.driftignore` line that accepts on purpose.
+//! Patches against `.tf` files are added by [`crate::tf`] when sources are given.
+
+use crate::ignore;
+use crate::model::{Change, Remediation};
+
+/// Quote for a POSIX shell: addresses carry `[`, `"` and spaces.
+pub fn sh_quote(s: &str) -> String {
+    format!("'{}'", s.replace('\'', r"'\''"))
+}
+
+fn ignore_command(line: &str) -> String {
+    format!("echo {} >> .driftignore", sh_quote(line))
+}
+
+pub fn changed(address: &str, tf_type: &str, id: &str, changes: &[Change]) -> Remediation {
+    let mut commands = vec![
+        format!("terraform plan -target={}", sh_quote(address)),
+        format!("terraform apply -target={}", sh_quote(address)),
+    ];
+    // Accepting on purpose: one ignore line per changed attribute.
+    for c in changes {
+        commands.push(ignore_command(&ignore::line_for(tf_type, id, Some(&c.path))));
+    }
+    Remediation {
+        summary: "revert with Terraform (apply restores the declared values), or accept the live value in code".into(),
+        commands,
+        patch: None,
+    }
+}
+
+pub fn missing(address: &str, tf_type: &str, id: &str) -> Remediation {
+    Remediation {
+        summary: "recreate it with Terraform, or drop it from state if it was deleted on purpose".into(),
+        commands: vec![
+            format!("terraform apply -target={}", sh_quote(address)),
+            format!("terraform state rm {}", sh_quote(address)),
+            ignore_command(&ignore::line_for(tf_type, id, None)),
+        ],
+        patch: None,
+    }
+}
+
+/// A Terraform name for a resource to import, from its display name or id.
+pub fn suggested_name(name: Option<&str>, id: &str) -> String {
+    let base = name.filter(|n| !n.is_empty()).unwrap_or(id);
+    let mut out: String = base
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '_' })
+        .collect();
+    // Azure ids are paths: keep the last segment.
+    if name.is_none() {
+        if let Some(last) = id.rsplit('/').next().filter(|s| !s.is_empty()) {
+            out = last.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '_' }).collect();
+        }
+    }
+    let trimmed = out.trim_matches('_').to_string();
+    if trimmed.is_empty() || trimmed.starts_with(|c: char| c.is_ascii_digit()) {
+        format!("imported_{trimmed}")
+    } else {
+        trimmed
+    }
+}
+
+/// An HCL import block (Terraform 1.5+) for an unmanaged resource.
+pub fn import_block(tf_type: &str, id: &str, name: Option<&str>) -> String {
+    let to = format!("{tf_type}.{}", suggested_name(name, id));
+    format!("import {{\n  to = {to}\n  id = {}\n}}\n", serde_json::to_string(id).unwrap_or_default())
+}
+
+pub fn unmanaged(tf_type: &str, id: &str, name: Option<&str>) -> Remediation {
+    let to = format!("{tf_type}.{}", suggested_name(name, id));
+    Remediation {
+        summary: format!(
+            "bring it under Terraform (import block: `import {{ to = {to}, id = {} }}`, then `terraform plan -generate-config-out=generated.tf`), or shut it down if nobody owns it",
+            serde_json::to_string(id).unwrap_or_default()
+        ),
+        commands: vec![
+            format!("terraform import {} {}", sh_quote(&to), sh_quote(id)),
+            ignore_command(&ignore::line_for(tf_type, id, None)),
+        ],
+        patch: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quotes_addresses_with_keys() {
+        assert_eq!(sh_quote(r#"aws_instance.x["a"]"#), r#"'aws_instance.x["a"]'"#);
+        assert_eq!(sh_quote("it's"), r"'it'\''s'");
+    }
+
+    #[test]
+    fn suggested_names_are_terraform_identifiers() {
+        assert_eq!(suggested_name(Some("GPU Trainer-7"), "i-1"), "gpu_trainer_7");
+        assert_eq!(suggested_name(None, "i-0abc"), "i_0abc");
+        assert_eq!(
+            suggested_name(None, "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/vm-1"),
+            "vm_1"
+        );
+        assert_eq!(suggested_name(Some("7up"), "i-1"), "imported_7up");
+    }
+
+    #[test]
+    fn import_block_is_hcl() {
+        assert_eq!(
+            import_block("aws_instance", "i-0abc", Some("rogue")),
+            "import {\n  to = aws_instance.rogue\n  id = \"i-0abc\"\n}\n"
+        );
+    }
+}

@@ -1,0 +1,152 @@
+//! The report (`driftd.report/v1`) and its renderers. Each format is one file here,
+//! rendering `&Report` into `impl Write`, registered with one line in [`FORMATS`]
+//! (which also feeds `--format`). Golden output: `testdata/reports/<format>/`.
+
+mod json;
+mod junit;
+mod markdown;
+mod sarif;
+mod text;
+
+use crate::model::{Cloud, DeclaredKind, Finding, FindingKind, Severity, Warning};
+use serde::Serialize;
+use std::io::{self, Write};
+
+pub const SCHEMA: &str = "driftd.report/v1";
+
+/// How a report is rendered.
+#[derive(Debug, Clone, Copy)]
+pub struct RenderOptions {
+    /// ANSI colour (text only): a terminal, and `NO_COLOR` unset.
+    pub color: bool,
+    /// Findings at or above this fail the run (`--fail-on`); `None` is `never`.
+    pub fail_on: Option<Severity>,
+}
+
+impl RenderOptions {
+    pub fn fails(&self, severity: Severity) -> bool {
+        self.fail_on.is_some_and(|min| severity >= min)
+    }
+}
+
+pub type RenderFn = fn(&Report, &RenderOptions, &mut dyn Write) -> io::Result<()>;
+
+pub struct Format {
+    pub name: &'static str,
+    /// Conventional file extension, for golden files and `--output` hints.
+    pub extension: &'static str,
+    pub render: RenderFn,
+}
+
+pub const FORMATS: &[Format] = &[
+    Format { name: "text", extension: "txt", render: text::render },
+    Format { name: "json", extension: "json", render: json::render },
+    Format { name: "sarif", extension: "sarif", render: sarif::render },
+    Format { name: "junit", extension: "xml", render: junit::render },
+    Format { name: "markdown", extension: "md", render: markdown::render },
+];
+
+pub fn format(name: &str) -> Option<&'static Format> {
+    FORMATS.iter().find(|f| f.name == name)
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DeclaredSource {
+    pub kind: DeclaredKind,
+    pub location: String,
+    pub resources: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LiveSource {
+    pub provider: Cloud,
+    pub account: Option<String>,
+    pub region: Option<String>,
+    pub resources: usize,
+    pub api_calls: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Sources {
+    pub declared: Vec<DeclaredSource>,
+    pub live: Vec<LiveSource>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Summary {
+    pub managed: usize,
+    pub in_sync: usize,
+    pub changed: usize,
+    pub missing: usize,
+    pub unmanaged: usize,
+    pub violations: usize,
+    pub not_covered: usize,
+    /// Managed live resources / live resources of covered types; null when none were read.
+    pub coverage_pct: Option<f64>,
+    /// Sum of the known hourly deltas of all findings (changed, missing, unmanaged).
+    pub cost_delta_per_hour_usd: f64,
+    /// Sum of the known hourly costs of unmanaged resources.
+    pub unmanaged_cost_per_hour_usd: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Report {
+    pub schema: &'static str,
+    pub generated_at: String,
+    pub duration_ms: u64,
+    pub sources: Sources,
+    pub summary: Summary,
+    pub findings: Vec<Finding>,
+    /// Not findings, but worth knowing: duplicates, expired ignores, unreadable regions.
+    pub warnings: Vec<Warning>,
+}
+
+impl Report {
+    pub fn count(&self, kind: FindingKind) -> usize {
+        self.findings.iter().filter(|f| f.kind == kind).count()
+    }
+
+    /// Findings at or above the threshold.
+    pub fn failing(&self, fail_on: Option<Severity>) -> usize {
+        self.findings.iter().filter(|f| fail_on.is_some_and(|min| f.severity >= min)).count()
+    }
+
+    pub fn render(&self, format: &Format, opts: &RenderOptions, out: &mut dyn Write) -> io::Result<()> {
+        (format.render)(self, opts, out)
+    }
+}
+
+/// `12.5` -> `$12.50`; `None` -> `?`.
+pub(crate) fn usd(v: Option<f64>) -> String {
+    match v {
+        Some(v) => format!("${v:.2}"),
+        None => "?".to_string(),
+    }
+}
+
+/// `+33.08` / `-21.96` with a dollar sign.
+pub(crate) fn usd_delta(v: f64) -> String {
+    if v < 0.0 {
+        format!("-${:.2}", -v)
+    } else {
+        format!("+${v:.2}")
+    }
+}
+
+/// A JSON value shown inline (strings without quotes when plain).
+pub(crate) fn show_value(v: &serde_json::Value) -> String {
+    match v {
+        serde_json::Value::Null => "(unset)".to_string(),
+        serde_json::Value::String(s) if s.is_empty() => "\"\"".to_string(),
+        serde_json::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// Where a finding's resource is: address, else id.
+pub(crate) fn resource_label(f: &Finding) -> &str {
+    f.resource.address.as_deref().unwrap_or(&f.resource.id)
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,152 @@
+//! `--format sarif`: SARIF 2.1.0 for GitHub code scanning. One rule per finding kind
+//! (and per policy), one result per finding; the location is the `.tf` block when
+//! `--tf` was given, and always a logical location naming the resource address.
+//! `partialFingerprints` carries the finding id so code scanning follows it across runs.
+
+use super::{resource_label, show_value, RenderOptions, Report};
+use crate::model::{Finding, FindingKind, Severity};
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+use std::io::{self, Write};
+
+fn level(s: Severity) -> &'static str {
+    match s {
+        Severity::Critical | Severity::High => "error",
+        Severity::Medium => "warning",
+        Severity::Low => "note",
+    }
+}
+
+/// GitHub ranks code-scanning alerts by this CVSS-like number.
+fn security_severity(s: Severity) -> &'static str {
+    match s {
+        Severity::Critical => "9.5",
+        Severity::High => "8.0",
+        Severity::Medium => "5.5",
+        Severity::Low => "2.0",
+    }
+}
+
+fn kind_rule(kind: FindingKind) -> (String, &'static str, &'static str) {
+    match kind {
+        FindingKind::Changed => (
+            "drift/changed".into(),
+            "Managed resource changed outside Terraform",
+            "Live attributes differ from what Terraform declares. Revert with `terraform apply -target`, or accept the live value in code.",
+        ),
+        FindingKind::Missing => (
+            "drift/missing".into(),
+            "Declared resource no longer exists",
+            "Terraform declares a resource that is gone live. Recreate it with `terraform apply`, or remove it from state.",
+        ),
+        FindingKind::Unmanaged => (
+            "drift/unmanaged".into(),
+            "Live resource in no Terraform state",
+            "A resource of a covered type exists live but no state declares it (click-ops or shadow capacity). Import it or shut it down.",
+        ),
+        FindingKind::Violation => ("policy".into(), "Policy violation", "A policy rule failed."),
+    }
+}
+
+fn rule_id(f: &Finding) -> String {
+    match (&f.policy, f.kind) {
+        (Some(p), _) => p.id.clone(),
+        (None, kind) => kind_rule(kind).0,
+    }
+}
+
+fn message(f: &Finding) -> String {
+    let mut text = format!("{} {}: {}", f.resource.tf_type, resource_label(f), f.message);
+    if let Some(changes) = &f.changes {
+        let parts: Vec<String> = changes
+            .iter()
+            .map(|c| format!("{}: {} -> {}", c.path, show_value(&c.declared), show_value(&c.live)))
+            .collect();
+        text.push_str(&format!(" ({})", parts.join("; ")));
+    }
+    if let Some(d) = f.cost.as_ref().and_then(|c| c.delta_per_hour_usd) {
+        text.push_str(&format!(". Cost delta: {d:+.2} USD/h"));
+    }
+    text.push_str(&format!(". Fix: {}", f.remediation.summary));
+    text
+}
+
+pub fn render(report: &Report, _opts: &RenderOptions, out: &mut dyn Write) -> io::Result<()> {
+    // Rules: the kinds in use, then policies, in a stable order; results index into them.
+    let mut rules: BTreeMap<String, Value> = BTreeMap::new();
+    for f in &report.findings {
+        let id = rule_id(f);
+        rules.entry(id.clone()).or_insert_with(|| {
+            let (short, full) = match &f.policy {
+                Some(p) => (p.title.clone(), p.title.clone()),
+                None => {
+                    let (_, s, l) = kind_rule(f.kind);
+                    (s.to_string(), l.to_string())
+                }
+            };
+            json!({
+                "id": id,
+                "name": id,
+                "shortDescription": {"text": short},
+                "fullDescription": {"text": full},
+                "help": {"text": full},
+                "defaultConfiguration": {"level": level(f.severity)},
+                "properties": {"tags": ["drift", "terraform", "gpu"]},
+            })
+        });
+    }
+    let index: BTreeMap<&String, usize> = rules.keys().enumerate().map(|(i, k)| (k, i)).collect();
+    let results: Vec<Value> = report
+        .findings
+        .iter()
+        .map(|f| {
+            let id = rule_id(f);
+            let mut location = json!({
+                "logicalLocations": [{
+                    "fullyQualifiedName": resource_label(f),
+                    "name": f.resource.id,
+                    "kind": "resource",
+                }]
+            });
+            if let Some(at) = &f.declared_at {
+                location["physicalLocation"] = json!({
+                    "artifactLocation": {"uri": at.file},
+                    "region": {"startLine": at.line},
+                });
+            }
+            json!({
+                "ruleId": id,
+                "ruleIndex": index[&id],
+                "level": level(f.severity),
+                "message": {"text": message(f)},
+                "locations": [location],
+                "partialFingerprints": {"driftdFindingId/v1": f.id},
+                "properties": {
+                    "kind": f.kind,
+                    "severity": f.severity,
+                    "security-severity": security_severity(f.severity),
+                    "resourceType": f.resource.tf_type,
+                    "resourceId": f.resource.id,
+                    "cost": f.cost,
+                    "commands": f.remediation.commands,
+                },
+            })
+        })
+        .collect();
+    let doc = json!({
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {
+                "name": "driftd",
+                "version": env!("CARGO_PKG_VERSION"),
+                "informationUri": "https://example.invalid/driftd",
+                "rules": rules.into_values().collect::<Vec<_>>(),
+            }},
+            "results": results,
+            "properties": {"summary": report.summary},
+        }],
+    });
+    serde_json::to_writer_pretty(&mut *out, &doc).map_err(io::Error::other)?;
+    writeln!(out)
+}

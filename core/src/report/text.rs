@@ -1,0 +1,151 @@
+//! `--format text` (default): one block per finding, then the summary. Colour only
+//! when asked (a terminal without `NO_COLOR`).
+
+use super::{resource_label, show_value, usd, usd_delta, RenderOptions, Report};
+use crate::model::{FindingKind, Severity};
+use std::io::{self, Write};
+
+struct Paint(bool);
+
+impl Paint {
+    fn sev(&self, s: Severity) -> String {
+        let label = format!("{:<8}", s.as_str().to_uppercase());
+        if !self.0 {
+            return label;
+        }
+        let code = match s {
+            Severity::Critical => "1;31",
+            Severity::High => "31",
+            Severity::Medium => "33",
+            Severity::Low => "36",
+        };
+        format!("\x1b[{code}m{label}\x1b[0m")
+    }
+
+    fn bold(&self, s: &str) -> String {
+        if self.0 {
+            format!("\x1b[1m{s}\x1b[0m")
+        } else {
+            s.to_string()
+        }
+    }
+
+    fn dim(&self, s: &str) -> String {
+        if self.0 {
+            format!("\x1b[2m{s}\x1b[0m")
+        } else {
+            s.to_string()
+        }
+    }
+}
+
+pub fn render(report: &Report, opts: &RenderOptions, out: &mut dyn Write) -> io::Result<()> {
+    let p = Paint(opts.color);
+    let s = &report.summary;
+    let n = report.findings.len();
+    if n == 0 {
+        writeln!(out, "{}", p.bold("No drift: live resources match what Terraform declares."))?;
+    } else {
+        let by_sev: Vec<String> = Severity::ALL
+            .iter()
+            .map(|sev| (sev, report.findings.iter().filter(|f| f.severity == *sev).count()))
+            .filter(|(_, c)| *c > 0)
+            .map(|(sev, c)| format!("{c} {sev}"))
+            .collect();
+        writeln!(out, "{}", p.bold(&format!("{n} finding{} ({})", if n == 1 { "" } else { "s" }, by_sev.join(", "))))?;
+    }
+    for f in &report.findings {
+        writeln!(out)?;
+        let name = f.resource.name.as_deref().map(|n| format!("  ({n})")).unwrap_or_default();
+        writeln!(out, "{}{:<10}{}{}", p.sev(f.severity), f.kind.as_str(), p.bold(resource_label(f)), name)?;
+        let mut whereabouts = vec![f.resource.id.clone()];
+        let scope: Vec<&str> = [Some(f.resource.provider.as_str()), f.resource.account.as_deref(), f.resource.region.as_deref()]
+            .into_iter()
+            .flatten()
+            .collect();
+        whereabouts.push(scope.join(" "));
+        if let Some(at) = &f.declared_at {
+            whereabouts.push(format!("{}:{}", at.file, at.line));
+        }
+        writeln!(out, "{:18}{}", "", p.dim(&whereabouts.join(" · ")))?;
+        writeln!(out, "{:18}{}", "", f.message)?;
+        if let Some(policy) = &f.policy {
+            writeln!(out, "{:18}policy {}: {}", "", policy.id, policy.title)?;
+        }
+        if let Some(changes) = &f.changes {
+            let width = changes.iter().map(|c| c.path.len()).max().unwrap_or(0);
+            for c in changes {
+                writeln!(out, "{:20}{:<width$}  {} → {}", "", c.path, show_value(&c.declared), show_value(&c.live))?;
+            }
+        }
+        if let Some(cost) = &f.cost {
+            let line = match (f.kind, cost.delta_per_hour_usd) {
+                (FindingKind::Unmanaged, _) => format!("{}/h of capacity no state declares", usd(cost.live_per_hour_usd)),
+                (FindingKind::Missing, _) => format!("{}/h declared, not running", usd(cost.declared_per_hour_usd)),
+                (_, Some(d)) => format!(
+                    "{}/h → {}/h ({}/h)",
+                    usd(cost.declared_per_hour_usd),
+                    usd(cost.live_per_hour_usd),
+                    usd_delta(d)
+                ),
+                (_, None) => format!("{}/h → {}/h", usd(cost.declared_per_hour_usd), usd(cost.live_per_hour_usd)),
+            };
+            writeln!(out, "{:18}cost  {line}", "")?;
+        }
+        writeln!(out, "{:18}fix   {}", "", f.remediation.summary)?;
+        for cmd in &f.remediation.commands {
+            writeln!(out, "{:24}$ {cmd}", "")?;
+        }
+        if let Some(patch) = &f.remediation.patch {
+            writeln!(out, "{:24}patch:", "")?;
+            for line in patch.lines() {
+                writeln!(out, "{:26}{line}", "")?;
+            }
+        }
+    }
+    writeln!(out)?;
+    writeln!(out, "{}", p.bold("Summary"))?;
+    writeln!(
+        out,
+        "  managed {} · in sync {} · changed {} · missing {} · unmanaged {} · violations {} · not covered {}",
+        s.managed, s.in_sync, s.changed, s.missing, s.unmanaged, s.violations, s.not_covered
+    )?;
+    let coverage = s.coverage_pct.map(|c| format!("{c:.2}%")).unwrap_or_else(|| "n/a".into());
+    writeln!(
+        out,
+        "  coverage {coverage} · cost drift {}/h · unmanaged capacity {}/h",
+        usd_delta(s.cost_delta_per_hour_usd),
+        usd(Some(s.unmanaged_cost_per_hour_usd))
+    )?;
+    let sources: Vec<String> = report
+        .sources
+        .declared
+        .iter()
+        .map(|d| format!("{} {} ({} resources)", d.kind.as_str(), d.location, d.resources))
+        .chain(report.sources.live.iter().map(|l| {
+            let scope: Vec<&str> = [l.account.as_deref(), l.region.as_deref()].into_iter().flatten().collect();
+            format!("{} {} ({} resources, {} API calls)", l.provider, scope.join(" "), l.resources, l.api_calls)
+        }))
+        .collect();
+    for src in sources {
+        writeln!(out, "  {}", p.dim(&format!("read {src}")))?;
+    }
+    if !report.warnings.is_empty() {
+        writeln!(out)?;
+        writeln!(out, "{}", p.bold("Warnings"))?;
+        for w in &report.warnings {
+            match &w.location {
+                Some(loc) => writeln!(out, "  {loc}: {}", w.message)?,
+                None => writeln!(out, "  {}", w.message)?,
+            }
+        }
+    }
+    if let Some(min) = opts.fail_on {
+        let failing = report.failing(Some(min));
+        if failing > 0 {
+            writeln!(out)?;
+            writeln!(out, "{failing} finding{} at or above {min}: failing.", if failing == 1 { "" } else { "s" })?;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,224 @@
+//! Terraform readers: raw state (version 4), `terraform show -json` of a state, and
+//! plan JSON. The format is detected from one parse of the file; unknown fields are
+//! tolerated. Several inputs merge into one set of declarations, with duplicates
+//! reported as warnings.
+
+mod address;
+mod plan;
+mod raw;
+mod show;
+
+pub use address::instance_address;
+
+use crate::error::{Error, Result};
+use crate::model::{DeclaredKind, DeclaredResource, Warning};
+use serde::Deserialize;
+use serde_json::Value;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+/// A resource Terraform itself saw drift on during refresh (plan `resource_drift`):
+/// `before` is the state, `after` what the cloud returned (`None`: deleted).
+#[derive(Debug, Clone, PartialEq)]
+pub struct TerraformDrift {
+    /// The plan file it came from.
+    pub source: String,
+    pub address: String,
+    pub tf_type: String,
+    pub before: Value,
+    pub after: Option<Value>,
+}
+
+/// Everything one state or plan file declares.
+#[derive(Debug, Clone)]
+pub struct StateInput {
+    pub location: String,
+    pub kind: DeclaredKind,
+    pub resources: Vec<DeclaredResource>,
+    pub drift: Vec<TerraformDrift>,
+}
+
+/// Every top-level field of the three formats, so the file is parsed once.
+#[derive(Deserialize)]
+struct Envelope {
+    version: Option<Value>,
+    format_version: Option<String>,
+    resources: Option<Vec<raw::RawResource>>,
+    values: Option<show::Values>,
+    planned_values: Option<show::Values>,
+    resource_changes: Option<Vec<plan::ResourceChange>>,
+    resource_drift: Option<Vec<plan::ResourceChange>>,
+}
+
+/// Parse a state or plan from bytes; `location` names it in errors and reports.
+pub fn parse(location: &str, bytes: &[u8]) -> Result<StateInput> {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err(Error::input(location, "state file is empty"));
+    }
+    let env: Envelope = serde_json::from_slice(bytes).map_err(|e| Error::json(location, "state file", &e))?;
+    if env.planned_values.is_some() || env.resource_changes.is_some() {
+        return plan::read(location, env.planned_values, env.resource_changes, env.resource_drift);
+    }
+    if let Some(values) = env.values {
+        let resources = show::declared(location, &values);
+        return Ok(StateInput { location: location.into(), kind: DeclaredKind::Tfstate, resources, drift: vec![] });
+    }
+    if env.format_version.is_some() {
+        // `terraform show -json` of an empty state has no "values".
+        return Ok(StateInput { location: location.into(), kind: DeclaredKind::Tfstate, resources: vec![], drift: vec![] });
+    }
+    match env.version.as_ref().and_then(Value::as_u64) {
+        Some(4) => Ok(StateInput {
+            location: location.into(),
+            kind: DeclaredKind::Tfstate,
+            resources: raw::declared(location, env.resources.unwrap_or_default())?,
+            drift: vec![],
+        }),
+        Some(v @ 0..=3) => Err(Error::input(
+            location,
+            format!("state version {v} is not supported; `terraform state pull` with Terraform 0.12 or newer writes version 4"),
+        )),
+        Some(v) => Err(Error::input(location, format!("state version {v} is newer than this driftd understands (4)"))),
+        None => Err(Error::input(
+            location,
+            "not a Terraform state or plan: expected raw state (\"version\": 4) or `terraform show -json` output",
+        )),
+    }
+}
+
+/// Read one local file.
+pub fn read_file(path: &Path) -> Result<StateInput> {
+    let bytes = std::fs::read(path).map_err(|e| Error::io(path, &e))?;
+    parse(&path.display().to_string(), &bytes)
+}
+
+/// Expand a local `--state` argument: a path or a glob. A glob that matches nothing
+/// is an error: a CI gate must not pass on an empty set of states.
+pub fn expand_local(arg: &str) -> Result<Vec<PathBuf>> {
+    if !arg.contains(['*', '?', '[']) {
+        return Ok(vec![PathBuf::from(arg)]);
+    }
+    let paths = glob::glob(arg).map_err(|e| Error::input(arg, format!("bad glob pattern: {e}")))?;
+    let mut out = Vec::new();
+    for entry in paths {
+        let path = entry.map_err(|e| Error::io(e.path(), e.error()))?;
+        if path.is_file() {
+            out.push(path);
+        }
+    }
+    if out.is_empty() {
+        return Err(Error::input(arg, "no state file matches this pattern"));
+    }
+    out.sort();
+    Ok(out)
+}
+
+/// Merge several inputs. The same address twice (the same workspace given twice) keeps
+/// the first; the same cloud object under two addresses (two states managing it) keeps
+/// both declarations but warns, since every apply of one undoes the other.
+pub fn merge(inputs: Vec<StateInput>) -> (Vec<DeclaredResource>, Vec<TerraformDrift>, Vec<Warning>) {
+    let mut out: Vec<DeclaredResource> = Vec::new();
+    let mut drift = Vec::new();
+    let mut warnings = Vec::new();
+    let mut by_address: HashMap<String, usize> = HashMap::new();
+    let mut by_id: HashMap<(String, String), usize> = HashMap::new();
+    for input in inputs {
+        drift.extend(input.drift);
+        for decl in input.resources {
+            if let Some(&i) = by_address.get(&decl.address) {
+                warnings.push(Warning::new(
+                    "duplicate_address",
+                    format!("{} is declared in both {} and {}; using the first", decl.address, out[i].source, decl.source),
+                    Some(decl.source.clone()),
+                ));
+                continue;
+            }
+            if !decl.resource.id.is_empty() && !decl.pending_create {
+                let key = (decl.resource.tf_type.clone(), decl.resource.match_key());
+                if let Some(&i) = by_id.get(&key) {
+                    warnings.push(Warning::new(
+                        "duplicate_id",
+                        format!(
+                            "{} {} is managed twice: {} ({}) and {} ({})",
+                            decl.resource.tf_type, decl.resource.id, out[i].address, out[i].source, decl.address, decl.source
+                        ),
+                        Some(decl.source.clone()),
+                    ));
+                } else {
+                    by_id.insert(key, out.len());
+                }
+            }
+            by_address.insert(decl.address.clone(), out.len());
+            out.push(decl);
+        }
+    }
+    (out, drift, warnings)
+}
+
+/// The `DeclaredResource` for one managed instance; shared by all three formats.
+pub(crate) fn declared_resource(
+    source: &str,
+    address: String,
+    tf_type: &str,
+    attributes: Value,
+    sensitive: Vec<String>,
+) -> DeclaredResource {
+    use crate::model::{Cloud, Resource};
+    let provider = Cloud::of_type(tf_type);
+    let id = attributes.get("id").and_then(Value::as_str).unwrap_or_default().to_string();
+    let (account, region) = provider.locate(&id, &attributes);
+    DeclaredResource {
+        address,
+        source: source.to_string(),
+        resource: Resource {
+            tf_type: tf_type.to_string(),
+            id,
+            provider,
+            account,
+            region,
+            name: None,
+            owner: None,
+            attributes,
+        },
+        sensitive,
+        pending_create: false,
+        unknown: vec![],
+        declared_at: None,
+    }
+}
+
+/// Dotted paths of every `true` leaf of a `sensitive_values`-style mirror object.
+pub(crate) fn mirror_paths(mirror: &Value) -> Vec<String> {
+    fn walk(v: &Value, prefix: &mut Vec<String>, out: &mut Vec<String>) {
+        match v {
+            Value::Bool(true) => out.push(prefix.join(".")),
+            Value::Object(map) => {
+                for (k, child) in map {
+                    prefix.push(k.clone());
+                    walk(child, prefix, out);
+                    prefix.pop();
+                }
+            }
+            Value::Array(items) => {
+                for (i, child) in items.iter().enumerate() {
+                    prefix.push(i.to_string());
+                    walk(child, prefix, out);
+                    prefix.pop();
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    walk(mirror, &mut Vec::new(), &mut out);
+    out.retain(|p| !p.is_empty());
+    out
+}
+
+#[cfg(test)]
+mod tests;
+
+/// A declaration built from a plan's `resource_drift` entry (its `before`).
+pub fn drift_declaration(d: &TerraformDrift) -> DeclaredResource {
+    declared_resource(&d.source, d.address.clone(), &d.tf_type, d.before.clone(), vec![])
+}

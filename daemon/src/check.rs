@@ -1,0 +1,112 @@
+//! `driftd check`: the CI gate. Exit 0 clean, 1 findings at or above `--fail-on`,
+//! 2 usage/config/input error, 3 live or declared state could not be read.
+
+use crate::cli::CheckArgs;
+use crate::config::Config;
+use crate::live;
+use driftd_core::check as core_check;
+use driftd_core::ignore::DriftIgnore;
+use driftd_core::model::{Cloud, Severity};
+use driftd_core::report::{self, RenderOptions};
+use driftd_core::Error;
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::time::Instant;
+
+pub fn run(mut args: CheckArgs) -> Result<u8, Error> {
+    let started = Instant::now();
+    let config = match &args.config {
+        Some(path) => Config::read(path)?,
+        None => Config::default(),
+    };
+    merge_config(&mut args, &config);
+
+    let fail_on = match args.fail_on.as_deref().unwrap_or("low") {
+        "never" => None,
+        s => Some(Severity::parse(s).ok_or_else(|| Error::input("--fail-on", format!("{s:?} is not a severity")))?),
+    };
+    let format_name = args.format.as_deref().unwrap_or("text");
+    let format = report::format(format_name).ok_or_else(|| Error::input("--format", format!("unknown format {format_name:?}")))?;
+    if args.states.is_empty() && args.live.providers.is_empty() {
+        return Err(Error::input("driftd check", "nothing to check: give --state (Terraform state or plan) and/or --provider"));
+    }
+
+    let ignore = match &args.driftignore {
+        Some(path) => Some(DriftIgnore::read_file(path)?),
+        None => {
+            let default = PathBuf::from(".driftignore");
+            default.is_file().then(|| DriftIgnore::read_file(&default)).transpose()?
+        }
+    };
+    let states = live::read_states(&args.states)?;
+    let sources = match args.tf.is_empty() {
+        true => None,
+        false => Some(driftd_core::tf::Sources::load(&args.tf)?),
+    };
+    let mut clouds: Vec<Cloud> = states.iter().flat_map(|s| s.resources.iter().map(|r| r.resource.provider)).collect();
+    clouds.sort();
+    clouds.dedup();
+    let now = crate::now();
+    let live = live::read_live(&args.live, &clouds, &now)?;
+    let incomplete = core_check::incomplete(&live);
+
+    let mut report = core_check::run(core_check::Input {
+        states,
+        live,
+        registry: driftd_providers::registry(),
+        prices: config.price_table(),
+        ignore,
+        today: crate::today(),
+        generated_at: now,
+        sources,
+    });
+    report.duration_ms = started.elapsed().as_millis() as u64;
+
+    for w in report.warnings.iter().filter(|w| w.kind == "scan_error") {
+        eprintln!("driftd: {}", w.message);
+    }
+
+    let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    let opts = RenderOptions { color: to_terminal && !no_color, fail_on };
+    let mut buf = Vec::new();
+    report.render(format, &opts, &mut buf).map_err(|e| Error::input("report", e.to_string()))?;
+    match &args.output {
+        Some(path) => std::fs::write(path, &buf).map_err(|e| Error::io(path, &e))?,
+        None => {
+            let mut out = std::io::stdout().lock();
+            // A closed pipe (`| head`) is not an error of the check.
+            let _ = out.write_all(&buf).and_then(|_| out.flush());
+        }
+    }
+
+    Ok(if incomplete {
+        3
+    } else if report.failing(fail_on) > 0 {
+        1
+    } else {
+        0
+    })
+}
+
+/// Flags win; config fills in what flags left unset.
+fn merge_config(args: &mut CheckArgs, config: &Config) {
+    let c = &config.check;
+    let fill = |v: &mut Vec<String>, from: &Vec<String>| {
+        if v.is_empty() {
+            v.clone_from(from);
+        }
+    };
+    fill(&mut args.states, &c.state);
+    fill(&mut args.live.providers, &c.provider);
+    fill(&mut args.live.regions, &c.region);
+    fill(&mut args.live.subscriptions, &c.subscription);
+    if args.tf.is_empty() {
+        args.tf.clone_from(&c.tf);
+    }
+    args.live.azure_endpoint = args.live.azure_endpoint.take().or_else(|| c.azure_endpoint.clone());
+    args.driftignore = args.driftignore.take().or_else(|| c.driftignore.clone());
+    args.format = args.format.take().or_else(|| c.format.clone());
+    args.output = args.output.take().or_else(|| c.output.clone());
+    args.fail_on = args.fail_on.take().or_else(|| c.fail_on.clone());
+}

@@ -1,0 +1,115 @@
+//! Command-line flags, as `PRODUCT.md` names them. Heavy objects are built later,
+//! in the command that needs them.
+
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(name = "driftd", version, about = "Finds configuration drift in GPU fleets: live AWS/Azure vs Terraform and policy.")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Compare live resources with Terraform state, report drift; the exit code decides the build.
+    Check(CheckArgs),
+    /// Read live resources and write them as a snapshot file (replay with --provider snapshot:FILE).
+    Snapshot(SnapshotArgs),
+    /// List the covered resource types with their compared attributes and severities.
+    Types(TypesArgs),
+}
+
+/// Where live resources come from; shared by `check` and `snapshot`.
+#[derive(Debug, Args, Default, Clone)]
+pub struct LiveArgs {
+    /// aws | azure | snapshot:FILE (a file written by `driftd snapshot`); repeatable.
+    /// Default: the clouds the declared state uses.
+    #[arg(long = "provider", value_name = "NAME")]
+    pub providers: Vec<String>,
+    /// AWS regions (repeatable or comma-separated; default: from the AWS config).
+    #[arg(long = "region", value_name = "R", value_delimiter = ',')]
+    pub regions: Vec<String>,
+    /// Azure subscriptions (repeatable or comma-separated).
+    #[arg(long = "subscription", value_name = "ID", value_delimiter = ',')]
+    pub subscriptions: Vec<String>,
+    /// ARM endpoint (sovereign clouds, tests).
+    #[arg(long, value_name = "URL", env = "DRIFTD_AZURE_ENDPOINT")]
+    pub azure_endpoint: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Configuration file (TOML); flags given here override it.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Terraform state: local path or glob, s3://bucket/key, azurerm://account/container/blob,
+    /// http(s)://...; raw state (version 4), `terraform show -json` state or plan JSON.
+    #[arg(long = "state", value_name = "SRC")]
+    pub states: Vec<String>,
+    /// Terraform sources (declarations, file:line, patches).
+    #[arg(long = "tf", value_name = "DIR")]
+    pub tf: Vec<PathBuf>,
+    #[command(flatten)]
+    pub live: LiveArgs,
+    /// Ignore file; default: ./.driftignore when present.
+    #[arg(long, value_name = "FILE")]
+    pub driftignore: Option<PathBuf>,
+    /// Report format.
+    #[arg(long, value_name = "FORMAT", value_parser = format_names())]
+    pub format: Option<String>,
+    /// Write the report here instead of stdout.
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Lowest severity that fails the check (exit 1).
+    #[arg(long, value_name = "SEVERITY", value_parser = ["critical", "high", "medium", "low", "never"])]
+    pub fail_on: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct SnapshotArgs {
+    #[command(flatten)]
+    pub live: LiveArgs,
+    /// Write the snapshot here instead of stdout.
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct TypesArgs {
+    /// text | markdown
+    #[arg(long, default_value = "text", value_parser = ["text", "markdown"])]
+    pub format: String,
+}
+
+fn format_names() -> clap::builder::PossibleValuesParser {
+    clap::builder::PossibleValuesParser::new(driftd_core::report::FORMATS.iter().map(|f| f.name))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_is_well_formed() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn regions_are_repeatable_and_comma_separated() {
+        let cli = Cli::parse_from(["driftd", "check", "--region", "us-east-1,us-west-2", "--region", "eu-west-1"]);
+        let Command::Check(args) = cli.command else { panic!("not check") };
+        assert_eq!(args.live.regions, ["us-east-1", "us-west-2", "eu-west-1"]);
+    }
+
+    #[test]
+    fn every_report_format_is_a_format_value() {
+        for f in driftd_core::report::FORMATS {
+            let cli = Cli::try_parse_from(["driftd", "check", "--format", f.name]);
+            assert!(cli.is_ok(), "{}", f.name);
+        }
+        assert!(Cli::try_parse_from(["driftd", "check", "--format", "yaml"]).is_err());
+    }
+}

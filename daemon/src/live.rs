@@ -1,0 +1,87 @@
+//! Where live resources and declarations come from: `--provider` and `--state`
+//! arguments resolved to snapshots and state inputs.
+
+use crate::cli::LiveArgs;
+use driftd_core::model::Cloud;
+use driftd_core::snapshot::Snapshot;
+use driftd_core::tfstate::{self, StateInput};
+use driftd_core::Error;
+use std::path::Path;
+
+/// Read every `--provider`. With none given, the clouds the declarations use.
+pub fn read_live(args: &LiveArgs, declared_clouds: &[Cloud], now: &str) -> Result<Snapshot, Error> {
+    let mut providers = args.providers.clone();
+    if providers.is_empty() {
+        providers = declared_clouds
+            .iter()
+            .filter(|c| **c != Cloud::Other)
+            .map(|c| c.as_str().to_string())
+            .collect();
+    }
+    let mut snapshot = Snapshot::new(now.to_string());
+    for p in &providers {
+        match p.as_str() {
+            "none" => {}
+            "aws" | "azure" => {
+                return Err(Error::input(
+                    format!("--provider {p}"),
+                    format!(
+                        "the {p} provider is not built into this driftd yet; replay a snapshot with --provider snapshot:FILE, or --provider none to check declarations only"
+                    ),
+                ))
+            }
+            other => match other.strip_prefix("snapshot:") {
+                Some(file) if !file.is_empty() => snapshot.merge(Snapshot::read_file(Path::new(file))?),
+                _ => {
+                    return Err(Error::input(
+                        format!("--provider {other}"),
+                        "unknown provider; use aws, azure, snapshot:FILE or none",
+                    ))
+                }
+            },
+        }
+    }
+    Ok(snapshot)
+}
+
+/// Read every `--state`: local paths and globs here; remote backends by scheme.
+pub fn read_states(args: &[String]) -> Result<Vec<StateInput>, Error> {
+    let mut out = Vec::new();
+    for arg in args {
+        if let Some((scheme, _)) = arg.split_once("://") {
+            let shown = redact_url(arg);
+            return Err(Error::input(
+                shown,
+                format!("{scheme}:// state is not built into this driftd yet; download it (`terraform state pull > state.json`) and pass the file"),
+            ));
+        }
+        for path in tfstate::expand_local(arg)? {
+            out.push(tfstate::read_file(&path)?);
+        }
+    }
+    Ok(out)
+}
+
+/// Drop credentials from a URL before it reaches a message (`https://user:token@host/...`).
+pub fn redact_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else { return url.to_string() };
+    let (authority, path) = rest.split_once('/').map_or((rest, ""), |(a, p)| (a, p));
+    let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    let path = path.split_once('?').map_or(path, |(p, _)| p);
+    if path.is_empty() {
+        format!("{scheme}://{host}")
+    } else {
+        format!("{scheme}://{host}/{path}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redacts_userinfo_and_query() {
+        assert_eq!(redact_url("https://bob:s3cret@state.example/prod?token=abc"), "https://state.example/prod");
+        assert_eq!(redact_url("s3://bucket/key"), "s3://bucket/key");
+    }
+}

@@ -1,0 +1,23 @@
+//! `driftd snapshot`: read live resources and write them as a `driftd.snapshot/v1` file.
+
+use crate::cli::SnapshotArgs;
+use crate::live;
+use driftd_core::Error;
+use std::io::Write;
+
+pub fn run(args: SnapshotArgs) -> Result<u8, Error> {
+    if args.live.providers.is_empty() {
+        return Err(Error::input("driftd snapshot", "give at least one --provider (aws, azure or snapshot:FILE)"));
+    }
+    let snapshot = live::read_live(&args.live, &[], &crate::now())?;
+    let mut text = snapshot.to_json_pretty();
+    text.push('\n');
+    match &args.output {
+        Some(path) => std::fs::write(path, text).map_err(|e| Error::io(path, &e))?,
+        None => {
+            let mut out = std::io::stdout().lock();
+            let _ = out.write_all(text.as_bytes()).and_then(|_| out.flush());
+        }
+    }
+    Ok(if driftd_core::check::incomplete(&snapshot) { 3 } else { 0 })
+}

@@ -1,0 +1,17 @@
+//! driftd's providers: one file per covered Terraform type, holding its docs, compared
+//! attributes (severity, normalisers), computed-only list, cost rule and, with the
+//! cloud SDKs, its lister. [`REGISTRY`] is the one list the comparer reads.
+
+pub mod aws;
+pub mod azure;
+
+use driftd_core::spec::{Registry, TypeSpec};
+
+/// Every covered type of this build. A new type is one line in its cloud's `TYPES`.
+pub static ALL_TYPES: std::sync::LazyLock<Vec<&'static TypeSpec>> =
+    std::sync::LazyLock::new(|| aws::TYPES.iter().chain(azure::TYPES).copied().collect());
+
+/// The registry the comparer uses.
+pub fn registry() -> Registry {
+    Registry::new(ALL_TYPES.as_slice())
+}
