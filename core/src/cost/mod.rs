@@ -97,8 +97,14 @@ impl PriceTable {
 }
 
 /// Prices are shown to the cent; sums of f64 would otherwise print 33.080000000000005.
+/// An empty sum of f64 is -0.0, which would print as "-0.00": fold it to 0.
 pub fn round_cents(v: f64) -> f64 {
-    (v * 100.0).round() / 100.0
+    let r = (v * 100.0).round() / 100.0;
+    if r == 0.0 {
+        0.0
+    } else {
+        r
+    }
 }
 
 #[cfg(test)]
@@ -117,6 +123,13 @@ mod tests {
             assert!(t.price(Cloud::Azure, size).is_some(), "{size}");
         }
         assert_eq!(t.price(Cloud::Aws, "m5.large"), None);
+    }
+
+    #[test]
+    fn rounding_never_yields_negative_zero() {
+        let empty: f64 = std::iter::empty::<f64>().sum();
+        assert!(round_cents(empty).is_sign_positive());
+        assert_eq!(round_cents(55.04 - 21.96), 33.08);
     }
 
     #[test]

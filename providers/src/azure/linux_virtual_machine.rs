@@ -57,6 +57,7 @@ pub const SPEC: TypeSpec = TypeSpec {
         "admin_password",
         "custom_data",
         "user_data",
+        "power_state",
     ],
     cost: Some(CostRule { size_attr: "size", count_attr: None, idle_when: Some(("power_state", &["deallocated", "stopped (deallocated)"])) }),
     name: NameRule::Attr("name"),

@@ -1,0 +1,230 @@
+//! Comparer tests with test-only specs (real specs live in `providers/`, tested there
+//! against `testdata/types/`).
+
+use super::*;
+use crate::ignore::DriftIgnore;
+use crate::model::{Cloud, DeclaredResource, OwnerRef, Severity::*};
+use crate::snapshot::Scan;
+use crate::spec::{Attr, CostRule, NameRule, Norm, TypeSpec};
+use serde_json::json;
+
+static VM: TypeSpec = TypeSpec {
+    tf_type: "aws_instance",
+    cloud: Cloud::Aws,
+    doc: "test",
+    compared: &[
+        Attr::new("instance_type", High),
+        Attr::new("metadata_options.0.http_tokens", High).norms(&[Norm::Lowercase]),
+        Attr::new("sgs", Medium).norms(&[Norm::Set]),
+        Attr::new("user_data", Medium),
+        Attr::new("tags", Low).norms(&[Norm::MergeTagsAll, Norm::DropAwsPrefixed]),
+    ],
+    computed_only: &["public_ip"],
+    cost: Some(CostRule { size_attr: "instance_type", count_attr: None, idle_when: Some(("instance_state", &["stopped"])) }),
+    name: NameRule::Tag("Name"),
+    missing: High,
+    unmanaged: Critical,
+    change_messages: &[("instance_type", "instance type changed outside Terraform")],
+};
+static SPECS: &[&TypeSpec] = &[&VM];
+
+fn decl(address: &str, attrs: serde_json::Value) -> DeclaredResource {
+    crate::tfstate::declared_resource("state.json", address.into(), "aws_instance", attrs, vec![])
+}
+
+fn live(id: &str, attrs: serde_json::Value) -> Resource {
+    Resource {
+        tf_type: "aws_instance".into(),
+        id: id.into(),
+        provider: Cloud::Aws,
+        account: Some("1".into()),
+        region: Some("us-east-1".into()),
+        name: None,
+        owner: None,
+        attributes: attrs,
+    }
+}
+
+fn snap(resources: Vec<Resource>) -> Snapshot {
+    let mut s = Snapshot::new("t".into());
+    s.scans.push(Scan {
+        provider: Cloud::Aws,
+        account: Some("1".into()),
+        region: Some("us-east-1".into()),
+        types: vec!["aws_instance".into()],
+        resources: resources.len(),
+        api_calls: 1,
+        started_at: None,
+        duration_ms: None,
+        error: None,
+    });
+    s.resources = resources;
+    s
+}
+
+fn base() -> serde_json::Value {
+    json!({"id": "i-1", "arn": "arn:aws:ec2:us-east-1:1:instance/i-1", "instance_type": "p4d.24xlarge",
+           "metadata_options": [{"http_tokens": "required"}], "sgs": ["sg-a", "sg-b"],
+           "tags": {"Name": "t-1"}, "tags_all": {"Name": "t-1", "env": "prod"}, "public_ip": "1.2.3.4",
+           "instance_state": "running"})
+}
+
+fn run(declared: &[DeclaredResource], live: &Snapshot, ignore: Option<&str>) -> Comparison {
+    let prices = PriceTable::builtin();
+    let file = ignore.map(|t| DriftIgnore::parse(".driftignore", t).unwrap());
+    let active = file.as_ref().map(|f| f.active("2026-06-01".parse().unwrap()).0).unwrap_or_default();
+    compare(&Input { declared, terraform_drift: &[], live, registry: Registry::new(SPECS), prices: &prices, ignore: &active })
+}
+
+fn noisy_live() -> serde_json::Value {
+    let mut l = base();
+    let o = l.as_object_mut().unwrap();
+    o.remove("tags_all");
+    o.insert("tags".into(), json!({"Name": "t-1", "env": "prod", "aws:autoscaling:groupName": "x"}));
+    o.insert("public_ip".into(), json!("9.9.9.9"));
+    o.insert("metadata_options".into(), json!([{"http_tokens": "REQUIRED"}]));
+    o.insert("sgs".into(), json!(["sg-b", "sg-a", "sg-a"]));
+    o.insert("instance_state".into(), json!("stopped"));
+    o.insert("user_data".into(), json!(""));
+    l
+}
+
+#[test]
+fn noise_is_not_drift() {
+    let c = run(&[decl("aws_instance.a", base())], &snap(vec![live("i-1", noisy_live())]), None);
+    assert!(c.findings.is_empty(), "{:#?}", c.findings);
+    assert_eq!(c.counts, Counts { managed: 1, not_covered: 0, live_covered: 1, live_managed: 1 });
+}
+
+#[test]
+fn changed_reports_each_leaf_with_raw_values_and_max_severity() {
+    let mut l = noisy_live();
+    l["instance_type"] = json!("p5.48xlarge");
+    l["tags"] = json!({"Name": "t-1", "owner": "bob"});
+    l["metadata_options"] = json!([{"http_tokens": "Optional"}]);
+    let c = run(&[decl("aws_instance.a", base())], &snap(vec![live("i-1", l)]), None);
+    assert_eq!(c.findings.len(), 1);
+    let f = &c.findings[0];
+    assert_eq!((f.kind, f.severity), (FindingKind::Changed, High));
+    assert_eq!(f.message, "instance type changed outside Terraform");
+    let got: Vec<(String, serde_json::Value, serde_json::Value)> =
+        f.changes.as_ref().unwrap().iter().map(|c| (c.path.clone(), c.declared.clone(), c.live.clone())).collect();
+    assert_eq!(
+        got,
+        [
+            ("instance_type".into(), json!("p4d.24xlarge"), json!("p5.48xlarge")),
+            ("metadata_options.0.http_tokens".into(), json!("required"), json!("Optional")),
+            ("tags.env".into(), json!("prod"), json!(null)),
+            ("tags.owner".into(), json!(null), json!("bob")),
+        ]
+    );
+    let cost = f.cost.as_ref().unwrap();
+    // Live is stopped: nothing billed for compute.
+    assert_eq!((cost.declared_per_hour_usd, cost.live_per_hour_usd, cost.delta_per_hour_usd), (Some(21.96), Some(0.0), Some(-21.96)));
+    assert_eq!(f.resource.address.as_deref(), Some("aws_instance.a"));
+    assert!(f.remediation.commands.iter().any(|c| c == "terraform apply -target='aws_instance.a'"));
+}
+
+#[test]
+fn ignored_attribute_lowers_severity_and_rewrites_the_finding() {
+    let mut l = base();
+    l["instance_type"] = json!("p5.48xlarge");
+    l["tags"] = json!({"Name": "t-1", "env": "prod", "owner": "bob"});
+    let c = run(&[decl("aws_instance.a", base())], &snap(vec![live("i-1", l)]), Some("aws_instance.i-1.instance_type\n"));
+    let f = &c.findings[0];
+    assert_eq!(f.severity, Low);
+    assert_eq!(f.changes.as_ref().unwrap().len(), 1);
+    assert!(f.message.contains("tags.owner"), "{}", f.message);
+    assert!(!f.remediation.commands.iter().any(|c| c.contains("instance_type")), "{:?}", f.remediation.commands);
+}
+
+#[test]
+fn missing_unmanaged_owned_and_scope() {
+    let declared = vec![
+        decl("aws_instance.gone", json!({"id": "i-gone", "arn": "arn:aws:ec2:us-east-1:1:instance/i-gone", "instance_type": "p5.48xlarge"})),
+        // Another region: no scan covers it, so it is not covered, never missing.
+        decl("aws_instance.west", json!({"id": "i-w", "arn": "arn:aws:ec2:us-west-2:1:instance/i-w"})),
+        // A type no spec covers.
+        crate::tfstate::declared_resource("s", "aws_s3_bucket.b".into(), "aws_s3_bucket", json!({"id": "b"}), vec![]),
+    ];
+    let mut owned = live("i-asg", json!({"instance_type": "p5.48xlarge"}));
+    owned.owner = Some(OwnerRef { tf_type: "aws_autoscaling_group".into(), id: "asg".into() });
+    let rogue = live("i-rogue", json!({"instance_type": "p5.48xlarge", "tags": {"Name": "rogue"}}));
+    let c = run(&declared, &snap(vec![owned, rogue]), None);
+    let kinds: Vec<(FindingKind, &str, Severity)> =
+        c.findings.iter().map(|f| (f.kind, f.resource.id.as_str(), f.severity)).collect();
+    assert_eq!(kinds, [(FindingKind::Missing, "i-gone", High), (FindingKind::Unmanaged, "i-rogue", Critical)]);
+    assert_eq!(c.counts, Counts { managed: 1, not_covered: 2, live_covered: 1, live_managed: 0 });
+    let unmanaged = &c.findings[1];
+    assert_eq!(unmanaged.resource.name.as_deref(), Some("rogue"));
+    assert_eq!(unmanaged.cost.as_ref().unwrap().delta_per_hour_usd, Some(55.04));
+    assert!(unmanaged.remediation.commands[0].starts_with("terraform import 'aws_instance.rogue' 'i-rogue'"));
+    let missing = &c.findings[0];
+    assert_eq!(missing.cost.as_ref().unwrap().delta_per_hour_usd, Some(-55.04));
+}
+
+#[test]
+fn failed_scan_covers_nothing() {
+    let mut s = snap(vec![]);
+    s.scans[0].error = Some("AccessDenied".into());
+    let c = run(&[decl("aws_instance.a", base())], &s, None);
+    assert!(c.findings.is_empty(), "an unreadable region must not turn everything missing");
+    assert_eq!(c.counts.not_covered, 1);
+}
+
+#[test]
+fn sensitive_values_are_masked_and_unknowns_skipped() {
+    let mut d = decl("aws_instance.a", json!({"id": "i-1", "arn": "arn:aws:ec2:us-east-1:1:instance/i-1", "user_data": "TOKEN=abc", "instance_type": "x"}));
+    d.sensitive = vec!["user_data".into()];
+    d.unknown = vec!["instance_type".into()];
+    let c = run(&[d], &snap(vec![live("i-1", json!({"user_data": "TOKEN=xyz", "instance_type": "y"}))]), None);
+    let changes = c.findings[0].changes.as_ref().unwrap();
+    assert_eq!(changes.len(), 1);
+    assert_eq!((changes[0].declared.clone(), changes[0].live.clone()), (json!("(sensitive)"), json!("(sensitive)")));
+    let text = serde_json::to_string(&c.findings).unwrap();
+    assert!(!text.contains("TOKEN"), "{text}");
+}
+
+#[test]
+fn pending_creates_are_not_missing() {
+    let mut d = decl("aws_instance.new", json!({"instance_type": "p5.48xlarge", "arn": "arn:aws:ec2:us-east-1:1:instance/x", "id": "x"}));
+    d.pending_create = true;
+    let c = run(&[d], &snap(vec![]), None);
+    assert!(c.findings.is_empty());
+}
+
+#[test]
+fn terraform_drift_from_a_plan_is_reported_when_no_scan_covers_it() {
+    let prices = PriceTable::builtin();
+    let drift = vec![crate::tfstate::TerraformDrift {
+        source: "plan.json".into(),
+        address: "aws_instance.a".into(),
+        tf_type: "aws_instance".into(),
+        before: json!({"id": "i-1", "instance_type": "p4d.24xlarge"}),
+        after: Some(json!({"id": "i-1", "instance_type": "p5.48xlarge"})),
+    }];
+    let empty = Snapshot::new("t".into());
+    let active = Default::default();
+    let c = compare(&Input { declared: &[], terraform_drift: &drift, live: &empty, registry: Registry::new(SPECS), prices: &prices, ignore: &active });
+    assert_eq!(c.findings.len(), 1);
+    assert_eq!(c.findings[0].changes.as_ref().unwrap()[0].live, json!("p5.48xlarge"));
+}
+
+#[test]
+fn values_equal_treats_empty_as_null_and_numbers_by_value() {
+    assert!(values_equal(&json!(null), &json!("")));
+    assert!(values_equal(&json!({"a": null}), &json!({})));
+    assert!(values_equal(&json!(1), &json!(1.0)));
+    assert!(!values_equal(&json!(0), &json!(null)));
+    assert!(!values_equal(&json!(false), &json!(null)));
+}
+
+#[test]
+fn fingerprints_are_stable_and_kind_specific() {
+    let a = Finding::fingerprint(FindingKind::Changed, Cloud::Aws, "aws_instance", "i-1", None);
+    assert_eq!(a, Finding::fingerprint(FindingKind::Changed, Cloud::Aws, "aws_instance", "i-1", None));
+    assert_ne!(a, Finding::fingerprint(FindingKind::Missing, Cloud::Aws, "aws_instance", "i-1", None));
+    let az1 = Finding::fingerprint(FindingKind::Changed, Cloud::Azure, "t", "/subscriptions/A/resourceGroups/x", None);
+    let az2 = Finding::fingerprint(FindingKind::Changed, Cloud::Azure, "t", "/subscriptions/a/resourcegroups/X", None);
+    assert_eq!(az1, az2, "ARM ids are case-insensitive");
+}

@@ -1,0 +1,103 @@
+//! Every scenario under `testdata/types/<tf_type>/<scenario>/` yields exactly the
+//! findings in its `expected.json`: none missed, none extra. Each covered type has a
+//! `noise-only` scenario, which must yield none.
+
+use driftd_core::check::{self, Input};
+use driftd_core::cost::PriceTable;
+use driftd_core::snapshot::Snapshot;
+use driftd_core::tfstate;
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn run_scenario(dir: &Path) -> Vec<Value> {
+    let state = tfstate::read_file(&dir.join("state.json")).unwrap();
+    let live = Snapshot::read_file(&dir.join("live.json")).unwrap();
+    let report = check::run(Input {
+        states: vec![state],
+        live,
+        registry: driftd_providers::registry(),
+        prices: PriceTable::builtin(),
+        ignore: None,
+        today: "2026-11-22".parse().unwrap(),
+        generated_at: "2026-11-22T18:00:00Z".into(),
+        sources: None,
+    });
+    report
+        .findings
+        .iter()
+        .map(|f| {
+            serde_json::json!({
+                "kind": f.kind,
+                "resource": f.resource.address.clone().unwrap_or_else(|| f.resource.id.clone()),
+                "severity": f.severity,
+                "paths": f.changes.iter().flatten().map(|c| c.path.clone()).collect::<Vec<_>>(),
+                "delta_per_hour_usd": f.cost.as_ref().and_then(|c| c.delta_per_hour_usd),
+            })
+        })
+        .collect()
+}
+
+#[test]
+fn every_scenario_yields_exactly_its_expected_findings() {
+    let types_dir = root().join("testdata/types");
+    let mut ran = 0;
+    let mut failures = Vec::new();
+    for spec in driftd_providers::registry().all() {
+        let dir = types_dir.join(spec.tf_type);
+        assert!(dir.join("noise-only").is_dir(), "{} has no noise-only scenario in {}", spec.tf_type, dir.display());
+        let mut scenarios: Vec<PathBuf> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).filter(|p| p.is_dir()).collect();
+        scenarios.sort();
+        for scenario in scenarios {
+            let expected: Vec<Value> =
+                serde_json::from_str(&std::fs::read_to_string(scenario.join("expected.json")).unwrap()).unwrap();
+            let got = run_scenario(&scenario);
+            if got != expected {
+                failures.push(format!(
+                    "{}:\n  expected {}\n  got      {}",
+                    scenario.display(),
+                    serde_json::to_string(&expected).unwrap(),
+                    serde_json::to_string(&got).unwrap()
+                ));
+            }
+            ran += 1;
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    assert!(ran >= 14, "only {ran} scenarios ran");
+}
+
+#[test]
+fn compared_attributes_are_never_computed_only() {
+    for spec in driftd_providers::registry().all() {
+        for attr in spec.compared {
+            for computed in spec.computed_only {
+                let overlap = attr.path == *computed || attr.path.starts_with(&format!("{computed}."));
+                assert!(!overlap, "{}: {} is both compared and computed-only", spec.tf_type, attr.path);
+            }
+        }
+    }
+}
+
+#[test]
+fn types_are_registered_once_and_named_like_terraform() {
+    let mut names: Vec<&str> = driftd_providers::registry().all().iter().map(|s| s.tf_type).collect();
+    for n in &names {
+        assert!(n.starts_with("aws_") || n.starts_with("azurerm_"), "{n}");
+    }
+    names.sort();
+    let before = names.len();
+    names.dedup();
+    assert_eq!(before, names.len());
+}
+
+#[test]
+fn docs_types_md_is_current() {
+    let want = driftd_core::spec::markdown(driftd_providers::registry().all());
+    let path = root().join("docs/types.md");
+    let have = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(have == want, "{} is stale: run `cargo run -p driftd -- types --format markdown > docs/types.md`", path.display());
+}
