@@ -263,9 +263,8 @@ fn cost(declared: Option<f64>, live: Option<f64>) -> Cost {
 fn changed_finding(spec: &TypeSpec, decl: &DeclaredResource, live: &Resource, input: &Input) -> Option<Finding> {
     let prices = input.prices;
     let ignore = input.ignore;
-    if ignore.ignores(live.provider, &live.tf_type, &live.id, None) {
-        return None;
-    }
+    // Per attribute: a resource-level line covers each attribute, and a later
+    // `!TYPE.ID.attr` line can take one back.
     let mut diffs = diff(spec, decl, &live.attributes);
     diffs.retain(|(c, _)| !ignore.ignores(live.provider, &live.tf_type, &live.id, Some(&c.path)));
     let (first, severity) = diffs.iter().max_by_key(|(_, s)| *s).map(|(c, s)| (c.path.clone(), *s))?;

@@ -90,3 +90,11 @@ fn wildcard_matcher() {
     assert!(wildcard(r"a\*", "a*"));
     assert!(!wildcard(r"a\*", "ab"));
 }
+
+#[test]
+fn negated_attribute_re_includes_under_an_ignored_resource() {
+    let text = "aws_instance.*\n!aws_instance.*.tags\n";
+    assert!(active_ignores(text, "2026-01-01", Cloud::Aws, "aws_instance", "i-1", None));
+    assert!(active_ignores(text, "2026-01-01", Cloud::Aws, "aws_instance", "i-1", Some("instance_type")));
+    assert!(!active_ignores(text, "2026-01-01", Cloud::Aws, "aws_instance", "i-1", Some("tags.owner")));
+}

@@ -1,0 +1,189 @@
+//! `driftd check` as users and CI run it: exit codes, messages, files.
+
+mod common;
+use common::*;
+use std::fs;
+
+#[test]
+fn demo_reports_every_kind_with_cost_and_remediation_and_exits_1() {
+    let r = driftd(&["check", "--state", DEMO_STATE, "--provider", DEMO_LIVE]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    for needle in [
+        "changed   module.training.aws_instance.trainer[1]",
+        "instance_type  p4d.24xlarge → p5.48xlarge",
+        "$21.96/h → $55.04/h (+$33.08/h)",
+        "missing   module.research.aws_instance.h100[1]",
+        "unmanaged i-",
+        "(alice-experiment)",
+        "$98.32/h of capacity no state declares",
+        "$ terraform apply -target='module.training.aws_instance.trainer[1]'",
+        "$ terraform import 'aws_instance.alice_experiment'",
+        "$ terraform state rm 'module.research.aws_instance.h100[1]'",
+        ">> .driftignore",
+        "managed 22 · in sync 14 · changed 6 · missing 2 · unmanaged 2 · violations 0 · not covered 6",
+        "coverage 90.91% · cost drift +$115.83/h · unmanaged capacity $153.36/h",
+    ] {
+        assert!(r.stdout.contains(needle), "missing {needle:?} in:\n{}", r.stdout);
+    }
+    assert!(!r.stdout.contains('\x1b'), "no colour when stdout is not a terminal");
+}
+
+#[test]
+fn demo_in_sync_exits_0_despite_noise() {
+    let r = driftd(&["check", "--state", DEMO_STATE, "--provider", DEMO_IN_SYNC]);
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    assert!(r.stdout.starts_with("No drift"), "{}", r.stdout);
+}
+
+#[test]
+fn fail_on_sets_the_threshold() {
+    for (fail_on, code) in [("never", 0), ("critical", 0), ("high", 1), ("medium", 1), ("low", 1)] {
+        let r = driftd(&["check", "--state", DEMO_STATE, "--provider", DEMO_LIVE, "--fail-on", fail_on, "--format", "json"]);
+        assert_eq!(r.code, code, "--fail-on {fail_on}: {}", r.stderr);
+    }
+    // Only the low finding left after ignoring every high one: fails at low, passes at medium.
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join(".driftignore"), "aws_instance.*\nazurerm_linux_virtual_machine.*\n!aws_instance.*.tags\n").unwrap();
+    let state = root().join(DEMO_STATE).display().to_string();
+    let live = format!("snapshot:{}", root().join("testdata/demo/live.json").display());
+    let r = driftd_in(dir.path(), &["check", "--state", &state, "--provider", &live, "--fail-on", "medium"]);
+    assert_eq!(r.code, 0, "{}", r.stdout);
+    let r = driftd_in(dir.path(), &["check", "--state", &state, "--provider", &live, "--fail-on", "low"]);
+    assert_eq!(r.code, 1, "{}", r.stdout);
+}
+
+#[test]
+fn default_driftignore_is_read_from_the_working_directory_and_expiry_is_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = root().join(DEMO_STATE).display().to_string();
+    let live = format!("snapshot:{}", root().join("testdata/demo/live.json").display());
+    fs::write(
+        dir.path().join(".driftignore"),
+        "# accepted\naws_instance.*\nazurerm_linux_virtual_machine.*\n!azurerm_linux_virtual_machine.*.size  # until 2020-01-01\n",
+    )
+    .unwrap();
+    let r = driftd_in(dir.path(), &["check", "--state", &state, "--provider", &live, "--format", "json"]);
+    assert_eq!(r.code, 0, "{}", r.stdout);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(v["findings"].as_array().unwrap().len(), 0);
+    let w = &v["warnings"][0];
+    assert_eq!(w["kind"], "ignore_expired");
+    assert_eq!(w["location"], ".driftignore:4");
+}
+
+#[test]
+fn output_file_and_json_summary() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("report.json");
+    let r = driftd(&["check", "--state", DEMO_STATE, "--provider", DEMO_LIVE, "--format", "json", "--output", out.to_str().unwrap()]);
+    assert_eq!(r.code, 1);
+    assert!(r.stdout.is_empty(), "report goes to the file only");
+    let v: serde_json::Value = serde_json::from_slice(&fs::read(&out).unwrap()).unwrap();
+    let s = &v["summary"];
+    assert_eq!(
+        (s["managed"].as_u64(), s["changed"].as_u64(), s["missing"].as_u64(), s["unmanaged"].as_u64(), s["not_covered"].as_u64()),
+        (Some(22), Some(6), Some(2), Some(2), Some(6))
+    );
+    assert_eq!(s["cost_delta_per_hour_usd"], 115.83);
+    assert_eq!(v["sources"]["live"].as_array().unwrap().len(), 3);
+    // Stable ids: the same drift gets the same id in another run.
+    let again = driftd(&["check", "--state", DEMO_STATE, "--provider", DEMO_LIVE, "--format", "json"]);
+    let v2: serde_json::Value = serde_json::from_str(&again.stdout).unwrap();
+    let ids = |v: &serde_json::Value| v["findings"].as_array().unwrap().iter().map(|f| f["id"].clone()).collect::<Vec<_>>();
+    assert_eq!(ids(&v), ids(&v2));
+}
+
+#[test]
+fn several_states_by_glob_and_repeated_flag_merge_with_duplicates_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let demo = fs::read(root().join(DEMO_STATE)).unwrap();
+    fs::write(dir.path().join("a.tfstate"), &demo).unwrap();
+    fs::write(dir.path().join("b.tfstate"), &demo).unwrap();
+    let live = format!("snapshot:{}", root().join("testdata/demo/live.json").display());
+    let r = driftd_in(dir.path(), &["check", "--state", "*.tfstate", "--provider", &live, "--format", "json"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(v["sources"]["declared"].as_array().unwrap().len(), 2);
+    assert_eq!(v["summary"]["managed"], 22, "duplicates are not counted twice");
+    let dups = v["warnings"].as_array().unwrap().iter().filter(|w| w["kind"] == "duplicate_address").count();
+    assert_eq!(dups, 28);
+}
+
+#[test]
+fn snapshot_replays_and_merges() {
+    let dir = tempfile::tempdir().unwrap();
+    let merged = dir.path().join("merged.json");
+    let r = driftd(&["snapshot", "--provider", DEMO_LIVE, "--provider", DEMO_IN_SYNC, "--output", merged.to_str().unwrap()]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let v: serde_json::Value = serde_json::from_slice(&fs::read(&merged).unwrap()).unwrap();
+    assert_eq!(v["schema"], "driftd.snapshot/v1");
+    assert_eq!(v["scans"].as_array().unwrap().len(), 6);
+    // Replaying the single drifted snapshot through `snapshot` gives the same check result.
+    let copy = dir.path().join("copy.json");
+    driftd(&["snapshot", "--provider", DEMO_LIVE, "--output", copy.to_str().unwrap()]);
+    let a = driftd(&["check", "--state", DEMO_STATE, "--provider", DEMO_LIVE, "--format", "markdown"]);
+    let b = driftd(&["check", "--state", DEMO_STATE, "--provider", &format!("snapshot:{}", copy.display()), "--format", "markdown"]);
+    assert_eq!(a.stdout, b.stdout);
+}
+
+#[test]
+fn failed_scan_exits_3_naming_the_scope_even_with_findings() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut v: serde_json::Value = serde_json::from_slice(&fs::read(root().join("testdata/demo/live.json")).unwrap()).unwrap();
+    v["scans"][1]["error"] = "ec2:DescribeInstances AccessDenied at https://ec2.us-west-2.amazonaws.com".into();
+    let path = dir.path().join("live.json");
+    fs::write(&path, v.to_string()).unwrap();
+    let r = driftd(&["check", "--state", DEMO_STATE, "--provider", &format!("snapshot:{}", path.display()), "--fail-on", "never"]);
+    assert_eq!(r.code, 3, "{}", r.stderr);
+    assert!(r.stderr.contains("aws 123456789012 us-west-2 could not be read: ec2:DescribeInstances AccessDenied"), "{}", r.stderr);
+    // The unreadable region's resources are not reported missing.
+    assert!(!r.stdout.contains("missing   module.research"), "{}", r.stdout);
+}
+
+#[test]
+fn config_file_supplies_defaults_and_prices() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("driftd.toml");
+    fs::write(
+        &cfg,
+        format!(
+            "[check]\nstate = [{:?}]\nprovider = [{:?}]\nformat = \"json\"\nfail_on = \"critical\"\n[prices.aws]\n\"p5.48xlarge\" = 60.0\n",
+            root().join(DEMO_STATE).display().to_string(),
+            format!("snapshot:{}", root().join("testdata/demo/live.json").display())
+        ),
+    )
+    .unwrap();
+    let r = driftd_in(dir.path(), &["check", "--config", cfg.to_str().unwrap()]);
+    assert_eq!(r.code, 0, "fail_on critical from config: {}", r.stderr);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let trainer = v["findings"].as_array().unwrap().iter().find(|f| f["resource"]["address"] == "module.training.aws_instance.trainer[1]").unwrap();
+    assert_eq!(trainer["cost"]["live_per_hour_usd"], 60.0);
+    // A flag beats the config.
+    let r = driftd_in(dir.path(), &["check", "--config", cfg.to_str().unwrap(), "--fail-on", "high"]);
+    assert_eq!(r.code, 1);
+}
+
+#[test]
+fn plan_json_declares_and_reports_terraform_seen_drift_without_a_live_provider() {
+    let dir = tempfile::tempdir().unwrap();
+    let plan = serde_json::json!({
+        "format_version": "1.2",
+        "planned_values": {"root_module": {"resources": [
+            {"address": "aws_instance.a", "mode": "managed", "type": "aws_instance", "name": "a",
+             "values": {"id": "i-1", "instance_type": "p4d.24xlarge", "arn": "arn:aws:ec2:us-east-1:1:instance/i-1"}}
+        ]}},
+        "resource_changes": [],
+        "resource_drift": [
+            {"address": "aws_instance.a", "mode": "managed", "type": "aws_instance", "name": "a",
+             "change": {"actions": ["update"], "before": {"id": "i-1", "instance_type": "p4d.24xlarge"}, "after": {"id": "i-1", "instance_type": "p5.48xlarge"}}}
+        ]
+    });
+    let path = dir.path().join("plan.json");
+    fs::write(&path, plan.to_string()).unwrap();
+    let r = driftd(&["check", "--state", path.to_str().unwrap(), "--provider", "none", "--format", "json"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(v["sources"]["declared"][0]["kind"], "plan");
+    assert_eq!(v["findings"][0]["changes"][0]["live"], "p5.48xlarge");
+    assert_eq!(v["findings"][0]["cost"]["delta_per_hour_usd"], 33.08);
+}

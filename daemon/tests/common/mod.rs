@@ -1,0 +1,54 @@
+//! Test harness: run the real `driftd` binary, in the workspace root or a temp dir.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+pub fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..").canonicalize().unwrap()
+}
+
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+fn finish(out: Output) -> Run {
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// `driftd ARGS` with the workspace root as working directory.
+pub fn driftd(args: &[&str]) -> Run {
+    driftd_in(&root(), args)
+}
+
+pub fn driftd_in(dir: &Path, args: &[&str]) -> Run {
+    let out = assert_cmd::Command::cargo_bin("driftd")
+        .unwrap()
+        .current_dir(dir)
+        .env_remove("NO_COLOR")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("AZURE_CREDENTIAL_KIND", "environment")
+        .args(args)
+        .output()
+        .unwrap();
+    finish(out)
+}
+
+/// An error run: the exit code, one line on stderr starting `driftd: `, no panic.
+pub fn assert_one_error(run: &Run, code: i32) {
+    assert_eq!(run.code, code, "stdout:\n{}\nstderr:\n{}", run.stdout, run.stderr);
+    assert!(run.stderr.starts_with("driftd: ") || run.stderr.starts_with("error: "), "{}", run.stderr);
+    assert_eq!(run.stderr.trim_end().lines().filter(|l| l.starts_with("driftd: ")).count().max(1), 1, "{}", run.stderr);
+    assert!(!run.stderr.contains("panicked") && !run.stderr.contains("RUST_BACKTRACE"), "{}", run.stderr);
+}
+
+pub const DEMO_STATE: &str = "testdata/demo/terraform.tfstate";
+pub const DEMO_LIVE: &str = "snapshot:testdata/demo/live.json";
+pub const DEMO_IN_SYNC: &str = "snapshot:testdata/demo/live-in-sync.json";

@@ -1,0 +1,114 @@
+//! Bad input: one clear message naming the file (line, column) or flag, exit 2;
+//! unreadable live state: exit 3. Never a panic.
+
+mod common;
+use common::*;
+use std::fs;
+
+fn check_with_state(contents: &[u8]) -> Run {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("prod.tfstate"), contents).unwrap();
+    let live = format!("snapshot:{}", root().join("testdata/demo/live.json").display());
+    driftd_in(dir.path(), &["check", "--state", "prod.tfstate", "--provider", &live])
+}
+
+#[test]
+fn truncated_state_exits_2_with_line_and_column() {
+    let r = check_with_state(br#"{"version": 4, "resources": ["#);
+    assert_one_error(&r, 2);
+    assert_eq!(r.stderr, "driftd: prod.tfstate:1:29: state file ends early (truncated file?)\n");
+}
+
+#[test]
+fn garbage_and_truncated_inputs_to_every_reader_exit_2_without_panic() {
+    let demo = fs::read(root().join(DEMO_STATE)).unwrap();
+    let mut inputs: Vec<Vec<u8>> = [1usize, 100, 5000, demo.len() / 2, demo.len() - 2].iter().map(|n| demo[..*n].to_vec()).collect();
+    inputs.extend([b"".to_vec(), b"\x00\x01\x02".to_vec(), b"<html>502 Bad Gateway</html>".to_vec(), b"{\"version\": 4, \"resources\": 7}".to_vec()]);
+    for input in &inputs {
+        let r = check_with_state(input);
+        assert_one_error(&r, 2);
+        assert!(r.stderr.starts_with("driftd: prod.tfstate"), "{}", r.stderr);
+    }
+    // Snapshot files, .driftignore, config and .tf sources likewise.
+    let dir = tempfile::tempdir().unwrap();
+    let p = |name: &str| dir.path().join(name).display().to_string();
+    fs::write(p("live.json"), r#"{"schema": "driftd.snapshot/v1", "scans": ["#).unwrap();
+    let r = driftd(&["check", "--state", DEMO_STATE, "--provider", &format!("snapshot:{}", p("live.json"))]);
+    assert_one_error(&r, 2);
+    assert!(r.stderr.contains("live.json:1:") && r.stderr.contains("ends early"), "{}", r.stderr);
+
+    fs::write(p("old.json"), r#"{"schema": "driftd.snapshot/v0", "taken_at": "", "scans": [], "resources": []}"#).unwrap();
+    let r = driftd(&["check", "--state", DEMO_STATE, "--provider", &format!("snapshot:{}", p("old.json"))]);
+    assert_one_error(&r, 2);
+    assert!(r.stderr.contains("driftd.snapshot/v0"), "{}", r.stderr);
+
+    fs::write(p("ignore"), "aws_instance.i-1\nnot-a-pattern\n").unwrap();
+    let r = driftd(&["check", "--state", DEMO_STATE, "--provider", DEMO_LIVE, "--driftignore", &p("ignore")]);
+    assert_one_error(&r, 2);
+    assert!(r.stderr.contains("ignore:2:"), "{}", r.stderr);
+
+    fs::write(p("driftd.toml"), "[check]\nfail_on = \"high\"\nstate = 3\n").unwrap();
+    let r = driftd(&["check", "--config", &p("driftd.toml")]);
+    assert_one_error(&r, 2);
+    assert!(r.stderr.contains("driftd.toml:3:"), "{}", r.stderr);
+
+    fs::create_dir(dir.path().join("tf")).unwrap();
+    fs::write(dir.path().join("tf/main.tf"), "resource \"aws_instance\" \"a\" {\n  instance_type = \n}\n").unwrap();
+    let r = driftd(&["check", "--state", DEMO_STATE, "--provider", DEMO_LIVE, "--tf", &p("tf")]);
+    assert_one_error(&r, 2);
+    assert!(r.stderr.contains("main.tf:2:19: HCL syntax error: invalid expression"), "{}", r.stderr);
+}
+
+#[test]
+fn missing_files_name_the_path() {
+    let r = driftd(&["check", "--state", "nope/prod.tfstate", "--provider", DEMO_LIVE]);
+    assert_one_error(&r, 2);
+    assert_eq!(r.stderr, "driftd: nope/prod.tfstate: no such file\n");
+    let r = driftd(&["check", "--state", DEMO_STATE, "--provider", "snapshot:nope.json"]);
+    assert_eq!(r.stderr, "driftd: nope.json: no such file\n");
+    let r = driftd(&["check", "--state", "nope/*.tfstate", "--provider", DEMO_LIVE]);
+    assert_one_error(&r, 2);
+    assert!(r.stderr.contains("no state file matches"), "{}", r.stderr);
+    let r = driftd(&["check", "--state", DEMO_STATE, "--provider", DEMO_LIVE, "--driftignore", "nope"]);
+    assert_eq!(r.stderr, "driftd: nope: no such file\n");
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let r = driftd(&["check", "--frobnicate"]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("--frobnicate"), "{}", r.stderr);
+    let r = driftd(&["check", "--format", "yaml"]);
+    assert_eq!(r.code, 2);
+    let r = driftd(&["check", "--fail-on", "sometimes"]);
+    assert_eq!(r.code, 2);
+    let r = driftd(&["check"]);
+    assert_one_error(&r, 2);
+    assert!(r.stderr.contains("nothing to check"), "{}", r.stderr);
+    let r = driftd(&["check", "--state", DEMO_STATE, "--provider", "gcp"]);
+    assert_one_error(&r, 2);
+    assert!(r.stderr.contains("--provider gcp: unknown provider"), "{}", r.stderr);
+    let r = driftd(&["frobnicate"]);
+    assert_eq!(r.code, 2);
+}
+
+#[test]
+fn unbuilt_providers_and_backends_fail_loudly_never_pass() {
+    // Without --provider the clouds of the state are read; none may silently pass.
+    let r = driftd(&["check", "--state", DEMO_STATE]);
+    assert_one_error(&r, 2);
+    assert!(r.stderr.contains("--provider aws"), "{}", r.stderr);
+    let r = driftd(&["check", "--state", "https://bob:s3cr3t@state.example/prod?token=abc", "--provider", DEMO_LIVE]);
+    assert_one_error(&r, 2);
+    assert!(!r.stderr.contains("s3cr3t") && !r.stderr.contains("token=abc"), "secrets leaked: {}", r.stderr);
+}
+
+#[test]
+fn help_and_version_exit_0() {
+    assert_eq!(driftd(&["--help"]).code, 0);
+    assert_eq!(driftd(&["--version"]).code, 0);
+    let r = driftd(&["check", "--help"]);
+    for flag in ["--state", "--tf", "--provider", "--region", "--subscription", "--azure-endpoint", "--driftignore", "--format", "--output", "--fail-on", "--config"] {
+        assert!(r.stdout.contains(flag), "{flag} not in help");
+    }
+}

@@ -1,0 +1,127 @@
+//! Golden output of every report format over the demo fleet (with `.tf` sources and
+//! the demo's `.driftignore`), through the real binary. Run with `UPDATE_GOLDEN=1`
+//! to rewrite `testdata/reports/<format>/demo.<ext>` after an intended change.
+
+mod common;
+use common::*;
+
+/// Times differ per run; everything else must be byte-identical.
+fn normalise(format: &str, out: &str) -> String {
+    match format {
+        "json" => {
+            let mut v: serde_json::Value = serde_json::from_str(out).unwrap();
+            v["generated_at"] = "2026-11-22T18:00:00Z".into();
+            v["duration_ms"] = 0.into();
+            serde_json::to_string_pretty(&v).unwrap() + "\n"
+        }
+        "junit" => out
+            .lines()
+            .map(|l| {
+                let mut l = l.to_string();
+                for attr in ["time=\"", "timestamp=\""] {
+                    if let Some(i) = l.find(attr) {
+                        let start = i + attr.len();
+                        let end = start + l[start..].find('"').unwrap();
+                        l.replace_range(start..end, "X");
+                    }
+                }
+                l + "\n"
+            })
+            .collect(),
+        _ => out.to_string(),
+    }
+}
+
+fn demo(format: &str) -> Run {
+    driftd(&[
+        "check",
+        "--state",
+        DEMO_STATE,
+        "--provider",
+        DEMO_LIVE,
+        "--tf",
+        "testdata/demo/infra",
+        "--driftignore",
+        "testdata/demo/.driftignore",
+        "--format",
+        format,
+    ])
+}
+
+#[test]
+fn every_format_matches_its_golden_file() {
+    let mut stale = Vec::new();
+    for f in driftd_core_formats() {
+        let r = demo(f.0);
+        assert_eq!(r.code, 1, "{}: {}", f.0, r.stderr);
+        let got = normalise(f.0, &r.stdout);
+        let path = root().join(format!("testdata/reports/{}/demo.{}", f.0, f.1));
+        if std::env::var_os("UPDATE_GOLDEN").is_some() {
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(&path, &got).unwrap();
+            continue;
+        }
+        let want = std::fs::read_to_string(&path).unwrap_or_default();
+        if got != want {
+            stale.push(format!("{} differs; got:\n{got}", path.display()));
+        }
+    }
+    assert!(stale.is_empty(), "{}\n(rerun with UPDATE_GOLDEN=1 if the change is intended)", stale.join("\n"));
+}
+
+/// The formats `--format` offers, with their golden extensions.
+fn driftd_core_formats() -> Vec<(&'static str, &'static str)> {
+    vec![("text", "txt"), ("json", "json"), ("sarif", "sarif"), ("junit", "xml"), ("markdown", "md")]
+}
+
+#[test]
+fn every_offered_format_has_a_golden_file() {
+    let help = driftd(&["check", "--help"]).stdout;
+    for (name, _) in driftd_core_formats() {
+        assert!(help.contains(name), "{name} not offered by --format");
+    }
+    let r = driftd(&["check", "--state", DEMO_STATE, "--provider", DEMO_LIVE, "--format", "pdf"]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("text, json, sarif, junit, markdown"), "{}", r.stderr);
+}
+
+#[test]
+fn json_report_validates_against_docs_schema() {
+    let schema: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(root().join("docs/report.schema.json")).unwrap()).unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    for live in [DEMO_LIVE, DEMO_IN_SYNC] {
+        let r = driftd(&["check", "--state", DEMO_STATE, "--provider", live, "--tf", "testdata/demo/infra", "--format", "json"]);
+        let doc: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+        let errors: Vec<String> = validator.iter_errors(&doc).map(|e| format!("{e} at {}", e.instance_path())).collect();
+        assert!(errors.is_empty(), "{live}: {errors:#?}");
+    }
+}
+
+#[test]
+fn patches_apply_cleanly_with_git_apply() {
+    let r = demo("json");
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let patches: Vec<&str> = v["findings"].as_array().unwrap().iter().filter_map(|f| f["remediation"]["patch"].as_str()).collect();
+    assert!(patches.len() >= 3, "gateway change and two imports: {patches:?}");
+    let dir = tempfile::tempdir().unwrap();
+    // A scratch copy of the sources, so applying never touches the repo.
+    let copy = dir.path().join("testdata/demo/infra");
+    std::fs::create_dir_all(copy.parent().unwrap()).unwrap();
+    let status = std::process::Command::new("cp").args(["-r"]).arg(root().join("testdata/demo/infra")).arg(&copy).status().unwrap();
+    assert!(status.success());
+    for p in patches {
+        let out = std::process::Command::new("git")
+            .args(["apply", "--check", "-"])
+            .current_dir(dir.path())
+            .stdin(std::process::Stdio::piped())
+            .spawn()
+            .and_then(|mut c| {
+                use std::io::Write;
+                c.stdin.take().unwrap().write_all(p.as_bytes())?;
+                c.wait_with_output()
+            })
+            .unwrap();
+        assert!(out.status.success(), "patch does not apply:\n{p}\n{}", String::from_utf8_lossy(&out.stderr));
+    }
+}
