@@ -3,17 +3,27 @@
 
 use crate::compare::{self, Counts};
 use crate::cost::{round_cents, PriceTable};
+use crate::error::Error;
 use crate::ignore::DriftIgnore;
 use crate::model::{Finding, FindingKind, Warning};
 use crate::report::{DeclaredSource, LiveSource, Report, Sources, Summary, SCHEMA};
-use crate::snapshot::Snapshot;
+use crate::snapshot::{self, Snapshot};
 use crate::spec::Registry;
 use crate::tfstate::{self, StateInput};
 use jiff::civil::Date;
+use std::path::PathBuf;
+
+/// Where live resources come from.
+pub enum LiveInput {
+    /// Already in memory (a provider's scan).
+    Snapshot(Snapshot),
+    /// A `driftd.snapshot/v1` file, streamed: compared while it is parsed.
+    File(PathBuf),
+}
 
 pub struct Input {
     pub states: Vec<StateInput>,
-    pub live: Snapshot,
+    pub live: Vec<LiveInput>,
     pub registry: Registry,
     pub prices: PriceTable,
     pub ignore: Option<DriftIgnore>,
@@ -24,7 +34,8 @@ pub struct Input {
     pub sources: Option<crate::tf::Sources>,
 }
 
-pub fn run(input: Input) -> Report {
+/// Fails only when a live source cannot be read (a snapshot file that is missing or malformed).
+pub fn run(input: Input) -> Result<Report, Error> {
     let declared_sources: Vec<DeclaredSource> = input
         .states
         .iter()
@@ -39,21 +50,36 @@ pub fn run(input: Input) -> Report {
         None => Default::default(),
     };
     warnings.extend(expired);
-    let comparison = compare::compare(&compare::Input {
+    let compare_input = compare::Input {
         declared: &declared,
         terraform_drift: &drift,
-        live: &input.live,
         registry: input.registry,
         prices: &input.prices,
         ignore: &ignore,
-    });
+    };
+    let mut comparer = compare::Comparer::new(&compare_input);
+    let mut scans = Vec::new();
+    for source in input.live {
+        match source {
+            LiveInput::Snapshot(snap) => {
+                snap.resources.iter().for_each(|r| comparer.live(r));
+                scans.extend(snap.scans);
+            }
+            LiveInput::File(path) => {
+                let bytes = std::fs::read(&path).map_err(|e| Error::io(&path, &e))?;
+                let header = snapshot::stream(&path.display().to_string(), &bytes, &mut |r| comparer.live(&r))?;
+                scans.extend(header.scans);
+            }
+        }
+    }
+    let comparison = comparer.finish(&scans);
     warnings.extend(comparison.warnings);
     let mut findings = comparison.findings;
     if let Some(src) = &input.sources {
         src.add_patches(&mut findings, &declared);
     }
     findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
-    for scan in &input.live.scans {
+    for scan in &scans {
         if let Some(err) = &scan.error {
             let scope: Vec<&str> = [Some(scan.provider.as_str()), scan.account.as_deref(), scan.region.as_deref()]
                 .into_iter()
@@ -62,9 +88,7 @@ pub fn run(input: Input) -> Report {
             warnings.push(Warning::new("scan_error", format!("{} could not be read: {err}", scope.join(" ")), None));
         }
     }
-    let live_sources = input
-        .live
-        .scans
+    let live_sources = scans
         .iter()
         .map(|s| LiveSource {
             provider: s.provider,
@@ -74,7 +98,7 @@ pub fn run(input: Input) -> Report {
             api_calls: s.api_calls,
         })
         .collect();
-    Report {
+    Ok(Report {
         schema: SCHEMA,
         generated_at: input.generated_at,
         duration_ms: 0,
@@ -82,12 +106,7 @@ pub fn run(input: Input) -> Report {
         summary: summary(&findings, &comparison.counts),
         findings,
         warnings,
-    }
-}
-
-/// Did any live scan fail? A check must then exit 3, whatever it found.
-pub fn incomplete(live: &Snapshot) -> bool {
-    live.scans.iter().any(|s| s.error.is_some())
+    })
 }
 
 fn summary(findings: &[Finding], counts: &Counts) -> Summary {
@@ -99,8 +118,8 @@ fn summary(findings: &[Finding], counts: &Counts) -> Summary {
         .filter(|f| f.kind == FindingKind::Unmanaged)
         .filter_map(|f| f.cost.as_ref()?.live_per_hour_usd)
         .sum();
-    let coverage_pct = (counts.live_covered > 0)
-        .then(|| round_cents(100.0 * counts.live_managed as f64 / counts.live_covered as f64));
+    let coverage_pct =
+        (counts.live_covered > 0).then(|| round_cents(100.0 * counts.live_managed as f64 / counts.live_covered as f64));
     Summary {
         managed: counts.managed,
         // Ignored changes leave a resource in sync as far as the gate is concerned.

@@ -1,7 +1,5 @@
-//! The comparer: declared resources against a live snapshot, per covered type.
-//! It reads top to bottom: index live resources, walk declarations (changed,
-//! missing, in sync), then what is left live (unmanaged), then Terraform's own
-//! refresh drift for what no live scan covered.
+//! The comparer: declared resources against live ones, per covered type, with each
+//! type's allow-list of compared attributes normalised before comparison.
 
 use crate::cost::{round_cents, PriceTable};
 use crate::ignore::Active;
@@ -10,17 +8,16 @@ use crate::model::{
 };
 use crate::path;
 use crate::remediation;
-use crate::snapshot::Snapshot;
+use crate::snapshot::{Scan, Snapshot};
 use crate::spec::{Registry, TypeSpec};
 use crate::tfstate::TerraformDrift;
 use serde_json::Value;
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
-/// What the comparer needs.
+/// What the comparer needs besides the live resources.
 pub struct Input<'a> {
     pub declared: &'a [DeclaredResource],
     pub terraform_drift: &'a [TerraformDrift],
-    pub live: &'a Snapshot,
     pub registry: Registry,
     pub prices: &'a PriceTable,
     /// `.driftignore` lines in force: ignored resources and attributes never become findings.
@@ -46,102 +43,145 @@ pub struct Comparison {
     pub warnings: Vec<Warning>,
 }
 
-pub fn compare(input: &Input) -> Comparison {
-    let mut findings = Vec::new();
-    let mut counts = Counts::default();
-    let mut warnings = Vec::new();
+/// Compare an in-memory snapshot (tests, providers' own results).
+pub fn compare(input: &Input, live: &Snapshot) -> Comparison {
+    let mut c = Comparer::new(input);
+    for r in &live.resources {
+        c.live(r);
+    }
+    c.finish(&live.scans)
+}
 
-    // 1. Index live resources of covered types by (type, match key).
-    let mut live_index: HashMap<(&str, String), usize> = HashMap::with_capacity(input.live.resources.len());
-    let mut unknown_types: HashSet<&str> = HashSet::new();
-    for (i, r) in input.live.resources.iter().enumerate() {
-        if input.registry.get(&r.tf_type).is_none() {
-            unknown_types.insert(&r.tf_type);
-            continue;
+/// The comparer, fed one live resource at a time so that a snapshot of any size is
+/// compared while it is parsed and never held whole. It reads top to bottom: each live
+/// resource is matched to its declaration (changed or in sync) or is unmanaged; at the
+/// end, declarations nothing matched are missing where a scan covered them, and
+/// Terraform's own refresh drift fills in where none did.
+pub struct Comparer<'a> {
+    input: &'a Input<'a>,
+    /// (type, match key) -> declarations with that cloud object (several: managed twice).
+    index: HashMap<(&'a str, String), Vec<usize>>,
+    matched: Vec<bool>,
+    findings: Vec<Finding>,
+    counts: Counts,
+    unknown_types: BTreeSet<String>,
+}
+
+impl<'a> Comparer<'a> {
+    pub fn new(input: &'a Input<'a>) -> Comparer<'a> {
+        let mut index: HashMap<(&str, String), Vec<usize>> = HashMap::with_capacity(input.declared.len());
+        for (i, d) in input.declared.iter().enumerate() {
+            let r = &d.resource;
+            if !r.id.is_empty() && !d.pending_create && input.registry.get(&r.tf_type).is_some() {
+                index.entry((r.tf_type.as_str(), r.match_key())).or_default().push(i);
+            }
         }
-        live_index.insert((r.tf_type.as_str(), r.match_key()), i);
-    }
-    for t in {
-        let mut v: Vec<_> = unknown_types.into_iter().collect();
-        v.sort();
-        v
-    } {
-        warnings.push(Warning::new(
-            "not_compared",
-            format!("the snapshot holds {t} resources, a type this driftd has no spec for; they were not compared"),
-            None,
-        ));
+        Comparer {
+            input,
+            index,
+            matched: vec![false; input.declared.len()],
+            findings: Vec::new(),
+            counts: Counts::default(),
+            unknown_types: BTreeSet::new(),
+        }
     }
 
-    // 2. Declarations: changed, missing or in sync.
-    let mut matched = vec![false; input.live.resources.len()];
-    let mut scanned: HashSet<String> = HashSet::new();
-    for decl in input.declared {
-        let r = &decl.resource;
-        let Some(spec) = input.registry.get(&r.tf_type) else {
-            counts.not_covered += 1;
-            continue;
+    /// One live resource.
+    pub fn live(&mut self, r: &Resource) {
+        let Some(spec) = self.input.registry.get(&r.tf_type) else {
+            if !self.unknown_types.contains(&r.tf_type) {
+                self.unknown_types.insert(r.tf_type.clone());
+            }
+            return;
         };
-        let in_scope = !r.id.is_empty()
-            && input.live.scans.iter().any(|s| s.covers(r.provider, &r.tf_type, r.account.as_deref(), r.region.as_deref()));
-        if !in_scope {
-            counts.not_covered += 1;
-            continue;
-        }
-        scanned.insert(decl.address.clone());
         let key = (r.tf_type.as_str(), r.match_key());
-        match live_index.get(&key) {
-            Some(&i) => {
-                matched[i] = true;
-                counts.managed += 1;
-                if let Some(f) = changed_finding(spec, decl, &input.live.resources[i], input) {
-                    findings.push(f);
-                }
+        if let Some(decls) = self.index.get(&key) {
+            for &i in decls {
+                self.matched[i] = true;
             }
-            None if decl.pending_create => {}
-            None => {
-                counts.managed += 1;
-                if !input.ignore.ignores(r.provider, &r.tf_type, &r.id, None) {
-                    findings.push(missing_finding(spec, decl, input.prices));
-                }
+            if let Some(f) = changed_finding(spec, &self.input.declared[decls[0]], r, self.input) {
+                self.findings.push(f);
             }
+            if r.owner.is_none() {
+                self.counts.live_covered += 1;
+                self.counts.live_managed += 1;
+            }
+            return;
         }
-    }
-
-    // 3. Live resources nobody declared.
-    for (i, r) in input.live.resources.iter().enumerate() {
-        let Some(spec) = input.registry.get(&r.tf_type) else { continue };
         if r.owner.is_some() {
-            continue; // belongs to its ASG / node group / scale set
+            return; // belongs to its ASG / node group / scale set
         }
-        counts.live_covered += 1;
-        if matched[i] {
-            counts.live_managed += 1;
-        } else if !input.ignore.ignores(r.provider, &r.tf_type, &r.id, None) {
-            findings.push(unmanaged_finding(spec, r, input.prices));
+        self.counts.live_covered += 1;
+        if !self.input.ignore.ignores(r.provider, &r.tf_type, &r.id, None) {
+            self.findings.push(unmanaged_finding(spec, r, self.input.prices));
         }
     }
 
-    // 4. Drift Terraform's own refresh saw (plan `resource_drift`) where no live scan spoke.
-    for d in input.terraform_drift {
-        if scanned.contains(&d.address) {
-            continue;
-        }
-        let Some(spec) = input.registry.get(&d.tf_type) else { continue };
-        let decl = crate::tfstate::drift_declaration(d);
-        match &d.after {
-            Some(after) => {
-                let live = Resource { attributes: after.clone(), ..decl.resource.clone() };
-                if let Some(f) = changed_finding(spec, &decl, &live, input) {
-                    findings.push(f);
-                }
+    /// After the last live resource: missing declarations, Terraform's own drift, counts.
+    pub fn finish(mut self, scans: &[Scan]) -> Comparison {
+        let input = self.input;
+        let mut compared_live: HashSet<&str> = HashSet::new();
+        for (i, decl) in input.declared.iter().enumerate() {
+            let r = &decl.resource;
+            let Some(spec) = input.registry.get(&r.tf_type) else {
+                self.counts.not_covered += 1;
+                continue;
+            };
+            if self.matched[i] {
+                self.counts.managed += 1;
+                compared_live.insert(&decl.address);
+                continue;
             }
-            None if input.ignore.ignores(decl.resource.provider, &d.tf_type, &decl.resource.id, None) => {}
-            None => findings.push(missing_finding(spec, &decl, input.prices)),
+            let in_scope = !r.id.is_empty()
+                && scans.iter().any(|s| s.covers(r.provider, &r.tf_type, r.account.as_deref(), r.region.as_deref()));
+            if !in_scope {
+                self.counts.not_covered += 1;
+                continue;
+            }
+            compared_live.insert(&decl.address);
+            if decl.pending_create {
+                continue;
+            }
+            self.counts.managed += 1;
+            if !input.ignore.ignores(r.provider, &r.tf_type, &r.id, None) {
+                self.findings.push(missing_finding(spec, decl, input.prices));
+            }
         }
-    }
 
-    Comparison { findings, counts, warnings }
+        // Drift Terraform's own refresh saw (plan `resource_drift`) where no live scan spoke.
+        for d in input.terraform_drift {
+            if compared_live.contains(d.address.as_str()) {
+                continue;
+            }
+            let Some(spec) = input.registry.get(&d.tf_type) else { continue };
+            let decl = crate::tfstate::drift_declaration(d);
+            match &d.after {
+                Some(after) => {
+                    let live = Resource { attributes: after.clone(), ..decl.resource.clone() };
+                    if let Some(f) = changed_finding(spec, &decl, &live, input) {
+                        self.findings.push(f);
+                    }
+                }
+                None if input.ignore.ignores(decl.resource.provider, &d.tf_type, &decl.resource.id, None) => {}
+                None => self.findings.push(missing_finding(spec, &decl, input.prices)),
+            }
+        }
+
+        let warnings = self
+            .unknown_types
+            .iter()
+            .map(|t| {
+                Warning::new(
+                    "not_compared",
+                    format!(
+                        "the snapshot holds {t} resources, a type this driftd has no spec for; they were not compared"
+                    ),
+                    None,
+                )
+            })
+            .collect();
+        Comparison { findings: self.findings, counts: self.counts, warnings }
+    }
 }
 
 /// Leaf-level differences of the compared attributes, with the severity of each.
@@ -274,9 +314,7 @@ fn changed_finding(spec: &TypeSpec, decl: &DeclaredResource, live: &Resource, in
     let mut resource = finding_resource(spec, live, Some(&decl.address));
     resource.account = live.account.clone().or_else(|| decl.resource.account.clone());
     resource.region = live.region.clone().or_else(|| decl.resource.region.clone());
-    let cost = spec
-        .cost
-        .map(|_| cost(prices.hourly(spec, &decl.resource), prices.hourly(spec, live)));
+    let cost = spec.cost.map(|_| cost(prices.hourly(spec, &decl.resource), prices.hourly(spec, live)));
     Some(Finding {
         id: Finding::fingerprint(FindingKind::Changed, live.provider, &live.tf_type, &live.id, None),
         kind: FindingKind::Changed,

@@ -60,11 +60,8 @@ impl Error {
             Category::Data => format!("{what} has an unexpected shape: {}", strip_position(err)),
             Category::Io => format!("could not read {what}: {}", strip_position(err)),
         };
-        let location = if err.line() > 0 {
-            format!("{location}:{}:{}", err.line(), err.column())
-        } else {
-            location.to_string()
-        };
+        let location =
+            if err.line() > 0 { format!("{location}:{}:{}", err.line(), err.column()) } else { location.to_string() };
         Error::input(location, message)
     }
 

@@ -40,7 +40,10 @@ impl DriftIgnore {
             }
             let until = match comment.and_then(|c| c.split_whitespace().skip_while(|w| *w != "until").nth(1)) {
                 Some(date) => Some(date.parse::<Date>().map_err(|_| {
-                    Error::input(format!("{file}:{line}"), format!("`until {date}` is not a date; write `# until YYYY-MM-DD`"))
+                    Error::input(
+                        format!("{file}:{line}"),
+                        format!("`until {date}` is not a date; write `# until YYYY-MM-DD`"),
+                    )
                 })?),
                 None => None,
             };
@@ -108,7 +111,9 @@ impl Active<'_> {
         let mut verdict = false;
         for r in &self.rules {
             // A resource-level line also speaks for each of its attributes.
-            if r.matches(cloud, tf_type, id, None) && r.attr.is_empty() || attr.is_some() && r.matches(cloud, tf_type, id, attr) {
+            if r.matches(cloud, tf_type, id, None) && r.attr.is_empty()
+                || attr.is_some() && r.matches(cloud, tf_type, id, attr)
+            {
                 verdict = !r.negate;
             }
         }

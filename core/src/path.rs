@@ -34,7 +34,13 @@ pub fn set(root: &mut Value, path: &str, value: Value) {
     for (i, seg) in segs.iter().enumerate() {
         let last = i + 1 == segs.len();
         let next_is_index = segs.get(i + 1).is_some_and(|s| s.parse::<usize>().is_ok());
-        let fresh = || if next_is_index { Value::Array(vec![]) } else { Value::Object(Default::default()) };
+        let fresh = || {
+            if next_is_index {
+                Value::Array(vec![])
+            } else {
+                Value::Object(Default::default())
+            }
+        };
         if let Ok(idx) = seg.parse::<usize>() {
             if !cur.is_array() {
                 *cur = Value::Array(vec![]);

@@ -45,10 +45,8 @@ pub fn missing(address: &str, tf_type: &str, id: &str) -> Remediation {
 /// A Terraform name for a resource to import, from its display name or id.
 pub fn suggested_name(name: Option<&str>, id: &str) -> String {
     let base = name.filter(|n| !n.is_empty()).unwrap_or(id);
-    let mut out: String = base
-        .chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '_' })
-        .collect();
+    let mut out: String =
+        base.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '_' }).collect();
     // Azure ids are paths: keep the last segment.
     if name.is_none() {
         if let Some(last) = id.rsplit('/').next().filter(|s| !s.is_empty()) {

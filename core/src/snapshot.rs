@@ -90,3 +90,101 @@ impl Snapshot {
         serde_json::to_string_pretty(self).expect("snapshot serialises")
     }
 }
+
+/// A snapshot without its resources.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Header {
+    pub schema: String,
+    pub taken_at: String,
+    pub scans: Vec<Scan>,
+}
+
+/// Parse a snapshot, handing each resource to `on_resource` as soon as it is read, so
+/// that a fleet of any size is never held whole. Returns the rest of the document.
+/// Resources already handed over before an error are the caller's to discard.
+pub fn stream(location: &str, bytes: &[u8], on_resource: &mut dyn FnMut(Resource)) -> Result<Header> {
+    use serde::de::DeserializeSeed;
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err(Error::input(location, "snapshot file is empty"));
+    }
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let header = stream_de::Document { on_resource }
+        .deserialize(&mut de)
+        .and_then(|h| de.end().map(|_| h))
+        .map_err(|e| Error::json(location, "snapshot file", &e))?;
+    if header.schema != SCHEMA {
+        return Err(Error::input(
+            location,
+            format!("snapshot schema is {:?}, this driftd reads {SCHEMA:?}", header.schema),
+        ));
+    }
+    Ok(header)
+}
+
+mod stream_de {
+    use super::{Header, Resource, Scan};
+    use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
+    use std::fmt;
+
+    pub(super) struct Document<'f> {
+        pub on_resource: &'f mut dyn FnMut(Resource),
+    }
+
+    impl<'de> DeserializeSeed<'de> for Document<'_> {
+        type Value = Header;
+        fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Header, D::Error> {
+            d.deserialize_map(self)
+        }
+    }
+
+    impl<'de> Visitor<'de> for Document<'_> {
+        type Value = Header;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("a driftd snapshot object")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Header, A::Error> {
+            let (mut schema, mut taken_at, mut scans): (Option<String>, Option<String>, Option<Vec<Scan>>) =
+                (None, None, None);
+            while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+                match key.as_ref() {
+                    "schema" => schema = Some(map.next_value()?),
+                    "taken_at" => taken_at = Some(map.next_value()?),
+                    "scans" => scans = Some(map.next_value()?),
+                    "resources" => map.next_value_seed(Resources { on_resource: &mut *self.on_resource })?,
+                    _ => {
+                        map.next_value::<IgnoredAny>()?;
+                    }
+                }
+            }
+            Ok(Header {
+                schema: schema.ok_or_else(|| de::Error::missing_field("schema"))?,
+                taken_at: taken_at.unwrap_or_default(),
+                scans: scans.unwrap_or_default(),
+            })
+        }
+    }
+
+    struct Resources<'f> {
+        on_resource: &'f mut dyn FnMut(Resource),
+    }
+
+    impl<'de> DeserializeSeed<'de> for Resources<'_> {
+        type Value = ();
+        fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+            d.deserialize_seq(self)
+        }
+    }
+
+    impl<'de> Visitor<'de> for Resources<'_> {
+        type Value = ();
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("a list of resources")
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+            while let Some(r) = seq.next_element::<Resource>()? {
+                (self.on_resource)(r);
+            }
+            Ok(())
+        }
+    }
+}

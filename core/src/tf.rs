@@ -53,11 +53,8 @@ impl Sources {
             s.load_module(dir, "", false, &mut module_uses, 0)?;
         }
         // A module directory called from two places is shared by both.
-        let shared_dirs: Vec<String> = module_uses
-            .iter()
-            .filter(|(_, n)| **n > 1)
-            .map(|(d, _)| d.display().to_string())
-            .collect();
+        let shared_dirs: Vec<String> =
+            module_uses.iter().filter(|(_, n)| **n > 1).map(|(d, _)| d.display().to_string()).collect();
         for b in s.blocks.values_mut() {
             let file = &s.files[b.file].path;
             if shared_dirs.iter().any(|d| Path::new(file).parent().is_some_and(|p| p.display().to_string() == *d)) {
@@ -100,16 +97,19 @@ impl Sources {
                 match (block.ident.as_str(), labels.as_slice()) {
                     ("resource", [tf_type, name]) => {
                         let line = line_of(&text, block.span().map_or(0, |s| s.start));
-                        let multi = block.body.get_attribute("count").is_some() || block.body.get_attribute("for_each").is_some();
+                        let multi = block.body.get_attribute("count").is_some()
+                            || block.body.get_attribute("for_each").is_some();
                         self.blocks.insert(
                             format!("{prefix}{tf_type}.{name}"),
                             BlockRef { file, index, line, shared: shared || multi },
                         );
                     }
                     ("module", [name]) => {
-                        let source = block.body.get_attribute("source").and_then(|a| a.value.as_str()).map(str::to_string);
+                        let source =
+                            block.body.get_attribute("source").and_then(|a| a.value.as_str()).map(str::to_string);
                         if let Some(src) = source.filter(|s| s.starts_with("./") || s.starts_with("../")) {
-                            let multi = block.body.get_attribute("count").is_some() || block.body.get_attribute("for_each").is_some();
+                            let multi = block.body.get_attribute("count").is_some()
+                                || block.body.get_attribute("for_each").is_some();
                             calls.push((name.to_string(), clean_path(&dir.join(src)), multi));
                         }
                     }
@@ -162,7 +162,7 @@ impl Sources {
         let block = file.body.blocks().nth(b.index)?;
         let mut edits: Vec<(Range<usize>, String)> = Vec::new();
         for c in f.changes.iter().flatten() {
-            if c.live == Value::from("(sensitive)") {
+            if c.live == "(sensitive)" {
                 continue;
             }
             if let Some(edit) = edit_for(block, &c.path, &c.live, &file.text) {
@@ -267,8 +267,10 @@ fn edit_for(block: &Block, path: &str, live: &Value, text: &str) -> Option<(Rang
     let mut body = &block.body;
     let mut i = 0;
     // Nested blocks: `metadata_options.0.http_tokens` is the first `metadata_options` block.
-    while i + 2 < segs.len() + 1 {
-        let Ok(n) = segs.get(i + 1).map_or(Err(()), |s| s.parse::<usize>().map_err(|_| ())) else { break };
+    while i + 1 < segs.len() {
+        let Ok(n) = segs.get(i + 1).map_or(Err(()), |s| s.parse::<usize>().map_err(|_| ())) else {
+            break;
+        };
         let nested = body.get_blocks(segs[i]).nth(n)?;
         body = &nested.body;
         i += 2;
@@ -287,7 +289,9 @@ fn edit_for(block: &Block, path: &str, live: &Value, text: &str) -> Option<(Rang
         return Some((span, hcl_literal(live)));
     }
     // A key of a map attribute (`tags.owner`).
-    let Expression::Object(obj) = &attr.value else { return None };
+    let Expression::Object(obj) = &attr.value else {
+        return None;
+    };
     if rest.len() != 1 {
         return None;
     }
@@ -315,7 +319,9 @@ fn edit_for(block: &Block, path: &str, live: &Value, text: &str) -> Option<(Rang
             let close = span.end - 1;
             let line_start = text[..close].rfind('\n').map_or(0, |i| i + 1);
             let indent: String = text[line_start..close].chars().take_while(|c| c.is_whitespace()).collect();
-            let key_text = if key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') && !key.starts_with(|c: char| c.is_ascii_digit()) {
+            let key_text = if key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+                && !key.starts_with(|c: char| c.is_ascii_digit())
+            {
                 key.to_string()
             } else {
                 serde_json::to_string(key).ok()?

@@ -26,9 +26,13 @@ pub fn run(mut args: CheckArgs) -> Result<u8, Error> {
         s => Some(Severity::parse(s).ok_or_else(|| Error::input("--fail-on", format!("{s:?} is not a severity")))?),
     };
     let format_name = args.format.as_deref().unwrap_or("text");
-    let format = report::format(format_name).ok_or_else(|| Error::input("--format", format!("unknown format {format_name:?}")))?;
+    let format = report::format(format_name)
+        .ok_or_else(|| Error::input("--format", format!("unknown format {format_name:?}")))?;
     if args.states.is_empty() && args.live.providers.is_empty() {
-        return Err(Error::input("driftd check", "nothing to check: give --state (Terraform state or plan) and/or --provider"));
+        return Err(Error::input(
+            "driftd check",
+            "nothing to check: give --state (Terraform state or plan) and/or --provider",
+        ));
     }
 
     let ignore = match &args.driftignore {
@@ -46,9 +50,7 @@ pub fn run(mut args: CheckArgs) -> Result<u8, Error> {
     let mut clouds: Vec<Cloud> = states.iter().flat_map(|s| s.resources.iter().map(|r| r.resource.provider)).collect();
     clouds.sort();
     clouds.dedup();
-    let now = crate::now();
-    let live = live::read_live(&args.live, &clouds, &now)?;
-    let incomplete = core_check::incomplete(&live);
+    let live = live::live_inputs(&args.live, &clouds)?;
 
     let mut report = core_check::run(core_check::Input {
         states,
@@ -57,9 +59,9 @@ pub fn run(mut args: CheckArgs) -> Result<u8, Error> {
         prices: config.price_table(),
         ignore,
         today: crate::today(),
-        generated_at: now,
+        generated_at: crate::now(),
         sources,
-    });
+    })?;
     report.duration_ms = started.elapsed().as_millis() as u64;
 
     for w in report.warnings.iter().filter(|w| w.kind == "scan_error") {
@@ -80,7 +82,7 @@ pub fn run(mut args: CheckArgs) -> Result<u8, Error> {
         }
     }
 
-    Ok(if incomplete {
+    Ok(if report.incomplete() {
         3
     } else if report.failing(fail_on) > 0 {
         1

@@ -5,7 +5,11 @@ use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 
 #[derive(Debug, Parser)]
-#[command(name = "driftd", version, about = "Finds configuration drift in GPU fleets: live AWS/Azure vs Terraform and policy.")]
+#[command(
+    name = "driftd",
+    version,
+    about = "Finds configuration drift in GPU fleets: live AWS/Azure vs Terraform and policy."
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,

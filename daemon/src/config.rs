@@ -124,9 +124,15 @@ mod tests {
 
     #[test]
     fn bad_values_are_all_reported() {
-        let err = Config::parse("c.toml", "[check]\nformat = \"yaml\"\nfail_on = \"sometimes\"\n[prices.aws]\n\"p5.48xlarge\" = -1\n")
-            .unwrap_err();
-        assert!(err.message.contains("yaml") && err.message.contains("sometimes") && err.message.contains("p5.48xlarge"), "{err}");
+        let err = Config::parse(
+            "c.toml",
+            "[check]\nformat = \"yaml\"\nfail_on = \"sometimes\"\n[prices.aws]\n\"p5.48xlarge\" = -1\n",
+        )
+        .unwrap_err();
+        assert!(
+            err.message.contains("yaml") && err.message.contains("sometimes") && err.message.contains("p5.48xlarge"),
+            "{err}"
+        );
     }
 
     #[test]

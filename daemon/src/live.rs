@@ -2,23 +2,21 @@
 //! arguments resolved to snapshots and state inputs.
 
 use crate::cli::LiveArgs;
+use driftd_core::check::LiveInput;
 use driftd_core::model::Cloud;
 use driftd_core::snapshot::Snapshot;
 use driftd_core::tfstate::{self, StateInput};
 use driftd_core::Error;
-use std::path::Path;
+use std::path::PathBuf;
 
-/// Read every `--provider`. With none given, the clouds the declarations use.
-pub fn read_live(args: &LiveArgs, declared_clouds: &[Cloud], now: &str) -> Result<Snapshot, Error> {
+/// Resolve every `--provider` to a live input. With none given, the clouds the
+/// declarations use. Snapshot files are streamed later, by the check itself.
+pub fn live_inputs(args: &LiveArgs, declared_clouds: &[Cloud]) -> Result<Vec<LiveInput>, Error> {
     let mut providers = args.providers.clone();
     if providers.is_empty() {
-        providers = declared_clouds
-            .iter()
-            .filter(|c| **c != Cloud::Other)
-            .map(|c| c.as_str().to_string())
-            .collect();
+        providers = declared_clouds.iter().filter(|c| **c != Cloud::Other).map(|c| c.as_str().to_string()).collect();
     }
-    let mut snapshot = Snapshot::new(now.to_string());
+    let mut inputs = Vec::new();
     for p in &providers {
         match p.as_str() {
             "none" => {}
@@ -31,7 +29,7 @@ pub fn read_live(args: &LiveArgs, declared_clouds: &[Cloud], now: &str) -> Resul
                 ))
             }
             other => match other.strip_prefix("snapshot:") {
-                Some(file) if !file.is_empty() => snapshot.merge(Snapshot::read_file(Path::new(file))?),
+                Some(file) if !file.is_empty() => inputs.push(LiveInput::File(PathBuf::from(file))),
                 _ => {
                     return Err(Error::input(
                         format!("--provider {other}"),
@@ -39,6 +37,18 @@ pub fn read_live(args: &LiveArgs, declared_clouds: &[Cloud], now: &str) -> Resul
                     ))
                 }
             },
+        }
+    }
+    Ok(inputs)
+}
+
+/// Read every live input whole (for `driftd snapshot`, which writes them out merged).
+pub fn read_all(inputs: Vec<LiveInput>, now: &str) -> Result<Snapshot, Error> {
+    let mut snapshot = Snapshot::new(now.to_string());
+    for input in inputs {
+        match input {
+            LiveInput::Snapshot(s) => snapshot.merge(s),
+            LiveInput::File(path) => snapshot.merge(Snapshot::read_file(&path)?),
         }
     }
     Ok(snapshot)
@@ -64,7 +74,9 @@ pub fn read_states(args: &[String]) -> Result<Vec<StateInput>, Error> {
 
 /// Drop credentials from a URL before it reaches a message (`https://user:token@host/...`).
 pub fn redact_url(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else { return url.to_string() };
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_string();
+    };
     let (authority, path) = rest.split_once('/').map_or((rest, ""), |(a, p)| (a, p));
     let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
     let path = path.split_once('?').map_or(path, |(p, _)| p);

@@ -32,7 +32,10 @@ fn main() -> ExitCode {
             .map(|s| s.to_string())
             .or_else(|| info.payload().downcast_ref::<String>().cloned())
             .unwrap_or_else(|| "unknown panic".into());
-        eprintln!("driftd: internal error: {msg} (at {}); please report it", info.location().map(|l| l.to_string()).unwrap_or_default());
+        eprintln!(
+            "driftd: internal error: {msg} (at {}); please report it",
+            info.location().map(|l| l.to_string()).unwrap_or_default()
+        );
     }));
     let cli = match cli::Cli::try_parse() {
         Ok(cli) => cli,

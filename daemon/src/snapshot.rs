@@ -9,7 +9,7 @@ pub fn run(args: SnapshotArgs) -> Result<u8, Error> {
     if args.live.providers.is_empty() {
         return Err(Error::input("driftd snapshot", "give at least one --provider (aws, azure or snapshot:FILE)"));
     }
-    let snapshot = live::read_live(&args.live, &[], &crate::now())?;
+    let snapshot = live::read_all(live::live_inputs(&args.live, &[])?, &crate::now())?;
     let mut text = snapshot.to_json_pretty();
     text.push('\n');
     match &args.output {
@@ -19,5 +19,5 @@ pub fn run(args: SnapshotArgs) -> Result<u8, Error> {
             let _ = out.write_all(text.as_bytes()).and_then(|_| out.flush());
         }
     }
-    Ok(if driftd_core::check::incomplete(&snapshot) { 3 } else { 0 })
+    Ok(if snapshot.scans.iter().any(|s| s.error.is_some()) { 3 } else { 0 })
 }

@@ -38,12 +38,26 @@ fn demo_in_sync_exits_0_despite_noise() {
 #[test]
 fn fail_on_sets_the_threshold() {
     for (fail_on, code) in [("never", 0), ("critical", 0), ("high", 1), ("medium", 1), ("low", 1)] {
-        let r = driftd(&["check", "--state", DEMO_STATE, "--provider", DEMO_LIVE, "--fail-on", fail_on, "--format", "json"]);
+        let r = driftd(&[
+            "check",
+            "--state",
+            DEMO_STATE,
+            "--provider",
+            DEMO_LIVE,
+            "--fail-on",
+            fail_on,
+            "--format",
+            "json",
+        ]);
         assert_eq!(r.code, code, "--fail-on {fail_on}: {}", r.stderr);
     }
     // Only the low finding left after ignoring every high one: fails at low, passes at medium.
     let dir = tempfile::tempdir().unwrap();
-    fs::write(dir.path().join(".driftignore"), "aws_instance.*\nazurerm_linux_virtual_machine.*\n!aws_instance.*.tags\n").unwrap();
+    fs::write(
+        dir.path().join(".driftignore"),
+        "aws_instance.*\nazurerm_linux_virtual_machine.*\n!aws_instance.*.tags\n",
+    )
+    .unwrap();
     let state = root().join(DEMO_STATE).display().to_string();
     let live = format!("snapshot:{}", root().join("testdata/demo/live.json").display());
     let r = driftd_in(dir.path(), &["check", "--state", &state, "--provider", &live, "--fail-on", "medium"]);
@@ -75,13 +89,29 @@ fn default_driftignore_is_read_from_the_working_directory_and_expiry_is_reported
 fn output_file_and_json_summary() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("report.json");
-    let r = driftd(&["check", "--state", DEMO_STATE, "--provider", DEMO_LIVE, "--format", "json", "--output", out.to_str().unwrap()]);
+    let r = driftd(&[
+        "check",
+        "--state",
+        DEMO_STATE,
+        "--provider",
+        DEMO_LIVE,
+        "--format",
+        "json",
+        "--output",
+        out.to_str().unwrap(),
+    ]);
     assert_eq!(r.code, 1);
     assert!(r.stdout.is_empty(), "report goes to the file only");
     let v: serde_json::Value = serde_json::from_slice(&fs::read(&out).unwrap()).unwrap();
     let s = &v["summary"];
     assert_eq!(
-        (s["managed"].as_u64(), s["changed"].as_u64(), s["missing"].as_u64(), s["unmanaged"].as_u64(), s["not_covered"].as_u64()),
+        (
+            s["managed"].as_u64(),
+            s["changed"].as_u64(),
+            s["missing"].as_u64(),
+            s["unmanaged"].as_u64(),
+            s["not_covered"].as_u64()
+        ),
         (Some(22), Some(6), Some(2), Some(2), Some(6))
     );
     assert_eq!(s["cost_delta_per_hour_usd"], 115.83);
@@ -89,7 +119,8 @@ fn output_file_and_json_summary() {
     // Stable ids: the same drift gets the same id in another run.
     let again = driftd(&["check", "--state", DEMO_STATE, "--provider", DEMO_LIVE, "--format", "json"]);
     let v2: serde_json::Value = serde_json::from_str(&again.stdout).unwrap();
-    let ids = |v: &serde_json::Value| v["findings"].as_array().unwrap().iter().map(|f| f["id"].clone()).collect::<Vec<_>>();
+    let ids =
+        |v: &serde_json::Value| v["findings"].as_array().unwrap().iter().map(|f| f["id"].clone()).collect::<Vec<_>>();
     assert_eq!(ids(&v), ids(&v2));
 }
 
@@ -113,7 +144,15 @@ fn several_states_by_glob_and_repeated_flag_merge_with_duplicates_reported() {
 fn snapshot_replays_and_merges() {
     let dir = tempfile::tempdir().unwrap();
     let merged = dir.path().join("merged.json");
-    let r = driftd(&["snapshot", "--provider", DEMO_LIVE, "--provider", DEMO_IN_SYNC, "--output", merged.to_str().unwrap()]);
+    let r = driftd(&[
+        "snapshot",
+        "--provider",
+        DEMO_LIVE,
+        "--provider",
+        DEMO_IN_SYNC,
+        "--output",
+        merged.to_str().unwrap(),
+    ]);
     assert_eq!(r.code, 0, "{}", r.stderr);
     let v: serde_json::Value = serde_json::from_slice(&fs::read(&merged).unwrap()).unwrap();
     assert_eq!(v["schema"], "driftd.snapshot/v1");
@@ -122,20 +161,41 @@ fn snapshot_replays_and_merges() {
     let copy = dir.path().join("copy.json");
     driftd(&["snapshot", "--provider", DEMO_LIVE, "--output", copy.to_str().unwrap()]);
     let a = driftd(&["check", "--state", DEMO_STATE, "--provider", DEMO_LIVE, "--format", "markdown"]);
-    let b = driftd(&["check", "--state", DEMO_STATE, "--provider", &format!("snapshot:{}", copy.display()), "--format", "markdown"]);
+    let b = driftd(&[
+        "check",
+        "--state",
+        DEMO_STATE,
+        "--provider",
+        &format!("snapshot:{}", copy.display()),
+        "--format",
+        "markdown",
+    ]);
     assert_eq!(a.stdout, b.stdout);
 }
 
 #[test]
 fn failed_scan_exits_3_naming_the_scope_even_with_findings() {
     let dir = tempfile::tempdir().unwrap();
-    let mut v: serde_json::Value = serde_json::from_slice(&fs::read(root().join("testdata/demo/live.json")).unwrap()).unwrap();
+    let mut v: serde_json::Value =
+        serde_json::from_slice(&fs::read(root().join("testdata/demo/live.json")).unwrap()).unwrap();
     v["scans"][1]["error"] = "ec2:DescribeInstances AccessDenied at https://ec2.us-west-2.amazonaws.com".into();
     let path = dir.path().join("live.json");
     fs::write(&path, v.to_string()).unwrap();
-    let r = driftd(&["check", "--state", DEMO_STATE, "--provider", &format!("snapshot:{}", path.display()), "--fail-on", "never"]);
+    let r = driftd(&[
+        "check",
+        "--state",
+        DEMO_STATE,
+        "--provider",
+        &format!("snapshot:{}", path.display()),
+        "--fail-on",
+        "never",
+    ]);
     assert_eq!(r.code, 3, "{}", r.stderr);
-    assert!(r.stderr.contains("aws 123456789012 us-west-2 could not be read: ec2:DescribeInstances AccessDenied"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("aws 123456789012 us-west-2 could not be read: ec2:DescribeInstances AccessDenied"),
+        "{}",
+        r.stderr
+    );
     // The unreadable region's resources are not reported missing.
     assert!(!r.stdout.contains("missing   module.research"), "{}", r.stdout);
 }
@@ -156,7 +216,12 @@ fn config_file_supplies_defaults_and_prices() {
     let r = driftd_in(dir.path(), &["check", "--config", cfg.to_str().unwrap()]);
     assert_eq!(r.code, 0, "fail_on critical from config: {}", r.stderr);
     let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
-    let trainer = v["findings"].as_array().unwrap().iter().find(|f| f["resource"]["address"] == "module.training.aws_instance.trainer[1]").unwrap();
+    let trainer = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["resource"]["address"] == "module.training.aws_instance.trainer[1]")
+        .unwrap();
     assert_eq!(trainer["cost"]["live_per_hour_usd"], 60.0);
     // A flag beats the config.
     let r = driftd_in(dir.path(), &["check", "--config", cfg.to_str().unwrap(), "--fail-on", "high"]);

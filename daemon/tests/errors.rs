@@ -22,8 +22,14 @@ fn truncated_state_exits_2_with_line_and_column() {
 #[test]
 fn garbage_and_truncated_inputs_to_every_reader_exit_2_without_panic() {
     let demo = fs::read(root().join(DEMO_STATE)).unwrap();
-    let mut inputs: Vec<Vec<u8>> = [1usize, 100, 5000, demo.len() / 2, demo.len() - 2].iter().map(|n| demo[..*n].to_vec()).collect();
-    inputs.extend([b"".to_vec(), b"\x00\x01\x02".to_vec(), b"<html>502 Bad Gateway</html>".to_vec(), b"{\"version\": 4, \"resources\": 7}".to_vec()]);
+    let mut inputs: Vec<Vec<u8>> =
+        [1usize, 100, 5000, demo.len() / 2, demo.len() - 2].iter().map(|n| demo[..*n].to_vec()).collect();
+    inputs.extend([
+        b"".to_vec(),
+        b"\x00\x01\x02".to_vec(),
+        b"<html>502 Bad Gateway</html>".to_vec(),
+        b"{\"version\": 4, \"resources\": 7}".to_vec(),
+    ]);
     for input in &inputs {
         let r = check_with_state(input);
         assert_one_error(&r, 2);
@@ -37,7 +43,8 @@ fn garbage_and_truncated_inputs_to_every_reader_exit_2_without_panic() {
     assert_one_error(&r, 2);
     assert!(r.stderr.contains("live.json:1:") && r.stderr.contains("ends early"), "{}", r.stderr);
 
-    fs::write(p("old.json"), r#"{"schema": "driftd.snapshot/v0", "taken_at": "", "scans": [], "resources": []}"#).unwrap();
+    fs::write(p("old.json"), r#"{"schema": "driftd.snapshot/v0", "taken_at": "", "scans": [], "resources": []}"#)
+        .unwrap();
     let r = driftd(&["check", "--state", DEMO_STATE, "--provider", &format!("snapshot:{}", p("old.json"))]);
     assert_one_error(&r, 2);
     assert!(r.stderr.contains("driftd.snapshot/v0"), "{}", r.stderr);
@@ -108,7 +115,19 @@ fn help_and_version_exit_0() {
     assert_eq!(driftd(&["--help"]).code, 0);
     assert_eq!(driftd(&["--version"]).code, 0);
     let r = driftd(&["check", "--help"]);
-    for flag in ["--state", "--tf", "--provider", "--region", "--subscription", "--azure-endpoint", "--driftignore", "--format", "--output", "--fail-on", "--config"] {
+    for flag in [
+        "--state",
+        "--tf",
+        "--provider",
+        "--region",
+        "--subscription",
+        "--azure-endpoint",
+        "--driftignore",
+        "--format",
+        "--output",
+        "--fail-on",
+        "--config",
+    ] {
         assert!(r.stdout.contains(flag), "{flag} not in help");
     }
 }

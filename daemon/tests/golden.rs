@@ -91,9 +91,20 @@ fn json_report_validates_against_docs_schema() {
         serde_json::from_str(&std::fs::read_to_string(root().join("docs/report.schema.json")).unwrap()).unwrap();
     let validator = jsonschema::validator_for(&schema).unwrap();
     for live in [DEMO_LIVE, DEMO_IN_SYNC] {
-        let r = driftd(&["check", "--state", DEMO_STATE, "--provider", live, "--tf", "testdata/demo/infra", "--format", "json"]);
+        let r = driftd(&[
+            "check",
+            "--state",
+            DEMO_STATE,
+            "--provider",
+            live,
+            "--tf",
+            "testdata/demo/infra",
+            "--format",
+            "json",
+        ]);
         let doc: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
-        let errors: Vec<String> = validator.iter_errors(&doc).map(|e| format!("{e} at {}", e.instance_path())).collect();
+        let errors: Vec<String> =
+            validator.iter_errors(&doc).map(|e| format!("{e} at {}", e.instance_path())).collect();
         assert!(errors.is_empty(), "{live}: {errors:#?}");
     }
 }
@@ -102,13 +113,19 @@ fn json_report_validates_against_docs_schema() {
 fn patches_apply_cleanly_with_git_apply() {
     let r = demo("json");
     let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
-    let patches: Vec<&str> = v["findings"].as_array().unwrap().iter().filter_map(|f| f["remediation"]["patch"].as_str()).collect();
+    let patches: Vec<&str> =
+        v["findings"].as_array().unwrap().iter().filter_map(|f| f["remediation"]["patch"].as_str()).collect();
     assert!(patches.len() >= 3, "gateway change and two imports: {patches:?}");
     let dir = tempfile::tempdir().unwrap();
     // A scratch copy of the sources, so applying never touches the repo.
     let copy = dir.path().join("testdata/demo/infra");
     std::fs::create_dir_all(copy.parent().unwrap()).unwrap();
-    let status = std::process::Command::new("cp").args(["-r"]).arg(root().join("testdata/demo/infra")).arg(&copy).status().unwrap();
+    let status = std::process::Command::new("cp")
+        .args(["-r"])
+        .arg(root().join("testdata/demo/infra"))
+        .arg(&copy)
+        .status()
+        .unwrap();
     assert!(status.success());
     for p in patches {
         let out = std::process::Command::new("git")

@@ -2,9 +2,8 @@
 //! findings in its `expected.json`: none missed, none extra. Each covered type has a
 //! `noise-only` scenario, which must yield none.
 
-use driftd_core::check::{self, Input};
+use driftd_core::check::{self, Input, LiveInput};
 use driftd_core::cost::PriceTable;
-use driftd_core::snapshot::Snapshot;
 use driftd_core::tfstate;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -15,17 +14,17 @@ fn root() -> PathBuf {
 
 fn run_scenario(dir: &Path) -> Vec<Value> {
     let state = tfstate::read_file(&dir.join("state.json")).unwrap();
-    let live = Snapshot::read_file(&dir.join("live.json")).unwrap();
     let report = check::run(Input {
         states: vec![state],
-        live,
+        live: vec![LiveInput::File(dir.join("live.json"))],
         registry: driftd_providers::registry(),
         prices: PriceTable::builtin(),
         ignore: None,
         today: "2026-11-22".parse().unwrap(),
         generated_at: "2026-11-22T18:00:00Z".into(),
         sources: None,
-    });
+    })
+    .unwrap();
     report
         .findings
         .iter()
@@ -49,7 +48,8 @@ fn every_scenario_yields_exactly_its_expected_findings() {
     for spec in driftd_providers::registry().all() {
         let dir = types_dir.join(spec.tf_type);
         assert!(dir.join("noise-only").is_dir(), "{} has no noise-only scenario in {}", spec.tf_type, dir.display());
-        let mut scenarios: Vec<PathBuf> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).filter(|p| p.is_dir()).collect();
+        let mut scenarios: Vec<PathBuf> =
+            std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).filter(|p| p.is_dir()).collect();
         scenarios.sort();
         for scenario in scenarios {
             let expected: Vec<Value> =
@@ -99,5 +99,9 @@ fn docs_types_md_is_current() {
     let want = driftd_core::spec::markdown(driftd_providers::registry().all());
     let path = root().join("docs/types.md");
     let have = std::fs::read_to_string(&path).unwrap_or_default();
-    assert!(have == want, "{} is stale: run `cargo run -p driftd -- types --format markdown > docs/types.md`", path.display());
+    assert!(
+        have == want,
+        "{} is stale: run `cargo run -p driftd -- types --format markdown > docs/types.md`",
+        path.display()
+    );
 }

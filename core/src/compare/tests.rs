@@ -20,7 +20,11 @@ static VM: TypeSpec = TypeSpec {
         Attr::new("tags", Low).norms(&[Norm::MergeTagsAll, Norm::DropAwsPrefixed]),
     ],
     computed_only: &["public_ip"],
-    cost: Some(CostRule { size_attr: "instance_type", count_attr: None, idle_when: Some(("instance_state", &["stopped"])) }),
+    cost: Some(CostRule {
+        size_attr: "instance_type",
+        count_attr: None,
+        idle_when: Some(("instance_state", &["stopped"])),
+    }),
     name: NameRule::Tag("Name"),
     missing: High,
     unmanaged: Critical,
@@ -73,7 +77,10 @@ fn run(declared: &[DeclaredResource], live: &Snapshot, ignore: Option<&str>) -> 
     let prices = PriceTable::builtin();
     let file = ignore.map(|t| DriftIgnore::parse(".driftignore", t).unwrap());
     let active = file.as_ref().map(|f| f.active("2026-06-01".parse().unwrap()).0).unwrap_or_default();
-    compare(&Input { declared, terraform_drift: &[], live, registry: Registry::new(SPECS), prices: &prices, ignore: &active })
+    compare(
+        &Input { declared, terraform_drift: &[], registry: Registry::new(SPECS), prices: &prices, ignore: &active },
+        live,
+    )
 }
 
 fn noisy_live() -> serde_json::Value {
@@ -120,7 +127,10 @@ fn changed_reports_each_leaf_with_raw_values_and_max_severity() {
     );
     let cost = f.cost.as_ref().unwrap();
     // Live is stopped: nothing billed for compute.
-    assert_eq!((cost.declared_per_hour_usd, cost.live_per_hour_usd, cost.delta_per_hour_usd), (Some(21.96), Some(0.0), Some(-21.96)));
+    assert_eq!(
+        (cost.declared_per_hour_usd, cost.live_per_hour_usd, cost.delta_per_hour_usd),
+        (Some(21.96), Some(0.0), Some(-21.96))
+    );
     assert_eq!(f.resource.address.as_deref(), Some("aws_instance.a"));
     assert!(f.remediation.commands.iter().any(|c| c == "terraform apply -target='aws_instance.a'"));
 }
@@ -130,7 +140,8 @@ fn ignored_attribute_lowers_severity_and_rewrites_the_finding() {
     let mut l = base();
     l["instance_type"] = json!("p5.48xlarge");
     l["tags"] = json!({"Name": "t-1", "env": "prod", "owner": "bob"});
-    let c = run(&[decl("aws_instance.a", base())], &snap(vec![live("i-1", l)]), Some("aws_instance.i-1.instance_type\n"));
+    let c =
+        run(&[decl("aws_instance.a", base())], &snap(vec![live("i-1", l)]), Some("aws_instance.i-1.instance_type\n"));
     let f = &c.findings[0];
     assert_eq!(f.severity, Low);
     assert_eq!(f.changes.as_ref().unwrap().len(), 1);
@@ -141,7 +152,10 @@ fn ignored_attribute_lowers_severity_and_rewrites_the_finding() {
 #[test]
 fn missing_unmanaged_owned_and_scope() {
     let declared = vec![
-        decl("aws_instance.gone", json!({"id": "i-gone", "arn": "arn:aws:ec2:us-east-1:1:instance/i-gone", "instance_type": "p5.48xlarge"})),
+        decl(
+            "aws_instance.gone",
+            json!({"id": "i-gone", "arn": "arn:aws:ec2:us-east-1:1:instance/i-gone", "instance_type": "p5.48xlarge"}),
+        ),
         // Another region: no scan covers it, so it is not covered, never missing.
         decl("aws_instance.west", json!({"id": "i-w", "arn": "arn:aws:ec2:us-west-2:1:instance/i-w"})),
         // A type no spec covers.
@@ -150,7 +164,9 @@ fn missing_unmanaged_owned_and_scope() {
     let mut owned = live("i-asg", json!({"instance_type": "p5.48xlarge"}));
     owned.owner = Some(OwnerRef { tf_type: "aws_autoscaling_group".into(), id: "asg".into() });
     let rogue = live("i-rogue", json!({"instance_type": "p5.48xlarge", "tags": {"Name": "rogue"}}));
-    let c = run(&declared, &snap(vec![owned, rogue]), None);
+    let mut c = run(&declared, &snap(vec![owned, rogue]), None);
+    // The comparer's order is not a contract (reports sort): compare in kind order.
+    c.findings.sort_by_key(|f| f.kind);
     let kinds: Vec<(FindingKind, &str, Severity)> =
         c.findings.iter().map(|f| (f.kind, f.resource.id.as_str(), f.severity)).collect();
     assert_eq!(kinds, [(FindingKind::Missing, "i-gone", High), (FindingKind::Unmanaged, "i-rogue", Critical)]);
@@ -174,7 +190,10 @@ fn failed_scan_covers_nothing() {
 
 #[test]
 fn sensitive_values_are_masked_and_unknowns_skipped() {
-    let mut d = decl("aws_instance.a", json!({"id": "i-1", "arn": "arn:aws:ec2:us-east-1:1:instance/i-1", "user_data": "TOKEN=abc", "instance_type": "x"}));
+    let mut d = decl(
+        "aws_instance.a",
+        json!({"id": "i-1", "arn": "arn:aws:ec2:us-east-1:1:instance/i-1", "user_data": "TOKEN=abc", "instance_type": "x"}),
+    );
     d.sensitive = vec!["user_data".into()];
     d.unknown = vec!["instance_type".into()];
     let c = run(&[d], &snap(vec![live("i-1", json!({"user_data": "TOKEN=xyz", "instance_type": "y"}))]), None);
@@ -187,7 +206,10 @@ fn sensitive_values_are_masked_and_unknowns_skipped() {
 
 #[test]
 fn pending_creates_are_not_missing() {
-    let mut d = decl("aws_instance.new", json!({"instance_type": "p5.48xlarge", "arn": "arn:aws:ec2:us-east-1:1:instance/x", "id": "x"}));
+    let mut d = decl(
+        "aws_instance.new",
+        json!({"instance_type": "p5.48xlarge", "arn": "arn:aws:ec2:us-east-1:1:instance/x", "id": "x"}),
+    );
     d.pending_create = true;
     let c = run(&[d], &snap(vec![]), None);
     assert!(c.findings.is_empty());
@@ -205,7 +227,16 @@ fn terraform_drift_from_a_plan_is_reported_when_no_scan_covers_it() {
     }];
     let empty = Snapshot::new("t".into());
     let active = Default::default();
-    let c = compare(&Input { declared: &[], terraform_drift: &drift, live: &empty, registry: Registry::new(SPECS), prices: &prices, ignore: &active });
+    let c = compare(
+        &Input {
+            declared: &[],
+            terraform_drift: &drift,
+            registry: Registry::new(SPECS),
+            prices: &prices,
+            ignore: &active,
+        },
+        &empty,
+    );
     assert_eq!(c.findings.len(), 1);
     assert_eq!(c.findings[0].changes.as_ref().unwrap()[0].live, json!("p5.48xlarge"));
 }

@@ -116,7 +116,9 @@ mod tests {
         let t = PriceTable::builtin();
         assert!(!t.source.is_empty());
         assert_eq!(t.as_of.len(), 10);
-        for size in ["p3.2xlarge", "p4d.24xlarge", "p5.48xlarge", "g4dn.xlarge", "g5.48xlarge", "g6.xlarge", "g6e.48xlarge"] {
+        for size in
+            ["p3.2xlarge", "p4d.24xlarge", "p5.48xlarge", "g4dn.xlarge", "g5.48xlarge", "g6.xlarge", "g6e.48xlarge"]
+        {
             assert!(t.price(Cloud::Aws, size).is_some(), "{size}");
         }
         for size in ["Standard_NC24ads_A100_v4", "standard_nd96asr_v4", "Standard_NV36ads_A10_v5"] {

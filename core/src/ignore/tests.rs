@@ -54,8 +54,22 @@ fn escaped_dots_in_ids_and_case_insensitive_arm_ids() {
         r"azurerm_linux_virtual_machine./subscriptions/s/resourceGroups/rg/providers/Microsoft\.Compute/virtualMachines/vm\.1.tags.team"
     );
     let lower = "/subscriptions/s/resourcegroups/rg/providers/microsoft.compute/virtualmachines/vm.1";
-    assert!(active_ignores(&line, "2026-01-01", Cloud::Azure, "azurerm_linux_virtual_machine", lower, Some("tags.team")));
-    assert!(!active_ignores(&line, "2026-01-01", Cloud::Azure, "azurerm_linux_virtual_machine", lower, Some("tags.owner")));
+    assert!(active_ignores(
+        &line,
+        "2026-01-01",
+        Cloud::Azure,
+        "azurerm_linux_virtual_machine",
+        lower,
+        Some("tags.team")
+    ));
+    assert!(!active_ignores(
+        &line,
+        "2026-01-01",
+        Cloud::Azure,
+        "azurerm_linux_virtual_machine",
+        lower,
+        Some("tags.owner")
+    ));
     // Ids on AWS are case-sensitive.
     assert!(!active_ignores("aws_instance.I-1", "2026-01-01", Cloud::Aws, "aws_instance", "i-1", None));
 }

@@ -32,7 +32,11 @@ pub fn render(report: &Report, opts: &RenderOptions, out: &mut dyn Write) -> io:
     writeln!(out, r#"<?xml version="1.0" encoding="UTF-8"?>"#)?;
     writeln!(out, r#"<testsuites name="driftd" tests="{total}" failures="{failures}" errors="0" time="{secs:.3}">"#)?;
     let s = &report.summary;
-    writeln!(out, r#"  <testsuite name="driftd.summary" tests="1" failures="0" errors="0" skipped="0" timestamp="{}">"#, esc(&report.generated_at))?;
+    writeln!(
+        out,
+        r#"  <testsuite name="driftd.summary" tests="1" failures="0" errors="0" skipped="0" timestamp="{}">"#,
+        esc(&report.generated_at)
+    )?;
     writeln!(out, r#"    <testcase classname="driftd" name="scan" time="{secs:.3}">"#)?;
     writeln!(
         out,
@@ -84,7 +88,13 @@ pub fn render(report: &Report, opts: &RenderOptions, out: &mut dyn Write) -> io:
                     esc(&body)
                 )?;
             } else {
-                writeln!(out, "      <system-out>below --fail-on: {} {}\n{}</system-out>", f.severity, f.kind, esc(&body))?;
+                writeln!(
+                    out,
+                    "      <system-out>below --fail-on: {} {}\n{}</system-out>",
+                    f.severity,
+                    f.kind,
+                    esc(&body)
+                )?;
             }
             writeln!(out, "    </testcase>")?;
         }

@@ -13,7 +13,12 @@ pub fn render(report: &Report, opts: &RenderOptions, out: &mut dyn Write) -> io:
     let s = &report.summary;
     let failing = report.failing(opts.fail_on);
     let verdict = if failing > 0 { format!(":x: {failing} failing") } else { ":white_check_mark: passing".to_string() };
-    writeln!(out, "## driftd: {} finding{} ({verdict})", report.findings.len(), if report.findings.len() == 1 { "" } else { "s" })?;
+    writeln!(
+        out,
+        "## driftd: {} finding{} ({verdict})",
+        report.findings.len(),
+        if report.findings.len() == 1 { "" } else { "s" }
+    )?;
     writeln!(out)?;
     writeln!(out, "| managed | in sync | changed | missing | unmanaged | violations | not covered | coverage | cost drift | unmanaged capacity |")?;
     writeln!(out, "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")?;
@@ -39,12 +44,7 @@ pub fn render(report: &Report, opts: &RenderOptions, out: &mut dyn Write) -> io:
         writeln!(out, "| severity | kind | resource | what | $/h |")?;
         writeln!(out, "|---|---|---|---|---:|")?;
         for f in &report.findings {
-            let cost = f
-                .cost
-                .as_ref()
-                .and_then(|c| c.delta_per_hour_usd)
-                .map(usd_delta)
-                .unwrap_or_default();
+            let cost = f.cost.as_ref().and_then(|c| c.delta_per_hour_usd).map(usd_delta).unwrap_or_default();
             writeln!(
                 out,
                 "| {} | {} | `{}` | {} | {} |",
@@ -57,7 +57,13 @@ pub fn render(report: &Report, opts: &RenderOptions, out: &mut dyn Write) -> io:
         }
         writeln!(out)?;
         for f in &report.findings {
-            writeln!(out, "<details><summary><b>{}</b> {} <code>{}</code></summary>", f.severity, f.kind, html(resource_label(f)))?;
+            writeln!(
+                out,
+                "<details><summary><b>{}</b> {} <code>{}</code></summary>",
+                f.severity,
+                f.kind,
+                html(resource_label(f))
+            )?;
             writeln!(out)?;
             let at = f.declared_at.as_ref().map(|a| format!(" · `{}:{}`", a.file, a.line)).unwrap_or_default();
             writeln!(out, "`{}` · {}{}", f.resource.id, f.resource.provider, at)?;
@@ -66,7 +72,13 @@ pub fn render(report: &Report, opts: &RenderOptions, out: &mut dyn Write) -> io:
                 writeln!(out, "| attribute | declared | live |")?;
                 writeln!(out, "|---|---|---|")?;
                 for c in changes {
-                    writeln!(out, "| `{}` | `{}` | `{}` |", cell(&c.path), cell(&show_value(&c.declared)), cell(&show_value(&c.live)))?;
+                    writeln!(
+                        out,
+                        "| `{}` | `{}` | `{}` |",
+                        cell(&c.path),
+                        cell(&show_value(&c.declared)),
+                        cell(&show_value(&c.live))
+                    )?;
                 }
                 writeln!(out)?;
             }

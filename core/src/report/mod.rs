@@ -106,6 +106,11 @@ impl Report {
         self.findings.iter().filter(|f| f.kind == kind).count()
     }
 
+    /// Some live scan failed: the check must exit 3, whatever it found.
+    pub fn incomplete(&self) -> bool {
+        self.warnings.iter().any(|w| w.kind == "scan_error")
+    }
+
     /// Findings at or above the threshold.
     pub fn failing(&self, fail_on: Option<Severity>) -> usize {
         self.findings.iter().filter(|f| fail_on.is_some_and(|min| f.severity >= min)).count()

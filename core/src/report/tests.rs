@@ -19,7 +19,8 @@ fn finding(kind: FindingKind, severity: Severity, address: Option<&str>, id: &st
             region: Some("us-east-1".into()),
             name: None,
         },
-        changes: (kind == FindingKind::Changed).then(|| vec![Change { path: "instance_type".into(), declared: json!("a"), live: json!("b") }]),
+        changes: (kind == FindingKind::Changed)
+            .then(|| vec![Change { path: "instance_type".into(), declared: json!("a"), live: json!("b") }]),
         policy: None,
         declared_at: None,
         cost: Some(Cost { declared_per_hour_usd: None, live_per_hour_usd: Some(1.0), delta_per_hour_usd: None }),
@@ -124,7 +125,9 @@ fn colour_only_when_asked() {
 #[test]
 fn junit_failures_follow_fail_on() {
     let mut buf = Vec::new();
-    sample().render(format("junit").unwrap(), &RenderOptions { color: false, fail_on: Some(Severity::High) }, &mut buf).unwrap();
+    sample()
+        .render(format("junit").unwrap(), &RenderOptions { color: false, fail_on: Some(Severity::High) }, &mut buf)
+        .unwrap();
     let xml = String::from_utf8(buf).unwrap();
     assert_eq!(xml.matches("<failure ").count(), 4, "{xml}");
     assert!(xml.contains(r#"<testsuites name="driftd" tests="6" failures="4""#), "{xml}");

@@ -59,10 +59,11 @@ pub fn render(report: &Report, opts: &RenderOptions, out: &mut dyn Write) -> io:
         let name = f.resource.name.as_deref().map(|n| format!("  ({n})")).unwrap_or_default();
         writeln!(out, "{}{:<10}{}{}", p.sev(f.severity), f.kind.as_str(), p.bold(resource_label(f)), name)?;
         let mut whereabouts = vec![f.resource.id.clone()];
-        let scope: Vec<&str> = [Some(f.resource.provider.as_str()), f.resource.account.as_deref(), f.resource.region.as_deref()]
-            .into_iter()
-            .flatten()
-            .collect();
+        let scope: Vec<&str> =
+            [Some(f.resource.provider.as_str()), f.resource.account.as_deref(), f.resource.region.as_deref()]
+                .into_iter()
+                .flatten()
+                .collect();
         whereabouts.push(scope.join(" "));
         if let Some(at) = &f.declared_at {
             whereabouts.push(format!("{}:{}", at.file, at.line));
@@ -80,7 +81,9 @@ pub fn render(report: &Report, opts: &RenderOptions, out: &mut dyn Write) -> io:
         }
         if let Some(cost) = &f.cost {
             let line = match (f.kind, cost.delta_per_hour_usd) {
-                (FindingKind::Unmanaged, _) => format!("{}/h of capacity no state declares", usd(cost.live_per_hour_usd)),
+                (FindingKind::Unmanaged, _) => {
+                    format!("{}/h of capacity no state declares", usd(cost.live_per_hour_usd))
+                }
                 (FindingKind::Missing, _) => format!("{}/h declared, not running", usd(cost.declared_per_hour_usd)),
                 (_, Some(d)) => format!(
                     "{}/h → {}/h ({}/h)",

@@ -3,7 +3,13 @@
 use serde_json::Value;
 
 /// The address of one instance, from the parts raw state stores separately.
-pub fn instance_address(module: Option<&str>, mode: &str, tf_type: &str, name: &str, index_key: Option<&Value>) -> String {
+pub fn instance_address(
+    module: Option<&str>,
+    mode: &str,
+    tf_type: &str,
+    name: &str,
+    index_key: Option<&Value>,
+) -> String {
     let mut out = String::new();
     if let Some(m) = module.filter(|m| !m.is_empty()) {
         out.push_str(m);

@@ -65,7 +65,12 @@ pub fn parse(location: &str, bytes: &[u8]) -> Result<StateInput> {
     }
     if env.format_version.is_some() {
         // `terraform show -json` of an empty state has no "values".
-        return Ok(StateInput { location: location.into(), kind: DeclaredKind::Tfstate, resources: vec![], drift: vec![] });
+        return Ok(StateInput {
+            location: location.into(),
+            kind: DeclaredKind::Tfstate,
+            resources: vec![],
+            drift: vec![],
+        });
     }
     match env.version.as_ref().and_then(Value::as_u64) {
         Some(4) => Ok(StateInput {
@@ -128,7 +133,10 @@ pub fn merge(inputs: Vec<StateInput>) -> (Vec<DeclaredResource>, Vec<TerraformDr
             if let Some(&i) = by_address.get(&decl.address) {
                 warnings.push(Warning::new(
                     "duplicate_address",
-                    format!("{} is declared in both {} and {}; using the first", decl.address, out[i].source, decl.source),
+                    format!(
+                        "{} is declared in both {} and {}; using the first",
+                        decl.address, out[i].source, decl.source
+                    ),
                     Some(decl.source.clone()),
                 ));
                 continue;
@@ -140,7 +148,12 @@ pub fn merge(inputs: Vec<StateInput>) -> (Vec<DeclaredResource>, Vec<TerraformDr
                         "duplicate_id",
                         format!(
                             "{} {} is managed twice: {} ({}) and {} ({})",
-                            decl.resource.tf_type, decl.resource.id, out[i].address, out[i].source, decl.address, decl.source
+                            decl.resource.tf_type,
+                            decl.resource.id,
+                            out[i].address,
+                            out[i].source,
+                            decl.address,
+                            decl.source
                         ),
                         Some(decl.source.clone()),
                     ));

@@ -22,8 +22,10 @@ pub const SPEC: TypeSpec = TypeSpec {
     compared: &[
         Attr::new("instance_type", High),
         Attr::new("ami", Medium),
-        Attr::new("metadata_options.0.http_tokens", High).norms(&[Norm::Lowercase, Norm::Default(Lit::Str("optional"))]),
-        Attr::new("metadata_options.0.http_endpoint", Medium).norms(&[Norm::Lowercase, Norm::Default(Lit::Str("enabled"))]),
+        Attr::new("metadata_options.0.http_tokens", High)
+            .norms(&[Norm::Lowercase, Norm::Default(Lit::Str("optional"))]),
+        Attr::new("metadata_options.0.http_endpoint", Medium)
+            .norms(&[Norm::Lowercase, Norm::Default(Lit::Str("enabled"))]),
         Attr::new("metadata_options.0.http_put_response_hop_limit", Low).norms(&[Norm::Default(Lit::Int(1))]),
         Attr::new("vpc_security_group_ids", High).norms(&[Norm::Set]),
         Attr::new("iam_instance_profile", High),

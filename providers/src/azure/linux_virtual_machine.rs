@@ -59,7 +59,11 @@ pub const SPEC: TypeSpec = TypeSpec {
         "user_data",
         "power_state",
     ],
-    cost: Some(CostRule { size_attr: "size", count_attr: None, idle_when: Some(("power_state", &["deallocated", "stopped (deallocated)"])) }),
+    cost: Some(CostRule {
+        size_attr: "size",
+        count_attr: None,
+        idle_when: Some(("power_state", &["deallocated", "stopped (deallocated)"])),
+    }),
     name: NameRule::Attr("name"),
     missing: High,
     unmanaged: High,

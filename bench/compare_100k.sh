@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# Compare-and-report of a 100,000-resource state against a 100,000-resource snapshot,
+# measured as whole processes (wall time, CPU time, peak RSS), against a baseline that
+# only parses the same two files with serde_json. Writes docs/performance.md's section.
+# Targets: driftd <= 2x the parse time; peak memory < 3x the files' size on disk.
+#   bash bench/compare_100k.sh [N] [RUNS]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+N=${1:-100000}
+RUNS=${2:-5}
+OUT=bench/out
+cargo build --release -q -p driftd --bin driftd --example parse_only
+if [ "$(cat "$OUT/n" 2>/dev/null)" != "$N" ]; then
+  python3 bench/gen_fleet.py "$N" "$OUT" >/dev/null && echo "$N" > "$OUT/n"
+fi
+STATE=$OUT/state.tfstate
+LIVE=$OUT/live.json
+bytes=$(( $(stat -c %s "$STATE") + $(stat -c %s "$LIVE") ))
+
+# measure NAME CMD...: best wall seconds over RUNS, CPU seconds and peak RSS (KiB) of that run.
+measure() {
+  local best_wall=999999 best_cpu=0 best_rss=0
+  for _ in $(seq "$RUNS"); do
+    /usr/bin/time -f "%e %U %S %M" -o "$OUT/time.txt" "$@" >/dev/null 2>"$OUT/stderr.txt" || {
+      cat "$OUT/stderr.txt" >&2; exit 1; }
+    read -r wall user sys rss < "$OUT/time.txt"
+    if awk "BEGIN{exit !($wall < $best_wall)}"; then
+      best_wall=$wall; best_cpu=$(awk "BEGIN{print $user+$sys}"); best_rss=$rss
+    fi
+  done
+  echo "$best_wall $best_cpu $best_rss"
+}
+
+read -r p_wall p_cpu p_rss < <(measure target/release/examples/parse_only "$STATE" "$LIVE")
+read -r d_wall d_cpu d_rss < <(measure target/release/driftd check --state "$STATE" --provider "snapshot:$LIVE" --format json --output "$OUT/report.json" --fail-on never)
+findings=$(python3 -c "import json;print(len(json.load(open('$OUT/report.json'))['findings']))")
+ratio=$(awk "BEGIN{printf \"%.2f\", $d_wall/$p_wall}")
+mem_ratio=$(awk "BEGIN{printf \"%.2f\", $d_rss*1024/$bytes}")
+mb=$(awk "BEGIN{printf \"%.1f\", $bytes/1048576}")
+
+cat > "$OUT/section.md" <<MD
+## Compare and report: $N declared vs $N live resources
+
+Command: \`bash bench/compare_100k.sh $N $RUNS\` (best of $RUNS runs, release build, $(nproc) cores,
+$(date -u +%Y-%m-%d)). Inputs: raw state + snapshot, $mb MiB on disk together; $findings findings.
+
+| process | wall s | CPU s | peak RSS MiB |
+|---|---:|---:|---:|
+| serde_json parse of both files (\`parse_only\`) | $p_wall | $p_cpu | $(awk "BEGIN{printf \"%.1f\", $p_rss/1024}") |
+| \`driftd check --format json\` | $d_wall | $d_cpu | $(awk "BEGIN{printf \"%.1f\", $d_rss/1024}") |
+
+- time: driftd / parse = **${ratio}x** (target <= 2x)
+- memory: driftd peak RSS / input size = **${mem_ratio}x** (target < 3x)
+MD
+cat "$OUT/section.md"
+python3 - "$OUT/section.md" <<'PY'
+import re, sys
+section = open(sys.argv[1]).read()
+path = "docs/performance.md"
+try:
+    doc = open(path).read()
+except FileNotFoundError:
+    doc = "# Performance\n\nMeasured by the scripts in `bench/`; each section is rewritten by its script.\n"
+head = "## Compare and report:"
+start = doc.find(head)
+if start == -1:
+    doc = doc.rstrip() + "\n\n" + section
+else:
+    nxt = doc.find("\n## ", start + 1)
+    doc = doc[:start] + section + (doc[nxt + 1:] if nxt != -1 else "")
+open(path, "w").write(doc)
+PY

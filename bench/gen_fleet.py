@@ -1,0 +1,57 @@
+#!/usr/bin/env python3
+"""Generates a large fleet for benchmarks: N aws_instance resources in raw state v4
+(modules of 1000 with count) and a live snapshot of the same fleet with drift in ~5%
+of it (changed, missing, unmanaged) plus the usual noise.
+    python3 bench/gen_fleet.py 100000 bench/out
+"""
+import json, os, sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "testdata", "demo"))
+import generate as demo  # noqa: E402
+
+TYPES = ["p4d.24xlarge", "p5.48xlarge", "g5.xlarge", "g6e.12xlarge", "g4dn.xlarge"]
+
+
+def main():
+    n = int(sys.argv[1])
+    out = sys.argv[2]
+    os.makedirs(out, exist_ok=True)
+    per_module = 1000
+    modules = []
+    live = []
+    for m in range((n + per_module - 1) // per_module):
+        instances = []
+        for i in range(min(per_module, n - m * per_module)):
+            k = m * per_module + i
+            region = "us-east-1" if k % 2 == 0 else "us-west-2"
+            attrs = demo.aws_instance(f"module.pool_{m}.aws_instance.gpu[{i}]", f"gpu-{k}", TYPES[k % len(TYPES)],
+                                      region, region + "a", demo.SG_TRAIN, "team-%d" % (k % 40), "owner-%d" % (k % 300))
+            instances.append({"index_key": i, "schema_version": 1, "attributes": attrs, "sensitive_attributes": []})
+            if k % 20 == 1:
+                continue  # missing
+            la = demo.live_of(attrs, "aws_instance", region)
+            if k % 20 == 2:
+                la["instance_type"] = "p5.48xlarge"
+            if k % 20 == 3:
+                la["tags"]["owner"] = "someone-else"
+            live.append(demo.resource("aws_instance", la, region, demo.ACCOUNT, name=f"gpu-{k}"))
+            if k % 20 == 4:
+                rogue = demo.live_of(demo.aws_instance(f"rogue-{k}", f"rogue-{k}", "p5.48xlarge", region, region + "a",
+                                                       [demo.SG_ROGUE], "x", "x"), "aws_instance", region)
+                live.append(demo.resource("aws_instance", rogue, region, demo.ACCOUNT, name=f"rogue-{k}"))
+        modules.append({"module": f"module.pool_{m}", "mode": "managed", "type": "aws_instance", "name": "gpu",
+                        "provider": "provider[\"registry.terraform.io/hashicorp/aws\"]", "instances": instances})
+    state = {"version": 4, "terraform_version": "1.9.8", "serial": 1, "lineage": "bench", "outputs": {}, "resources": modules}
+    scans = [{"provider": "aws", "account": demo.ACCOUNT, "region": r, "types": ["aws_instance"],
+              "resources": sum(1 for x in live if x["region"] == r), "api_calls": 0, "started_at": None,
+              "duration_ms": None, "error": None} for r in ("us-east-1", "us-west-2")]
+    snap = {"schema": "driftd.snapshot/v1", "taken_at": demo.TAKEN_AT, "scans": scans, "resources": live}
+    with open(os.path.join(out, "state.tfstate"), "w") as f:
+        json.dump(state, f, separators=(",", ":"))
+    with open(os.path.join(out, "live.json"), "w") as f:
+        json.dump(snap, f, separators=(",", ":"))
+    print(f"{n} declared, {len(live)} live")
+
+
+if __name__ == "__main__":
+    main()
