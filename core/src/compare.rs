@@ -71,9 +71,8 @@ impl<'a> Comparer<'a> {
     pub fn new(input: &'a Input<'a>) -> Comparer<'a> {
         let mut index: HashMap<(&str, String), Vec<usize>> = HashMap::with_capacity(input.declared.len());
         for (i, d) in input.declared.iter().enumerate() {
-            let r = &d.resource;
-            if !r.id.is_empty() && !d.pending_create && input.registry.get(&r.tf_type).is_some() {
-                index.entry((r.tf_type.as_str(), r.match_key())).or_default().push(i);
+            if !d.id.is_empty() && !d.pending_create && input.registry.get(&d.tf_type).is_some() {
+                index.entry((d.tf_type.as_str(), d.match_key())).or_default().push(i);
             }
         }
         Comparer {
@@ -122,7 +121,7 @@ impl<'a> Comparer<'a> {
         let input = self.input;
         let mut compared_live: HashSet<&str> = HashSet::new();
         for (i, decl) in input.declared.iter().enumerate() {
-            let r = &decl.resource;
+            let r = decl;
             let Some(spec) = input.registry.get(&r.tf_type) else {
                 self.counts.not_covered += 1;
                 continue;
@@ -157,12 +156,12 @@ impl<'a> Comparer<'a> {
             let decl = crate::tfstate::drift_declaration(d);
             match &d.after {
                 Some(after) => {
-                    let live = Resource { attributes: after.clone(), ..decl.resource.clone() };
+                    let live = Resource { attributes: after.clone(), ..decl.to_resource() };
                     if let Some(f) = changed_finding(spec, &decl, &live, input) {
                         self.findings.push(f);
                     }
                 }
-                None if input.ignore.ignores(decl.resource.provider, &d.tf_type, &decl.resource.id, None) => {}
+                None if input.ignore.ignores(decl.provider, &d.tf_type, &decl.id, None) => {}
                 None => self.findings.push(missing_finding(spec, &decl, input.prices)),
             }
         }
@@ -186,15 +185,15 @@ impl<'a> Comparer<'a> {
 
 /// Leaf-level differences of the compared attributes, with the severity of each.
 /// Values are compared normalised and reported as written (case, order).
-pub fn diff(spec: &TypeSpec, decl: &DeclaredResource, live: &Value) -> Vec<(Change, Severity)> {
+pub fn diff(spec: &TypeSpec, decl: &DeclaredResource, declared: &Value, live: &Value) -> Vec<(Change, Severity)> {
     let mut out = Vec::new();
     for attr in spec.compared {
-        let d = attr.normalised(&decl.resource.attributes, true);
+        let d = attr.normalised(declared, true);
         let l = attr.normalised(live, false);
         if values_equal(&d, &l) {
             continue;
         }
-        let (d_shown, l_shown) = (attr.display(&decl.resource.attributes, true), attr.display(live, false));
+        let (d_shown, l_shown) = (attr.display(declared, true), attr.display(live, false));
         let mut leaves = Vec::new();
         diff_values(&mut Vec::new(), &d, &l, &mut leaves);
         let root: Vec<String> = path::segments(attr.path).map(str::to_string).collect();
@@ -305,16 +304,17 @@ fn changed_finding(spec: &TypeSpec, decl: &DeclaredResource, live: &Resource, in
     let ignore = input.ignore;
     // Per attribute: a resource-level line covers each attribute, and a later
     // `!TYPE.ID.attr` line can take one back.
-    let mut diffs = diff(spec, decl, &live.attributes);
+    let declared = decl.attributes.parse();
+    let mut diffs = diff(spec, decl, &declared, &live.attributes);
     diffs.retain(|(c, _)| !ignore.ignores(live.provider, &live.tf_type, &live.id, Some(&c.path)));
     let (first, severity) = diffs.iter().max_by_key(|(_, s)| *s).map(|(c, s)| (c.path.clone(), *s))?;
     // The first change of the highest severity names the finding.
     let first = diffs.iter().find(|(_, s)| *s == severity).map(|(c, _)| c.path.clone()).unwrap_or(first);
     let changes: Vec<Change> = diffs.into_iter().map(|(c, _)| c).collect();
     let mut resource = finding_resource(spec, live, Some(&decl.address));
-    resource.account = live.account.clone().or_else(|| decl.resource.account.clone());
-    resource.region = live.region.clone().or_else(|| decl.resource.region.clone());
-    let cost = spec.cost.map(|_| cost(prices.hourly(spec, &decl.resource), prices.hourly(spec, live)));
+    resource.account = live.account.clone().or_else(|| decl.account.clone());
+    resource.region = live.region.clone().or_else(|| decl.region.clone());
+    let cost = spec.cost.map(|_| cost(prices.hourly_of(spec, decl.provider, &declared), prices.hourly(spec, live)));
     Some(Finding {
         id: Finding::fingerprint(FindingKind::Changed, live.provider, &live.tf_type, &live.id, None),
         kind: FindingKind::Changed,
@@ -330,7 +330,7 @@ fn changed_finding(spec: &TypeSpec, decl: &DeclaredResource, live: &Resource, in
 }
 
 fn missing_finding(spec: &TypeSpec, decl: &DeclaredResource, prices: &PriceTable) -> Finding {
-    let r = &decl.resource;
+    let r = &decl.to_resource();
     let cost = spec.cost.map(|_| cost(prices.hourly(spec, r), Some(0.0)));
     Finding {
         id: Finding::fingerprint(FindingKind::Missing, r.provider, &r.tf_type, &r.id, None),

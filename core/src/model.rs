@@ -225,6 +225,42 @@ pub struct SourceLoc {
     pub line: u32,
 }
 
+/// Attributes as Terraform wrote them, kept as JSON text and parsed only when used:
+/// a state of 100,000 resources then costs about its size in memory, not the 5-7x a
+/// parsed tree of small maps and strings does.
+#[derive(Debug, Clone)]
+pub struct RawAttributes(Box<serde_json::value::RawValue>);
+
+impl RawAttributes {
+    pub fn new(raw: Box<serde_json::value::RawValue>) -> RawAttributes {
+        RawAttributes(raw)
+    }
+
+    pub fn from_value(v: &Value) -> RawAttributes {
+        RawAttributes(serde_json::value::to_raw_value(v).expect("a Value always serialises"))
+    }
+
+    /// Parse the attributes. The text was valid JSON when read, so this cannot fail
+    /// short of a nesting deeper than serde_json's limit, which reads as no attributes.
+    pub fn parse(&self) -> Value {
+        serde_json::from_str(self.0.get()).unwrap_or(Value::Null)
+    }
+
+    pub fn raw(&self) -> &str {
+        self.0.get()
+    }
+
+    pub fn is_object(&self) -> bool {
+        self.0.get().trim_start().starts_with('{')
+    }
+}
+
+impl PartialEq for RawAttributes {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.get() == other.0.get()
+    }
+}
+
 /// A resource as Terraform knows it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DeclaredResource {
@@ -232,7 +268,12 @@ pub struct DeclaredResource {
     pub address: String,
     /// Which input (state file, plan) declared it, as given on the command line.
     pub source: String,
-    pub resource: Resource,
+    pub tf_type: String,
+    pub id: String,
+    pub provider: Cloud,
+    pub account: Option<String>,
+    pub region: Option<String>,
+    pub attributes: RawAttributes,
     /// Attribute paths (dotted, with list indexes) Terraform marks sensitive.
     pub sensitive: Vec<String>,
     /// A plan creates it: it is not expected to exist live yet.
@@ -244,6 +285,24 @@ pub struct DeclaredResource {
 }
 
 impl DeclaredResource {
+    pub fn match_key(&self) -> String {
+        self.provider.match_key(&self.id)
+    }
+
+    /// The full resource, attributes parsed.
+    pub fn to_resource(&self) -> Resource {
+        Resource {
+            tf_type: self.tf_type.clone(),
+            id: self.id.clone(),
+            provider: self.provider,
+            account: self.account.clone(),
+            region: self.region.clone(),
+            name: None,
+            owner: None,
+            attributes: self.attributes.parse(),
+        }
+    }
+
     /// Is `path` (dotted) sensitive, or inside a sensitive attribute?
     pub fn is_sensitive(&self, path: &str) -> bool {
         self.sensitive.iter().any(|s| path_within(path, s))

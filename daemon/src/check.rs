@@ -47,7 +47,7 @@ pub fn run(mut args: CheckArgs) -> Result<u8, Error> {
         true => None,
         false => Some(driftd_core::tf::Sources::load(&args.tf)?),
     };
-    let mut clouds: Vec<Cloud> = states.iter().flat_map(|s| s.resources.iter().map(|r| r.resource.provider)).collect();
+    let mut clouds: Vec<Cloud> = states.iter().flat_map(|s| s.resources.iter().map(|r| r.provider)).collect();
     clouds.sort();
     clouds.dedup();
     let live = live::live_inputs(&args.live, &clouds)?;

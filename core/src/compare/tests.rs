@@ -33,7 +33,7 @@ static VM: TypeSpec = TypeSpec {
 static SPECS: &[&TypeSpec] = &[&VM];
 
 fn decl(address: &str, attrs: serde_json::Value) -> DeclaredResource {
-    crate::tfstate::declared_resource("state.json", address.into(), "aws_instance", attrs, vec![])
+    crate::tfstate::declared_from_value("state.json", address, "aws_instance", &attrs)
 }
 
 fn live(id: &str, attrs: serde_json::Value) -> Resource {
@@ -159,7 +159,7 @@ fn missing_unmanaged_owned_and_scope() {
         // Another region: no scan covers it, so it is not covered, never missing.
         decl("aws_instance.west", json!({"id": "i-w", "arn": "arn:aws:ec2:us-west-2:1:instance/i-w"})),
         // A type no spec covers.
-        crate::tfstate::declared_resource("s", "aws_s3_bucket.b".into(), "aws_s3_bucket", json!({"id": "b"}), vec![]),
+        crate::tfstate::declared_from_value("s", "aws_s3_bucket.b", "aws_s3_bucket", &json!({"id": "b"})),
     ];
     let mut owned = live("i-asg", json!({"instance_type": "p5.48xlarge"}));
     owned.owner = Some(OwnerRef { tf_type: "aws_autoscaling_group".into(), id: "asg".into() });

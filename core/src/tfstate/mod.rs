@@ -11,7 +11,7 @@ mod show;
 pub use address::instance_address;
 
 use crate::error::{Error, Result};
-use crate::model::{DeclaredKind, DeclaredResource, Warning};
+use crate::model::{DeclaredKind, DeclaredResource, RawAttributes, Warning};
 use serde::Deserialize;
 use serde_json::Value;
 use std::collections::HashMap;
@@ -141,19 +141,14 @@ pub fn merge(inputs: Vec<StateInput>) -> (Vec<DeclaredResource>, Vec<TerraformDr
                 ));
                 continue;
             }
-            if !decl.resource.id.is_empty() && !decl.pending_create {
-                let key = (decl.resource.tf_type.clone(), decl.resource.match_key());
+            if !decl.id.is_empty() && !decl.pending_create {
+                let key = (decl.tf_type.clone(), decl.match_key());
                 if let Some(&i) = by_id.get(&key) {
                     warnings.push(Warning::new(
                         "duplicate_id",
                         format!(
                             "{} {} is managed twice: {} ({}) and {} ({})",
-                            decl.resource.tf_type,
-                            decl.resource.id,
-                            out[i].address,
-                            out[i].source,
-                            decl.address,
-                            decl.source
+                            decl.tf_type, decl.id, out[i].address, out[i].source, decl.address, decl.source
                         ),
                         Some(decl.source.clone()),
                     ));
@@ -168,36 +163,53 @@ pub fn merge(inputs: Vec<StateInput>) -> (Vec<DeclaredResource>, Vec<TerraformDr
     (out, drift, warnings)
 }
 
+/// The fields of the attributes that say where a resource is; read once at load time.
+#[derive(Deserialize, Default)]
+struct Whereabouts {
+    id: Option<String>,
+    arn: Option<String>,
+    availability_zone: Option<String>,
+    location: Option<String>,
+}
+
 /// The `DeclaredResource` for one managed instance; shared by all three formats.
 pub(crate) fn declared_resource(
     source: &str,
     address: String,
     tf_type: &str,
-    attributes: Value,
+    attributes: RawAttributes,
     sensitive: Vec<String>,
 ) -> DeclaredResource {
-    use crate::model::{Cloud, Resource};
+    use crate::model::Cloud;
     let provider = Cloud::of_type(tf_type);
-    let id = attributes.get("id").and_then(Value::as_str).unwrap_or_default().to_string();
-    let (account, region) = provider.locate(&id, &attributes);
+    let w: Whereabouts = serde_json::from_str(attributes.raw()).unwrap_or_default();
+    let mut located = serde_json::Map::new();
+    for (k, v) in [("arn", &w.arn), ("availability_zone", &w.availability_zone), ("location", &w.location)] {
+        if let Some(v) = v {
+            located.insert(k.to_string(), Value::from(v.as_str()));
+        }
+    }
+    let id = w.id.unwrap_or_default();
+    let (account, region) = provider.locate(&id, &Value::Object(located));
     DeclaredResource {
         address,
         source: source.to_string(),
-        resource: Resource {
-            tf_type: tf_type.to_string(),
-            id,
-            provider,
-            account,
-            region,
-            name: None,
-            owner: None,
-            attributes,
-        },
+        tf_type: tf_type.to_string(),
+        id,
+        provider,
+        account,
+        region,
+        attributes,
         sensitive,
         pending_create: false,
         unknown: vec![],
         declared_at: None,
     }
+}
+
+/// A declaration from attributes already parsed (plan drift entries, tests).
+pub fn declared_from_value(source: &str, address: &str, tf_type: &str, attributes: &Value) -> DeclaredResource {
+    declared_resource(source, address.to_string(), tf_type, RawAttributes::from_value(attributes), vec![])
 }
 
 /// Dotted paths of every `true` leaf of a `sensitive_values`-style mirror object.
@@ -233,5 +245,5 @@ mod tests;
 
 /// A declaration built from a plan's `resource_drift` entry (its `before`).
 pub fn drift_declaration(d: &TerraformDrift) -> DeclaredResource {
-    declared_resource(&d.source, d.address.clone(), &d.tf_type, d.before.clone(), vec![])
+    declared_from_value(&d.source, &d.address, &d.tf_type, &d.before)
 }

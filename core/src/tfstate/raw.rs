@@ -2,7 +2,7 @@
 
 use super::{declared_resource, instance_address, mirror_paths};
 use crate::error::Result;
-use crate::model::DeclaredResource;
+use crate::model::{DeclaredResource, RawAttributes};
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -21,8 +21,7 @@ pub(super) struct RawResource {
 #[derive(Deserialize)]
 struct RawInstance {
     index_key: Option<Value>,
-    #[serde(default)]
-    attributes: Value,
+    attributes: Option<Box<serde_json::value::RawValue>>,
     #[serde(default)]
     sensitive_attributes: Value,
     /// Set on an object left behind by create_before_destroy; Terraform destroys it.
@@ -36,12 +35,15 @@ pub(super) fn declared(location: &str, resources: Vec<RawResource>) -> Result<Ve
             continue; // data sources are not resources of the fleet
         }
         for inst in r.instances {
-            if inst.deposed.is_some() || !inst.attributes.is_object() {
+            let Some(attributes) = inst.attributes.map(RawAttributes::new).filter(RawAttributes::is_object) else {
+                continue;
+            };
+            if inst.deposed.is_some() {
                 continue;
             }
             let address = instance_address(r.module.as_deref(), &r.mode, &r.tf_type, &r.name, inst.index_key.as_ref());
             let sensitive = sensitive_paths(&inst.sensitive_attributes);
-            out.push(declared_resource(location, address, &r.tf_type, inst.attributes, sensitive));
+            out.push(declared_resource(location, address, &r.tf_type, attributes, sensitive));
         }
     }
     Ok(out)

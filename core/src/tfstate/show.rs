@@ -2,7 +2,7 @@
 //! (`planned_values`) output.
 
 use super::{declared_resource, mirror_paths};
-use crate::model::DeclaredResource;
+use crate::model::{DeclaredResource, RawAttributes};
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -27,8 +27,7 @@ struct ShowResource {
     mode: String,
     #[serde(rename = "type")]
     tf_type: String,
-    #[serde(default)]
-    values: Value,
+    values: Option<Box<serde_json::value::RawValue>>,
     #[serde(default)]
     sensitive_values: Value,
 }
@@ -43,11 +42,14 @@ pub(super) fn declared(location: &str, values: &Values) -> Vec<DeclaredResource>
 
 fn walk(location: &str, module: &Module, out: &mut Vec<DeclaredResource>) {
     for r in &module.resources {
-        if r.mode != "managed" || !r.values.is_object() {
+        let Some(values) = r.values.clone().map(RawAttributes::new).filter(RawAttributes::is_object) else {
+            continue;
+        };
+        if r.mode != "managed" {
             continue;
         }
         let sensitive = mirror_paths(&r.sensitive_values);
-        out.push(declared_resource(location, r.address.clone(), &r.tf_type, r.values.clone(), sensitive));
+        out.push(declared_resource(location, r.address.clone(), &r.tf_type, values, sensitive));
     }
     for child in &module.child_modules {
         walk(location, child, out);

@@ -50,11 +50,11 @@ fn raw_v4_addresses_modules_count_for_each() {
 #[test]
 fn raw_v4_locates_account_and_region() {
     let s = parse_value(&raw_state());
-    let r0 = &s.resources[0].resource;
+    let r0 = &s.resources[0];
     assert_eq!((r0.account.as_deref(), r0.region.as_deref()), (Some("123456789012"), Some("us-east-1")));
-    let r1 = &s.resources[1].resource;
+    let r1 = &s.resources[1];
     assert_eq!((r1.account.as_deref(), r1.region.as_deref()), (None, Some("us-west-2")));
-    let vm = &s.resources[3].resource;
+    let vm = &s.resources[3];
     assert_eq!((vm.account.as_deref(), vm.region.as_deref()), (Some("abc"), Some("eastus")));
 }
 
