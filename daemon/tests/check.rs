@@ -252,3 +252,45 @@ fn plan_json_declares_and_reports_terraform_seen_drift_without_a_live_provider()
     assert_eq!(v["findings"][0]["changes"][0]["live"], "p5.48xlarge");
     assert_eq!(v["findings"][0]["cost"]["delta_per_hour_usd"], 33.08);
 }
+
+#[test]
+fn sensitive_values_never_reach_any_report_format() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut state: serde_json::Value = serde_json::from_slice(&fs::read(root().join(DEMO_STATE)).unwrap()).unwrap();
+    // Mark the gateway's `team` tag sensitive and give it a secret-looking value.
+    for r in state["resources"].as_array_mut().unwrap() {
+        if r["name"] == "gateway" {
+            let inst = &mut r["instances"][0];
+            inst["attributes"]["tags"]["team"] = "TOKEN-declared-8c1f".into();
+            inst["attributes"]["tags_all"]["team"] = "TOKEN-declared-8c1f".into();
+            inst["sensitive_attributes"] = serde_json::json!([[{"type": "get_attr", "value": "tags"}, {"type": "index", "value": {"value": "team", "type": "string"}}]]);
+        }
+    }
+    let path = dir.path().join("state.json");
+    fs::write(&path, state.to_string()).unwrap();
+    let mut live: serde_json::Value =
+        serde_json::from_slice(&fs::read(root().join("testdata/demo/live.json")).unwrap()).unwrap();
+    for r in live["resources"].as_array_mut().unwrap() {
+        if r["name"] == "inference-gateway" {
+            r["attributes"]["tags"]["team"] = "TOKEN-live-77aa".into();
+        }
+    }
+    let live_path = dir.path().join("live.json");
+    fs::write(&live_path, live.to_string()).unwrap();
+    for format in ["text", "json", "sarif", "junit", "markdown"] {
+        let r = driftd(&[
+            "check",
+            "--state",
+            path.to_str().unwrap(),
+            "--provider",
+            &format!("snapshot:{}", live_path.display()),
+            "--tf",
+            "testdata/demo/infra",
+            "--format",
+            format,
+        ]);
+        assert_eq!(r.code, 1, "{format}: {}", r.stderr);
+        assert!(!r.stdout.contains("TOKEN-"), "{format} leaked a sensitive value:\n{}", r.stdout);
+        assert!(r.stdout.contains("(sensitive)"), "{format} should show the change as (sensitive)");
+    }
+}
