@@ -6,11 +6,13 @@ use crate::cost::{round_cents, PriceTable};
 use crate::error::Error;
 use crate::ignore::DriftIgnore;
 use crate::model::{Finding, FindingKind, Warning};
+use crate::policy::{self, PolicyEngine, Side, Violation};
 use crate::report::{DeclaredSource, LiveSource, Report, Sources, Summary, SCHEMA};
 use crate::snapshot::{self, Snapshot};
 use crate::spec::Registry;
 use crate::tfstate::{self, StateInput};
 use jiff::civil::Date;
+use serde_json::Value;
 use std::path::PathBuf;
 
 /// Where live resources come from.
@@ -32,6 +34,8 @@ pub struct Input {
     pub generated_at: String,
     /// Adds `declared_at` and patches from `.tf` sources, when given.
     pub sources: Option<crate::tf::Sources>,
+    /// Runs policies on live and declared resources, when given.
+    pub policies: Option<Box<dyn PolicyEngine>>,
 }
 
 /// Fails only when a live source cannot be read (a snapshot file that is missing or malformed).
@@ -57,17 +61,27 @@ pub fn run(input: Input) -> Result<Report, Error> {
         prices: &input.prices,
         ignore: &ignore,
     };
+    let mut policies = Policies::new(input.policies, input.registry, &input.prices);
+    for d in &declared {
+        policies.declared(d);
+    }
     let mut comparer = compare::Comparer::new(&compare_input);
     let mut scans = Vec::new();
     for source in input.live {
         match source {
             LiveInput::Snapshot(snap) => {
-                snap.resources.iter().for_each(|r| comparer.live(r));
+                for r in &snap.resources {
+                    comparer.live(r);
+                    policies.live(r);
+                }
                 scans.extend(snap.scans);
             }
             LiveInput::File(path) => {
                 let bytes = std::fs::read(&path).map_err(|e| Error::io(&path, &e))?;
-                let header = snapshot::stream(&path.display().to_string(), &bytes, &mut |r| comparer.live(&r))?;
+                let header = snapshot::stream(&path.display().to_string(), &bytes, &mut |r| {
+                    comparer.live(&r);
+                    policies.live(&r);
+                })?;
                 scans.extend(header.scans);
             }
         }
@@ -75,6 +89,9 @@ pub fn run(input: Input) -> Result<Report, Error> {
     let comparison = comparer.finish(&scans);
     warnings.extend(comparison.warnings);
     let mut findings = comparison.findings;
+    let mut violations = policies.finish();
+    ignore.retain(&mut violations);
+    findings.extend(violations);
     if let Some(src) = &input.sources {
         src.add_patches(&mut findings, &declared);
     }
@@ -107,6 +124,69 @@ pub fn run(input: Input) -> Result<Report, Error> {
         findings,
         warnings,
     })
+}
+
+/// Policy evaluation alongside the comparison: each resource as it goes by, fleet
+/// policies at the end over what was collected (only when there are any).
+struct Policies<'a> {
+    engine: Option<Box<dyn PolicyEngine>>,
+    registry: Registry,
+    prices: &'a PriceTable,
+    findings: Vec<Finding>,
+    fleet: [Vec<Value>; 2],
+}
+
+impl<'a> Policies<'a> {
+    fn new(engine: Option<Box<dyn PolicyEngine>>, registry: Registry, prices: &'a PriceTable) -> Policies<'a> {
+        Policies { engine, registry, prices, findings: Vec::new(), fleet: [Vec::new(), Vec::new()] }
+    }
+
+    fn declared(&mut self, d: &crate::model::DeclaredResource) {
+        if self.engine.is_some() {
+            let doc = policy::declared_input(d, &self.registry, self.prices);
+            self.evaluate(doc, 1);
+        }
+    }
+
+    fn live(&mut self, r: &crate::model::Resource) {
+        if self.engine.is_some() {
+            let doc = policy::input(r, Side::Live, None, &self.registry, self.prices);
+            self.evaluate(doc, 0);
+        }
+    }
+
+    fn evaluate(&mut self, doc: Value, side: usize) {
+        let Some(engine) = self.engine.as_mut() else { return };
+        for v in engine.evaluate(&doc) {
+            self.findings.push(policy::finding(&v, &doc));
+        }
+        if engine.has_fleet_policies() {
+            self.fleet[side].push(doc);
+        }
+    }
+
+    fn finish(mut self) -> Vec<Finding> {
+        let Some(engine) = self.engine.as_mut() else { return self.findings };
+        for (side, docs) in [(Side::Live, &self.fleet[0]), (Side::Declared, &self.fleet[1])] {
+            if docs.is_empty() {
+                continue;
+            }
+            let fleet = serde_json::json!({"side": side, "resources": docs});
+            for v in engine.evaluate_fleet(&fleet) {
+                // Blame the named resource with its full metadata when it is in the fleet.
+                let blamed = v
+                    .resource
+                    .as_ref()
+                    .and_then(|(t, i)| docs.iter().find(|d| d["type"] == t.as_str() && d["id"] == i.as_str()));
+                let finding = match blamed {
+                    Some(doc) => policy::finding(&Violation { resource: None, ..v.clone() }, doc),
+                    None => policy::finding(&v, &serde_json::json!({"side": side})),
+                };
+                self.findings.push(finding);
+            }
+        }
+        self.findings
+    }
 }
 
 fn summary(findings: &[Finding], counts: &Counts) -> Summary {

@@ -332,6 +332,8 @@ pub struct Change {
 pub struct PolicyRef {
     pub id: String,
     pub title: String,
+    /// `live` or `declared`: which side the policy found wanting.
+    pub side: Option<String>,
 }
 
 /// Hourly on-demand cost, in USD; `null` where the price is not known.

@@ -1,0 +1,138 @@
+//! The seam between the check and a policy engine (Rego, in `policies/`): what a
+//! policy sees (`input`) and what it returns. Core builds inputs and turns
+//! violations into findings; it never evaluates Rego itself.
+
+use crate::cost::PriceTable;
+use crate::gpu;
+use crate::model::{
+    Cloud, DeclaredResource, Finding, FindingKind, FindingResource, PolicyRef, Remediation, Resource, Severity,
+};
+use crate::spec::Registry;
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+
+/// Which side a policy looked at: what runs, or what Terraform declares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Side {
+    Live,
+    Declared,
+}
+
+impl Side {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Side::Live => "live",
+            Side::Declared => "declared",
+        }
+    }
+}
+
+/// One `deny` entry of one policy.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Violation {
+    pub policy_id: String,
+    pub title: String,
+    pub severity: Severity,
+    pub message: String,
+    pub remediation: Option<String>,
+    /// Fleet policies name the resource they blame (`{"type", "id"}`); None: the input itself.
+    pub resource: Option<(String, String)>,
+}
+
+/// A policy engine as the check uses it.
+pub trait PolicyEngine {
+    /// Every resource-scoped policy, on one resource's input document.
+    fn evaluate(&mut self, input: &Value) -> Vec<Violation>;
+    /// Are there fleet-scoped policies (which need every resource of a side at once)?
+    fn has_fleet_policies(&self) -> bool;
+    /// Every fleet-scoped policy, on `{"side": ..., "resources": [input, ...]}`.
+    fn evaluate_fleet(&mut self, input: &Value) -> Vec<Violation>;
+}
+
+/// The policy input for a resource: the normalised resource as in a snapshot, plus
+/// `side`, `address`, `gpu` facts and `cost_per_hour_usd`.
+pub fn input(r: &Resource, side: Side, address: Option<&str>, registry: &Registry, prices: &PriceTable) -> Value {
+    let spec = registry.get(&r.tf_type);
+    let size = spec.and_then(|s| s.cost).and_then(|c| crate::path::get(&r.attributes, c.size_attr)?.as_str());
+    let gpu = size.and_then(|s| gpu::facts(r.provider, s));
+    let cost = spec.and_then(|s| prices.hourly(s, r));
+    let name = r.name.clone().or_else(|| spec.and_then(|s| s.name.name_of(&r.attributes)));
+    json!({
+        "type": r.tf_type,
+        "id": r.id,
+        "provider": r.provider,
+        "account": r.account,
+        "region": r.region,
+        "name": name,
+        "owner": r.owner,
+        "attributes": r.attributes,
+        "side": side,
+        "address": address,
+        "gpu": gpu,
+        "cost_per_hour_usd": cost,
+    })
+}
+
+pub fn declared_input(d: &DeclaredResource, registry: &Registry, prices: &PriceTable) -> Value {
+    input(&d.to_resource(), Side::Declared, Some(&d.address), registry, prices)
+}
+
+/// A `violation` finding for one policy result on one input document.
+pub fn finding(v: &Violation, input: &Value) -> Finding {
+    let side = input.get("side").and_then(Value::as_str).unwrap_or("live");
+    let text = |k: &str| input.get(k).and_then(Value::as_str).map(str::to_string);
+    let provider: Cloud =
+        input.get("provider").cloned().and_then(|p| serde_json::from_value(p).ok()).unwrap_or(Cloud::Other);
+    let (tf_type, id) = match &v.resource {
+        Some((t, i)) => (t.clone(), i.clone()),
+        None => (text("type").unwrap_or_default(), text("id").unwrap_or_default()),
+    };
+    let address = if v.resource.is_none() { text("address") } else { None };
+    let policy_key = format!("{}@{side}", v.policy_id);
+    let mut commands = Vec::new();
+    if side == "declared" {
+        if let Some(a) = &address {
+            commands.push(format!("terraform plan -target={}", crate::remediation::sh_quote(a)));
+        }
+    }
+    commands.push(format!(
+        "echo {} >> .driftignore",
+        crate::remediation::sh_quote(&crate::ignore::line_for(&tf_type, &id, None))
+    ));
+    Finding {
+        id: Finding::fingerprint(FindingKind::Violation, provider, &tf_type, &id, Some(&policy_key)),
+        kind: FindingKind::Violation,
+        severity: v.severity,
+        resource: FindingResource {
+            tf_type,
+            id,
+            address,
+            provider,
+            account: if v.resource.is_none() { text("account") } else { None },
+            region: if v.resource.is_none() { text("region") } else { None },
+            name: if v.resource.is_none() { text("name") } else { None },
+        },
+        changes: None,
+        policy: Some(PolicyRef { id: v.policy_id.clone(), title: v.title.clone(), side: Some(side.to_string()) }),
+        declared_at: None,
+        cost: None,
+        message: v.message.clone(),
+        remediation: Remediation {
+            summary: v
+                .remediation
+                .clone()
+                .unwrap_or_else(|| format!("make {} comply with {}", side_noun(side), v.policy_id)),
+            commands,
+            patch: None,
+        },
+    }
+}
+
+fn side_noun(side: &str) -> &'static str {
+    if side == "declared" {
+        "the Terraform code"
+    } else {
+        "the live resource"
+    }
+}
