@@ -3,6 +3,7 @@
 # measured as whole processes (wall time, CPU time, peak RSS), against a baseline that
 # only parses the same two files with serde_json. Writes docs/performance.md's section.
 # Targets: driftd <= 2x the parse time; peak memory < 3x the files' size on disk.
+# Policies are off here (their own benchmark is bench/policies_10k.sh).
 #   bash bench/compare_100k.sh [N] [RUNS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -32,7 +33,7 @@ measure() {
 }
 
 read -r p_wall p_cpu p_rss < <(measure target/release/examples/parse_only "$STATE" "$LIVE")
-read -r d_wall d_cpu d_rss < <(measure target/release/driftd check --state "$STATE" --provider "snapshot:$LIVE" --format json --output "$OUT/report.json" --fail-on never)
+read -r d_wall d_cpu d_rss < <(measure target/release/driftd check --state "$STATE" --provider "snapshot:$LIVE" --format json --output "$OUT/report.json" --fail-on never --no-builtin-policies)
 findings=$(python3 -c "import json;print(len(json.load(open('$OUT/report.json'))['findings']))")
 ratio=$(awk "BEGIN{printf \"%.2f\", $d_wall/$p_wall}")
 mem_ratio=$(awk "BEGIN{printf \"%.2f\", $d_rss*1024/$bytes}")

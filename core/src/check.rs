@@ -72,7 +72,7 @@ pub fn run(input: Input) -> Result<Report, Error> {
             LiveInput::Snapshot(snap) => {
                 for r in &snap.resources {
                     comparer.live(r);
-                    policies.live(r);
+                    policies.live(r, comparer.declared_address(r));
                 }
                 scans.extend(snap.scans);
             }
@@ -80,7 +80,7 @@ pub fn run(input: Input) -> Result<Report, Error> {
                 let bytes = std::fs::read(&path).map_err(|e| Error::io(&path, &e))?;
                 let header = snapshot::stream(&path.display().to_string(), &bytes, &mut |r| {
                     comparer.live(&r);
-                    policies.live(&r);
+                    policies.live(&r, comparer.declared_address(&r));
                 })?;
                 scans.extend(header.scans);
             }
@@ -148,9 +148,9 @@ impl<'a> Policies<'a> {
         }
     }
 
-    fn live(&mut self, r: &crate::model::Resource) {
+    fn live(&mut self, r: &crate::model::Resource, address: Option<&str>) {
         if self.engine.is_some() {
-            let doc = policy::input(r, Side::Live, None, &self.registry, self.prices);
+            let doc = policy::input(r, Side::Live, address, &self.registry, self.prices);
             self.evaluate(doc, 0);
         }
     }

@@ -85,6 +85,12 @@ impl<'a> Comparer<'a> {
         }
     }
 
+    /// The address of the declaration a live resource matches, if any.
+    pub fn declared_address(&self, r: &Resource) -> Option<&'a str> {
+        let decls = self.index.get(&(r.tf_type.as_str(), r.match_key()))?;
+        Some(self.input.declared[decls[0]].address.as_str())
+    }
+
     /// One live resource.
     pub fn live(&mut self, r: &Resource) {
         let Some(spec) = self.input.registry.get(&r.tf_type) else {

@@ -16,8 +16,11 @@ pub struct GpuFacts {
     pub family: String,
 }
 
+/// GPUs per size suffix (`48xlarge` -> 8).
+type Sizes = &'static [(&'static str, f64)];
+
 /// AWS families: prefix, GPU model, GiB per GPU, GPUs per size suffix.
-const AWS: &[(&str, &str, u32, &[(&str, f64)])] = &[
+const AWS: &[(&str, &str, u32, Sizes)] = &[
     ("p3dn", "V100", 32, &[("24xlarge", 8.0)]),
     ("p3", "V100", 16, &[("2xlarge", 1.0), ("8xlarge", 4.0), ("16xlarge", 8.0)]),
     ("p4de", "A100", 80, &[("24xlarge", 8.0)]),

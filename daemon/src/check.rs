@@ -51,6 +51,7 @@ pub fn run(mut args: CheckArgs) -> Result<u8, Error> {
     clouds.sort();
     clouds.dedup();
     let live = live::live_inputs(&args.live, &clouds)?;
+    let policies = crate::policy::engine(&args.policy, &config)?;
 
     let mut report = core_check::run(core_check::Input {
         states,
@@ -61,6 +62,7 @@ pub fn run(mut args: CheckArgs) -> Result<u8, Error> {
         today: crate::today(),
         generated_at: crate::now(),
         sources,
+        policies: policies.map(|e| Box::new(e) as Box<dyn driftd_core::policy::PolicyEngine>),
     })?;
     report.duration_ms = started.elapsed().as_millis() as u64;
 

@@ -23,6 +23,45 @@ pub enum Command {
     Snapshot(SnapshotArgs),
     /// List the covered resource types with their compared attributes and severities.
     Types(TypesArgs),
+    /// Policies: list them, or run their tests.
+    #[command(subcommand)]
+    Policy(PolicyCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PolicyCommand {
+    /// List policies: id, severity, title, source file.
+    List(PolicyListArgs),
+    /// Run every `test_*` rule (OPA style); exit 1 on any failure.
+    Test(PolicyTestArgs),
+}
+
+/// Which policies a run uses; shared by `check` and `policy list`.
+#[derive(Debug, Args, Default, Clone)]
+pub struct PolicyArgs {
+    /// Extra Rego policy directories (repeatable).
+    #[arg(long = "policies", value_name = "DIR")]
+    pub policies: Vec<PathBuf>,
+    /// Drop the built-in GPU policy pack.
+    #[arg(long)]
+    pub no_builtin_policies: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct PolicyListArgs {
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    #[command(flatten)]
+    pub policy: PolicyArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct PolicyTestArgs {
+    /// Directories of policies and their `*_test.rego` files; default: the built-in pack.
+    #[arg(value_name = "DIR")]
+    pub dirs: Vec<PathBuf>,
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
 }
 
 /// Where live resources come from; shared by `check` and `snapshot`.
@@ -57,6 +96,8 @@ pub struct CheckArgs {
     pub tf: Vec<PathBuf>,
     #[command(flatten)]
     pub live: LiveArgs,
+    #[command(flatten)]
+    pub policy: PolicyArgs,
     /// Ignore file; default: ./.driftignore when present.
     #[arg(long, value_name = "FILE")]
     pub driftignore: Option<PathBuf>,

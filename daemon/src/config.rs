@@ -16,6 +16,34 @@ pub struct Config {
     /// Hourly on-demand prices that override or extend the built-in table.
     #[serde(default)]
     pub prices: Prices,
+    #[serde(default)]
+    pub policy: PolicyConfig,
+}
+
+/// `[policy]`: evaluation limits, and `[policy.config]`, which policies read as
+/// `data.driftd.config` (free-form: each policy documents its keys).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PolicyConfig {
+    /// Time limit of one evaluation (one policy on one resource), in milliseconds.
+    #[serde(default = "default_time_limit_ms")]
+    pub time_limit_ms: u64,
+    #[serde(default = "empty_object")]
+    pub config: serde_json::Value,
+}
+
+fn default_time_limit_ms() -> u64 {
+    1000
+}
+
+fn empty_object() -> serde_json::Value {
+    serde_json::json!({})
+}
+
+impl Default for PolicyConfig {
+    fn default() -> Self {
+        PolicyConfig { time_limit_ms: default_time_limit_ms(), config: empty_object() }
+    }
 }
 
 /// Defaults for `driftd check`; flags override them.
@@ -37,6 +65,10 @@ pub struct CheckConfig {
     pub format: Option<String>,
     pub output: Option<PathBuf>,
     pub fail_on: Option<String>,
+    #[serde(default)]
+    pub policies: Vec<PathBuf>,
+    #[serde(default)]
+    pub no_builtin_policies: bool,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -91,6 +123,12 @@ impl Config {
                     problems.push(format!("prices.{cloud}.{size:?} must be a non-negative number of USD per hour"));
                 }
             }
+        }
+        if !self.policy.config.is_object() {
+            problems.push("policy.config must be a table".to_string());
+        }
+        if self.policy.time_limit_ms == 0 {
+            problems.push("policy.time_limit_ms must be at least 1".to_string());
         }
         if problems.is_empty() {
             Ok(())

@@ -7,6 +7,7 @@ mod check;
 mod cli;
 mod config;
 mod live;
+mod policy;
 mod snapshot;
 mod types;
 
@@ -48,6 +49,8 @@ fn main() -> ExitCode {
         cli::Command::Check(args) => check::run(args),
         cli::Command::Snapshot(args) => snapshot::run(args),
         cli::Command::Types(args) => Ok(types::run(args)),
+        cli::Command::Policy(cli::PolicyCommand::List(args)) => policy::list(args),
+        cli::Command::Policy(cli::PolicyCommand::Test(args)) => policy::test(args),
     };
     match result {
         Ok(code) => ExitCode::from(code),

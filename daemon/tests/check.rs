@@ -20,7 +20,9 @@ fn demo_reports_every_kind_with_cost_and_remediation_and_exits_1() {
         "$ terraform import 'aws_instance.alice_experiment'",
         "$ terraform state rm 'module.research.aws_instance.h100[1]'",
         ">> .driftignore",
-        "managed 22 · in sync 14 · changed 6 · missing 2 · unmanaged 2 · violations 0 · not covered 6",
+        "managed 22 · in sync 14 · changed 6 · missing 2 · unmanaged 2 · violations 4 · not covered 6",
+        "violation module.inference.aws_instance.server[\"mistral\"]",
+        "policy GPU002 (live): GPU instances require IMDSv2",
         "coverage 90.91% · cost drift +$115.83/h · unmanaged capacity $153.36/h",
     ] {
         assert!(r.stdout.contains(needle), "missing {needle:?} in:\n{}", r.stdout);

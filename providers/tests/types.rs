@@ -23,6 +23,7 @@ fn run_scenario(dir: &Path) -> Vec<Value> {
         today: "2026-11-22".parse().unwrap(),
         generated_at: "2026-11-22T18:00:00Z".into(),
         sources: None,
+        policies: None,
     })
     .unwrap();
     report

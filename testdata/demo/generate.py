@@ -20,7 +20,7 @@ def hid(*parts, n=17):
     return hashlib.sha256("/".join(parts).encode()).hexdigest()[:n]
 
 
-def aws_instance(address, name, itype, region, az, sgs, team, owner, extra_tags=None, profile="gpu-node"):
+def aws_instance(address, name, itype, region, az, sgs, team, owner, extra_tags=None, profile="gpu-node", pg=""):
     iid = "i-0" + hid(address, n=16)
     tags = {"Name": name, "team": team, "owner": owner}
     tags.update(extra_tags or {})
@@ -39,7 +39,7 @@ def aws_instance(address, name, itype, region, az, sgs, team, owner, extra_tags=
         "metadata_options": [{"http_endpoint": "enabled", "http_put_response_hop_limit": 2,
                               "http_tokens": "required", "instance_metadata_tags": "disabled"}],
         "monitoring": True,
-        "placement_group": "",
+        "placement_group": pg,
         "private_dns": f"ip-10-0-{int(hid(iid, n=2), 16)}-7.ec2.internal",
         "private_ip": f"10.0.{int(hid(iid, n=2), 16)}.7",
         "public_dns": "",
@@ -96,7 +96,7 @@ managed = []
 for i in range(6):
     managed.append(("module.training", "aws_instance", "trainer", i,
                     aws_instance(f"module.training.aws_instance.trainer[{i}]", f"trainer-{i}", "p4d.24xlarge",
-                                 "us-east-1", "us-east-1a", SG_TRAIN, "foundation-models", "ana")))
+                                 "us-east-1", "us-east-1a", SG_TRAIN, "foundation-models", "ana", pg="pg-train")))
 for key, itype in [("embed", "g6.xlarge"), ("llama-70b", "g6e.12xlarge"), ("mistral", "g6e.xlarge"), ("whisper", "g5.2xlarge")]:
     managed.append(("module.inference", "aws_instance", "server", key,
                     aws_instance(f'module.inference.aws_instance.server["{key}"]', f"infer-{key}", itype,
@@ -104,7 +104,7 @@ for key, itype in [("embed", "g6.xlarge"), ("llama-70b", "g6e.12xlarge"), ("mist
 for i in range(2):
     managed.append(("module.research", "aws_instance", "h100", i,
                     aws_instance(f"module.research.aws_instance.h100[{i}]", f"research-h100-{i}", "p5.48xlarge",
-                                 "us-west-2", "us-west-2a", SG_TRAIN, "research", "mei")))
+                                 "us-west-2", "us-west-2a", SG_TRAIN, "research", "mei", pg="pg-research")))
 for i in range(3):
     managed.append((None, "aws_instance", "notebook", i,
                     aws_instance(f"aws_instance.notebook[{i}]", f"notebook-{i}", "g5.xlarge",
@@ -165,7 +165,9 @@ def live_of(attrs, t, region):
         tags_all = a.pop("tags_all")
         a["tags"] = dict(tags_all)  # default tags are real tags live
         a["tags"]["aws:cloudformation:stack-name"] = "ml-bootstrap"  # AWS-managed tag
-        a["public_ip"] = "54.%d.%d.%d" % tuple(int(hid(a["id"], str(i), n=2), 16) for i in range(3))
+        if a["instance_type"].startswith("t3"):
+            # A bastion's public IP changes on stop/start: computed, not drift.
+            a["public_ip"] = "54.%d.%d.%d" % tuple(int(hid(a["id"], str(i), n=2), 16) for i in range(3))
         a["metadata_options"][0]["http_tokens"] = "Required"  # enum case
         a["vpc_security_group_ids"] = list(reversed(a["vpc_security_group_ids"]))  # set order
         a["root_block_device"][0]["volume_id"] = "vol-0" + hid(a["id"], "replaced", n=16)
@@ -226,6 +228,8 @@ def snapshot(drift):
     if drift:
         rogue = live_of(aws_instance("rogue", "alice-experiment", "p5.48xlarge", "us-west-2", "us-west-2a",
                                      [SG_ROGUE], "research", "alice"), "aws_instance", "us-west-2")
+        rogue["public_ip"] = "35.90.12.7"  # launched by hand, straight onto the internet
+        rogue["associate_public_ip_address"] = True
         res.append(resource("aws_instance", rogue, "us-west-2", ACCOUNT, name="alice-experiment"))
         vm = live_of(azure_vm("tmp", "tmp-h100-box", "Standard_ND96isr_H100_v5", "research", "alice"),
                      "azurerm_linux_virtual_machine", "eastus")
@@ -374,10 +378,16 @@ TF_TRAINING = '''variable "trainer_count" {
   type = number
 }
 
+resource "aws_placement_group" "train" {
+  name     = "pg-train"
+  strategy = "cluster"
+}
+
 resource "aws_instance" "trainer" {
   count                  = var.trainer_count
   ami                    = data.aws_ami.dlami.id
   instance_type          = "p4d.24xlarge"
+  placement_group        = aws_placement_group.train.id
   vpc_security_group_ids = ["%(sg0)s", "%(sg1)s"]
   iam_instance_profile   = "gpu-node"
 
@@ -425,10 +435,16 @@ data "aws_ami" "dlami" {
 }
 '''
 
-TF_RESEARCH = '''resource "aws_instance" "h100" {
+TF_RESEARCH = '''resource "aws_placement_group" "research" {
+  name     = "pg-research"
+  strategy = "cluster"
+}
+
+resource "aws_instance" "h100" {
   count                  = 2
   ami                    = data.aws_ami.dlami.id
   instance_type          = "p5.48xlarge"
+  placement_group        = aws_placement_group.research.id
   vpc_security_group_ids = ["%(sg0)s", "%(sg1)s"]
 
   metadata_options {

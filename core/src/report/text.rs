@@ -71,7 +71,8 @@ pub fn render(report: &Report, opts: &RenderOptions, out: &mut dyn Write) -> io:
         writeln!(out, "{:18}{}", "", p.dim(&whereabouts.join(" · ")))?;
         writeln!(out, "{:18}{}", "", f.message)?;
         if let Some(policy) = &f.policy {
-            writeln!(out, "{:18}policy {}: {}", "", policy.id, policy.title)?;
+            let side = policy.side.as_deref().map(|s| format!(" ({s})")).unwrap_or_default();
+            writeln!(out, "{:18}policy {}{side}: {}", "", policy.id, policy.title)?;
         }
         if let Some(changes) = &f.changes {
             let width = changes.iter().map(|c| c.path.len()).max().unwrap_or(0);

@@ -1,0 +1,79 @@
+//! `driftd policy list` and `driftd policy test`, and building the policy engine a
+//! check uses.
+
+use crate::cli::{PolicyArgs, PolicyListArgs, PolicyTestArgs};
+use crate::config::Config;
+use driftd_core::Error;
+use driftd_policies::{RegoEngine, Scope, Source};
+use std::time::Duration;
+
+/// The policies of a run: the built-in pack unless dropped, then each `--policies` dir.
+pub fn sources(args: &PolicyArgs, config: &Config) -> Result<Vec<Source>, Error> {
+    let mut out = Vec::new();
+    if !(args.no_builtin_policies || config.check.no_builtin_policies) {
+        out.extend(driftd_policies::builtin_sources(false));
+    }
+    let dirs = if args.policies.is_empty() { &config.check.policies } else { &args.policies };
+    for dir in dirs {
+        out.extend(driftd_policies::read_dir(dir, false)?);
+    }
+    Ok(out)
+}
+
+pub fn engine(args: &PolicyArgs, config: &Config) -> Result<Option<RegoEngine>, Error> {
+    let sources = sources(args, config)?;
+    if sources.is_empty() {
+        return Ok(None);
+    }
+    let limit = Duration::from_millis(config.policy.time_limit_ms);
+    RegoEngine::load(&sources, &config.policy.config, limit).map(Some)
+}
+
+fn load_config(path: Option<&std::path::Path>) -> Result<Config, Error> {
+    path.map(Config::read).transpose().map(Option::unwrap_or_default)
+}
+
+pub fn list(args: PolicyListArgs) -> Result<u8, Error> {
+    let config = load_config(args.config.as_deref())?;
+    let Some(engine) = engine(&args.policy, &config)? else {
+        println!("no policies");
+        return Ok(0);
+    };
+    let width = engine.policies().iter().map(|p| p.id.len()).max().unwrap_or(2).max(2);
+    println!("{:<width$}  {:<8}  {:<8}  {:<60}  FILE", "ID", "SEVERITY", "SCOPE", "TITLE");
+    let mut policies = engine.policies().to_vec();
+    policies.sort_by(|a, b| a.id.cmp(&b.id));
+    for p in policies {
+        let scope = if p.scope == Scope::Fleet { "fleet" } else { "resource" };
+        println!("{:<width$}  {:<8}  {:<8}  {:<60}  {}", p.id, p.severity.as_str(), scope, p.title, p.file);
+    }
+    Ok(0)
+}
+
+pub fn test(args: PolicyTestArgs) -> Result<u8, Error> {
+    let config = load_config(args.config.as_deref())?;
+    let sources = if args.dirs.is_empty() {
+        driftd_policies::builtin_sources(true)
+    } else {
+        let mut out = Vec::new();
+        for dir in &args.dirs {
+            out.extend(driftd_policies::read_dir(dir, true)?);
+        }
+        out
+    };
+    let limit = Duration::from_millis(config.policy.time_limit_ms);
+    let results = driftd_policies::run_tests(&sources, &config.policy.config, limit)?;
+    let failed = results.iter().filter(|r| !r.passed).count();
+    for r in &results {
+        let ms = r.duration.as_secs_f64() * 1000.0;
+        match &r.detail {
+            None => println!("PASS  {}  ({}, {ms:.1} ms)", r.name, r.file),
+            Some(why) => println!("FAIL  {}  ({}): {why}", r.name, r.file),
+        }
+    }
+    println!("policy tests: {} passed, {failed} failed", results.len() - failed);
+    if results.is_empty() {
+        return Err(Error::input("driftd policy test", "no test_* rules found"));
+    }
+    Ok(if failed > 0 { 1 } else { 0 })
+}
