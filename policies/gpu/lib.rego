@@ -28,9 +28,10 @@ is_production(r) if lower(env(r)) in {lower(e) | some e in production_envs}
 # Instances and VMs: the nodes that run GPU work.
 node_types := {"aws_instance", "azurerm_linux_virtual_machine", "azurerm_windows_virtual_machine"}
 
+# Cheapest test first: most resources of a fleet scan are not GPU nodes.
 is_gpu_node(r) if {
-	r.type in node_types
 	r.gpu != null
+	r.type in node_types
 }
 
 private_ranges := [

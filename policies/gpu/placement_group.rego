@@ -16,24 +16,35 @@ import data.driftd.gpu.lib
 
 training_families := {"p4d", "p4de", "p5", "p5e", "p5en", "p6-b200"}
 
-group_key(r) := lib.tags(r).cluster if lib.tags(r).cluster
-else := lib.tags(r).team if lib.tags(r).team
-else := ""
+group_key(r) := k if {
+	t := lib.tags(r)
+	k := object.get(t, "cluster", object.get(t, "team", ""))
+}
 
-trainers := [r |
+# Each trainer with its group key, computed once (function calls are the costly part).
+keyed := [[r, group_key(r)] |
 	some r in input.resources
 	r.type == "aws_instance"
 	r.gpu.family in training_families
 ]
 
+# Keys shared by two or more trainers: after sorting, equal neighbours (one pass).
+sorted_keys := sort([pair[1] | some pair in keyed])
+
+multi_keys := {k |
+	some i, k in sorted_keys
+	i > 0
+	sorted_keys[i - 1] == k
+	k != ""
+}
+
 deny contains entry if {
-	some r in trainers
-	key := group_key(r)
-	key != ""
-	count([o | some o in trainers; group_key(o) == key]) >= 2
+	some pair in keyed
+	r := pair[0]
+	pair[1] in multi_keys
 	object.get(r.attributes, "placement_group", "") == ""
 	entry := {
-		"msg": sprintf("%s (%s) trains with %q but is in no placement group", [lib.label(r), r.attributes.instance_type, key]),
+		"msg": sprintf("%s (%s) trains with %q but is in no placement group", [lib.label(r), r.attributes.instance_type, pair[1]]),
 		"resource": {"type": r.type, "id": r.id},
 	}
 }

@@ -17,7 +17,8 @@ admin_ports := {22: "SSH", 3389: "RDP"}
 
 gpu_groups contains sg if {
 	some r in input.resources
-	lib.is_gpu_node(r)
+	r.gpu != null
+	r.type in lib.node_types
 	some sg in object.get(r.attributes, "vpc_security_group_ids", [])
 }
 

@@ -19,8 +19,9 @@ spend[team] := total if {
 	some team, _ in budgets
 	total := sum([c |
 		some r in input.resources
-		lib.is_gpu_node(r)
-		lib.tags(r).team == team
+		r.gpu != null
+	r.type in lib.node_types
+		r.attributes.tags.team == team
 		c := r.cost_per_hour_usd
 		is_number(c)
 	])

@@ -29,6 +29,7 @@ pub struct Policy {
     /// `data.driftd.gpu.imdsv2`
     pub package: String,
     pub file: String,
+    pub builtin: bool,
 }
 
 /// The policies of one run, compiled once, evaluated per resource.
@@ -36,6 +37,25 @@ pub struct RegoEngine {
     engine: regorus::Engine,
     policies: Vec<Policy>,
     has_fleet: bool,
+    /// The built-in policies of a scope compiled into one program for regorus' VM
+    /// (about 5x faster than the interpreter); None where they cannot be compiled (an
+    /// extension builtin): the interpreter runs them. User policies always run on the
+    /// interpreter: the VM turns a failing builtin into "undefined" even in strict mode,
+    /// which would hide a broken policy; the built-in pack guards its types, and a test
+    /// checks that both paths agree on it.
+    compiled: [Option<Compiled>; 2],
+}
+
+struct Compiled {
+    vm: regorus::rvm::vm::RegoVM,
+    entry: String,
+}
+
+fn scope_index(scope: Scope) -> usize {
+    match scope {
+        Scope::Resource => 0,
+        Scope::Fleet => 1,
+    }
 }
 
 /// Turn regorus' multi-line parse error (`--> file:L:C`, `error: msg`) into one line.
@@ -65,6 +85,13 @@ pub(crate) fn new_engine(config: &Value, limit: Duration) -> Result<regorus::Eng
     let data = serde_json::json!({"driftd": {"config": config}});
     engine.add_data(regorus::Value::from(data)).map_err(|e| Error::input("policy config", e.to_string()))?;
     Ok(engine)
+}
+
+/// regorus reports some compile errors (a variable used before it is defined, an
+/// unknown function) only at the first evaluation; force it now, so that a broken
+/// policy fails the load with its file:line:col instead of every evaluation later.
+pub(crate) fn compile(engine: &mut regorus::Engine) -> Result<(), Error> {
+    engine.eval_query("true".to_string(), false).map(|_| ()).map_err(|e| syntax_error("policies", &e))
 }
 
 /// Add one source; returns its package (`data.x.y`).
@@ -104,10 +131,26 @@ impl RegoEngine {
                 scope,
                 package,
                 file: s.path.clone(),
+                builtin: s.builtin,
             });
         }
+        compile(&mut engine)?;
         let has_fleet = policies.iter().any(|p| p.scope == Scope::Fleet);
-        Ok(RegoEngine { engine, policies, has_fleet })
+        let data = serde_json::json!({"driftd": {"config": config}});
+        let compiled =
+            [Scope::Resource, Scope::Fleet].map(|scope| compile_scope(&engine, &policies, scope, &data, limit));
+        Ok(RegoEngine { engine, policies, has_fleet, compiled })
+    }
+
+    /// Force the interpreter for every scope (tests compare both paths).
+    pub fn without_vm(mut self) -> RegoEngine {
+        self.compiled = [None, None];
+        self
+    }
+
+    /// Which scopes run on the VM: (resource, fleet).
+    pub fn uses_vm(&self) -> (bool, bool) {
+        (self.compiled[0].is_some(), self.compiled[1].is_some())
     }
 
     pub fn policies(&self) -> &[Policy] {
@@ -115,9 +158,30 @@ impl RegoEngine {
     }
 
     fn run(&mut self, input: &Value, scope: Scope) -> Vec<Violation> {
-        self.engine.set_input(regorus::Value::from(input.clone()));
+        let value = regorus::Value::from(input.clone());
         let mut out = Vec::new();
-        for p in self.policies.iter().filter(|p| p.scope == scope) {
+        let mut vm_ran = false;
+        if let Some(c) = &mut self.compiled[scope_index(scope)] {
+            // The built-in policies of the scope in one run; if any of them errors, they
+            // fall through to one call each, so the error is pinned to its policy.
+            c.vm.set_input(value.clone());
+            if let Ok(regorus::Value::Object(results)) = c.vm.execute_entry_point_by_name(&c.entry) {
+                for (key, set) in results.iter() {
+                    let idx = key.as_string().ok().and_then(|k| k.parse::<usize>().ok());
+                    if let Some(p) = idx.and_then(|i| self.policies.get(i)) {
+                        out.extend(entries(p, set));
+                    }
+                }
+                vm_ran = true;
+            }
+        }
+        let rest = self.policies.iter().filter(|p| p.scope == scope && !(vm_ran && p.builtin));
+        let mut rest = rest.peekable();
+        if rest.peek().is_none() {
+            return out;
+        }
+        self.engine.set_input(value);
+        for p in rest {
             match self.engine.eval_rule(format!("{}.deny", p.package)) {
                 Ok(result) => out.extend(entries(p, &result)),
                 // A policy that fails on one resource is reported for that resource;
@@ -134,6 +198,44 @@ impl RegoEngine {
         }
         out
     }
+}
+
+/// Compile every policy of one scope into a VM program: a generated module whose one
+/// rule is `{"<index>": <package>.deny, ...}`. None if any step fails; the interpreter
+/// then evaluates those policies one by one, with the same results.
+fn compile_scope(
+    engine: &regorus::Engine,
+    policies: &[Policy],
+    scope: Scope,
+    data: &Value,
+    limit: Duration,
+) -> Option<Compiled> {
+    let items: Vec<String> = policies
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| p.scope == scope && p.builtin)
+        .map(|(i, p)| format!("  \"{i}\": {}.deny,", p.package))
+        .collect();
+    if items.is_empty() {
+        return None;
+    }
+    let package = format!("driftd_internal_eval_{}", scope_index(scope));
+    let text = format!("package {package}\n\nall_deny := {{\n{}\n}}\n", items.join("\n"));
+    let entry = format!("data.{package}.all_deny");
+    let mut engine = engine.clone();
+    engine.add_policy(format!("{package}.rego"), text).ok()?;
+    let policy = engine.compile_with_entrypoint(&entry.as_str().into()).ok()?;
+    let program = regorus::languages::rego::compiler::Compiler::compile_from_policy(&policy, &[entry.as_str()]).ok()?;
+    let mut vm = regorus::rvm::vm::RegoVM::new_with_policy(policy);
+    // As in the interpreter: a failing builtin is an error to report, not "undefined".
+    vm.set_strict_builtin_errors(true);
+    vm.load_program(program);
+    vm.set_data(regorus::Value::from(data.clone())).ok()?;
+    vm.set_execution_timer_config(Some(regorus::utils::limits::ExecutionTimerConfig {
+        limit,
+        check_interval: NonZeroU32::new(64).expect("non-zero"),
+    }));
+    Some(Compiled { vm, entry })
 }
 
 fn one_line(s: &str) -> String {

@@ -23,6 +23,8 @@ use std::path::Path;
 pub struct Source {
     pub path: String,
     pub text: String,
+    /// Part of the built-in pack: runs on regorus' VM (see `engine.rs`).
+    pub builtin: bool,
 }
 
 /// Every `.rego` file below `dir` (sorted), with or without `*_test.rego`.
@@ -49,17 +51,17 @@ pub fn read_dir(dir: &Path, with_tests: bool) -> Result<Vec<Source>, Error> {
             continue;
         }
         let text = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, &e))?;
-        out.push(Source { path: path.display().to_string(), text });
+        out.push(Source { path: path.display().to_string(), text, builtin: false });
     }
     Ok(out)
 }
 
 /// The built-in pack as sources (policies, and their tests when asked).
 pub fn builtin_sources(with_tests: bool) -> Vec<Source> {
-    let mut out: Vec<Source> =
-        BUILTIN.iter().map(|(path, text)| Source { path: path.to_string(), text: text.to_string() }).collect();
+    let source = |(path, text): &(&str, &str)| Source { path: path.to_string(), text: text.to_string(), builtin: true };
+    let mut out: Vec<Source> = BUILTIN.iter().map(source).collect();
     if with_tests {
-        out.extend(BUILTIN_TESTS.iter().map(|(path, text)| Source { path: path.to_string(), text: text.to_string() }));
+        out.extend(BUILTIN_TESTS.iter().map(source));
     }
     out
 }

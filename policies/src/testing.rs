@@ -1,7 +1,7 @@
 //! `driftd policy test`: every `test_*` rule, OPA style. A test passes when its rule
 //! is true; false, undefined or an error fails it.
 
-use crate::engine::{add_source, new_engine};
+use crate::engine::{add_source, compile, new_engine};
 use crate::Source;
 use driftd_core::Error;
 use serde_json::Value;
@@ -28,7 +28,8 @@ fn test_rules(text: &str) -> Vec<String> {
             Some(format!("test_{ident}"))
         })
         .collect();
-    names.dedup();
+    let mut seen = std::collections::HashSet::new();
+    names.retain(|n| seen.insert(n.clone()));
     names
 }
 
@@ -41,6 +42,7 @@ pub fn run_tests(sources: &[Source], config: &Value, limit: Duration) -> Result<
             tests.push((format!("{package}.{name}"), s.path.clone()));
         }
     }
+    compile(&mut engine)?;
     let mut out = Vec::new();
     for (name, file) in tests {
         let started = Instant::now();

@@ -55,8 +55,11 @@ fn evaluates_resource_and_fleet_policies() {
 
 #[test]
 fn syntax_errors_name_file_line_and_column() {
-    let src =
-        Source { path: "team/bad.rego".into(), text: "package x\n\ndeny contains msg if {\n  input.a ==\n}\n".into() };
+    let src = Source {
+        path: "team/bad.rego".into(),
+        text: "package x\n\ndeny contains msg if {\n  input.a ==\n}\n".into(),
+        builtin: false,
+    };
     let err = RegoEngine::load(&[src], &json!({}), LIMIT).err().unwrap();
     assert_eq!(err.location, "team/bad.rego:5:1");
     assert!(err.message.starts_with("Rego error: "), "{err}");
@@ -68,8 +71,13 @@ fn runtime_error_is_a_finding_for_that_policy_and_the_rest_still_run() {
     let bad = Source {
         path: "bad.rego".into(),
         text: "# METADATA\n# title: breaks\n# custom:\n#   id: X001\n#   severity: low\npackage x\n\ndeny contains msg if {\n  msg := sprintf(\"%d\", [to_number(input.id)])\n}\n".into(),
+    builtin: false,
     };
-    let good = Source { path: "good.rego".into(), text: "package y\n\ndeny contains \"always\" if { true }\n".into() };
+    let good = Source {
+        path: "good.rego".into(),
+        text: "package y\n\ndeny contains \"always\" if { true }\n".into(),
+        builtin: false,
+    };
     let mut engine = RegoEngine::load(&[bad, good], &json!({}), LIMIT).unwrap();
     let v = engine.evaluate(&json!({"type": "t", "id": "not-a-number"}));
     assert_eq!(v.len(), 2, "{v:?}");
@@ -84,6 +92,7 @@ fn every_evaluation_has_a_time_limit() {
         // Interpreted work is interruptible; one huge builtin call (numbers.range(1, 1e9))
         // is not, a regorus limit documented in docs/policies.md.
         text: "package slow\n\ndeny contains n if {\n  n := count([1 | some i in numbers.range(1, 3000); some j in numbers.range(1, 3000)])\n  n < 0\n}\n".into(),
+    builtin: false,
     };
     let mut engine = RegoEngine::load(&[slow], &json!({}), Duration::from_millis(50)).unwrap();
     let started = std::time::Instant::now();
@@ -108,17 +117,102 @@ fn bad_metadata_and_duplicate_ids_are_input_errors() {
     let bad = Source {
         path: "m.rego".into(),
         text: "# METADATA\n# custom:\n#   severity: urgent\npackage m\n\ndeny contains 1 if { false }\n".into(),
+        builtin: false,
     };
     let err = RegoEngine::load(&[bad], &json!({}), LIMIT).err().unwrap();
     assert!(err.to_string().contains("urgent"), "{err}");
     let a = Source {
         path: "a.rego".into(),
         text: "# METADATA\n# custom:\n#   id: SAME\npackage a\n\ndeny contains 1 if { false }\n".into(),
+        builtin: false,
     };
     let b = Source {
         path: "b.rego".into(),
         text: "# METADATA\n# custom:\n#   id: SAME\npackage b\n\ndeny contains 1 if { false }\n".into(),
+        builtin: false,
     };
     let err = RegoEngine::load(&[a, b], &json!({}), LIMIT).err().unwrap();
     assert!(err.to_string().contains("SAME is already used by a.rego"), "{err}");
+}
+
+#[test]
+fn compile_errors_found_only_at_evaluation_fail_the_load() {
+    let src = Source {
+        path: "scoping.rego".into(),
+        // The variable `key` of the rule head is bound only later in the body.
+        text: "package scoping\n\nsize[key] := 1 if { some key in {\"a\"} }\n\ndeny contains msg if {\n  some pair in [[1, \"a\"]]\n  [r, key] := pair\n  size[key] >= 1\n  msg := sprintf(\"%v\", [r])\n}\n".into(),
+    builtin: false,
+    };
+    let err = RegoEngine::load(std::slice::from_ref(&src), &json!({}), LIMIT).err().expect("load must fail");
+    assert!(err.location.starts_with("scoping.rego:7:"), "{err}");
+    let err = run_tests(&[src], &json!({}), LIMIT).expect_err("tests must not run");
+    assert!(err.location.starts_with("scoping.rego:7:"), "{err}");
+}
+
+/// A varied fleet: every combination the pack's rules branch on, plus odd shapes.
+fn varied_inputs() -> Vec<serde_json::Value> {
+    let mut out = Vec::new();
+    let sizes = ["p5.48xlarge", "p4d.24xlarge", "g5.xlarge", "t3.micro"];
+    for i in 0..240usize {
+        let size = sizes[i % sizes.len()];
+        let gpu = if size.starts_with('t') {
+            json!(null)
+        } else {
+            json!({"count": 8, "family": size.split('.').next().unwrap()})
+        };
+        let tags = match i % 5 {
+            0 => json!(null),
+            1 => json!({}),
+            2 => json!({"owner": "", "team": "ml", "env": "dev"}),
+            3 => json!({"owner": "a", "team": "ml", "env": "prod", "cluster": "c1"}),
+            _ => json!({"owner": "a", "team": format!("t{}", i % 3), "env": "Dev"}),
+        };
+        out.push(json!({"type": "aws_instance", "id": format!("i-{i}"), "name": if i % 7 == 0 { json!(null) } else { json!(format!("n{i}")) },
+            "provider": "aws", "side": "live", "gpu": gpu, "cost_per_hour_usd": if i % 11 == 0 { json!(null) } else { json!(55.04) },
+            "attributes": {"instance_type": size, "tags": tags,
+                "public_ip": if i % 6 == 0 { "54.0.0.1" } else { "" }, "associate_public_ip_address": i % 9 == 0,
+                "metadata_options": match i % 4 { 0 => json!([]), 1 => json!([{"http_tokens": "optional"}]), 2 => json!([{"http_tokens": "Required"}]), _ => json!(null) },
+                "root_block_device": [{"encrypted": i % 8 != 0}], "ebs_block_device": if i % 10 == 0 { json!([{"device_name": "/dev/sdf", "encrypted": false}]) } else { json!([]) },
+                "instance_lifecycle": if i % 12 == 0 { "spot" } else { "" }, "placement_group": if i % 2 == 0 { "" } else { "pg" },
+                "vpc_security_group_ids": [format!("sg-{}", i % 4)]}}));
+        if i % 20 == 0 {
+            out.push(json!({"type": "azurerm_linux_virtual_machine", "id": format!("/s/vm{i}"), "name": format!("vm{i}"), "provider": "azure", "side": "live",
+                "gpu": {"count": 8, "family": "NDasrA100_v4"}, "cost_per_hour_usd": 27.2,
+                "attributes": {"size": "Standard_ND96asr_v4", "priority": if i % 40 == 0 { "Spot" } else { "Regular" }, "eviction_policy": if i % 80 == 0 { "Delete" } else { "Deallocate" },
+                    "encryption_at_host_enabled": i % 60 != 0, "public_ip_address": if i % 100 == 0 { "20.0.0.1" } else { "" }, "tags": {"env": "dev", "team": "ml"}}}));
+        }
+    }
+    for g in 0..4 {
+        out.push(json!({"type": "aws_security_group", "id": format!("sg-{g}"), "name": format!("sg-{g}"), "provider": "aws", "side": "live", "gpu": null,
+            "attributes": {"ingress": [{"protocol": if g == 3 { "-1" } else { "tcp" }, "from_port": 0, "to_port": if g == 1 { 21 } else { 3389 },
+                "cidr_blocks": [if g == 2 { "10.0.0.0/8" } else { "0.0.0.0/0" }]}]}}));
+    }
+    out
+}
+
+#[test]
+fn vm_and_interpreter_agree_on_every_policy() {
+    let config = json!({"required_tags": ["owner", "team"], "allowed_gpu_types": {"dev": ["g5.*"], "*": ["p5.*"]},
+                        "team_budget_per_hour_usd": {"ml": 100, "t1": 10}});
+    let fast = RegoEngine::load(&builtin_sources(false), &config, LIMIT).unwrap();
+    assert_eq!(fast.uses_vm().0, true, "resource policies must run on the VM");
+    let mut fast = fast;
+    let mut slow = RegoEngine::load(&builtin_sources(false), &config, LIMIT).unwrap().without_vm();
+    let inputs = varied_inputs();
+    let key = |v: Vec<driftd_core::policy::Violation>| {
+        let mut k: Vec<String> =
+            v.into_iter().map(|v| format!("{}|{:?}|{}|{:?}", v.policy_id, v.severity, v.message, v.resource)).collect();
+        k.sort();
+        k
+    };
+    let mut total = 0;
+    for input in &inputs {
+        let (a, b) = (key(fast.evaluate(input)), key(slow.evaluate(input)));
+        assert_eq!(a, b, "{input}");
+        total += a.len();
+    }
+    let fleet = json!({"side": "live", "resources": inputs});
+    let (a, b) = (key(fast.evaluate_fleet(&fleet)), key(slow.evaluate_fleet(&fleet)));
+    assert_eq!(a, b);
+    assert!(total > 200 && !a.is_empty(), "the fleet must exercise the policies: {total} resource, {} fleet", a.len());
 }
