@@ -195,7 +195,7 @@ fn vm_and_interpreter_agree_on_every_policy() {
     let config = json!({"required_tags": ["owner", "team"], "allowed_gpu_types": {"dev": ["g5.*"], "*": ["p5.*"]},
                         "team_budget_per_hour_usd": {"ml": 100, "t1": 10}});
     let fast = RegoEngine::load(&builtin_sources(false), &config, LIMIT).unwrap();
-    assert_eq!(fast.uses_vm().0, true, "resource policies must run on the VM");
+    assert!(fast.uses_vm().0, "resource policies must run on the VM");
     let mut fast = fast;
     let mut slow = RegoEngine::load(&builtin_sources(false), &config, LIMIT).unwrap().without_vm();
     let inputs = varied_inputs();
