@@ -51,6 +51,9 @@ pub struct PolicyArgs {
 pub struct PolicyListArgs {
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
+    /// text | markdown (the reference in docs/policies.md)
+    #[arg(long, default_value = "text", value_parser = ["text", "markdown"])]
+    pub format: String,
     #[command(flatten)]
     pub policy: PolicyArgs,
 }

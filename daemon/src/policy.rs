@@ -39,6 +39,10 @@ pub fn list(args: PolicyListArgs) -> Result<u8, Error> {
         println!("no policies");
         return Ok(0);
     };
+    if args.format == "markdown" {
+        print!("{}", driftd_policies::markdown(engine.policies()));
+        return Ok(0);
+    }
     let width = engine.policies().iter().map(|p| p.id.len()).max().unwrap_or(2).max(2);
     println!("{:<width$}  {:<8}  {:<8}  {:<60}  FILE", "ID", "SEVERITY", "SCOPE", "TITLE");
     let mut policies = engine.policies().to_vec();

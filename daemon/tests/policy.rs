@@ -147,3 +147,15 @@ fn no_builtin_policies_drops_violations() {
     assert_eq!(v["summary"]["violations"], 0);
     assert_eq!(v["summary"]["changed"], 6);
 }
+
+#[test]
+fn the_example_in_writing_policies_md_passes_its_own_test() {
+    let doc = fs::read_to_string(root().join("docs/writing-policies.md")).unwrap();
+    let start = doc.find("```rego\n# METADATA").expect("example policy") + "```rego\n".len();
+    let end = start + doc[start..].find("```").unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("quota.rego"), &doc[start..end]).unwrap();
+    let r = driftd(&["policy", "test", dir.path().to_str().unwrap()]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    assert!(r.stdout.contains("PASS  data.acme.quota.test_p6_denied"), "{}", r.stdout);
+}

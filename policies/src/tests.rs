@@ -216,3 +216,16 @@ fn vm_and_interpreter_agree_on_every_policy() {
     assert_eq!(a, b);
     assert!(total > 200 && !a.is_empty(), "the fleet must exercise the policies: {total} resource, {} fleet", a.len());
 }
+
+#[test]
+fn docs_policies_md_is_current() {
+    let engine = RegoEngine::load(&builtin_sources(false), &json!({}), LIMIT).unwrap();
+    let want = markdown(engine.policies());
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/policies.md");
+    let have = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        have == want,
+        "{} is stale: run `cargo run -p driftd -- policy list --format markdown > docs/policies.md`",
+        path.display()
+    );
+}
