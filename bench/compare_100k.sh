@@ -54,20 +54,4 @@ $(date -u +%Y-%m-%d)). Inputs: raw state + snapshot, $mb MiB on disk together; $
 - memory: driftd peak RSS / input size = **${mem_ratio}x** (target < 3x)
 MD
 cat "$OUT/section.md"
-python3 - "$OUT/section.md" <<'PY'
-import re, sys
-section = open(sys.argv[1]).read()
-path = "docs/performance.md"
-try:
-    doc = open(path).read()
-except FileNotFoundError:
-    doc = "# Performance\n\nMeasured by the scripts in `bench/`; each section is rewritten by its script.\n"
-head = "## Compare and report:"
-start = doc.find(head)
-if start == -1:
-    doc = doc.rstrip() + "\n\n" + section
-else:
-    nxt = doc.find("\n## ", start + 1)
-    doc = doc[:start] + section + (doc[nxt + 1:] if nxt != -1 else "")
-open(path, "w").write(doc)
-PY
+python3 bench/update_perf_doc.py "$OUT/section.md" "## Compare and report:"

@@ -32,17 +32,5 @@ $(date -u +%Y-%m-%d)). $(field policies) policies (7 per resource, 3 fleet-wide)
 
 Peak RSS of the whole benchmark process: $(awk "BEGIN{printf \"%.1f\", $(field peak_rss_kib)/1024}") MiB.
 MD
-python3 - <<'PY'
-section = open("bench/out/policy_section.md").read()
-path = "docs/performance.md"
-doc = open(path).read()
-head = "## Policies:"
-start = doc.find(head)
-if start == -1:
-    doc = doc.rstrip() + "\n\n" + section
-else:
-    nxt = doc.find("\n## ", start + 1)
-    doc = doc[:start] + section + (doc[nxt + 1:] if nxt != -1 else "")
-open(path, "w").write(doc)
-PY
+python3 bench/update_perf_doc.py "bench/out/policy_section.md" "## Policies:"
 cat bench/out/policy_section.md

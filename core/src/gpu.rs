@@ -19,6 +19,18 @@ pub struct GpuFacts {
 /// GPUs per size suffix (`48xlarge` -> 8).
 type Sizes = &'static [(&'static str, f64)];
 
+/// Sizes of the g5, g6 and g6e families (one GPU up to 16xlarge, then 4 and 8).
+const G_SIZES: Sizes = &[
+    ("xlarge", 1.0),
+    ("2xlarge", 1.0),
+    ("4xlarge", 1.0),
+    ("8xlarge", 1.0),
+    ("16xlarge", 1.0),
+    ("12xlarge", 4.0),
+    ("24xlarge", 4.0),
+    ("48xlarge", 8.0),
+];
+
 /// AWS families: prefix, GPU model, GiB per GPU, GPUs per size suffix.
 const AWS: &[(&str, &str, u32, Sizes)] = &[
     ("p3dn", "V100", 32, &[("24xlarge", 8.0)]),
@@ -43,51 +55,9 @@ const AWS: &[(&str, &str, u32, Sizes)] = &[
             ("metal", 8.0),
         ],
     ),
-    (
-        "g5",
-        "A10G",
-        24,
-        &[
-            ("xlarge", 1.0),
-            ("2xlarge", 1.0),
-            ("4xlarge", 1.0),
-            ("8xlarge", 1.0),
-            ("16xlarge", 1.0),
-            ("12xlarge", 4.0),
-            ("24xlarge", 4.0),
-            ("48xlarge", 8.0),
-        ],
-    ),
-    (
-        "g6e",
-        "L40S",
-        48,
-        &[
-            ("xlarge", 1.0),
-            ("2xlarge", 1.0),
-            ("4xlarge", 1.0),
-            ("8xlarge", 1.0),
-            ("16xlarge", 1.0),
-            ("12xlarge", 4.0),
-            ("24xlarge", 4.0),
-            ("48xlarge", 8.0),
-        ],
-    ),
-    (
-        "g6",
-        "L4",
-        24,
-        &[
-            ("xlarge", 1.0),
-            ("2xlarge", 1.0),
-            ("4xlarge", 1.0),
-            ("8xlarge", 1.0),
-            ("16xlarge", 1.0),
-            ("12xlarge", 4.0),
-            ("24xlarge", 4.0),
-            ("48xlarge", 8.0),
-        ],
-    ),
+    ("g5", "A10G", 24, G_SIZES),
+    ("g6e", "L40S", 48, G_SIZES),
+    ("g6", "L4", 24, G_SIZES),
 ];
 
 /// Azure sizes (lowercase), family, model, GiB per GPU, count.

@@ -60,8 +60,7 @@ fn fail_on_sets_the_threshold() {
         "aws_instance.*\nazurerm_linux_virtual_machine.*\n!aws_instance.*.tags\n",
     )
     .unwrap();
-    let state = root().join(DEMO_STATE).display().to_string();
-    let live = format!("snapshot:{}", root().join("testdata/demo/live.json").display());
+    let (state, live) = (abs_demo_state(), abs_demo_live("live.json"));
     let r = driftd_in(dir.path(), &["check", "--state", &state, "--provider", &live, "--fail-on", "medium"]);
     assert_eq!(r.code, 0, "{}", r.stdout);
     let r = driftd_in(dir.path(), &["check", "--state", &state, "--provider", &live, "--fail-on", "low"]);
@@ -71,8 +70,7 @@ fn fail_on_sets_the_threshold() {
 #[test]
 fn default_driftignore_is_read_from_the_working_directory_and_expiry_is_reported() {
     let dir = tempfile::tempdir().unwrap();
-    let state = root().join(DEMO_STATE).display().to_string();
-    let live = format!("snapshot:{}", root().join("testdata/demo/live.json").display());
+    let (state, live) = (abs_demo_state(), abs_demo_live("live.json"));
     fs::write(
         dir.path().join(".driftignore"),
         "# accepted\naws_instance.*\nazurerm_linux_virtual_machine.*\n!azurerm_linux_virtual_machine.*.size  # until 2020-01-01\n",
@@ -132,7 +130,7 @@ fn several_states_by_glob_and_repeated_flag_merge_with_duplicates_reported() {
     let demo = fs::read(root().join(DEMO_STATE)).unwrap();
     fs::write(dir.path().join("a.tfstate"), &demo).unwrap();
     fs::write(dir.path().join("b.tfstate"), &demo).unwrap();
-    let live = format!("snapshot:{}", root().join("testdata/demo/live.json").display());
+    let live = abs_demo_live("live.json");
     let r = driftd_in(dir.path(), &["check", "--state", "*.tfstate", "--provider", &live, "--format", "json"]);
     assert_eq!(r.code, 1, "{}", r.stderr);
     let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();

@@ -8,7 +8,7 @@ use std::fs;
 fn check_with_state(contents: &[u8]) -> Run {
     let dir = tempfile::tempdir().unwrap();
     fs::write(dir.path().join("prod.tfstate"), contents).unwrap();
-    let live = format!("snapshot:{}", root().join("testdata/demo/live.json").display());
+    let live = abs_demo_live("live.json");
     driftd_in(dir.path(), &["check", "--state", "prod.tfstate", "--provider", &live])
 }
 

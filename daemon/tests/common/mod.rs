@@ -52,3 +52,13 @@ pub fn assert_one_error(run: &Run, code: i32) {
 pub const DEMO_STATE: &str = "testdata/demo/terraform.tfstate";
 pub const DEMO_LIVE: &str = "snapshot:testdata/demo/live.json";
 pub const DEMO_IN_SYNC: &str = "snapshot:testdata/demo/live-in-sync.json";
+
+/// The demo state as an absolute path, for runs in another working directory.
+pub fn abs_demo_state() -> String {
+    root().join(DEMO_STATE).display().to_string()
+}
+
+/// `snapshot:<absolute path>` of a demo snapshot file (`live.json`, `live-in-sync.json`).
+pub fn abs_demo_live(file: &str) -> String {
+    format!("snapshot:{}", root().join("testdata/demo").join(file).display())
+}
