@@ -186,6 +186,10 @@ pub struct Resource {
     /// Set when a managed owner created this resource.
     #[serde(default)]
     pub owner: Option<OwnerRef>,
+    /// GPU facts the provider read (DescribeInstanceTypes); when absent, policies get
+    /// driftd's own table (`core/src/gpu.rs`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gpu: Option<Value>,
     /// Terraform attribute names and shapes.
     pub attributes: Value,
 }
@@ -299,6 +303,7 @@ impl DeclaredResource {
             region: self.region.clone(),
             name: None,
             owner: None,
+            gpu: None,
             attributes: self.attributes.parse(),
         }
     }

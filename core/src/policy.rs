@@ -55,7 +55,10 @@ pub trait PolicyEngine {
 pub fn input(r: &Resource, side: Side, address: Option<&str>, registry: &Registry, prices: &PriceTable) -> Value {
     let spec = registry.get(&r.tf_type);
     let size = spec.and_then(|s| s.cost).and_then(|c| crate::path::get(&r.attributes, c.size_attr)?.as_str());
-    let gpu = size.and_then(|s| gpu::facts(r.provider, s));
+    let gpu = match &r.gpu {
+        Some(read) => read.clone(),
+        None => serde_json::to_value(size.and_then(|s| gpu::facts(r.provider, s))).unwrap_or(Value::Null),
+    };
     let cost = spec.and_then(|s| prices.hourly(s, r));
     let name = r.name.clone().or_else(|| spec.and_then(|s| s.name.name_of(&r.attributes)));
     json!({

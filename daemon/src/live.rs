@@ -16,27 +16,36 @@ pub fn live_inputs(args: &LiveArgs, declared_clouds: &[Cloud]) -> Result<Vec<Liv
     if providers.is_empty() {
         providers = declared_clouds.iter().filter(|c| **c != Cloud::Other).map(|c| c.as_str().to_string()).collect();
     }
+    // Validate every name first: a typo must not surface after a long scan.
+    for p in &providers {
+        let known = matches!(p.as_str(), "none" | "aws") || p.strip_prefix("snapshot:").is_some_and(|f| !f.is_empty());
+        if p == "azure" {
+            return Err(Error::input(
+                "--provider azure",
+                "the azure provider is not built into this driftd yet; replay a snapshot with --provider snapshot:FILE, or --provider none to check declarations only",
+            ));
+        }
+        if !known {
+            return Err(Error::input(
+                format!("--provider {p}"),
+                "unknown provider; use aws, azure, snapshot:FILE or none",
+            ));
+        }
+    }
     let mut inputs = Vec::new();
     for p in &providers {
         match p.as_str() {
             "none" => {}
-            "aws" | "azure" => {
-                return Err(Error::input(
-                    format!("--provider {p}"),
-                    format!(
-                        "the {p} provider is not built into this driftd yet; replay a snapshot with --provider snapshot:FILE, or --provider none to check declarations only"
-                    ),
-                ))
+            "aws" => {
+                let opts = driftd_providers::aws::AwsOptions { regions: args.regions.clone() };
+                let snapshot = runtime()?.block_on(driftd_providers::aws::scan(&opts, crate::now()))?;
+                inputs.push(LiveInput::Snapshot(snapshot));
             }
-            other => match other.strip_prefix("snapshot:") {
-                Some(file) if !file.is_empty() => inputs.push(LiveInput::File(PathBuf::from(file))),
-                _ => {
-                    return Err(Error::input(
-                        format!("--provider {other}"),
-                        "unknown provider; use aws, azure, snapshot:FILE or none",
-                    ))
+            other => {
+                if let Some(file) = other.strip_prefix("snapshot:") {
+                    inputs.push(LiveInput::File(PathBuf::from(file)));
                 }
-            },
+            }
         }
     }
     Ok(inputs)
@@ -58,6 +67,10 @@ pub fn read_all(inputs: Vec<LiveInput>, now: &str) -> Result<Snapshot, Error> {
 pub fn read_states(args: &[String]) -> Result<Vec<StateInput>, Error> {
     let mut out = Vec::new();
     for arg in args {
+        if arg.starts_with("s3://") {
+            out.push(runtime()?.block_on(driftd_providers::aws::read_state(arg))?);
+            continue;
+        }
         if let Some((scheme, _)) = arg.split_once("://") {
             let shown = redact_url(arg);
             return Err(Error::input(
@@ -70,6 +83,15 @@ pub fn read_states(args: &[String]) -> Result<Vec<StateInput>, Error> {
         }
     }
     Ok(out)
+}
+
+/// The runtime cloud SDKs run on (the check itself is synchronous).
+fn runtime() -> Result<tokio::runtime::Runtime, Error> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| Error::input("driftd", format!("cannot start the async runtime: {e}")))
 }
 
 /// Drop credentials from a URL before it reaches a message (`https://user:token@host/...`).

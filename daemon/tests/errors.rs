@@ -102,9 +102,10 @@ fn usage_errors_exit_2() {
 #[test]
 fn unbuilt_providers_and_backends_fail_loudly_never_pass() {
     // Without --provider the clouds of the state are read; none may silently pass.
+    // The demo declares Azure VMs: the unbuilt Azure provider is refused before any scan.
     let r = driftd(&["check", "--state", DEMO_STATE]);
     assert_one_error(&r, 2);
-    assert!(r.stderr.contains("--provider aws"), "{}", r.stderr);
+    assert!(r.stderr.contains("--provider azure"), "{}", r.stderr);
     let r = driftd(&["check", "--state", "https://bob:s3cr3t@state.example/prod?token=abc", "--provider", DEMO_LIVE]);
     assert_one_error(&r, 2);
     assert!(!r.stderr.contains("s3cr3t") && !r.stderr.contains("token=abc"), "secrets leaked: {}", r.stderr);

@@ -45,6 +45,7 @@ fn live(id: &str, attrs: serde_json::Value) -> Resource {
         region: Some("us-east-1".into()),
         name: None,
         owner: None,
+        gpu: None,
         attributes: attrs,
     }
 }

@@ -2,6 +2,8 @@
 
 #![allow(dead_code)]
 
+pub mod moto;
+
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
@@ -29,12 +31,25 @@ pub fn driftd(args: &[&str]) -> Run {
 }
 
 pub fn driftd_in(dir: &Path, args: &[&str]) -> Run {
+    driftd_env(dir, args, &[])
+}
+
+/// `driftd ARGS` with extra environment (a moto endpoint, say).
+pub fn driftd_env(dir: &Path, args: &[&str], env: &[(&str, String)]) -> Run {
     let out = assert_cmd::Command::cargo_bin("driftd")
         .unwrap()
         .current_dir(dir)
         .env_remove("NO_COLOR")
+        // Only loopback, ever: fake credentials, no config files, and an endpoint on a
+        // closed local port unless a test points it at its own moto server.
         .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_CONFIG_FILE", "/dev/null")
+        .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
+        .env("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
         .env("AZURE_CREDENTIAL_KIND", "environment")
+        .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
         .args(args)
         .output()
         .unwrap();

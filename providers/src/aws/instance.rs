@@ -35,7 +35,6 @@ pub const SPEC: TypeSpec = TypeSpec {
         Attr::new("tenancy", Low).norms(&[Norm::Lowercase, Norm::Default(Lit::Str("default"))]),
         Attr::new("ebs_optimized", Low),
         Attr::new("monitoring", Low),
-        Attr::new("disable_api_termination", Low),
         Attr::new("source_dest_check", Low).norms(&[Norm::Default(Lit::Bool(true))]),
         Attr::new("root_block_device.0.encrypted", High),
         Attr::new("root_block_device.0.volume_size", Low),
@@ -62,6 +61,8 @@ pub const SPEC: TypeSpec = TypeSpec {
         "cpu_threads_per_core",
         "ipv6_addresses",
         "tags_all",
+        // Needs one DescribeInstanceAttribute call per instance: not read, not compared.
+        "disable_api_termination",
     ],
     cost: Some(CostRule {
         size_attr: "instance_type",
@@ -81,3 +82,221 @@ pub const SPEC: TypeSpec = TypeSpec {
         ("tags", "tags changed outside Terraform"),
     ],
 };
+
+#[cfg(feature = "aws")]
+pub use lister::list;
+
+/// DescribeInstances (largest pages, terminated instances filtered out by the API),
+/// DescribeVolumes for root volume details, DescribeInstanceTypes for GPU facts (once
+/// per type per run). Instances an auto scaling group or EKS node group launched are
+/// marked with their owner.
+#[cfg(feature = "aws")]
+mod lister {
+    use crate::aws::{ListError, RegionCx};
+    use aws_sdk_ec2::types::{Filter, Instance};
+    use driftd_core::model::{Cloud, OwnerRef, Resource};
+    use serde_json::{json, Map, Value};
+    use std::collections::{BTreeSet, HashMap};
+
+    const LIVE_STATES: &[&str] = &["pending", "running", "stopping", "stopped", "shutting-down"];
+
+    pub async fn list(cx: &RegionCx) -> Result<Vec<Resource>, ListError> {
+        let err = |op: &'static str| move |e| ListError::from_sdk(op, &cx.region, &cx.endpoint, e);
+        let mut pages = cx
+            .ec2
+            .describe_instances()
+            .max_results(1000)
+            .filters(
+                Filter::builder()
+                    .name("instance-state-name")
+                    .set_values(Some(LIVE_STATES.iter().map(|s| s.to_string()).collect()))
+                    .build(),
+            )
+            .into_paginator()
+            .send();
+        let mut instances: Vec<Instance> = Vec::new();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(err("ec2:DescribeInstances"))?;
+            for r in page.reservations() {
+                instances.extend(r.instances().iter().cloned());
+            }
+        }
+        let volumes = root_volumes(cx, &instances).await?;
+        let types: BTreeSet<String> =
+            instances.iter().filter_map(|i| i.instance_type().map(|t| t.as_str().to_string())).collect();
+        gpu_facts(cx, &types).await?;
+        let facts = cx.type_facts.lock().expect("facts lock").clone();
+        Ok(instances.iter().map(|i| to_resource(cx, i, &volumes, &facts)).collect())
+    }
+
+    /// Root volume details (encryption, size, type) that DescribeInstances does not carry.
+    async fn root_volumes(cx: &RegionCx, instances: &[Instance]) -> Result<HashMap<String, Value>, ListError> {
+        let ids: Vec<String> = instances
+            .iter()
+            .filter_map(|i| {
+                let root = i.root_device_name()?;
+                i.block_device_mappings()
+                    .iter()
+                    .find(|m| m.device_name() == Some(root))?
+                    .ebs()?
+                    .volume_id()
+                    .map(str::to_string)
+            })
+            .collect();
+        let mut out = HashMap::new();
+        for chunk in ids.chunks(500) {
+            let mut pages = cx
+                .ec2
+                .describe_volumes()
+                .filters(Filter::builder().name("volume-id").set_values(Some(chunk.to_vec())).build())
+                .max_results(500)
+                .into_paginator()
+                .send();
+            while let Some(page) = pages.next().await {
+                let page = page.map_err(|e| ListError::from_sdk("ec2:DescribeVolumes", &cx.region, &cx.endpoint, e))?;
+                for v in page.volumes() {
+                    if let Some(id) = v.volume_id() {
+                        out.insert(
+                            id.to_string(),
+                            json!({"encrypted": v.encrypted(), "volume_size": v.size(), "volume_type": v.volume_type().map(|t| t.as_str()),
+                                   "iops": v.iops(), "throughput": v.throughput(), "kms_key_id": v.kms_key_id().unwrap_or("")}),
+                        );
+                    }
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// GPU facts of instance types not seen yet in this run (100 per call).
+    async fn gpu_facts(cx: &RegionCx, types: &BTreeSet<String>) -> Result<(), ListError> {
+        let missing: Vec<String> = {
+            let known = cx.type_facts.lock().expect("facts lock");
+            types.iter().filter(|t| !known.contains_key(*t)).cloned().collect()
+        };
+        for chunk in missing.chunks(100) {
+            let resp = cx
+                .ec2
+                .describe_instance_types()
+                .set_instance_types(Some(chunk.iter().map(|t| t.as_str().into()).collect()))
+                .send()
+                .await
+                .map_err(|e| ListError::from_sdk("ec2:DescribeInstanceTypes", &cx.region, &cx.endpoint, e))?;
+            let mut known = cx.type_facts.lock().expect("facts lock");
+            for t in chunk {
+                known.insert(t.clone(), None);
+            }
+            for info in resp.instance_types() {
+                let Some(name) = info.instance_type().map(|t| t.as_str().to_string()) else { continue };
+                let facts = info.gpu_info().and_then(|g| {
+                    let gpus = g.gpus();
+                    let first = gpus.first()?;
+                    let count: i32 = gpus.iter().filter_map(|d| d.count()).sum();
+                    Some(json!({
+                        "count": count,
+                        "model": first.name(),
+                        "manufacturer": first.manufacturer(),
+                        "memory_gib": first.memory_info().and_then(|m| m.size_in_mib()).map(|m| m / 1024),
+                        "family": name.split('.').next(),
+                    }))
+                });
+                known.insert(name, facts);
+            }
+        }
+        Ok(())
+    }
+
+    fn s(v: Option<&str>) -> Value {
+        Value::from(v.unwrap_or(""))
+    }
+
+    /// One instance in Terraform's `aws_instance` shape.
+    fn to_resource(
+        cx: &RegionCx,
+        i: &Instance,
+        volumes: &HashMap<String, Value>,
+        facts: &HashMap<String, Option<Value>>,
+    ) -> Resource {
+        let id = i.instance_id().unwrap_or_default().to_string();
+        let tags: Map<String, Value> = i
+            .tags()
+            .iter()
+            .filter_map(|t| Some((t.key()?.to_string(), Value::from(t.value().unwrap_or("")))))
+            .collect();
+        let placement = i.placement();
+        let meta = i.metadata_options();
+        let root_name = i.root_device_name();
+        let root = i.block_device_mappings().iter().find(|m| m.device_name().is_some() && m.device_name() == root_name);
+        let root_volume_id = root.and_then(|m| m.ebs()).and_then(|e| e.volume_id()).unwrap_or("");
+        let mut root_device = json!({"device_name": root_name.unwrap_or(""), "volume_id": root_volume_id,
+                                     "delete_on_termination": root.and_then(|m| m.ebs()).and_then(|e| e.delete_on_termination())});
+        if let Some(Value::Object(v)) = volumes.get(root_volume_id) {
+            for (k, val) in v {
+                root_device[k] = val.clone();
+            }
+        }
+        let ebs: Vec<Value> = i
+            .block_device_mappings()
+            .iter()
+            .filter(|m| m.device_name() != root_name)
+            .map(|m| json!({"device_name": s(m.device_name()), "volume_id": s(m.ebs().and_then(|e| e.volume_id()))}))
+            .collect();
+        let profile =
+            i.iam_instance_profile().and_then(|p| p.arn()).and_then(|arn| arn.rsplit('/').next()).unwrap_or("");
+        let itype = i.instance_type().map(|t| t.as_str().to_string()).unwrap_or_default();
+        let attributes = json!({
+            "id": id,
+            "arn": format!("arn:aws:ec2:{}:{}:instance/{}", cx.region, cx.account, id),
+            "ami": s(i.image_id()),
+            "instance_type": itype,
+            "instance_state": i.state().and_then(|st| st.name()).map(|n| n.as_str()).unwrap_or(""),
+            "availability_zone": s(placement.and_then(|p| p.availability_zone())),
+            "placement_group": s(placement.and_then(|p| p.group_name())),
+            "tenancy": placement.and_then(|p| p.tenancy()).map(|t| t.as_str()).unwrap_or("default"),
+            "subnet_id": s(i.subnet_id()),
+            "vpc_security_group_ids": i.security_groups().iter().filter_map(|g| g.group_id()).collect::<Vec<_>>(),
+            "key_name": s(i.key_name()),
+            "iam_instance_profile": profile,
+            "ebs_optimized": i.ebs_optimized(),
+            "monitoring": i.monitoring().and_then(|m| m.state()).map(|st| st.as_str() == "enabled"),
+            "source_dest_check": i.source_dest_check(),
+            "metadata_options": [{
+                "http_tokens": meta.and_then(|m| m.http_tokens()).map(|t| t.as_str()),
+                "http_endpoint": meta.and_then(|m| m.http_endpoint()).map(|t| t.as_str()),
+                "http_put_response_hop_limit": meta.and_then(|m| m.http_put_response_hop_limit()),
+                "instance_metadata_tags": meta.and_then(|m| m.instance_metadata_tags()).map(|t| t.as_str()),
+            }],
+            "root_block_device": [root_device],
+            "ebs_block_device": ebs,
+            "private_ip": s(i.private_ip_address()),
+            "private_dns": s(i.private_dns_name()),
+            "public_ip": s(i.public_ip_address()),
+            "public_dns": s(i.public_dns_name()),
+            "associate_public_ip_address": i.public_ip_address().is_some_and(|ip| !ip.is_empty()),
+            "instance_lifecycle": i.instance_lifecycle().map(|l| l.as_str()).unwrap_or(""),
+            "tags": tags,
+        });
+        let owner = tags_owner(&tags);
+        Resource {
+            tf_type: "aws_instance".into(),
+            id,
+            provider: Cloud::Aws,
+            account: Some(cx.account.clone()),
+            region: Some(cx.region.clone()),
+            name: tags.get("Name").and_then(Value::as_str).filter(|n| !n.is_empty()).map(str::to_string),
+            owner,
+            gpu: facts.get(&itype).cloned().flatten(),
+            attributes,
+        }
+    }
+
+    /// Instances launched by an auto scaling group or an EKS node group belong to it.
+    fn tags_owner(tags: &Map<String, Value>) -> Option<OwnerRef> {
+        let tag = |k: &str| tags.get(k).and_then(Value::as_str).filter(|v| !v.is_empty());
+        if let (Some(cluster), Some(group)) = (tag("eks:cluster-name"), tag("eks:nodegroup-name")) {
+            return Some(OwnerRef { tf_type: "aws_eks_node_group".into(), id: format!("{cluster}:{group}") });
+        }
+        tag("aws:autoscaling:groupName")
+            .map(|g| OwnerRef { tf_type: "aws_autoscaling_group".into(), id: g.to_string() })
+    }
+}

@@ -1,0 +1,265 @@
+//! The AWS provider against a real moto_server: a GPU fleet in two regions, written to
+//! state as Terraform would after apply, then drift of every kind injected through the
+//! EC2 API. Every finding must be found, none extra; noise must stay silent.
+
+mod common;
+use aws_sdk_ec2::types::{InstanceType, ResourceType, Tag, TagSpecification};
+use common::moto::Moto;
+use common::*;
+use serde_json::{json, Value};
+use std::collections::BTreeSet;
+use std::fs;
+
+fn rt() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap()
+}
+
+struct Fleet {
+    east: aws_sdk_ec2::Client,
+    west: aws_sdk_ec2::Client,
+    ami_east: String,
+    ami_west: String,
+}
+
+async fn ami(ec2: &aws_sdk_ec2::Client) -> String {
+    let images = ec2.describe_images().send().await.unwrap();
+    images.images()[0].image_id().unwrap().to_string()
+}
+
+async fn launch(
+    ec2: &aws_sdk_ec2::Client,
+    ami: &str,
+    name: &str,
+    itype: &str,
+    sg: &str,
+    tags: &[(&str, &str)],
+) -> String {
+    let mut tag_list = vec![Tag::builder().key("Name").value(name).build()];
+    tag_list.extend(tags.iter().map(|(k, v)| Tag::builder().key(*k).value(*v).build()));
+    let out = ec2
+        .run_instances()
+        .image_id(ami)
+        .instance_type(InstanceType::from(itype))
+        .min_count(1)
+        .max_count(1)
+        .security_group_ids(sg)
+        .metadata_options(
+            aws_sdk_ec2::types::InstanceMetadataOptionsRequest::builder()
+                .http_tokens(aws_sdk_ec2::types::HttpTokensState::Required)
+                .build(),
+        )
+        .tag_specifications(
+            TagSpecification::builder().resource_type(ResourceType::Instance).set_tags(Some(tag_list)).build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    out.instances()[0].instance_id().unwrap().to_string()
+}
+
+async fn group(ec2: &aws_sdk_ec2::Client, name: &str) -> String {
+    ec2.create_security_group().group_name(name).description(name).send().await.unwrap().group_id().unwrap().to_string()
+}
+
+/// A raw state v4 declaring every instance of a snapshot (as after `terraform apply`),
+/// keyed by Name tag: `aws_instance.gpu["trainer-0"]`. Default tags are in tags_all.
+fn state_from_snapshot(snapshot: &Value) -> Value {
+    let instances: Vec<Value> = snapshot["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["owner"].is_null())
+        .map(|r| {
+            let mut attrs = r["attributes"].clone();
+            attrs["tags_all"] = attrs["tags"].clone();
+            json!({"index_key": r["name"], "schema_version": 1, "attributes": attrs, "sensitive_attributes": []})
+        })
+        .collect();
+    json!({"version": 4, "terraform_version": "1.9.8", "serial": 1, "lineage": "moto", "outputs": {},
+           "resources": [{"mode": "managed", "type": "aws_instance", "name": "gpu",
+                          "provider": "provider[\"registry.terraform.io/hashicorp/aws\"]", "instances": instances}]})
+}
+
+fn findings(report: &Value) -> BTreeSet<(String, String, Vec<String>)> {
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            let who =
+                f["resource"]["address"].as_str().or(f["resource"]["name"].as_str()).unwrap_or_default().to_string();
+            let paths = f["changes"]
+                .as_array()
+                .map(|c| c.iter().map(|c| c["path"].as_str().unwrap().to_string()).collect())
+                .unwrap_or_default();
+            (f["kind"].as_str().unwrap().to_string(), who, paths)
+        })
+        .collect()
+}
+
+#[test]
+fn fleet_in_two_regions_drift_of_every_kind_found_exactly() {
+    let moto = Moto::start();
+    let rt = rt();
+    let dir = tempfile::tempdir().unwrap();
+    let (east, west) = rt.block_on(async {
+        (aws_sdk_ec2::Client::new(&moto.sdk("us-east-1").await), aws_sdk_ec2::Client::new(&moto.sdk("us-west-2").await))
+    });
+    let fleet = rt.block_on(async { Fleet { ami_east: ami(&east).await, ami_west: ami(&west).await, east, west } });
+    let ids = rt.block_on(async {
+        let (sg_east, sg_rogue, sg_west) =
+            (group(&fleet.east, "gpu").await, group(&fleet.east, "wide-open").await, group(&fleet.west, "gpu").await);
+        let tags = [("team", "ml"), ("owner", "ana")];
+        let mut ids = std::collections::HashMap::new();
+        for (name, itype) in [
+            ("trainer-0", "p4d.24xlarge"),
+            ("trainer-1", "p4d.24xlarge"),
+            ("infer-0", "g5.xlarge"),
+            ("quiet-0", "g6.xlarge"),
+        ] {
+            ids.insert(name, launch(&fleet.east, &fleet.ami_east, name, itype, &sg_east, &tags).await);
+        }
+        for name in ["research-0", "research-1"] {
+            ids.insert(name, launch(&fleet.west, &fleet.ami_west, name, "p5.48xlarge", &sg_west, &tags).await);
+        }
+        (ids, sg_rogue)
+    });
+    let (ids, sg_rogue) = ids;
+    let env = moto.env();
+    let t0 = dir.path().join("t0.json");
+    let r = driftd_env(
+        dir.path(),
+        &["snapshot", "--provider", "aws", "--region", "us-east-1,us-west-2", "--output", t0.to_str().unwrap()],
+        &env,
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let snapshot: Value = serde_json::from_slice(&fs::read(&t0).unwrap()).unwrap();
+    assert_eq!(snapshot["resources"].as_array().unwrap().len(), 6, "{snapshot:#}");
+    let p5 = snapshot["resources"].as_array().unwrap().iter().find(|r| r["name"] == "research-0").unwrap();
+    assert_eq!(p5["gpu"]["count"], 8, "GPU facts from DescribeInstanceTypes: {p5:#}");
+    let state = dir.path().join("state.json");
+    fs::write(&state, state_from_snapshot(&snapshot).to_string()).unwrap();
+
+    // In sync right after "apply".
+    let check = |dir: &std::path::Path| {
+        driftd_env(
+            dir,
+            &[
+                "check",
+                "--state",
+                state.to_str().unwrap(),
+                "--provider",
+                "aws",
+                "--region",
+                "us-east-1,us-west-2",
+                "--format",
+                "json",
+                "--no-builtin-policies",
+            ],
+            &env,
+        )
+    };
+    let r = check(dir.path());
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+
+    // Drift of every kind, and noise.
+    rt.block_on(async {
+        let (e, w) = (&fleet.east, &fleet.west);
+        let t1 = &ids["trainer-1"];
+        e.stop_instances().instance_ids(t1).send().await.unwrap();
+        e.modify_instance_attribute()
+            .instance_id(t1)
+            .instance_type(aws_sdk_ec2::types::AttributeValue::builder().value("p5.48xlarge").build())
+            .send()
+            .await
+            .unwrap();
+        e.start_instances().instance_ids(t1).send().await.unwrap();
+        e.delete_tags().resources(&ids["infer-0"]).tags(Tag::builder().key("owner").build()).send().await.unwrap();
+        e.create_tags()
+            .resources(&ids["infer-0"])
+            .tags(Tag::builder().key("scratch").value("yes").build())
+            .send()
+            .await
+            .unwrap();
+        w.modify_instance_metadata_options()
+            .instance_id(&ids["research-0"])
+            .http_tokens(aws_sdk_ec2::types::HttpTokensState::Optional)
+            .send()
+            .await
+            .unwrap();
+        e.modify_instance_attribute().instance_id(&ids["trainer-0"]).groups(&sg_rogue).send().await.unwrap();
+        w.terminate_instances().instance_ids(&ids["research-1"]).send().await.unwrap();
+        let sg = group(w, "adhoc").await;
+        launch(w, &fleet.ami_west, "by-hand", "p5.48xlarge", &sg, &[("team", "research")]).await;
+        // Noise: stop and start (new public IP, new state), nothing declared changes.
+        e.stop_instances().instance_ids(&ids["quiet-0"]).send().await.unwrap();
+        e.start_instances().instance_ids(&ids["quiet-0"]).send().await.unwrap();
+    });
+    let r = check(dir.path());
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let report: Value = serde_json::from_str(&r.stdout).unwrap();
+    let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+    let want: BTreeSet<(String, String, Vec<String>)> = [
+        ("changed", r#"aws_instance.gpu["trainer-1"]"#, s(&["instance_type"])),
+        ("changed", r#"aws_instance.gpu["trainer-0"]"#, s(&["vpc_security_group_ids"])),
+        ("changed", r#"aws_instance.gpu["infer-0"]"#, s(&["tags.owner", "tags.scratch"])),
+        ("changed", r#"aws_instance.gpu["research-0"]"#, s(&["metadata_options.0.http_tokens"])),
+        ("missing", r#"aws_instance.gpu["research-1"]"#, vec![]),
+        ("unmanaged", "by-hand", vec![]),
+    ]
+    .into_iter()
+    .map(|(k, w, p)| (k.to_string(), w.to_string(), p))
+    .collect();
+    assert_eq!(findings(&report), want, "{}", r.stdout);
+    let trainer1 = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["resource"]["address"] == r#"aws_instance.gpu["trainer-1"]"#)
+        .unwrap();
+    assert_eq!(trainer1["cost"]["delta_per_hour_usd"], 33.08);
+    let live = report["sources"]["live"].as_array().unwrap();
+    assert_eq!(live.len(), 2);
+    assert!(live.iter().all(|l| l["api_calls"].as_u64().unwrap() >= 2 && l["account"] == "123456789012"), "{live:?}");
+}
+
+#[test]
+fn state_from_s3_end_to_end() {
+    let moto = Moto::start();
+    let rt = rt();
+    let dir = tempfile::tempdir().unwrap();
+    let demo = fs::read(root().join(DEMO_STATE)).unwrap();
+    rt.block_on(async {
+        let s3 = aws_sdk_s3::Client::from_conf(
+            aws_sdk_s3::config::Builder::from(&moto.sdk("us-east-1").await).force_path_style(true).build(),
+        );
+        s3.create_bucket().bucket("tfstate").send().await.unwrap();
+        s3.put_object().bucket("tfstate").key("gpu/prod.tfstate").body(demo.into()).send().await.unwrap();
+    });
+    let live = abs_demo_live("live.json");
+    let r = driftd_env(
+        dir.path(),
+        &["check", "--state", "s3://tfstate/gpu/prod.tfstate", "--provider", &live, "--format", "json"],
+        &moto.env(),
+    );
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let v: Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(v["sources"]["declared"][0]["location"], "s3://tfstate/gpu/prod.tfstate");
+    assert_eq!(v["summary"]["managed"], 22);
+    // A missing object is "could not be read": exit 3, naming the URL.
+    let r =
+        driftd_env(dir.path(), &["check", "--state", "s3://tfstate/nope.tfstate", "--provider", &live], &moto.env());
+    assert_one_error(&r, 3);
+    assert!(r.stderr.contains("s3://tfstate/nope.tfstate"), "{}", r.stderr);
+}
+
+#[test]
+fn unreachable_endpoint_exits_3_quickly_naming_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let started = std::time::Instant::now();
+    let env = [("AWS_ENDPOINT_URL", "http://127.0.0.1:9".to_string()), ("AWS_REGION", "us-east-1".to_string())];
+    let r = driftd_env(dir.path(), &["check", "--state", &abs_demo_state(), "--provider", "aws"], &env);
+    assert_one_error(&r, 3);
+    assert!(r.stderr.contains("cannot reach http://127.0.0.1:9"), "{}", r.stderr);
+    assert!(started.elapsed() < std::time::Duration::from_secs(30), "{:?}", started.elapsed());
+}

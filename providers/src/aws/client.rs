@@ -1,0 +1,163 @@
+//! The AWS side of a scan: SDK configuration (standard credential chain, endpoint
+//! overrides, timeouts, retries), one client per region, API call counting, error
+//! classification, and the scan of regions in parallel.
+
+use super::{instance, ListError};
+use aws_config::retry::RetryConfig;
+use aws_config::timeout::TimeoutConfig;
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_smithy_runtime_api::box_error::BoxError;
+use aws_smithy_runtime_api::client::interceptors::context::BeforeTransmitInterceptorContextRef;
+use aws_smithy_runtime_api::client::interceptors::Intercept;
+use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
+use aws_smithy_types::config_bag::ConfigBag;
+use driftd_core::model::{Cloud, Resource};
+use driftd_core::snapshot::{Scan, Snapshot};
+use driftd_core::Error;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// What to scan.
+#[derive(Debug, Clone, Default)]
+pub struct AwsOptions {
+    /// Regions; empty: the region of the AWS config (AWS_REGION, profile).
+    pub regions: Vec<String>,
+}
+
+/// Counts every attempt the SDK makes (retries included): the report's `api_calls`.
+#[derive(Debug, Clone, Default)]
+pub struct CallCounter(Arc<AtomicU64>);
+
+impl CallCounter {
+    pub fn get(&self) -> u64 {
+        self.0.load(Ordering::Relaxed)
+    }
+}
+
+impl Intercept for CallCounter {
+    fn name(&self) -> &'static str {
+        "driftd::CallCounter"
+    }
+
+    fn read_before_attempt(
+        &self,
+        _context: &BeforeTransmitInterceptorContextRef<'_>,
+        _runtime_components: &RuntimeComponents,
+        _cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        self.0.fetch_add(1, Ordering::Relaxed);
+        Ok(())
+    }
+}
+
+/// Everything one region's listers need.
+pub struct RegionCx {
+    pub region: String,
+    pub account: String,
+    pub ec2: aws_sdk_ec2::Client,
+    pub calls: CallCounter,
+    /// Where EC2 calls go, for messages.
+    pub endpoint: String,
+    /// GPU facts per instance type, shared by all regions of a run.
+    pub type_facts: Arc<Mutex<HashMap<String, Option<serde_json::Value>>>>,
+}
+
+/// The SDK configuration of a run: the standard chain (env, profile, web identity,
+/// instance role), `AWS_ENDPOINT_URL*`, a timeout on every operation, and the standard
+/// retry mode (exponential backoff with jitter on throttling and transient errors).
+pub async fn sdk_config() -> SdkConfig {
+    aws_config::defaults(BehaviorVersion::latest())
+        .timeout_config(
+            TimeoutConfig::builder()
+                .connect_timeout(Duration::from_secs(3))
+                .operation_attempt_timeout(Duration::from_secs(8))
+                .operation_timeout(Duration::from_secs(20))
+                .build(),
+        )
+        .retry_config(RetryConfig::standard().with_max_attempts(3).with_initial_backoff(Duration::from_millis(200)))
+        .load()
+        .await
+}
+
+/// The endpoint a service's calls go to, for messages (never with credentials).
+pub fn endpoint_for(service: &str, region: &str) -> String {
+    let specific = format!("AWS_ENDPOINT_URL_{}", service.to_ascii_uppercase());
+    std::env::var(specific)
+        .or_else(|_| std::env::var("AWS_ENDPOINT_URL"))
+        .unwrap_or_else(|_| format!("https://{service}.{region}.amazonaws.com"))
+}
+
+/// Scan every region concurrently. A region that fails is reported in its scan (the
+/// check then exits 3); credentials or STS failing fails the whole provider.
+pub async fn scan(opts: &AwsOptions, taken_at: String) -> Result<Snapshot, Error> {
+    let config = sdk_config().await;
+    let default_region = config.region().map(|r| r.to_string());
+    let regions: Vec<String> = if opts.regions.is_empty() {
+        vec![default_region.clone().ok_or_else(|| {
+            Error::input("--provider aws", "no AWS region: set AWS_REGION, a profile region, or --region")
+        })?]
+    } else {
+        opts.regions.clone()
+    };
+    let sts_calls = CallCounter::default();
+    let home = default_region.clone().unwrap_or_else(|| regions[0].clone());
+    let sts = aws_sdk_sts::Client::from_conf(
+        aws_sdk_sts::config::Builder::from(&config)
+            .region(Region::new(home.clone()))
+            .interceptor(sts_calls.clone())
+            .build(),
+    );
+    let identity = sts.get_caller_identity().send().await.map_err(|e| {
+        ListError::from_sdk("sts:GetCallerIdentity", &home, &endpoint_for("sts", &home), e).into_error()
+    })?;
+    let account = identity.account().unwrap_or_default().to_string();
+    let type_facts = Arc::new(Mutex::new(HashMap::new()));
+    let tasks = regions.into_iter().map(|region| {
+        let calls = CallCounter::default();
+        let ec2_config =
+            aws_sdk_ec2::config::Builder::from(&config).region(Region::new(region.clone())).interceptor(calls.clone());
+        let cx = RegionCx {
+            ec2: aws_sdk_ec2::Client::from_conf(ec2_config.build()),
+            endpoint: endpoint_for("ec2", &region),
+            calls,
+            region,
+            account: account.clone(),
+            type_facts: type_facts.clone(),
+        };
+        tokio::spawn(scan_region(cx))
+    });
+    let mut snapshot = Snapshot::new(taken_at);
+    for (i, task) in tasks.enumerate() {
+        let (mut scan, resources) =
+            task.await.map_err(|e| Error::unreachable("aws", format!("region task failed: {e}")))?;
+        if i == 0 {
+            scan.api_calls += sts_calls.get();
+        }
+        snapshot.scans.push(scan);
+        snapshot.resources.extend(resources);
+    }
+    Ok(snapshot)
+}
+
+async fn scan_region(cx: RegionCx) -> (Scan, Vec<Resource>) {
+    let started = Instant::now();
+    let result = instance::list(&cx).await;
+    let (resources, error) = match result {
+        Ok(r) => (r, None),
+        Err(e) => (vec![], Some(e.to_string())),
+    };
+    let scan = Scan {
+        provider: Cloud::Aws,
+        account: Some(cx.account.clone()),
+        region: Some(cx.region.clone()),
+        types: super::TYPES.iter().map(|t| t.tf_type.to_string()).collect(),
+        resources: resources.len(),
+        api_calls: cx.calls.get(),
+        started_at: None,
+        duration_ms: Some(started.elapsed().as_millis() as u64),
+        error,
+    };
+    (scan, resources)
+}

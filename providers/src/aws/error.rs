@@ -1,0 +1,77 @@
+//! AWS errors in driftd's terms: an endpoint that cannot be reached, a missing IAM
+//! permission, or anything else, each named with the operation and region.
+
+use aws_smithy_runtime_api::client::result::SdkError;
+use aws_smithy_types::error::metadata::ProvideErrorMetadata;
+use driftd_core::Error;
+use std::fmt;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ListErrorKind {
+    Unreachable,
+    AccessDenied,
+    Other,
+}
+
+/// A failed listing: which API operation (IAM action name), where, and why.
+#[derive(Debug, Clone)]
+pub struct ListError {
+    pub kind: ListErrorKind,
+    pub operation: &'static str,
+    pub region: String,
+    pub endpoint: String,
+    pub message: String,
+}
+
+const DENIED: &[&str] = &[
+    "AccessDenied",
+    "AccessDeniedException",
+    "UnauthorizedOperation",
+    "AuthFailure",
+    "UnrecognizedClientException",
+    "InvalidClientTokenId",
+    "ExpiredToken",
+];
+
+impl ListError {
+    pub fn from_sdk<E, R>(operation: &'static str, region: &str, endpoint: &str, err: SdkError<E, R>) -> ListError
+    where
+        E: ProvideErrorMetadata + std::error::Error + 'static,
+        R: fmt::Debug,
+    {
+        let (kind, message) = match &err {
+            SdkError::DispatchFailure(d) => {
+                let why = if d.is_timeout() { "timed out" } else { "connection failed" };
+                (ListErrorKind::Unreachable, format!("cannot reach {endpoint} ({why})"))
+            }
+            SdkError::TimeoutError(_) => (ListErrorKind::Unreachable, format!("cannot reach {endpoint} (timed out)")),
+            _ => {
+                let code = err.code().unwrap_or("").to_string();
+                let msg = err.message().unwrap_or("").to_string();
+                if DENIED.contains(&code.as_str()) {
+                    (ListErrorKind::AccessDenied, format!("missing IAM permission {operation} ({code}: {msg})"))
+                } else if code.is_empty() {
+                    (ListErrorKind::Other, format!("{operation} failed at {endpoint}: {}", one_line(&format!("{err}"))))
+                } else {
+                    (ListErrorKind::Other, format!("{operation} failed: {code}: {msg}"))
+                }
+            }
+        };
+        ListError { kind, operation, region: region.to_string(), endpoint: endpoint.to_string(), message }
+    }
+
+    /// As a run-ending error: exit 3, whatever the kind (the cloud could not be read).
+    pub fn into_error(self) -> Error {
+        Error::unreachable(format!("aws {}", self.region), self.message)
+    }
+}
+
+fn one_line(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+impl fmt::Display for ListError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
