@@ -50,7 +50,7 @@ pub fn run(mut args: CheckArgs) -> Result<u8, Error> {
     let mut clouds: Vec<Cloud> = states.iter().flat_map(|s| s.resources.iter().map(|r| r.provider)).collect();
     clouds.sort();
     clouds.dedup();
-    let live = live::live_inputs(&args.live, &clouds)?;
+    let live = live::live_inputs(&args.live, &clouds, &config)?;
     let policies = crate::policy::engine(&args.policy, &config)?;
 
     let mut report = core_check::run(core_check::Input {

@@ -117,6 +117,9 @@ pub struct CheckArgs {
 
 #[derive(Debug, Args)]
 pub struct SnapshotArgs {
+    /// Configuration file (TOML): `[aws]` settings.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
     #[command(flatten)]
     pub live: LiveArgs,
     /// Write the snapshot here instead of stdout.

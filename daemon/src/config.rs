@@ -18,6 +18,17 @@ pub struct Config {
     pub prices: Prices,
     #[serde(default)]
     pub policy: PolicyConfig,
+    #[serde(default)]
+    pub aws: AwsConfig,
+}
+
+/// `[aws]`: what the AWS provider reads.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AwsConfig {
+    /// Terraform types not to read (no permission, or not wanted); they are not covered.
+    #[serde(default)]
+    pub skip_types: Vec<String>,
 }
 
 /// `[policy]`: evaluation limits, and `[policy.config]`, which policies read as

@@ -2,6 +2,7 @@
 //! arguments resolved to snapshots and state inputs.
 
 use crate::cli::LiveArgs;
+use crate::config::Config;
 use driftd_core::check::LiveInput;
 use driftd_core::model::Cloud;
 use driftd_core::snapshot::Snapshot;
@@ -11,7 +12,7 @@ use std::path::PathBuf;
 
 /// Resolve every `--provider` to a live input. With none given, the clouds the
 /// declarations use. Snapshot files are streamed later, by the check itself.
-pub fn live_inputs(args: &LiveArgs, declared_clouds: &[Cloud]) -> Result<Vec<LiveInput>, Error> {
+pub fn live_inputs(args: &LiveArgs, declared_clouds: &[Cloud], config: &Config) -> Result<Vec<LiveInput>, Error> {
     let mut providers = args.providers.clone();
     if providers.is_empty() {
         providers = declared_clouds.iter().filter(|c| **c != Cloud::Other).map(|c| c.as_str().to_string()).collect();
@@ -37,7 +38,10 @@ pub fn live_inputs(args: &LiveArgs, declared_clouds: &[Cloud]) -> Result<Vec<Liv
         match p.as_str() {
             "none" => {}
             "aws" => {
-                let opts = driftd_providers::aws::AwsOptions { regions: args.regions.clone() };
+                let opts = driftd_providers::aws::AwsOptions {
+                    regions: args.regions.clone(),
+                    skip_types: config.aws.skip_types.clone(),
+                };
                 let snapshot = runtime()?.block_on(driftd_providers::aws::scan(&opts, crate::now()))?;
                 inputs.push(LiveInput::Snapshot(snapshot));
             }

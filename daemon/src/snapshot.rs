@@ -9,7 +9,11 @@ pub fn run(args: SnapshotArgs) -> Result<u8, Error> {
     if args.live.providers.is_empty() {
         return Err(Error::input("driftd snapshot", "give at least one --provider (aws, azure or snapshot:FILE)"));
     }
-    let snapshot = live::read_all(live::live_inputs(&args.live, &[])?, &crate::now())?;
+    let config = match &args.config {
+        Some(path) => crate::config::Config::read(path)?,
+        None => crate::config::Config::default(),
+    };
+    let snapshot = live::read_all(live::live_inputs(&args.live, &[], &config)?, &crate::now())?;
     let mut text = snapshot.to_json_pretty();
     text.push('\n');
     match &args.output {

@@ -61,23 +61,33 @@ async fn group(ec2: &aws_sdk_ec2::Client, name: &str) -> String {
     ec2.create_security_group().group_name(name).description(name).send().await.unwrap().group_id().unwrap().to_string()
 }
 
-/// A raw state v4 declaring every instance of a snapshot (as after `terraform apply`),
-/// keyed by Name tag: `aws_instance.gpu["trainer-0"]`. Default tags are in tags_all.
+/// A raw state v4 declaring every resource of a snapshot not owned by another (as after
+/// `terraform apply`), one block per type keyed by name: `aws_instance.all["trainer-0"]`.
 fn state_from_snapshot(snapshot: &Value) -> Value {
-    let instances: Vec<Value> = snapshot["resources"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|r| r["owner"].is_null())
-        .map(|r| {
-            let mut attrs = r["attributes"].clone();
+    let mut blocks: std::collections::BTreeMap<String, Vec<Value>> = Default::default();
+    for r in snapshot["resources"].as_array().unwrap().iter().filter(|r| r["owner"].is_null()) {
+        let mut attrs = r["attributes"].clone();
+        if attrs.get("tags").is_some() {
             attrs["tags_all"] = attrs["tags"].clone();
-            json!({"index_key": r["name"], "schema_version": 1, "attributes": attrs, "sensitive_attributes": []})
-        })
+        }
+        let name = r["name"].as_str().filter(|n| !n.is_empty()).unwrap_or(r["id"].as_str().unwrap());
+        // Group names repeat across regions: address groups by name and region.
+        let key = if r["type"] == "aws_security_group" {
+            format!("{name}-{}", r["region"].as_str().unwrap())
+        } else {
+            name.to_string()
+        };
+        blocks
+            .entry(r["type"].as_str().unwrap().to_string())
+            .or_default()
+            .push(json!({"index_key": key, "schema_version": 1, "attributes": attrs, "sensitive_attributes": []}));
+    }
+    let resources: Vec<Value> = blocks
+        .into_iter()
+        .map(|(t, instances)| json!({"mode": "managed", "type": t, "name": "all",
+                                     "provider": "provider[\"registry.terraform.io/hashicorp/aws\"]", "instances": instances}))
         .collect();
-    json!({"version": 4, "terraform_version": "1.9.8", "serial": 1, "lineage": "moto", "outputs": {},
-           "resources": [{"mode": "managed", "type": "aws_instance", "name": "gpu",
-                          "provider": "provider[\"registry.terraform.io/hashicorp/aws\"]", "instances": instances}]})
+    json!({"version": 4, "terraform_version": "1.9.8", "serial": 1, "lineage": "moto", "outputs": {}, "resources": resources})
 }
 
 fn findings(report: &Value) -> BTreeSet<(String, String, Vec<String>)> {
@@ -122,19 +132,109 @@ fn fleet_in_two_regions_drift_of_every_kind_found_exactly() {
         for name in ["research-0", "research-1"] {
             ids.insert(name, launch(&fleet.west, &fleet.ami_west, name, "p5.48xlarge", &sg_west, &tags).await);
         }
+        ids.insert("sg-west", sg_west);
+        ids.insert("sg-east", sg_east);
         (ids, sg_rogue)
     });
     let (ids, sg_rogue) = ids;
+    // A launch template, an auto scaling group launched from it, an EKS GPU node group.
+    rt.block_on(async {
+        let conf = moto.sdk("us-east-1").await;
+        fleet
+            .east
+            .create_launch_template()
+            .launch_template_name("gpu-lt")
+            .launch_template_data(
+                aws_sdk_ec2::types::RequestLaunchTemplateData::builder()
+                    .image_id(&fleet.ami_east)
+                    .instance_type(InstanceType::from("p5.48xlarge"))
+                    .metadata_options(
+                        aws_sdk_ec2::types::LaunchTemplateInstanceMetadataOptionsRequest::builder()
+                            .http_tokens(aws_sdk_ec2::types::LaunchTemplateHttpTokensState::Required)
+                            .build(),
+                    )
+                    .build(),
+            )
+            .send()
+            .await
+            .unwrap();
+        let asg = aws_sdk_autoscaling::Client::new(&conf);
+        asg.create_auto_scaling_group()
+            .auto_scaling_group_name("batch-gpu")
+            .launch_template(
+                aws_sdk_autoscaling::types::LaunchTemplateSpecification::builder()
+                    .launch_template_name("gpu-lt")
+                    .version("$Latest")
+                    .build(),
+            )
+            .min_size(0)
+            .max_size(8)
+            .desired_capacity(2)
+            .availability_zones("us-east-1a")
+            .send()
+            .await
+            .unwrap();
+        let eks = aws_sdk_eks::Client::new(&conf);
+        eks.create_cluster()
+            .name("ml")
+            .role_arn("arn:aws:iam::123456789012:role/eks")
+            .resources_vpc_config(aws_sdk_eks::types::VpcConfigRequest::builder().subnet_ids("subnet-1").build())
+            .send()
+            .await
+            .unwrap();
+        eks.create_nodegroup()
+            .cluster_name("ml")
+            .nodegroup_name("gpu")
+            .node_role("arn:aws:iam::123456789012:role/node")
+            .subnets("subnet-1")
+            .instance_types("p5.48xlarge")
+            .capacity_type(aws_sdk_eks::types::CapacityTypes::OnDemand)
+            .ami_type(aws_sdk_eks::types::AmiTypes::Al2X8664Gpu)
+            .scaling_config(
+                aws_sdk_eks::types::NodegroupScalingConfig::builder().min_size(0).max_size(4).desired_size(2).build(),
+            )
+            .send()
+            .await
+            .unwrap();
+    });
     let env = moto.env();
+    fs::write(dir.path().join("driftd.toml"), common::moto::CONFIG).unwrap();
     let t0 = dir.path().join("t0.json");
     let r = driftd_env(
         dir.path(),
-        &["snapshot", "--provider", "aws", "--region", "us-east-1,us-west-2", "--output", t0.to_str().unwrap()],
+        &[
+            "snapshot",
+            "--config",
+            "driftd.toml",
+            "--provider",
+            "aws",
+            "--region",
+            "us-east-1,us-west-2",
+            "--output",
+            t0.to_str().unwrap(),
+        ],
         &env,
     );
     assert_eq!(r.code, 0, "{}", r.stderr);
     let snapshot: Value = serde_json::from_slice(&fs::read(&t0).unwrap()).unwrap();
-    assert_eq!(snapshot["resources"].as_array().unwrap().len(), 6, "{snapshot:#}");
+    let count = |t: &str, owned: bool| {
+        snapshot["resources"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| r["type"] == t && r["owner"].is_null() != owned)
+            .count()
+    };
+    assert_eq!(count("aws_instance", false), 6, "{snapshot:#}");
+    assert_eq!(count("aws_instance", true), 2, "the ASG's two instances are owned by it");
+    assert_eq!(count("aws_launch_template", false), 1);
+    assert_eq!(count("aws_autoscaling_group", false), 1);
+    assert_eq!(count("aws_eks_node_group", false), 1);
+    assert_eq!(
+        count("aws_security_group", false),
+        3,
+        "gpu, wide-open (east), gpu (west); default groups are the VPC's"
+    );
     let p5 = snapshot["resources"].as_array().unwrap().iter().find(|r| r["name"] == "research-0").unwrap();
     assert_eq!(p5["gpu"]["count"], 8, "GPU facts from DescribeInstanceTypes: {p5:#}");
     let state = dir.path().join("state.json");
@@ -146,6 +246,8 @@ fn fleet_in_two_regions_drift_of_every_kind_found_exactly() {
             dir,
             &[
                 "check",
+                "--config",
+                "driftd.toml",
                 "--state",
                 state.to_str().unwrap(),
                 "--provider",
@@ -189,8 +291,55 @@ fn fleet_in_two_regions_drift_of_every_kind_found_exactly() {
             .unwrap();
         e.modify_instance_attribute().instance_id(&ids["trainer-0"]).groups(&sg_rogue).send().await.unwrap();
         w.terminate_instances().instance_ids(&ids["research-1"]).send().await.unwrap();
-        let sg = group(w, "adhoc").await;
-        launch(w, &fleet.ami_west, "by-hand", "p5.48xlarge", &sg, &[("team", "research")]).await;
+        launch(w, &fleet.ami_west, "by-hand", "p5.48xlarge", &ids["sg-west"], &[("team", "research")]).await;
+        // SSH opened to the world on the east GPU group.
+        e.authorize_security_group_ingress()
+            .group_id(&ids["sg-east"])
+            .ip_protocol("tcp")
+            .from_port(22)
+            .to_port(22)
+            .cidr_ip("0.0.0.0/0")
+            .send()
+            .await
+            .unwrap();
+        // A new launch template version with another GPU type.
+        e.create_launch_template_version()
+            .launch_template_name("gpu-lt")
+            // As in the console, "new version from version 1" with another GPU type (moto
+            // ignores SourceVersion, so the rest of version 1 is given in full).
+            .source_version("1")
+            .launch_template_data(
+                aws_sdk_ec2::types::RequestLaunchTemplateData::builder()
+                    .image_id(&fleet.ami_east)
+                    .instance_type(InstanceType::from("g6e.12xlarge"))
+                    .metadata_options(
+                        aws_sdk_ec2::types::LaunchTemplateInstanceMetadataOptionsRequest::builder()
+                            .http_tokens(aws_sdk_ec2::types::LaunchTemplateHttpTokensState::Required)
+                            .build(),
+                    )
+                    .build(),
+            )
+            .send()
+            .await
+            .unwrap();
+        let conf = moto.sdk("us-east-1").await;
+        aws_sdk_autoscaling::Client::new(&conf)
+            .update_auto_scaling_group()
+            .auto_scaling_group_name("batch-gpu")
+            .desired_capacity(4)
+            .send()
+            .await
+            .unwrap();
+        aws_sdk_eks::Client::new(&conf)
+            .update_nodegroup_config()
+            .cluster_name("ml")
+            .nodegroup_name("gpu")
+            .scaling_config(
+                aws_sdk_eks::types::NodegroupScalingConfig::builder().min_size(0).max_size(4).desired_size(3).build(),
+            )
+            .send()
+            .await
+            .unwrap();
         // Noise: stop and start (new public IP, new state), nothing declared changes.
         e.stop_instances().instance_ids(&ids["quiet-0"]).send().await.unwrap();
         e.start_instances().instance_ids(&ids["quiet-0"]).send().await.unwrap();
@@ -200,12 +349,16 @@ fn fleet_in_two_regions_drift_of_every_kind_found_exactly() {
     let report: Value = serde_json::from_str(&r.stdout).unwrap();
     let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
     let want: BTreeSet<(String, String, Vec<String>)> = [
-        ("changed", r#"aws_instance.gpu["trainer-1"]"#, s(&["instance_type"])),
-        ("changed", r#"aws_instance.gpu["trainer-0"]"#, s(&["vpc_security_group_ids"])),
-        ("changed", r#"aws_instance.gpu["infer-0"]"#, s(&["tags.owner", "tags.scratch"])),
-        ("changed", r#"aws_instance.gpu["research-0"]"#, s(&["metadata_options.0.http_tokens"])),
-        ("missing", r#"aws_instance.gpu["research-1"]"#, vec![]),
+        ("changed", r#"aws_instance.all["trainer-1"]"#, s(&["instance_type"])),
+        ("changed", r#"aws_instance.all["trainer-0"]"#, s(&["vpc_security_group_ids"])),
+        ("changed", r#"aws_instance.all["infer-0"]"#, s(&["tags.owner", "tags.scratch"])),
+        ("changed", r#"aws_instance.all["research-0"]"#, s(&["metadata_options.0.http_tokens"])),
+        ("missing", r#"aws_instance.all["research-1"]"#, vec![]),
         ("unmanaged", "by-hand", vec![]),
+        ("changed", r#"aws_autoscaling_group.all["batch-gpu"]"#, s(&["desired_capacity"])),
+        ("changed", r#"aws_eks_node_group.all["gpu"]"#, s(&["scaling_config.0.desired_size"])),
+        ("changed", r#"aws_launch_template.all["gpu-lt"]"#, s(&["instance_type", "latest_version"])),
+        ("changed", r#"aws_security_group.all["gpu-us-east-1"]"#, s(&["ingress"])),
     ]
     .into_iter()
     .map(|(k, w, p)| (k.to_string(), w.to_string(), p))
@@ -215,7 +368,7 @@ fn fleet_in_two_regions_drift_of_every_kind_found_exactly() {
         .as_array()
         .unwrap()
         .iter()
-        .find(|f| f["resource"]["address"] == r#"aws_instance.gpu["trainer-1"]"#)
+        .find(|f| f["resource"]["address"] == r#"aws_instance.all["trainer-1"]"#)
         .unwrap();
     assert_eq!(trainer1["cost"]["delta_per_hour_usd"], 33.08);
     let live = report["sources"]["live"].as_array().unwrap();

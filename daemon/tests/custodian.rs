@@ -119,7 +119,12 @@ fn builtin_pack_flags_exactly_what_custodian_flags() {
     // driftd: a snapshot of the fleet, then the built-in pack on it (owner as the one
     // required tag, as Custodian's filter).
     let snap = dir.path().join("fleet.json");
-    let r = driftd_env(dir.path(), &["snapshot", "--provider", "aws", "--output", snap.to_str().unwrap()], &moto.env());
+    fs::write(dir.path().join("moto.toml"), common::moto::CONFIG).unwrap();
+    let r = driftd_env(
+        dir.path(),
+        &["snapshot", "--config", "moto.toml", "--provider", "aws", "--output", snap.to_str().unwrap()],
+        &moto.env(),
+    );
     assert_eq!(r.code, 0, "{}", r.stderr);
     fs::write(dir.path().join("driftd.toml"), "[policy.config]\nrequired_tags = [\"owner\"]\n").unwrap();
     let r = driftd_env(

@@ -122,6 +122,120 @@ def azure():
                     "delta_per_hour_usd": None}])
 
 
+def simple(t, base, scenarios, address="x"):
+    """Scenarios for one type: (name, mutate(live) or None, drop, extra_live, expected)."""
+    st = state([(address, t, base)])
+    for name, mutate, drop, extra, expected in scenarios:
+        live = [] if drop else [copy.deepcopy(base)]
+        live_tags = live[0].setdefault("tags", {}) if live and "tags" in base else None
+        if live:
+            live[0].pop("tags_all", None)
+            if live_tags is not None:
+                live_tags["aws:cloudformation:stack-name"] = "bootstrap"  # AWS-managed: noise
+            if mutate:
+                mutate(live[0])
+        res = [(a, None) for a in live] + [(e, None) for e in extra]
+        write(t, name, st, snapshot(t, res, "us-east-1", demo.ACCOUNT, "aws"), expected)
+
+
+def aws_more():
+    acct, region = demo.ACCOUNT, "us-east-1"
+    lt = {"id": "lt-0123456789abcdef0", "arn": f"arn:aws:ec2:{region}:{acct}:launch-template/lt-0123456789abcdef0",
+          "name": "gpu-lt", "default_version": 1, "latest_version": 1, "instance_type": "p5.48xlarge",
+          "image_id": "ami-0dlami", "key_name": "ml-ops", "vpc_security_group_ids": demo.SG_TRAIN,
+          "iam_instance_profile": [{"name": "gpu-node", "arn": ""}],
+          "metadata_options": [{"http_tokens": "required", "http_endpoint": "enabled", "http_put_response_hop_limit": 2}],
+          "tags": {"team": "ml"}, "tags_all": {"team": "ml"}}
+    def lt_noise(a):
+        a["vpc_security_group_ids"] = list(reversed(a["vpc_security_group_ids"]))
+        a["metadata_options"][0]["http_tokens"] = "Required"
+    def lt_new_version(a):
+        a["latest_version"] = 2
+        a["instance_type"] = "p4d.24xlarge"
+    simple("aws_launch_template", lt, [
+        ("noise-only", lt_noise, False, [], []),
+        ("new-version-other-type", lt_new_version, False, [],
+         [{"kind": "changed", "resource": "aws_launch_template.x", "severity": "high", "paths": ["instance_type", "latest_version"], "delta_per_hour_usd": None}]),
+    ])
+
+    asg = {"id": "batch-gpu", "name": "batch-gpu", "arn": f"arn:aws:autoscaling:{region}:{acct}:autoScalingGroup:x:autoScalingGroupName/batch-gpu",
+           "desired_capacity": 2, "min_size": 0, "max_size": 8, "launch_template": [],
+           "mixed_instances_policy": [{"launch_template": [{"launch_template_specification": [{"launch_template_id": lt["id"], "version": "$Latest"}],
+                                                             "override": [{"instance_type": "p5.48xlarge", "weighted_capacity": ""},
+                                                                          {"instance_type": "p4d.24xlarge", "weighted_capacity": ""}]}]}],
+           "vpc_zone_identifier": ["subnet-a", "subnet-b"],
+           "tag": [{"key": "team", "value": "ml", "propagate_at_launch": True}, {"key": "Name", "value": "batch", "propagate_at_launch": True}],
+           "instances": ["i-1", "i-2"]}
+    def asg_noise(a):
+        a["vpc_zone_identifier"].reverse()
+        a["tag"].reverse()
+        a["mixed_instances_policy"][0]["launch_template"][0]["override"].reverse()
+        a["instances"] = ["i-3", "i-4"]
+    simple("aws_autoscaling_group", asg, [
+        ("noise-only", asg_noise, False, [], []),
+        ("scaled-by-hand", lambda a: a.update(desired_capacity=8), False, [],
+         [{"kind": "changed", "resource": "aws_autoscaling_group.x", "severity": "high", "paths": ["desired_capacity"], "delta_per_hour_usd": 330.24}]),
+    ])
+
+    ng = {"id": "ml:gpu", "arn": f"arn:aws:eks:{region}:{acct}:nodegroup/ml/gpu/x", "cluster_name": "ml", "node_group_name": "gpu",
+          "instance_types": ["p5.48xlarge"], "scaling_config": [{"desired_size": 2, "min_size": 0, "max_size": 4}],
+          "capacity_type": "ON_DEMAND", "ami_type": "AL2_x86_64_GPU", "disk_size": 200, "subnet_ids": ["subnet-a", "subnet-b"],
+          "labels": {"gpu": "h100"}, "tags": {"team": "ml"}, "tags_all": {"team": "ml"}, "status": "ACTIVE", "release_version": "1.29.0-20240101", "version": "1.29"}
+    def ng_noise(a):
+        a["subnet_ids"].reverse()
+        a["status"] = "UPDATING"
+        a["release_version"] = "1.29.3-20240301"
+        a["capacity_type"] = "on_demand"
+    def ng_spot_and_scale(a):
+        a["capacity_type"] = "SPOT"
+        a["scaling_config"][0]["desired_size"] = 3
+    simple("aws_eks_node_group", ng, [
+        ("noise-only", ng_noise, False, [], []),
+        ("spot-and-scaled", ng_spot_and_scale, False, [],
+         [{"kind": "changed", "resource": "aws_eks_node_group.x", "severity": "high", "paths": ["scaling_config.0.desired_size", "capacity_type"], "delta_per_hour_usd": 55.04}]),
+    ])
+
+    sg_id = demo.SG_TRAIN[0]
+    rule = lambda port, cidrs: {"protocol": "tcp", "from_port": port, "to_port": port, "cidr_blocks": cidrs, "ipv6_cidr_blocks": [],
+                                "prefix_list_ids": [], "security_groups": [], "self": False, "description": ""}
+    sg = {"id": sg_id, "arn": f"arn:aws:ec2:{region}:{acct}:security-group/{sg_id}", "name": "gpu-train", "description": "GPU training",
+          "vpc_id": "vpc-1", "owner_id": acct, "ingress": [rule(443, ["10.0.0.0/8"]), rule(8888, ["10.1.0.0/16"])],
+          "egress": [{"protocol": "-1", "from_port": 0, "to_port": 0, "cidr_blocks": ["0.0.0.0/0"], "ipv6_cidr_blocks": [], "prefix_list_ids": [],
+                      "security_groups": [], "self": False, "description": ""}], "tags": {"team": "ml"}, "tags_all": {"team": "ml"}}
+    def sg_noise(a):
+        a["ingress"].reverse()
+        a["owner_id"] = "999999999999"
+    simple("aws_security_group", sg, [
+        ("noise-only", sg_noise, False, [], []),
+        ("ssh-opened-to-world", lambda a: a["ingress"].append(rule(22, ["0.0.0.0/0"])), False, [],
+         [{"kind": "changed", "resource": "aws_security_group.x", "severity": "high", "paths": ["ingress"], "delta_per_hour_usd": None}]),
+    ])
+
+    pg = {"id": "pg-train", "name": "pg-train", "arn": f"arn:aws:ec2:{region}:{acct}:placement-group/pg-train", "placement_group_id": "pg-0abc",
+          "strategy": "cluster", "partition_count": 0, "spread_level": "", "tags": {}, "tags_all": {}}
+    simple("aws_placement_group", pg, [
+        ("noise-only", lambda a: a.update(strategy="Cluster", placement_group_id="pg-0def"), False, [], []),
+        ("deleted", None, True, [],
+         [{"kind": "missing", "resource": "aws_placement_group.x", "severity": "medium", "paths": [], "delta_per_hour_usd": None}]),
+    ])
+
+    cr = {"id": "cr-0abc", "arn": f"arn:aws:ec2:{region}:{acct}:capacity-reservation/cr-0abc", "instance_type": "p5.48xlarge",
+          "instance_platform": "Linux/UNIX", "availability_zone": "us-east-1a", "instance_count": 4, "available_instance_count": 4,
+          "ebs_optimized": True, "end_date": "", "end_date_type": "unlimited", "instance_match_criteria": "targeted", "tenancy": "default",
+          "state": "active", "tags": {"Name": "llm-reserve"}, "tags_all": {"Name": "llm-reserve"}}
+    rogue_cr = dict(copy.deepcopy(cr), id="cr-0rogue", arn=f"arn:aws:ec2:{region}:{acct}:capacity-reservation/cr-0rogue", instance_count=8,
+                    tags={"Name": "by-hand"})
+    rogue_cr.pop("tags_all")
+    simple("aws_ec2_capacity_reservation", cr, [
+        ("noise-only", lambda a: a.update(available_instance_count=1, state="pending", end_date_type="Unlimited"), False, [], []),
+        ("resized", lambda a: a.update(instance_count=8), False, [],
+         [{"kind": "changed", "resource": "aws_ec2_capacity_reservation.x", "severity": "high", "paths": ["instance_count"], "delta_per_hour_usd": 220.16}]),
+        ("reserved-by-hand", None, False, [rogue_cr],
+         [{"kind": "unmanaged", "resource": "cr-0rogue", "severity": "high", "paths": [], "delta_per_hour_usd": 440.32}]),
+    ])
+
+
 if __name__ == "__main__":
     aws()
     azure()
+    aws_more()

@@ -84,6 +84,8 @@ pub const SPEC: TypeSpec = TypeSpec {
 };
 
 #[cfg(feature = "aws")]
+pub(crate) use lister::gpu_facts;
+#[cfg(feature = "aws")]
 pub use lister::list;
 
 /// DescribeInstances (largest pages, terminated instances filtered out by the API),
@@ -101,7 +103,6 @@ mod lister {
     const LIVE_STATES: &[&str] = &["pending", "running", "stopping", "stopped", "shutting-down"];
 
     pub async fn list(cx: &RegionCx) -> Result<Vec<Resource>, ListError> {
-        let err = |op: &'static str| move |e| ListError::from_sdk(op, &cx.region, &cx.endpoint, e);
         let mut pages = cx
             .ec2
             .describe_instances()
@@ -116,7 +117,7 @@ mod lister {
             .send();
         let mut instances: Vec<Instance> = Vec::new();
         while let Some(page) = pages.next().await {
-            let page = page.map_err(err("ec2:DescribeInstances"))?;
+            let page = page.map_err(|e| ListError::from_sdk("ec2:DescribeInstances", &cx.region, &cx.endpoint, e))?;
             for r in page.reservations() {
                 instances.extend(r.instances().iter().cloned());
             }
@@ -169,7 +170,7 @@ mod lister {
     }
 
     /// GPU facts of instance types not seen yet in this run (100 per call).
-    async fn gpu_facts(cx: &RegionCx, types: &BTreeSet<String>) -> Result<(), ListError> {
+    pub(crate) async fn gpu_facts(cx: &RegionCx, types: &BTreeSet<String>) -> Result<(), ListError> {
         let missing: Vec<String> = {
             let known = cx.type_facts.lock().expect("facts lock");
             types.iter().filter(|t| !known.contains_key(*t)).cloned().collect()

@@ -1,7 +1,14 @@
 //! AWS: covered types, and (feature `aws`) the SDK listers and the S3 state backend.
-//! A new type is one file next to `instance.rs` and one line in [`TYPES`].
+//! A new type is one file next to `instance.rs` (docs, spec, lister) and one line in
+//! [`TYPES`] plus one in `LISTERS`, side by side below.
 
+pub mod autoscaling_group;
+pub mod capacity_reservation;
+pub mod eks_node_group;
 pub mod instance;
+pub mod launch_template;
+pub mod placement_group;
+pub mod security_group;
 
 #[cfg(feature = "aws")]
 mod client;
@@ -9,6 +16,8 @@ mod client;
 mod error;
 #[cfg(feature = "aws")]
 mod s3;
+#[cfg(feature = "aws")]
+pub(crate) mod util;
 
 #[cfg(feature = "aws")]
 pub use client::{scan, AwsOptions, CallCounter, RegionCx};
@@ -19,4 +28,24 @@ pub use s3::read_state;
 
 use driftd_core::spec::TypeSpec;
 
-pub const TYPES: &[&TypeSpec] = &[&instance::SPEC];
+pub const TYPES: &[&TypeSpec] = &[
+    &instance::SPEC,
+    &launch_template::SPEC,
+    &autoscaling_group::SPEC,
+    &eks_node_group::SPEC,
+    &security_group::SPEC,
+    &placement_group::SPEC,
+    &capacity_reservation::SPEC,
+];
+
+/// One lister per covered type, in the order of [`TYPES`].
+#[cfg(feature = "aws")]
+pub(crate) const LISTERS: &[client::Lister] = &[
+    |cx| Box::pin(instance::list(cx)),
+    |cx| Box::pin(launch_template::list(cx)),
+    |cx| Box::pin(autoscaling_group::list(cx)),
+    |cx| Box::pin(eks_node_group::list(cx)),
+    |cx| Box::pin(security_group::list(cx)),
+    |cx| Box::pin(placement_group::list(cx)),
+    |cx| Box::pin(capacity_reservation::list(cx)),
+];

@@ -1,0 +1,118 @@
+//! `aws_autoscaling_group`
+//!
+//! ## What drifts
+//! Desired, minimum or maximum capacity changed by hand, another launch template
+//! version pinned, other instance types in a mixed instances policy.
+//!
+//! ## Why it matters
+//! `desired_capacity` times a p5's price is the hourly bill: one click from 2 to 16
+//! GPU nodes is $770/h more. The group's instances belong to it and are never unmanaged.
+
+use driftd_core::model::{Cloud, Severity::*};
+use driftd_core::spec::{Attr, CostRule, NameRule, Norm, TypeSpec};
+
+pub const SPEC: TypeSpec = TypeSpec {
+    tf_type: "aws_autoscaling_group",
+    cloud: Cloud::Aws,
+    doc: "Auto scaling groups resized, repointed to another launch template version or other instance types outside Terraform.",
+    compared: &[
+        Attr::new("desired_capacity", High),
+        Attr::new("min_size", Medium),
+        Attr::new("max_size", Medium),
+        Attr::new("launch_template.0.id", High),
+        Attr::new("launch_template.0.version", Medium),
+        Attr::new("mixed_instances_policy.0.launch_template.0.override", High).norms(&[Norm::Set]),
+        Attr::new("vpc_zone_identifier", Medium).norms(&[Norm::Set]),
+        Attr::new("tag", Low).norms(&[Norm::Set]),
+    ],
+    computed_only: &["arn", "id", "instances", "predicted_capacity", "warm_pool_size"],
+    // Priced by the first override's instance type; a group on a plain launch template has
+    // its instances priced one by one instead (they are listed as aws_instance).
+    cost: Some(CostRule {
+        size_attr: "mixed_instances_policy.0.launch_template.0.override.0.instance_type",
+        count_attr: Some("desired_capacity"),
+        idle_when: None,
+    }),
+    name: NameRule::Attr("name"),
+    missing: High,
+    unmanaged: High,
+    change_messages: &[
+        ("desired_capacity", "GPU capacity (desired_capacity) changed outside Terraform"),
+        ("mixed_instances_policy.0.launch_template.0.override", "instance types changed outside Terraform"),
+        ("launch_template.0.id", "launch template changed outside Terraform"),
+    ],
+};
+
+#[cfg(feature = "aws")]
+pub use lister::list;
+
+/// DescribeAutoScalingGroups, 100 per page.
+#[cfg(feature = "aws")]
+mod lister {
+    use crate::aws::util::s;
+    use crate::aws::{ListError, RegionCx};
+    use driftd_core::model::{Cloud, Resource};
+    use serde_json::json;
+
+    pub async fn list(cx: &RegionCx) -> Result<Vec<Resource>, ListError> {
+        let mut out = Vec::new();
+        let mut pages = cx.autoscaling.describe_auto_scaling_groups().max_records(100).into_paginator().send();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(|e| {
+                ListError::from_sdk("autoscaling:DescribeAutoScalingGroups", &cx.region, &cx.autoscaling_endpoint, e)
+            })?;
+            for g in page.auto_scaling_groups() {
+                let name = g.auto_scaling_group_name().unwrap_or_default().to_string();
+                let lt = g.launch_template().map(|t| {
+                    vec![json!({"id": s(t.launch_template_id()), "name": s(t.launch_template_name()), "version": s(t.version())})]
+                });
+                let mixed = g.mixed_instances_policy().map(|m| {
+                    let spec = m.launch_template().and_then(|l| l.launch_template_specification());
+                    let overrides: Vec<_> = m
+                        .launch_template()
+                        .map(|l| l.overrides())
+                        .unwrap_or_default()
+                        .iter()
+                        .map(|o| json!({"instance_type": s(o.instance_type()), "weighted_capacity": s(o.weighted_capacity())}))
+                        .collect();
+                    vec![json!({"launch_template": [{
+                        "launch_template_specification": [{"launch_template_id": s(spec.and_then(|x| x.launch_template_id())), "version": s(spec.and_then(|x| x.version()))}],
+                        "override": overrides,
+                    }]})]
+                });
+                let subnets: Vec<&str> =
+                    g.vpc_zone_identifier().unwrap_or("").split(',').map(str::trim).filter(|x| !x.is_empty()).collect();
+                let tag: Vec<_> = g
+                    .tags()
+                    .iter()
+                    .filter(|t| !t.key().unwrap_or("").starts_with("aws:"))
+                    .map(|t| json!({"key": s(t.key()), "value": s(t.value()), "propagate_at_launch": t.propagate_at_launch().unwrap_or(false)}))
+                    .collect();
+                out.push(Resource {
+                    tf_type: "aws_autoscaling_group".into(),
+                    id: name.clone(),
+                    provider: Cloud::Aws,
+                    account: Some(cx.account.clone()),
+                    region: Some(cx.region.clone()),
+                    name: Some(name.clone()),
+                    owner: None,
+                    gpu: None,
+                    attributes: json!({
+                        "id": name,
+                        "name": name,
+                        "arn": s(g.auto_scaling_group_arn()),
+                        "desired_capacity": g.desired_capacity(),
+                        "min_size": g.min_size(),
+                        "max_size": g.max_size(),
+                        "launch_template": lt.unwrap_or_default(),
+                        "mixed_instances_policy": mixed.unwrap_or_default(),
+                        "vpc_zone_identifier": subnets,
+                        "tag": tag,
+                        "instances": g.instances().iter().filter_map(|i| i.instance_id()).collect::<Vec<_>>(),
+                    }),
+                });
+            }
+        }
+        Ok(out)
+    }
+}
