@@ -49,9 +49,14 @@ impl Intercept for CallCounter {
         &self,
         _context: &BeforeTransmitInterceptorContextRef<'_>,
         _runtime_components: &RuntimeComponents,
-        _cfg: &mut ConfigBag,
+        cfg: &mut ConfigBag,
     ) -> Result<(), BoxError> {
         self.0.fetch_add(1, Ordering::Relaxed);
+        if let Some(path) = trace_file() {
+            if let Some(meta) = cfg.load::<aws_smithy_runtime_api::client::orchestrator::Metadata>() {
+                trace(path, &iam_action(meta.service(), meta.name()));
+            }
+        }
         Ok(())
     }
 }
@@ -59,6 +64,27 @@ impl Intercept for CallCounter {
 /// A type's lister: every live resource of that type in one region.
 pub type Lister =
     for<'a> fn(&'a RegionCx) -> Pin<Box<dyn Future<Output = Result<Vec<Resource>, ListError>> + Send + 'a>>;
+
+/// `DRIFTD_TRACE_API_CALLS=FILE`: append the IAM action of every AWS call to FILE, to
+/// see exactly which permissions a run used (and to check deploy/aws/ against the code).
+fn trace_file() -> Option<&'static std::path::Path> {
+    static FILE: std::sync::OnceLock<Option<std::path::PathBuf>> = std::sync::OnceLock::new();
+    FILE.get_or_init(|| std::env::var_os("DRIFTD_TRACE_API_CALLS").map(Into::into)).as_deref()
+}
+
+fn trace(path: &std::path::Path, action: &str) {
+    use std::io::Write;
+    if let Ok(mut f) = std::fs::OpenOptions::new().create(true).append(true).open(path) {
+        let _ = writeln!(f, "{action}");
+    }
+}
+
+/// SDK service and operation names to an IAM action: ("Auto Scaling", "DescribeAutoScalingGroups")
+/// -> "autoscaling:DescribeAutoScalingGroups".
+pub fn iam_action(service: &str, operation: &str) -> String {
+    let prefix: String = service.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_ascii_lowercase();
+    format!("{prefix}:{operation}")
+}
 
 /// Everything one region's listers need.
 pub struct RegionCx {
