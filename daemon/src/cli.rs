@@ -77,6 +77,9 @@ pub struct LiveArgs {
     /// AWS regions (repeatable or comma-separated; default: from the AWS config).
     #[arg(long = "region", value_name = "R", value_delimiter = ',')]
     pub regions: Vec<String>,
+    /// Every region enabled in the account (ec2:DescribeRegions).
+    #[arg(long, conflicts_with = "regions")]
+    pub all_regions: bool,
     /// Azure subscriptions (repeatable or comma-separated).
     #[arg(long = "subscription", value_name = "ID", value_delimiter = ',')]
     pub subscriptions: Vec<String>,

@@ -29,6 +29,18 @@ pub struct AwsConfig {
     /// Terraform types not to read (no permission, or not wanted); they are not covered.
     #[serde(default)]
     pub skip_types: Vec<String>,
+    /// More accounts, through sts:AssumeRole (`[[aws.accounts]]`); none: the credentials' own.
+    #[serde(default)]
+    pub accounts: Vec<AwsAccount>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AwsAccount {
+    /// The role to assume; none: the credentials' own account.
+    pub role_arn: Option<String>,
+    pub external_id: Option<String>,
+    pub session_name: Option<String>,
 }
 
 /// `[policy]`: evaluation limits, and `[policy.config]`, which policies read as
@@ -133,6 +145,14 @@ impl Config {
                 if !price.is_finite() || *price < 0.0 {
                     problems.push(format!("prices.{cloud}.{size:?} must be a non-negative number of USD per hour"));
                 }
+            }
+        }
+        for arn in self.aws.accounts.iter().filter_map(|a| a.role_arn.as_ref()) {
+            let parts: Vec<&str> = arn.split(':').collect();
+            if parts.len() < 6 || parts[0] != "arn" || parts[2] != "iam" || !parts[5].starts_with("role/") {
+                problems.push(format!(
+                    "aws.accounts role_arn {arn:?} is not an IAM role ARN (arn:aws:iam::ACCOUNT:role/NAME)"
+                ));
             }
         }
         if !self.policy.config.is_object() {

@@ -40,7 +40,18 @@ pub fn live_inputs(args: &LiveArgs, declared_clouds: &[Cloud], config: &Config) 
             "aws" => {
                 let opts = driftd_providers::aws::AwsOptions {
                     regions: args.regions.clone(),
+                    all_regions: args.all_regions,
                     skip_types: config.aws.skip_types.clone(),
+                    accounts: config
+                        .aws
+                        .accounts
+                        .iter()
+                        .map(|a| driftd_providers::aws::AssumeRole {
+                            role_arn: a.role_arn.clone(),
+                            external_id: a.external_id.clone(),
+                            session_name: a.session_name.clone(),
+                        })
+                        .collect(),
                 };
                 let snapshot = runtime()?.block_on(driftd_providers::aws::scan(&opts, crate::now()))?;
                 inputs.push(LiveInput::Snapshot(snapshot));

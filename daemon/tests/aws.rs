@@ -475,6 +475,7 @@ fn iam_policy_lists_exactly_the_actions_the_code_calls() {
             "s3://tfstate/prod.tfstate",
             "--provider",
             "aws",
+            "--all-regions",
             "--fail-on",
             "never",
         ],
@@ -497,4 +498,59 @@ fn iam_policy_lists_exactly_the_actions_the_code_calls() {
             .into();
     let expected: BTreeSet<String> = granted.difference(&unobservable).cloned().collect();
     assert_eq!(called, expected, "deploy/aws/iam-policy.json must list exactly what the code calls");
+}
+
+#[test]
+fn several_accounts_through_assume_role() {
+    let moto = Moto::start();
+    let dir = tempfile::tempdir().unwrap();
+    let rt = rt();
+    let other = "210987654321";
+    rt.block_on(async {
+        // One GPU instance in the credentials' own account, one in another account,
+        // created with that account's assumed-role credentials.
+        let own = moto.sdk("us-east-1").await;
+        let ec2 = aws_sdk_ec2::Client::new(&own);
+        let image = ami(&ec2).await;
+        let sg = group(&ec2, "gpu").await;
+        launch(&ec2, &image, "own-node", "g5.xlarge", &sg, &[]).await;
+        let role = aws_config::sts::AssumeRoleProvider::builder(format!("arn:aws:iam::{other}:role/driftd-read"))
+            .session_name("test")
+            .configure(&own)
+            .build()
+            .await;
+        let theirs =
+            own.to_builder().credentials_provider(aws_sdk_ec2::config::SharedCredentialsProvider::new(role)).build();
+        let ec2b = aws_sdk_ec2::Client::new(&theirs);
+        let image = ami(&ec2b).await;
+        let sg = group(&ec2b, "gpu").await;
+        launch(&ec2b, &image, "their-node", "p5.48xlarge", &sg, &[]).await;
+    });
+    fs::write(
+        dir.path().join("driftd.toml"),
+        format!(
+            "{}\n[[aws.accounts]]\n\n[[aws.accounts]]\nrole_arn = \"arn:aws:iam::{other}:role/driftd-read\"\nexternal_id = \"x\"\nsession_name = \"driftd-test\"\n",
+            common::moto::CONFIG
+        ),
+    )
+    .unwrap();
+    let out = dir.path().join("fleet.json");
+    let r = driftd_env(
+        dir.path(),
+        &["snapshot", "--config", "driftd.toml", "--provider", "aws", "--output", out.to_str().unwrap()],
+        &moto.env(),
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let snap: Value = serde_json::from_slice(&fs::read(&out).unwrap()).unwrap();
+    let accounts: BTreeSet<&str> =
+        snap["scans"].as_array().unwrap().iter().map(|s| s["account"].as_str().unwrap()).collect();
+    assert_eq!(accounts, BTreeSet::from(["123456789012", other]));
+    let nodes: BTreeSet<(&str, &str)> = snap["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["type"] == "aws_instance")
+        .map(|r| (r["name"].as_str().unwrap(), r["account"].as_str().unwrap()))
+        .collect();
+    assert_eq!(nodes, BTreeSet::from([("own-node", "123456789012"), ("their-node", other)]));
 }

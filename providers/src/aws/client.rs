@@ -26,8 +26,20 @@ use std::time::{Duration, Instant};
 pub struct AwsOptions {
     /// Regions; empty: the region of the AWS config (AWS_REGION, profile).
     pub regions: Vec<String>,
+    /// Every region the account has enabled (ec2:DescribeRegions).
+    pub all_regions: bool,
+    /// Accounts to scan; empty: the credentials' own account only.
+    pub accounts: Vec<AssumeRole>,
     /// Terraform types not to read (not permitted, or not wanted): not covered.
     pub skip_types: Vec<String>,
+}
+
+/// An account to scan: through sts:AssumeRole, or (no role) the credentials' own.
+#[derive(Debug, Clone, Default)]
+pub struct AssumeRole {
+    pub role_arn: Option<String>,
+    pub external_id: Option<String>,
+    pub session_name: Option<String>,
 }
 
 /// Counts every attempt the SDK makes (retries included): the report's `api_calls`.
@@ -74,8 +86,11 @@ fn trace_file() -> Option<&'static std::path::Path> {
 
 fn trace(path: &std::path::Path, action: &str) {
     use std::io::Write;
+    // Regions run in parallel: one whole line per write, one writer at a time.
+    static LOCK: Mutex<()> = Mutex::new(());
+    let _guard = LOCK.lock().unwrap_or_else(|e| e.into_inner());
     if let Ok(mut f) = std::fs::OpenOptions::new().create(true).append(true).open(path) {
-        let _ = writeln!(f, "{action}");
+        let _ = f.write_all(format!("{action}\n").as_bytes());
     }
 }
 
@@ -135,62 +150,109 @@ pub async fn scan(opts: &AwsOptions, taken_at: String) -> Result<Snapshot, Error
             return Err(Error::input("aws.skip_types", format!("{t:?} is not an AWS type driftd reads")));
         }
     }
-    let config = sdk_config().await;
+    let base = sdk_config().await;
+    let mut snapshot = Snapshot::new(taken_at);
+    if opts.accounts.is_empty() {
+        scan_account(&base, opts, &mut snapshot).await?;
+    }
+    for role in &opts.accounts {
+        let Some(role_arn) = &role.role_arn else {
+            scan_account(&base, opts, &mut snapshot).await?;
+            continue;
+        };
+        let mut provider = aws_config::sts::AssumeRoleProvider::builder(role_arn)
+            .session_name(role.session_name.clone().unwrap_or_else(|| "driftd".into()))
+            .configure(&base);
+        if let Some(id) = &role.external_id {
+            provider = provider.external_id(id);
+        }
+        let provider = provider.build().await;
+        let config = base
+            .to_builder()
+            .credentials_provider(aws_sdk_sts::config::SharedCredentialsProvider::new(provider))
+            .build();
+        scan_account(&config, opts, &mut snapshot).await?;
+    }
+    Ok(snapshot)
+}
+
+/// One account: its id (sts:GetCallerIdentity), its regions, every region in parallel.
+async fn scan_account(config: &SdkConfig, opts: &AwsOptions, snapshot: &mut Snapshot) -> Result<(), Error> {
     let default_region = config.region().map(|r| r.to_string());
-    let regions: Vec<String> = if opts.regions.is_empty() {
-        vec![default_region.clone().ok_or_else(|| {
-            Error::input("--provider aws", "no AWS region: set AWS_REGION, a profile region, or --region")
-        })?]
-    } else {
-        opts.regions.clone()
+    let home = match (&default_region, opts.regions.first()) {
+        (Some(r), _) => r.clone(),
+        (None, Some(r)) => r.clone(),
+        (None, None) => {
+            return Err(Error::input("--provider aws", "no AWS region: set AWS_REGION, a profile region, or --region"))
+        }
     };
-    let sts_calls = CallCounter::default();
-    let home = default_region.clone().unwrap_or_else(|| regions[0].clone());
+    let calls = CallCounter::default();
     let sts = aws_sdk_sts::Client::from_conf(
-        aws_sdk_sts::config::Builder::from(&config)
-            .region(Region::new(home.clone()))
-            .interceptor(sts_calls.clone())
-            .build(),
+        aws_sdk_sts::config::Builder::from(config).region(Region::new(home.clone())).interceptor(calls.clone()).build(),
     );
     let identity = sts.get_caller_identity().send().await.map_err(|e| {
         ListError::from_sdk("sts:GetCallerIdentity", &home, &endpoint_for("sts", &home), e).into_error()
     })?;
     let account = identity.account().unwrap_or_default().to_string();
+    let regions: Vec<String> = if opts.all_regions {
+        let ec2 = aws_sdk_ec2::Client::from_conf(
+            aws_sdk_ec2::config::Builder::from(config)
+                .region(Region::new(home.clone()))
+                .interceptor(calls.clone())
+                .build(),
+        );
+        let resp = ec2.describe_regions().send().await.map_err(|e| {
+            ListError::from_sdk("ec2:DescribeRegions", &home, &endpoint_for("ec2", &home), e).into_error()
+        })?;
+        let mut names: Vec<String> =
+            resp.regions().iter().filter_map(|r| r.region_name().map(str::to_string)).collect();
+        names.sort();
+        names
+    } else if opts.regions.is_empty() {
+        vec![home.clone()]
+    } else {
+        opts.regions.clone()
+    };
     let type_facts = Arc::new(Mutex::new(HashMap::new()));
-    let tasks = regions.into_iter().map(|region| {
-        let calls = CallCounter::default();
-        let ec2_config =
-            aws_sdk_ec2::config::Builder::from(&config).region(Region::new(region.clone())).interceptor(calls.clone());
-        let asg_config = aws_sdk_autoscaling::config::Builder::from(&config)
-            .region(Region::new(region.clone()))
-            .interceptor(calls.clone());
-        let eks_config =
-            aws_sdk_eks::config::Builder::from(&config).region(Region::new(region.clone())).interceptor(calls.clone());
-        let cx = RegionCx {
-            ec2: aws_sdk_ec2::Client::from_conf(ec2_config.build()),
-            autoscaling: aws_sdk_autoscaling::Client::from_conf(asg_config.build()),
-            eks: aws_sdk_eks::Client::from_conf(eks_config.build()),
-            endpoint: endpoint_for("ec2", &region),
-            autoscaling_endpoint: endpoint_for("autoscaling", &region),
-            eks_endpoint: endpoint_for("eks", &region),
-            calls,
-            region,
-            account: account.clone(),
-            type_facts: type_facts.clone(),
-        };
-        tokio::spawn(scan_region(cx, opts.skip_types.clone()))
-    });
-    let mut snapshot = Snapshot::new(taken_at);
-    for (i, task) in tasks.enumerate() {
+    let tasks: Vec<_> = regions
+        .into_iter()
+        .map(|region| {
+            let calls = CallCounter::default();
+            let ec2_config = aws_sdk_ec2::config::Builder::from(config)
+                .region(Region::new(region.clone()))
+                .interceptor(calls.clone());
+            let asg_config = aws_sdk_autoscaling::config::Builder::from(config)
+                .region(Region::new(region.clone()))
+                .interceptor(calls.clone());
+            let eks_config = aws_sdk_eks::config::Builder::from(config)
+                .region(Region::new(region.clone()))
+                .interceptor(calls.clone());
+            let cx = RegionCx {
+                ec2: aws_sdk_ec2::Client::from_conf(ec2_config.build()),
+                autoscaling: aws_sdk_autoscaling::Client::from_conf(asg_config.build()),
+                eks: aws_sdk_eks::Client::from_conf(eks_config.build()),
+                endpoint: endpoint_for("ec2", &region),
+                autoscaling_endpoint: endpoint_for("autoscaling", &region),
+                eks_endpoint: endpoint_for("eks", &region),
+                calls,
+                region,
+                account: account.clone(),
+                type_facts: type_facts.clone(),
+            };
+            tokio::spawn(scan_region(cx, opts.skip_types.clone()))
+        })
+        .collect();
+    for (i, task) in tasks.into_iter().enumerate() {
         let (mut scan, resources) =
             task.await.map_err(|e| Error::unreachable("aws", format!("region task failed: {e}")))?;
         if i == 0 {
-            scan.api_calls += sts_calls.get();
+            // The account's own calls (identity, regions) count with its first region.
+            scan.api_calls += calls.get();
         }
         snapshot.scans.push(scan);
         snapshot.resources.extend(resources);
     }
-    Ok(snapshot)
+    Ok(())
 }
 
 /// Every type of one region, at most four API calls in flight (API economy, and room

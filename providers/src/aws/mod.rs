@@ -20,7 +20,7 @@ mod s3;
 pub(crate) mod util;
 
 #[cfg(feature = "aws")]
-pub use client::{scan, AwsOptions, CallCounter, RegionCx};
+pub use client::{iam_action, scan, AssumeRole, AwsOptions, CallCounter, RegionCx};
 #[cfg(feature = "aws")]
 pub use error::{ListError, ListErrorKind};
 #[cfg(feature = "aws")]
