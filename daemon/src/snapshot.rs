@@ -23,5 +23,15 @@ pub fn run(args: SnapshotArgs) -> Result<u8, Error> {
             let _ = out.write_all(text.as_bytes()).and_then(|_| out.flush());
         }
     }
-    Ok(if snapshot.scans.iter().any(|s| s.error.is_some()) { 3 } else { 0 })
+    // The snapshot keeps what could be read; what could not is said once on stderr.
+    let mut failed = false;
+    for scan in snapshot.scans.iter().filter(|s| s.error.is_some()) {
+        let scope: Vec<&str> = [Some(scan.provider.as_str()), scan.account.as_deref(), scan.region.as_deref()]
+            .into_iter()
+            .flatten()
+            .collect();
+        eprintln!("driftd: {} could not be read: {}", scope.join(" "), scan.error.as_deref().unwrap_or_default());
+        failed = true;
+    }
+    Ok(if failed { 3 } else { 0 })
 }

@@ -554,3 +554,39 @@ fn several_accounts_through_assume_role() {
         .collect();
     assert_eq!(nodes, BTreeSet::from([("own-node", "123456789012"), ("their-node", other)]));
 }
+
+#[test]
+fn access_denied_exits_3_quickly_naming_the_missing_actions() {
+    // moto enforces IAM after its first 3 requests: create a user allowed only
+    // sts:GetCallerIdentity (with moto's own client), then scan with its keys.
+    let moto = Moto::start_with(&[("INITIAL_NO_AUTH_ACTION_COUNT", "3")]);
+    let script = r#"
+import boto3, json, sys
+iam = boto3.client("iam", endpoint_url=sys.argv[1], region_name="us-east-1", aws_access_key_id="t", aws_secret_access_key="t")
+iam.create_user(UserName="ro")
+iam.put_user_policy(UserName="ro", PolicyName="p", PolicyDocument=json.dumps(
+    {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": ["sts:GetCallerIdentity"], "Resource": "*"}]}))
+k = iam.create_access_key(UserName="ro")["AccessKey"]
+print(k["AccessKeyId"], k["SecretAccessKey"])
+"#;
+    let out = std::process::Command::new("python3").args(["-c", script, &moto.endpoint]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let keys = String::from_utf8(out.stdout).unwrap();
+    let (id, secret) = keys.trim().split_once(' ').unwrap();
+    let mut env = moto.env();
+    env.push(("AWS_ACCESS_KEY_ID", id.to_string()));
+    env.push(("AWS_SECRET_ACCESS_KEY", secret.to_string()));
+    let dir = tempfile::tempdir().unwrap();
+    let started = std::time::Instant::now();
+    let r = driftd_env(
+        dir.path(),
+        &["check", "--state", &abs_demo_state(), "--provider", "aws", "--fail-on", "never"],
+        &env,
+    );
+    assert_one_error(&r, 3);
+    for action in ["ec2:DescribeInstances", "autoscaling:DescribeAutoScalingGroups", "eks:ListClusters"] {
+        assert!(r.stderr.contains(&format!("missing IAM permission {action}")), "{action}: {}", r.stderr);
+    }
+    assert!(!r.stderr.contains(secret), "the secret key must never be printed");
+    assert!(started.elapsed() < std::time::Duration::from_secs(30), "{:?}", started.elapsed());
+}

@@ -27,10 +27,16 @@ fn ensure_installed() {
 
 impl Moto {
     pub fn start() -> Moto {
+        Moto::start_with(&[])
+    }
+
+    /// With extra moto settings (`INITIAL_NO_AUTH_ACTION_COUNT` to enforce IAM, say).
+    pub fn start_with(env: &[(&str, &str)]) -> Moto {
         ensure_installed();
         let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
         let child = Command::new("moto_server")
             .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+            .envs(env.iter().copied())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()

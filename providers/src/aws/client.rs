@@ -113,8 +113,6 @@ pub struct RegionCx {
     pub endpoint: String,
     pub autoscaling_endpoint: String,
     pub eks_endpoint: String,
-    /// GPU facts per instance type, shared by all regions of a run.
-    pub type_facts: Arc<Mutex<HashMap<String, Option<serde_json::Value>>>>,
 }
 
 /// The SDK configuration of a run: the standard chain (env, profile, web identity,
@@ -124,9 +122,12 @@ pub async fn sdk_config() -> SdkConfig {
     aws_config::defaults(BehaviorVersion::latest())
         .timeout_config(
             TimeoutConfig::builder()
+                // Unreachable is decided by the connect timeout (3 s x 3 attempts < 30 s);
+                // a reachable endpoint may take its time over a 1000-instance page.
                 .connect_timeout(Duration::from_secs(3))
-                .operation_attempt_timeout(Duration::from_secs(8))
-                .operation_timeout(Duration::from_secs(20))
+                .read_timeout(Duration::from_secs(45))
+                .operation_attempt_timeout(Duration::from_secs(60))
+                .operation_timeout(Duration::from_secs(150))
                 .build(),
         )
         .retry_config(RetryConfig::standard().with_max_attempts(3).with_initial_backoff(Duration::from_millis(200)))
@@ -213,7 +214,6 @@ async fn scan_account(config: &SdkConfig, opts: &AwsOptions, snapshot: &mut Snap
     } else {
         opts.regions.clone()
     };
-    let type_facts = Arc::new(Mutex::new(HashMap::new()));
     let tasks: Vec<_> = regions
         .into_iter()
         .map(|region| {
@@ -237,20 +237,77 @@ async fn scan_account(config: &SdkConfig, opts: &AwsOptions, snapshot: &mut Snap
                 calls,
                 region,
                 account: account.clone(),
-                type_facts: type_facts.clone(),
             };
             tokio::spawn(scan_region(cx, opts.skip_types.clone()))
         })
         .collect();
-    for (i, task) in tasks.into_iter().enumerate() {
-        let (mut scan, resources) =
-            task.await.map_err(|e| Error::unreachable("aws", format!("region task failed: {e}")))?;
-        if i == 0 {
-            // The account's own calls (identity, regions) count with its first region.
-            scan.api_calls += calls.get();
+    let mut scans = Vec::new();
+    let mut resources = Vec::new();
+    for task in tasks {
+        let (scan, found) = task.await.map_err(|e| Error::unreachable("aws", format!("region task failed: {e}")))?;
+        scans.push(scan);
+        resources.extend(found);
+    }
+    // GPU facts once per account for every instance type any region saw.
+    let ec2 = aws_sdk_ec2::Client::from_conf(
+        aws_sdk_ec2::config::Builder::from(config).region(Region::new(home.clone())).interceptor(calls.clone()).build(),
+    );
+    if let Err(e) = attach_gpu_facts(&ec2, &home, &mut resources).await {
+        if let Some(first) = scans.first_mut() {
+            first.error = Some(first.error.take().map_or(e.to_string(), |prev| format!("{prev}; {e}")));
         }
-        snapshot.scans.push(scan);
-        snapshot.resources.extend(resources);
+    }
+    if let Some(first) = scans.first_mut() {
+        // The account's own calls (identity, regions, instance types) count with its first region.
+        first.api_calls += calls.get();
+    }
+    snapshot.scans.extend(scans);
+    snapshot.resources.extend(resources);
+    Ok(())
+}
+
+/// DescribeInstanceTypes for the distinct instance types of instances and launch
+/// templates (100 per call), as `gpu` facts on each (none for types without GPUs).
+async fn attach_gpu_facts(
+    ec2: &aws_sdk_ec2::Client,
+    region: &str,
+    resources: &mut [Resource],
+) -> Result<(), ListError> {
+    let types: std::collections::BTreeSet<String> = resources
+        .iter()
+        .filter(|r| matches!(r.tf_type.as_str(), "aws_instance" | "aws_launch_template"))
+        .filter_map(|r| r.attributes.get("instance_type")?.as_str().filter(|t| !t.is_empty()).map(str::to_string))
+        .collect();
+    let types: Vec<String> = types.into_iter().collect();
+    let mut facts: HashMap<String, serde_json::Value> = HashMap::new();
+    for chunk in types.chunks(100) {
+        let resp = ec2
+            .describe_instance_types()
+            .set_instance_types(Some(chunk.iter().map(|t| t.as_str().into()).collect()))
+            .send()
+            .await
+            .map_err(|e| ListError::from_sdk("ec2:DescribeInstanceTypes", region, &endpoint_for("ec2", region), e))?;
+        for info in resp.instance_types() {
+            let Some(name) = info.instance_type().map(|t| t.as_str().to_string()) else { continue };
+            let Some(g) = info.gpu_info() else { continue };
+            let Some(first) = g.gpus().first() else { continue };
+            let count: i32 = g.gpus().iter().filter_map(|d| d.count()).sum();
+            facts.insert(
+                name.clone(),
+                serde_json::json!({
+                    "count": count,
+                    "model": first.name(),
+                    "manufacturer": first.manufacturer(),
+                    "memory_gib": first.memory_info().and_then(|m| m.size_in_mib()).map(|m| m / 1024),
+                    "family": name.split('.').next(),
+                }),
+            );
+        }
+    }
+    for r in resources.iter_mut() {
+        if let Some(t) = r.attributes.get("instance_type").and_then(|t| t.as_str()) {
+            r.gpu = facts.get(t).cloned();
+        }
     }
     Ok(())
 }

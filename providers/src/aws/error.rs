@@ -1,7 +1,9 @@
 //! AWS errors in driftd's terms: an endpoint that cannot be reached, a missing IAM
 //! permission, or anything else, each named with the operation and region.
 
+use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_runtime_api::client::result::SdkError;
+use aws_smithy_types::error::display::DisplayErrorContext;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use driftd_core::Error;
 use std::fmt;
@@ -34,11 +36,16 @@ const DENIED: &[&str] = &[
 ];
 
 impl ListError {
-    pub fn from_sdk<E, R>(operation: &'static str, region: &str, endpoint: &str, err: SdkError<E, R>) -> ListError
+    pub fn from_sdk<E>(
+        operation: &'static str,
+        region: &str,
+        endpoint: &str,
+        err: SdkError<E, HttpResponse>,
+    ) -> ListError
     where
-        E: ProvideErrorMetadata + std::error::Error + 'static,
-        R: fmt::Debug,
+        E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
     {
+        let status = err.raw_response().map(|r| r.status().as_u16());
         let (kind, message) = match &err {
             SdkError::DispatchFailure(d) => {
                 let why = if d.is_timeout() { "timed out" } else { "connection failed" };
@@ -50,8 +57,15 @@ impl ListError {
                 let msg = err.message().unwrap_or("").to_string();
                 if DENIED.contains(&code.as_str()) {
                     (ListErrorKind::AccessDenied, format!("missing IAM permission {operation} ({code}: {msg})"))
+                } else if status == Some(403) {
+                    // Some services' denials come without a parsable code; 403 says enough.
+                    (
+                        ListErrorKind::AccessDenied,
+                        format!("missing IAM permission {operation} (HTTP 403 from {endpoint})"),
+                    )
                 } else if code.is_empty() {
-                    (ListErrorKind::Other, format!("{operation} failed at {endpoint}: {}", one_line(&format!("{err}"))))
+                    let detail = one_line(&DisplayErrorContext(&err).to_string());
+                    (ListErrorKind::Other, format!("{operation} failed at {endpoint}: {detail}"))
                 } else {
                     (ListErrorKind::Other, format!("{operation} failed: {code}: {msg}"))
                 }

@@ -84,13 +84,11 @@ pub const SPEC: TypeSpec = TypeSpec {
 };
 
 #[cfg(feature = "aws")]
-pub(crate) use lister::gpu_facts;
-#[cfg(feature = "aws")]
 pub use lister::list;
 
-/// DescribeInstances (largest pages, terminated instances filtered out by the API),
-/// DescribeVolumes for root volume details, DescribeInstanceTypes for GPU facts (once
-/// per type per run). Instances an auto scaling group or EKS node group launched are
+/// DescribeInstances (largest pages, terminated instances filtered out by the API) and
+/// DescribeVolumes for root volume details; GPU facts are added per account, once per
+/// instance type (`client.rs`). Instances an auto scaling group or EKS node group launched are
 /// marked with their owner.
 #[cfg(feature = "aws")]
 mod lister {
@@ -98,7 +96,7 @@ mod lister {
     use aws_sdk_ec2::types::{Filter, Instance};
     use driftd_core::model::{Cloud, OwnerRef, Resource};
     use serde_json::{json, Map, Value};
-    use std::collections::{BTreeSet, HashMap};
+    use std::collections::HashMap;
 
     const LIVE_STATES: &[&str] = &["pending", "running", "stopping", "stopped", "shutting-down"];
 
@@ -123,11 +121,7 @@ mod lister {
             }
         }
         let volumes = root_volumes(cx, &instances).await?;
-        let types: BTreeSet<String> =
-            instances.iter().filter_map(|i| i.instance_type().map(|t| t.as_str().to_string())).collect();
-        gpu_facts(cx, &types).await?;
-        let facts = cx.type_facts.lock().expect("facts lock").clone();
-        Ok(instances.iter().map(|i| to_resource(cx, i, &volumes, &facts)).collect())
+        Ok(instances.iter().map(|i| to_resource(cx, i, &volumes)).collect())
     }
 
     /// Root volume details (encryption, size, type) that DescribeInstances does not carry.
@@ -169,55 +163,12 @@ mod lister {
         Ok(out)
     }
 
-    /// GPU facts of instance types not seen yet in this run (100 per call).
-    pub(crate) async fn gpu_facts(cx: &RegionCx, types: &BTreeSet<String>) -> Result<(), ListError> {
-        let missing: Vec<String> = {
-            let known = cx.type_facts.lock().expect("facts lock");
-            types.iter().filter(|t| !known.contains_key(*t)).cloned().collect()
-        };
-        for chunk in missing.chunks(100) {
-            let resp = cx
-                .ec2
-                .describe_instance_types()
-                .set_instance_types(Some(chunk.iter().map(|t| t.as_str().into()).collect()))
-                .send()
-                .await
-                .map_err(|e| ListError::from_sdk("ec2:DescribeInstanceTypes", &cx.region, &cx.endpoint, e))?;
-            let mut known = cx.type_facts.lock().expect("facts lock");
-            for t in chunk {
-                known.insert(t.clone(), None);
-            }
-            for info in resp.instance_types() {
-                let Some(name) = info.instance_type().map(|t| t.as_str().to_string()) else { continue };
-                let facts = info.gpu_info().and_then(|g| {
-                    let gpus = g.gpus();
-                    let first = gpus.first()?;
-                    let count: i32 = gpus.iter().filter_map(|d| d.count()).sum();
-                    Some(json!({
-                        "count": count,
-                        "model": first.name(),
-                        "manufacturer": first.manufacturer(),
-                        "memory_gib": first.memory_info().and_then(|m| m.size_in_mib()).map(|m| m / 1024),
-                        "family": name.split('.').next(),
-                    }))
-                });
-                known.insert(name, facts);
-            }
-        }
-        Ok(())
-    }
-
     fn s(v: Option<&str>) -> Value {
         Value::from(v.unwrap_or(""))
     }
 
     /// One instance in Terraform's `aws_instance` shape.
-    fn to_resource(
-        cx: &RegionCx,
-        i: &Instance,
-        volumes: &HashMap<String, Value>,
-        facts: &HashMap<String, Option<Value>>,
-    ) -> Resource {
+    fn to_resource(cx: &RegionCx, i: &Instance, volumes: &HashMap<String, Value>) -> Resource {
         let id = i.instance_id().unwrap_or_default().to_string();
         let tags: Map<String, Value> = i
             .tags()
@@ -286,7 +237,8 @@ mod lister {
             region: Some(cx.region.clone()),
             name: tags.get("Name").and_then(Value::as_str).filter(|n| !n.is_empty()).map(str::to_string),
             owner,
-            gpu: facts.get(&itype).cloned().flatten(),
+            // Filled in per account, once per instance type (DescribeInstanceTypes).
+            gpu: None,
             attributes,
         }
     }

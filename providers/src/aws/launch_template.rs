@@ -51,7 +51,7 @@ mod lister {
     use crate::aws::{ListError, RegionCx};
     use driftd_core::model::{Cloud, Resource};
     use serde_json::json;
-    use std::collections::{BTreeSet, HashMap};
+    use std::collections::HashMap;
 
     pub async fn list(cx: &RegionCx) -> Result<Vec<Resource>, ListError> {
         let mut templates = Vec::new();
@@ -80,10 +80,6 @@ mod lister {
                 }
             }
         }
-        let types: BTreeSet<String> =
-            latest.values().filter_map(|d| d.instance_type().map(|t| t.as_str().to_string())).collect();
-        crate::aws::instance::gpu_facts(cx, &types).await?;
-        let facts = cx.type_facts.lock().expect("facts lock").clone();
         Ok(templates
             .iter()
             .map(|t| {
@@ -117,7 +113,7 @@ mod lister {
                     account: Some(cx.account.clone()),
                     region: Some(cx.region.clone()),
                     owner: None,
-                    gpu: facts.get(&itype).cloned().flatten(),
+                    gpu: None,
                     attributes,
                 }
             })
