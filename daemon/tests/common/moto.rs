@@ -15,6 +15,9 @@ pub struct Moto {
 }
 
 fn ensure_installed() {
+    // Tests run in parallel: one pip at a time.
+    static INSTALL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _guard = INSTALL.lock().unwrap_or_else(|e| e.into_inner());
     if Command::new("moto_server").arg("--help").stdout(Stdio::null()).stderr(Stdio::null()).status().is_ok() {
         return;
     }
