@@ -61,6 +61,32 @@ async fn group(ec2: &aws_sdk_ec2::Client, name: &str) -> String {
     ec2.create_security_group().group_name(name).description(name).send().await.unwrap().group_id().unwrap().to_string()
 }
 
+/// An EKS cluster "ml" with a GPU node group "gpu" of `desired` nodes.
+async fn eks_gpu_group(conf: &aws_config::SdkConfig, desired: i32) {
+    let eks = aws_sdk_eks::Client::new(conf);
+    eks.create_cluster()
+        .name("ml")
+        .role_arn("arn:aws:iam::123456789012:role/eks")
+        .resources_vpc_config(aws_sdk_eks::types::VpcConfigRequest::builder().subnet_ids("subnet-1").build())
+        .send()
+        .await
+        .unwrap();
+    eks.create_nodegroup()
+        .cluster_name("ml")
+        .nodegroup_name("gpu")
+        .node_role("arn:aws:iam::123456789012:role/node")
+        .subnets("subnet-1")
+        .instance_types("p5.48xlarge")
+        .capacity_type(aws_sdk_eks::types::CapacityTypes::OnDemand)
+        .ami_type(aws_sdk_eks::types::AmiTypes::Al2X8664Gpu)
+        .scaling_config(
+            aws_sdk_eks::types::NodegroupScalingConfig::builder().min_size(0).max_size(4).desired_size(desired).build(),
+        )
+        .send()
+        .await
+        .unwrap();
+}
+
 /// A raw state v4 declaring every resource of a snapshot not owned by another (as after
 /// `terraform apply`), one block per type keyed by name: `aws_instance.all["trainer-0"]`.
 fn state_from_snapshot(snapshot: &Value) -> Value {
@@ -174,28 +200,7 @@ fn fleet_in_two_regions_drift_of_every_kind_found_exactly() {
             .send()
             .await
             .unwrap();
-        let eks = aws_sdk_eks::Client::new(&conf);
-        eks.create_cluster()
-            .name("ml")
-            .role_arn("arn:aws:iam::123456789012:role/eks")
-            .resources_vpc_config(aws_sdk_eks::types::VpcConfigRequest::builder().subnet_ids("subnet-1").build())
-            .send()
-            .await
-            .unwrap();
-        eks.create_nodegroup()
-            .cluster_name("ml")
-            .nodegroup_name("gpu")
-            .node_role("arn:aws:iam::123456789012:role/node")
-            .subnets("subnet-1")
-            .instance_types("p5.48xlarge")
-            .capacity_type(aws_sdk_eks::types::CapacityTypes::OnDemand)
-            .ami_type(aws_sdk_eks::types::AmiTypes::Al2X8664Gpu)
-            .scaling_config(
-                aws_sdk_eks::types::NodegroupScalingConfig::builder().min_size(0).max_size(4).desired_size(2).build(),
-            )
-            .send()
-            .await
-            .unwrap();
+        eks_gpu_group(&conf, 2).await;
     });
     let env = moto.env();
     fs::write(dir.path().join("driftd.toml"), common::moto::CONFIG).unwrap();
@@ -435,22 +440,7 @@ fn iam_policy_lists_exactly_the_actions_the_code_calls() {
             .send()
             .await
             .unwrap();
-        let eks = aws_sdk_eks::Client::new(&conf);
-        eks.create_cluster()
-            .name("ml")
-            .role_arn("arn:aws:iam::123456789012:role/eks")
-            .resources_vpc_config(aws_sdk_eks::types::VpcConfigRequest::builder().subnet_ids("subnet-1").build())
-            .send()
-            .await
-            .unwrap();
-        eks.create_nodegroup()
-            .cluster_name("ml")
-            .nodegroup_name("gpu")
-            .node_role("arn:aws:iam::123456789012:role/node")
-            .subnets("subnet-1")
-            .send()
-            .await
-            .unwrap();
+        eks_gpu_group(&conf, 2).await;
         let s3 = aws_sdk_s3::Client::from_conf(aws_sdk_s3::config::Builder::from(&conf).force_path_style(true).build());
         s3.create_bucket().bucket("tfstate").send().await.unwrap();
         s3.put_object()

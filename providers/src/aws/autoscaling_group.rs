@@ -49,9 +49,9 @@ pub use lister::list;
 /// DescribeAutoScalingGroups, 100 per page.
 #[cfg(feature = "aws")]
 mod lister {
-    use crate::aws::util::s;
+    use crate::aws::util::{resource, s};
     use crate::aws::{ListError, RegionCx};
-    use driftd_core::model::{Cloud, Resource};
+    use driftd_core::model::Resource;
     use serde_json::json;
 
     pub async fn list(cx: &RegionCx) -> Result<Vec<Resource>, ListError> {
@@ -88,16 +88,13 @@ mod lister {
                     .filter(|t| !t.key().unwrap_or("").starts_with("aws:"))
                     .map(|t| json!({"key": s(t.key()), "value": s(t.value()), "propagate_at_launch": t.propagate_at_launch().unwrap_or(false)}))
                     .collect();
-                out.push(Resource {
-                    tf_type: "aws_autoscaling_group".into(),
-                    id: name.clone(),
-                    provider: Cloud::Aws,
-                    account: Some(cx.account.clone()),
-                    region: Some(cx.region.clone()),
-                    name: Some(name.clone()),
-                    owner: None,
-                    gpu: None,
-                    attributes: json!({
+                out.push(resource(
+                    &cx.account,
+                    &cx.region,
+                    "aws_autoscaling_group",
+                    name.clone(),
+                    Some(name.clone()),
+                    json!({
                         "id": name,
                         "name": name,
                         "arn": s(g.auto_scaling_group_arn()),
@@ -110,7 +107,7 @@ mod lister {
                         "tag": tag,
                         "instances": g.instances().iter().filter_map(|i| i.instance_id()).collect::<Vec<_>>(),
                     }),
-                });
+                ));
             }
         }
         Ok(out)

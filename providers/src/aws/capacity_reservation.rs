@@ -42,10 +42,10 @@ pub use lister::{list, to_resource};
 /// DescribeCapacityReservations, active and pending only, 1000 per page.
 #[cfg(feature = "aws")]
 mod lister {
-    use crate::aws::util::{s, tags};
+    use crate::aws::util::{resource, s, tags};
     use crate::aws::{ListError, RegionCx};
     use aws_sdk_ec2::types::{CapacityReservation, Filter};
-    use driftd_core::model::{Cloud, Resource};
+    use driftd_core::model::Resource;
     use serde_json::json;
 
     pub async fn list(cx: &RegionCx) -> Result<Vec<Resource>, ListError> {
@@ -68,16 +68,14 @@ mod lister {
     pub fn to_resource(account: &str, region: &str, r: &CapacityReservation) -> Resource {
         let id = r.capacity_reservation_id().unwrap_or_default().to_string();
         let tags = tags(r.tags().iter().map(|t| (t.key(), t.value())));
-        Resource {
-            tf_type: "aws_ec2_capacity_reservation".into(),
-            name: tags.get("Name").and_then(|v| v.as_str()).map(str::to_string),
-            id: id.clone(),
-            provider: Cloud::Aws,
-            account: Some(account.to_string()),
-            region: Some(region.to_string()),
-            owner: None,
-            gpu: None,
-            attributes: json!({
+        let name = tags.get("Name").and_then(|v| v.as_str()).map(str::to_string);
+        resource(
+            account,
+            region,
+            "aws_ec2_capacity_reservation",
+            id.clone(),
+            name,
+            json!({
                 "id": id,
                 "arn": s(r.capacity_reservation_arn()),
                 "instance_type": s(r.instance_type()),
@@ -93,7 +91,7 @@ mod lister {
                 "state": r.state().map(|x| x.as_str()).unwrap_or(""),
                 "tags": tags,
             }),
-        }
+        )
     }
 
     #[cfg(test)]

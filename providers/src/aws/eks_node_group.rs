@@ -53,9 +53,9 @@ pub use lister::list;
 /// no batch describe). Terraform's id is `cluster:nodegroup`.
 #[cfg(feature = "aws")]
 mod lister {
-    use crate::aws::util::s;
+    use crate::aws::util::{resource, s};
     use crate::aws::{ListError, RegionCx};
-    use driftd_core::model::{Cloud, Resource};
+    use driftd_core::model::Resource;
     use serde_json::{json, Map, Value};
 
     pub async fn list(cx: &RegionCx) -> Result<Vec<Resource>, ListError> {
@@ -101,16 +101,13 @@ mod lister {
                     .labels()
                     .map(|t| t.iter().map(|(k, v)| (k.clone(), Value::from(v.as_str()))).collect())
                     .unwrap_or_default();
-                out.push(Resource {
-                    tf_type: "aws_eks_node_group".into(),
-                    id: id.clone(),
-                    provider: Cloud::Aws,
-                    account: Some(cx.account.clone()),
-                    region: Some(cx.region.clone()),
-                    name: Some(name.clone()),
-                    owner: None,
-                    gpu: None,
-                    attributes: json!({
+                out.push(resource(
+                    &cx.account,
+                    &cx.region,
+                    "aws_eks_node_group",
+                    id.clone(),
+                    Some(name.clone()),
+                    json!({
                         "id": id,
                         "arn": s(ng.nodegroup_arn()),
                         "cluster_name": cluster,
@@ -127,7 +124,7 @@ mod lister {
                         "release_version": s(ng.release_version()),
                         "version": s(ng.version()),
                     }),
-                });
+                ));
             }
         }
         Ok(out)

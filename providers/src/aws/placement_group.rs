@@ -36,10 +36,10 @@ pub use lister::{list, to_resource};
 /// DescribePlacementGroups (one call: the API does not page).
 #[cfg(feature = "aws")]
 mod lister {
-    use crate::aws::util::{s, tags};
+    use crate::aws::util::{resource, s, tags};
     use crate::aws::{ListError, RegionCx};
     use aws_sdk_ec2::types::PlacementGroup;
-    use driftd_core::model::{Cloud, Resource};
+    use driftd_core::model::Resource;
     use serde_json::json;
 
     pub async fn list(cx: &RegionCx) -> Result<Vec<Resource>, ListError> {
@@ -55,16 +55,13 @@ mod lister {
     /// Terraform's id is the name.
     pub fn to_resource(account: &str, region: &str, g: &PlacementGroup) -> Resource {
         let name = g.group_name().unwrap_or_default().to_string();
-        Resource {
-            tf_type: "aws_placement_group".into(),
-            id: name.clone(),
-            provider: Cloud::Aws,
-            account: Some(account.to_string()),
-            region: Some(region.to_string()),
-            name: Some(name.clone()),
-            owner: None,
-            gpu: None,
-            attributes: json!({
+        resource(
+            account,
+            region,
+            "aws_placement_group",
+            name.clone(),
+            Some(name.clone()),
+            json!({
                 "id": name,
                 "name": name,
                 "arn": s(g.group_arn()),
@@ -74,7 +71,7 @@ mod lister {
                 "spread_level": g.spread_level().map(|x| x.as_str()).unwrap_or(""),
                 "tags": tags(g.tags().iter().map(|t| (t.key(), t.value()))),
             }),
-        }
+        )
     }
 
     #[cfg(test)]
