@@ -92,11 +92,17 @@ def main():
         with open(os.path.join(work, "policy.yml"), "w") as f:
             f.write("policies:\n  - name: gpu-instances\n    resource: aws.ec2\n    filters:\n"
                     "      - type: value\n        key: InstanceType\n        op: regex\n        value: \"^[pg][0-9][a-z0-9-]*\\\\..*\"\n")
+        with open(os.path.join(work, "policy-ebs.yml"), "w") as f:
+            f.write("policies:\n  - name: gpu-instances\n    resource: aws.ec2\n    filters:\n"
+                    "      - type: value\n        key: InstanceType\n        op: regex\n        value: \"^[pg][0-9][a-z0-9-]*\\\\..*\"\n"
+                    "      - type: ebs\n        key: Encrypted\n        value: false\n")
         results = {}
         for name, cmd in [
             ("driftd", [DRIFTD, "snapshot", "--config", "driftd.toml", "--provider", "aws", "--region", ",".join(REGIONS),
                         "--output", "snapshot.json"]),
             ("custodian", ["custodian", "run", "--cache-period", "0", "-s", "out", "policy.yml"]
+             + sum([["--region", r] for r in REGIONS], [])),
+            ("custodian-ebs", ["custodian", "run", "--cache-period", "0", "-s", "out-ebs", "policy-ebs.yml"]
              + sum([["--region", r] for r in REGIONS], [])),
         ]:
             post(ep + "/moto-api/recorder/reset-recording")
@@ -109,7 +115,7 @@ def main():
         listed_c = sum(len(json.load(open(os.path.join(work, "out", r, "gpu-instances", "resources.json")))) for r in REGIONS)
     finally:
         moto.terminate()
-    d, c = results["driftd"], results["custodian"]
+    d, c, e = results["driftd"], results["custodian"], results["custodian-ebs"]
     section = f"""## AWS scan: driftd vs Cloud Custodian, {N} GPU instances in moto, two regions
 
 Command: `python3 bench/aws_vs_custodian.py {N}` ({time.strftime('%Y-%m-%d', time.gmtime())}, release build,
@@ -121,12 +127,14 @@ the same GPU instances (`--cache-period 0`). Listed: driftd {listed_d}, Custodia
 |---|---:|---:|---:|---:|
 | `driftd snapshot --provider aws` | {d[0]:.2f} | {d[1]:.2f} | {d[2]:.1f} | {d[3][0]} |
 | `custodian run` | {c[0]:.2f} | {c[1]:.2f} | {c[2]:.1f} | {c[3][0]} |
+| `custodian run`, also reading volume encryption (`ebs` filter) | {e[0]:.2f} | {e[1]:.2f} | {e[2]:.1f} | {e[3][0]} |
 
 - API calls: driftd {d[3][0]} vs Custodian {c[3][0]} (target: fewer). By action: driftd {d[3][1]}; Custodian {c[3][1]}.
   Both list instances with one DescribeInstances per region. driftd also reads root volume
   details (DescribeVolumes, 500 per page: encryption, size and type are compared, and policy
   GPU005 needs them) and GPU facts (one DescribeInstanceTypes per account); Custodian's
-  listing reads neither.
+  listing reads neither. Custodian reading volume encryption too (its `ebs` filter) makes
+  {e[3][0]} calls ({e[3][1]}).
 - CPU time: driftd / Custodian = **{d[1] / c[1]:.2f}** (target: under 0.5).
 """
     path = os.path.join(ROOT, "bench", "out")
