@@ -580,3 +580,36 @@ print(k["AccessKeyId"], k["SecretAccessKey"])
     assert!(!r.stderr.contains(secret), "the secret key must never be printed");
     assert!(started.elapsed() < std::time::Duration::from_secs(30), "{:?}", started.elapsed());
 }
+
+#[test]
+fn throttling_is_retried_and_beyond_retries_exits_3() {
+    let moto = Moto::start();
+    let rt = rt();
+    rt.block_on(async {
+        let ec2 = aws_sdk_ec2::Client::new(&moto.sdk("us-east-1").await);
+        let image = ami(&ec2).await;
+        let sg = group(&ec2, "gpu").await;
+        launch(&ec2, &image, "n", "p5.48xlarge", &sg, &[]).await;
+    });
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("driftd.toml"), common::moto::CONFIG).unwrap();
+    let snapshot = |endpoint: &str, out: &str| {
+        let env = [("AWS_ENDPOINT_URL", endpoint.to_string()), ("AWS_REGION", "us-east-1".to_string())];
+        driftd_env(dir.path(), &["snapshot", "--config", "driftd.toml", "--provider", "aws", "--output", out], &env)
+    };
+    // Two throttled answers, then success: retried with backoff, the scan completes.
+    let flaky = common::throttle::Throttle::start(&moto.endpoint, "DescribeInstances", 2);
+    let r = snapshot(&flaky.endpoint, "retried.json");
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(flaky.throttled.load(std::sync::atomic::Ordering::SeqCst), 2);
+    let snap: Value = serde_json::from_slice(&fs::read(dir.path().join("retried.json")).unwrap()).unwrap();
+    assert_eq!(snap["resources"].as_array().unwrap().iter().filter(|r| r["type"] == "aws_instance").count(), 1);
+    // Throttled for good: after the retries, the region is unreadable and the run exits 3.
+    let started = std::time::Instant::now();
+    let stuck = common::throttle::Throttle::start(&moto.endpoint, "DescribeInstances", usize::MAX);
+    let r = snapshot(&stuck.endpoint, "stuck.json");
+    assert_one_error(&r, 3);
+    assert!(r.stderr.contains("ec2:DescribeInstances failed: RequestLimitExceeded"), "{}", r.stderr);
+    assert_eq!(stuck.throttled.load(std::sync::atomic::Ordering::SeqCst), 3, "3 attempts: 1 + 2 retries");
+    assert!(started.elapsed() < std::time::Duration::from_secs(30), "{:?}", started.elapsed());
+}

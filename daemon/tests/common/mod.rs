@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod moto;
+pub mod throttle;
 
 use std::path::{Path, PathBuf};
 use std::process::Output;
