@@ -131,7 +131,7 @@ the same GPU instances (`--cache-period 0`). Listed: driftd {listed_d}, Custodia
 
 - API calls: driftd {d[3][0]} vs Custodian {c[3][0]} (target: fewer). By action: driftd {d[3][1]}; Custodian {c[3][1]}.
   Both list instances with one DescribeInstances per region. driftd also reads root volume
-  details (DescribeVolumes, 500 per page: encryption, size and type are compared, and policy
+  details (DescribeVolumes, one per region: encryption, size and type are compared, and policy
   GPU005 needs them) and GPU facts (one DescribeInstanceTypes per account); Custodian's
   listing reads neither. Custodian reading volume encryption too (its `ebs` filter) makes
   {e[3][0]} calls ({e[3][1]}).

@@ -124,27 +124,20 @@ mod lister {
         Ok(instances.iter().map(|i| to_resource(cx, i, &volumes)).collect())
     }
 
-    /// Root volume details (encryption, size, type) that DescribeInstances does not carry.
+    /// Root volume details (encryption, size, type) that DescribeInstances does not carry:
+    /// every attached volume of the region, in one response (DescribeVolumes without
+    /// MaxResults returns all items; one filter value, since EC2 takes at most 200 values
+    /// per filter and listing volume ids would cost more calls, not fewer).
     async fn root_volumes(cx: &RegionCx, instances: &[Instance]) -> Result<HashMap<String, Value>, ListError> {
-        let ids: Vec<String> = instances
-            .iter()
-            .filter_map(|i| {
-                let root = i.root_device_name()?;
-                i.block_device_mappings()
-                    .iter()
-                    .find(|m| m.device_name() == Some(root))?
-                    .ebs()?
-                    .volume_id()
-                    .map(str::to_string)
-            })
-            .collect();
         let mut out = HashMap::new();
-        for chunk in ids.chunks(500) {
+        if instances.is_empty() {
+            return Ok(out);
+        }
+        {
             let mut pages = cx
                 .ec2
                 .describe_volumes()
-                .filters(Filter::builder().name("volume-id").set_values(Some(chunk.to_vec())).build())
-                .max_results(500)
+                .filters(Filter::builder().name("attachment.status").values("attached").build())
                 .into_paginator()
                 .send();
             while let Some(page) = pages.next().await {
