@@ -61,6 +61,19 @@ async fn group(ec2: &aws_sdk_ec2::Client, name: &str) -> String {
     ec2.create_security_group().group_name(name).description(name).send().await.unwrap().group_id().unwrap().to_string()
 }
 
+/// Launch template data: a GPU type on IMDSv2.
+fn gpu_template(ami: &str, itype: &str) -> aws_sdk_ec2::types::RequestLaunchTemplateData {
+    aws_sdk_ec2::types::RequestLaunchTemplateData::builder()
+        .image_id(ami)
+        .instance_type(InstanceType::from(itype))
+        .metadata_options(
+            aws_sdk_ec2::types::LaunchTemplateInstanceMetadataOptionsRequest::builder()
+                .http_tokens(aws_sdk_ec2::types::LaunchTemplateHttpTokensState::Required)
+                .build(),
+        )
+        .build()
+}
+
 /// An EKS cluster "ml" with a GPU node group "gpu" of `desired` nodes.
 async fn eks_gpu_group(conf: &aws_config::SdkConfig, desired: i32) {
     let eks = aws_sdk_eks::Client::new(conf);
@@ -170,17 +183,7 @@ fn fleet_in_two_regions_drift_of_every_kind_found_exactly() {
             .east
             .create_launch_template()
             .launch_template_name("gpu-lt")
-            .launch_template_data(
-                aws_sdk_ec2::types::RequestLaunchTemplateData::builder()
-                    .image_id(&fleet.ami_east)
-                    .instance_type(InstanceType::from("p5.48xlarge"))
-                    .metadata_options(
-                        aws_sdk_ec2::types::LaunchTemplateInstanceMetadataOptionsRequest::builder()
-                            .http_tokens(aws_sdk_ec2::types::LaunchTemplateHttpTokensState::Required)
-                            .build(),
-                    )
-                    .build(),
-            )
+            .launch_template_data(gpu_template(&fleet.ami_east, "p5.48xlarge"))
             .send()
             .await
             .unwrap();
@@ -313,17 +316,7 @@ fn fleet_in_two_regions_drift_of_every_kind_found_exactly() {
             // As in the console, "new version from version 1" with another GPU type (moto
             // ignores SourceVersion, so the rest of version 1 is given in full).
             .source_version("1")
-            .launch_template_data(
-                aws_sdk_ec2::types::RequestLaunchTemplateData::builder()
-                    .image_id(&fleet.ami_east)
-                    .instance_type(InstanceType::from("g6e.12xlarge"))
-                    .metadata_options(
-                        aws_sdk_ec2::types::LaunchTemplateInstanceMetadataOptionsRequest::builder()
-                            .http_tokens(aws_sdk_ec2::types::LaunchTemplateHttpTokensState::Required)
-                            .build(),
-                    )
-                    .build(),
-            )
+            .launch_template_data(gpu_template(&fleet.ami_east, "g6e.12xlarge"))
             .send()
             .await
             .unwrap();
