@@ -172,12 +172,12 @@ impl<'a> Policies<'a> {
                 continue;
             }
             let fleet = serde_json::json!({"side": side, "resources": docs});
+            // Fleet policies may blame thousands of resources: find each by index, not by scan.
+            let by_key: std::collections::HashMap<(&str, &str), &Value> =
+                docs.iter().filter_map(|d| Some(((d["type"].as_str()?, d["id"].as_str()?), d))).collect();
             for v in engine.evaluate_fleet(&fleet) {
                 // Blame the named resource with its full metadata when it is in the fleet.
-                let blamed = v
-                    .resource
-                    .as_ref()
-                    .and_then(|(t, i)| docs.iter().find(|d| d["type"] == t.as_str() && d["id"] == i.as_str()));
+                let blamed = v.resource.as_ref().and_then(|(t, i)| by_key.get(&(t.as_str(), i.as_str())).copied());
                 let finding = match blamed {
                     Some(doc) => policy::finding(&Violation { resource: None, ..v.clone() }, doc),
                     None => policy::finding(&v, &serde_json::json!({"side": side})),
