@@ -8,7 +8,7 @@ use crate::ignore::DriftIgnore;
 use crate::model::{Finding, FindingKind, Warning};
 use crate::policy::{self, PolicyEngine, Side, Violation};
 use crate::report::{DeclaredSource, LiveSource, Report, Sources, Summary, SCHEMA};
-use crate::snapshot::{self, Snapshot};
+use crate::snapshot::{self, Scan, Snapshot};
 use crate::spec::Registry;
 use crate::tfstate::{self, StateInput};
 use jiff::civil::Date;
@@ -96,15 +96,7 @@ pub fn run(input: Input) -> Result<Report, Error> {
         src.add_patches(&mut findings, &declared);
     }
     findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
-    for scan in &scans {
-        if let Some(err) = &scan.error {
-            let scope: Vec<&str> = [Some(scan.provider.as_str()), scan.account.as_deref(), scan.region.as_deref()]
-                .into_iter()
-                .flatten()
-                .collect();
-            warnings.push(Warning::new("scan_error", format!("{} could not be read: {err}", scope.join(" ")), None));
-        }
-    }
+    warnings.extend(scans.iter().filter_map(Scan::failure).map(|m| Warning::new("scan_error", m, None)));
     let live_sources = scans
         .iter()
         .map(|s| LiveSource {

@@ -28,6 +28,16 @@ pub struct Scan {
 }
 
 impl Scan {
+    /// "aws 123456789012 us-west-2 could not be read: <why>", for a failed scan.
+    pub fn failure(&self) -> Option<String> {
+        let err = self.error.as_deref()?;
+        let scope: Vec<&str> = [Some(self.provider.as_str()), self.account.as_deref(), self.region.as_deref()]
+            .into_iter()
+            .flatten()
+            .collect();
+        Some(format!("{} could not be read: {err}", scope.join(" ")))
+    }
+
     /// Does this scan speak for a resource of `tf_type` in `account`/`region`?
     /// Unknown account or region on either side does not rule a scan out.
     pub fn covers(&self, provider: Cloud, tf_type: &str, account: Option<&str>, region: Option<&str>) -> bool {

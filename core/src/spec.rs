@@ -223,10 +223,6 @@ impl Registry {
     pub fn all(&self) -> &'static [&'static TypeSpec] {
         self.specs
     }
-
-    pub fn types_of(&self, cloud: Cloud) -> impl Iterator<Item = &'static str> + '_ {
-        self.specs.iter().filter(move |s| s.cloud == cloud).map(|s| s.tf_type)
-    }
 }
 
 /// Normalisations in words, for docs and `driftd types`.

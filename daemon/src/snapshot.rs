@@ -25,12 +25,8 @@ pub fn run(args: SnapshotArgs) -> Result<u8, Error> {
     }
     // The snapshot keeps what could be read; what could not is said once on stderr.
     let mut failed = false;
-    for scan in snapshot.scans.iter().filter(|s| s.error.is_some()) {
-        let scope: Vec<&str> = [Some(scan.provider.as_str()), scan.account.as_deref(), scan.region.as_deref()]
-            .into_iter()
-            .flatten()
-            .collect();
-        eprintln!("driftd: {} could not be read: {}", scope.join(" "), scan.error.as_deref().unwrap_or_default());
+    for message in snapshot.scans.iter().filter_map(|s| s.failure()) {
+        eprintln!("driftd: {message}");
         failed = true;
     }
     Ok(if failed { 3 } else { 0 })

@@ -63,14 +63,6 @@ impl PriceTable {
         }
     }
 
-    pub fn len(&self) -> usize {
-        self.aws.len() + self.azure.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
     /// Hourly cost of a resource by its spec's cost rule: `None` when the type has no
     /// cost rule or the size has no known price; `Some(0.0)` when it is idle (stopped).
     pub fn hourly(&self, spec: &TypeSpec, resource: &Resource) -> Option<f64> {

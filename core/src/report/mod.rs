@@ -8,7 +8,7 @@ mod markdown;
 mod sarif;
 mod text;
 
-use crate::model::{Cloud, DeclaredKind, Finding, FindingKind, Severity, Warning};
+use crate::model::{Cloud, DeclaredKind, Finding, Severity, Warning};
 use serde::Serialize;
 use std::io::{self, Write};
 
@@ -102,10 +102,6 @@ pub struct Report {
 }
 
 impl Report {
-    pub fn count(&self, kind: FindingKind) -> usize {
-        self.findings.iter().filter(|f| f.kind == kind).count()
-    }
-
     /// Some live scan failed: the check must exit 3, whatever it found.
     pub fn incomplete(&self) -> bool {
         self.warnings.iter().any(|w| w.kind == "scan_error")

@@ -1,8 +1,8 @@
-//! Report-model tests. Golden output of every format over the demo fleet lives in
-//! `providers/tests/reports.rs` (it needs the real type specs).
+//! Report-model tests. Golden output of every format over the demo fleet, through the
+//! real binary, lives in `daemon/tests/golden.rs`.
 
 use super::*;
-use crate::model::{Change, Cost, FindingResource, Remediation};
+use crate::model::{Change, Cost, FindingKind, FindingResource, Remediation};
 use serde_json::json;
 
 fn finding(kind: FindingKind, severity: Severity, address: Option<&str>, id: &str) -> Finding {

@@ -8,17 +8,9 @@ use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use driftd_core::Error;
 use std::fmt;
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ListErrorKind {
-    Unreachable,
-    AccessDenied,
-    Other,
-}
-
 /// A failed listing: which API operation (IAM action name), where, and why.
 #[derive(Debug, Clone)]
 pub struct ListError {
-    pub kind: ListErrorKind,
     pub operation: &'static str,
     pub region: String,
     pub endpoint: String,
@@ -46,35 +38,32 @@ impl ListError {
         E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
     {
         let status = err.raw_response().map(|r| r.status().as_u16());
-        let (kind, message) = match &err {
+        let message = match &err {
             SdkError::DispatchFailure(d) => {
                 let why = if d.is_timeout() { "timed out" } else { "connection failed" };
-                (ListErrorKind::Unreachable, format!("cannot reach {endpoint} ({why})"))
+                format!("cannot reach {endpoint} ({why})")
             }
-            SdkError::TimeoutError(_) => (ListErrorKind::Unreachable, format!("cannot reach {endpoint} (timed out)")),
+            SdkError::TimeoutError(_) => format!("cannot reach {endpoint} (timed out)"),
             _ => {
                 let code = err.code().unwrap_or("").to_string();
                 let msg = err.message().unwrap_or("").to_string();
                 if DENIED.contains(&code.as_str()) {
-                    (ListErrorKind::AccessDenied, format!("missing IAM permission {operation} ({code}: {msg})"))
+                    format!("missing IAM permission {operation} ({code}: {msg})")
                 } else if status == Some(403) {
                     // Some services' denials come without a parsable code; 403 says enough.
-                    (
-                        ListErrorKind::AccessDenied,
-                        format!("missing IAM permission {operation} (HTTP 403 from {endpoint})"),
-                    )
+                    format!("missing IAM permission {operation} (HTTP 403 from {endpoint})")
                 } else if code.is_empty() {
                     let detail = one_line(&DisplayErrorContext(&err).to_string());
-                    (ListErrorKind::Other, format!("{operation} failed at {endpoint}: {detail}"))
+                    format!("{operation} failed at {endpoint}: {detail}")
                 } else {
-                    (ListErrorKind::Other, format!("{operation} failed: {code}: {msg}"))
+                    format!("{operation} failed: {code}: {msg}")
                 }
             }
         };
-        ListError { kind, operation, region: region.to_string(), endpoint: endpoint.to_string(), message }
+        ListError { operation, region: region.to_string(), endpoint: endpoint.to_string(), message }
     }
 
-    /// As a run-ending error: exit 3, whatever the kind (the cloud could not be read).
+    /// As a run-ending error: exit 3 (the cloud could not be read).
     pub fn into_error(self) -> Error {
         Error::unreachable(format!("aws {}", self.region), self.message)
     }

@@ -22,7 +22,7 @@ pub(crate) mod util;
 #[cfg(feature = "aws")]
 pub use client::{iam_action, scan, AssumeRole, AwsOptions, CallCounter, RegionCx};
 #[cfg(feature = "aws")]
-pub use error::{ListError, ListErrorKind};
+pub use error::ListError;
 #[cfg(feature = "aws")]
 pub use s3::read_state;
 
