@@ -3,7 +3,9 @@
 # measured as whole processes (wall time, CPU time, peak RSS), against a baseline that
 # only parses the same two files with serde_json. Writes docs/performance.md's section.
 # Targets: driftd <= 2x the parse time; peak memory < 3x the files' size on disk.
-# Policies are off here (their own benchmark is bench/policies_10k.sh).
+# The targets are for compare-and-report (policies off); a last row runs the same check
+# with the built-in policy pack on, as `driftd check` does by default (its own benchmark
+# is bench/policies_10k.sh).
 #   bash bench/compare_100k.sh [N] [RUNS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -34,6 +36,8 @@ measure() {
 
 read -r p_wall p_cpu p_rss < <(measure target/release/examples/parse_only "$STATE" "$LIVE")
 read -r d_wall d_cpu d_rss < <(measure target/release/driftd check --state "$STATE" --provider "snapshot:$LIVE" --format json --output "$OUT/report.json" --fail-on never --no-builtin-policies)
+read -r w_wall w_cpu w_rss < <(measure target/release/driftd check --state "$STATE" --provider "snapshot:$LIVE" --format json --output "$OUT/report_pack.json" --fail-on never)
+violations=$(python3 -c "import json;print(json.load(open('$OUT/report_pack.json'))['summary']['violations'])")
 findings=$(python3 -c "import json;print(len(json.load(open('$OUT/report.json'))['findings']))")
 ratio=$(awk "BEGIN{printf \"%.2f\", $d_wall/$p_wall}")
 mem_ratio=$(awk "BEGIN{printf \"%.2f\", $d_rss*1024/$bytes}")
@@ -48,10 +52,14 @@ $(date -u +%Y-%m-%d)). Inputs: raw state + snapshot, $mb MiB on disk together; $
 | process | wall s | CPU s | peak RSS MiB |
 |---|---:|---:|---:|
 | serde_json parse of both files (\`parse_only\`) | $p_wall | $p_cpu | $(awk "BEGIN{printf \"%.1f\", $p_rss/1024}") |
-| \`driftd check --format json\` | $d_wall | $d_cpu | $(awk "BEGIN{printf \"%.1f\", $d_rss/1024}") |
+| \`driftd check --format json --no-builtin-policies\` | $d_wall | $d_cpu | $(awk "BEGIN{printf \"%.1f\", $d_rss/1024}") |
+| \`driftd check --format json\` (built-in pack on both sides, $violations violations) | $w_wall | $w_cpu | $(awk "BEGIN{printf \"%.1f\", $w_rss/1024}") |
 
 - time: driftd / parse = **${ratio}x** (target <= 2x)
 - memory: driftd peak RSS / input size = **${mem_ratio}x** (target < 3x)
+- with the pack: fleet policies hold each side's resources as Rego values (keys and short
+  strings shared) until that side's fleet policies have run; the declared side's run before
+  the live side is read.
 MD
 cat "$OUT/section.md"
 python3 bench/update_perf_doc.py "$OUT/section.md" "## Compare and report:"

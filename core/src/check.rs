@@ -13,6 +13,7 @@ use crate::spec::Registry;
 use crate::tfstate::{self, StateInput};
 use jiff::civil::Date;
 use serde_json::Value;
+use std::collections::HashMap;
 use std::path::PathBuf;
 
 /// Where live resources come from.
@@ -65,14 +66,18 @@ pub fn run(input: Input) -> Result<Report, Error> {
     for d in &declared {
         policies.declared(d);
     }
+    // The declared side is complete: its fleet policies run now, so that its documents
+    // are let go before the live side's are gathered (half the peak memory).
+    policies.fleet(Side::Declared);
     let mut comparer = compare::Comparer::new(&compare_input);
     let mut scans = Vec::new();
     for source in input.live {
         match source {
             LiveInput::Snapshot(snap) => {
-                for r in &snap.resources {
-                    comparer.live(r);
-                    policies.live(r, comparer.declared_address(r));
+                for r in snap.resources {
+                    comparer.live(&r);
+                    let address = comparer.declared_address(&r);
+                    policies.live(r, address);
                 }
                 scans.extend(snap.scans);
             }
@@ -80,7 +85,8 @@ pub fn run(input: Input) -> Result<Report, Error> {
                 let bytes = std::fs::read(&path).map_err(|e| Error::io(&path, &e))?;
                 let header = snapshot::stream(&path.display().to_string(), &bytes, &mut |r| {
                     comparer.live(&r);
-                    policies.live(&r, comparer.declared_address(&r));
+                    let address = comparer.declared_address(&r);
+                    policies.live(r, address);
                 })?;
                 scans.extend(header.scans);
             }
@@ -119,65 +125,78 @@ pub fn run(input: Input) -> Result<Report, Error> {
 }
 
 /// Policy evaluation alongside the comparison: each resource as it goes by, fleet
-/// policies at the end over what was collected (only when there are any).
+/// policies at the end (only when there are any) over what the engine kept.
 struct Policies<'a> {
     engine: Option<Box<dyn PolicyEngine>>,
     registry: Registry,
     prices: &'a PriceTable,
     findings: Vec<Finding>,
-    fleet: [Vec<Value>; 2],
+    /// Per side, who each resource is (type, id, address, account...), by (type, id):
+    /// fleet policies blame resources by type and id, and may blame thousands.
+    blame: [HashMap<(String, String), Value>; 2],
 }
 
 impl<'a> Policies<'a> {
     fn new(engine: Option<Box<dyn PolicyEngine>>, registry: Registry, prices: &'a PriceTable) -> Policies<'a> {
-        Policies { engine, registry, prices, findings: Vec::new(), fleet: [Vec::new(), Vec::new()] }
+        Policies { engine, registry, prices, findings: Vec::new(), blame: Default::default() }
     }
 
     fn declared(&mut self, d: &crate::model::DeclaredResource) {
         if self.engine.is_some() {
             let doc = policy::declared_input(d, &self.registry, self.prices);
-            self.evaluate(doc, 1);
+            self.evaluate(doc, Side::Declared);
         }
     }
 
-    fn live(&mut self, r: &crate::model::Resource, address: Option<&str>) {
+    fn live(&mut self, r: crate::model::Resource, address: Option<&str>) {
         if self.engine.is_some() {
             let doc = policy::input(r, Side::Live, address, &self.registry, self.prices);
-            self.evaluate(doc, 0);
+            self.evaluate(doc, Side::Live);
         }
     }
 
-    fn evaluate(&mut self, doc: Value, side: usize) {
+    fn evaluate(&mut self, doc: Value, side: Side) {
         let Some(engine) = self.engine.as_mut() else { return };
-        for v in engine.evaluate(&doc) {
+        for v in engine.evaluate(&doc, side) {
             self.findings.push(policy::finding(&v, &doc));
         }
         if engine.has_fleet_policies() {
-            self.fleet[side].push(doc);
+            let key = (
+                doc["type"].as_str().unwrap_or_default().to_string(),
+                doc["id"].as_str().unwrap_or_default().to_string(),
+            );
+            self.blame[side_index(side)].insert(key, policy::identity(&doc));
+        }
+    }
+
+    /// Fleet policies over every resource of `side` seen so far.
+    fn fleet(&mut self, side: Side) {
+        let Some(engine) = self.engine.as_mut() else { return };
+        let blame = std::mem::take(&mut self.blame[side_index(side)]);
+        if blame.is_empty() {
+            return;
+        }
+        for v in engine.evaluate_fleet(side) {
+            // Blame the named resource with its full metadata when it is in the fleet.
+            let blamed = v.resource.as_ref().and_then(|(t, i)| blame.get(&(t.clone(), i.clone())));
+            let finding = match blamed {
+                Some(doc) => policy::finding(&Violation { resource: None, ..v.clone() }, doc),
+                None => policy::finding(&v, &serde_json::json!({"side": side})),
+            };
+            self.findings.push(finding);
         }
     }
 
     fn finish(mut self) -> Vec<Finding> {
-        let Some(engine) = self.engine.as_mut() else { return self.findings };
-        for (side, docs) in [(Side::Live, &self.fleet[0]), (Side::Declared, &self.fleet[1])] {
-            if docs.is_empty() {
-                continue;
-            }
-            let fleet = serde_json::json!({"side": side, "resources": docs});
-            // Fleet policies may blame thousands of resources: find each by index, not by scan.
-            let by_key: std::collections::HashMap<(&str, &str), &Value> =
-                docs.iter().filter_map(|d| Some(((d["type"].as_str()?, d["id"].as_str()?), d))).collect();
-            for v in engine.evaluate_fleet(&fleet) {
-                // Blame the named resource with its full metadata when it is in the fleet.
-                let blamed = v.resource.as_ref().and_then(|(t, i)| by_key.get(&(t.as_str(), i.as_str())).copied());
-                let finding = match blamed {
-                    Some(doc) => policy::finding(&Violation { resource: None, ..v.clone() }, doc),
-                    None => policy::finding(&v, &serde_json::json!({"side": side})),
-                };
-                self.findings.push(finding);
-            }
-        }
+        self.fleet(Side::Live);
         self.findings
+    }
+}
+
+fn side_index(side: Side) -> usize {
+    match side {
+        Side::Live => 0,
+        Side::Declared => 1,
     }
 }
 

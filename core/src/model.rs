@@ -402,13 +402,17 @@ impl Finding {
     }
 
     /// The key reports sort by: severity (highest first), kind, then address or id.
-    pub fn sort_key(&self) -> (std::cmp::Reverse<Severity>, FindingKind, &str, &str, Option<&str>) {
+    /// Report order: worst first, then by kind and resource; a policy's findings on
+    /// both sides list the live one first, whichever side was evaluated first.
+    pub fn sort_key(&self) -> (std::cmp::Reverse<Severity>, FindingKind, &str, &str, Option<&str>, bool) {
+        let declared_side = self.policy.as_ref().and_then(|p| p.side.as_deref()) == Some("declared");
         (
             std::cmp::Reverse(self.severity),
             self.kind,
             self.resource.address.as_deref().unwrap_or(&self.resource.id),
             &self.resource.id,
             self.policy.as_ref().map(|p| p.id.as_str()),
+            declared_side,
         )
     }
 }

@@ -42,43 +42,56 @@ pub struct Violation {
 
 /// A policy engine as the check uses it.
 pub trait PolicyEngine {
-    /// Every resource-scoped policy, on one resource's input document.
-    fn evaluate(&mut self, input: &Value) -> Vec<Violation>;
+    /// Every resource-scoped policy, on one resource's input document of `side`. With
+    /// fleet policies, the engine also keeps the document, in its own form, for
+    /// [`PolicyEngine::evaluate_fleet`] (one conversion per resource, not two).
+    fn evaluate(&mut self, input: &Value, side: Side) -> Vec<Violation>;
     /// Are there fleet-scoped policies (which need every resource of a side at once)?
     fn has_fleet_policies(&self) -> bool;
-    /// Every fleet-scoped policy, on `{"side": ..., "resources": [input, ...]}`.
-    fn evaluate_fleet(&mut self, input: &Value) -> Vec<Violation>;
+    /// Every fleet-scoped policy, on `{"side": ..., "resources": [input, ...]}` made of
+    /// the documents of `side` evaluated so far, which the engine then lets go.
+    fn evaluate_fleet(&mut self, side: Side) -> Vec<Violation>;
 }
 
 /// The policy input for a resource: the normalised resource as in a snapshot, plus
-/// `side`, `address`, `gpu` facts and `cost_per_hour_usd`.
-pub fn input(r: &Resource, side: Side, address: Option<&str>, registry: &Registry, prices: &PriceTable) -> Value {
+/// `side`, `address`, `gpu` facts and `cost_per_hour_usd`. Takes the resource by value:
+/// its attributes move into the document instead of being copied.
+pub fn input(r: Resource, side: Side, address: Option<&str>, registry: &Registry, prices: &PriceTable) -> Value {
     let spec = registry.get(&r.tf_type);
     let size = spec.and_then(|s| s.cost).and_then(|c| crate::path::get(&r.attributes, c.size_attr)?.as_str());
     let gpu = match &r.gpu {
         Some(read) => read.clone(),
         None => serde_json::to_value(size.and_then(|s| gpu::facts(r.provider, s))).unwrap_or(Value::Null),
     };
-    let cost = spec.and_then(|s| prices.hourly(s, r));
+    let cost = spec.and_then(|s| prices.hourly(s, &r));
     let name = r.name.clone().or_else(|| spec.and_then(|s| s.name.name_of(&r.attributes)));
-    json!({
-        "type": r.tf_type,
-        "id": r.id,
-        "provider": r.provider,
-        "account": r.account,
-        "region": r.region,
-        "name": name,
-        "owner": r.owner,
-        "attributes": r.attributes,
-        "side": side,
-        "address": address,
-        "gpu": gpu,
-        "cost_per_hour_usd": cost,
-    })
+    // Built field by field: `json!` would serialise (copy) the attribute tree.
+    let text = |s: Option<String>| s.map_or(Value::Null, Value::String);
+    let mut doc = serde_json::Map::new();
+    doc.insert("type".into(), Value::String(r.tf_type));
+    doc.insert("id".into(), Value::String(r.id));
+    doc.insert("provider".into(), json!(r.provider));
+    doc.insert("account".into(), text(r.account));
+    doc.insert("region".into(), text(r.region));
+    doc.insert("name".into(), text(name));
+    doc.insert("owner".into(), json!(r.owner));
+    doc.insert("attributes".into(), r.attributes);
+    doc.insert("side".into(), json!(side));
+    doc.insert("address".into(), text(address.map(str::to_string)));
+    doc.insert("gpu".into(), gpu);
+    doc.insert("cost_per_hour_usd".into(), json!(cost));
+    Value::Object(doc)
 }
 
 pub fn declared_input(d: &DeclaredResource, registry: &Registry, prices: &PriceTable) -> Value {
-    input(&d.to_resource(), Side::Declared, Some(&d.address), registry, prices)
+    input(d.to_resource(), Side::Declared, Some(&d.address), registry, prices)
+}
+
+/// The fields of an input document that [`finding`] reads: who the resource is,
+/// without its attributes.
+pub fn identity(input: &Value) -> Value {
+    let keep = ["type", "id", "provider", "account", "region", "name", "address", "side"];
+    Value::Object(keep.iter().filter_map(|k| Some((k.to_string(), input.get(*k)?.clone()))).collect())
 }
 
 /// A `violation` finding for one policy result on one input document.

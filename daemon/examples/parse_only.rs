@@ -2,6 +2,10 @@
 //! into untyped values, nothing else. `bench/compare_100k.sh` compares `driftd check`
 //! against this.
 
+// The allocator of the driftd binary, so that the two are compared on equal terms.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() {
     let mut total = 0usize;
     for path in std::env::args().skip(1) {

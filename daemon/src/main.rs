@@ -11,6 +11,9 @@ mod policy;
 mod snapshot;
 mod types;
 
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use clap::Parser;
 use std::process::ExitCode;
 

@@ -1,8 +1,9 @@
 //! Loading policies and evaluating them with regorus.
 
+use crate::convert::Converter;
 use crate::{extensions, metadata, Source};
 use driftd_core::model::Severity;
-use driftd_core::policy::{PolicyEngine, Violation};
+use driftd_core::policy::{PolicyEngine, Side, Violation};
 use driftd_core::Error;
 use serde_json::Value;
 use std::num::NonZeroU32;
@@ -44,6 +45,11 @@ pub struct RegoEngine {
     /// which would hide a broken policy; the built-in pack guards its types, and a test
     /// checks that both paths agree on it.
     compiled: [Option<Compiled>; 2],
+    converter: Converter,
+    /// The time limit of one resource's evaluation; see [`fleet_limit`].
+    limit: Duration,
+    /// Each side's resources as evaluated, kept for the fleet policies (live, declared).
+    fleet: [Vec<regorus::Value>; 2],
 }
 
 struct Compiled {
@@ -73,14 +79,15 @@ fn syntax_error(path: &str, err: &anyhow::Error) -> Error {
     Error::input(location, format!("Rego error: {message}"))
 }
 
+fn timer(limit: Duration) -> regorus::utils::limits::ExecutionTimerConfig {
+    regorus::utils::limits::ExecutionTimerConfig { limit, check_interval: NonZeroU32::new(64).expect("non-zero") }
+}
+
 /// A fresh regorus engine with driftd's extensions and configuration.
 pub(crate) fn new_engine(config: &Value, limit: Duration) -> Result<regorus::Engine, Error> {
     let mut engine = regorus::Engine::new();
     engine.set_strict_builtin_errors(true);
-    engine.set_execution_timer_config(regorus::utils::limits::ExecutionTimerConfig {
-        limit,
-        check_interval: NonZeroU32::new(64).expect("non-zero"),
-    });
+    engine.set_execution_timer_config(timer(limit));
     extensions::register(&mut engine).map_err(|e| Error::input("policies", e.to_string()))?;
     let data = serde_json::json!({"driftd": {"config": config}});
     engine.add_data(regorus::Value::from(data)).map_err(|e| Error::input("policy config", e.to_string()))?;
@@ -139,7 +146,23 @@ impl RegoEngine {
         let data = serde_json::json!({"driftd": {"config": config}});
         let compiled =
             [Scope::Resource, Scope::Fleet].map(|scope| compile_scope(&engine, &policies, scope, &data, limit));
-        Ok(RegoEngine { engine, policies, has_fleet, compiled })
+        Ok(RegoEngine {
+            engine,
+            policies,
+            has_fleet,
+            compiled,
+            converter: if has_fleet { Converter::interning_values() } else { Converter::default() },
+            limit,
+            fleet: Default::default(),
+        })
+    }
+
+    fn set_limit(&mut self, limit: Duration) {
+        let config = timer(limit);
+        self.engine.set_execution_timer_config(config);
+        for c in self.compiled.iter_mut().flatten() {
+            c.vm.set_execution_timer_config(Some(config));
+        }
     }
 
     /// Force the interpreter for every scope (tests compare both paths).
@@ -157,8 +180,7 @@ impl RegoEngine {
         &self.policies
     }
 
-    fn run(&mut self, input: &Value, scope: Scope) -> Vec<Violation> {
-        let value = regorus::Value::from(input.clone());
+    fn run(&mut self, value: regorus::Value, scope: Scope) -> Vec<Violation> {
         let mut out = Vec::new();
         let mut vm_ran = false;
         if let Some(c) = &mut self.compiled[scope_index(scope)] {
@@ -231,10 +253,7 @@ fn compile_scope(
     vm.set_strict_builtin_errors(true);
     vm.load_program(program);
     vm.set_data(regorus::Value::from(data.clone())).ok()?;
-    vm.set_execution_timer_config(Some(regorus::utils::limits::ExecutionTimerConfig {
-        limit,
-        check_interval: NonZeroU32::new(64).expect("non-zero"),
-    }));
+    vm.set_execution_timer_config(Some(timer(limit)));
     Some(Compiled { vm, entry })
 }
 
@@ -274,16 +293,43 @@ fn entries(p: &Policy, result: &regorus::Value) -> Vec<Violation> {
         .collect()
 }
 
+/// A fleet policy's time limit: the per-evaluation limit once per started 1,000
+/// resources, so that a fleet of 100,000 is not cut off at the limit meant for one
+/// resource, while a runaway policy is still stopped.
+pub(crate) fn fleet_limit(limit: Duration, resources: usize) -> Duration {
+    limit.saturating_mul(resources.div_ceil(1000).max(1) as u32)
+}
+
+fn side_index(side: Side) -> usize {
+    match side {
+        Side::Live => 0,
+        Side::Declared => 1,
+    }
+}
+
 impl PolicyEngine for RegoEngine {
-    fn evaluate(&mut self, input: &Value) -> Vec<Violation> {
-        self.run(input, Scope::Resource)
+    fn evaluate(&mut self, input: &Value, side: Side) -> Vec<Violation> {
+        let value = self.converter.value(input);
+        if self.has_fleet {
+            // Reference-counted: the fleet shares this value, it is not copied.
+            self.fleet[side_index(side)].push(value.clone());
+        }
+        self.run(value, Scope::Resource)
     }
 
     fn has_fleet_policies(&self) -> bool {
         self.has_fleet
     }
 
-    fn evaluate_fleet(&mut self, input: &Value) -> Vec<Violation> {
-        self.run(input, Scope::Fleet)
+    fn evaluate_fleet(&mut self, side: Side) -> Vec<Violation> {
+        let resources = std::mem::take(&mut self.fleet[side_index(side)]);
+        self.converter.forget_values();
+        self.set_limit(fleet_limit(self.limit, resources.len()));
+        let mut input = std::collections::BTreeMap::new();
+        input.insert(regorus::Value::from("side"), regorus::Value::from(side.as_str()));
+        input.insert(regorus::Value::from("resources"), regorus::Value::from(resources));
+        let violations = self.run(regorus::Value::from(input), Scope::Fleet);
+        self.set_limit(self.limit);
+        violations
     }
 }

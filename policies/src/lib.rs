@@ -6,6 +6,7 @@
 //! Configuration is `data.driftd.config`. The built-in GPU pack is compiled in.
 
 mod builtin;
+mod convert;
 mod engine;
 mod extensions;
 mod metadata;

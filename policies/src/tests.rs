@@ -1,5 +1,5 @@
 use super::*;
-use driftd_core::policy::PolicyEngine;
+use driftd_core::policy::{PolicyEngine, Side};
 use serde_json::json;
 use std::time::Duration;
 
@@ -40,14 +40,17 @@ fn evaluates_resource_and_fleet_policies() {
         "gpu": {"count": 8, "family": "p5"},
         "attributes": {"instance_type": "p5.48xlarge", "tags": {"team": "ml"}, "public_ip": "54.1.1.1",
                        "metadata_options": [{"http_tokens": "optional"}], "vpc_security_group_ids": ["sg-1"]}});
-    let mut ids: Vec<String> = engine.evaluate(&node).into_iter().map(|v| v.policy_id).collect();
+    let mut ids: Vec<String> = engine.evaluate(&node, Side::Live).into_iter().map(|v| v.policy_id).collect();
     ids.sort();
     assert_eq!(ids, ["GPU001", "GPU002", "GPU003"]);
     assert!(engine.has_fleet_policies());
     let sg = json!({"type": "aws_security_group", "id": "sg-1", "name": "open", "provider": "aws",
         "attributes": {"ingress": [{"protocol": "tcp", "from_port": 22, "to_port": 22, "cidr_blocks": ["0.0.0.0/0"]}]}});
-    let fleet = json!({"side": "live", "resources": [node, sg]});
-    let v = engine.evaluate_fleet(&fleet);
+    assert!(engine.evaluate(&sg, Side::Live).is_empty());
+    // The same group declared: the declared fleet has no GPU node attached to it.
+    assert!(engine.evaluate(&sg, Side::Declared).is_empty());
+    assert!(engine.evaluate_fleet(Side::Declared).is_empty());
+    let v = engine.evaluate_fleet(Side::Live);
     assert_eq!(v.len(), 1);
     assert_eq!((v[0].policy_id.as_str(), v[0].severity), ("GPU006", driftd_core::model::Severity::Critical));
     assert_eq!(v[0].resource, Some(("aws_security_group".into(), "sg-1".into())));
@@ -79,7 +82,7 @@ fn runtime_error_is_a_finding_for_that_policy_and_the_rest_still_run() {
         builtin: false,
     };
     let mut engine = RegoEngine::load(&[bad, good], &json!({}), LIMIT).unwrap();
-    let v = engine.evaluate(&json!({"type": "t", "id": "not-a-number"}));
+    let v = engine.evaluate(&json!({"type": "t", "id": "not-a-number"}), Side::Live);
     assert_eq!(v.len(), 2, "{v:?}");
     assert!(v[0].message.starts_with("policy X001 could not be evaluated"), "{v:?}");
     assert_eq!(v[1].policy_id, "y", "a policy without METADATA is named by its package");
@@ -96,10 +99,35 @@ fn every_evaluation_has_a_time_limit() {
     };
     let mut engine = RegoEngine::load(&[slow], &json!({}), Duration::from_millis(50)).unwrap();
     let started = std::time::Instant::now();
-    let v = engine.evaluate(&json!({"type": "t", "id": "i"}));
+    let v = engine.evaluate(&json!({"type": "t", "id": "i"}), Side::Live);
     assert!(started.elapsed() < Duration::from_secs(5), "{:?}", started.elapsed());
     assert_eq!(v.len(), 1);
     assert!(v[0].message.contains("could not be evaluated"), "{v:?}");
+}
+
+#[test]
+fn fleet_policies_get_the_limit_per_thousand_resources() {
+    use crate::engine::fleet_limit;
+    let ms = Duration::from_millis;
+    assert_eq!(fleet_limit(ms(1000), 0), ms(1000));
+    assert_eq!(fleet_limit(ms(1000), 1000), ms(1000));
+    assert_eq!(fleet_limit(ms(1000), 1001), ms(2000));
+    assert_eq!(fleet_limit(ms(1000), 100_000), ms(100_000));
+    // A runaway fleet policy over a small fleet is still stopped at the plain limit.
+    let slow = Source {
+        path: "slow_fleet.rego".into(),
+        text: "# METADATA\n# title: slow\n# custom:\n#   id: SLOW\n#   scope: fleet\npackage slow\n\ndeny contains n if {\n  n := count([1 | some r in input.resources; some i in numbers.range(1, 3000); some j in numbers.range(1, 3000)])\n  n < 0\n}\n".into(),
+        builtin: false,
+    };
+    let mut engine = RegoEngine::load(&[slow], &json!({}), ms(50)).unwrap();
+    for i in 0..3 {
+        assert!(engine.evaluate(&json!({"type": "t", "id": format!("i{i}")}), Side::Live).is_empty());
+    }
+    let started = std::time::Instant::now();
+    let v = engine.evaluate_fleet(Side::Live);
+    assert!(started.elapsed() < Duration::from_secs(5), "{:?}", started.elapsed());
+    assert_eq!(v.len(), 1, "{v:?}");
+    assert!(v[0].message.contains("exceeded time limit"), "{v:?}");
 }
 
 #[test]
@@ -207,12 +235,11 @@ fn vm_and_interpreter_agree_on_every_policy() {
     };
     let mut total = 0;
     for input in &inputs {
-        let (a, b) = (key(fast.evaluate(input)), key(slow.evaluate(input)));
+        let (a, b) = (key(fast.evaluate(input, Side::Live)), key(slow.evaluate(input, Side::Live)));
         assert_eq!(a, b, "{input}");
         total += a.len();
     }
-    let fleet = json!({"side": "live", "resources": inputs});
-    let (a, b) = (key(fast.evaluate_fleet(&fleet)), key(slow.evaluate_fleet(&fleet)));
+    let (a, b) = (key(fast.evaluate_fleet(Side::Live)), key(slow.evaluate_fleet(Side::Live)));
     assert_eq!(a, b);
     assert!(total > 200 && !a.is_empty(), "the fleet must exercise the policies: {total} resource, {} fleet", a.len());
 }
