@@ -17,5 +17,5 @@ if start == -1:
     doc = doc.rstrip() + "\n\n" + section
 else:
     nxt = doc.find("\n## ", start + 1)
-    doc = doc[:start] + section + (doc[nxt + 1:] if nxt != -1 else "")
+    doc = doc[:start] + section.rstrip() + "\n" + ("\n" + doc[nxt + 1:] if nxt != -1 else "")
 open(path, "w").write(doc)
