@@ -165,14 +165,14 @@ impl<'a> Policies<'a> {
                 doc["type"].as_str().unwrap_or_default().to_string(),
                 doc["id"].as_str().unwrap_or_default().to_string(),
             );
-            self.blame[side_index(side)].insert(key, policy::identity(&doc));
+            self.blame[side.index()].insert(key, policy::identity(&doc));
         }
     }
 
     /// Fleet policies over every resource of `side` seen so far.
     fn fleet(&mut self, side: Side) {
         let Some(engine) = self.engine.as_mut() else { return };
-        let blame = std::mem::take(&mut self.blame[side_index(side)]);
+        let blame = std::mem::take(&mut self.blame[side.index()]);
         if blame.is_empty() {
             return;
         }
@@ -190,13 +190,6 @@ impl<'a> Policies<'a> {
     fn finish(mut self) -> Vec<Finding> {
         self.fleet(Side::Live);
         self.findings
-    }
-}
-
-fn side_index(side: Side) -> usize {
-    match side {
-        Side::Live => 0,
-        Side::Declared => 1,
     }
 }
 

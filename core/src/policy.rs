@@ -26,6 +26,14 @@ impl Side {
             Side::Declared => "declared",
         }
     }
+
+    /// For per-side arrays: live 0, declared 1.
+    pub fn index(self) -> usize {
+        match self {
+            Side::Live => 0,
+            Side::Declared => 1,
+        }
+    }
 }
 
 /// One `deny` entry of one policy.

@@ -300,19 +300,12 @@ pub(crate) fn fleet_limit(limit: Duration, resources: usize) -> Duration {
     limit.saturating_mul(resources.div_ceil(1000).max(1) as u32)
 }
 
-fn side_index(side: Side) -> usize {
-    match side {
-        Side::Live => 0,
-        Side::Declared => 1,
-    }
-}
-
 impl PolicyEngine for RegoEngine {
     fn evaluate(&mut self, input: &Value, side: Side) -> Vec<Violation> {
         let value = self.converter.value(input);
         if self.has_fleet {
             // Reference-counted: the fleet shares this value, it is not copied.
-            self.fleet[side_index(side)].push(value.clone());
+            self.fleet[side.index()].push(value.clone());
         }
         self.run(value, Scope::Resource)
     }
@@ -322,7 +315,7 @@ impl PolicyEngine for RegoEngine {
     }
 
     fn evaluate_fleet(&mut self, side: Side) -> Vec<Violation> {
-        let resources = std::mem::take(&mut self.fleet[side_index(side)]);
+        let resources = std::mem::take(&mut self.fleet[side.index()]);
         self.converter.forget_values();
         self.set_limit(fleet_limit(self.limit, resources.len()));
         let mut input = std::collections::BTreeMap::new();
