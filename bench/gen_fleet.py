@@ -33,7 +33,8 @@ def main():
     per_module = 1000
     modules = []
     live = []
-    for m in range((n + per_module - 1) // per_module):
+    pools = (n + per_module - 1) // per_module  # each: a module of instances and its security group
+    for m in range(pools):
         region = "us-east-1" if m % 2 == 0 else "us-west-2"
         sg = security_group(m, region)
         modules.append({"module": f"module.pool_{m}", "mode": "managed", "type": "aws_security_group", "name": "nodes",
@@ -74,7 +75,7 @@ def main():
         json.dump(state, f, separators=(",", ":"))
     with open(os.path.join(out, "live.json"), "w") as f:
         json.dump(snap, f, separators=(",", ":"))
-    print(f"{n + len(modules) // 2} declared, {len(live)} live")
+    print(f"{n + pools} declared, {len(live)} live")
 
 
 if __name__ == "__main__":

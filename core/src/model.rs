@@ -401,9 +401,9 @@ impl Finding {
         format!("{}-{hex}", kind.as_str())
     }
 
-    /// The key reports sort by: severity (highest first), kind, then address or id.
-    /// Report order: worst first, then by kind and resource; a policy's findings on
-    /// both sides list the live one first, whichever side was evaluated first.
+    /// The key reports sort by: severity (highest first), kind, then address or id; a
+    /// policy's findings on both sides list the live one first, whichever side was
+    /// evaluated first.
     pub fn sort_key(&self) -> (std::cmp::Reverse<Severity>, FindingKind, &str, &str, Option<&str>, bool) {
         let declared_side = self.policy.as_ref().and_then(|p| p.side.as_deref()) == Some("declared");
         (

@@ -4,8 +4,8 @@
 //! Run through `bench/policies_10k.sh`, which generates the fleet and pins one core.
 //!     bench_pack SNAPSHOT.json
 
-#[global_allocator]
 // The allocator of the driftd binary.
+#[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use driftd_core::policy::{self, PolicyEngine, Side};
@@ -20,18 +20,9 @@ fn main() {
                         "allowed_gpu_types": {"dev": ["g5.*", "g6.*"]}});
 
     let started = Instant::now();
-    let mut engine = driftd_policies::RegoEngine::load(
-        &{
-            let mut v = driftd_policies::builtin_sources(false);
-            if let Ok(o) = std::env::var("ONLY") {
-                v.retain(|s| s.path.contains("lib.rego") || s.path.contains(&o));
-            }
-            v
-        },
-        &config,
-        Duration::from_secs(1),
-    )
-    .unwrap();
+    let mut engine =
+        driftd_policies::RegoEngine::load(&driftd_policies::builtin_sources(false), &config, Duration::from_secs(1))
+            .unwrap();
     let load = started.elapsed();
 
     let started = Instant::now();

@@ -79,6 +79,11 @@ fn syntax_error(path: &str, err: &anyhow::Error) -> Error {
     Error::input(location, format!("Rego error: {message}"))
 }
 
+/// The data document policies read their configuration from (`data.driftd.config`).
+fn config_data(config: &Value) -> Value {
+    serde_json::json!({"driftd": {"config": config}})
+}
+
 fn timer(limit: Duration) -> regorus::utils::limits::ExecutionTimerConfig {
     regorus::utils::limits::ExecutionTimerConfig { limit, check_interval: NonZeroU32::new(64).expect("non-zero") }
 }
@@ -89,8 +94,9 @@ pub(crate) fn new_engine(config: &Value, limit: Duration) -> Result<regorus::Eng
     engine.set_strict_builtin_errors(true);
     engine.set_execution_timer_config(timer(limit));
     extensions::register(&mut engine).map_err(|e| Error::input("policies", e.to_string()))?;
-    let data = serde_json::json!({"driftd": {"config": config}});
-    engine.add_data(regorus::Value::from(data)).map_err(|e| Error::input("policy config", e.to_string()))?;
+    engine
+        .add_data(regorus::Value::from(config_data(config)))
+        .map_err(|e| Error::input("policy config", e.to_string()))?;
     Ok(engine)
 }
 
@@ -143,7 +149,7 @@ impl RegoEngine {
         }
         compile(&mut engine)?;
         let has_fleet = policies.iter().any(|p| p.scope == Scope::Fleet);
-        let data = serde_json::json!({"driftd": {"config": config}});
+        let data = config_data(config);
         let compiled =
             [Scope::Resource, Scope::Fleet].map(|scope| compile_scope(&engine, &policies, scope, &data, limit));
         Ok(RegoEngine {
