@@ -5,7 +5,7 @@ use crate::compare::{self, Counts};
 use crate::cost::{round_cents, PriceTable};
 use crate::error::Error;
 use crate::ignore::DriftIgnore;
-use crate::model::{Finding, FindingKind, Warning};
+use crate::model::{Finding, FindingKind, Warning, WarningKind};
 use crate::policy::{self, PolicyEngine, Side, Violation};
 use crate::report::{DeclaredSource, LiveSource, Report, Sources, Summary, SCHEMA};
 use crate::snapshot::{self, Scan, Snapshot};
@@ -13,7 +13,7 @@ use crate::spec::Registry;
 use crate::tfstate::{self, StateInput};
 use jiff::civil::Date;
 use serde_json::Value;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 
 /// Where live resources come from.
@@ -102,7 +102,7 @@ pub fn run(input: Input) -> Result<Report, Error> {
         src.add_patches(&mut findings, &declared);
     }
     findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
-    warnings.extend(scans.iter().filter_map(Scan::failure).map(|m| Warning::new("scan_error", m, None)));
+    warnings.extend(scans.iter().flat_map(Scan::failures).map(|m| Warning::new(WarningKind::ScanError, m, None)));
     let live_sources = scans
         .iter()
         .map(|s| LiveSource {
@@ -118,7 +118,7 @@ pub fn run(input: Input) -> Result<Report, Error> {
         generated_at: input.generated_at,
         duration_ms: 0,
         sources: Sources { declared: declared_sources, live: live_sources },
-        summary: summary(&findings, &comparison.counts),
+        summary: summary(&findings, &comparison.counts, &comparison.other_tool, comparison.orchestrated),
         findings,
         warnings,
     })
@@ -193,21 +193,28 @@ impl<'a> Policies<'a> {
     }
 }
 
-fn summary(findings: &[Finding], counts: &Counts) -> Summary {
+fn summary(
+    findings: &[Finding],
+    counts: &Counts,
+    other_tool: &HashSet<String>,
+    orchestrated: Vec<compare::OwnedCapacity>,
+) -> Summary {
     let count = |k: FindingKind| findings.iter().filter(|f| f.kind == k).count();
     let (changed, missing) = (count(FindingKind::Changed), count(FindingKind::Missing));
     let delta: f64 = findings.iter().filter_map(|f| f.cost.as_ref()?.delta_per_hour_usd).sum();
+    // Shadow capacity: what nobody manages. Another tool's resources are not.
     let unmanaged_cost: f64 = findings
         .iter()
-        .filter(|f| f.kind == FindingKind::Unmanaged)
+        .filter(|f| f.kind == FindingKind::Unmanaged && !other_tool.contains(&f.id))
         .filter_map(|f| f.cost.as_ref()?.live_per_hour_usd)
         .sum();
     let coverage_pct =
         (counts.live_covered > 0).then(|| round_cents(100.0 * counts.live_managed as f64 / counts.live_covered as f64));
+    debug_assert!(changed + missing <= counts.managed, "changed and missing findings are of managed resources");
     Summary {
         managed: counts.managed,
         // Ignored changes leave a resource in sync as far as the gate is concerned.
-        in_sync: counts.managed.saturating_sub(changed + missing),
+        in_sync: counts.managed - (changed + missing).min(counts.managed),
         changed,
         missing,
         unmanaged: count(FindingKind::Unmanaged),
@@ -216,5 +223,6 @@ fn summary(findings: &[Finding], counts: &Counts) -> Summary {
         coverage_pct,
         cost_delta_per_hour_usd: round_cents(delta),
         unmanaged_cost_per_hour_usd: round_cents(unmanaged_cost),
+        orchestrated,
     }
 }

@@ -5,7 +5,7 @@
 //! no longer applies and the report says so.
 
 use crate::error::{Error, Result};
-use crate::model::{Cloud, Finding, Warning};
+use crate::model::{Cloud, Finding, Warning, WarningKind};
 use jiff::civil::Date;
 use std::path::Path;
 
@@ -85,7 +85,7 @@ impl DriftIgnore {
             .filter(|r| match r.until {
                 Some(until) if until < today => {
                     warnings.push(Warning::new(
-                        "ignore_expired",
+                        WarningKind::IgnoreExpired,
                         format!("`{}` expired on {until} and no longer applies", r.text),
                         Some(format!("{}:{}", self.file, r.line)),
                     ));

@@ -12,6 +12,7 @@ pub mod error;
 pub mod gpu;
 pub mod ignore;
 pub mod model;
+pub mod owner;
 pub mod path;
 pub mod policy;
 pub mod remediation;

@@ -417,19 +417,49 @@ impl Finding {
     }
 }
 
+/// What a warning is about; `ScanError` decides exit 3.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WarningKind {
+    /// Two inputs declare the same address; the first wins.
+    DuplicateAddress,
+    /// One cloud object is managed by two addresses.
+    DuplicateId,
+    /// A `.driftignore` line's `# until` date has passed.
+    IgnoreExpired,
+    /// A scope or a type of a live scan could not be read: the check exits 3.
+    ScanError,
+    /// A snapshot holds a type this driftd has no spec for.
+    NotCompared,
+    /// Declarations of a cloud that no provider of this run scans.
+    NotScanned,
+}
+
+impl WarningKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WarningKind::DuplicateAddress => "duplicate_address",
+            WarningKind::DuplicateId => "duplicate_id",
+            WarningKind::IgnoreExpired => "ignore_expired",
+            WarningKind::ScanError => "scan_error",
+            WarningKind::NotCompared => "not_compared",
+            WarningKind::NotScanned => "not_scanned",
+        }
+    }
+}
+
 /// Something a user should know that is not a finding: duplicate declarations,
 /// expired ignores, a region that could not be read.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Warning {
-    /// `duplicate_address`, `duplicate_id`, `ignore_expired`, `scan_error`, `not_compared`, ...
-    pub kind: String,
+    pub kind: WarningKind,
     pub message: String,
     /// File (and line) or endpoint the warning is about.
     pub location: Option<String>,
 }
 
 impl Warning {
-    pub fn new(kind: &str, message: impl Into<String>, location: Option<String>) -> Warning {
-        Warning { kind: kind.to_string(), message: message.into(), location }
+    pub fn new(kind: WarningKind, message: impl Into<String>, location: Option<String>) -> Warning {
+        Warning { kind, message: message.into(), location }
     }
 }

@@ -72,6 +72,16 @@ pub fn set(root: &mut Value, path: &str, value: Value) {
     *cur = value;
 }
 
+/// Append to the list at a dotted path; an unset or empty value becomes a list.
+pub fn push(root: &mut Value, path: &str, value: Value) {
+    let mut list = match get(root, path) {
+        Some(Value::Array(items)) => items.clone(),
+        _ => Vec::new(),
+    };
+    list.push(value);
+    set(root, path, Value::Array(list));
+}
+
 /// Join segments for display (`tags.owner`).
 pub fn join(segs: &[String]) -> String {
     segs.join(".")

@@ -82,6 +82,17 @@ pub fn unmanaged(tf_type: &str, id: &str, name: Option<&str>) -> Remediation {
     }
 }
 
+/// A resource another infrastructure-as-code tool manages (a CloudFormation stack).
+pub fn other_tool(tf_type: &str, id: &str, owner_label: &str, owner_id: &str) -> Remediation {
+    Remediation {
+        summary: format!(
+            "managed by {owner_label} {owner_id}: change it there; to manage it with Terraform, import the {owner_label} (or this resource) and retire it from the other tool"
+        ),
+        commands: vec![ignore_command(&ignore::line_for(tf_type, id, None))],
+        patch: None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -10,32 +10,60 @@ use std::path::Path;
 pub const SCHEMA: &str = "driftd.snapshot/v1";
 
 /// One provider read of one account and region: which types it covered, how many
-/// resources and API calls, and the error if the read failed.
+/// resources and API calls, and what could not be read.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Scan {
     pub provider: Cloud,
     pub account: Option<String>,
     pub region: Option<String>,
-    /// Terraform types this scan read: only these can be missing or unmanaged here.
+    /// Terraform types this scan tried to read: only these can be missing or unmanaged
+    /// here, and only those without a failure below.
     pub types: Vec<String>,
     pub resources: usize,
     pub api_calls: u64,
     pub started_at: Option<String>,
     pub duration_ms: Option<u64>,
-    /// Set when this account/region could not be read; a check then exits 3.
+    /// Set when this account/region could not be read at all; a check then exits 3.
     #[serde(default)]
     pub error: Option<String>,
+    /// Parts that could not be read while the rest was: a type (not covered here, the
+    /// others still compared) or an enrichment such as GPU facts. A check then exits 3.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub failures: Vec<ScanFailure>,
+}
+
+/// One part of a scan that could not be read.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScanFailure {
+    /// The type left unread; null for a failure no type's coverage depends on.
+    #[serde(rename = "type")]
+    pub tf_type: Option<String>,
+    /// Why, naming the API action (and so the IAM permission) that failed.
+    pub message: String,
 }
 
 impl Scan {
-    /// "aws 123456789012 us-west-2 could not be read: <why>", for a failed scan.
-    pub fn failure(&self) -> Option<String> {
-        let err = self.error.as_deref()?;
+    /// One sentence per unread part: "aws 123456789012 us-west-2 could not be read: <why>",
+    /// "aws 123456789012 us-west-2: aws_placement_group not read: <why>".
+    pub fn failures(&self) -> Vec<String> {
         let scope: Vec<&str> = [Some(self.provider.as_str()), self.account.as_deref(), self.region.as_deref()]
             .into_iter()
             .flatten()
             .collect();
-        Some(format!("{} could not be read: {err}", scope.join(" ")))
+        let scope = scope.join(" ");
+        let mut out: Vec<String> = self.error.iter().map(|e| format!("{scope} could not be read: {e}")).collect();
+        for f in &self.failures {
+            out.push(match &f.tf_type {
+                Some(t) => format!("{scope}: {t} not read: {}", f.message),
+                None => format!("{scope}: {}", f.message),
+            });
+        }
+        out
+    }
+
+    /// Could some part of this scope not be read?
+    pub fn incomplete(&self) -> bool {
+        self.error.is_some() || !self.failures.is_empty()
     }
 
     /// Does this scan speak for a resource of `tf_type` in `account`/`region`?
@@ -52,6 +80,7 @@ impl Scan {
         self.error.is_none()
             && self.provider == provider
             && self.types.iter().any(|t| t == tf_type)
+            && !self.failures.iter().any(|f| f.tf_type.as_deref() == Some(tf_type))
             && same(self.account.as_deref(), account, str::to_ascii_lowercase)
             && same(self.region.as_deref(), region, region_fold)
     }

@@ -5,6 +5,7 @@
 //! the specs (`providers/src/<cloud>/<type>.rs`); the comparer only reads them.
 
 use crate::model::{Cloud, Severity};
+use crate::owner::{Owner, OwnerRule};
 use crate::path;
 use serde_json::Value;
 
@@ -38,8 +39,14 @@ pub enum Norm {
     /// Declared side: Terraform's `tags_all` (tags plus provider `default_tags`)
     /// when present, so default tags do not show as drift.
     MergeTagsAll,
-    /// Drop tags AWS manages itself (`aws:cloudformation:*`, `aws:autoscaling:*`).
+    /// Drop tags AWS manages itself (`aws:cloudformation:*`, `aws:autoscaling:*`), from
+    /// a `tags` map or an auto scaling group's `tag` list of `{key, value}` blocks.
     DropAwsPrefixed,
+    /// Terraform's security group rule blocks (`ingress`, `egress`), one entry per
+    /// source: a block with two CIDRs and a peer group is three rules, as the EC2 API
+    /// and the `aws_security_group_rule` resources count them, so that the same rules
+    /// grouped differently are not drift. Protocols by name (`6` is `tcp`, `all` is `-1`).
+    RuleSources,
 }
 
 /// One compared attribute.
@@ -129,9 +136,61 @@ fn apply(norm: Norm, value: Value) -> Value {
                 map.retain(|k, _| !k.starts_with("aws:"));
                 Value::Object(map)
             }
+            Value::Array(mut items) => {
+                items.retain(|t| !t.get("key").and_then(Value::as_str).is_some_and(|k| k.starts_with("aws:")));
+                Value::Array(items)
+            }
+            other => other,
+        },
+        Norm::RuleSources => match value {
+            Value::Array(rules) => {
+                let mut atoms: Vec<Value> = rules.iter().flat_map(rule_sources).collect();
+                atoms.sort_by_cached_key(|v| v.to_string());
+                atoms.dedup();
+                Value::Array(atoms)
+            }
             other => other,
         },
     }
+}
+
+/// The source lists of a Terraform security group rule block, and `self`.
+const RULE_SOURCE_LISTS: [&str; 4] = ["cidr_blocks", "ipv6_cidr_blocks", "prefix_list_ids", "security_groups"];
+
+/// One rule block as one `{protocol, from_port, to_port, description, <source kind>: value}`
+/// per source.
+fn rule_sources(rule: &Value) -> Vec<Value> {
+    let protocol = match rule.get("protocol").and_then(Value::as_str).map(str::to_ascii_lowercase).as_deref() {
+        Some("6") => "tcp".to_string(),
+        Some("17") => "udp".to_string(),
+        Some("1") => "icmp".to_string(),
+        Some("58") => "icmpv6".to_string(),
+        Some("all") | None => "-1".to_string(),
+        Some(p) => p.to_string(),
+    };
+    // All-traffic rules carry no ports (the API says -1 or nothing, Terraform 0).
+    let port = |k: &str| if protocol == "-1" { Value::from(0) } else { rule.get(k).cloned().unwrap_or(Value::from(0)) };
+    let base = serde_json::json!({
+        "protocol": protocol,
+        "from_port": port("from_port"),
+        "to_port": port("to_port"),
+        "description": rule.get("description").and_then(Value::as_str).unwrap_or(""),
+    });
+    let mut out = Vec::new();
+    let mut with = |kind: &str, source: Value| {
+        let mut atom = base.clone();
+        atom[kind] = source;
+        out.push(atom);
+    };
+    for list in RULE_SOURCE_LISTS {
+        for source in rule.get(list).and_then(Value::as_array).into_iter().flatten() {
+            with(list, source.clone());
+        }
+    }
+    if rule.get("self").and_then(Value::as_bool) == Some(true) {
+        with("self", Value::Bool(true));
+    }
+    out
 }
 
 fn lowercase(value: Value) -> Value {
@@ -192,6 +251,23 @@ pub struct TypeSpec {
     pub unmanaged: Severity,
     /// The message of a `changed` finding when this attribute is the most severe change.
     pub change_messages: &'static [(&'static str, &'static str)],
+    /// Who creates resources of this type besides Terraform, first match wins: the
+    /// comparer never reports those as unmanaged on their own (`core/src/owner.rs`).
+    pub owners: &'static [OwnerRule],
+    /// Terraform types declared as resources of their own that add to this type's
+    /// declared attributes (`aws_security_group_rule` to its group's `ingress`).
+    pub absorbs: &'static [Absorb],
+}
+
+/// A Terraform type whose declarations are part of another resource's declaration.
+#[derive(Debug)]
+pub struct Absorb {
+    pub tf_type: &'static str,
+    /// The attribute holding the id of the resource it belongs to (`security_group_id`).
+    pub parent_id: &'static str,
+    /// The attribute path it adds to (a list), and the entry it adds, from its attributes
+    /// and its parent's id; `None` when it adds nothing.
+    pub entry: fn(attributes: &Value, parent_id: &str) -> Option<(&'static str, Value)>,
 }
 
 impl TypeSpec {
@@ -223,6 +299,16 @@ impl Registry {
     pub fn all(&self) -> &'static [&'static TypeSpec] {
         self.specs
     }
+
+    /// The owner type named `tf_type` in some spec's ownership rules.
+    pub fn owner(&self, tf_type: &str) -> Option<&'static Owner> {
+        self.specs.iter().flat_map(|s| s.owners).map(|r| r.owner).find(|o| o.tf_type == tf_type)
+    }
+
+    /// The covered type that absorbs declarations of `tf_type`, and how.
+    pub fn absorber(&self, tf_type: &str) -> Option<(&'static TypeSpec, &'static Absorb)> {
+        self.specs.iter().find_map(|s| s.absorbs.iter().find(|a| a.tf_type == tf_type).map(|a| (*s, a)))
+    }
 }
 
 /// Normalisations in words, for docs and `driftd types`.
@@ -234,6 +320,7 @@ pub fn describe_norms(n: &[Norm]) -> String {
             Norm::Default(lit) => format!("unset = {}", lit.to_value()),
             Norm::MergeTagsAll => "default tags (tags_all) count as declared".to_string(),
             Norm::DropAwsPrefixed => "aws:* tags ignored".to_string(),
+            Norm::RuleSources => "one rule per source, however grouped".to_string(),
         })
         .collect::<Vec<_>>()
         .join("; ")
@@ -264,6 +351,16 @@ pub fn markdown(specs: &[&TypeSpec]) -> String {
             "\nNever compared (computed by the cloud): {}.\n",
             s.computed_only.iter().map(|c| format!("`{c}`")).collect::<Vec<_>>().join(", ")
         ));
+        if !s.owners.is_empty() {
+            out.push_str("\nCreated by an owner, never unmanaged on its own (first match wins):\n\n");
+            for rule in s.owners {
+                out.push_str(&format!("- {}\n", rule.describe()));
+            }
+        }
+        if !s.absorbs.is_empty() {
+            let types: Vec<String> = s.absorbs.iter().map(|a| format!("`{}`", a.tf_type)).collect();
+            out.push_str(&format!("\nDeclarations of {} count as part of the resource they name.\n", types.join(", ")));
+        }
     }
     out
 }

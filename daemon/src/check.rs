@@ -6,7 +6,7 @@ use crate::config::Config;
 use crate::live;
 use driftd_core::check as core_check;
 use driftd_core::ignore::DriftIgnore;
-use driftd_core::model::{Cloud, Severity};
+use driftd_core::model::{Cloud, Severity, WarningKind};
 use driftd_core::report::{self, RenderOptions};
 use driftd_core::Error;
 use std::io::{IsTerminal, Write};
@@ -66,7 +66,7 @@ pub fn run(mut args: CheckArgs) -> Result<u8, Error> {
     })?;
     report.duration_ms = started.elapsed().as_millis() as u64;
 
-    for w in report.warnings.iter().filter(|w| w.kind == "scan_error") {
+    for w in report.warnings.iter().filter(|w| w.kind == WarningKind::ScanError) {
         eprintln!("driftd: {}", w.message);
     }
 

@@ -25,7 +25,7 @@ pub fn run(args: SnapshotArgs) -> Result<u8, Error> {
     }
     // The snapshot keeps what could be read; what could not is said once on stderr.
     let mut failed = false;
-    for message in snapshot.scans.iter().filter_map(|s| s.failure()) {
+    for message in snapshot.scans.iter().flat_map(|s| s.failures()) {
         eprintln!("driftd: {message}");
         failed = true;
     }

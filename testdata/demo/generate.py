@@ -131,6 +131,11 @@ not_covered = [
     (None, "aws_security_group", "infer", None, {"id": SG_INFER[0], "name": "gpu-infer", "arn": f"arn:aws:ec2:us-east-1:{ACCOUNT}:security-group/{SG_INFER[0]}"}),
     (None, "aws_s3_bucket", "checkpoints", None, {"id": "acme-ml-checkpoints", "arn": "arn:aws:s3:::acme-ml-checkpoints"}),
     (None, "aws_iam_instance_profile", "gpu_node", None, {"id": "gpu-node", "arn": f"arn:aws:iam::{ACCOUNT}:instance-profile/gpu-node"}),
+    # Declared, so its instances (tagged aws:autoscaling:groupName) are managed through it.
+    ("module.inference", "aws_autoscaling_group", "batch", None,
+     {"id": "batch-inference", "name": "batch-inference", "desired_capacity": 2, "min_size": 0, "max_size": 4,
+      "arn": f"arn:aws:autoscaling:us-east-1:{ACCOUNT}:autoScalingGroup:7c1d1d2e-0b1a-4c3e-9f10-2d9f1c1b2a3e:"
+             "autoScalingGroupName/batch-inference"}),
     ("module.azure_gpu", "azurerm_resource_group", "ml", None, {"id": f"/subscriptions/{SUB}/resourceGroups/{RG}", "location": "eastus", "name": RG}),
 ]
 
@@ -164,7 +169,7 @@ def live_of(attrs, t, region):
     if t == "aws_instance":
         tags_all = a.pop("tags_all")
         a["tags"] = dict(tags_all)  # default tags are real tags live
-        a["tags"]["aws:cloudformation:stack-name"] = "ml-bootstrap"  # AWS-managed tag
+        a["tags"]["aws:ec2launchtemplate:id"] = "lt-0" + hid(a["id"], "template", n=16)  # AWS-managed tag
         if a["instance_type"].startswith("t3"):
             # A bastion's public IP changes on stop/start: computed, not drift.
             a["public_ip"] = "54.%d.%d.%d" % tuple(int(hid(a["id"], str(i), n=2), 16) for i in range(3))
@@ -427,6 +432,13 @@ resource "aws_instance" "server" {
     team  = "serving"
     owner = "raj"
   }
+}
+
+resource "aws_autoscaling_group" "batch" {
+  name             = "batch-inference"
+  desired_capacity = 2
+  min_size         = 0
+  max_size         = 4
 }
 
 data "aws_ami" "dlami" {

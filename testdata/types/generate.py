@@ -42,12 +42,13 @@ def aws():
     iid = base["id"]
     st = state([("gpu", t, base)])
 
-    def scen(name, mutate=None, expected=(), extra_live=(), drop=False):
+    def scen(name, mutate=None, expected=(), extra_live=(), drop=False, extra_state=()):
         live = [] if drop else [demo.live_of(base, t, "us-east-1")]
         if mutate and live:
             mutate(live[0])
         res = [(a, None) for a in live] + list(extra_live)
-        write(t, name, st, snapshot(t, res, "us-east-1", demo.ACCOUNT, "aws"), list(expected))
+        st_all = state([("gpu", t, base)] + list(extra_state)) if extra_state else st
+        write(t, name, st_all, snapshot(t, res, "us-east-1", demo.ACCOUNT, "aws"), list(expected))
 
     def stopped_new_ip(a):
         a["instance_state"] = "stopped"
@@ -80,10 +81,30 @@ def aws():
     scen("launched-by-hand", extra_live=[(rogue, None)],
          expected=[{"kind": "unmanaged", "resource": rogue["id"], "severity": "high", "paths": [],
                     "delta_per_hour_usd": 55.04}])
+    # Owners, recognised by their tags (the snapshot says nothing of them).
     asg = copy.deepcopy(rogue)
     asg["id"] = "i-0asg000000000001"
     asg["tags"]["aws:autoscaling:groupName"] = "pool"
-    scen("owned-by-autoscaling-group", extra_live=[(asg, {"type": "aws_autoscaling_group", "id": "pool"})])
+    pool = ("pool", "aws_autoscaling_group", {"id": "pool", "name": "pool", "desired_capacity": 1, "min_size": 0,
+                                              "max_size": 4, "arn": "arn:aws:autoscaling:us-east-1:%s:autoScalingGroup:"
+                                              "uuid:autoScalingGroupName/pool" % demo.ACCOUNT})
+    scen("owned-by-autoscaling-group", extra_live=[(asg, None)], extra_state=[pool])
+    scen("owner-not-declared", extra_live=[(asg, None)],
+         expected=[{"kind": "unmanaged", "resource": "pool", "severity": "high", "paths": [],
+                    "delta_per_hour_usd": 55.04}])
+    karpenter = copy.deepcopy(rogue)
+    karpenter["id"] = "i-0karpenter000001"
+    karpenter["tags"].update({"karpenter.sh/nodepool": "gpu", "karpenter.k8s.aws/ec2nodeclass": "default",
+                              "eks:eks-cluster-name": "ml"})
+    scen("karpenter-node", extra_live=[(karpenter, None)])
+    stack = copy.deepcopy(rogue)
+    stack["id"] = "i-0cloudformation01"
+    stack["tags"].update({"aws:cloudformation:stack-name": "legacy",
+                          "aws:cloudformation:stack-id": "arn:aws:cloudformation:us-east-1:%s:stack/legacy/0ced2b54"
+                          % demo.ACCOUNT, "aws:cloudformation:logical-id": "Node"})
+    scen("cloudformation-node", extra_live=[(stack, None)],
+         expected=[{"kind": "unmanaged", "resource": stack["id"], "severity": "low", "paths": [],
+                    "delta_per_hour_usd": 55.04}])
     del iid
 
 
@@ -131,7 +152,7 @@ def simple(t, base, scenarios, address="x"):
         if live:
             live[0].pop("tags_all", None)
             if live_tags is not None:
-                live_tags["aws:cloudformation:stack-name"] = "bootstrap"  # AWS-managed: noise
+                live_tags["aws:ec2launchtemplate:version"] = "1"  # AWS-managed: noise
             if mutate:
                 mutate(live[0])
         res = [(a, None) for a in live] + [(e, None) for e in extra]

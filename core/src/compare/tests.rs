@@ -4,6 +4,7 @@
 use super::*;
 use crate::ignore::DriftIgnore;
 use crate::model::{Cloud, DeclaredResource, OwnerRef, Severity::*};
+use crate::owner::{Match, Owner, OwnerKind, OwnerRule};
 use crate::snapshot::Scan;
 use crate::spec::{Attr, CostRule, NameRule, Norm, TypeSpec};
 use serde_json::json;
@@ -29,8 +30,47 @@ static VM: TypeSpec = TypeSpec {
     missing: High,
     unmanaged: Critical,
     change_messages: &[("instance_type", "instance type changed outside Terraform")],
+    owners: &[
+        OwnerRule {
+            owner: &NODE_GROUP,
+            when: Match::Tags(&["eks:cluster-name", "eks:nodegroup-name"]),
+            id: "{eks:cluster-name}:{eks:nodegroup-name}",
+        },
+        OwnerRule { owner: &KARPENTER, when: Match::Tags(&["karpenter.sh/nodepool"]), id: "{karpenter.sh/nodepool}" },
+        OwnerRule { owner: &ASG, when: Match::Tags(&["aws:autoscaling:groupName"]), id: "{aws:autoscaling:groupName}" },
+        OwnerRule {
+            owner: &CFN,
+            when: Match::Tags(&["aws:cloudformation:stack-id"]),
+            id: "{aws:cloudformation:stack-id}",
+        },
+    ],
+    absorbs: &[],
 };
-static SPECS: &[&TypeSpec] = &[&VM];
+/// An owner type that is covered and itself owned (EKS makes an auto scaling group per node group).
+static GROUP: TypeSpec = TypeSpec {
+    tf_type: "aws_autoscaling_group",
+    cloud: Cloud::Aws,
+    doc: "test",
+    compared: &[Attr::new("desired_capacity", High)],
+    computed_only: &[],
+    cost: None,
+    name: NameRule::Attr("name"),
+    missing: High,
+    unmanaged: High,
+    change_messages: &[],
+    owners: &[OwnerRule {
+        owner: &NODE_GROUP,
+        when: Match::Tags(&["eks:cluster-name", "eks:nodegroup-name"]),
+        id: "{eks:cluster-name}:{eks:nodegroup-name}",
+    }],
+    absorbs: &[],
+};
+static ASG: Owner = Owner { tf_type: "aws_autoscaling_group", label: "auto scaling group", kind: OwnerKind::Terraform };
+static NODE_GROUP: Owner = Owner { tf_type: "aws_eks_node_group", label: "EKS node group", kind: OwnerKind::Terraform };
+static KARPENTER: Owner = Owner { tf_type: "karpenter", label: "Karpenter", kind: OwnerKind::Orchestrator };
+static CFN: Owner =
+    Owner { tf_type: "aws_cloudformation_stack", label: "CloudFormation stack", kind: OwnerKind::OtherTool };
+static SPECS: &[&TypeSpec] = &[&VM, &GROUP];
 
 fn decl(address: &str, attrs: serde_json::Value) -> DeclaredResource {
     crate::tfstate::declared_from_value("state.json", address, "aws_instance", &attrs)
@@ -62,6 +102,7 @@ fn snap(resources: Vec<Resource>) -> Snapshot {
         started_at: None,
         duration_ms: None,
         error: None,
+        failures: vec![],
     });
     s.resources = resources;
     s
@@ -162,8 +203,11 @@ fn missing_unmanaged_owned_and_scope() {
         // A type no spec covers.
         crate::tfstate::declared_from_value("s", "aws_s3_bucket.b", "aws_s3_bucket", &json!({"id": "b"})),
     ];
+    // Owned by an auto scaling group that the state declares: managed through it.
     let mut owned = live("i-asg", json!({"instance_type": "p5.48xlarge"}));
     owned.owner = Some(OwnerRef { tf_type: "aws_autoscaling_group".into(), id: "asg".into() });
+    let mut declared = declared;
+    declared.push(group_decl("asg"));
     let rogue = live("i-rogue", json!({"instance_type": "p5.48xlarge", "tags": {"Name": "rogue"}}));
     let mut c = run(&declared, &snap(vec![owned, rogue]), None);
     // The comparer's order is not a contract (reports sort): compare in kind order.
@@ -171,7 +215,8 @@ fn missing_unmanaged_owned_and_scope() {
     let kinds: Vec<(FindingKind, &str, Severity)> =
         c.findings.iter().map(|f| (f.kind, f.resource.id.as_str(), f.severity)).collect();
     assert_eq!(kinds, [(FindingKind::Missing, "i-gone", High), (FindingKind::Unmanaged, "i-rogue", Critical)]);
-    assert_eq!(c.counts, Counts { managed: 1, not_covered: 2, live_covered: 1, live_managed: 0 });
+    // The declared group is of a covered type this scan did not read: not covered.
+    assert_eq!(c.counts, Counts { managed: 1, not_covered: 3, live_covered: 1, live_managed: 0 });
     let unmanaged = &c.findings[1];
     assert_eq!(unmanaged.resource.name.as_deref(), Some("rogue"));
     assert_eq!(unmanaged.cost.as_ref().unwrap().delta_per_hour_usd, Some(55.04));
@@ -259,4 +304,126 @@ fn fingerprints_are_stable_and_kind_specific() {
     let az1 = Finding::fingerprint(FindingKind::Changed, Cloud::Azure, "t", "/subscriptions/A/resourceGroups/x", None);
     let az2 = Finding::fingerprint(FindingKind::Changed, Cloud::Azure, "t", "/subscriptions/a/resourcegroups/X", None);
     assert_eq!(az1, az2, "ARM ids are case-insensitive");
+}
+
+fn group_decl(name: &str) -> DeclaredResource {
+    crate::tfstate::declared_from_value(
+        "state.json",
+        &format!("aws_autoscaling_group.{name}"),
+        "aws_autoscaling_group",
+        &json!({"id": name, "name": name, "desired_capacity": 2}),
+    )
+}
+
+fn tagged(id: &str, itype: &str, tags: serde_json::Value) -> Resource {
+    live(id, json!({"id": id, "instance_type": itype, "instance_state": "running", "tags": tags}))
+}
+
+fn group(name: &str, tags: serde_json::Value) -> Resource {
+    Resource {
+        tf_type: "aws_autoscaling_group".into(),
+        ..live(name, json!({"id": name, "name": name, "desired_capacity": 2, "tag": tags}))
+    }
+}
+
+fn with_group_scan(mut s: Snapshot) -> Snapshot {
+    s.scans[0].types.push("aws_autoscaling_group".into());
+    s
+}
+
+#[test]
+fn an_undeclared_owner_is_one_finding_with_the_cost_of_all_it_owns() {
+    let asg = json!({"aws:autoscaling:groupName": "shadow-pool"});
+    let fleet = snap(vec![tagged("i-1", "p5.48xlarge", asg.clone()), tagged("i-2", "p5.48xlarge", asg)]);
+    let c = run(&[], &fleet, None);
+    assert_eq!(c.findings.len(), 1, "one finding for the unit, not one per instance: {:#?}", c.findings);
+    let f = &c.findings[0];
+    assert_eq!(
+        (f.kind, f.resource.tf_type.as_str(), f.resource.id.as_str()),
+        (FindingKind::Unmanaged, "aws_autoscaling_group", "shadow-pool")
+    );
+    assert_eq!(f.severity, Critical, "the instances' own unmanaged severity");
+    assert_eq!(f.cost.as_ref().unwrap().live_per_hour_usd, Some(110.08));
+    assert!(f.message.contains("2 aws_instance"), "{}", f.message);
+    assert_eq!(c.orchestrated.len(), 1);
+    assert_eq!((c.orchestrated[0].resources, c.orchestrated[0].status), (2, OwnerStatus::Unmanaged));
+    assert_eq!(c.counts.live_covered, 1, "the unit counts once");
+
+    // Declared, the same instances are managed through their group.
+    let c = run(&[group_decl("shadow-pool")], &fleet, None);
+    assert!(c.findings.is_empty(), "{:#?}", c.findings);
+    assert_eq!(c.orchestrated[0].status, OwnerStatus::Declared);
+    assert_eq!(c.orchestrated[0].cost_per_hour_usd, Some(110.08));
+}
+
+#[test]
+fn owners_chain_to_the_outermost_and_a_live_owner_carries_its_members() {
+    // EKS: node group -> its auto scaling group -> instances (here tagged by the group only).
+    let eks = json!([{"key": "eks:cluster-name", "value": "ml"}, {"key": "eks:nodegroup-name", "value": "gpu"}]);
+    let resources = vec![
+        group("eks-gpu-1234", eks),
+        tagged("i-1", "p5.48xlarge", json!({"aws:autoscaling:groupName": "eks-gpu-1234"})),
+        tagged("i-2", "p5.48xlarge", json!({"aws:autoscaling:groupName": "eks-gpu-1234"})),
+    ];
+    let c = run(&[], &with_group_scan(snap(resources.clone())), None);
+    assert_eq!(c.findings.len(), 1, "{:#?}", c.findings);
+    assert_eq!(
+        (c.findings[0].resource.tf_type.as_str(), c.findings[0].resource.id.as_str()),
+        ("aws_eks_node_group", "ml:gpu")
+    );
+    assert_eq!(c.findings[0].cost.as_ref().unwrap().live_per_hour_usd, Some(110.08));
+    let node_group = crate::tfstate::declared_from_value(
+        "state.json",
+        "aws_eks_node_group.gpu",
+        "aws_eks_node_group",
+        &json!({"id": "ml:gpu", "cluster_name": "ml", "node_group_name": "gpu"}),
+    );
+    let c = run(&[node_group], &with_group_scan(snap(resources)), None);
+    assert!(c.findings.is_empty(), "a healthy EKS node group is never unmanaged: {:#?}", c.findings);
+
+    // A live, undeclared group: its own finding, with its instances' cost and count.
+    let resources = vec![
+        group("by-hand", json!([])),
+        tagged("i-3", "p5.48xlarge", json!({"aws:autoscaling:groupName": "by-hand"})),
+    ];
+    let c = run(&[], &with_group_scan(snap(resources)), None);
+    assert_eq!(c.findings.len(), 1, "{:#?}", c.findings);
+    let f = &c.findings[0];
+    assert_eq!(f.resource.id, "by-hand");
+    assert_eq!(f.cost.as_ref().unwrap().live_per_hour_usd, Some(55.04));
+    assert!(f.message.contains("1 aws_instance"), "{}", f.message);
+}
+
+#[test]
+fn orchestrated_capacity_is_never_unmanaged_and_is_summed() {
+    let pool = json!({"karpenter.sh/nodepool": "gpu"});
+    let c = run(&[], &snap(vec![tagged("i-k1", "p5.48xlarge", pool.clone()), tagged("i-k2", "g5.xlarge", pool)]), None);
+    assert!(c.findings.is_empty(), "{:#?}", c.findings);
+    assert_eq!(c.orchestrated.len(), 1);
+    let o = &c.orchestrated[0];
+    assert_eq!(
+        (o.tf_type.as_str(), o.id.as_str(), o.resources, o.status),
+        ("karpenter", "gpu", 2, OwnerStatus::Orchestrator)
+    );
+    assert_eq!(o.cost_per_hour_usd, Some(56.05));
+}
+
+#[test]
+fn another_tools_resource_is_low_and_named_unless_terraform_declares_the_stack() {
+    let stack = "arn:aws:cloudformation:us-east-1:1:stack/legacy/0ced2b54";
+    let node = tagged("i-cf", "p5.48xlarge", json!({"aws:cloudformation:stack-id": stack, "Name": "cf-node"}));
+    let c = run(&[], &snap(vec![node.clone()]), None);
+    assert_eq!(c.findings.len(), 1);
+    let f = &c.findings[0];
+    assert_eq!((f.kind, f.severity), (FindingKind::Unmanaged, Low));
+    assert!(f.message.contains("CloudFormation stack") && f.message.contains(stack), "{}", f.message);
+    assert!(c.other_tool.contains(&f.id), "not shadow capacity");
+    let declared_stack = crate::tfstate::declared_from_value(
+        "state.json",
+        "aws_cloudformation_stack.legacy",
+        "aws_cloudformation_stack",
+        &json!({"id": stack, "name": "legacy"}),
+    );
+    let c = run(&[declared_stack], &snap(vec![node]), None);
+    assert!(c.findings.is_empty(), "{:#?}", c.findings);
 }

@@ -82,7 +82,7 @@ fn expiry_is_inclusive_then_warns() {
     let f = DriftIgnore::parse("infra/.driftignore", text).unwrap();
     let (_, warnings) = f.active(d("2027-01-01"));
     assert_eq!(warnings.len(), 1);
-    assert_eq!(warnings[0].kind, "ignore_expired");
+    assert_eq!(warnings[0].kind, crate::model::WarningKind::IgnoreExpired);
     assert_eq!(warnings[0].location.as_deref(), Some("infra/.driftignore:1"));
     assert!(warnings[0].message.contains("expired on 2026-12-31"));
 }

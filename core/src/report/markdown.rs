@@ -1,7 +1,7 @@
 //! `--format markdown`: a pull-request comment. A summary table, one row per finding,
 //! then details (changes, cost, fix, patch) folded away.
 
-use super::{resource_label, show_value, usd, usd_delta, RenderOptions, Report};
+use super::{owned_line, resource_label, show_value, usd, usd_delta, RenderOptions, Report};
 use std::io::{self, Write};
 
 /// Markdown table cells: pipes and newlines would break the row.
@@ -36,6 +36,12 @@ pub fn render(report: &Report, opts: &RenderOptions, out: &mut dyn Write) -> io:
         usd_delta(s.cost_delta_per_hour_usd),
         usd(Some(s.unmanaged_cost_per_hour_usd)),
     )?;
+    if !s.orchestrated.is_empty() {
+        writeln!(out)?;
+        for o in &s.orchestrated {
+            writeln!(out, "- owned capacity: {}", owned_line(o))?;
+        }
+    }
     if report.findings.is_empty() {
         writeln!(out)?;
         writeln!(out, "No drift: live resources match what Terraform declares.")?;

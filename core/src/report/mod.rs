@@ -8,7 +8,7 @@ mod markdown;
 mod sarif;
 mod text;
 
-use crate::model::{Cloud, DeclaredKind, Finding, Severity, Warning};
+use crate::model::{Cloud, DeclaredKind, Finding, Severity, Warning, WarningKind};
 use serde::Serialize;
 use std::io::{self, Write};
 
@@ -85,8 +85,12 @@ pub struct Summary {
     pub coverage_pct: Option<f64>,
     /// Sum of the known hourly deltas of all findings (changed, missing, unmanaged).
     pub cost_delta_per_hour_usd: f64,
-    /// Sum of the known hourly costs of unmanaged resources.
+    /// Sum of the known hourly costs of unmanaged resources (shadow capacity; not what
+    /// another tool such as CloudFormation manages).
     pub unmanaged_cost_per_hour_usd: f64,
+    /// Capacity that owners created (auto scaling groups, EKS node groups, Karpenter,
+    /// fleets), per owner: how many resources, what they cost, who answers for them.
+    pub orchestrated: Vec<crate::compare::OwnedCapacity>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -104,7 +108,7 @@ pub struct Report {
 impl Report {
     /// Some live scan failed: the check must exit 3, whatever it found.
     pub fn incomplete(&self) -> bool {
-        self.warnings.iter().any(|w| w.kind == "scan_error")
+        self.warnings.iter().any(|w| w.kind == WarningKind::ScanError)
     }
 
     /// Findings at or above the threshold.
@@ -142,6 +146,18 @@ pub(crate) fn show_value(v: &serde_json::Value) -> String {
         serde_json::Value::String(s) => s.clone(),
         other => other.to_string(),
     }
+}
+
+/// One owner's capacity in words: "auto scaling group batch-inference: 2 resources, $1.96/h, declared".
+pub(crate) fn owned_line(o: &crate::compare::OwnedCapacity) -> String {
+    use crate::compare::OwnerStatus;
+    let who = match o.status {
+        OwnerStatus::Declared => "declared in Terraform",
+        OwnerStatus::Unmanaged => "in no Terraform state",
+        OwnerStatus::Orchestrator => "orchestrated outside Terraform",
+        OwnerStatus::OtherTool => "managed by another tool",
+    };
+    format!("{} {}: {} resources, {}/h, {who}", o.label, o.id, o.resources, usd(o.cost_per_hour_usd))
 }
 
 /// Where a finding's resource is: address, else id.

@@ -54,6 +54,7 @@ pub(crate) fn sample() -> Report {
             coverage_pct: None,
             cost_delta_per_hour_usd: 0.0,
             unmanaged_cost_per_hour_usd: 1.0,
+            orchestrated: vec![],
         },
         findings,
         warnings: vec![],

@@ -1,7 +1,7 @@
 //! `--format text` (default): one block per finding, then the summary. Colour only
 //! when asked (a terminal without `NO_COLOR`).
 
-use super::{resource_label, show_value, usd, usd_delta, RenderOptions, Report};
+use super::{owned_line, resource_label, show_value, usd, usd_delta, RenderOptions, Report};
 use crate::model::{FindingKind, Severity};
 use std::io::{self, Write};
 
@@ -121,6 +121,9 @@ pub fn render(report: &Report, opts: &RenderOptions, out: &mut dyn Write) -> io:
         usd_delta(s.cost_delta_per_hour_usd),
         usd(Some(s.unmanaged_cost_per_hour_usd))
     )?;
+    for o in &s.orchestrated {
+        writeln!(out, "  owned capacity: {}", owned_line(o))?;
+    }
     let sources: Vec<String> = report
         .sources
         .declared

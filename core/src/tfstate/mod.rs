@@ -11,7 +11,7 @@ mod show;
 pub use address::instance_address;
 
 use crate::error::{Error, Result};
-use crate::model::{DeclaredKind, DeclaredResource, RawAttributes, Warning};
+use crate::model::{DeclaredKind, DeclaredResource, RawAttributes, Warning, WarningKind};
 use serde::Deserialize;
 use serde_json::Value;
 use std::collections::HashMap;
@@ -132,7 +132,7 @@ pub fn merge(inputs: Vec<StateInput>) -> (Vec<DeclaredResource>, Vec<TerraformDr
         for decl in input.resources {
             if let Some(&i) = by_address.get(&decl.address) {
                 warnings.push(Warning::new(
-                    "duplicate_address",
+                    WarningKind::DuplicateAddress,
                     format!(
                         "{} is declared in both {} and {}; using the first",
                         decl.address, out[i].source, decl.source
@@ -145,7 +145,7 @@ pub fn merge(inputs: Vec<StateInput>) -> (Vec<DeclaredResource>, Vec<TerraformDr
                 let key = (decl.tf_type.clone(), decl.match_key());
                 if let Some(&i) = by_id.get(&key) {
                     warnings.push(Warning::new(
-                        "duplicate_id",
+                        WarningKind::DuplicateId,
                         format!(
                             "{} {} is managed twice: {} ({}) and {} ({})",
                             decl.tf_type, decl.id, out[i].address, out[i].source, decl.address, decl.source

@@ -8,6 +8,7 @@
 //! `desired_capacity` times a p5's price is the hourly bill: one click from 2 to 16
 //! GPU nodes is $770/h more. The group's instances belong to it and are never unmanaged.
 
+use crate::aws::owners::{BY_CLOUDFORMATION, BY_CLOUDFORMATION_NAME, BY_EKS_NODE_GROUP, BY_PARALLELCLUSTER};
 use driftd_core::model::{Cloud, Severity::*};
 use driftd_core::spec::{Attr, CostRule, NameRule, Norm, TypeSpec};
 
@@ -41,6 +42,8 @@ pub const SPEC: TypeSpec = TypeSpec {
         ("mixed_instances_policy.0.launch_template.0.override", "instance types changed outside Terraform"),
         ("launch_template.0.id", "launch template changed outside Terraform"),
     ],
+    owners: &[BY_EKS_NODE_GROUP, BY_PARALLELCLUSTER, BY_CLOUDFORMATION, BY_CLOUDFORMATION_NAME],
+    absorbs: &[],
 };
 
 #[cfg(feature = "aws")]

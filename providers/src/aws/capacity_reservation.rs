@@ -10,6 +10,7 @@
 //! moto_server does not serve capacity reservations; the mapping is tested with
 //! constructed API responses (see the tests below).
 
+use crate::aws::owners::{BY_CLOUDFORMATION, BY_CLOUDFORMATION_NAME};
 use driftd_core::model::{Cloud, Severity::*};
 use driftd_core::spec::{Attr, CostRule, NameRule, Norm, TypeSpec};
 
@@ -34,6 +35,8 @@ pub const SPEC: TypeSpec = TypeSpec {
         ("instance_count", "reserved GPU capacity changed outside Terraform"),
         ("instance_type", "reserved instance type changed outside Terraform"),
     ],
+    owners: &[BY_CLOUDFORMATION, BY_CLOUDFORMATION_NAME],
+    absorbs: &[],
 };
 
 #[cfg(feature = "aws")]

@@ -12,7 +12,7 @@ use aws_smithy_runtime_api::client::interceptors::Intercept;
 use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use aws_smithy_types::config_bag::ConfigBag;
 use driftd_core::model::{Cloud, Resource};
-use driftd_core::snapshot::{Scan, Snapshot};
+use driftd_core::snapshot::{Scan, ScanFailure, Snapshot};
 use driftd_core::Error;
 use std::collections::HashMap;
 use std::future::Future;
@@ -147,7 +147,7 @@ pub fn endpoint_for(service: &str, region: &str) -> String {
 /// check then exits 3); credentials or STS failing fails the whole provider.
 pub async fn scan(opts: &AwsOptions, taken_at: String) -> Result<Snapshot, Error> {
     for t in &opts.skip_types {
-        if !super::TYPES.iter().any(|s| s.tf_type == t) {
+        if !super::TYPES.iter().any(|s| s.spec.tf_type == t) {
             return Err(Error::input("aws.skip_types", format!("{t:?} is not an AWS type driftd reads")));
         }
     }
@@ -248,13 +248,14 @@ async fn scan_account(config: &SdkConfig, opts: &AwsOptions, snapshot: &mut Snap
         scans.push(scan);
         resources.extend(found);
     }
-    // GPU facts once per account for every instance type any region saw.
+    // GPU facts once per account for every instance type any region saw. Without them
+    // every type is still compared; the run says what is missing and exits 3.
     let ec2 = aws_sdk_ec2::Client::from_conf(
         aws_sdk_ec2::config::Builder::from(config).region(Region::new(home.clone())).interceptor(calls.clone()).build(),
     );
     if let Err(e) = attach_gpu_facts(&ec2, &home, &mut resources).await {
         if let Some(first) = scans.first_mut() {
-            first.error = Some(first.error.take().map_or(e.to_string(), |prev| format!("{prev}; {e}")));
+            first.failures.push(ScanFailure { tf_type: None, message: format!("no GPU facts: {e}") });
         }
     }
     if let Some(first) = scans.first_mut() {
@@ -313,21 +314,18 @@ async fn attach_gpu_facts(
 }
 
 /// Every type of one region, at most four API calls in flight (API economy, and room
-/// under EC2's request-rate limits for other tools).
+/// under EC2's request-rate limits for other tools). A type that cannot be read is not
+/// covered and named with its error; every other type is still read and compared.
 async fn scan_region(cx: RegionCx, skip: Vec<String>) -> (Scan, Vec<Resource>) {
     let started = Instant::now();
     let cx = Arc::new(cx);
     let gate = Arc::new(tokio::sync::Semaphore::new(4));
-    let read: Vec<(&str, &Lister)> = super::TYPES
-        .iter()
-        .zip(super::LISTERS)
-        .map(|(spec, list)| (spec.tf_type, list))
-        .filter(|(t, _)| !skip.iter().any(|s| s == t))
-        .collect();
+    let read: Vec<&super::AwsType> =
+        super::TYPES.iter().filter(|t| !skip.iter().any(|s| s == t.spec.tf_type)).collect();
     let tasks: Vec<_> = read
         .iter()
-        .map(|(_, list)| {
-            let (cx, gate, list) = (cx.clone(), gate.clone(), **list);
+        .map(|t| {
+            let (cx, gate, list) = (cx.clone(), gate.clone(), t.list);
             tokio::spawn(async move {
                 let _permit = gate.acquire().await.expect("semaphore open");
                 list(&cx).await
@@ -335,30 +333,39 @@ async fn scan_region(cx: RegionCx, skip: Vec<String>) -> (Scan, Vec<Resource>) {
         })
         .collect();
     let mut resources = Vec::new();
-    let mut errors = Vec::new();
-    for task in tasks {
-        match task.await {
-            Ok(Ok(r)) => resources.extend(r),
-            Ok(Err(e)) => errors.push(e.to_string()),
-            Err(e) => errors.push(format!("lister task failed: {e}")),
+    let mut failures = Vec::new();
+    for (t, task) in read.iter().zip(tasks) {
+        let result = task.await.unwrap_or_else(|e| Err(ListError::task(&cx.region, e)));
+        match result {
+            Ok(found) => resources.extend(found.into_iter().map(|mut r| {
+                // Recorded in the snapshot for its readers; the comparer applies the same rules.
+                r.owner = driftd_core::owner::owner_of(t.spec, &r);
+                r
+            })),
+            Err(e) => failures.push(ScanFailure { tf_type: Some(t.spec.tf_type.to_string()), message: e.to_string() }),
         }
     }
-    // A region with any failed lister is incomplete: its scan reports the error (exit 3),
-    // and nothing of it counts as read, so no declared resource turns "missing".
-    let error = (!errors.is_empty()).then(|| errors.join("; "));
+    // Nothing read at all (unreachable, no permission for anything): one error for the
+    // region, said once when every type failed the same way.
+    let error = (!failures.is_empty() && failures.len() == read.len()).then(|| {
+        let mut messages: Vec<&str> = failures.iter().map(|f| f.message.as_str()).collect();
+        messages.dedup();
+        messages.join("; ")
+    });
     if error.is_some() {
-        resources.clear();
+        failures.clear();
     }
     let scan = Scan {
         provider: Cloud::Aws,
         account: Some(cx.account.clone()),
         region: Some(cx.region.clone()),
-        types: read.iter().map(|(t, _)| t.to_string()).collect(),
+        types: read.iter().map(|t| t.spec.tf_type.to_string()).collect(),
         resources: resources.len(),
         api_calls: cx.calls.get(),
         started_at: None,
         duration_ms: Some(started.elapsed().as_millis() as u64),
         error,
+        failures,
     };
     (scan, resources)
 }

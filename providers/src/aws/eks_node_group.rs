@@ -9,6 +9,7 @@
 //! a standard AMI on GPU instances leaves the GPUs without drivers. Its instances belong
 //! to it and are never unmanaged.
 
+use crate::aws::owners::{BY_CLOUDFORMATION, BY_CLOUDFORMATION_NAME};
 use driftd_core::model::{Cloud, Severity::*};
 use driftd_core::spec::{Attr, CostRule, NameRule, Norm, TypeSpec};
 
@@ -44,6 +45,8 @@ pub const SPEC: TypeSpec = TypeSpec {
         ("capacity_type", "node group capacity type (spot/on-demand) changed outside Terraform"),
         ("ami_type", "node group AMI type changed outside Terraform"),
     ],
+    owners: &[BY_CLOUDFORMATION, BY_CLOUDFORMATION_NAME],
+    absorbs: &[],
 };
 
 #[cfg(feature = "aws")]

@@ -63,6 +63,16 @@ impl ListError {
         ListError { operation, region: region.to_string(), endpoint: endpoint.to_string(), message }
     }
 
+    /// A lister task that died (a bug, never a cloud answer): that type is not read.
+    pub fn task(region: &str, err: tokio::task::JoinError) -> ListError {
+        ListError {
+            operation: "lister",
+            region: region.to_string(),
+            endpoint: String::new(),
+            message: format!("lister task failed: {err}"),
+        }
+    }
+
     /// As a run-ending error: exit 3 (the cloud could not be read).
     pub fn into_error(self) -> Error {
         Error::unreachable(format!("aws {}", self.region), self.message)

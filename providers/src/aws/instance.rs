@@ -12,6 +12,10 @@
 //! Stop/start (`instance_state`), public IP and DNS, volume ids, `aws:`-prefixed tags,
 //! default tags (`tags_all`), the order of security group ids, case of enum values.
 
+use crate::aws::owners::{
+    BY_AUTOSCALING_GROUP, BY_CLOUDFORMATION, BY_CLOUDFORMATION_NAME, BY_EC2_FLEET, BY_EKS_NODE_GROUP,
+    BY_KARPENTER_NODEPOOL, BY_KARPENTER_PROVISIONER, BY_PARALLELCLUSTER, BY_SPOT_FLEET,
+};
 use driftd_core::model::{Cloud, Severity::*};
 use driftd_core::spec::{Attr, CostRule, Lit, NameRule, Norm, TypeSpec};
 
@@ -81,6 +85,18 @@ pub const SPEC: TypeSpec = TypeSpec {
         ("ami", "AMI changed outside Terraform"),
         ("tags", "tags changed outside Terraform"),
     ],
+    owners: &[
+        BY_EKS_NODE_GROUP,
+        BY_KARPENTER_NODEPOOL,
+        BY_KARPENTER_PROVISIONER,
+        BY_PARALLELCLUSTER,
+        BY_AUTOSCALING_GROUP,
+        BY_EC2_FLEET,
+        BY_SPOT_FLEET,
+        BY_CLOUDFORMATION,
+        BY_CLOUDFORMATION_NAME,
+    ],
+    absorbs: &[],
 };
 
 #[cfg(feature = "aws")]
@@ -88,13 +104,13 @@ pub use lister::list;
 
 /// DescribeInstances (largest pages, terminated instances filtered out by the API) and
 /// DescribeVolumes for root volume details; GPU facts are added per account, once per
-/// instance type (`client.rs`). Instances an auto scaling group or EKS node group launched are
-/// marked with their owner.
+/// instance type (`client.rs`). Who launched an instance (an auto scaling group, an EKS
+/// node group, Karpenter...) is read from its tags by the rules in [`SPEC`].
 #[cfg(feature = "aws")]
 mod lister {
     use crate::aws::{ListError, RegionCx};
     use aws_sdk_ec2::types::{Filter, Instance};
-    use driftd_core::model::{Cloud, OwnerRef, Resource};
+    use driftd_core::model::{Cloud, Resource};
     use serde_json::{json, Map, Value};
     use std::collections::HashMap;
 
@@ -221,7 +237,6 @@ mod lister {
             "instance_lifecycle": i.instance_lifecycle().map(|l| l.as_str()).unwrap_or(""),
             "tags": tags,
         });
-        let owner = tags_owner(&tags);
         Resource {
             tf_type: "aws_instance".into(),
             id,
@@ -229,20 +244,10 @@ mod lister {
             account: Some(cx.account.clone()),
             region: Some(cx.region.clone()),
             name: tags.get("Name").and_then(Value::as_str).filter(|n| !n.is_empty()).map(str::to_string),
-            owner,
+            owner: None,
             // Filled in per account, once per instance type (DescribeInstanceTypes).
             gpu: None,
             attributes,
         }
-    }
-
-    /// Instances launched by an auto scaling group or an EKS node group belong to it.
-    fn tags_owner(tags: &Map<String, Value>) -> Option<OwnerRef> {
-        let tag = |k: &str| tags.get(k).and_then(Value::as_str).filter(|v| !v.is_empty());
-        if let (Some(cluster), Some(group)) = (tag("eks:cluster-name"), tag("eks:nodegroup-name")) {
-            return Some(OwnerRef { tf_type: "aws_eks_node_group".into(), id: format!("{cluster}:{group}") });
-        }
-        tag("aws:autoscaling:groupName")
-            .map(|g| OwnerRef { tf_type: "aws_autoscaling_group".into(), id: g.to_string() })
     }
 }

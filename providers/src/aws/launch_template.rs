@@ -9,6 +9,9 @@
 //! A template is where a fleet's GPU type and security settings are set once for many
 //! nodes; drift here multiplies on the next scale-out.
 
+use crate::aws::owners::{
+    BY_CLOUDFORMATION, BY_CLOUDFORMATION_NAME, BY_EKS_NODE_GROUP, BY_KARPENTER_CLUSTER, BY_PARALLELCLUSTER,
+};
 use driftd_core::model::{Cloud, Severity::*};
 use driftd_core::spec::{Attr, Lit, NameRule, Norm, TypeSpec};
 
@@ -38,6 +41,8 @@ pub const SPEC: TypeSpec = TypeSpec {
         ("latest_version", "a launch template version was created outside Terraform"),
         ("metadata_options.0.http_tokens", "launch template IMDSv2 requirement changed outside Terraform"),
     ],
+    owners: &[BY_EKS_NODE_GROUP, BY_KARPENTER_CLUSTER, BY_PARALLELCLUSTER, BY_CLOUDFORMATION, BY_CLOUDFORMATION_NAME],
+    absorbs: &[],
 };
 
 #[cfg(feature = "aws")]

@@ -1,12 +1,13 @@
 //! AWS: covered types, and (feature `aws`) the SDK listers and the S3 state backend.
-//! A new type is one file next to `instance.rs` (docs, spec, lister) and one line in
-//! [`TYPES`] plus one in `LISTERS`, side by side below.
+//! A new type is one file next to `instance.rs` (docs, spec, owner rules, lister) and
+//! one `aws_type!` line in [`TYPES`], which pairs the file's spec with its lister.
 
 pub mod autoscaling_group;
 pub mod capacity_reservation;
 pub mod eks_node_group;
 pub mod instance;
 pub mod launch_template;
+pub mod owners;
 pub mod placement_group;
 pub mod security_group;
 
@@ -28,24 +29,31 @@ pub use s3::read_state;
 
 use driftd_core::spec::TypeSpec;
 
-pub const TYPES: &[&TypeSpec] = &[
-    &instance::SPEC,
-    &launch_template::SPEC,
-    &autoscaling_group::SPEC,
-    &eks_node_group::SPEC,
-    &security_group::SPEC,
-    &placement_group::SPEC,
-    &capacity_reservation::SPEC,
-];
+/// One covered type: its spec and, with the SDKs, its lister, taken from the same file
+/// so that a type can never be read by another type's lister.
+pub struct AwsType {
+    pub spec: &'static TypeSpec,
+    #[cfg(feature = "aws")]
+    pub(crate) list: client::Lister,
+}
 
-/// One lister per covered type, in the order of [`TYPES`].
-#[cfg(feature = "aws")]
-pub(crate) const LISTERS: &[client::Lister] = &[
-    |cx| Box::pin(instance::list(cx)),
-    |cx| Box::pin(launch_template::list(cx)),
-    |cx| Box::pin(autoscaling_group::list(cx)),
-    |cx| Box::pin(eks_node_group::list(cx)),
-    |cx| Box::pin(security_group::list(cx)),
-    |cx| Box::pin(placement_group::list(cx)),
-    |cx| Box::pin(capacity_reservation::list(cx)),
+/// `aws_type!(instance)`: the `SPEC` and `list` of `instance.rs`.
+macro_rules! aws_type {
+    ($file:ident) => {
+        AwsType {
+            spec: &$file::SPEC,
+            #[cfg(feature = "aws")]
+            list: |cx| Box::pin($file::list(cx)),
+        }
+    };
+}
+
+pub const TYPES: &[AwsType] = &[
+    aws_type!(instance),
+    aws_type!(launch_template),
+    aws_type!(autoscaling_group),
+    aws_type!(eks_node_group),
+    aws_type!(security_group),
+    aws_type!(placement_group),
+    aws_type!(capacity_reservation),
 ];

@@ -9,6 +9,7 @@
 //! moto_server does not serve placement groups; the mapping is tested with constructed
 //! API responses (see the tests below).
 
+use crate::aws::owners::{BY_CLOUDFORMATION, BY_CLOUDFORMATION_NAME, BY_PARALLELCLUSTER};
 use driftd_core::model::{Cloud, Severity::*};
 use driftd_core::spec::{Attr, NameRule, Norm, TypeSpec};
 
@@ -28,6 +29,8 @@ pub const SPEC: TypeSpec = TypeSpec {
     missing: Medium,
     unmanaged: Low,
     change_messages: &[("strategy", "placement group strategy changed outside Terraform")],
+    owners: &[BY_PARALLELCLUSTER, BY_CLOUDFORMATION, BY_CLOUDFORMATION_NAME],
+    absorbs: &[],
 };
 
 #[cfg(feature = "aws")]

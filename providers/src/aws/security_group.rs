@@ -8,19 +8,28 @@
 //! GPU fleets end up mining someone else's coin.
 //!
 //! ## Shape
-//! Rules are compared as Terraform's `ingress`/`egress` sets: one rule per protocol and
-//! port range, with its CIDRs, IPv6 CIDRs, prefix lists, peer groups and `self`.
+//! Rules are compared as Terraform's `ingress`/`egress` blocks, one rule per source
+//! (a CIDR, an IPv6 CIDR, a prefix list, a peer group or `self`) however the blocks group
+//! them. Rules declared as resources of their own (`aws_security_group_rule`,
+//! `aws_vpc_security_group_ingress_rule`, `aws_vpc_security_group_egress_rule`) count as
+//! declared by the group they name: with them, the group's own state holds
+//! `ingress = []` and `egress = []` (as the weka EKS state in testdata/real-state shows),
+//! and a live rule is drift only when neither the group nor any rule resource declares it.
 
+use crate::aws::owners::{
+    BY_CLOUDFORMATION, BY_CLOUDFORMATION_NAME, BY_EKS_CLUSTER, BY_PARALLELCLUSTER, BY_VPC_DEFAULT,
+};
 use driftd_core::model::{Cloud, Severity::*};
-use driftd_core::spec::{Attr, NameRule, Norm, TypeSpec};
+use driftd_core::spec::{Absorb, Attr, NameRule, Norm, TypeSpec};
+use serde_json::{json, Value};
 
 pub const SPEC: TypeSpec = TypeSpec {
     tf_type: "aws_security_group",
     cloud: Cloud::Aws,
     doc: "Security group rules added or removed outside Terraform.",
     compared: &[
-        Attr::new("ingress", High).norms(&[Norm::Set]),
-        Attr::new("egress", Medium).norms(&[Norm::Set]),
+        Attr::new("ingress", High).norms(&[Norm::RuleSources]),
+        Attr::new("egress", Medium).norms(&[Norm::RuleSources]),
         Attr::new("tags", Low).norms(&[Norm::MergeTagsAll, Norm::DropAwsPrefixed]),
     ],
     computed_only: &["arn", "id", "owner_id", "tags_all"],
@@ -32,7 +41,74 @@ pub const SPEC: TypeSpec = TypeSpec {
         ("ingress", "ingress rules changed outside Terraform"),
         ("egress", "egress rules changed outside Terraform"),
     ],
+    owners: &[BY_VPC_DEFAULT, BY_EKS_CLUSTER, BY_PARALLELCLUSTER, BY_CLOUDFORMATION, BY_CLOUDFORMATION_NAME],
+    absorbs: &[RULE_RESOURCE, INGRESS_RULE_RESOURCE, EGRESS_RULE_RESOURCE],
 };
+
+/// `aws_security_group_rule`: `type` says ingress or egress; one block of the group's shape.
+const RULE_RESOURCE: Absorb =
+    Absorb { tf_type: "aws_security_group_rule", parent_id: "security_group_id", entry: rule_entry };
+/// `aws_vpc_security_group_ingress_rule` / `_egress_rule` (AWS provider 5): one source each.
+const INGRESS_RULE_RESOURCE: Absorb =
+    Absorb { tf_type: "aws_vpc_security_group_ingress_rule", parent_id: "security_group_id", entry: vpc_ingress_entry };
+const EGRESS_RULE_RESOURCE: Absorb =
+    Absorb { tf_type: "aws_vpc_security_group_egress_rule", parent_id: "security_group_id", entry: vpc_egress_entry };
+
+fn strings(v: Option<&Value>) -> Vec<Value> {
+    v.and_then(Value::as_array).cloned().unwrap_or_default()
+}
+
+fn rule_entry(a: &Value, group_id: &str) -> Option<(&'static str, Value)> {
+    let path = match a.get("type").and_then(Value::as_str)? {
+        "ingress" => "ingress",
+        "egress" => "egress",
+        _ => return None,
+    };
+    let source = a.get("source_security_group_id").and_then(Value::as_str).filter(|s| !s.is_empty());
+    let own = source == Some(group_id);
+    Some((
+        path,
+        json!({
+            "protocol": a.get("protocol").cloned().unwrap_or(Value::Null),
+            "from_port": a.get("from_port").cloned().unwrap_or(Value::Null),
+            "to_port": a.get("to_port").cloned().unwrap_or(Value::Null),
+            "cidr_blocks": strings(a.get("cidr_blocks")),
+            "ipv6_cidr_blocks": strings(a.get("ipv6_cidr_blocks")),
+            "prefix_list_ids": strings(a.get("prefix_list_ids")),
+            "security_groups": source.filter(|_| !own).map(|g| vec![g]).unwrap_or_default(),
+            "self": own || a.get("self").and_then(Value::as_bool) == Some(true),
+            "description": a.get("description").and_then(Value::as_str).unwrap_or(""),
+        }),
+    ))
+}
+
+fn vpc_rule_entry(path: &'static str, a: &Value, group_id: &str) -> Option<(&'static str, Value)> {
+    let one = |k: &str| a.get(k).and_then(Value::as_str).filter(|s| !s.is_empty()).map(|s| vec![s]).unwrap_or_default();
+    let peer = a.get("referenced_security_group_id").and_then(Value::as_str).filter(|s| !s.is_empty());
+    let own = peer == Some(group_id);
+    Some((
+        path,
+        json!({
+            "protocol": a.get("ip_protocol").cloned().unwrap_or(Value::Null),
+            "from_port": a.get("from_port").cloned().unwrap_or(Value::Null),
+            "to_port": a.get("to_port").cloned().unwrap_or(Value::Null),
+            "cidr_blocks": one("cidr_ipv4"),
+            "ipv6_cidr_blocks": one("cidr_ipv6"),
+            "prefix_list_ids": one("prefix_list_id"),
+            "security_groups": peer.filter(|_| !own).map(|g| vec![g]).unwrap_or_default(),
+            "self": own,
+            "description": a.get("description").and_then(Value::as_str).unwrap_or(""),
+        }),
+    ))
+}
+
+fn vpc_ingress_entry(a: &Value, group_id: &str) -> Option<(&'static str, Value)> {
+    vpc_rule_entry("ingress", a, group_id)
+}
+
+fn vpc_egress_entry(a: &Value, group_id: &str) -> Option<(&'static str, Value)> {
+    vpc_rule_entry("egress", a, group_id)
+}
 
 #[cfg(feature = "aws")]
 pub use lister::{list, rules};
@@ -43,7 +119,7 @@ mod lister {
     use crate::aws::util::{s, tags};
     use crate::aws::{ListError, RegionCx};
     use aws_sdk_ec2::types::IpPermission;
-    use driftd_core::model::{Cloud, OwnerRef, Resource};
+    use driftd_core::model::{Cloud, Resource};
     use serde_json::{json, Value};
 
     pub async fn list(cx: &RegionCx) -> Result<Vec<Resource>, ListError> {
@@ -61,11 +137,7 @@ mod lister {
                     account: Some(cx.account.clone()),
                     region: Some(cx.region.clone()),
                     name: g.group_name().map(str::to_string),
-                    // AWS makes a "default" group with every VPC: it belongs to the VPC.
-                    owner: (g.group_name() == Some("default")).then(|| OwnerRef {
-                        tf_type: "aws_vpc".into(),
-                        id: g.vpc_id().unwrap_or_default().to_string(),
-                    }),
+                    owner: None,
                     gpu: None,
                     attributes: json!({
                         "id": id,
@@ -84,43 +156,45 @@ mod lister {
         Ok(out)
     }
 
-    /// IpPermissions in Terraform's rule shape. All-traffic rules have protocol "-1" and
-    /// ports 0; lists are sorted so that order never reads as drift.
+    /// IpPermissions in Terraform's rule shape, one rule per source with that source's
+    /// own description (the API keeps one per CIDR or peer). All-traffic rules have
+    /// protocol "-1" and ports 0.
     pub fn rules(group_id: &str, perms: &[IpPermission]) -> Vec<Value> {
-        perms
-            .iter()
-            .map(|p| {
-                let all = p.ip_protocol() == Some("-1");
-                let mut cidrs: Vec<&str> = p.ip_ranges().iter().filter_map(|r| r.cidr_ip()).collect();
-                let mut v6: Vec<&str> = p.ipv6_ranges().iter().filter_map(|r| r.cidr_ipv6()).collect();
-                let mut prefixes: Vec<&str> = p.prefix_list_ids().iter().filter_map(|r| r.prefix_list_id()).collect();
-                let peers: Vec<&str> = p.user_id_group_pairs().iter().filter_map(|r| r.group_id()).collect();
-                let mut groups: Vec<&str> = peers.iter().copied().filter(|g| *g != group_id).collect();
-                let description = p
-                    .ip_ranges()
-                    .iter()
-                    .filter_map(|r| r.description())
-                    .chain(p.ipv6_ranges().iter().filter_map(|r| r.description()))
-                    .chain(p.user_id_group_pairs().iter().filter_map(|r| r.description()))
-                    .next()
-                    .unwrap_or("");
-                cidrs.sort();
-                v6.sort();
-                prefixes.sort();
-                groups.sort();
-                json!({
+        let mut out = Vec::new();
+        for p in perms {
+            let all = p.ip_protocol() == Some("-1");
+            let rule = |kind: &str, source: Value, description: Option<&str>| {
+                let mut r = json!({
                     "protocol": p.ip_protocol().unwrap_or("-1"),
                     "from_port": if all { 0 } else { p.from_port().unwrap_or(0) },
                     "to_port": if all { 0 } else { p.to_port().unwrap_or(0) },
-                    "cidr_blocks": cidrs,
-                    "ipv6_cidr_blocks": v6,
-                    "prefix_list_ids": prefixes,
-                    "security_groups": groups,
-                    "self": peers.contains(&group_id),
-                    "description": description,
-                })
-            })
-            .collect()
+                    "cidr_blocks": [],
+                    "ipv6_cidr_blocks": [],
+                    "prefix_list_ids": [],
+                    "security_groups": [],
+                    "self": false,
+                    "description": description.unwrap_or(""),
+                });
+                r[kind] = source;
+                r
+            };
+            for r in p.ip_ranges() {
+                out.push(rule("cidr_blocks", json!([r.cidr_ip()]), r.description()));
+            }
+            for r in p.ipv6_ranges() {
+                out.push(rule("ipv6_cidr_blocks", json!([r.cidr_ipv6()]), r.description()));
+            }
+            for r in p.prefix_list_ids() {
+                out.push(rule("prefix_list_ids", json!([r.prefix_list_id()]), r.description()));
+            }
+            for r in p.user_id_group_pairs() {
+                match r.group_id() {
+                    Some(g) if g == group_id => out.push(rule("self", json!(true), r.description())),
+                    g => out.push(rule("security_groups", json!([g]), r.description())),
+                }
+            }
+        }
+        out
     }
 
     #[cfg(test)]
@@ -140,12 +214,22 @@ mod lister {
                 .build();
             let all = IpPermission::builder().ip_protocol("-1").from_port(-1).to_port(-1).build();
             let got = rules("sg-self", &[ssh, all]);
+            let rule = |kind: &str, source: Value, description: &str| {
+                let mut r = json!({"protocol": "tcp", "from_port": 22, "to_port": 22, "cidr_blocks": [],
+                                   "ipv6_cidr_blocks": [], "prefix_list_ids": [], "security_groups": [], "self": false,
+                                   "description": description});
+                r[kind] = source;
+                r
+            };
             assert_eq!(
-                got[0],
-                json!({"protocol": "tcp", "from_port": 22, "to_port": 22, "cidr_blocks": ["0.0.0.0/0", "10.0.0.0/8"],
-                       "ipv6_cidr_blocks": [], "prefix_list_ids": [], "security_groups": [], "self": true, "description": "ssh"})
+                got,
+                [
+                    rule("cidr_blocks", json!(["0.0.0.0/0"]), "ssh"),
+                    rule("cidr_blocks", json!(["10.0.0.0/8"]), ""),
+                    rule("self", json!(true), ""),
+                ],
+                "one rule per source; a rule with no source (moto's all-traffic) adds none"
             );
-            assert_eq!((got[1]["protocol"].clone(), got[1]["from_port"].clone()), (json!("-1"), json!(0)));
         }
     }
 }

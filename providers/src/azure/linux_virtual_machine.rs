@@ -74,4 +74,6 @@ pub const SPEC: TypeSpec = TypeSpec {
         ("encryption_at_host_enabled", "encryption at host changed outside Terraform"),
         ("tags", "tags changed outside Terraform"),
     ],
+    owners: &[],
+    absorbs: &[],
 };

@@ -19,6 +19,13 @@ resource "aws_instance" "server" {
   }
 }
 
+resource "aws_autoscaling_group" "batch" {
+  name             = "batch-inference"
+  desired_capacity = 2
+  min_size         = 0
+  max_size         = 4
+}
+
 data "aws_ami" "dlami" {
   most_recent = true
   owners      = ["amazon"]
