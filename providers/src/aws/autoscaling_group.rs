@@ -24,7 +24,7 @@ pub const SPEC: TypeSpec = TypeSpec {
         Attr::new("launch_template.0.version", Medium),
         Attr::new("mixed_instances_policy.0.launch_template.0.override", High).norms(&[Norm::Set]),
         Attr::new("vpc_zone_identifier", Medium).norms(&[Norm::Set]),
-        Attr::new("tag", Low).norms(&[Norm::Set]),
+        Attr::new("tag", Low).norms(&[Norm::DropAwsPrefixed, Norm::Set]),
     ],
     computed_only: &["arn", "id", "instances", "predicted_capacity", "warm_pool_size"],
     // Priced by the first override's instance type; a group on a plain launch template has
@@ -47,13 +47,14 @@ pub const SPEC: TypeSpec = TypeSpec {
 };
 
 #[cfg(feature = "aws")]
-pub use lister::list;
+pub use lister::{list, to_resource};
 
 /// DescribeAutoScalingGroups, 100 per page.
 #[cfg(feature = "aws")]
 mod lister {
     use crate::aws::util::{resource, s};
     use crate::aws::{ListError, RegionCx};
+    use aws_sdk_autoscaling::types::AutoScalingGroup;
     use driftd_core::model::Resource;
     use serde_json::json;
 
@@ -64,55 +65,58 @@ mod lister {
             let page = page.map_err(|e| {
                 ListError::from_sdk("autoscaling:DescribeAutoScalingGroups", &cx.region, &cx.autoscaling_endpoint, e)
             })?;
-            for g in page.auto_scaling_groups() {
-                let name = g.auto_scaling_group_name().unwrap_or_default().to_string();
-                let lt = g.launch_template().map(|t| {
-                    vec![json!({"id": s(t.launch_template_id()), "name": s(t.launch_template_name()), "version": s(t.version())})]
-                });
-                let mixed = g.mixed_instances_policy().map(|m| {
-                    let spec = m.launch_template().and_then(|l| l.launch_template_specification());
-                    let overrides: Vec<_> = m
-                        .launch_template()
-                        .map(|l| l.overrides())
-                        .unwrap_or_default()
-                        .iter()
-                        .map(|o| json!({"instance_type": s(o.instance_type()), "weighted_capacity": s(o.weighted_capacity())}))
-                        .collect();
-                    vec![json!({"launch_template": [{
-                        "launch_template_specification": [{"launch_template_id": s(spec.and_then(|x| x.launch_template_id())), "version": s(spec.and_then(|x| x.version()))}],
-                        "override": overrides,
-                    }]})]
-                });
-                let subnets: Vec<&str> =
-                    g.vpc_zone_identifier().unwrap_or("").split(',').map(str::trim).filter(|x| !x.is_empty()).collect();
-                let tag: Vec<_> = g
-                    .tags()
-                    .iter()
-                    .filter(|t| !t.key().unwrap_or("").starts_with("aws:"))
-                    .map(|t| json!({"key": s(t.key()), "value": s(t.value()), "propagate_at_launch": t.propagate_at_launch().unwrap_or(false)}))
-                    .collect();
-                out.push(resource(
-                    &cx.account,
-                    &cx.region,
-                    "aws_autoscaling_group",
-                    name.clone(),
-                    Some(name.clone()),
-                    json!({
-                        "id": name,
-                        "name": name,
-                        "arn": s(g.auto_scaling_group_arn()),
-                        "desired_capacity": g.desired_capacity(),
-                        "min_size": g.min_size(),
-                        "max_size": g.max_size(),
-                        "launch_template": lt.unwrap_or_default(),
-                        "mixed_instances_policy": mixed.unwrap_or_default(),
-                        "vpc_zone_identifier": subnets,
-                        "tag": tag,
-                        "instances": g.instances().iter().filter_map(|i| i.instance_id()).collect::<Vec<_>>(),
-                    }),
-                ));
-            }
+            out.extend(page.auto_scaling_groups().iter().map(|g| to_resource(&cx.account, &cx.region, g)));
         }
         Ok(out)
+    }
+
+    /// A group in Terraform's `aws_autoscaling_group` shape. Every tag is kept (`aws:` ones
+    /// too, for owner rules); the comparison drops `aws:` tags.
+    pub fn to_resource(account: &str, region: &str, g: &AutoScalingGroup) -> Resource {
+        let name = g.auto_scaling_group_name().unwrap_or_default().to_string();
+        let lt = g.launch_template().map(|t| {
+            vec![json!({"id": s(t.launch_template_id()), "name": s(t.launch_template_name()), "version": s(t.version())})]
+        });
+        let mixed = g.mixed_instances_policy().map(|m| {
+            let spec = m.launch_template().and_then(|l| l.launch_template_specification());
+            let overrides: Vec<_> = m
+                .launch_template()
+                .map(|l| l.overrides())
+                .unwrap_or_default()
+                .iter()
+                .map(|o| json!({"instance_type": s(o.instance_type()), "weighted_capacity": s(o.weighted_capacity())}))
+                .collect();
+            vec![json!({"launch_template": [{
+                "launch_template_specification": [{"launch_template_id": s(spec.and_then(|x| x.launch_template_id())), "version": s(spec.and_then(|x| x.version()))}],
+                "override": overrides,
+            }]})]
+        });
+        let subnets: Vec<&str> =
+            g.vpc_zone_identifier().unwrap_or("").split(',').map(str::trim).filter(|x| !x.is_empty()).collect();
+        let tag: Vec<_> = g
+            .tags()
+            .iter()
+            .map(|t| json!({"key": s(t.key()), "value": s(t.value()), "propagate_at_launch": t.propagate_at_launch().unwrap_or(false)}))
+            .collect();
+        resource(
+            account,
+            region,
+            "aws_autoscaling_group",
+            name.clone(),
+            Some(name.clone()),
+            json!({
+                "id": name,
+                "name": name,
+                "arn": s(g.auto_scaling_group_arn()),
+                "desired_capacity": g.desired_capacity(),
+                "min_size": g.min_size(),
+                "max_size": g.max_size(),
+                "launch_template": lt.unwrap_or_default(),
+                "mixed_instances_policy": mixed.unwrap_or_default(),
+                "vpc_zone_identifier": subnets,
+                "tag": tag,
+                "instances": g.instances().iter().filter_map(|i| i.instance_id()).collect::<Vec<_>>(),
+            }),
+        )
     }
 }

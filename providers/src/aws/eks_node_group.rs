@@ -11,7 +11,7 @@
 
 use crate::aws::owners::{BY_CLOUDFORMATION, BY_CLOUDFORMATION_NAME};
 use driftd_core::model::{Cloud, Severity::*};
-use driftd_core::spec::{Attr, CostRule, NameRule, Norm, TypeSpec};
+use driftd_core::spec::{Attr, CostRule, Lit, NameRule, Norm, TypeSpec};
 
 pub const SPEC: TypeSpec = TypeSpec {
     tf_type: "aws_eks_node_group",
@@ -25,7 +25,10 @@ pub const SPEC: TypeSpec = TypeSpec {
         Attr::new("scaling_config.0.max_size", Medium),
         Attr::new("capacity_type", Medium).norms(&[Norm::Lowercase]),
         Attr::new("ami_type", Medium).norms(&[Norm::Lowercase]),
-        Attr::new("disk_size", Low),
+        // Terraform writes 0 where the API says nothing (the disk is set by a launch template).
+        Attr::new("disk_size", Low).norms(&[Norm::Default(Lit::Int(0))]),
+        Attr::new("launch_template.0.id", High),
+        Attr::new("launch_template.0.version", Medium),
         Attr::new("subnet_ids", Medium).norms(&[Norm::Set]),
         Attr::new("labels", Low),
         Attr::new("tags", Low).norms(&[Norm::MergeTagsAll, Norm::DropAwsPrefixed]),
@@ -50,7 +53,7 @@ pub const SPEC: TypeSpec = TypeSpec {
 };
 
 #[cfg(feature = "aws")]
-pub use lister::list;
+pub use lister::{list, to_resource};
 
 /// ListClusters, ListNodegroups per cluster, DescribeNodegroup per group (the API has
 /// no batch describe). Terraform's id is `cluster:nodegroup`.
@@ -58,6 +61,7 @@ pub use lister::list;
 mod lister {
     use crate::aws::util::{resource, s};
     use crate::aws::{ListError, RegionCx};
+    use aws_sdk_eks::types::Nodegroup;
     use driftd_core::model::Resource;
     use serde_json::{json, Map, Value};
 
@@ -93,43 +97,50 @@ mod lister {
                     .send()
                     .await
                     .map_err(|e| ListError::from_sdk("eks:DescribeNodegroup", &cx.region, &cx.eks_endpoint, e))?;
-                let Some(ng) = resp.nodegroup() else { continue };
-                let id = format!("{cluster}:{name}");
-                let scaling = ng.scaling_config();
-                let tags: Map<String, Value> = ng
-                    .tags()
-                    .map(|t| t.iter().map(|(k, v)| (k.clone(), Value::from(v.as_str()))).collect())
-                    .unwrap_or_default();
-                let labels: Map<String, Value> = ng
-                    .labels()
-                    .map(|t| t.iter().map(|(k, v)| (k.clone(), Value::from(v.as_str()))).collect())
-                    .unwrap_or_default();
-                out.push(resource(
-                    &cx.account,
-                    &cx.region,
-                    "aws_eks_node_group",
-                    id.clone(),
-                    Some(name.clone()),
-                    json!({
-                        "id": id,
-                        "arn": s(ng.nodegroup_arn()),
-                        "cluster_name": cluster,
-                        "node_group_name": name,
-                        "instance_types": ng.instance_types(),
-                        "scaling_config": [{"desired_size": scaling.and_then(|c| c.desired_size()), "min_size": scaling.and_then(|c| c.min_size()), "max_size": scaling.and_then(|c| c.max_size())}],
-                        "capacity_type": ng.capacity_type().map(|c| c.as_str()).unwrap_or(""),
-                        "ami_type": ng.ami_type().map(|c| c.as_str()).unwrap_or(""),
-                        "disk_size": ng.disk_size(),
-                        "subnet_ids": ng.subnets(),
-                        "labels": labels,
-                        "tags": tags,
-                        "status": ng.status().map(|c| c.as_str()).unwrap_or(""),
-                        "release_version": s(ng.release_version()),
-                        "version": s(ng.version()),
-                    }),
-                ));
+                if let Some(ng) = resp.nodegroup() {
+                    out.push(to_resource(&cx.account, &cx.region, &cluster, ng));
+                }
             }
         }
         Ok(out)
+    }
+
+    /// A node group in Terraform's `aws_eks_node_group` shape; its id is `cluster:name`.
+    pub fn to_resource(account: &str, region: &str, cluster: &str, ng: &Nodegroup) -> Resource {
+        let name = ng.nodegroup_name().unwrap_or_default().to_string();
+        let id = format!("{cluster}:{name}");
+        let scaling = ng.scaling_config();
+        let map = |m: Option<&std::collections::HashMap<String, String>>| -> Map<String, Value> {
+            m.map(|t| t.iter().map(|(k, v)| (k.clone(), Value::from(v.as_str()))).collect()).unwrap_or_default()
+        };
+        let launch_template = ng
+            .launch_template()
+            .map(|t| vec![json!({"id": s(t.id()), "name": s(t.name()), "version": s(t.version())})])
+            .unwrap_or_default();
+        resource(
+            account,
+            region,
+            "aws_eks_node_group",
+            id.clone(),
+            Some(name.clone()),
+            json!({
+                "id": id,
+                "arn": s(ng.nodegroup_arn()),
+                "cluster_name": cluster,
+                "node_group_name": name,
+                "instance_types": ng.instance_types(),
+                "scaling_config": [{"desired_size": scaling.and_then(|c| c.desired_size()), "min_size": scaling.and_then(|c| c.min_size()), "max_size": scaling.and_then(|c| c.max_size())}],
+                "capacity_type": ng.capacity_type().map(|c| c.as_str()).unwrap_or(""),
+                "ami_type": ng.ami_type().map(|c| c.as_str()).unwrap_or(""),
+                "disk_size": ng.disk_size(),
+                "subnet_ids": ng.subnets(),
+                "launch_template": launch_template,
+                "labels": map(ng.labels()),
+                "tags": map(ng.tags()),
+                "status": ng.status().map(|c| c.as_str()).unwrap_or(""),
+                "release_version": s(ng.release_version()),
+                "version": s(ng.version()),
+            }),
+        )
     }
 }

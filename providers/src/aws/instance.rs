@@ -100,7 +100,7 @@ pub const SPEC: TypeSpec = TypeSpec {
 };
 
 #[cfg(feature = "aws")]
-pub use lister::list;
+pub use lister::{list, to_resource, volume};
 
 /// DescribeInstances (largest pages, terminated instances filtered out by the API) and
 /// DescribeVolumes for root volume details; GPU facts are added per account, once per
@@ -137,7 +137,7 @@ mod lister {
             }
         }
         let volumes = root_volumes(cx, &instances).await?;
-        Ok(instances.iter().map(|i| to_resource(cx, i, &volumes)).collect())
+        Ok(instances.iter().map(|i| to_resource(&cx.account, &cx.region, i, &volumes)).collect())
     }
 
     /// Root volume details (encryption, size, type) that DescribeInstances does not carry:
@@ -160,11 +160,7 @@ mod lister {
                 let page = page.map_err(|e| ListError::from_sdk("ec2:DescribeVolumes", &cx.region, &cx.endpoint, e))?;
                 for v in page.volumes() {
                     if let Some(id) = v.volume_id() {
-                        out.insert(
-                            id.to_string(),
-                            json!({"encrypted": v.encrypted(), "volume_size": v.size(), "volume_type": v.volume_type().map(|t| t.as_str()),
-                                   "iops": v.iops(), "throughput": v.throughput(), "kms_key_id": v.kms_key_id().unwrap_or("")}),
-                        );
+                        out.insert(id.to_string(), volume(v));
                     }
                 }
             }
@@ -172,12 +168,19 @@ mod lister {
         Ok(out)
     }
 
+    /// The root volume attributes DescribeInstances lacks, in `root_block_device` shape.
+    pub fn volume(v: &aws_sdk_ec2::types::Volume) -> Value {
+        json!({"encrypted": v.encrypted(), "volume_size": v.size(), "volume_type": v.volume_type().map(|t| t.as_str()),
+               "iops": v.iops(), "throughput": v.throughput(), "kms_key_id": v.kms_key_id().unwrap_or("")})
+    }
+
     fn s(v: Option<&str>) -> Value {
         Value::from(v.unwrap_or(""))
     }
 
-    /// One instance in Terraform's `aws_instance` shape.
-    fn to_resource(cx: &RegionCx, i: &Instance, volumes: &HashMap<String, Value>) -> Resource {
+    /// One instance in Terraform's `aws_instance` shape; `volumes` are the region's attached
+    /// volumes by id ([`volume`] of each DescribeVolumes item).
+    pub fn to_resource(account: &str, region: &str, i: &Instance, volumes: &HashMap<String, Value>) -> Resource {
         let id = i.instance_id().unwrap_or_default().to_string();
         let tags: Map<String, Value> = i
             .tags()
@@ -207,7 +210,7 @@ mod lister {
         let itype = i.instance_type().map(|t| t.as_str().to_string()).unwrap_or_default();
         let attributes = json!({
             "id": id,
-            "arn": format!("arn:aws:ec2:{}:{}:instance/{}", cx.region, cx.account, id),
+            "arn": format!("arn:aws:ec2:{region}:{account}:instance/{id}"),
             "ami": s(i.image_id()),
             "instance_type": itype,
             "instance_state": i.state().and_then(|st| st.name()).map(|n| n.as_str()).unwrap_or(""),
@@ -241,8 +244,8 @@ mod lister {
             tf_type: "aws_instance".into(),
             id,
             provider: Cloud::Aws,
-            account: Some(cx.account.clone()),
-            region: Some(cx.region.clone()),
+            account: Some(account.to_string()),
+            region: Some(region.to_string()),
             name: tags.get("Name").and_then(Value::as_str).filter(|n| !n.is_empty()).map(str::to_string),
             owner: None,
             // Filled in per account, once per instance type (DescribeInstanceTypes).

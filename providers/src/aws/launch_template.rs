@@ -46,7 +46,7 @@ pub const SPEC: TypeSpec = TypeSpec {
 };
 
 #[cfg(feature = "aws")]
-pub use lister::list;
+pub use lister::{list, to_resource};
 
 /// DescribeLaunchTemplates (names, versions, tags), then the latest version of every
 /// template in one paginated DescribeLaunchTemplateVersions (`$Latest`, no ids).
@@ -54,6 +54,7 @@ pub use lister::list;
 mod lister {
     use crate::aws::util::{s, tags};
     use crate::aws::{ListError, RegionCx};
+    use aws_sdk_ec2::types::{LaunchTemplate, ResponseLaunchTemplateData};
     use driftd_core::model::{Cloud, Resource};
     use serde_json::json;
     use std::collections::HashMap;
@@ -72,7 +73,7 @@ mod lister {
         if templates.is_empty() {
             return Ok(vec![]);
         }
-        let mut latest: HashMap<String, aws_sdk_ec2::types::ResponseLaunchTemplateData> = HashMap::new();
+        let mut latest: HashMap<String, ResponseLaunchTemplateData> = HashMap::new();
         let mut pages =
             cx.ec2.describe_launch_template_versions().versions("$Latest").max_results(200).into_paginator().send();
         while let Some(page) = pages.next().await {
@@ -87,41 +88,48 @@ mod lister {
         }
         Ok(templates
             .iter()
-            .map(|t| {
-                let id = t.launch_template_id().unwrap_or_default().to_string();
-                let data = latest.get(&id);
-                let itype = data.and_then(|d| d.instance_type()).map(|i| i.as_str().to_string()).unwrap_or_default();
-                let meta = data.and_then(|d| d.metadata_options());
-                let attributes = json!({
-                    "id": id,
-                    "arn": format!("arn:aws:ec2:{}:{}:launch-template/{}", cx.region, cx.account, id),
-                    "name": s(t.launch_template_name()),
-                    "default_version": t.default_version_number(),
-                    "latest_version": t.latest_version_number(),
-                    "instance_type": itype,
-                    "image_id": s(data.and_then(|d| d.image_id())),
-                    "key_name": s(data.and_then(|d| d.key_name())),
-                    "vpc_security_group_ids": data.map(|d| d.security_group_ids().to_vec()).unwrap_or_default(),
-                    "iam_instance_profile": data.and_then(|d| d.iam_instance_profile()).map(|p| vec![json!({"name": s(p.name()), "arn": s(p.arn())})]).unwrap_or_default(),
-                    "metadata_options": meta.map(|m| vec![json!({
-                        "http_tokens": m.http_tokens().map(|t| t.as_str()),
-                        "http_endpoint": m.http_endpoint().map(|t| t.as_str()),
-                        "http_put_response_hop_limit": m.http_put_response_hop_limit(),
-                    })]).unwrap_or_default(),
-                    "tags": tags(t.tags().iter().map(|t| (t.key(), t.value()))),
-                });
-                Resource {
-                    tf_type: "aws_launch_template".into(),
-                    name: t.launch_template_name().map(str::to_string),
-                    id,
-                    provider: Cloud::Aws,
-                    account: Some(cx.account.clone()),
-                    region: Some(cx.region.clone()),
-                    owner: None,
-                    gpu: None,
-                    attributes,
-                }
-            })
+            .map(|t| to_resource(&cx.account, &cx.region, t, t.launch_template_id().and_then(|id| latest.get(id))))
             .collect())
+    }
+
+    /// A template and its latest version's data in Terraform's `aws_launch_template` shape.
+    pub fn to_resource(
+        account: &str,
+        region: &str,
+        t: &LaunchTemplate,
+        data: Option<&ResponseLaunchTemplateData>,
+    ) -> Resource {
+        let id = t.launch_template_id().unwrap_or_default().to_string();
+        let itype = data.and_then(|d| d.instance_type()).map(|i| i.as_str().to_string()).unwrap_or_default();
+        let meta = data.and_then(|d| d.metadata_options());
+        let attributes = json!({
+            "id": id,
+            "arn": format!("arn:aws:ec2:{region}:{account}:launch-template/{id}"),
+            "name": s(t.launch_template_name()),
+            "default_version": t.default_version_number(),
+            "latest_version": t.latest_version_number(),
+            "instance_type": itype,
+            "image_id": s(data.and_then(|d| d.image_id())),
+            "key_name": s(data.and_then(|d| d.key_name())),
+            "vpc_security_group_ids": data.map(|d| d.security_group_ids().to_vec()).unwrap_or_default(),
+            "iam_instance_profile": data.and_then(|d| d.iam_instance_profile()).map(|p| vec![json!({"name": s(p.name()), "arn": s(p.arn())})]).unwrap_or_default(),
+            "metadata_options": meta.map(|m| vec![json!({
+                "http_tokens": m.http_tokens().map(|t| t.as_str()),
+                "http_endpoint": m.http_endpoint().map(|t| t.as_str()),
+                "http_put_response_hop_limit": m.http_put_response_hop_limit(),
+            })]).unwrap_or_default(),
+            "tags": tags(t.tags().iter().map(|t| (t.key(), t.value()))),
+        });
+        Resource {
+            tf_type: "aws_launch_template".into(),
+            name: t.launch_template_name().map(str::to_string),
+            id,
+            provider: Cloud::Aws,
+            account: Some(account.to_string()),
+            region: Some(region.to_string()),
+            owner: None,
+            gpu: None,
+            attributes,
+        }
     }
 }

@@ -111,14 +111,14 @@ fn vpc_egress_entry(a: &Value, group_id: &str) -> Option<(&'static str, Value)> 
 }
 
 #[cfg(feature = "aws")]
-pub use lister::{list, rules};
+pub use lister::{list, rules, to_resource};
 
 /// DescribeSecurityGroups, 1000 per page.
 #[cfg(feature = "aws")]
 mod lister {
     use crate::aws::util::{s, tags};
     use crate::aws::{ListError, RegionCx};
-    use aws_sdk_ec2::types::IpPermission;
+    use aws_sdk_ec2::types::{IpPermission, SecurityGroup};
     use driftd_core::model::{Cloud, Resource};
     use serde_json::{json, Value};
 
@@ -128,32 +128,35 @@ mod lister {
         while let Some(page) = pages.next().await {
             let page =
                 page.map_err(|e| ListError::from_sdk("ec2:DescribeSecurityGroups", &cx.region, &cx.endpoint, e))?;
-            for g in page.security_groups() {
-                let id = g.group_id().unwrap_or_default().to_string();
-                out.push(Resource {
-                    tf_type: "aws_security_group".into(),
-                    id: id.clone(),
-                    provider: Cloud::Aws,
-                    account: Some(cx.account.clone()),
-                    region: Some(cx.region.clone()),
-                    name: g.group_name().map(str::to_string),
-                    owner: None,
-                    gpu: None,
-                    attributes: json!({
-                        "id": id,
-                        "arn": format!("arn:aws:ec2:{}:{}:security-group/{}", cx.region, cx.account, id),
-                        "name": s(g.group_name()),
-                        "description": s(g.description()),
-                        "vpc_id": s(g.vpc_id()),
-                        "owner_id": s(g.owner_id()),
-                        "ingress": rules(&id, g.ip_permissions()),
-                        "egress": rules(&id, g.ip_permissions_egress()),
-                        "tags": tags(g.tags().iter().map(|t| (t.key(), t.value()))),
-                    }),
-                });
-            }
+            out.extend(page.security_groups().iter().map(|g| to_resource(&cx.account, &cx.region, g)));
         }
         Ok(out)
+    }
+
+    /// A group in Terraform's `aws_security_group` shape.
+    pub fn to_resource(account: &str, region: &str, g: &SecurityGroup) -> Resource {
+        let id = g.group_id().unwrap_or_default().to_string();
+        Resource {
+            tf_type: "aws_security_group".into(),
+            id: id.clone(),
+            provider: Cloud::Aws,
+            account: Some(account.to_string()),
+            region: Some(region.to_string()),
+            name: g.group_name().map(str::to_string),
+            owner: None,
+            gpu: None,
+            attributes: json!({
+                "id": id,
+                "arn": format!("arn:aws:ec2:{region}:{account}:security-group/{id}"),
+                "name": s(g.group_name()),
+                "description": s(g.description()),
+                "vpc_id": s(g.vpc_id()),
+                "owner_id": s(g.owner_id()),
+                "ingress": rules(&id, g.ip_permissions()),
+                "egress": rules(&id, g.ip_permissions_egress()),
+                "tags": tags(g.tags().iter().map(|t| (t.key(), t.value()))),
+            }),
+        }
     }
 
     /// IpPermissions in Terraform's rule shape, one rule per source with that source's
