@@ -54,8 +54,9 @@ pub struct OwnedCapacity {
     pub provider: Cloud,
     pub account: Option<String>,
     pub region: Option<String>,
-    /// Live resources it created (through owners of its own too: an EKS node group's
-    /// auto scaling group's instances).
+    /// Live resources with a cost (capacity) it created, through owners of its own too
+    /// (an EKS node group's auto scaling group's instances); launch templates and other
+    /// structure it owns are not counted.
     pub resources: usize,
     /// Known hourly cost of those resources; null when none is known.
     pub cost_per_hour_usd: Option<f64>,
@@ -248,6 +249,9 @@ impl<'a> Comparer<'a> {
                         self.owned_owners.insert(key, owner_key);
                         return;
                     }
+                    if spec.cost.is_none() {
+                        return; // structure (a launch template): owned, not capacity
+                    }
                     unit.resources += 1;
                     unit.severity = unit.severity.max(spec.unmanaged);
                     if let Some(c) = input.prices.hourly(spec, r) {
@@ -323,6 +327,9 @@ impl<'a> Comparer<'a> {
                     }
                 }
             };
+            if unit.resources == 0 && status != OwnerStatus::Unmanaged {
+                continue; // owns structure only (Karpenter's launch templates): nothing to sum
+            }
             orchestrated.push(OwnedCapacity {
                 tf_type: key.0.clone(),
                 id: unit.id.clone(),

@@ -352,7 +352,7 @@ pub fn markdown(specs: &[&TypeSpec]) -> String {
             s.computed_only.iter().map(|c| format!("`{c}`")).collect::<Vec<_>>().join(", ")
         ));
         if !s.owners.is_empty() {
-            out.push_str("\nCreated by an owner, never unmanaged on its own (first match wins):\n\n");
+            out.push_str("\nCreated by an owner when (first match wins; what each owner means for the report: `docs/check.md`, Owners):\n\n");
             for rule in s.owners {
                 out.push_str(&format!("- {}\n", rule.describe()));
             }

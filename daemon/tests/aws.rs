@@ -3,130 +3,19 @@
 //! EC2 API. Every finding must be found, none extra; noise must stay silent.
 
 mod common;
-use aws_sdk_ec2::types::{InstanceType, ResourceType, Tag, TagSpecification};
+use aws_sdk_ec2::types::Tag;
+use common::fleet::*;
 use common::moto::Moto;
 use common::*;
-use serde_json::{json, Value};
+use serde_json::Value;
 use std::collections::BTreeSet;
 use std::fs;
-
-fn rt() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap()
-}
 
 struct Fleet {
     east: aws_sdk_ec2::Client,
     west: aws_sdk_ec2::Client,
     ami_east: String,
     ami_west: String,
-}
-
-async fn ami(ec2: &aws_sdk_ec2::Client) -> String {
-    let images = ec2.describe_images().send().await.unwrap();
-    images.images()[0].image_id().unwrap().to_string()
-}
-
-async fn launch(
-    ec2: &aws_sdk_ec2::Client,
-    ami: &str,
-    name: &str,
-    itype: &str,
-    sg: &str,
-    tags: &[(&str, &str)],
-) -> String {
-    let mut tag_list = vec![Tag::builder().key("Name").value(name).build()];
-    tag_list.extend(tags.iter().map(|(k, v)| Tag::builder().key(*k).value(*v).build()));
-    let out = ec2
-        .run_instances()
-        .image_id(ami)
-        .instance_type(InstanceType::from(itype))
-        .min_count(1)
-        .max_count(1)
-        .security_group_ids(sg)
-        .metadata_options(
-            aws_sdk_ec2::types::InstanceMetadataOptionsRequest::builder()
-                .http_tokens(aws_sdk_ec2::types::HttpTokensState::Required)
-                .build(),
-        )
-        .tag_specifications(
-            TagSpecification::builder().resource_type(ResourceType::Instance).set_tags(Some(tag_list)).build(),
-        )
-        .send()
-        .await
-        .unwrap();
-    out.instances()[0].instance_id().unwrap().to_string()
-}
-
-async fn group(ec2: &aws_sdk_ec2::Client, name: &str) -> String {
-    ec2.create_security_group().group_name(name).description(name).send().await.unwrap().group_id().unwrap().to_string()
-}
-
-/// Launch template data: a GPU type on IMDSv2.
-fn gpu_template(ami: &str, itype: &str) -> aws_sdk_ec2::types::RequestLaunchTemplateData {
-    aws_sdk_ec2::types::RequestLaunchTemplateData::builder()
-        .image_id(ami)
-        .instance_type(InstanceType::from(itype))
-        .metadata_options(
-            aws_sdk_ec2::types::LaunchTemplateInstanceMetadataOptionsRequest::builder()
-                .http_tokens(aws_sdk_ec2::types::LaunchTemplateHttpTokensState::Required)
-                .build(),
-        )
-        .build()
-}
-
-/// An EKS cluster "ml" with a GPU node group "gpu" of `desired` nodes.
-async fn eks_gpu_group(conf: &aws_config::SdkConfig, desired: i32) {
-    let eks = aws_sdk_eks::Client::new(conf);
-    eks.create_cluster()
-        .name("ml")
-        .role_arn("arn:aws:iam::123456789012:role/eks")
-        .resources_vpc_config(aws_sdk_eks::types::VpcConfigRequest::builder().subnet_ids("subnet-1").build())
-        .send()
-        .await
-        .unwrap();
-    eks.create_nodegroup()
-        .cluster_name("ml")
-        .nodegroup_name("gpu")
-        .node_role("arn:aws:iam::123456789012:role/node")
-        .subnets("subnet-1")
-        .instance_types("p5.48xlarge")
-        .capacity_type(aws_sdk_eks::types::CapacityTypes::OnDemand)
-        .ami_type(aws_sdk_eks::types::AmiTypes::Al2X8664Gpu)
-        .scaling_config(
-            aws_sdk_eks::types::NodegroupScalingConfig::builder().min_size(0).max_size(4).desired_size(desired).build(),
-        )
-        .send()
-        .await
-        .unwrap();
-}
-
-/// A raw state v4 declaring every resource of a snapshot not owned by another (as after
-/// `terraform apply`), one block per type keyed by name: `aws_instance.all["trainer-0"]`.
-fn state_from_snapshot(snapshot: &Value) -> Value {
-    let mut blocks: std::collections::BTreeMap<String, Vec<Value>> = Default::default();
-    for r in snapshot["resources"].as_array().unwrap().iter().filter(|r| r["owner"].is_null()) {
-        let mut attrs = r["attributes"].clone();
-        if attrs.get("tags").is_some() {
-            attrs["tags_all"] = attrs["tags"].clone();
-        }
-        let name = r["name"].as_str().filter(|n| !n.is_empty()).unwrap_or(r["id"].as_str().unwrap());
-        // Group names repeat across regions: address groups by name and region.
-        let key = if r["type"] == "aws_security_group" {
-            format!("{name}-{}", r["region"].as_str().unwrap())
-        } else {
-            name.to_string()
-        };
-        blocks
-            .entry(r["type"].as_str().unwrap().to_string())
-            .or_default()
-            .push(json!({"index_key": key, "schema_version": 1, "attributes": attrs, "sensitive_attributes": []}));
-    }
-    let resources: Vec<Value> = blocks
-        .into_iter()
-        .map(|(t, instances)| json!({"mode": "managed", "type": t, "name": "all",
-                                     "provider": "provider[\"registry.terraform.io/hashicorp/aws\"]", "instances": instances}))
-        .collect();
-    json!({"version": 4, "terraform_version": "1.9.8", "serial": 1, "lineage": "moto", "outputs": {}, "resources": resources})
 }
 
 fn findings(report: &Value) -> BTreeSet<(String, String, Vec<String>)> {
@@ -246,7 +135,15 @@ fn fleet_in_two_regions_drift_of_every_kind_found_exactly() {
     let p5 = snapshot["resources"].as_array().unwrap().iter().find(|r| r["name"] == "research-0").unwrap();
     assert_eq!(p5["gpu"]["count"], 8, "GPU facts from DescribeInstanceTypes: {p5:#}");
     let state = dir.path().join("state.json");
-    fs::write(&state, state_from_snapshot(&snapshot).to_string()).unwrap();
+    // What `terraform apply` would have written, from the API objects (never from driftd's snapshot).
+    let written = rt.block_on(async {
+        terraform_state(
+            &[("us-east-1", moto.sdk("us-east-1").await), ("us-west-2", moto.sdk("us-west-2").await)],
+            "123456789012",
+        )
+        .await
+    });
+    fs::write(&state, written.to_string()).unwrap();
 
     // In sync right after "apply".
     let check = |dir: &std::path::Path| {

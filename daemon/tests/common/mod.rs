@@ -2,6 +2,7 @@
 
 #![allow(dead_code)]
 
+pub mod fleet;
 pub mod moto;
 pub mod throttle;
 

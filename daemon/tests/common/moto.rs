@@ -52,6 +52,14 @@ impl Moto {
         Moto { child, endpoint: format!("http://127.0.0.1:{port}") }
     }
 
+    /// Run a boto3 script against this moto (for APIs the test has no Rust SDK crate for,
+    /// CloudFormation say): `sys.argv[1]` is the endpoint. Returns its stdout.
+    pub fn python(&self, script: &str) -> String {
+        let out = Command::new("python3").args(["-c", script, &self.endpoint]).output().expect("python3 runs");
+        assert!(out.status.success(), "boto3 script failed: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8(out.stdout).unwrap()
+    }
+
     /// Environment for a driftd process that talks to this moto.
     pub fn env(&self) -> Vec<(&'static str, String)> {
         vec![("AWS_ENDPOINT_URL", self.endpoint.clone()), ("AWS_REGION", "us-east-1".to_string())]
