@@ -2,7 +2,9 @@
 //! `TYPE.ID.attribute.path`, `*` wildcards, `!` to negate, `#` comments, `\.` for a
 //! dot inside an id or key. Like `.gitignore`, the last matching line decides.
 //! A line may carry an expiry, `# until 2026-12-31` (inclusive): after that day it
-//! no longer applies and the report says so.
+//! no longer applies and the report says so. driftd adds `TYPE.ID@POLICY`: only that
+//! policy's violations on that resource (a resource a plan creates, which has no id yet,
+//! is named by its address in place of the id).
 
 use crate::error::{Error, Result};
 use crate::model::{Cloud, Finding, Warning, WarningKind};
@@ -17,6 +19,8 @@ pub struct Rule {
     pub id: String,
     /// Attribute path below the resource (`tags.owner`), joined with dots; empty for the whole resource.
     pub attr: String,
+    /// `@POLICY`: the line speaks only for that policy's violations (wildcards allowed).
+    pub policy: Option<String>,
     pub until: Option<Date>,
     /// The pattern as written, for messages.
     pub text: String,
@@ -51,6 +55,10 @@ impl DriftIgnore {
                 Some(rest) => (true, rest),
                 None => (false, pattern),
             };
+            let (body, policy) = match body.rsplit_once('@') {
+                Some((resource, policy)) => (resource, Some(policy.to_string())),
+                None => (body, None),
+            };
             let segs = split_escaped(body);
             if segs.len() < 2 || segs.iter().take(2).any(String::is_empty) {
                 return Err(Error::input(
@@ -58,12 +66,21 @@ impl DriftIgnore {
                     format!("`{pattern}` is not a pattern; write TYPE.ID or TYPE.ID.attribute (use `\\.` for a dot in an id)"),
                 ));
             }
+            if let Some(p) = &policy {
+                if p.is_empty() || p.contains(char::is_whitespace) || segs.len() > 2 {
+                    return Err(Error::input(
+                        format!("{file}:{line}"),
+                        format!("`{pattern}` is not a policy pattern; write TYPE.ID@POLICY_ID (a resource, not an attribute)"),
+                    ));
+                }
+            }
             rules.push(Rule {
                 line,
                 negate,
                 tf_type: segs[0].clone(),
                 id: segs[1].clone(),
                 attr: segs[2..].join("."),
+                policy,
                 until,
                 text: pattern.to_string(),
             });
@@ -109,7 +126,7 @@ impl Active<'_> {
     /// matching line decides, so `!` lines re-include what an earlier line dropped.
     pub fn ignores(&self, cloud: Cloud, tf_type: &str, id: &str, attr: Option<&str>) -> bool {
         let mut verdict = false;
-        for r in &self.rules {
+        for r in self.rules.iter().filter(|r| r.policy.is_none()) {
             // A resource-level line also speaks for each of its attributes.
             if r.matches(cloud, tf_type, id, None) && r.attr.is_empty()
                 || attr.is_some() && r.matches(cloud, tf_type, id, attr)
@@ -120,9 +137,29 @@ impl Active<'_> {
         verdict
     }
 
-    /// Drop findings whose whole resource is ignored (for findings made outside the comparer).
+    /// Is one policy's violation on a resource ignored, by a line for the whole resource
+    /// or one for that policy on it? `key` is the resource's id, or its address when it
+    /// has none yet (a plan creates it). The last matching line decides.
+    pub fn ignores_violation(&self, cloud: Cloud, tf_type: &str, key: &str, policy: &str) -> bool {
+        let mut verdict = false;
+        for r in &self.rules {
+            let speaks = match &r.policy {
+                None => r.attr.is_empty(),
+                Some(p) => wildcard(p, policy),
+            };
+            if speaks && r.matches(cloud, tf_type, key, None) {
+                verdict = !r.negate;
+            }
+        }
+        verdict
+    }
+
+    /// Drop violation findings that a line ignores (they are made outside the comparer).
     pub fn retain(&self, findings: &mut Vec<Finding>) {
-        findings.retain(|f| !self.ignores(f.resource.provider, &f.resource.tf_type, &f.resource.id, None));
+        findings.retain(|f| match &f.policy {
+            Some(p) => !self.ignores_violation(f.resource.provider, &f.resource.tf_type, violation_key(f), &p.id),
+            None => !self.ignores(f.resource.provider, &f.resource.tf_type, &f.resource.id, None),
+        });
     }
 }
 
@@ -154,6 +191,20 @@ pub fn line_for(tf_type: &str, id: &str, attr: Option<&str>) -> String {
         Some(a) => format!("{tf_type}.{}.{}", esc(id), a.split('.').map(esc).collect::<Vec<_>>().join(".")),
         None => format!("{tf_type}.{}", esc(id)),
     }
+}
+
+/// What names a violation's resource in `.driftignore`: its id, or its address while a
+/// plan has yet to create it.
+pub fn violation_key(f: &Finding) -> &str {
+    match (f.resource.id.as_str(), f.resource.address.as_deref()) {
+        ("", Some(address)) => address,
+        (id, _) => id,
+    }
+}
+
+/// The `.driftignore` line that ignores one policy's violations on one resource.
+pub fn line_for_violation(tf_type: &str, key: &str, policy: &str) -> String {
+    format!("{}@{policy}", line_for(tf_type, key, None))
 }
 
 /// Split off a trailing `# comment` (a `#` at the start or after white space).

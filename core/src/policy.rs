@@ -113,19 +113,25 @@ pub fn finding(v: &Violation, input: &Value) -> Finding {
         None => (text("type").unwrap_or_default(), text("id").unwrap_or_default()),
     };
     let address = if v.resource.is_none() { text("address") } else { None };
-    let policy_key = format!("{}@{side}", v.policy_id);
+    // A resource a plan creates has no id yet: its address names it instead.
+    let key = match (id.as_str(), &address) {
+        ("", Some(a)) => a.clone(),
+        _ => id.clone(),
+    };
+    // One policy may deny one resource several times: each entry is its own finding.
+    let policy_key = format!("{}@{side}\u{0}{}", v.policy_id, v.message);
     let mut commands = Vec::new();
     if side == "declared" {
         if let Some(a) = &address {
             commands.push(format!("terraform plan -target={}", crate::remediation::sh_quote(a)));
         }
     }
-    commands.push(format!(
-        "echo {} >> .driftignore",
-        crate::remediation::sh_quote(&crate::ignore::line_for(&tf_type, &id, None))
-    ));
+    if !key.is_empty() {
+        let line = crate::ignore::line_for_violation(&tf_type, &key, &v.policy_id);
+        commands.push(format!("echo {} >> .driftignore", crate::remediation::sh_quote(&line)));
+    }
     Finding {
-        id: Finding::fingerprint(FindingKind::Violation, provider, &tf_type, &id, Some(&policy_key)),
+        id: Finding::fingerprint(FindingKind::Violation, provider, &tf_type, &key, Some(&policy_key)),
         kind: FindingKind::Violation,
         severity: v.severity,
         resource: FindingResource {

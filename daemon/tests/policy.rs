@@ -159,3 +159,112 @@ fn the_example_in_writing_policies_md_passes_its_own_test() {
     assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
     assert!(r.stdout.contains("PASS  data.acme.quota.test_p6_denied"), "{}", r.stdout);
 }
+
+/// A plan that creates three GPU instances on IMDSv1 without tags (no ids yet).
+fn plan_with_creates(dir: &std::path::Path) -> String {
+    let resources: Vec<serde_json::Value> = (0..3)
+        .map(|i| {
+            serde_json::json!({"address": format!("aws_instance.new[{i}]"), "mode": "managed", "type": "aws_instance",
+                               "name": "new", "index": i,
+                               "values": {"instance_type": "p5.48xlarge", "metadata_options": [{"http_tokens": "optional"}], "tags": {}}})
+        })
+        .collect();
+    let changes: Vec<serde_json::Value> = resources
+        .iter()
+        .map(|r| {
+            serde_json::json!({"address": r["address"], "mode": "managed", "type": "aws_instance", "name": "new", "index": r["index"],
+                               "change": {"actions": ["create"], "before": null, "after": {}, "after_unknown": {"id": true, "arn": true}}})
+        })
+        .collect();
+    let plan = serde_json::json!({"format_version": "1.2", "planned_values": {"root_module": {"resources": resources}},
+                                  "resource_changes": changes});
+    let path = dir.join("plan.json");
+    fs::write(&path, plan.to_string()).unwrap();
+    path.display().to_string()
+}
+
+fn report(dir: &std::path::Path, args: &[&str]) -> serde_json::Value {
+    let r = driftd_in(dir, args);
+    assert!(r.code == 0 || r.code == 1, "exit {}: {}", r.code, r.stderr);
+    serde_json::from_str(&r.stdout).unwrap()
+}
+
+/// The `.driftignore` line of `echo '<line>' >> .driftignore`.
+fn suggested_line(command: &str) -> Option<String> {
+    let quoted = command.strip_prefix("echo ")?.strip_suffix(" >> .driftignore")?;
+    Some(quoted.trim_matches('\'').replace(r"'\''", "'"))
+}
+
+#[test]
+fn finding_ids_are_unique_and_every_suggested_ignore_line_parses_and_ignores_just_that() {
+    let dir = tempfile::tempdir().unwrap();
+    let plan = plan_with_creates(dir.path());
+    let state = abs_demo_state();
+    let live = abs_demo_live("live.json");
+    let args = [
+        "check",
+        "--state",
+        &state,
+        "--state",
+        &plan,
+        "--provider",
+        &live,
+        "--format",
+        "json",
+        "--driftignore",
+        ".driftignore",
+    ];
+    fs::write(dir.path().join(".driftignore"), "").unwrap();
+    let all = report(dir.path(), &args);
+    let findings = all["findings"].as_array().unwrap();
+    let ids: std::collections::BTreeSet<&str> = findings.iter().map(|f| f["id"].as_str().unwrap()).collect();
+    assert!(findings.len() > 20, "a large report: {}", findings.len());
+    assert_eq!(ids.len(), findings.len(), "finding ids must be unique");
+    // Several deny entries of one policy on one resource (GPU001: owner, team) are distinct.
+    let per_create = findings
+        .iter()
+        .filter(|f| f["resource"]["address"] == "aws_instance.new[0]" && f["policy"]["id"] == "GPU001")
+        .count();
+    assert!(per_create >= 2, "{per_create}");
+
+    for f in findings {
+        let commands = f["remediation"]["commands"].as_array().unwrap();
+        let lines: Vec<String> = commands.iter().filter_map(|c| suggested_line(c.as_str().unwrap())).collect();
+        assert!(!lines.is_empty(), "no .driftignore line for {f:#}");
+        for line in lines {
+            fs::write(dir.path().join(".driftignore"), format!("{line}\n")).unwrap();
+            let r = driftd_in(dir.path(), &args);
+            assert!(r.code == 0 || r.code == 1, "`{line}` was rejected: {}", r.stderr);
+            let after: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+            let left: std::collections::BTreeSet<&str> =
+                after["findings"].as_array().unwrap().iter().map(|g| g["id"].as_str().unwrap()).collect();
+            let gone: Vec<&serde_json::Value> =
+                findings.iter().filter(|g| !left.contains(g["id"].as_str().unwrap())).collect();
+            if f["kind"] == "violation" {
+                // Only that policy on that resource: never its other drift or other policies.
+                assert!(gone.iter().any(|g| g["id"] == f["id"]), "`{line}` left {f:#}");
+                for g in gone {
+                    assert_eq!(
+                        (&g["policy"]["id"], &g["resource"]["type"], &g["resource"]["id"], &g["resource"]["address"]),
+                        (&f["policy"]["id"], &f["resource"]["type"], &f["resource"]["id"], &f["resource"]["address"]),
+                        "`{line}` also hid {g:#}"
+                    );
+                }
+            } else {
+                let still = after["findings"].as_array().unwrap().iter().find(|g| g["id"] == f["id"]);
+                let shrank =
+                    still.is_none_or(|g| g["changes"].as_array().map(Vec::len) < f["changes"].as_array().map(Vec::len));
+                assert!(shrank, "`{line}` did not ignore {f:#}");
+                // A resource line accepts that resource as it is (driftctl's meaning): what it
+                // hides is that resource's, nothing else's.
+                for g in gone {
+                    assert_eq!(
+                        (&g["resource"]["type"], &g["resource"]["id"]),
+                        (&f["resource"]["type"], &f["resource"]["id"]),
+                        "`{line}` also hid {g:#}"
+                    );
+                }
+            }
+        }
+    }
+}

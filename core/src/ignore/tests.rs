@@ -112,3 +112,29 @@ fn negated_attribute_re_includes_under_an_ignored_resource() {
     assert!(active_ignores(text, "2026-01-01", Cloud::Aws, "aws_instance", "i-1", Some("instance_type")));
     assert!(!active_ignores(text, "2026-01-01", Cloud::Aws, "aws_instance", "i-1", Some("tags.owner")));
 }
+
+#[test]
+fn policy_lines_ignore_only_that_policy_on_that_resource() {
+    let text = "aws_instance.i-1@GPU002\naws_instance.aws_instance\\.new[0]@GPU*\n";
+    let f = DriftIgnore::parse(".driftignore", text).unwrap();
+    let (active, _) = f.active(d("2026-01-01"));
+    assert!(active.ignores_violation(Cloud::Aws, "aws_instance", "i-1", "GPU002"));
+    assert!(!active.ignores_violation(Cloud::Aws, "aws_instance", "i-1", "GPU001"));
+    assert!(!active.ignores(Cloud::Aws, "aws_instance", "i-1", None), "not the resource's drift");
+    assert!(!active.ignores(Cloud::Aws, "aws_instance", "i-1", Some("instance_type")));
+    // A resource a plan creates is named by its address.
+    assert!(active.ignores_violation(Cloud::Aws, "aws_instance", "aws_instance.new[0]", "GPU001"));
+    assert_eq!(
+        line_for_violation("aws_instance", "aws_instance.new[0]", "GPU001"),
+        r"aws_instance.aws_instance\.new[0]@GPU001"
+    );
+    // A whole-resource line still covers its violations; `!` takes one policy back.
+    let f = DriftIgnore::parse(".driftignore", "aws_instance.i-2\n!aws_instance.i-2@GPU005\n").unwrap();
+    let (active, _) = f.active(d("2026-01-01"));
+    assert!(active.ignores_violation(Cloud::Aws, "aws_instance", "i-2", "GPU001"));
+    assert!(!active.ignores_violation(Cloud::Aws, "aws_instance", "i-2", "GPU005"));
+    for bad in ["aws_instance.i-1@", "aws_instance.i-1.tags@GPU001", "aws_instance.@GPU001"] {
+        let e = DriftIgnore::parse(".driftignore", bad).unwrap_err();
+        assert_eq!(e.location, ".driftignore:1", "{bad}: {e}");
+    }
+}
