@@ -69,9 +69,10 @@ fn every_format_matches_its_golden_file() {
     assert!(stale.is_empty(), "{}\n(rerun with UPDATE_GOLDEN=1 if the change is intended)", stale.join("\n"));
 }
 
-/// The formats `--format` offers, with their golden extensions.
+/// The formats `--format` offers, with their golden extensions: the registry itself, so a
+/// new format cannot go without a golden file.
 fn driftd_core_formats() -> Vec<(&'static str, &'static str)> {
-    vec![("text", "txt"), ("json", "json"), ("sarif", "sarif"), ("junit", "xml"), ("markdown", "md")]
+    driftd_core::report::FORMATS.iter().map(|f| (f.name, f.extension)).collect()
 }
 
 #[test]
@@ -82,7 +83,11 @@ fn every_offered_format_has_a_golden_file() {
     }
     let r = driftd(&["check", "--state", DEMO_STATE, "--provider", DEMO_LIVE, "--format", "pdf"]);
     assert_eq!(r.code, 2);
-    assert!(r.stderr.contains("text, json, sarif, junit, markdown"), "{}", r.stderr);
+    let names: Vec<&str> = driftd_core_formats().iter().map(|f| f.0).collect();
+    assert!(r.stderr.contains(&names.join(", ")), "{}", r.stderr);
+    for (name, ext) in driftd_core_formats() {
+        assert!(root().join(format!("testdata/reports/{name}/demo.{ext}")).is_file(), "{name} has no golden file");
+    }
 }
 
 #[test]
@@ -141,4 +146,58 @@ fn patches_apply_cleanly_with_git_apply() {
             .unwrap();
         assert!(out.status.success(), "patch does not apply:\n{p}\n{}", String::from_utf8_lossy(&out.stderr));
     }
+}
+
+/// `managed` is exactly the declared resources compared: in sync, changed or missing.
+fn assert_managed_adds_up(doc: &serde_json::Value, what: &str) {
+    let s = &doc["summary"];
+    let n = |k: &str| s[k].as_u64().unwrap_or_else(|| panic!("{what}: summary.{k}"));
+    assert_eq!(n("managed"), n("in_sync") + n("changed") + n("missing"), "{what}: {s:#}");
+}
+
+#[test]
+fn every_json_report_adds_up_managed_including_terraforms_own_drift() {
+    let golden: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(root().join("testdata/reports/json/demo.json")).unwrap())
+            .unwrap();
+    assert_managed_adds_up(&golden, "golden json");
+    for live in [DEMO_LIVE, DEMO_IN_SYNC] {
+        let r = driftd(&["check", "--state", DEMO_STATE, "--provider", live, "--format", "json"]);
+        assert_managed_adds_up(&serde_json::from_str(&r.stdout).unwrap(), live);
+    }
+    // A plan whose refresh saw one instance changed and one deleted, no live scan.
+    let dir = tempfile::tempdir().unwrap();
+    let plan = serde_json::json!({
+        "format_version": "1.2",
+        "planned_values": {"root_module": {"resources": [
+            {"address": "aws_instance.old", "mode": "managed", "type": "aws_instance", "name": "old",
+             "values": {"id": "i-old", "instance_type": "p4d.24xlarge"}},
+            {"address": "aws_instance.kept", "mode": "managed", "type": "aws_instance", "name": "kept",
+             "values": {"id": "i-kept", "instance_type": "g5.xlarge"}}
+        ]}},
+        "resource_changes": [],
+        "resource_drift": [
+            {"address": "aws_instance.old", "mode": "managed", "type": "aws_instance", "name": "old",
+             "change": {"actions": ["update"], "before": {"id": "i-old", "instance_type": "p4d.24xlarge"},
+                        "after": {"id": "i-old", "instance_type": "p5.48xlarge"}}},
+            {"address": "aws_instance.gone", "mode": "managed", "type": "aws_instance", "name": "gone",
+             "change": {"actions": ["delete"], "before": {"id": "i-gone", "instance_type": "p5.48xlarge"}, "after": null}}
+        ]
+    });
+    let path = dir.path().join("plan.json");
+    std::fs::write(&path, plan.to_string()).unwrap();
+    let r = driftd(&[
+        "check",
+        "--state",
+        path.to_str().unwrap(),
+        "--provider",
+        "none",
+        "--format",
+        "json",
+        "--no-builtin-policies",
+    ]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let doc: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!((doc["summary"]["changed"].as_u64(), doc["summary"]["missing"].as_u64()), (Some(1), Some(1)), "{doc:#}");
+    assert_managed_adds_up(&doc, "plan drift");
 }

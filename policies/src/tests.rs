@@ -15,14 +15,30 @@ fn builtin_pack_tests_all_pass() {
 }
 
 #[test]
-fn builtin_pack_has_ten_policies_with_unique_ids_and_metadata() {
+fn builtin_pack_registers_every_policy_file_with_a_unique_id_and_metadata() {
     let engine = RegoEngine::load(&builtin_sources(false), &json!({}), LIMIT).unwrap();
     let mut ids: Vec<&str> = engine.policies().iter().map(|p| p.id.as_str()).collect();
     ids.sort();
-    assert_eq!(
-        ids,
-        ["GPU001", "GPU002", "GPU003", "GPU004", "GPU005", "GPU006", "GPU007", "GPU008", "GPU009", "GPU010"]
-    );
+    let count = ids.len();
+    ids.dedup();
+    assert_eq!(ids.len(), count, "policy ids must be unique: {ids:?}");
+    // The pack as it is on disk: every policy file (not tests, not the shared lib) is
+    // compiled in, and its METADATA id is the one the engine reports.
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("gpu");
+    let mut on_disk: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "rego"))
+        .filter(|p| !p.file_stem().unwrap().to_string_lossy().ends_with("_test"))
+        .filter_map(|p| {
+            let text = std::fs::read_to_string(&p).unwrap();
+            let id = text.lines().find_map(|l| l.split("id: ").nth(1))?;
+            Some(id.split([',', '}']).next().unwrap().trim().to_string())
+        })
+        .collect();
+    on_disk.sort();
+    assert_eq!(ids, on_disk, "policies/gpu/*.rego and the compiled-in pack differ");
+    assert!(ids.iter().all(|id| id.len() == 6 && id.starts_with("GPU")), "{ids:?}");
     for p in engine.policies() {
         assert!(p.title != p.id && p.description.is_some() && p.remediation.is_some(), "{p:?}");
     }
