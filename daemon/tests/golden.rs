@@ -201,3 +201,25 @@ fn every_json_report_adds_up_managed_including_terraforms_own_drift() {
     assert_eq!((doc["summary"]["changed"].as_u64(), doc["summary"]["missing"].as_u64()), (Some(1), Some(1)), "{doc:#}");
     assert_managed_adds_up(&doc, "plan drift");
 }
+
+#[test]
+fn sarif_validates_against_the_sarif_2_1_0_schema() {
+    let schema: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(root().join("testdata/schemas/sarif-2.1.0-rtm.5.json")).unwrap())
+            .unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let golden = std::fs::read_to_string(root().join("testdata/reports/sarif/demo.sarif")).unwrap();
+    let fresh = driftd(&["check", "--state", DEMO_STATE, "--provider", DEMO_IN_SYNC, "--format", "sarif"]).stdout;
+    for (what, text) in [("golden demo", golden), ("in-sync demo", fresh)] {
+        let doc: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let errors: Vec<String> =
+            validator.iter_errors(&doc).map(|e| format!("{e} at {}", e.instance_path())).collect();
+        assert!(errors.is_empty(), "{what}: {errors:#?}");
+    }
+    // The schema bites: a result without its required message is rejected.
+    let mut broken: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(root().join("testdata/reports/sarif/demo.sarif")).unwrap())
+            .unwrap();
+    broken["runs"][0]["results"][0].as_object_mut().unwrap().remove("message");
+    assert!(!validator.is_valid(&broken));
+}
