@@ -129,7 +129,8 @@ impl Severity {
 
 impl fmt::Display for Severity {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+        // `pad`, not `write_str`: `{:<8}` in tables must pad.
+        f.pad(self.as_str())
     }
 }
 

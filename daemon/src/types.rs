@@ -18,10 +18,37 @@ fn text(specs: &[&TypeSpec]) -> String {
     let mut out = String::new();
     for s in specs {
         out.push_str(&format!("{} ({})\n  {}\n", s.tf_type, s.cloud, s.doc));
+        let width = s.compared.iter().map(|a| a.path.len()).max().unwrap_or(0);
         for a in s.compared {
-            out.push_str(&format!("    {:<8} {:<48} {}\n", a.severity, a.path, describe_norms(a.norms)));
+            let line = format!("    {:<8} {:<width$}  {}", a.severity, a.path, describe_norms(a.norms));
+            out.push_str(line.trim_end());
+            out.push('\n');
         }
         out.push_str(&format!("    never compared: {}\n", s.computed_only.join(", ")));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn columns_line_up_without_trailing_spaces() {
+        let out = text(driftd_providers::registry().all());
+        for line in out.lines() {
+            assert_eq!(line, line.trim_end(), "trailing space: {line:?}");
+        }
+        // Within a type, every attribute row starts its path at the same column.
+        for block in out.split("\n").collect::<Vec<_>>().split(|l| !l.starts_with("    ") || l.starts_with("    never"))
+        {
+            let columns: Vec<usize> = block.iter().map(|l| l[4..].find(' ').unwrap()).collect();
+            let starts: Vec<usize> = block
+                .iter()
+                .zip(&columns)
+                .map(|(l, c)| 4 + c + l[4 + c..].len() - l[4 + c..].trim_start().len())
+                .collect();
+            assert!(starts.windows(2).all(|w| w[0] == w[1]), "{block:#?}");
+        }
+    }
 }

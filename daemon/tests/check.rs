@@ -295,3 +295,30 @@ fn sensitive_values_never_reach_any_report_format() {
         assert!(r.stdout.contains("(sensitive)"), "{format} should show the change as (sensitive)");
     }
 }
+
+#[test]
+fn the_headline_says_what_was_not_checked() {
+    let dir = tempfile::tempdir().unwrap();
+    // The in-sync demo, but one region's scan failed.
+    let mut snap: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(root().join("testdata/demo/live-in-sync.json")).unwrap()).unwrap();
+    snap["scans"][1]["error"] = "missing IAM permission ec2:DescribeInstances (UnauthorizedOperation)".into();
+    let failed = dir.path().join("failed.json");
+    fs::write(&failed, snap.to_string()).unwrap();
+    let live = format!("snapshot:{}", failed.display());
+    let r = driftd_in(dir.path(), &["check", "--state", &abs_demo_state(), "--provider", &live]);
+    assert_eq!(r.code, 3, "{}", r.stderr);
+    assert!(!r.stdout.starts_with("No drift:"), "{}", r.stdout);
+    assert!(r.stdout.lines().next().unwrap().contains("could not be read"), "{}", r.stdout);
+    let md =
+        driftd_in(dir.path(), &["check", "--state", &abs_demo_state(), "--provider", &live, "--format", "markdown"]);
+    assert!(md.stdout.contains("could not be read: not a clean result"), "{}", md.stdout);
+
+    // Declarations only.
+    let r = driftd_in(
+        dir.path(),
+        &["check", "--state", &abs_demo_state(), "--provider", "none", "--no-builtin-policies", "--fail-on", "never"],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stdout.starts_with("No live scan (--provider none)"), "{}", r.stdout);
+}

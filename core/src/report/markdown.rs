@@ -1,7 +1,7 @@
 //! `--format markdown`: a pull-request comment. A summary table, one row per finding,
 //! then details (changes, cost, fix, patch) folded away.
 
-use super::{owned_line, resource_label, show_value, usd, usd_delta, RenderOptions, Report};
+use super::{headline, owned_line, resource_label, show_value, usd, usd_delta, RenderOptions, Report};
 use std::io::{self, Write};
 
 /// Markdown table cells: pipes and newlines would break the row.
@@ -44,7 +44,7 @@ pub fn render(report: &Report, opts: &RenderOptions, out: &mut dyn Write) -> io:
     }
     if report.findings.is_empty() {
         writeln!(out)?;
-        writeln!(out, "No drift: live resources match what Terraform declares.")?;
+        writeln!(out, "{}", headline(report))?;
     } else {
         writeln!(out)?;
         writeln!(out, "| severity | kind | resource | what | $/h |")?;

@@ -148,6 +148,48 @@ pub(crate) fn show_value(v: &serde_json::Value) -> String {
     }
 }
 
+/// The report's first line: how many findings, and what was and was not checked. A run
+/// that could not read part of the fleet, or read no live fleet at all, never opens with
+/// "no drift".
+pub(crate) fn headline(report: &Report) -> String {
+    let n = report.findings.len();
+    let failed = report.incomplete();
+    let live = !report.sources.live.is_empty();
+    let declared = !report.sources.declared.is_empty();
+    let mut head = if n > 0 {
+        let by_sev: Vec<String> = Severity::ALL
+            .iter()
+            .map(|sev| (sev, report.findings.iter().filter(|f| f.severity == *sev).count()))
+            .filter(|(_, c)| *c > 0)
+            .map(|(sev, c)| format!("{c} {sev}"))
+            .collect();
+        format!("{n} finding{} ({})", if n == 1 { "" } else { "s" }, by_sev.join(", "))
+    } else if failed {
+        "No drift in what could be read, but part of the live fleet could not be read: not a clean result".to_string()
+    } else if !live {
+        "No live scan (--provider none): declarations checked by policy and Terraform's own refresh only; no finding"
+            .to_string()
+    } else if !declared {
+        "No Terraform state given: live resources checked by policy only; no finding".to_string()
+    } else {
+        "No drift: live resources match what Terraform declares".to_string()
+    };
+    if n > 0 && failed {
+        head.push_str("; part of the live fleet could not be read (see Warnings)");
+    }
+    let not_covered = report.summary.not_covered;
+    if n == 0 && live && declared && !failed && not_covered > 0 {
+        head.push_str(&format!(
+            " ({not_covered} declared resource{} of types or scopes no scan covered)",
+            if not_covered == 1 { "" } else { "s" }
+        ));
+    }
+    if n == 0 {
+        head.push('.');
+    }
+    head
+}
+
 /// One owner's capacity in words: "auto scaling group batch-inference: 2 resources, $1.96/h, declared".
 pub(crate) fn owned_line(o: &crate::compare::OwnedCapacity) -> String {
     use crate::compare::OwnerStatus;

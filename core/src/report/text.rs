@@ -1,7 +1,7 @@
 //! `--format text` (default): one block per finding, then the summary. Colour only
 //! when asked (a terminal without `NO_COLOR`).
 
-use super::{owned_line, resource_label, show_value, usd, usd_delta, RenderOptions, Report};
+use super::{headline, owned_line, resource_label, show_value, usd, usd_delta, RenderOptions, Report};
 use crate::model::{FindingKind, Severity};
 use std::io::{self, Write};
 
@@ -42,18 +42,7 @@ impl Paint {
 pub fn render(report: &Report, opts: &RenderOptions, out: &mut dyn Write) -> io::Result<()> {
     let p = Paint(opts.color);
     let s = &report.summary;
-    let n = report.findings.len();
-    if n == 0 {
-        writeln!(out, "{}", p.bold("No drift: live resources match what Terraform declares."))?;
-    } else {
-        let by_sev: Vec<String> = Severity::ALL
-            .iter()
-            .map(|sev| (sev, report.findings.iter().filter(|f| f.severity == *sev).count()))
-            .filter(|(_, c)| *c > 0)
-            .map(|(sev, c)| format!("{c} {sev}"))
-            .collect();
-        writeln!(out, "{}", p.bold(&format!("{n} finding{} ({})", if n == 1 { "" } else { "s" }, by_sev.join(", "))))?;
-    }
+    writeln!(out, "{}", p.bold(&headline(report)))?;
     for f in &report.findings {
         writeln!(out)?;
         let name = f.resource.name.as_deref().map(|n| format!("  ({n})")).unwrap_or_default();
