@@ -89,8 +89,10 @@ impl DriftIgnore {
     }
 
     pub fn read_file(path: &Path) -> Result<DriftIgnore> {
-        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, &e))?;
-        DriftIgnore::parse(&path.display().to_string(), &text)
+        let bytes = std::fs::read(path).map_err(|e| Error::io(path, &e))?;
+        let location = path.display().to_string();
+        let text = crate::encoding::decode(&location, &bytes)?;
+        DriftIgnore::parse(&location, &String::from_utf8_lossy(&text))
     }
 
     /// The rules in force on `today`; each expired line becomes a warning.

@@ -8,6 +8,7 @@
 pub mod check;
 pub mod compare;
 pub mod cost;
+pub mod encoding;
 pub mod error;
 pub mod gpu;
 pub mod ignore;

@@ -101,10 +101,11 @@ impl Snapshot {
     }
 
     pub fn parse(location: &str, bytes: &[u8]) -> Result<Snapshot> {
+        let bytes = &crate::encoding::decode(location, bytes)?;
         if bytes.iter().all(u8::is_ascii_whitespace) {
             return Err(Error::input(location, "snapshot file is empty"));
         }
-        let snap: Snapshot = serde_json::from_slice(bytes).map_err(|e| Error::json(location, "snapshot file", &e))?;
+        let snap: Snapshot = serde_json::from_slice(bytes).map_err(|e| not_a_snapshot(location, bytes, &e))?;
         if snap.schema != SCHEMA {
             return Err(Error::input(
                 location,
@@ -143,6 +144,7 @@ pub struct Header {
 /// Resources already handed over before an error are the caller's to discard.
 pub fn stream(location: &str, bytes: &[u8], on_resource: &mut dyn FnMut(Resource)) -> Result<Header> {
     use serde::de::DeserializeSeed;
+    let bytes = &crate::encoding::decode(location, bytes)?;
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err(Error::input(location, "snapshot file is empty"));
     }
@@ -150,7 +152,7 @@ pub fn stream(location: &str, bytes: &[u8], on_resource: &mut dyn FnMut(Resource
     let header = stream_de::Document { on_resource }
         .deserialize(&mut de)
         .and_then(|h| de.end().map(|_| h))
-        .map_err(|e| Error::json(location, "snapshot file", &e))?;
+        .map_err(|e| not_a_snapshot(location, bytes, &e))?;
     if header.schema != SCHEMA {
         return Err(Error::input(
             location,
@@ -158,6 +160,19 @@ pub fn stream(location: &str, bytes: &[u8], on_resource: &mut dyn FnMut(Resource
         ));
     }
     Ok(header)
+}
+
+/// A snapshot that does not parse: say so, or that it is a Terraform file given as one.
+fn not_a_snapshot(location: &str, bytes: &[u8], e: &serde_json::Error) -> Error {
+    let head = &bytes[..bytes.len().min(64 * 1024)];
+    let has = |key: &[u8]| head.windows(key.len()).any(|w| w == key);
+    if has(b"\"terraform_version\"") || has(b"\"format_version\"") {
+        return Error::input(
+            location,
+            "is a Terraform state or plan, not a driftd snapshot: give it with --state (snapshots are written by `driftd snapshot`)",
+        );
+    }
+    Error::json(location, "snapshot file", e)
 }
 
 mod stream_de {

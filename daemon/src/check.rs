@@ -15,10 +15,7 @@ use std::time::Instant;
 
 pub fn run(mut args: CheckArgs) -> Result<u8, Error> {
     let started = Instant::now();
-    let config = match &args.config {
-        Some(path) => Config::read(path)?,
-        None => Config::default(),
-    };
+    let config = Config::load(args.config.as_deref())?;
     merge_config(&mut args, &config);
 
     let fail_on = match args.fail_on.as_deref().unwrap_or("low") {
@@ -50,7 +47,7 @@ pub fn run(mut args: CheckArgs) -> Result<u8, Error> {
     let mut clouds: Vec<Cloud> = states.iter().flat_map(|s| s.resources.iter().map(|r| r.provider)).collect();
     clouds.sort();
     clouds.dedup();
-    let live = live::live_inputs(&args.live, &clouds, &config)?;
+    let (live, not_scanned) = live::live_inputs(&args.live, &clouds, &config)?;
     let policies = crate::policy::engine(&args.policy, &config)?;
 
     let mut report = core_check::run(core_check::Input {
@@ -65,6 +62,7 @@ pub fn run(mut args: CheckArgs) -> Result<u8, Error> {
         policies: policies.map(|e| Box::new(e) as Box<dyn driftd_core::policy::PolicyEngine>),
     })?;
     report.duration_ms = started.elapsed().as_millis() as u64;
+    report.warnings.extend(not_scanned);
 
     for w in report.warnings.iter().filter(|w| w.kind == WarningKind::ScanError) {
         eprintln!("driftd: {}", w.message);

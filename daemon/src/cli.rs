@@ -70,8 +70,8 @@ pub struct PolicyTestArgs {
 /// Where live resources come from; shared by `check` and `snapshot`.
 #[derive(Debug, Args, Default, Clone)]
 pub struct LiveArgs {
-    /// aws | azure | snapshot:FILE (a file written by `driftd snapshot`); repeatable.
-    /// Default: the clouds the declared state uses.
+    /// aws | azure | snapshot:FILE (a file written by `driftd snapshot`) | none (declarations
+    /// only); repeatable. Default: the clouds the declared state uses that this build scans.
     #[arg(long = "provider", value_name = "NAME")]
     pub providers: Vec<String>,
     /// AWS regions (repeatable or comma-separated; default: from the AWS config).
@@ -90,7 +90,7 @@ pub struct LiveArgs {
 
 #[derive(Debug, Args)]
 pub struct CheckArgs {
-    /// Configuration file (TOML); flags given here override it.
+    /// Configuration file (TOML); flags given here override it. Default: ./driftd.toml when present.
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
     /// Terraform state: local path or glob, s3://bucket/key, azurerm://account/container/blob,
@@ -107,20 +107,20 @@ pub struct CheckArgs {
     /// Ignore file; default: ./.driftignore when present.
     #[arg(long, value_name = "FILE")]
     pub driftignore: Option<PathBuf>,
-    /// Report format.
+    /// Report format [default: text].
     #[arg(long, value_name = "FORMAT", value_parser = format_names())]
     pub format: Option<String>,
     /// Write the report here instead of stdout.
     #[arg(long, value_name = "FILE")]
     pub output: Option<PathBuf>,
-    /// Lowest severity that fails the check (exit 1).
+    /// Lowest severity that fails the check (exit 1) [default: low].
     #[arg(long, value_name = "SEVERITY", value_parser = ["critical", "high", "medium", "low", "never"])]
     pub fail_on: Option<String>,
 }
 
 #[derive(Debug, Args)]
 pub struct SnapshotArgs {
-    /// Configuration file (TOML): `[aws]` settings.
+    /// Configuration file (TOML): `[aws]` settings. Default: ./driftd.toml when present.
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
     #[command(flatten)]

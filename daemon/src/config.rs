@@ -103,7 +103,19 @@ pub struct Prices {
     pub azure: BTreeMap<String, f64>,
 }
 
+/// Read when no `--config` is given and it exists, as `./.driftignore` is.
+pub const DEFAULT_FILE: &str = "driftd.toml";
+
 impl Config {
+    /// `--config FILE`, else `./driftd.toml` when present, else the defaults.
+    pub fn load(path: Option<&Path>) -> Result<Config, Error> {
+        match path {
+            Some(path) => Config::read(path),
+            None if Path::new(DEFAULT_FILE).is_file() => Config::read(Path::new(DEFAULT_FILE)),
+            None => Ok(Config::default()),
+        }
+    }
+
     pub fn read(path: &Path) -> Result<Config, Error> {
         let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, &e))?;
         Config::parse(&path.display().to_string(), &text)

@@ -29,12 +29,8 @@ pub fn engine(args: &PolicyArgs, config: &Config) -> Result<Option<RegoEngine>, 
     RegoEngine::load(&sources, &config.policy.config, limit).map(Some)
 }
 
-fn load_config(path: Option<&std::path::Path>) -> Result<Config, Error> {
-    path.map(Config::read).transpose().map(Option::unwrap_or_default)
-}
-
 pub fn list(args: PolicyListArgs) -> Result<u8, Error> {
-    let config = load_config(args.config.as_deref())?;
+    let config = Config::load(args.config.as_deref())?;
     let Some(engine) = engine(&args.policy, &config)? else {
         println!("no policies");
         return Ok(0);
@@ -55,7 +51,7 @@ pub fn list(args: PolicyListArgs) -> Result<u8, Error> {
 }
 
 pub fn test(args: PolicyTestArgs) -> Result<u8, Error> {
-    let config = load_config(args.config.as_deref())?;
+    let config = Config::load(args.config.as_deref())?;
     let sources = if args.dirs.is_empty() {
         driftd_policies::builtin_sources(true)
     } else {

@@ -9,11 +9,8 @@ pub fn run(args: SnapshotArgs) -> Result<u8, Error> {
     if args.live.providers.is_empty() {
         return Err(Error::input("driftd snapshot", "give at least one --provider (aws, azure or snapshot:FILE)"));
     }
-    let config = match &args.config {
-        Some(path) => crate::config::Config::read(path)?,
-        None => crate::config::Config::default(),
-    };
-    let snapshot = live::read_all(live::live_inputs(&args.live, &[], &config)?, &crate::now())?;
+    let config = crate::config::Config::load(args.config.as_deref())?;
+    let snapshot = live::read_all(live::live_inputs(&args.live, &[], &config)?.0, &crate::now())?;
     let mut text = snapshot.to_json_pretty();
     text.push('\n');
     match &args.output {

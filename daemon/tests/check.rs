@@ -322,3 +322,46 @@ fn the_headline_says_what_was_not_checked() {
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(r.stdout.starts_with("No live scan (--provider none)"), "{}", r.stdout);
 }
+
+#[test]
+fn help_shows_the_defaults_and_every_provider() {
+    let help = driftd(&["check", "--help"]).stdout;
+    for want in ["[default: text]", "[default: low]", "none (declarations", "./driftd.toml"] {
+        assert!(help.contains(want), "{want} missing from:\n{help}");
+    }
+}
+
+#[test]
+fn driftd_toml_in_the_working_directory_is_read_without_config() {
+    let dir = tempfile::tempdir().unwrap();
+    let live = abs_demo_live("live.json");
+    let args = ["check", "--state", &abs_demo_state(), "--provider", &live];
+    assert_eq!(driftd_in(dir.path(), &args).code, 1, "the demo drifts");
+    fs::write(dir.path().join("driftd.toml"), "[check]\nfail_on = \"never\"\n").unwrap();
+    assert_eq!(driftd_in(dir.path(), &args).code, 0, "./driftd.toml sets fail_on = never");
+    fs::write(dir.path().join("driftd.toml"), "[check]\nfail_on = \n").unwrap();
+    let r = driftd_in(dir.path(), &args);
+    assert_one_error(&r, 2);
+    assert!(r.stderr.starts_with("driftd: driftd.toml:2:"), "{}", r.stderr);
+}
+
+#[test]
+fn a_cloud_this_driftd_cannot_scan_counts_as_not_covered_with_a_warning() {
+    // The demo's Azure half alone, no --provider: nothing to scan, nothing missing.
+    let dir = tempfile::tempdir().unwrap();
+    let mut state: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(root().join(DEMO_STATE)).unwrap()).unwrap();
+    state["resources"].as_array_mut().unwrap().retain(|r| r["type"].as_str().unwrap().starts_with("azurerm"));
+    fs::write(dir.path().join("azure.tfstate"), state.to_string()).unwrap();
+    let r = driftd_in(dir.path(), &["check", "--state", "azure.tfstate", "--format", "json", "--no-builtin-policies"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(v["summary"]["missing"], 0);
+    assert_eq!(v["summary"]["not_covered"], 6, "5 VMs and their resource group: {:#}", v["summary"]);
+    let w =
+        v["warnings"].as_array().unwrap().iter().find(|w| w["kind"] == "not_scanned").expect("a not_scanned warning");
+    assert!(w["message"].as_str().unwrap().contains("cannot scan azure"), "{w}");
+    // Asked for by name, it is still an error.
+    let r = driftd_in(dir.path(), &["check", "--state", "azure.tfstate", "--provider", "azure"]);
+    assert_one_error(&r, 2);
+}

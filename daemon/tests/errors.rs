@@ -132,3 +132,38 @@ fn help_and_version_exit_0() {
         assert!(r.stdout.contains(flag), "{flag} not in help");
     }
 }
+
+#[test]
+fn a_state_given_as_a_snapshot_is_named_a_terraform_state() {
+    let live = format!("snapshot:{}", root().join(DEMO_STATE).display());
+    let r = driftd(&["check", "--state", DEMO_STATE, "--provider", &live]);
+    assert_one_error(&r, 2);
+    assert!(
+        r.stderr.contains("is a Terraform state or plan, not a driftd snapshot: give it with --state"),
+        "{}",
+        r.stderr
+    );
+    assert!(!r.stderr.contains("unknown variant"), "{}", r.stderr);
+}
+
+#[test]
+fn a_plan_saved_by_windows_powershell_reads_as_utf16() {
+    // `terraform show -json > plan.json` in Windows PowerShell: UTF-16 LE with a BOM.
+    let real = std::fs::read_to_string(
+        root().join("testdata/real-state/scottford-io__hashitalks-secure-2023/aws-example__tfplan.json"),
+    )
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let mut utf16 = vec![0xFF, 0xFE];
+    utf16.extend(real.encode_utf16().flat_map(u16::to_le_bytes));
+    std::fs::write(dir.path().join("plan.json"), &utf16).unwrap();
+    let r = driftd_in(dir.path(), &["check", "--state", "plan.json", "--provider", "none", "--format", "json"]);
+    assert!(r.code == 0 || r.code == 1, "{}", r.stderr);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(v["sources"]["declared"][0]["kind"], "plan");
+    // Without a byte-order mark the encoding is named, not "not valid JSON at 1:1".
+    std::fs::write(dir.path().join("plan.json"), &utf16[2..]).unwrap();
+    let r = driftd_in(dir.path(), &["check", "--state", "plan.json", "--provider", "none"]);
+    assert_one_error(&r, 2);
+    assert!(r.stderr.contains("plan.json: is UTF-16 without a byte-order mark"), "{}", r.stderr);
+}

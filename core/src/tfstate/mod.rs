@@ -52,6 +52,7 @@ struct Envelope {
 
 /// Parse a state or plan from bytes; `location` names it in errors and reports.
 pub fn parse(location: &str, bytes: &[u8]) -> Result<StateInput> {
+    let bytes = &crate::encoding::decode(location, bytes)?;
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err(Error::input(location, "state file is empty"));
     }
