@@ -1,4 +1,4 @@
-//! Command-line flags, as `PRODUCT.md` names them. Heavy objects are built later,
+//! Command-line flags, as `docs/contract.md` names them. Heavy objects are built later,
 //! in the command that needs them.
 
 use clap::{Args, Parser, Subcommand};

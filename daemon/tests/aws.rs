@@ -503,3 +503,30 @@ fn throttling_is_retried_and_beyond_retries_exits_3() {
     assert_eq!(stuck.throttled.load(std::sync::atomic::Ordering::SeqCst), 3, "3 attempts: 1 + 2 retries");
     assert!(started.elapsed() < std::time::Duration::from_secs(30), "{:?}", started.elapsed());
 }
+
+#[test]
+fn rejected_or_missing_credentials_are_said_as_such_not_as_permissions() {
+    // moto enforcing IAM from the first request: keys it never issued are invalid.
+    let moto = Moto::start_with(&[("INITIAL_NO_AUTH_ACTION_COUNT", "0")]);
+    let dir = tempfile::tempdir().unwrap();
+    let secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYNOTREAL1";
+    let mut env = moto.env();
+    env.push(("AWS_ACCESS_KEY_ID", "AKIAIOSFODNN7NOTREAL".to_string()));
+    env.push(("AWS_SECRET_ACCESS_KEY", secret.to_string()));
+    let args = ["check", "--state", &abs_demo_state(), "--provider", "aws", "--fail-on", "never"];
+    let r = driftd_env(dir.path(), &args, &env);
+    assert_one_error(&r, 3);
+    assert!(r.stderr.contains("AWS rejected the credentials (InvalidClientTokenId"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("invalid or expired; credentials from environment variables (AWS_ACCESS_KEY_ID)"),
+        "{}",
+        r.stderr
+    );
+    assert!(!r.stderr.contains("missing IAM permission") && !r.stderr.contains(secret), "{}", r.stderr);
+
+    // No credentials anywhere, against an endpoint that answers.
+    let r = driftd_env_without(dir.path(), &args, &moto.env(), &["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"]);
+    assert_one_error(&r, 3);
+    assert!(r.stderr.contains("no AWS credentials found; tried environment variables"), "{}", r.stderr);
+    assert!(!r.stderr.contains("connection failed"), "{}", r.stderr);
+}

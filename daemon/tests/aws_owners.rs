@@ -330,6 +330,10 @@ fn a_type_that_cannot_be_read_leaves_the_others_compared_and_exits_3() {
     ] {
         let line = stderr.lines().find(|l| l.contains(t)).unwrap_or_else(|| panic!("{t} not named: {stderr}"));
         assert!(line.starts_with("driftd: aws 123456789012 us-east-1: ") && line.contains(action), "{line}");
+        // An error driftd has no name for: service, action, HTTP status (and the code or
+        // message when the body has one), never the SDK's debug structure.
+        assert!(line.contains(&format!("{action} failed at http://127.0.0.1:")) && line.contains("HTTP 500"), "{line}");
+        assert!(line.len() < 200 && !line.contains("ResponseError") && !line.contains("raw:"), "{line}");
         assert!(
             report["warnings"]
                 .as_array()

@@ -167,3 +167,24 @@ fn a_plan_saved_by_windows_powershell_reads_as_utf16() {
     assert_one_error(&r, 2);
     assert!(r.stderr.contains("plan.json: is UTF-16 without a byte-order mark"), "{}", r.stderr);
 }
+
+#[test]
+fn the_docs_stand_alone_in_a_clone() {
+    // A clone has no ../shared: no doc may point there, and the contract is in docs/.
+    assert!(root().join("docs/contract.md").is_file());
+    let mut docs = vec![root().join("README.md")];
+    docs.extend(std::fs::read_dir(root().join("docs")).unwrap().map(|e| e.unwrap().path()));
+    for doc in docs.iter().filter(|p| p.extension().is_some_and(|x| x == "md")) {
+        let text = std::fs::read_to_string(doc).unwrap();
+        assert!(!text.contains("../shared"), "{} points outside the repository", doc.display());
+        // Relative links resolve inside the repository.
+        for link in text.split("](").skip(1).filter_map(|t| t.split(')').next()) {
+            let target = link.split('#').next().unwrap();
+            if target.is_empty() || target.contains("://") {
+                continue;
+            }
+            let path = doc.parent().unwrap().join(target);
+            assert!(path.exists(), "{}: broken link {link}", doc.display());
+        }
+    }
+}

@@ -38,9 +38,14 @@ pub fn driftd_in(dir: &Path, args: &[&str]) -> Run {
 
 /// `driftd ARGS` with extra environment (a moto endpoint, say).
 pub fn driftd_env(dir: &Path, args: &[&str], env: &[(&str, String)]) -> Run {
-    let out = assert_cmd::Command::cargo_bin("driftd")
-        .unwrap()
-        .current_dir(dir)
+    driftd_env_without(dir, args, env, &[])
+}
+
+/// As [`driftd_env`], with some of the harness's own variables removed (the test keys,
+/// to see what happens without credentials).
+pub fn driftd_env_without(dir: &Path, args: &[&str], env: &[(&str, String)], remove: &[&str]) -> Run {
+    let mut cmd = assert_cmd::Command::cargo_bin("driftd").unwrap();
+    cmd.current_dir(dir)
         .env_remove("NO_COLOR")
         // Only loopback, ever: fake credentials, no config files, and an endpoint on a
         // closed local port unless a test points it at its own moto server.
@@ -51,11 +56,11 @@ pub fn driftd_env(dir: &Path, args: &[&str], env: &[(&str, String)]) -> Run {
         .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
         .env("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
         .env("AZURE_CREDENTIAL_KIND", "environment")
-        .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
-        .args(args)
-        .output()
-        .unwrap();
-    finish(out)
+        .envs(env.iter().map(|(k, v)| (*k, v.as_str())));
+    for k in remove {
+        cmd.env_remove(k);
+    }
+    finish(cmd.args(args).output().unwrap())
 }
 
 /// An error run: the exit code, one line on stderr starting `driftd: `, no panic.

@@ -2,6 +2,7 @@
 //! overrides, timeouts, retries), one client per region, API call counting, error
 //! classification, and the scan of regions in parallel.
 
+use super::error::{ListErrorKind, NO_CREDENTIALS};
 use super::ListError;
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
@@ -191,9 +192,20 @@ async fn scan_account(config: &SdkConfig, opts: &AwsOptions, snapshot: &mut Snap
     let sts = aws_sdk_sts::Client::from_conf(
         aws_sdk_sts::config::Builder::from(config).region(Region::new(home.clone())).interceptor(calls.clone()).build(),
     );
-    let identity = sts.get_caller_identity().send().await.map_err(|e| {
-        ListError::from_sdk("sts:GetCallerIdentity", &home, &endpoint_for("sts", &home), e).into_error()
-    })?;
+    let identity = match sts.get_caller_identity().send().await {
+        Ok(identity) => identity,
+        Err(e) => {
+            let e = ListError::from_sdk("sts:GetCallerIdentity", &home, &endpoint_for("sts", &home), e);
+            let e = match e.kind {
+                ListErrorKind::BadCredentials if e.message != NO_CREDENTIALS => {
+                    let source = credential_source(config).await;
+                    e.with_credential_source(&source)
+                }
+                _ => e,
+            };
+            return Err(e.into_error());
+        }
+    };
     let account = identity.account().unwrap_or_default().to_string();
     let regions: Vec<String> = if opts.all_regions {
         let ec2 = aws_sdk_ec2::Client::from_conf(
@@ -265,6 +277,30 @@ async fn scan_account(config: &SdkConfig, opts: &AwsOptions, snapshot: &mut Snap
     snapshot.scans.extend(scans);
     snapshot.resources.extend(resources);
     Ok(())
+}
+
+/// Where the credentials of `config` come from, in words ("environment variables
+/// (AWS_ACCESS_KEY_ID)", "profile ml-prod in the shared config files"): resolved again only
+/// to explain a rejection, never printed with any key.
+async fn credential_source(config: &SdkConfig) -> String {
+    use aws_sdk_sts::config::ProvideCredentials;
+    let Some(provider) = config.credentials_provider() else { return "no credential provider".into() };
+    let Ok(creds) = provider.provide_credentials().await else { return "the default credential chain".into() };
+    // The SDK names the provider only in its (redacting) Debug output.
+    let debug = format!("{creds:?}");
+    let name = debug.split("provider_name: \"").nth(1).and_then(|r| r.split('"').next()).unwrap_or("");
+    match name {
+        "EnvironmentVariable" | "Environment" => "environment variables (AWS_ACCESS_KEY_ID)".into(),
+        "ProfileFile" => format!(
+            "profile {} in the shared config files",
+            std::env::var("AWS_PROFILE").unwrap_or_else(|_| "default".into())
+        ),
+        "WebIdentityToken" => "web identity (AWS_WEB_IDENTITY_TOKEN_FILE)".into(),
+        "EcsContainer" => "container credentials".into(),
+        "IMDSv2" => "the instance role (IMDS)".into(),
+        "" => "the default credential chain".into(),
+        other => format!("the {other} provider"),
+    }
 }
 
 /// DescribeInstanceTypes for the distinct instance types of instances and launch
