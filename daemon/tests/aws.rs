@@ -449,9 +449,7 @@ iam.put_user_policy(UserName="ro", PolicyName="p", PolicyDocument=json.dumps(
 k = iam.create_access_key(UserName="ro")["AccessKey"]
 print(k["AccessKeyId"], k["SecretAccessKey"])
 "#;
-    let out = std::process::Command::new("python3").args(["-c", script, &moto.endpoint]).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let keys = String::from_utf8(out.stdout).unwrap();
+    let keys = moto.python(script);
     let (id, secret) = keys.trim().split_once(' ').unwrap();
     let mut env = moto.env();
     env.push(("AWS_ACCESS_KEY_ID", id.to_string()));

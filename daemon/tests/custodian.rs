@@ -36,14 +36,7 @@ policies:
 "#;
 
 fn ensure_custodian() {
-    if Command::new("custodian").arg("version").output().is_ok_and(|o| o.status.success()) {
-        return;
-    }
-    let ok = Command::new("python3")
-        .args(["-m", "pip", "install", "--quiet", "c7n"])
-        .status()
-        .expect("python3 is needed to install c7n");
-    assert!(ok.success(), "pip install c7n failed: this test compares with Cloud Custodian");
+    common::moto::ensure_tool("custodian", &["c7n"]);
 }
 
 fn custodian_ids(dir: &std::path::Path, moto: &Moto, policy: &str) -> BTreeSet<String> {
@@ -98,7 +91,7 @@ fn builtin_pack_flags_exactly_what_custodian_flags() {
 
     // Cloud Custodian against the same moto.
     fs::write(dir.path().join("policy.yml"), CUSTODIAN_POLICY).unwrap();
-    let out = Command::new("custodian")
+    let out = Command::new(common::moto::venv_bin("custodian"))
         .current_dir(dir.path())
         // Custodian caches resource lists per account and region on disk for 15 minutes;
         // every moto server is the same account, so a cached run would read another fleet.

@@ -188,3 +188,24 @@ fn the_docs_stand_alone_in_a_clone() {
         }
     }
 }
+
+#[test]
+fn every_figure_in_performance_md_comes_from_a_bench_script_or_is_a_dated_record() {
+    let doc = std::fs::read_to_string(root().join("docs/performance.md")).unwrap();
+    let scripts: String = std::fs::read_dir(root().join("bench"))
+        .unwrap()
+        .map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap_or_default())
+        .collect();
+    for heading in doc.lines().filter(|l| l.starts_with("## ")) {
+        if heading.starts_with("## Record (") {
+            assert!(heading.contains("20"), "a record names its date: {heading}");
+            continue;
+        }
+        // Scripts rewrite their section by its heading's prefix (`## AWS scan:`).
+        let prefix = heading.split(':').next().unwrap();
+        assert!(
+            scripts.contains(&format!("\"{prefix}:")) || scripts.contains(&format!("'{prefix}:")),
+            "no bench script writes `{heading}`"
+        );
+    }
+}

@@ -1,7 +1,9 @@
 //! A real moto_server (EC2, S3, STS, ...) on a free loopback port, one per test.
-//! Installed with pip when missing; a test that cannot get it fails, never skips.
+//! Installed with pip into the test venv when missing; a test that cannot get it fails,
+//! never skips.
 
 use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -14,18 +16,46 @@ pub struct Moto {
     pub endpoint: String,
 }
 
-fn ensure_installed() {
-    // Tests run in parallel: one pip at a time.
+/// The Python environment of the tests' tools (moto, boto3, Cloud Custodian): a virtual
+/// environment under the build directory, never the system interpreter, whose packages
+/// (awscli's pins, say) it must not disturb.
+pub fn venv() -> PathBuf {
+    Path::new(env!("CARGO_TARGET_TMPDIR")).join("pyvenv")
+}
+
+/// A program of the test venv (`moto_server`, `custodian`, `python`).
+pub fn venv_bin(name: &str) -> PathBuf {
+    venv().join("bin").join(name)
+}
+
+/// Install `packages` into the test venv unless `program` is already there. A tool that
+/// cannot be installed fails the test loudly; nothing is skipped.
+pub fn ensure_tool(program: &str, packages: &[&str]) {
+    // Tests run in parallel: one installer at a time.
     static INSTALL: std::sync::Mutex<()> = std::sync::Mutex::new(());
     let _guard = INSTALL.lock().unwrap_or_else(|e| e.into_inner());
-    if Command::new("moto_server").arg("--help").stdout(Stdio::null()).stderr(Stdio::null()).status().is_ok() {
+    if venv_bin(program).is_file() {
         return;
     }
-    let status = Command::new("python3")
-        .args(["-m", "pip", "install", "--quiet", "moto[server]"])
+    if !venv_bin("python").is_file() {
+        let status = Command::new("python3")
+            .args(["-m", "venv"])
+            .arg(venv())
+            .status()
+            .expect("python3 is needed for the test tools (moto, Cloud Custodian)");
+        assert!(status.success(), "python3 -m venv {} failed", venv().display());
+    }
+    let status = Command::new(venv_bin("python"))
+        .args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check"])
+        .args(packages)
         .status()
-        .expect("python3 is needed to install moto");
-    assert!(status.success(), "pip install moto[server] failed: the AWS tests need moto_server");
+        .expect("the test venv's pip runs");
+    assert!(status.success(), "pip install {packages:?} into {} failed", venv().display());
+    assert!(venv_bin(program).is_file(), "{packages:?} installed no {program}");
+}
+
+fn ensure_installed() {
+    ensure_tool("moto_server", &["moto[server]"]);
 }
 
 impl Moto {
@@ -37,7 +67,7 @@ impl Moto {
     pub fn start_with(env: &[(&str, &str)]) -> Moto {
         ensure_installed();
         let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        let child = Command::new("moto_server")
+        let child = Command::new(venv_bin("moto_server"))
             .args(["-H", "127.0.0.1", "-p", &port.to_string()])
             .envs(env.iter().copied())
             .stdout(Stdio::null())
@@ -55,7 +85,7 @@ impl Moto {
     /// Run a boto3 script against this moto (for APIs the test has no Rust SDK crate for,
     /// CloudFormation say): `sys.argv[1]` is the endpoint. Returns its stdout.
     pub fn python(&self, script: &str) -> String {
-        let out = Command::new("python3").args(["-c", script, &self.endpoint]).output().expect("python3 runs");
+        let out = Command::new(venv_bin("python")).args(["-c", script, &self.endpoint]).output().expect("python runs");
         assert!(out.status.success(), "boto3 script failed: {}", String::from_utf8_lossy(&out.stderr));
         String::from_utf8(out.stdout).unwrap()
     }

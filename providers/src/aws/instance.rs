@@ -130,38 +130,54 @@ mod lister {
             .into_paginator()
             .send();
         let mut instances: Vec<Instance> = Vec::new();
+        // Root volumes are read while the rest of the instances page in: started as soon as
+        // a page shows there are any, so a region without instances costs no call.
+        let mut volumes: Option<AbortOnDrop> = None;
         while let Some(page) = pages.next().await {
             let page = page.map_err(|e| ListError::from_sdk("ec2:DescribeInstances", &cx.region, &cx.endpoint, e))?;
             for r in page.reservations() {
                 instances.extend(r.instances().iter().cloned());
             }
+            if volumes.is_none() && !instances.is_empty() {
+                let (ec2, region, endpoint) = (cx.ec2.clone(), cx.region.clone(), cx.endpoint.clone());
+                volumes =
+                    Some(AbortOnDrop(tokio::spawn(async move { attached_volumes(&ec2, &region, &endpoint).await })));
+            }
         }
-        let volumes = root_volumes(cx, &instances).await?;
+        let volumes = match volumes.as_mut() {
+            Some(task) => (&mut task.0).await.map_err(|e| ListError::task(&cx.region, e))??,
+            None => HashMap::new(),
+        };
         Ok(instances.iter().map(|i| to_resource(&cx.account, &cx.region, i, &volumes)).collect())
+    }
+
+    type Volumes = Result<HashMap<String, Value>, ListError>;
+
+    /// The volume read, stopped when the listing fails before it is awaited.
+    struct AbortOnDrop(tokio::task::JoinHandle<Volumes>);
+
+    impl Drop for AbortOnDrop {
+        fn drop(&mut self) {
+            self.0.abort();
+        }
     }
 
     /// Root volume details (encryption, size, type) that DescribeInstances does not carry:
     /// every attached volume of the region, in one response (DescribeVolumes without
     /// MaxResults returns all items; one filter value, since EC2 takes at most 200 values
     /// per filter and listing volume ids would cost more calls, not fewer).
-    async fn root_volumes(cx: &RegionCx, instances: &[Instance]) -> Result<HashMap<String, Value>, ListError> {
+    async fn attached_volumes(ec2: &aws_sdk_ec2::Client, region: &str, endpoint: &str) -> Volumes {
         let mut out = HashMap::new();
-        if instances.is_empty() {
-            return Ok(out);
-        }
-        {
-            let mut pages = cx
-                .ec2
-                .describe_volumes()
-                .filters(Filter::builder().name("attachment.status").values("attached").build())
-                .into_paginator()
-                .send();
-            while let Some(page) = pages.next().await {
-                let page = page.map_err(|e| ListError::from_sdk("ec2:DescribeVolumes", &cx.region, &cx.endpoint, e))?;
-                for v in page.volumes() {
-                    if let Some(id) = v.volume_id() {
-                        out.insert(id.to_string(), volume(v));
-                    }
+        let mut pages = ec2
+            .describe_volumes()
+            .filters(Filter::builder().name("attachment.status").values("attached").build())
+            .into_paginator()
+            .send();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(|e| ListError::from_sdk("ec2:DescribeVolumes", region, endpoint, e))?;
+            for v in page.volumes() {
+                if let Some(id) = v.volume_id() {
+                    out.insert(id.to_string(), volume(v));
                 }
             }
         }
