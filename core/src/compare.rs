@@ -151,14 +151,12 @@ impl<'a> Comparer<'a> {
         let registry = input.registry;
         let mut index: HashMap<(&str, String), Vec<usize>> = HashMap::with_capacity(input.declared.len());
         let mut declared_owners = HashSet::new();
-        let mut parents: HashMap<(&str, String), usize> = HashMap::new();
         for (i, d) in input.declared.iter().enumerate() {
             if d.id.is_empty() || d.pending_create {
                 continue;
             }
             if registry.get(&d.tf_type).is_some() {
                 index.entry((d.tf_type.as_str(), d.match_key())).or_default().push(i);
-                parents.entry((d.tf_type.as_str(), d.match_key())).or_insert(i);
             }
             if registry.owner(&d.tf_type).is_some() {
                 declared_owners.insert((d.tf_type.clone(), d.match_key()));
@@ -169,7 +167,8 @@ impl<'a> Comparer<'a> {
             let Some((parent, absorb)) = registry.absorber(&d.tf_type) else { continue };
             let attributes = d.attributes.parse();
             let Some(parent_id) = attributes.get(absorb.parent_id).and_then(Value::as_str) else { continue };
-            let Some(&at) = parents.get(&(parent.tf_type, d.provider.match_key(parent_id))) else { continue };
+            let Some(decls) = index.get(&(parent.tf_type, d.provider.match_key(parent_id))) else { continue };
+            let at = decls[0];
             if let Some(entry) = (absorb.entry)(&attributes, parent_id) {
                 absorbed.entry(at).or_default().push(entry);
             }
