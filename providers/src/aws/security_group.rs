@@ -58,48 +58,40 @@ fn strings(v: Option<&Value>) -> Vec<Value> {
     v.and_then(Value::as_array).cloned().unwrap_or_default()
 }
 
+/// One inline rule block from a rule resource's fields: `protocol` is the name of its
+/// protocol attribute, `peer` its peer group (the group itself reads as `self`).
+fn rule_block(a: &Value, protocol: &str, sources: [Vec<Value>; 3], peer: Option<&str>, own: bool) -> Value {
+    let [cidrs, v6, prefixes] = sources;
+    json!({
+        "protocol": a.get(protocol).cloned().unwrap_or(Value::Null),
+        "from_port": a.get("from_port").cloned().unwrap_or(Value::Null),
+        "to_port": a.get("to_port").cloned().unwrap_or(Value::Null),
+        "cidr_blocks": cidrs,
+        "ipv6_cidr_blocks": v6,
+        "prefix_list_ids": prefixes,
+        "security_groups": peer.filter(|_| !own).map(|g| vec![g]).unwrap_or_default(),
+        "self": own,
+        "description": a.get("description").and_then(Value::as_str).unwrap_or(""),
+    })
+}
+
 fn rule_entry(a: &Value, group_id: &str) -> Option<(&'static str, Value)> {
     let path = match a.get("type").and_then(Value::as_str)? {
         "ingress" => "ingress",
         "egress" => "egress",
         _ => return None,
     };
-    let source = a.get("source_security_group_id").and_then(Value::as_str).filter(|s| !s.is_empty());
-    let own = source == Some(group_id);
-    Some((
-        path,
-        json!({
-            "protocol": a.get("protocol").cloned().unwrap_or(Value::Null),
-            "from_port": a.get("from_port").cloned().unwrap_or(Value::Null),
-            "to_port": a.get("to_port").cloned().unwrap_or(Value::Null),
-            "cidr_blocks": strings(a.get("cidr_blocks")),
-            "ipv6_cidr_blocks": strings(a.get("ipv6_cidr_blocks")),
-            "prefix_list_ids": strings(a.get("prefix_list_ids")),
-            "security_groups": source.filter(|_| !own).map(|g| vec![g]).unwrap_or_default(),
-            "self": own || a.get("self").and_then(Value::as_bool) == Some(true),
-            "description": a.get("description").and_then(Value::as_str).unwrap_or(""),
-        }),
-    ))
+    let peer = a.get("source_security_group_id").and_then(Value::as_str).filter(|s| !s.is_empty());
+    let own = peer == Some(group_id) || a.get("self").and_then(Value::as_bool) == Some(true);
+    let sources = ["cidr_blocks", "ipv6_cidr_blocks", "prefix_list_ids"].map(|k| strings(a.get(k)));
+    Some((path, rule_block(a, "protocol", sources, peer, own)))
 }
 
 fn vpc_rule_entry(path: &'static str, a: &Value, group_id: &str) -> Option<(&'static str, Value)> {
-    let one = |k: &str| a.get(k).and_then(Value::as_str).filter(|s| !s.is_empty()).map(|s| vec![s]).unwrap_or_default();
+    let one = |k: &str| a.get(k).filter(|v| v.as_str().is_some_and(|s| !s.is_empty())).cloned().into_iter().collect();
     let peer = a.get("referenced_security_group_id").and_then(Value::as_str).filter(|s| !s.is_empty());
-    let own = peer == Some(group_id);
-    Some((
-        path,
-        json!({
-            "protocol": a.get("ip_protocol").cloned().unwrap_or(Value::Null),
-            "from_port": a.get("from_port").cloned().unwrap_or(Value::Null),
-            "to_port": a.get("to_port").cloned().unwrap_or(Value::Null),
-            "cidr_blocks": one("cidr_ipv4"),
-            "ipv6_cidr_blocks": one("cidr_ipv6"),
-            "prefix_list_ids": one("prefix_list_id"),
-            "security_groups": peer.filter(|_| !own).map(|g| vec![g]).unwrap_or_default(),
-            "self": own,
-            "description": a.get("description").and_then(Value::as_str).unwrap_or(""),
-        }),
-    ))
+    let sources = ["cidr_ipv4", "cidr_ipv6", "prefix_list_id"].map(one);
+    Some((path, rule_block(a, "ip_protocol", sources, peer, peer == Some(group_id))))
 }
 
 fn vpc_ingress_entry(a: &Value, group_id: &str) -> Option<(&'static str, Value)> {
@@ -234,5 +226,30 @@ mod lister {
                 "one rule per source; a rule with no source (moto's all-traffic) adds none"
             );
         }
+    }
+}
+
+#[cfg(test)]
+mod rule_resource_tests {
+    use super::*;
+
+    #[test]
+    fn vpc_rule_resources_become_one_source_blocks() {
+        // As the AWS provider 5 writes `aws_vpc_security_group_ingress_rule` in state.
+        let ssh = json!({"id": "sgr-0a1", "security_group_id": "sg-1", "ip_protocol": "tcp", "from_port": 22,
+                         "to_port": 22, "cidr_ipv4": "10.0.0.0/8", "cidr_ipv6": null, "prefix_list_id": null,
+                         "referenced_security_group_id": null, "description": "ssh", "tags": null});
+        let (path, block) = vpc_ingress_entry(&ssh, "sg-1").unwrap();
+        assert_eq!(path, "ingress");
+        assert_eq!(
+            block,
+            json!({"protocol": "tcp", "from_port": 22, "to_port": 22, "cidr_blocks": ["10.0.0.0/8"],
+                   "ipv6_cidr_blocks": [], "prefix_list_ids": [], "security_groups": [], "self": false,
+                   "description": "ssh"})
+        );
+        let own = json!({"security_group_id": "sg-1", "ip_protocol": "-1", "from_port": null, "to_port": null,
+                         "referenced_security_group_id": "sg-1"});
+        let (path, block) = vpc_egress_entry(&own, "sg-1").unwrap();
+        assert_eq!((path, &block["self"], &block["security_groups"]), ("egress", &json!(true), &json!([])));
     }
 }
