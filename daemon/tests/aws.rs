@@ -497,7 +497,8 @@ fn throttling_is_retried_and_beyond_retries_exits_3() {
     let stuck = common::throttle::Throttle::start(&moto.endpoint, "DescribeInstances", usize::MAX);
     let r = snapshot(&stuck.endpoint, "stuck.json");
     assert_one_error(&r, 3);
-    assert!(r.stderr.contains("ec2:DescribeInstances failed: RequestLimitExceeded"), "{}", r.stderr);
+    assert!(r.stderr.contains("ec2:DescribeInstances failed at http://127.0.0.1:"), "{}", r.stderr);
+    assert!(r.stderr.contains(": HTTP 503: RequestLimitExceeded: Request limit exceeded."), "{}", r.stderr);
     assert_eq!(stuck.throttled.load(std::sync::atomic::Ordering::SeqCst), 3, "3 attempts: 1 + 2 retries");
     assert!(started.elapsed() < std::time::Duration::from_secs(30), "{:?}", started.elapsed());
 }

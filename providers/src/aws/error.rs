@@ -39,7 +39,6 @@ const BAD_CREDENTIALS: &[&str] = &[
     "UnrecognizedClientException",
     "AuthFailure",
     "InvalidAccessKeyId",
-    "SignatureDoesNotMatch",
     "RequestExpired",
 ];
 
@@ -79,8 +78,11 @@ impl ListError {
                 (ListErrorKind::Denied, format!("missing IAM permission {operation} ({code}: {msg})"))
             }
             // Some services' denials come without a parsable code; 403 says enough.
+            // (moto's EKS answers a denied call `SignatureDoesNotMatch`; AWS may too when a
+            // request is signed for the wrong region: the code is shown either way.)
             _ if status == Some(403) => {
-                (ListErrorKind::Denied, format!("missing IAM permission {operation} (HTTP 403 from {endpoint})"))
+                let code = if code.is_empty() { String::new() } else { format!(" {code}") };
+                (ListErrorKind::Denied, format!("missing IAM permission {operation} (HTTP 403{code} from {endpoint})"))
             }
             // Service, action, status, code and message: never the SDK's debug structure.
             _ => {
