@@ -210,11 +210,12 @@ fn summary(
         .sum();
     let coverage_pct =
         (counts.live_covered > 0).then(|| round_cents(100.0 * counts.live_managed as f64 / counts.live_covered as f64));
+    // Holds by construction (plan drift counts as managed); tests check it on every report.
     debug_assert!(changed + missing <= counts.managed, "changed and missing findings are of managed resources");
     Summary {
         managed: counts.managed,
         // Ignored changes leave a resource in sync as far as the gate is concerned.
-        in_sync: counts.managed - (changed + missing).min(counts.managed),
+        in_sync: counts.managed.saturating_sub(changed + missing),
         changed,
         missing,
         unmanaged: count(FindingKind::Unmanaged),
