@@ -7,6 +7,11 @@
 //! ## Why it matters
 //! `desired_capacity` times a p5's price is the hourly bill: one click from 2 to 16
 //! GPU nodes is $770/h more. The group's instances belong to it and are never unmanaged.
+//!
+//! ## Owners
+//! EKS makes one group per managed node group (`eks-<group>-<uuid>`, tagged
+//! `eks:cluster-name` + `eks:nodegroup-name`): it belongs to the node group.
+//! Where each tag name was confirmed: `owners.rs`.
 
 use crate::aws::owners::{BY_CLOUDFORMATION, BY_CLOUDFORMATION_NAME, BY_EKS_NODE_GROUP, BY_PARALLELCLUSTER};
 use driftd_core::model::{Cloud, Severity::*};

@@ -11,6 +11,14 @@
 //! ## Noise that is not drift
 //! Stop/start (`instance_state`), public IP and DNS, volume ids, `aws:`-prefixed tags,
 //! default tags (`tags_all`), the order of security group ids, case of enum values.
+//!
+//! ## Owners
+//! Who launches instances besides Terraform, first match wins: EKS node groups
+//! (`eks:cluster-name` + `eks:nodegroup-name`), Karpenter (`karpenter.sh/nodepool`,
+//! `karpenter.sh/provisioner-name`), ParallelCluster (`parallelcluster:cluster-name`),
+//! auto scaling groups (`aws:autoscaling:groupName`), EC2 Fleet (`aws:ec2:fleet-id`), Spot
+//! Fleet (`aws:ec2spot:fleet-request-id`), CloudFormation (`aws:cloudformation:stack-id`).
+//! Where each tag name was confirmed: `owners.rs`.
 
 use crate::aws::owners::{
     BY_AUTOSCALING_GROUP, BY_CLOUDFORMATION, BY_CLOUDFORMATION_NAME, BY_EC2_FLEET, BY_EKS_NODE_GROUP,

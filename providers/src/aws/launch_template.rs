@@ -8,6 +8,11 @@
 //! ## Why it matters
 //! A template is where a fleet's GPU type and security settings are set once for many
 //! nodes; drift here multiplies on the next scale-out.
+//!
+//! ## Owners
+//! EKS node groups (`eks:cluster-name` + `eks:nodegroup-name`), Karpenter
+//! (`karpenter.k8s.aws/cluster`), ParallelCluster and CloudFormation create templates too.
+//! Where each tag name was confirmed: `owners.rs`.
 
 use crate::aws::owners::{
     BY_CLOUDFORMATION, BY_CLOUDFORMATION_NAME, BY_EKS_NODE_GROUP, BY_KARPENTER_CLUSTER, BY_PARALLELCLUSTER,

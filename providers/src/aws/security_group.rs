@@ -15,6 +15,11 @@
 //! declared by the group they name: with them, the group's own state holds
 //! `ingress = []` and `egress = []` (as the weka EKS state in testdata/real-state shows),
 //! and a live rule is drift only when neither the group nor any rule resource declares it.
+//!
+//! ## Owners
+//! A VPC's `default` group belongs to the VPC; the cluster group EKS makes
+//! (`aws:eks:cluster-name`) to the cluster.
+//! Where each tag name was confirmed: `owners.rs`.
 
 use crate::aws::owners::{
     BY_CLOUDFORMATION, BY_CLOUDFORMATION_NAME, BY_EKS_CLUSTER, BY_PARALLELCLUSTER, BY_VPC_DEFAULT,
