@@ -234,12 +234,11 @@ fn orchestrated_capacity_is_owned_and_an_undeclared_owner_is_one_finding() {
     ]
     .into();
     assert_eq!(kinds(&report), want, "{report:#}");
-    let finding = |t: &str| report["findings"].as_array().unwrap().iter().find(|f| f["resource"]["type"] == t).unwrap();
-    let fleet = finding("aws_ec2_fleet");
+    let fleet = finding_of(&report, "aws_ec2_fleet");
     // Each instance at its hourly price as reports show it ($1.01), summed.
     assert_eq!(fleet["cost"]["live_per_hour_usd"], 2.02, "two g5.xlarge: {fleet:#}");
     assert!(fleet["message"].as_str().unwrap().contains("2 aws_instance"), "{fleet:#}");
-    let stack = finding("aws_instance");
+    let stack = finding_of(&report, "aws_instance");
     let message = stack["message"].as_str().unwrap();
     assert!(message.contains("CloudFormation stack") && message.contains("stack/legacy/"), "{message}");
     assert_eq!(report["summary"]["unmanaged_cost_per_hour_usd"], 2.02, "another tool's node is not shadow capacity");
