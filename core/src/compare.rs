@@ -207,7 +207,8 @@ impl<'a> Comparer<'a> {
             for &i in decls {
                 self.matched[i] = true;
             }
-            if let Some(f) = changed_finding(spec, decls[0], r, input, self.absorbed.get(&decls[0])) {
+            let (decl, absorbed) = (&input.declared[decls[0]], self.absorbed.get(&decls[0]));
+            if let Some(f) = changed_finding(spec, decl, r, input, absorbed) {
                 self.findings.push(f);
             }
             self.counts.live_covered += 1;
@@ -274,11 +275,11 @@ impl<'a> Comparer<'a> {
     /// declared, is a live resource with its own unmanaged finding, is an orchestrator,
     /// or else becomes one unmanaged finding for the whole unit.
     fn resolve_owners(&mut self) -> Vec<OwnedCapacity> {
-        let mut roots: Vec<(Key, Unit)> = Vec::new();
+        let mut roots: HashMap<Key, Unit> = HashMap::new();
         let mut units: Vec<(Key, Unit)> = std::mem::take(&mut self.units).into_iter().collect();
         units.sort_by(|a, b| a.0.cmp(&b.0));
         for (key, unit) in units {
-            let mut root = key;
+            let mut root = key.clone();
             // Owner chains are short (two links on EKS); the bound only guards a cycle.
             for _ in 0..8 {
                 match self.owned_owners.get(&root) {
@@ -286,8 +287,8 @@ impl<'a> Comparer<'a> {
                     None => break,
                 }
             }
-            match roots.iter_mut().find(|(k, _)| *k == root) {
-                Some((_, total)) => {
+            match roots.get_mut(&root) {
+                Some(total) => {
                     if total.resources == 0 {
                         total.member_type = unit.member_type;
                     }
@@ -295,15 +296,20 @@ impl<'a> Comparer<'a> {
                     total.cost = add(total.cost, unit.cost);
                     total.severity = total.severity.max(unit.severity);
                 }
-                None if root.0 == unit.owner.tf_type => roots.push((root, unit)),
+                None if root == key => {
+                    roots.insert(root, unit);
+                }
                 None => {
                     // The root is an owner of the unit's owner: name it, keep the totals.
                     let owner = self.input.registry.owner(&root.0).unwrap_or(&UNKNOWN_OWNER);
                     let id = root.1.clone();
-                    roots.push((root, Unit { owner, id, ..unit }));
+                    roots.insert(root, Unit { owner, id, ..unit });
                 }
             }
         }
+        // Reports list owners in a stable order.
+        let mut roots: Vec<(Key, Unit)> = roots.into_iter().collect();
+        roots.sort_by(|a, b| a.0.cmp(&b.0));
         let mut orchestrated = Vec::new();
         for (key, unit) in roots {
             let status = if self.declared_owners.contains(&key) {
@@ -318,9 +324,8 @@ impl<'a> Comparer<'a> {
                     OwnerKind::OtherTool => OwnerStatus::OtherTool,
                     OwnerKind::Terraform => {
                         self.counts.live_covered += 1;
-                        let tf_type = if unit.owner.tf_type.is_empty() { &key.0 } else { unit.owner.tf_type };
-                        if !self.input.ignore.ignores(unit.provider, tf_type, &unit.id, None) {
-                            self.findings.push(unit_finding(tf_type, &unit));
+                        if !self.input.ignore.ignores(unit.provider, &key.0, &unit.id, None) {
+                            self.findings.push(unit_finding(&key.0, &unit));
                         }
                         OwnerStatus::Unmanaged
                     }
@@ -407,7 +412,7 @@ impl<'a> Comparer<'a> {
             match &d.after {
                 Some(after) => {
                     let live = Resource { attributes: after.clone(), ..decl.to_resource() };
-                    if let Some(f) = changed_finding_of(spec, &decl, &live, input, None) {
+                    if let Some(f) = changed_finding(spec, &decl, &live, input, None) {
                         self.findings.push(f);
                     }
                 }
@@ -588,17 +593,8 @@ fn cost(declared: Option<f64>, live: Option<f64>) -> Cost {
     Cost { declared_per_hour_usd: declared, live_per_hour_usd: live, delta_per_hour_usd: delta }
 }
 
+/// `absorbed`: entries that rule resources add to the declaration (`ingress` blocks).
 fn changed_finding(
-    spec: &TypeSpec,
-    at: usize,
-    live: &Resource,
-    input: &Input,
-    absorbed: Option<&Vec<(&'static str, Value)>>,
-) -> Option<Finding> {
-    changed_finding_of(spec, &input.declared[at], live, input, absorbed)
-}
-
-fn changed_finding_of(
     spec: &TypeSpec,
     decl: &DeclaredResource,
     live: &Resource,
