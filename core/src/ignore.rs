@@ -198,7 +198,12 @@ pub fn line_for(tf_type: &str, id: &str, attr: Option<&str>) -> String {
 /// What names a violation's resource in `.driftignore`: its id, or its address while a
 /// plan has yet to create it.
 pub fn violation_key(f: &Finding) -> &str {
-    match (f.resource.id.as_str(), f.resource.address.as_deref()) {
+    resource_key(&f.resource.id, f.resource.address.as_deref())
+}
+
+/// A resource's id, or its address while it has none (a plan is yet to create it).
+pub fn resource_key<'a>(id: &'a str, address: Option<&'a str>) -> &'a str {
+    match (id, address) {
         ("", Some(address)) => address,
         (id, _) => id,
     }

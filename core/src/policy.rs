@@ -114,10 +114,7 @@ pub fn finding(v: &Violation, input: &Value) -> Finding {
     };
     let address = if v.resource.is_none() { text("address") } else { None };
     // A resource a plan creates has no id yet: its address names it instead.
-    let key = match (id.as_str(), &address) {
-        ("", Some(a)) => a.clone(),
-        _ => id.clone(),
-    };
+    let key = crate::ignore::resource_key(&id, address.as_deref()).to_string();
     // One policy may deny one resource several times: each entry is its own finding.
     let policy_key = format!("{}@{side}\u{0}{}", v.policy_id, v.message);
     let mut commands = Vec::new();
