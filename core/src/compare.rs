@@ -582,6 +582,7 @@ fn finding_resource(spec: &TypeSpec, r: &Resource, address: Option<&str>) -> Fin
         account: r.account.clone(),
         region: r.region.clone(),
         name: r.name.clone().or_else(|| spec.name.name_of(&r.attributes)),
+        tags: crate::model::tags_of(&r.attributes),
     }
 }
 
@@ -696,6 +697,7 @@ fn unit_finding(tf_type: &str, unit: &Unit) -> Finding {
         account: unit.account.clone(),
         region: unit.region.clone(),
         name: None,
+        tags: Default::default(),
     };
     Finding {
         id: Finding::fingerprint(FindingKind::Unmanaged, unit.provider, tf_type, &unit.id, None),

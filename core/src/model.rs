@@ -4,6 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use std::collections::BTreeMap;
 use std::fmt;
 
 /// Which cloud a resource lives in (`provider` in the contract).
@@ -370,6 +371,18 @@ pub struct FindingResource {
     pub account: Option<String>,
     pub region: Option<String>,
     pub name: Option<String>,
+    /// The resource's tags, for notifier filters (`tags = { team = "ml" }`); not part of
+    /// the report schema.
+    #[serde(skip)]
+    pub tags: BTreeMap<String, String>,
+}
+
+/// The string-valued `tags` of Terraform-shaped attributes (AWS and Azure alike).
+pub fn tags_of(attributes: &Value) -> BTreeMap<String, String> {
+    match attributes.get("tags").and_then(Value::as_object) {
+        Some(tags) => tags.iter().filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_string()))).collect(),
+        None => BTreeMap::new(),
+    }
 }
 
 /// One difference, of one of four kinds.

@@ -99,7 +99,13 @@ pub fn declared_input(d: &DeclaredResource, registry: &Registry, prices: &PriceT
 /// without its attributes.
 pub fn identity(input: &Value) -> Value {
     let keep = ["type", "id", "provider", "account", "region", "name", "address", "side"];
-    Value::Object(keep.iter().filter_map(|k| Some((k.to_string(), input.get(*k)?.clone()))).collect())
+    let mut out: serde_json::Map<String, Value> =
+        keep.iter().filter_map(|k| Some((k.to_string(), input.get(*k)?.clone()))).collect();
+    // Tags travel with the identity for notifier filters (`tags = { team = "ml" }`).
+    if let Some(tags) = input.pointer("/attributes/tags") {
+        out.insert("tags".into(), tags.clone());
+    }
+    Value::Object(out)
 }
 
 /// A `violation` finding for one policy result on one input document.
@@ -139,6 +145,14 @@ pub fn finding(v: &Violation, input: &Value) -> Finding {
             account: if v.resource.is_none() { text("account") } else { None },
             region: if v.resource.is_none() { text("region") } else { None },
             name: if v.resource.is_none() { text("name") } else { None },
+            tags: match v.resource {
+                // The full document has them in its attributes, an identity at the top.
+                None => match input.get("attributes") {
+                    Some(attributes) => crate::model::tags_of(attributes),
+                    None => crate::model::tags_of(input),
+                },
+                Some(_) => Default::default(),
+            },
         },
         changes: None,
         policy: Some(PolicyRef { id: v.policy_id.clone(), title: v.title.clone(), side: Some(side.to_string()) }),

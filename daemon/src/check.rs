@@ -1,6 +1,7 @@
 //! `driftd check`: the CI gate. Exit 0 clean, 1 findings at or above `--fail-on`,
 //! 2 usage/config/input error, 3 live or declared state could not be read.
 
+use crate::alerts::{default_scope, Alerts};
 use crate::cli::CheckArgs;
 use crate::config::Config;
 use crate::live;
@@ -15,6 +16,7 @@ use std::time::Instant;
 
 pub fn run(mut args: CheckArgs) -> Result<u8, Error> {
     let started = Instant::now();
+    let started_at = crate::now();
     let config = Config::load(args.config.as_deref())?;
     merge_config(&mut args, &config);
 
@@ -31,38 +33,30 @@ pub fn run(mut args: CheckArgs) -> Result<u8, Error> {
             "nothing to check: give --state (Terraform state or plan) and/or --provider",
         ));
     }
+    // Notifiers' secrets and the store first: a missing token fails before any scan.
+    let alerts = match args.notify {
+        true => Some(Alerts::open(&config, &config_location(&args))?),
+        false => None,
+    };
 
-    let ignore = match &args.driftignore {
-        Some(path) => Some(DriftIgnore::read_file(path)?),
-        None => {
-            let default = PathBuf::from(".driftignore");
-            default.is_file().then(|| DriftIgnore::read_file(&default)).transpose()?
+    let result = check(&args, &config, started);
+    if let Some(alerts) = &alerts {
+        let scope = config.store.scope.clone().unwrap_or_else(|| default_scope(&args.states, &args.live.providers));
+        let recorded = alerts.record(&scope, &started_at, result.as_ref())?;
+        eprintln!(
+            "driftd: notify: {} new, {} changed, {} resolved in {scope:?}; {} messages queued",
+            recorded.new, recorded.changed, recorded.resolved, recorded.queued
+        );
+    }
+    let report = match result {
+        Ok(report) => report,
+        Err(e) => {
+            if let Some(alerts) = &alerts {
+                deliver(alerts);
+            }
+            return Err(e);
         }
     };
-    let states = live::read_states(&args.states)?;
-    let sources = match args.tf.is_empty() {
-        true => None,
-        false => Some(driftd_core::tf::Sources::load(&args.tf)?),
-    };
-    let mut clouds: Vec<Cloud> = states.iter().flat_map(|s| s.resources.iter().map(|r| r.provider)).collect();
-    clouds.sort();
-    clouds.dedup();
-    let (live, not_scanned) = live::live_inputs(&args.live, &clouds, &config)?;
-    let policies = crate::policy::engine(&args.policy, &config)?;
-
-    let mut report = core_check::run(core_check::Input {
-        states,
-        live,
-        registry: driftd_providers::registry(),
-        prices: config.price_table(),
-        ignore,
-        today: crate::today(),
-        generated_at: crate::now(),
-        sources,
-        policies: policies.map(|e| Box::new(e) as Box<dyn driftd_core::policy::PolicyEngine>),
-    })?;
-    report.duration_ms = started.elapsed().as_millis() as u64;
-    report.warnings.extend(not_scanned);
 
     for w in report.warnings.iter().filter(|w| w.kind == WarningKind::ScanError) {
         eprintln!("driftd: {}", w.message);
@@ -81,6 +75,9 @@ pub fn run(mut args: CheckArgs) -> Result<u8, Error> {
             let _ = out.write_all(&buf).and_then(|_| out.flush());
         }
     }
+    if let Some(alerts) = &alerts {
+        deliver(alerts);
+    }
 
     Ok(if report.incomplete() {
         3
@@ -89,6 +86,70 @@ pub fn run(mut args: CheckArgs) -> Result<u8, Error> {
     } else {
         0
     })
+}
+
+fn config_location(args: &CheckArgs) -> String {
+    match &args.config {
+        Some(p) => p.display().to_string(),
+        None => crate::config::DEFAULT_FILE.to_string(),
+    }
+}
+
+/// Delivery problems never change the check's exit code (the drift is in the report and
+/// the messages stay queued); they are said on stderr.
+fn deliver(alerts: &Alerts) {
+    match alerts.deliver_now() {
+        Ok((d, pending)) => {
+            let mut line = format!("driftd: notify: {} sent", d.sent);
+            if d.skipped > 0 {
+                line.push_str(&format!(", {} skipped", d.skipped));
+            }
+            if pending > 0 {
+                line.push_str(&format!(", {pending} still queued (sent by the next run)"));
+            }
+            if d.dead > 0 {
+                line.push_str(&format!(", {} dead-lettered (driftd outbox list; driftd outbox retry)", d.dead));
+            }
+            eprintln!("{line}");
+        }
+        Err(e) => eprintln!("driftd: notify: {e}"),
+    }
+}
+
+/// The check itself: sources in, report out.
+fn check(args: &CheckArgs, config: &Config, started: Instant) -> Result<driftd_core::report::Report, Error> {
+    let ignore = match &args.driftignore {
+        Some(path) => Some(DriftIgnore::read_file(path)?),
+        None => {
+            let default = PathBuf::from(".driftignore");
+            default.is_file().then(|| DriftIgnore::read_file(&default)).transpose()?
+        }
+    };
+    let states = live::read_states(&args.states)?;
+    let sources = match args.tf.is_empty() {
+        true => None,
+        false => Some(driftd_core::tf::Sources::load(&args.tf)?),
+    };
+    let mut clouds: Vec<Cloud> = states.iter().flat_map(|s| s.resources.iter().map(|r| r.provider)).collect();
+    clouds.sort();
+    clouds.dedup();
+    let (live, not_scanned) = live::live_inputs(&args.live, &clouds, config)?;
+    let policies = crate::policy::engine(&args.policy, config)?;
+
+    let mut report = core_check::run(core_check::Input {
+        states,
+        live,
+        registry: driftd_providers::registry(),
+        prices: config.price_table(),
+        ignore,
+        today: crate::today(),
+        generated_at: crate::now(),
+        sources,
+        policies: policies.map(|e| Box::new(e) as Box<dyn driftd_core::policy::PolicyEngine>),
+    })?;
+    report.duration_ms = started.elapsed().as_millis() as u64;
+    report.warnings.extend(not_scanned);
+    Ok(report)
 }
 
 /// Flags win; config fills in what flags left unset.

@@ -26,6 +26,9 @@ pub enum Command {
     /// Policies: list them, or run their tests.
     #[command(subcommand)]
     Policy(PolicyCommand),
+    /// The notification outbox: list messages, re-queue dead letters.
+    #[command(subcommand)]
+    Outbox(OutboxCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -116,6 +119,36 @@ pub struct CheckArgs {
     /// Lowest severity that fails the check (exit 1) [default: low].
     #[arg(long, value_name = "SEVERITY", value_parser = ["critical", "high", "medium", "low", "never"])]
     pub fail_on: Option<String>,
+    /// Record this check in the store and send what changed since the last one to the
+    /// config's `[[notify]]` notifiers (new, changed, resolved, reminders).
+    #[arg(long)]
+    pub notify: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum OutboxCommand {
+    /// Messages in the outbox (default: the dead letters).
+    List(OutboxListArgs),
+    /// Put dead letters (all, or the ids given) back in the queue and deliver them now.
+    Retry(OutboxRetryArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct OutboxListArgs {
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// dead | pending | sent | skipped | all
+    #[arg(long, default_value = "dead", value_parser = ["dead", "pending", "sent", "skipped", "all"])]
+    pub status: String,
+}
+
+#[derive(Debug, Args)]
+pub struct OutboxRetryArgs {
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Outbox ids (from `driftd outbox list`); none: every dead letter.
+    #[arg(value_name = "ID")]
+    pub ids: Vec<i64>,
 }
 
 #[derive(Debug, Args)]

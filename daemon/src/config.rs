@@ -20,6 +20,137 @@ pub struct Config {
     pub policy: PolicyConfig,
     #[serde(default)]
     pub aws: AwsConfig,
+    /// `[store]`: the finding history and the outbox.
+    #[serde(default)]
+    pub store: StoreConfig,
+    #[serde(default)]
+    pub alerts: AlertsConfig,
+    #[serde(default)]
+    pub outbox: OutboxConfig,
+    /// `[[notify]]` tables, as written; parsed into [`Config::notifiers`] by `validate`.
+    #[serde(default)]
+    notify: Vec<toml::Spanned<toml::Table>>,
+    #[serde(skip)]
+    pub notifiers: Vec<crate::notify::NotifySpec>,
+}
+
+/// `[store]`
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StoreConfig {
+    /// SQLite file; created with its directories on first use.
+    #[serde(default = "default_store_path")]
+    pub path: PathBuf,
+    /// Names what a check covers, so that its findings resolve only against checks of
+    /// the same scope. Default: the state sources and providers, as given.
+    pub scope: Option<String>,
+}
+
+fn default_store_path() -> PathBuf {
+    PathBuf::from("driftd.db")
+}
+
+impl Default for StoreConfig {
+    fn default() -> Self {
+        StoreConfig { path: default_store_path(), scope: None }
+    }
+}
+
+/// `[alerts]`: what counts as a change worth a message.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AlertsConfig {
+    /// A finding whose cost moved by more than this share (0.1 = 10%) since it was last
+    /// notified is `changed`.
+    #[serde(default = "default_cost_share")]
+    pub cost_change_share: f64,
+}
+
+fn default_cost_share() -> f64 {
+    0.1
+}
+
+impl Default for AlertsConfig {
+    fn default() -> Self {
+        AlertsConfig { cost_change_share: default_cost_share() }
+    }
+}
+
+/// `[outbox]`: delivery and retries.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OutboxConfig {
+    /// Tries before a message is dead-lettered.
+    #[serde(default = "default_attempts")]
+    pub max_attempts: u32,
+    #[serde(default = "default_initial_backoff")]
+    pub initial_backoff: String,
+    #[serde(default = "default_max_backoff")]
+    pub max_backoff: String,
+    /// Time limit of one HTTP request to a receiver.
+    #[serde(default = "default_request_timeout")]
+    pub request_timeout: String,
+    /// `check --notify`: how long to keep delivering (and waiting for retries) before
+    /// leaving the rest queued for the next run.
+    #[serde(default = "default_deliver_for")]
+    pub deliver_for: String,
+}
+
+fn default_attempts() -> u32 {
+    10
+}
+fn default_initial_backoff() -> String {
+    "2s".into()
+}
+fn default_max_backoff() -> String {
+    "10m".into()
+}
+fn default_request_timeout() -> String {
+    "10s".into()
+}
+fn default_deliver_for() -> String {
+    "60s".into()
+}
+
+impl Default for OutboxConfig {
+    fn default() -> Self {
+        OutboxConfig {
+            max_attempts: default_attempts(),
+            initial_backoff: default_initial_backoff(),
+            max_backoff: default_max_backoff(),
+            request_timeout: default_request_timeout(),
+            deliver_for: default_deliver_for(),
+        }
+    }
+}
+
+impl OutboxConfig {
+    fn durations(&self) -> Result<[std::time::Duration; 4], String> {
+        let d = |key: &str, v: &str| crate::notify::parse_duration(v).map_err(|e| format!("outbox.{key}: {e}"));
+        Ok([
+            d("initial_backoff", &self.initial_backoff)?,
+            d("max_backoff", &self.max_backoff)?,
+            d("request_timeout", &self.request_timeout)?,
+            d("deliver_for", &self.deliver_for)?,
+        ])
+    }
+
+    pub fn retry_policy(&self) -> crate::notify::outbox::RetryPolicy {
+        let [initial, max, _, _] = self.durations().unwrap_or_default();
+        crate::notify::outbox::RetryPolicy {
+            max_attempts: self.max_attempts,
+            initial_backoff: initial,
+            max_backoff: max,
+        }
+    }
+
+    pub fn request_timeout(&self) -> std::time::Duration {
+        self.durations().map(|d| d[2]).unwrap_or(std::time::Duration::from_secs(10))
+    }
+
+    pub fn deliver_for(&self) -> std::time::Duration {
+        self.durations().map(|d| d[3]).unwrap_or(std::time::Duration::from_secs(60))
+    }
 }
 
 /// `[aws]`: what the AWS provider reads.
@@ -122,7 +253,7 @@ impl Config {
     }
 
     pub fn parse(location: &str, text: &str) -> Result<Config, Error> {
-        let config: Config = toml::from_str(text).map_err(|e| {
+        let mut config: Config = toml::from_str(text).map_err(|e| {
             let at = match e.span() {
                 Some(span) => {
                     let before = &text[..span.start.min(text.len())];
@@ -135,6 +266,19 @@ impl Config {
             Error::input(at, e.message().to_string())
         })?;
         config.validate(location)?;
+        config.notifiers = crate::notify::parse(&config.notify.iter().map(|t| t.get_ref().clone()).collect::<Vec<_>>())
+            .map_err(|problems| {
+                let line_of = |i: usize| {
+                    let start = config.notify[i].span().start.min(text.len());
+                    text[..start].matches('\n').count() + 1
+                };
+                let first = problems.first().map(|(i, _)| line_of(*i)).unwrap_or(1);
+                let all: Vec<String> = problems
+                    .iter()
+                    .map(|(i, m)| format!("[[notify]] #{} (line {}): {m}", i + 1, line_of(*i)))
+                    .collect();
+                Error::input(format!("{location}:{first}"), all.join("; "))
+            })?;
         Ok(config)
     }
 
@@ -169,6 +313,15 @@ impl Config {
         }
         if !self.policy.config.is_object() {
             problems.push("policy.config must be a table".to_string());
+        }
+        if let Err(e) = self.outbox.durations() {
+            problems.push(e);
+        }
+        if self.outbox.max_attempts == 0 {
+            problems.push("outbox.max_attempts must be at least 1".into());
+        }
+        if !(self.alerts.cost_change_share.is_finite() && self.alerts.cost_change_share >= 0.0) {
+            problems.push("alerts.cost_change_share must be a non-negative share (0.1 = 10%)".into());
         }
         if self.policy.time_limit_ms == 0 {
             problems.push("policy.time_limit_ms must be at least 1".to_string());

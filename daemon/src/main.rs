@@ -3,12 +3,19 @@
 //! `main` owns exit codes: an error prints once as `driftd: {where}: {what}` and
 //! maps to 2 (input) or 3 (unreachable); findings map to 1.
 
+mod alerts;
 mod check;
 mod cli;
 mod config;
+mod events;
+mod history;
 mod live;
+mod notify;
+mod outbox_cmd;
 mod policy;
+mod secret;
 mod snapshot;
+mod store;
 mod types;
 
 #[global_allocator]
@@ -27,6 +34,20 @@ pub(crate) fn today() -> jiff::civil::Date {
     jiff::Timestamp::now().to_zoned(jiff::tz::TimeZone::UTC).date()
 }
 
+/// Logs go to stderr. `RUST_LOG` sets the filter (`RUST_LOG=driftd=debug`, `trace`);
+/// by default only driftd's own warnings (a notification that failed) are shown.
+/// `DRIFTD_LOG_FORMAT=json` writes one JSON object per line.
+fn init_logging() {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("driftd=warn"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let _ = if std::env::var("DRIFTD_LOG_FORMAT").is_ok_and(|v| v == "json") {
+        builder.json().try_init()
+    } else {
+        builder.with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr())).try_init()
+    };
+}
+
 fn main() -> ExitCode {
     // A bug must still end in one line, not a stack trace, and never exit 0.
     std::panic::set_hook(Box::new(|info| {
@@ -41,6 +62,7 @@ fn main() -> ExitCode {
             info.location().map(|l| l.to_string()).unwrap_or_default()
         );
     }));
+    init_logging();
     let cli = match cli::Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
@@ -54,6 +76,8 @@ fn main() -> ExitCode {
         cli::Command::Types(args) => Ok(types::run(args)),
         cli::Command::Policy(cli::PolicyCommand::List(args)) => policy::list(args),
         cli::Command::Policy(cli::PolicyCommand::Test(args)) => policy::test(args),
+        cli::Command::Outbox(cli::OutboxCommand::List(args)) => outbox_cmd::list(args),
+        cli::Command::Outbox(cli::OutboxCommand::Retry(args)) => outbox_cmd::retry(args),
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -18,6 +18,7 @@ fn finding(kind: FindingKind, severity: Severity, address: Option<&str>, id: &st
             account: None,
             region: Some("us-east-1".into()),
             name: None,
+            tags: Default::default(),
         },
         changes: (kind == FindingKind::Changed)
             .then(|| vec![Change { path: "instance_type".into(), declared: json!("a"), live: json!("b") }]),

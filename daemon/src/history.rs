@@ -1,0 +1,369 @@
+//! Finding history: what a scan means compared with what the store already knew.
+//!
+//! A finding is `new` the first time a scope sees it (or again after it was resolved),
+//! `changed` when another attribute drifted, a live value moved, its severity moved or
+//! its cost moved by more than `cost_change_share`, and `resolved` when a *successful*
+//! scan of its scope no longer sees it. A partial scan (some type or region unread) and a
+//! failed scan resolve nothing. Scan failures are their own events (`scan_failed` once
+//! when a scope starts failing, `scan_recovered` once when it succeeds again), never
+//! mixed with drift.
+
+use crate::notify::{EventKind, ScanEvent};
+use driftd_core::model::Finding;
+use rusqlite::{params, Connection, OptionalExtension};
+use std::collections::{BTreeMap, HashMap};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Every source was read.
+    Ok,
+    /// Some types or regions could not be read: findings are recorded, none resolved.
+    Partial,
+    /// Nothing usable: no findings recorded, none resolved.
+    Failed,
+}
+
+impl Outcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Ok => "ok",
+            Outcome::Partial => "partial",
+            Outcome::Failed => "failed",
+        }
+    }
+}
+
+/// One scan, as it ended.
+pub struct ScanRecord<'a> {
+    pub scope: &'a str,
+    pub started_at: &'a str,
+    pub finished_at: &'a str,
+    pub outcome: Outcome,
+    pub findings: &'a [Finding],
+    /// Why it failed or was partial (no secrets).
+    pub error: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Transition {
+    New,
+    Changed {
+        before: Box<Finding>,
+    },
+    /// Still open and unchanged: a reminder, if a notifier's interval has passed.
+    Open,
+    Resolved,
+}
+
+#[derive(Debug, Clone)]
+pub struct Tracked {
+    pub transition: Transition,
+    pub finding: Finding,
+    pub first_seen: String,
+}
+
+/// What a scan changed, for the notifiers.
+#[derive(Debug)]
+pub struct Recorded {
+    pub scan_id: i64,
+    pub scope: String,
+    pub at: String,
+    pub scan_event: Option<ScanEvent>,
+    pub findings: Vec<Tracked>,
+}
+
+impl Recorded {
+    pub fn count(&self, f: fn(&Transition) -> bool) -> usize {
+        self.findings.iter().filter(|t| f(&t.transition)).count()
+    }
+}
+
+/// What makes a finding "the same" between scans: kind, severity, and every changed
+/// attribute with its declared and live value (a violation: its message). Cost is
+/// compared apart, with a tolerance.
+pub fn signature(f: &Finding) -> String {
+    use sha2::{Digest, Sha256};
+    let changes: Vec<_> = f.changes.iter().flatten().map(|c| (&c.path, &c.declared, &c.live)).collect();
+    let message = if f.policy.is_some() { f.message.as_str() } else { "" };
+    let key = serde_json::json!([f.kind, f.severity, changes, message]);
+    let digest = Sha256::digest(key.to_string().as_bytes());
+    digest.iter().take(12).map(|b| format!("{b:02x}")).collect()
+}
+
+fn cost_moved(before: Option<f64>, now: Option<f64>, share: f64) -> bool {
+    match (before, now) {
+        (Some(a), Some(b)) if a > 0.0 => (b - a).abs() / a > share,
+        (Some(a), Some(b)) => b > a,
+        (None, Some(b)) => b > 0.0,
+        (Some(a), None) => a > 0.0,
+        (None, None) => false,
+    }
+}
+
+struct Known {
+    signature: String,
+    cost: Option<f64>,
+    finding: Finding,
+    first_seen: String,
+}
+
+fn parse_finding(json: &str, tags: &str) -> Option<Finding> {
+    let mut f: Finding = serde_json::from_str(json).ok()?;
+    f.resource.tags = serde_json::from_str::<BTreeMap<String, String>>(tags).unwrap_or_default();
+    Some(f)
+}
+
+/// Records one scan and returns its transitions. Call inside a transaction, with the
+/// outbox writes of the same scan, so that a crash leaves both or neither.
+pub fn record(tx: &Connection, scan: &ScanRecord<'_>, cost_change_share: f64) -> rusqlite::Result<Recorded> {
+    let mut open: HashMap<String, Known> = HashMap::new();
+    {
+        let mut stmt = tx.prepare(
+            "SELECT id, signature, cost_per_hour_usd, finding, tags, first_seen FROM findings
+             WHERE scope = ?1 AND resolved_at IS NULL",
+        )?;
+        let rows = stmt.query_map(params![scan.scope], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, Option<f64>>(2)?,
+                r.get::<_, String>(3)?,
+                r.get::<_, String>(4)?,
+                r.get::<_, String>(5)?,
+            ))
+        })?;
+        for row in rows {
+            let (id, signature, cost, json, tags, first_seen) = row?;
+            // A row this version cannot read is resolved below rather than kept forever.
+            if let Some(finding) = parse_finding(&json, &tags) {
+                open.insert(id, Known { signature, cost, finding, first_seen });
+            }
+        }
+    }
+
+    let mut tracked = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    if scan.outcome != Outcome::Failed {
+        for f in scan.findings {
+            if !seen.insert(f.id.clone()) {
+                continue;
+            }
+            let sig = signature(f);
+            let cost = crate::notify::render::cost_per_hour(f);
+            let (transition, first_seen) = match open.get(&f.id) {
+                None => (Transition::New, scan.finished_at.to_string()),
+                Some(k) if k.signature != sig || cost_moved(k.cost, cost, cost_change_share) => {
+                    (Transition::Changed { before: Box::new(k.finding.clone()) }, k.first_seen.clone())
+                }
+                Some(k) => (Transition::Open, k.first_seen.clone()),
+            };
+            if transition == Transition::Open {
+                // Signature, cost and the finding stay as last notified, so that many
+                // small cost steps still add up to one `changed`, and `previous` shows
+                // what people were last told.
+                tx.execute(
+                    "UPDATE findings SET last_seen = ?3 WHERE scope = ?1 AND id = ?2",
+                    params![scan.scope, f.id, scan.finished_at],
+                )?;
+            } else {
+                let json = serde_json::to_string(f).unwrap_or_default();
+                let tags = serde_json::to_string(&f.resource.tags).unwrap_or_default();
+                tx.execute(
+                    "INSERT INTO findings (scope, id, kind, severity, type, resource_id, account, region,
+                        first_seen, last_seen, resolved_at, signature, cost_per_hour_usd, finding, tags)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, NULL, ?11, ?12, ?13, ?14)
+                     ON CONFLICT (scope, id) DO UPDATE SET
+                        kind = ?3, severity = ?4, type = ?5, resource_id = ?6, account = ?7, region = ?8,
+                        first_seen = ?9, last_seen = ?10, resolved_at = NULL, signature = ?11,
+                        cost_per_hour_usd = ?12, finding = ?13, tags = ?14",
+                    params![
+                        scan.scope,
+                        f.id,
+                        f.kind.as_str(),
+                        f.severity.as_str(),
+                        f.resource.tf_type,
+                        f.resource.id,
+                        f.resource.account,
+                        f.resource.region,
+                        first_seen,
+                        scan.finished_at,
+                        sig,
+                        cost,
+                        json,
+                        tags
+                    ],
+                )?;
+            }
+            tracked.push(Tracked { transition, finding: f.clone(), first_seen });
+        }
+    }
+    if scan.outcome == Outcome::Ok {
+        let mut gone: Vec<(String, Known)> = open.into_iter().filter(|(id, _)| !seen.contains(id)).collect();
+        gone.sort_by(|a, b| a.0.cmp(&b.0));
+        for (id, k) in gone {
+            tx.execute(
+                "UPDATE findings SET resolved_at = ?3 WHERE scope = ?1 AND id = ?2",
+                params![scan.scope, id, scan.finished_at],
+            )?;
+            tracked.push(Tracked { transition: Transition::Resolved, finding: k.finding, first_seen: k.first_seen });
+        }
+    }
+
+    let scan_event = scope_transition(tx, scan)?;
+    let count = |f: fn(&Transition) -> bool| tracked.iter().filter(|t| f(&t.transition)).count() as i64;
+    tx.execute(
+        "INSERT INTO scans (scope, started_at, finished_at, outcome, findings, new, changed, resolved, error)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        params![
+            scan.scope,
+            scan.started_at,
+            scan.finished_at,
+            scan.outcome.as_str(),
+            seen.len() as i64,
+            count(|t| matches!(t, Transition::New)),
+            count(|t| matches!(t, Transition::Changed { .. })),
+            count(|t| matches!(t, Transition::Resolved)),
+            scan.error
+        ],
+    )?;
+    Ok(Recorded {
+        scan_id: tx.last_insert_rowid(),
+        scope: scan.scope.to_string(),
+        at: scan.finished_at.to_string(),
+        scan_event,
+        findings: tracked,
+    })
+}
+
+/// `scan_failed` once when a scope starts failing, `scan_recovered` once when it is back.
+fn scope_transition(tx: &Connection, scan: &ScanRecord<'_>) -> rusqlite::Result<Option<ScanEvent>> {
+    let before: Option<(String, Option<String>)> = tx
+        .query_row("SELECT last_outcome, failing_since FROM scopes WHERE scope = ?1", params![scan.scope], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .optional()?;
+    let was_failing = before.as_ref().is_some_and(|(o, _)| o != "ok");
+    let failing_since = before.and_then(|(_, since)| since);
+    let (event, since) = match (scan.outcome, was_failing) {
+        (Outcome::Ok, true) => (
+            Some(ScanEvent { event: EventKind::ScanRecovered, error: None, failing_since: failing_since.clone() }),
+            None,
+        ),
+        (Outcome::Ok, false) => (None, None),
+        (_, false) => {
+            let since = scan.finished_at.to_string();
+            (
+                Some(ScanEvent {
+                    event: EventKind::ScanFailed,
+                    error: scan.error.clone(),
+                    failing_since: Some(since.clone()),
+                }),
+                Some(since),
+            )
+        }
+        (_, true) => (None, failing_since),
+    };
+    let last_ok = (scan.outcome == Outcome::Ok).then_some(scan.finished_at);
+    tx.execute(
+        "INSERT INTO scopes (scope, last_outcome, failing_since, last_ok_at) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT (scope) DO UPDATE SET last_outcome = ?2, failing_since = ?3,
+            last_ok_at = COALESCE(?4, last_ok_at)",
+        params![scan.scope, scan.outcome.as_str(), since, last_ok],
+    )?;
+    Ok(event)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::Store;
+    use driftd_core::model::*;
+    use serde_json::json;
+
+    fn finding(id: &str, live: &str, cost: f64) -> Finding {
+        Finding {
+            id: id.into(),
+            kind: FindingKind::Changed,
+            severity: Severity::High,
+            resource: FindingResource {
+                tf_type: "aws_instance".into(),
+                id: "i-1".into(),
+                address: Some("aws_instance.a".into()),
+                provider: Cloud::Aws,
+                account: Some("123456789012".into()),
+                region: Some("us-east-1".into()),
+                name: None,
+                tags: [("team".to_string(), "ml".to_string())].into(),
+            },
+            changes: Some(vec![Change {
+                path: "instance_type".into(),
+                declared: json!("p4d.24xlarge"),
+                live: json!(live),
+            }]),
+            policy: None,
+            declared_at: None,
+            cost: Some(Cost {
+                declared_per_hour_usd: Some(32.77),
+                live_per_hour_usd: Some(cost),
+                delta_per_hour_usd: None,
+            }),
+            message: "changed".into(),
+            remediation: Remediation { summary: "apply".into(), commands: vec![], patch: None },
+        }
+    }
+
+    fn scan(store: &mut Store, n: u32, outcome: Outcome, findings: &[Finding]) -> Recorded {
+        let at = format!("2026-11-23T00:{n:02}:00Z");
+        let tx = store.conn.transaction().unwrap();
+        let rec = ScanRecord { scope: "prod", started_at: &at, finished_at: &at, outcome, findings, error: None };
+        let r = record(&tx, &rec, 0.1).unwrap();
+        tx.commit().unwrap();
+        r
+    }
+
+    fn kinds(r: &Recorded) -> Vec<&'static str> {
+        r.findings
+            .iter()
+            .map(|t| match t.transition {
+                Transition::New => "new",
+                Transition::Changed { .. } => "changed",
+                Transition::Open => "open",
+                Transition::Resolved => "resolved",
+            })
+            .collect()
+    }
+
+    #[test]
+    fn new_open_changed_resolved() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(&dir.path().join("d.db")).unwrap();
+        assert_eq!(kinds(&scan(&mut store, 1, Outcome::Ok, &[finding("a", "p5.48xlarge", 98.32)])), ["new"]);
+        assert_eq!(kinds(&scan(&mut store, 2, Outcome::Ok, &[finding("a", "p5.48xlarge", 98.32)])), ["open"]);
+        // Live value moved.
+        let r = scan(&mut store, 3, Outcome::Ok, &[finding("a", "p5en.48xlarge", 98.32)]);
+        assert_eq!(kinds(&r), ["changed"]);
+        // Cost within 10%: not a change; the third small step passes 10% from the last notified value.
+        assert_eq!(kinds(&scan(&mut store, 4, Outcome::Ok, &[finding("a", "p5en.48xlarge", 102.0)])), ["open"]);
+        assert_eq!(kinds(&scan(&mut store, 5, Outcome::Ok, &[finding("a", "p5en.48xlarge", 106.0)])), ["open"]);
+        assert_eq!(kinds(&scan(&mut store, 6, Outcome::Ok, &[finding("a", "p5en.48xlarge", 110.0)])), ["changed"]);
+        // A partial or failed scan resolves nothing.
+        assert_eq!(kinds(&scan(&mut store, 7, Outcome::Partial, &[])), Vec::<&str>::new());
+        assert_eq!(kinds(&scan(&mut store, 8, Outcome::Failed, &[])), Vec::<&str>::new());
+        let r = scan(&mut store, 9, Outcome::Ok, &[]);
+        assert_eq!(kinds(&r), ["resolved"]);
+        assert_eq!(r.findings[0].finding.resource.tags["team"], "ml", "tags survive the store");
+        assert_eq!(kinds(&scan(&mut store, 10, Outcome::Ok, &[finding("a", "p5.48xlarge", 98.32)])), ["new"]);
+    }
+
+    #[test]
+    fn scan_failed_once_then_recovered_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(&dir.path().join("d.db")).unwrap();
+        let ev = |r: Recorded| r.scan_event.map(|e| e.event);
+        assert_eq!(ev(scan(&mut store, 1, Outcome::Ok, &[])), None);
+        assert_eq!(ev(scan(&mut store, 2, Outcome::Failed, &[])), Some(EventKind::ScanFailed));
+        assert_eq!(ev(scan(&mut store, 3, Outcome::Partial, &[])), None);
+        assert_eq!(ev(scan(&mut store, 4, Outcome::Ok, &[])), Some(EventKind::ScanRecovered));
+        assert_eq!(ev(scan(&mut store, 5, Outcome::Ok, &[])), None);
+    }
+}

@@ -1,0 +1,236 @@
+//! The durable outbox: every message is in the store before it is sent (written in the
+//! scan's transaction), and marked sent once the receiver accepted it. Each notifier's
+//! queue is delivered in order, one message at a time, apart from the others: a Slack
+//! outage does not hold up PagerDuty. A failure is retried with exponential backoff and
+//! full jitter, or after the receiver's `Retry-After`; after `max_attempts` tries, or at
+//! once when retrying cannot help (a bad token), the message is dead-lettered, and
+//! `driftd outbox retry` re-queues it.
+//!
+//! The one duplicate the outbox can make: the receiver accepted a message and the
+//! process died before it wrote "sent" (a window of one store write). The message is
+//! sent again on restart; webhook receivers can de-duplicate on its id.
+
+use super::{Built, Message, Retry, Sent};
+use crate::events;
+use crate::store::{OutboxRow, Store};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+#[derive(Debug, Clone, Copy)]
+pub struct RetryPolicy {
+    pub max_attempts: u32,
+    pub initial_backoff: Duration,
+    pub max_backoff: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy { max_attempts: 10, initial_backoff: Duration::from_secs(1), max_backoff: Duration::from_secs(600) }
+    }
+}
+
+impl RetryPolicy {
+    /// Before try `attempt + 1` (`attempt` failures so far, from 1): exponential, capped,
+    /// with full jitter over its upper half so that many senders do not retry in step.
+    pub fn backoff(&self, attempt: u32) -> Duration {
+        let exp = self.initial_backoff.saturating_mul(1u32 << attempt.saturating_sub(1).min(20));
+        let ceiling = exp.min(self.max_backoff);
+        let half = ceiling / 2;
+        half + half.mul_f64(fastrand::f64())
+    }
+}
+
+pub fn now_ms() -> i64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
+}
+
+/// How one delivery round ended, summed over notifiers.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Delivery {
+    pub sent: usize,
+    pub skipped: usize,
+    pub retried: usize,
+    pub dead: usize,
+}
+
+impl Delivery {
+    fn add(&mut self, o: Delivery) {
+        self.sent += o.sent;
+        self.skipped += o.skipped;
+        self.retried += o.retried;
+        self.dead += o.dead;
+    }
+}
+
+/// Delivers what is pending, each notifier's queue in order. `until`: give up waiting for
+/// a retry that would come later (a one-shot `check --notify`); what is left stays queued.
+pub async fn deliver(
+    store: Arc<Mutex<Store>>,
+    notifiers: Vec<Arc<Built>>,
+    policy: RetryPolicy,
+    until: Option<i64>,
+) -> Result<Delivery, String> {
+    let mut tasks = tokio::task::JoinSet::new();
+    for n in notifiers {
+        let store = store.clone();
+        tasks.spawn(async move { deliver_one(store, n, policy, until).await });
+    }
+    let mut total = Delivery::default();
+    let mut first_error = None;
+    while let Some(done) = tasks.join_next().await {
+        match done {
+            Ok(Ok(d)) => total.add(d),
+            Ok(Err(e)) => first_error = first_error.or(Some(e)),
+            Err(e) => first_error = first_error.or(Some(format!("delivery task failed: {e}"))),
+        }
+    }
+    match first_error {
+        Some(e) => Err(e),
+        None => Ok(total),
+    }
+}
+
+fn lock(store: &Mutex<Store>) -> std::sync::MutexGuard<'_, Store> {
+    // A panic while holding the lock leaves SQLite consistent (transactions roll back).
+    store.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+async fn deliver_one(
+    store: Arc<Mutex<Store>>,
+    n: Arc<Built>,
+    policy: RetryPolicy,
+    until: Option<i64>,
+) -> Result<Delivery, String> {
+    let mut done = Delivery::default();
+    let db_err = |e: rusqlite::Error| format!("store: {e}");
+    loop {
+        let Some(row) = lock(&store).outbox_head(&n.name).map_err(db_err)? else { break };
+        let now = now_ms();
+        if row.next_attempt_ms > now {
+            if until.is_some_and(|u| row.next_attempt_ms > u) {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis((row.next_attempt_ms - now) as u64)).await;
+            continue;
+        }
+        let outcome = attempt(&store, &n, &row).await.map_err(db_err)?;
+        let attempts = row.attempts + 1;
+        match outcome {
+            Attempt::Sent(thread) => {
+                lock(&store).mark_sent(&row, now_ms(), thread.as_deref()).map_err(db_err)?;
+                events::NotificationSent { notifier: &n.name, event: &row.event, outbox_id: row.id }.emit();
+                done.sent += 1;
+            }
+            Attempt::Skipped(reason) => {
+                lock(&store).mark_skipped(&row, &reason).map_err(db_err)?;
+                events::NotificationSkipped { notifier: &n.name, outbox_id: row.id, reason: &reason }.emit();
+                done.skipped += 1;
+            }
+            Attempt::Failed(e) if e.retry == Retry::Never || attempts >= policy.max_attempts => {
+                lock(&store).mark_dead(row.id, &e.message).map_err(db_err)?;
+                events::NotificationDeadLettered { notifier: &n.name, outbox_id: row.id, attempts, error: &e.message }
+                    .emit();
+                done.dead += 1;
+            }
+            Attempt::Failed(e) => {
+                let wait = match e.retry {
+                    // A receiver's own pace wins, within reason.
+                    Retry::Later(Some(after)) => after.min(Duration::from_secs(3600)),
+                    _ => policy.backoff(attempts),
+                };
+                lock(&store).mark_retry(row.id, now_ms() + wait.as_millis() as i64, &e.message).map_err(db_err)?;
+                events::NotificationFailedError {
+                    notifier: &n.name,
+                    outbox_id: row.id,
+                    attempt: attempts,
+                    retry_in_ms: wait.as_millis() as u64,
+                    error: &e.message,
+                }
+                .emit();
+                done.retried += 1;
+            }
+        }
+    }
+    Ok(done)
+}
+
+enum Attempt {
+    Sent(Option<String>),
+    Skipped(String),
+    Failed(super::SendError),
+}
+
+async fn attempt(store: &Mutex<Store>, n: &Built, row: &OutboxRow) -> rusqlite::Result<Attempt> {
+    let msg: Message = match serde_json::from_str(&row.message) {
+        Ok(m) => m,
+        Err(e) => {
+            return Ok(Attempt::Failed(super::SendError::never(format!(
+                "outbox row {} is not a message this driftd can read: {e}",
+                row.id
+            ))))
+        }
+    };
+    let thread = match &row.thread_key {
+        Some(key) => lock(store).thread_ref(&n.name, &row.scope, key)?,
+        None => None,
+    };
+    Ok(match n.sender.send(&msg, thread.as_deref()).await {
+        Ok(Sent::Accepted { thread }) => Attempt::Sent(thread),
+        Ok(Sent::Skipped(reason)) => Attempt::Skipped(reason),
+        Err(e) => Attempt::Failed(e),
+    })
+}
+
+/// `driftd outbox list`: one line per message.
+pub fn list(store: &Store, status: Option<&str>, out: &mut dyn std::io::Write) -> Result<(), String> {
+    let rows = store.outbox_rows(status).map_err(|e| format!("store: {e}"))?;
+    let _ = writeln!(
+        out,
+        "{:>6}  {:<8}  {:<16}  {:<14}  {:>8}  {:<20}  LAST ERROR",
+        "ID", "STATUS", "NOTIFIER", "EVENT", "ATTEMPTS", "CREATED"
+    );
+    for r in &rows {
+        let created = jiff::Timestamp::from_millisecond(r.created_ms)
+            .map(|t| t.round(jiff::Unit::Second).map(|t| t.to_string()).unwrap_or_default())
+            .unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "{:>6}  {:<8}  {:<16}  {:<14}  {:>8}  {:<20}  {}",
+            r.id,
+            r.status,
+            r.notifier,
+            r.event,
+            r.attempts,
+            created,
+            r.last_error.as_deref().unwrap_or("")
+        );
+    }
+    if rows.is_empty() {
+        let _ = writeln!(out, "(no {}messages)", status.map(|s| format!("{s} ")).unwrap_or_default());
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_grows_caps_and_jitters() {
+        let p = RetryPolicy {
+            max_attempts: 10,
+            initial_backoff: Duration::from_secs(2),
+            max_backoff: Duration::from_secs(60),
+        };
+        for _ in 0..100 {
+            let b1 = p.backoff(1);
+            assert!(b1 >= Duration::from_secs(1) && b1 <= Duration::from_secs(2), "{b1:?}");
+            let b4 = p.backoff(4);
+            assert!(b4 >= Duration::from_secs(8) && b4 <= Duration::from_secs(16), "{b4:?}");
+            let b30 = p.backoff(30);
+            assert!(b30 >= Duration::from_secs(30) && b30 <= Duration::from_secs(60), "{b30:?}");
+        }
+        let distinct: std::collections::HashSet<_> = (0..20).map(|_| p.backoff(5).as_millis()).collect();
+        assert!(distinct.len() > 5, "no jitter: {distinct:?}");
+    }
+}

@@ -1,0 +1,196 @@
+//! From a scan's transitions to each notifier's messages, written to the outbox in the
+//! scan's own transaction.
+//!
+//! Per notifier: its filters (severity, kinds, types, accounts, tags, events) pick the
+//! findings it hears about; a finding it was never told of arrives as `new` (a notifier
+//! added later, a severity that rose past its minimum); `reminder` goes out when
+//! `remind_after` has passed since it was last told; `resolved` only for findings it was
+//! told of. Then packing: `digest = true` puts every finding event in one message; more
+//! than `max_messages_per_scan` messages keep the most severe and summarise the rest in
+//! one digest (PagerDuty and GitHub, which have no digest, open at most that many new
+//! incidents or issues per scan and leave the rest for the next one). A digest longer
+//! than a message can hold continues in its thread (Slack Web API) or ends with a count
+//! and the report link.
+
+use super::{Body, Capabilities, EventKind, FindingEvent, Message, Route, ScanEvent};
+use crate::history::{Recorded, Transition};
+use rusqlite::{params, Connection, OptionalExtension};
+use std::cmp::Reverse;
+
+/// The parts of a notifier that routing needs.
+pub struct Target<'a> {
+    pub name: &'a str,
+    pub route: &'a Route,
+    pub capabilities: Capabilities,
+}
+
+fn message_id() -> String {
+    format!("{:016x}{:016x}", fastrand::u64(..), fastrand::u64(..))
+}
+
+/// The thread a finding's messages go to.
+pub fn thread_key(cap: &Capabilities, f: &driftd_core::model::Finding) -> String {
+    if cap.per_resource {
+        format!("resource:{}:{}", f.resource.tf_type, f.resource.id)
+    } else {
+        f.id.clone()
+    }
+}
+
+/// Writes one notifier's messages for one scan; returns how many.
+pub fn enqueue(tx: &Connection, target: &Target<'_>, scan: &Recorded, now_ms: i64) -> rusqlite::Result<usize> {
+    let route = target.route;
+    let mut events: Vec<FindingEvent> = Vec::new();
+    for t in &scan.findings {
+        let f = &t.finding;
+        let known: Option<i64> = tx
+            .query_row(
+                "SELECT last_notified_ms FROM notify_state WHERE notifier = ?1 AND scope = ?2 AND finding_id = ?3",
+                params![target.name, scan.scope, f.id],
+                |r| r.get(0),
+            )
+            .optional()?;
+        let event = match (&t.transition, known) {
+            (Transition::Resolved, None) => continue,
+            (Transition::Resolved, Some(_)) => {
+                tx.execute(
+                    "DELETE FROM notify_state WHERE notifier = ?1 AND scope = ?2 AND finding_id = ?3",
+                    params![target.name, scan.scope, f.id],
+                )?;
+                EventKind::Resolved
+            }
+            _ if !route.matches(f) => continue,
+            (_, None) | (Transition::New, Some(_)) => EventKind::New,
+            (Transition::Changed { .. }, Some(_)) => EventKind::Changed,
+            (Transition::Open, Some(last)) => match route.remind_after {
+                Some(every) if now_ms - last >= every.as_millis() as i64 => EventKind::Reminder,
+                _ => continue,
+            },
+        };
+        if event != EventKind::Resolved {
+            tx.execute(
+                "INSERT INTO notify_state (notifier, scope, finding_id, last_event, last_notified_ms)
+                 VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT (notifier, scope, finding_id) DO UPDATE SET last_event = ?4, last_notified_ms = ?5",
+                params![target.name, scan.scope, f.id, event.as_str(), now_ms],
+            )?;
+        }
+        if !route.hears(event) {
+            continue;
+        }
+        let previous = match &t.transition {
+            Transition::Changed { before } if event == EventKind::Changed => Some((**before).clone()),
+            _ => None,
+        };
+        let others_open_on_resource = if target.capabilities.per_resource {
+            tx.query_row(
+                "SELECT count(*) FROM notify_state n JOIN findings f ON f.scope = n.scope AND f.id = n.finding_id
+                 WHERE n.notifier = ?1 AND n.scope = ?2 AND f.type = ?3 AND f.resource_id = ?4
+                   AND f.resolved_at IS NULL AND f.id != ?5",
+                params![target.name, scan.scope, f.resource.tf_type, f.resource.id, f.id],
+                |r| r.get::<_, i64>(0),
+            )? as usize
+        } else {
+            0
+        };
+        events.push(FindingEvent {
+            event,
+            finding: f.clone(),
+            previous,
+            first_seen: t.first_seen.clone(),
+            others_open_on_resource,
+        });
+    }
+    // Most severe and most expensive first, resolutions after; stable by id.
+    events.sort_by(|a, b| {
+        let cost = |e: &FindingEvent| super::render::cost_per_hour(&e.finding).unwrap_or(0.0);
+        (a.event == EventKind::Resolved, Reverse(a.finding.severity))
+            .cmp(&(b.event == EventKind::Resolved, Reverse(b.finding.severity)))
+            .then(cost(b).total_cmp(&cost(a)))
+            .then(a.finding.id.cmp(&b.finding.id))
+    });
+
+    let mut out: Vec<(Message, Option<String>, Option<String>)> = Vec::new();
+    let message = |body: Body| Message {
+        id: message_id(),
+        scope: scan.scope.clone(),
+        scan_id: scan.scan_id,
+        at: scan.at.clone(),
+        report_url: route.report_url.clone(),
+        body,
+    };
+    if let Some(s) = &scan.scan_event {
+        if route.hears(s.event) && target.capabilities.scan_health {
+            out.push((message(Body::Scan(ScanEvent { ..s.clone() })), None, None));
+        }
+    }
+    let cap = route.max_messages_per_scan;
+    let cap_left = cap.saturating_sub(out.len()).max(1);
+    let (singles, digest, overflow) = if route.digest && target.capabilities.digest {
+        (Vec::new(), events, false)
+    } else if events.len() <= cap_left {
+        (events, Vec::new(), false)
+    } else if target.capabilities.digest {
+        let rest = events.split_off(cap_left - 1);
+        (events, rest, true)
+    } else {
+        // No digest: every change and resolution goes; new ones up to the cap, the rest
+        // are forgotten by this notifier so that the next scan offers them again.
+        let mut room = cap_left;
+        let mut keep = Vec::new();
+        for e in events {
+            if e.event != EventKind::New {
+                keep.push(e);
+            } else if room > 0 {
+                room -= 1;
+                keep.push(e);
+            } else {
+                tx.execute(
+                    "DELETE FROM notify_state WHERE notifier = ?1 AND scope = ?2 AND finding_id = ?3",
+                    params![target.name, scan.scope, e.finding.id],
+                )?;
+            }
+        }
+        (keep, Vec::new(), false)
+    };
+    for e in singles {
+        let key = thread_key(&target.capabilities, &e.finding);
+        let id = e.finding.id.clone();
+        out.push((message(Body::Finding(e)), Some(id), Some(key)));
+    }
+    if !digest.is_empty() {
+        let per = target.capabilities.items_per_message.max(1);
+        let total = digest.len();
+        let chunks: Vec<Vec<FindingEvent>> = if target.capabilities.threads {
+            digest.chunks(per).map(|c| c.to_vec()).collect()
+        } else {
+            // One message; it says how many more there are.
+            vec![digest.into_iter().take(per).collect()]
+        };
+        let parts = chunks.len();
+        let key = format!("scan:{}", scan.scan_id);
+        for (i, events) in chunks.into_iter().enumerate() {
+            let body = Body::Digest { events, overflow, total, part: i + 1, parts };
+            out.push((message(body), None, Some(key.clone())));
+        }
+    }
+
+    for (msg, finding_id, thread_key) in &out {
+        tx.execute(
+            "INSERT INTO outbox (notifier, scope, scan_id, event, finding_id, thread_key, message, status,
+                attempts, created_ms, next_attempt_ms)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'pending', 0, ?8, ?8)",
+            params![
+                target.name,
+                scan.scope,
+                scan.scan_id,
+                msg.event_name(),
+                finding_id,
+                thread_key,
+                serde_json::to_string(msg).unwrap_or_default(),
+                now_ms
+            ],
+        )?;
+    }
+    Ok(out.len())
+}
