@@ -29,7 +29,7 @@ pub fn decode<'a>(location: &str, bytes: &'a [u8]) -> Result<Cow<'a, [u8]>> {
 }
 
 fn utf16(location: &str, body: &[u8], unit: fn([u8; 2]) -> u16, name: &str) -> Result<Cow<'static, [u8]>> {
-    if body.len() % 2 != 0 {
+    if !body.len().is_multiple_of(2) {
         return Err(Error::input(location, format!("{name} text with an odd number of bytes (truncated file?)")));
     }
     let units = body.chunks_exact(2).map(|c| unit([c[0], c[1]]));

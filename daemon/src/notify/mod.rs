@@ -92,7 +92,7 @@ pub struct ScanEvent {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Body {
-    Finding(FindingEvent),
+    Finding(Box<FindingEvent>),
     /// Several finding events in one message: digest mode, or what is over the cap.
     Digest {
         events: Vec<FindingEvent>,

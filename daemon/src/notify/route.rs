@@ -156,7 +156,7 @@ pub fn enqueue(tx: &Connection, target: &Target<'_>, scan: &Recorded, now_ms: i6
     for e in singles {
         let key = thread_key(&target.capabilities, &e.finding);
         let id = e.finding.id.clone();
-        out.push((message(Body::Finding(e)), Some(id), Some(key)));
+        out.push((message(Body::Finding(Box::new(e))), Some(id), Some(key)));
     }
     if !digest.is_empty() {
         let per = target.capabilities.items_per_message.max(1);

@@ -308,7 +308,7 @@ fn payload_for_finding(msg: &Message, e: &FindingEvent, resolved_header: bool) -
     let f = &e.finding;
     let title =
         if resolved_header { format!("Resolved: {} {}", f.kind, render::resource_label(f)) } else { render::title(e) };
-    let mut blocks = vec![header(&format!("{title}"))];
+    let mut blocks = vec![header(&title)];
     let mut text = format!("{} *{}*", severity_icon(f.severity), esc(&f.message));
     let changes = render::change_lines(f);
     if !changes.is_empty() && !resolved_header {
@@ -422,13 +422,13 @@ mod tests {
             scan_id: 1,
             at: "t".into(),
             report_url: None,
-            body: Body::Finding(FindingEvent {
+            body: Body::Finding(Box::new(FindingEvent {
                 event: super::super::EventKind::New,
                 finding: f,
                 previous: None,
                 first_seen: "t".into(),
                 others_open_on_resource: 0,
-            }),
+            })),
         };
         within_limits(&payload(&msg)).unwrap();
     }

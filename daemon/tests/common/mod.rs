@@ -4,6 +4,7 @@
 
 pub mod fleet;
 pub mod moto;
+pub mod receiver;
 pub mod throttle;
 
 use std::path::{Path, PathBuf};

@@ -1,0 +1,933 @@
+//! Alerts end to end: `driftd check --notify` against local receivers that play Slack
+//! (webhook and Web API), Teams, PagerDuty, GitHub and a webhook, over scripted fleets
+//! (the demo snapshot, changed between scans).
+
+mod common;
+
+use common::receiver::{self, Fault, Receiver, Request};
+use common::{abs_demo_state, driftd_env, root, Run};
+use serde_json::{json, Value};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+const SLACK_TOKEN: &str = "xoxb-test-0123456789-secret";
+const PD_KEY: &str = "pdkey0123456789abcdefsecret";
+const GH_TOKEN: &str = "ghp_testtoken0123456789secret";
+const HMAC_SECRET: &str = "whsec-test-signing-key-secret";
+
+/// A fleet to scan: the demo's in-sync snapshot, changed by a test, written to a temp dir
+/// next to the config and the store.
+struct Fleet {
+    dir: tempfile::TempDir,
+    base: Value,
+}
+
+impl Fleet {
+    fn new() -> Fleet {
+        let text = std::fs::read_to_string(root().join("testdata/demo/live-in-sync.json")).unwrap();
+        Fleet { dir: tempfile::tempdir().unwrap(), base: serde_json::from_str(&text).unwrap() }
+    }
+
+    fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// Writes the snapshot `live.json` as `f` makes it from the in-sync fleet.
+    fn live(&self, f: impl FnOnce(&mut Value)) {
+        let mut v = self.base.clone();
+        f(&mut v);
+        std::fs::write(self.path().join("live.json"), serde_json::to_vec(&v).unwrap()).unwrap();
+    }
+
+    fn config(&self, toml: &str) {
+        std::fs::write(self.path().join("driftd.toml"), toml).unwrap();
+    }
+
+    fn check(&self, env: &[(&str, String)]) -> Run {
+        let state = abs_demo_state();
+        driftd_env(
+            self.path(),
+            &[
+                "check",
+                "--config",
+                "driftd.toml",
+                "--notify",
+                "--state",
+                &state,
+                "--provider",
+                "snapshot:live.json",
+                "--format",
+                "json",
+            ],
+            env,
+        )
+    }
+
+    fn db(&self) -> PathBuf {
+        self.path().join("driftd.db")
+    }
+}
+
+fn resource<'a>(v: &'a mut Value, name: &str) -> &'a mut Value {
+    v["resources"]
+        .as_array_mut()
+        .unwrap()
+        .iter_mut()
+        .find(|r| r["attributes"]["tags"]["Name"] == name || r["name"] == name)
+        .unwrap_or_else(|| panic!("no resource {name}"))
+}
+
+fn set_type(v: &mut Value, name: &str, t: &str) {
+    resource(v, name)["attributes"]["instance_type"] = json!(t);
+}
+
+/// `n` hand-launched p5.48xlarge boxes nobody declared.
+fn add_unmanaged(v: &mut Value, n: usize) {
+    let template = resource(v, "research-h100-0").clone();
+    let list = v["resources"].as_array_mut().unwrap();
+    for i in 0..n {
+        let mut r = template.clone();
+        let id = format!("i-0f{i:015x}");
+        r["id"] = json!(id);
+        r["name"] = json!(format!("shadow-{i}"));
+        r["attributes"]["id"] = json!(id);
+        r["attributes"]["tags"]["Name"] = json!(format!("shadow-{i}"));
+        list.push(r);
+    }
+}
+
+fn events(r: &Receiver) -> Vec<String> {
+    r.accepted().iter().map(|q| q.json()["event"].as_str().unwrap_or("?").to_string()).collect()
+}
+
+fn ok(run: &Run, code: i32) {
+    assert_eq!(run.code, code, "stdout:\n{}\nstderr:\n{}", &run.stdout[..run.stdout.len().min(3000)], run.stderr);
+    assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
+}
+
+fn env_for(webhook: &Receiver) -> Vec<(&'static str, String)> {
+    vec![("HOOK_URL", format!("{}/hook", webhook.url)), ("HOOK_SECRET", HMAC_SECRET.to_string())]
+}
+
+const FAST_OUTBOX: &str = r#"
+[outbox]
+initial_backoff = "100ms"
+max_backoff = "1s"
+request_timeout = "2s"
+deliver_for = "30s"
+"#;
+
+fn verify_signature(req: &Request) {
+    let ts = req.header("x-driftd-timestamp").expect("timestamp header");
+    let sig = req.header("x-driftd-signature").expect("signature header");
+    use hmac::{Hmac, KeyInit, Mac};
+    let mut mac = <Hmac<sha2::Sha256> as KeyInit>::new_from_slice(HMAC_SECRET.as_bytes()).unwrap();
+    mac.update(format!("v1:{ts}:").as_bytes());
+    mac.update(&req.body);
+    let expected: String = mac.finalize().into_bytes().iter().map(|b| format!("{b:02x}")).collect();
+    assert_eq!(sig, format!("v1={expected}"), "signature does not verify");
+}
+
+#[test]
+fn new_reminder_changed_resolved_once_each_in_order_per_receiver() {
+    let hook = receiver::webhook();
+    let slack_hook = receiver::slack_webhook();
+    let slack_api = receiver::slack_api(SLACK_TOKEN);
+    let teams = receiver::teams();
+    let pd = receiver::pagerduty(PD_KEY);
+    let (gh, repo) = receiver::github("acme/infra", GH_TOKEN);
+    let fleet = Fleet::new();
+    fleet.config(&format!(
+        r#"
+[store]
+path = "driftd.db"
+{FAST_OUTBOX}
+[[notify]]
+kind = "webhook"
+url_env = "HOOK_URL"
+secret_env = "HOOK_SECRET"
+remind_after = "2s"
+
+[[notify]]
+kind = "slack"
+url_env = "SLACK_HOOK"
+remind_after = "2s"
+
+[[notify]]
+kind = "slack"
+token_env = "SLACK_TOKEN"
+channel = "C0DRIFT"
+api_url = "{slack_api}/api"
+remind_after = "2s"
+
+[[notify]]
+kind = "teams"
+url_env = "TEAMS_URL"
+remind_after = "2s"
+
+[[notify]]
+kind = "pagerduty"
+routing_key_env = "PD_KEY"
+events_url = "{pd}/v2/enqueue"
+remind_after = "2s"
+
+[[notify]]
+kind = "github"
+repo = "acme/infra"
+token_env = "GH_TOKEN"
+api_url = "{gh}"
+remind_after = "2s"
+"#,
+        slack_api = slack_api.url,
+        pd = pd.url,
+        gh = gh.url,
+    ));
+    let mut env = env_for(&hook);
+    env.push(("SLACK_HOOK", format!("{}/services/T0/B0/secretpath", slack_hook.url)));
+    env.push(("SLACK_TOKEN", SLACK_TOKEN.into()));
+    env.push(("TEAMS_URL", format!("{}/workflows/secret", teams.url)));
+    env.push(("PD_KEY", PD_KEY.into()));
+    env.push(("GH_TOKEN", GH_TOKEN.into()));
+
+    // 1: trainer-1 resized by hand: new.
+    fleet.live(|v| set_type(v, "trainer-1", "p5.48xlarge"));
+    let run = fleet.check(&env);
+    ok(&run, 1);
+    assert!(run.stderr.contains("1 new, 0 changed, 0 resolved"), "{}", run.stderr);
+    // 2: same drift, right away: quiet.
+    ok(&fleet.check(&env), 1);
+    // 3: still there after remind_after: a reminder.
+    std::thread::sleep(Duration::from_millis(2100));
+    ok(&fleet.check(&env), 1);
+    // 4: resized again: changed (the live value moved).
+    fleet.live(|v| set_type(v, "trainer-1", "p5en.48xlarge"));
+    ok(&fleet.check(&env), 1);
+    // 5: back in sync: resolved.
+    fleet.live(|_| {});
+    let run = fleet.check(&env);
+    ok(&run, 0);
+    assert!(run.stderr.contains("0 new, 0 changed, 1 resolved"), "{}", run.stderr);
+    // 6: nothing new: nothing sent.
+    ok(&fleet.check(&env), 0);
+
+    // The webhook: four events, in order, signed, one finding.
+    assert_eq!(events(&hook), ["new", "reminder", "changed", "resolved"]);
+    let bodies: Vec<Value> = hook.accepted().iter().map(Request::json).collect();
+    let finding_id = bodies[0]["finding"]["id"].as_str().unwrap().to_string();
+    for (req, b) in hook.accepted().iter().zip(&bodies) {
+        verify_signature(req);
+        assert_eq!(b["schema"], "driftd.event/v1");
+        assert_eq!(b["finding"]["id"], finding_id.as_str());
+        assert_eq!(req.header("x-driftd-event-id"), b["id"].as_str());
+    }
+    let ids: std::collections::HashSet<&str> = bodies.iter().map(|b| b["id"].as_str().unwrap()).collect();
+    assert_eq!(ids.len(), 4, "event ids are unique");
+    assert_eq!(bodies[0]["finding"]["changes"][0]["live"], "p5.48xlarge");
+    assert_eq!(bodies[2]["finding"]["changes"][0]["live"], "p5en.48xlarge");
+    assert_eq!(bodies[2]["previous"]["changes"][0]["live"], "p5.48xlarge");
+
+    // Slack webhook: four messages whose headers say what happened.
+    let headers: Vec<String> = slack_hook
+        .accepted()
+        .iter()
+        .map(|r| r.json()["blocks"][0]["text"]["text"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(headers.len(), 4, "{headers:?}");
+    for (h, want) in headers.iter().zip(["New drift", "Still drifted", "Drift changed", "Resolved"]) {
+        assert!(h.starts_with(want), "{h:?} is not {want}");
+    }
+    let first = slack_hook.accepted()[0].json().to_string();
+    assert!(first.contains("p4d.24xlarge → p5.48xlarge") && first.contains("/h"), "{first}");
+    assert!(first.contains("terraform apply"), "remediation command: {first}");
+
+    // Slack Web API: one thread. The first message starts it, the others reply in it,
+    // and the first is rewritten as resolved.
+    let calls = slack_api.accepted();
+    let paths: Vec<&str> = calls.iter().map(|r| r.path.as_str()).collect();
+    assert_eq!(
+        paths,
+        [
+            "/api/chat.postMessage",
+            "/api/chat.postMessage",
+            "/api/chat.postMessage",
+            "/api/chat.update",
+            "/api/chat.postMessage"
+        ]
+    );
+    assert!(calls[0].json().get("thread_ts").is_none());
+    let root_ts = "1700000000.001001";
+    for c in [&calls[1], &calls[2], &calls[4]] {
+        assert_eq!(c.json()["thread_ts"], root_ts, "{}", c.json());
+    }
+    assert_eq!(calls[3].json()["ts"], root_ts);
+    assert!(calls[3].json()["blocks"][0]["text"]["text"].as_str().unwrap().starts_with("Resolved"));
+    assert!(slack_api.rejected().is_empty(), "{:?}", slack_api.rejected());
+
+    // Teams: four cards.
+    let titles: Vec<String> = teams
+        .accepted()
+        .iter()
+        .map(|r| r.json()["attachments"][0]["content"]["body"][0]["text"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(titles.len(), 4);
+    assert!(titles[0].starts_with("New drift") && titles[3].starts_with("Resolved"), "{titles:?}");
+
+    // PagerDuty: trigger, trigger, trigger, resolve, one dedup key: the finding id.
+    let pd_events: Vec<(String, String)> = pd
+        .accepted()
+        .iter()
+        .map(|r| {
+            let e = r.json();
+            (e["event_action"].as_str().unwrap().to_string(), e["dedup_key"].as_str().unwrap().to_string())
+        })
+        .collect();
+    let actions: Vec<&str> = pd_events.iter().map(|(a, _)| a.as_str()).collect();
+    assert_eq!(actions, ["trigger", "trigger", "trigger", "resolve"]);
+    assert!(pd_events.iter().all(|(_, k)| *k == finding_id));
+    assert_eq!(pd.accepted()[0].json()["payload"]["severity"], "error", "high maps to error");
+
+    // GitHub: one issue with the marker, three comments, closed.
+    let issues = repo.issues.lock().unwrap().clone();
+    assert_eq!(issues.len(), 1, "{issues:?}");
+    assert!(issues[0]["body"].as_str().unwrap().contains(&format!("<!-- driftd:finding:{finding_id} -->")));
+    assert_eq!(issues[0]["state"], "closed");
+    assert_eq!(issues[0]["labels"][0]["name"], "driftd");
+    let comments = repo.comments.lock().unwrap().clone();
+    assert_eq!(comments.len(), 3, "{comments:?}");
+    assert!(comments[0].1.starts_with("Still drifted") && comments[1].1.starts_with("Drift changed"));
+    assert!(comments[2].1.starts_with("Resolved"));
+
+    for r in [&hook, &slack_hook, &slack_api, &teams, &pd, &gh] {
+        assert!(r.rejected().is_empty(), "{:?}", r.rejected().iter().map(|x| &x.1).collect::<Vec<_>>());
+    }
+}
+
+#[test]
+fn two_hundred_findings_stay_within_slack_limits() {
+    let slack_hook = receiver::slack_webhook();
+    let slack_api = receiver::slack_api(SLACK_TOKEN);
+    let digest_hook = receiver::slack_webhook();
+    let fleet = Fleet::new();
+    fleet.config(&format!(
+        r#"
+{FAST_OUTBOX}
+[[notify]]
+kind = "slack"
+url_env = "SLACK_HOOK"
+report_url = "https://ci.example/jobs/1/report.html"
+
+[[notify]]
+kind = "slack"
+token_env = "SLACK_TOKEN"
+channel = "C0DRIFT"
+api_url = "{}/api"
+
+[[notify]]
+name = "slack-digest"
+kind = "slack"
+url_env = "DIGEST_HOOK"
+digest = true
+"#,
+        slack_api.url
+    ));
+    let env = vec![
+        ("SLACK_HOOK", format!("{}/services/T/B/x", slack_hook.url)),
+        ("DIGEST_HOOK", format!("{}/services/T/B/y", digest_hook.url)),
+        ("SLACK_TOKEN", SLACK_TOKEN.to_string()),
+    ];
+    fleet.live(|v| add_unmanaged(v, 200));
+    let run = fleet.check(&env);
+    ok(&run, 1);
+    assert!(run.stderr.contains("200 new"), "{}", run.stderr);
+
+    for r in [&slack_hook, &slack_api, &digest_hook] {
+        assert!(r.rejected().is_empty(), "Slack refused: {:?}", r.rejected().iter().map(|x| &x.1).collect::<Vec<_>>());
+    }
+    // The cap (20): 19 findings on their own, and one summary of the other 181.
+    let hook_msgs = slack_hook.accepted();
+    assert_eq!(hook_msgs.len(), 20);
+    let summary = hook_msgs[19].json();
+    assert!(summary["blocks"][0]["text"]["text"].as_str().unwrap().starts_with("181 more drift events"), "{summary}");
+    let text = summary.to_string();
+    assert!(text.contains("and 141 more") && text.contains("full report"), "{text}");
+    // The Web API: the summary's rest goes in its thread, 40 events a message.
+    let api = slack_api.accepted();
+    assert_eq!(api.len(), 19 + 5, "{}", api.len());
+    let summary_ts = "1700000000.001020";
+    for reply in &api[20..] {
+        assert_eq!(reply.json()["thread_ts"], summary_ts);
+    }
+    let listed: usize = api[19..]
+        .iter()
+        .flat_map(|r| r.json()["blocks"].as_array().unwrap().clone())
+        .map(|b| b["text"]["text"].as_str().unwrap_or("").matches("unmanaged aws_instance").count())
+        .sum();
+    assert_eq!(listed, 181, "every summarised event is listed in the thread");
+    // Digest mode: one message.
+    assert_eq!(digest_hook.accepted().len(), 1);
+}
+
+#[test]
+fn faults_then_recovery_deliver_everything_once() {
+    let hook = receiver::webhook();
+    let fleet = Fleet::new();
+    fleet.config(&format!(
+        r#"
+{FAST_OUTBOX}
+[[notify]]
+kind = "webhook"
+url_env = "HOOK_URL"
+secret_env = "HOOK_SECRET"
+"#
+    ));
+    hook.fail_next([
+        Fault::Status(500),
+        Fault::RateLimit(1),
+        Fault::Hang(Duration::from_secs(3)),
+        Fault::Reset,
+        Fault::Reset,
+        Fault::Status(503),
+    ]);
+    // The demo's drift: 14 findings.
+    std::fs::copy(root().join("testdata/demo/live.json"), fleet.path().join("live.json")).unwrap();
+    let run = fleet.check(&env_for(&hook));
+    ok(&run, 1);
+    assert!(run.stderr.contains("14 sent"), "{}", run.stderr);
+    let accepted = hook.accepted();
+    assert_eq!(accepted.len(), 14);
+    let ids: std::collections::HashSet<String> =
+        accepted.iter().map(|r| r.json()["finding"]["id"].as_str().unwrap().to_string()).collect();
+    assert_eq!(ids.len(), 14, "each finding once");
+    assert!(accepted.iter().all(|r| r.json()["event"] == "new"));
+    // Retry-After was honoured: the try after the 429 came a second later.
+    let received = hook.received();
+    assert_eq!(received.len(), 14 + 6);
+    let gap = received[2].at.duration_since(received[1].at);
+    assert!(gap >= Duration::from_millis(950), "retried {gap:?} after a 429 with Retry-After: 1");
+    // And the same scan again sends nothing.
+    hook.clear();
+    ok(&fleet.check(&env_for(&hook)), 1);
+    assert!(hook.received().is_empty());
+}
+
+#[test]
+fn sigkill_during_delivery_loses_nothing() {
+    let hook = receiver::webhook();
+    let fleet = Fleet::new();
+    fleet.config(&format!(
+        r#"
+{FAST_OUTBOX}
+[[notify]]
+kind = "webhook"
+url_env = "HOOK_URL"
+secret_env = "HOOK_SECRET"
+"#
+    ));
+    std::fs::copy(root().join("testdata/demo/live.json"), fleet.path().join("live.json")).unwrap();
+    // The third message is processed by the receiver, whose answer comes too late: the
+    // sender is killed while waiting for it.
+    hook.fail_next([
+        Fault::AcceptSlowly(Duration::ZERO),
+        Fault::AcceptSlowly(Duration::ZERO),
+        Fault::AcceptSlowly(Duration::from_secs(30)),
+    ]);
+    let bin = assert_cmd::cargo::cargo_bin("driftd");
+    let state = abs_demo_state();
+    let mut child = std::process::Command::new(bin)
+        .current_dir(fleet.path())
+        .args(["check", "--config", "driftd.toml", "--notify", "--state", &state, "--provider", "snapshot:live.json"])
+        .envs(env_for(&hook))
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("AZURE_CREDENTIAL_KIND", "environment")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    while hook.received().len() < 3 {
+        assert!(std::time::Instant::now() < deadline, "the receiver never got the third message");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // SIGKILL: no cleanup, no flush.
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert_eq!(hook.accepted().len(), 3);
+
+    // Restarted: the same scan has no new transitions, and the outbox delivers the rest.
+    let run = fleet.check(&env_for(&hook));
+    ok(&run, 1);
+    assert!(run.stderr.contains("0 new") && run.stderr.contains("12 sent"), "{}", run.stderr);
+    let accepted: Vec<Value> = hook.accepted().iter().map(Request::json).collect();
+    let mut by_id: std::collections::BTreeMap<String, usize> = Default::default();
+    for a in &accepted {
+        *by_id.entry(a["id"].as_str().unwrap().to_string()).or_default() += 1;
+    }
+    let findings: std::collections::HashSet<&str> =
+        accepted.iter().map(|a| a["finding"]["id"].as_str().unwrap()).collect();
+    assert_eq!(findings.len(), 14, "every notification arrived");
+    // The one duplicate allowed: the message the receiver accepted just before the kill.
+    let dups: Vec<&String> = by_id.iter().filter(|(_, n)| **n > 1).map(|(id, _)| id).collect();
+    assert_eq!(dups, [accepted[2]["id"].as_str().unwrap()], "only the in-flight message is sent twice");
+    assert_eq!(accepted.len(), 15);
+}
+
+#[test]
+fn dead_letters_are_listed_and_retried() {
+    let hook = receiver::webhook();
+    let fleet = Fleet::new();
+    fleet.config(
+        r#"
+[outbox]
+initial_backoff = "50ms"
+max_backoff = "100ms"
+max_attempts = 3
+deliver_for = "20s"
+[[notify]]
+kind = "webhook"
+url_env = "HOOK_URL"
+"#,
+    );
+    // 400 is final at once; the other message fails three times (500), then is dead.
+    hook.fail_next([Fault::Status(400)]);
+    fleet.live(|v| {
+        set_type(v, "trainer-1", "p5.48xlarge");
+        set_type(v, "trainer-2", "p5.48xlarge");
+    });
+    hook.fail_next([Fault::Status(500), Fault::Status(500), Fault::Status(500)]);
+    let env = env_for(&hook);
+    let run = fleet.check(&env);
+    ok(&run, 1);
+    assert!(run.stderr.contains("2 dead-lettered"), "{}", run.stderr);
+    assert_eq!(hook.accepted().len(), 0);
+
+    let list = driftd_env(fleet.path(), &["outbox", "list", "--config", "driftd.toml"], &env);
+    ok(&list, 0);
+    assert_eq!(list.stdout.lines().filter(|l| l.contains(" dead ")).count(), 2, "{}", list.stdout);
+    assert!(list.stdout.contains("HTTP 400") && list.stdout.contains("HTTP 500"), "{}", list.stdout);
+    assert!(!list.stdout.contains(&hook.url), "the webhook URL is a secret: {}", list.stdout);
+
+    let retry = driftd_env(fleet.path(), &["outbox", "retry", "--config", "driftd.toml"], &env);
+    ok(&retry, 0);
+    assert!(retry.stderr.contains("2 dead letters re-queued") && retry.stderr.contains("2 sent"), "{}", retry.stderr);
+    assert_eq!(hook.accepted().len(), 2);
+    let list = driftd_env(fleet.path(), &["outbox", "list", "--config", "driftd.toml"], &env);
+    assert!(list.stdout.contains("(no dead messages)"), "{}", list.stdout);
+}
+
+/// Alert fatigue, measured: over 20 scripted scans, messages = transitions.
+#[test]
+fn twenty_scans_send_one_message_per_transition() {
+    let hook = receiver::webhook();
+    let slack = receiver::slack_webhook();
+    let fleet = Fleet::new();
+    fleet.config(&format!(
+        r#"
+{FAST_OUTBOX}
+[[notify]]
+kind = "webhook"
+url_env = "HOOK_URL"
+[[notify]]
+kind = "slack"
+url_env = "SLACK_HOOK"
+"#
+    ));
+    let mut env = env_for(&hook);
+    env.push(("SLACK_HOOK", format!("{}/services/x", slack.url)));
+    // Which trainers are resized to what, scan by scan: drift appears, changes, stays,
+    // resolves and comes back.
+    let trainers = ["trainer-0", "trainer-1", "trainer-2", "trainer-3", "trainer-4", "trainer-5"];
+    let sizes = ["p5.48xlarge", "p5en.48xlarge", "p4de.24xlarge"];
+    let script: Vec<Vec<Option<&str>>> = (0..20)
+        .map(|scan: usize| {
+            trainers
+                .iter()
+                .enumerate()
+                .map(|(i, _)| {
+                    let phase = (scan + i * 3) % 9;
+                    match phase {
+                        0..=2 => None,
+                        3..=5 => Some(sizes[i % 3]),
+                        6 => Some(sizes[(i + 1) % 3]),
+                        _ => Some(sizes[(i + 1) % 3]),
+                    }
+                })
+                .collect()
+        })
+        .collect();
+    let mut expected = 0;
+    let mut before: Vec<Option<&str>> = vec![None; trainers.len()];
+    for (n, now) in script.iter().enumerate() {
+        let transitions = before.iter().zip(now).filter(|(a, b)| a != b).count();
+        expected += transitions;
+        fleet.live(|v| {
+            for (t, size) in trainers.iter().zip(now) {
+                if let Some(s) = size {
+                    set_type(v, t, s);
+                }
+            }
+        });
+        let run = fleet.check(&env);
+        assert!(run.code == 0 || run.code == 1, "scan {n}: {}", run.stderr);
+        before = now.clone();
+    }
+    assert!(expected >= 30, "the script moves enough: {expected}");
+    assert_eq!(hook.accepted().len(), expected, "webhook messages = transitions");
+    assert_eq!(slack.accepted().len(), expected, "Slack messages = transitions");
+    let kinds: std::collections::BTreeSet<String> = events(&hook).into_iter().collect();
+    assert_eq!(kinds.into_iter().collect::<Vec<_>>(), ["changed", "new", "resolved"]);
+}
+
+#[test]
+fn scan_failures_are_their_own_events_and_resolve_nothing() {
+    let hook = receiver::webhook();
+    let fleet = Fleet::new();
+    fleet.config(&format!(
+        r#"
+{FAST_OUTBOX}
+[store]
+scope = "demo"
+[[notify]]
+kind = "webhook"
+url_env = "HOOK_URL"
+"#
+    ));
+    let env = env_for(&hook);
+    fleet.live(|v| set_type(v, "trainer-1", "p5.48xlarge"));
+    ok(&fleet.check(&env), 1);
+    // The snapshot cannot be read twice in a row: one scan_failed, nothing resolved.
+    std::fs::write(fleet.path().join("live.json"), "{\"schema\": \"driftd.snapshot/v1\", \"scans\": [").unwrap();
+    let run = fleet.check(&env);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    ok(&fleet.check(&env), 2);
+    // Back: scan_recovered, and the drift is still the same open finding (no new, no resolved).
+    fleet.live(|v| set_type(v, "trainer-1", "p5.48xlarge"));
+    ok(&fleet.check(&env), 1);
+    assert_eq!(events(&hook), ["new", "scan_failed", "scan_recovered"]);
+    let failed = &hook.accepted()[1].json();
+    assert!(failed["error"].as_str().unwrap().contains("live.json"), "{failed}");
+    assert_eq!(failed["scope"], "demo");
+}
+
+#[test]
+fn filters_pick_what_each_notifier_hears() {
+    let serving = receiver::webhook();
+    let high_changed = receiver::webhook();
+    let fleet = Fleet::new();
+    fleet.config(&format!(
+        r#"
+{FAST_OUTBOX}
+[[notify]]
+name = "serving"
+kind = "webhook"
+url_env = "SERVING_URL"
+tags = {{ team = "serving" }}
+[[notify]]
+name = "high-changed"
+kind = "webhook"
+url_env = "HIGH_URL"
+min_severity = "high"
+kinds = ["changed"]
+accounts = ["123456789012"]
+types = ["aws_instance"]
+"#
+    ));
+    let env = vec![("SERVING_URL", format!("{}/s", serving.url)), ("HIGH_URL", format!("{}/h", high_changed.url))];
+    std::fs::copy(root().join("testdata/demo/live.json"), fleet.path().join("live.json")).unwrap();
+    let run = fleet.check(&env);
+    ok(&run, 1);
+    let report: Value = serde_json::from_str(&run.stdout).unwrap();
+    let findings = report["findings"].as_array().unwrap();
+    // What each should hear, from the report itself and the live tags.
+    let want_high: std::collections::BTreeSet<&str> = findings
+        .iter()
+        .filter(|f| {
+            f["kind"] == "changed"
+                && f["severity"] == "high"
+                && f["resource"]["type"] == "aws_instance"
+                && f["resource"]["account"] == "123456789012"
+        })
+        .map(|f| f["id"].as_str().unwrap())
+        .collect();
+    let got_high: std::collections::BTreeSet<String> =
+        high_changed.accepted().iter().map(|r| r.json()["finding"]["id"].as_str().unwrap().to_string()).collect();
+    assert_eq!(got_high.iter().map(String::as_str).collect::<std::collections::BTreeSet<_>>(), want_high);
+    assert!(want_high.len() >= 3);
+    let got_serving: Vec<Value> = serving.accepted().iter().map(Request::json).collect();
+    assert!(!got_serving.is_empty());
+    let live: Value = serde_json::from_str(&std::fs::read_to_string(fleet.path().join("live.json")).unwrap()).unwrap();
+    for e in &got_serving {
+        let id = e["finding"]["resource"]["id"].as_str().unwrap();
+        let r = live["resources"].as_array().unwrap().iter().find(|r| r["id"] == id).unwrap();
+        assert_eq!(r["attributes"]["tags"]["team"], "serving", "{id}");
+    }
+    assert!(got_serving.len() < findings.len());
+}
+
+#[test]
+fn no_secret_reaches_logs_outbox_or_store_at_trace_level() {
+    let hook = receiver::webhook();
+    let slack_api = receiver::slack_api(SLACK_TOKEN);
+    let pd = receiver::pagerduty(PD_KEY);
+    let (gh, _repo) = receiver::github("acme/infra", GH_TOKEN);
+    let fleet = Fleet::new();
+    fleet.config(&format!(
+        r#"
+[outbox]
+initial_backoff = "50ms"
+max_backoff = "100ms"
+max_attempts = 2
+deliver_for = "20s"
+[[notify]]
+kind = "webhook"
+url_env = "HOOK_URL"
+secret_env = "HOOK_SECRET"
+[[notify]]
+kind = "slack"
+token_env = "SLACK_TOKEN"
+channel = "C0DRIFT"
+api_url = "{}/api"
+[[notify]]
+kind = "pagerduty"
+routing_key_env = "PD_KEY"
+events_url = "{}/v2/enqueue"
+[[notify]]
+kind = "github"
+repo = "acme/infra"
+token_env = "GH_TOKEN"
+api_url = "{}"
+"#,
+        slack_api.url, pd.url, gh.url
+    ));
+    let hook_path_secret = "T0SECRET/B0SECRET/hookpathsecret";
+    let mut env = vec![
+        ("HOOK_URL", format!("{}/{hook_path_secret}", hook.url)),
+        ("HOOK_SECRET", HMAC_SECRET.to_string()),
+        ("SLACK_TOKEN", SLACK_TOKEN.to_string()),
+        ("PD_KEY", PD_KEY.to_string()),
+        ("GH_TOKEN", GH_TOKEN.to_string()),
+        ("RUST_LOG", "trace".to_string()),
+    ];
+    // Failures too: their errors are logged and stored.
+    hook.fail_next([Fault::Status(500), Fault::Reset, Fault::Status(401)]);
+    pd.fail_next([Fault::Status(400)]);
+    fleet.live(|v| set_type(v, "trainer-1", "p5.48xlarge"));
+    let run = fleet.check(&env);
+    ok(&run, 1);
+    assert!(run.stderr.contains("TRACE") || run.stderr.contains("DEBUG"), "trace logging is on");
+    let list = driftd_env(fleet.path(), &["outbox", "list", "--config", "driftd.toml", "--status", "all"], &env);
+    env.retain(|(k, _)| *k != "RUST_LOG");
+    let db = std::fs::read(fleet.db()).unwrap();
+    let wal = std::fs::read(fleet.path().join("driftd.db-wal")).unwrap_or_default();
+    let db_text = String::from_utf8_lossy(&db).to_string() + &String::from_utf8_lossy(&wal);
+    for secret in [hook_path_secret, HMAC_SECRET, SLACK_TOKEN, PD_KEY, GH_TOKEN] {
+        assert!(!run.stderr.contains(secret), "{secret} in logs");
+        assert!(!run.stdout.contains(secret), "{secret} in the report");
+        assert!(!list.stdout.contains(secret), "{secret} in outbox list");
+        assert!(!db_text.contains(secret), "{secret} in the store");
+    }
+    assert!(list.stdout.contains("dead"), "{}", list.stdout);
+}
+
+#[test]
+fn config_errors_exit_2_and_name_the_key_not_the_secret() {
+    let fleet = Fleet::new();
+    fleet.live(|_| {});
+    fleet.config("[store]\npath = \"driftd.db\"\n");
+    let run = fleet.check(&[]);
+    common::assert_one_error(&run, 2);
+    assert!(run.stderr.contains("[[notify]]"), "{}", run.stderr);
+
+    fleet.config("[[notify]]\nkind = \"slack\"\ntoken_env = \"DRIFTD_TEST_NO_SUCH_VAR\"\nchannel = \"C1\"\n");
+    let run = fleet.check(&[]);
+    common::assert_one_error(&run, 2);
+    assert!(run.stderr.contains("DRIFTD_TEST_NO_SUCH_VAR") && run.stderr.contains("not set"), "{}", run.stderr);
+    assert!(!fleet.db().exists(), "nothing scanned or stored before the secrets are read");
+
+    fleet.config(
+        "[store]\npath = \"x.db\"\n\n[[notify]]\nkind = \"pagerduty\"\nrouting_key_env = \"K\"\nseverity = \"high\"\n",
+    );
+    let run = fleet.check(&[]);
+    common::assert_one_error(&run, 2);
+    assert!(run.stderr.contains("driftd.toml:4") && run.stderr.contains("severity"), "{}", run.stderr);
+
+    fleet.live(|v| set_type(v, "trainer-1", "p5.48xlarge"));
+    fleet.config("[outbox]\ndeliver_for = \"1s\"\n[[notify]]\nkind = \"webhook\"\nurl_env = \"HOOK\"\n");
+    let run = fleet.check(&[("HOOK", "http://127.0.0.1:9/very-secret-path".to_string())]);
+    // Unreachable receivers never change the check's result; the message stays queued.
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(!run.stderr.contains("very-secret-path"), "{}", run.stderr);
+    assert!(run.stderr.contains("still queued"), "{}", run.stderr);
+}
+
+/// Every key path of a JSON value, with its type: `finding.changes[].path:string`.
+fn shape(v: &Value, prefix: &str, out: &mut std::collections::BTreeSet<String>) {
+    match v {
+        Value::Object(m) => {
+            out.insert(format!("{prefix}:object"));
+            for (k, x) in m {
+                shape(x, &format!("{prefix}.{k}"), out);
+            }
+        }
+        Value::Array(a) => {
+            out.insert(format!("{prefix}:array"));
+            for x in a {
+                shape(x, &format!("{prefix}[]"), out);
+            }
+        }
+        Value::String(_) => drop(out.insert(format!("{prefix}:string"))),
+        Value::Number(_) => drop(out.insert(format!("{prefix}:number"))),
+        Value::Bool(_) => drop(out.insert(format!("{prefix}:bool"))),
+        Value::Null => drop(out.insert(format!("{prefix}:null"))),
+    }
+}
+
+fn shape_of(v: &Value) -> std::collections::BTreeSet<String> {
+    let mut s = Default::default();
+    shape(v, "", &mut s);
+    s
+}
+
+/// The examples in docs/notifications.md, by name: a ```json block after `<!-- payload: NAME -->`.
+fn doc_examples(doc: &str) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let mut rest = doc;
+    while let Some(i) = rest.find("<!-- payload: ") {
+        rest = &rest[i + 14..];
+        let name = rest[..rest.find(" -->").unwrap()].to_string();
+        let start = rest.find("```json\n").unwrap() + 8;
+        let end = start + rest[start..].find("\n```").unwrap();
+        out.push((name, rest[start..end].to_string()));
+        rest = &rest[end..];
+    }
+    out
+}
+
+/// The payloads each receiver gets have the shapes `docs/notifications.md` shows
+/// (`UPDATE_DOCS=1` rewrites the examples from a real run).
+#[test]
+fn payloads_match_the_shapes_in_docs() {
+    let hook = receiver::webhook();
+    let digest = receiver::webhook();
+    let slack_hook = receiver::slack_webhook();
+    let teams = receiver::teams();
+    let pd = receiver::pagerduty(PD_KEY);
+    let (gh, _repo) = receiver::github("acme/infra", GH_TOKEN);
+    let fleet = Fleet::new();
+    fleet.config(&format!(
+        r#"
+{FAST_OUTBOX}
+[store]
+scope = "prod-gpu"
+[[notify]]
+kind = "webhook"
+url_env = "HOOK_URL"
+secret_env = "HOOK_SECRET"
+report_url = "https://ci.example/jobs/42/drift.html"
+[[notify]]
+name = "webhook-digest"
+kind = "webhook"
+url_env = "DIGEST_URL"
+digest = true
+[[notify]]
+kind = "slack"
+url_env = "SLACK_HOOK"
+[[notify]]
+kind = "teams"
+url_env = "TEAMS_URL"
+[[notify]]
+kind = "pagerduty"
+routing_key_env = "PD_KEY"
+events_url = "{}/v2/enqueue"
+[[notify]]
+kind = "github"
+repo = "acme/infra"
+token_env = "GH_TOKEN"
+api_url = "{}"
+"#,
+        pd.url, gh.url
+    ));
+    let mut env = env_for(&hook);
+    env.push(("DIGEST_URL", format!("{}/d", digest.url)));
+    env.push(("SLACK_HOOK", format!("{}/services/x", slack_hook.url)));
+    env.push(("TEAMS_URL", format!("{}/workflows/x", teams.url)));
+    env.push(("PD_KEY", PD_KEY.into()));
+    env.push(("GH_TOKEN", GH_TOKEN.into()));
+    fleet.live(|v| {
+        set_type(v, "trainer-1", "p5.48xlarge");
+        add_unmanaged(v, 1);
+    });
+    ok(&fleet.check(&env), 1);
+    fleet.live(|v| {
+        set_type(v, "trainer-1", "p5en.48xlarge");
+        add_unmanaged(v, 1);
+    });
+    ok(&fleet.check(&env), 1);
+    std::fs::write(fleet.path().join("live.json"), "{").unwrap();
+    assert_eq!(fleet.check(&env).code, 2);
+    fleet.live(|_| {});
+    ok(&fleet.check(&env), 0);
+
+    let by_event = |r: &Receiver, event: &str| -> Value {
+        r.accepted().iter().map(Request::json).find(|j| j["event"] == event).unwrap_or_else(|| panic!("no {event}"))
+    };
+    let slack_first = |r: &Receiver, prefix: &str| -> Value {
+        r.accepted()
+            .iter()
+            .map(Request::json)
+            .find(|j| j["blocks"][0]["text"]["text"].as_str().unwrap_or("").starts_with(prefix))
+            .unwrap_or_else(|| panic!("no Slack message {prefix}"))
+    };
+    let pd_action =
+        |action: &str| pd.accepted().iter().map(Request::json).find(|j| j["event_action"] == action).unwrap();
+    let gh_create = gh.accepted().iter().find(|r| r.method == "POST" && r.path.ends_with("/issues")).unwrap().json();
+    let teams_new = teams.accepted()[0].json();
+    let actual: Vec<(&str, Value)> = vec![
+        ("webhook.new", by_event(&hook, "new")),
+        ("webhook.changed", by_event(&hook, "changed")),
+        ("webhook.resolved", by_event(&hook, "resolved")),
+        ("webhook.scan_failed", by_event(&hook, "scan_failed")),
+        ("webhook.scan_recovered", by_event(&hook, "scan_recovered")),
+        ("webhook.digest", by_event(&digest, "digest")),
+        ("slack.new", slack_first(&slack_hook, "New drift")),
+        ("slack.scan_failed", slack_first(&slack_hook, "Scan failing")),
+        ("teams.new", teams_new),
+        ("pagerduty.trigger", pd_action("trigger")),
+        ("pagerduty.resolve", pd_action("resolve")),
+        ("github.create_issue", gh_create),
+    ];
+    let doc_path = root().join("docs/notifications.md");
+    let mut doc = std::fs::read_to_string(&doc_path).unwrap();
+    if std::env::var_os("UPDATE_DOCS").is_some() {
+        for (name, v) in &actual {
+            let mut v = v.clone();
+            // Secrets never go in docs: the example's key is a placeholder.
+            if v.get("routing_key").is_some() {
+                v["routing_key"] = json!("R0UTINGKEY0000000000000000000000");
+            }
+            let pretty = serde_json::to_string_pretty(&v).unwrap();
+            let marker = format!("<!-- payload: {name} -->");
+            let at = doc.find(&marker).unwrap_or_else(|| panic!("docs/notifications.md has no {marker}"));
+            let start = at + doc[at..].find("```json\n").unwrap() + 8;
+            let end = start + doc[start..].find("\n```").unwrap();
+            doc.replace_range(start..end, &pretty);
+        }
+        std::fs::write(&doc_path, &doc).unwrap();
+    }
+    let mut examples = doc_examples(&doc);
+    examples.sort();
+    let mut actual = actual;
+    actual.sort_by(|a, b| a.0.cmp(b.0));
+    let names: Vec<&str> = examples.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(names, actual.iter().map(|(n, _)| *n).collect::<Vec<_>>(), "every payload has one example");
+    for ((name, example), (_, real)) in examples.iter().zip(&actual) {
+        let example: Value = serde_json::from_str(example).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let (want, got) = (shape_of(&example), shape_of(real));
+        let missing: Vec<_> = want.difference(&got).collect();
+        let extra: Vec<_> = got.difference(&want).collect();
+        assert!(
+            missing.is_empty() && extra.is_empty(),
+            "{name} differs from docs/notifications.md (UPDATE_DOCS=1 to rewrite):\nin docs only: {missing:?}\nsent only: {extra:?}"
+        );
+    }
+    assert!(!doc.contains(PD_KEY) && !doc.contains(GH_TOKEN) && !doc.contains(HMAC_SECRET));
+}
