@@ -931,3 +931,68 @@ api_url = "{}"
     }
     assert!(!doc.contains(PD_KEY) && !doc.contains(GH_TOKEN) && !doc.contains(HMAC_SECRET));
 }
+
+#[test]
+fn github_never_duplicates_and_respects_max_open_issues() {
+    let (gh, repo) = receiver::github("acme/infra", GH_TOKEN);
+    let fleet = Fleet::new();
+    fleet.config(&format!(
+        r#"
+{FAST_OUTBOX}
+[[notify]]
+kind = "github"
+repo = "acme/infra"
+token_env = "GH_TOKEN"
+api_url = "{}"
+labels = ["driftd", "gpu"]
+max_open_issues = 2
+"#,
+        gh.url
+    ));
+    let env = vec![("GH_TOKEN", GH_TOKEN.to_string())];
+    let drift = |v: &mut Value, with_trainer_1: bool| {
+        if with_trainer_1 {
+            set_type(v, "trainer-1", "p5.48xlarge");
+        }
+        set_type(v, "trainer-2", "p5.48xlarge");
+        set_type(v, "trainer-3", "p5.48xlarge");
+    };
+    fleet.live(|v| drift(v, true));
+    let run = fleet.check(&env);
+    ok(&run, 1);
+    assert!(run.stderr.contains("2 sent, 1 skipped"), "{}", run.stderr);
+    assert_eq!(repo.issues.lock().unwrap().len(), 2);
+    let open =
+        |repo: &receiver::GithubRepo| repo.issues.lock().unwrap().iter().filter(|i| i["state"] == "open").count();
+
+    // The store is lost: the issues are found again by their markers, not filed twice.
+    std::fs::remove_file(fleet.db()).unwrap();
+    let _ = std::fs::remove_file(fleet.path().join("driftd.db-wal"));
+    let _ = std::fs::remove_file(fleet.path().join("driftd.db-shm"));
+    let run = fleet.check(&env);
+    ok(&run, 1);
+    assert_eq!(repo.issues.lock().unwrap().len(), 2, "no duplicate issue");
+    assert_eq!(repo.comments.lock().unwrap().len(), 2, "the two found again got a comment");
+
+    // trainer-1 is fixed: its issue closes; the skipped finding is filed when there is room.
+    fleet.live(|v| drift(v, false));
+    ok(&fleet.check(&env), 1);
+    ok(&fleet.check(&env), 1);
+    let issues = repo.issues.lock().unwrap().clone();
+    assert_eq!(issues.len(), 3, "{issues:?}");
+    assert_eq!(open(&repo), 2);
+    let labels: Vec<&str> =
+        issues[0]["labels"].as_array().unwrap().iter().map(|l| l["name"].as_str().unwrap()).collect();
+    assert_eq!(labels, ["driftd", "gpu"]);
+    // Every body has exactly one marker, and markers are unique.
+    let markers: std::collections::BTreeSet<String> = issues
+        .iter()
+        .map(|i| {
+            let b = i["body"].as_str().unwrap();
+            assert_eq!(b.matches("<!-- driftd:finding:").count(), 1);
+            b[b.find("<!-- driftd:finding:").unwrap()..].lines().next().unwrap().to_string()
+        })
+        .collect();
+    assert_eq!(markers.len(), 3);
+    assert!(gh.rejected().is_empty(), "{:?}", gh.rejected().iter().map(|r| &r.1).collect::<Vec<_>>());
+}

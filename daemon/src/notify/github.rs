@@ -199,10 +199,26 @@ impl Github {
 
     async fn on_finding(&self, e: &FindingEvent, thread: Option<&str>) -> Result<Sent, SendError> {
         let marker = self.marker(&e.finding);
-        // The number remembered is a hint; the marker decides.
-        let (issue, open_count) = self.scan_issues(&marker).await?;
-        let remembered = thread.and_then(|t| t.parse::<u64>().ok());
-        let issue = issue.or(remembered.map(|number| Issue { number, open: true }));
+        // The issue remembered is checked by its marker; without one, every issue with
+        // driftd's label is searched (that also counts the open ones, for the cap).
+        let remembered = match thread.and_then(|t| t.parse::<u64>().ok()) {
+            Some(number) => {
+                let issue = self.call(reqwest::Method::GET, &format!("/issues/{number}"), None).await;
+                match issue {
+                    Ok(i) if i["body"].as_str().is_some_and(|b| b.contains(&marker)) => {
+                        Some(Issue { number, open: i["state"] == "open" })
+                    }
+                    Ok(_) => None,
+                    Err(err) if err.message.contains("HTTP 404") || err.message.contains("HTTP 410") => None,
+                    Err(err) => return Err(err),
+                }
+            }
+            None => None,
+        };
+        let (issue, open_count) = match remembered {
+            Some(issue) => (Some(issue), 0),
+            None => self.scan_issues(&marker).await?,
+        };
         match (e.event, issue) {
             (EventKind::Resolved, None) => Ok(Sent::Accepted { thread: None }),
             (EventKind::Resolved, Some(issue)) => {

@@ -406,6 +406,13 @@ pub fn github(repo: &'static str, token: &'static str) -> (Receiver, GithubRepo)
                 issues.push(issue.clone());
                 Reply::json(201, issue)
             }
+            ("GET", ["", "issues", n]) => {
+                let n: u64 = n.parse().unwrap_or(0);
+                match issues.iter().find(|i| i["number"] == n) {
+                    Some(i) => Reply::json(200, i.clone()),
+                    None => Reply::json(404, json!({"message": "Not Found"})),
+                }
+            }
             ("POST", ["", "issues", n, "comments"]) => {
                 let n: u64 = n.parse().unwrap_or(0);
                 if !issues.iter().any(|i| i["number"] == n) {
