@@ -37,11 +37,27 @@ impl Alerts {
         if config.notifiers.is_empty() {
             return Err(Error::input(location, "--notify: the config has no [[notify]] table"));
         }
+        Alerts::open_for_daemon(config, location)
+    }
+
+    /// The daemon keeps history with or without notifiers.
+    pub fn open_for_daemon(config: &Config, location: &str) -> Result<Alerts, Error> {
         let notifiers = crate::notify::build_all(&config.notifiers, config.outbox.request_timeout())
             .map_err(|e| Error::input(location, e))?;
         let store = Store::open(&config.store.path)?;
+        Alerts::assemble(config, notifiers, Arc::new(Mutex::new(store)))
+    }
+
+    /// A reloaded config keeps the store it has (its path takes effect at restart).
+    pub fn with_store(config: &Config, location: &str, store: Arc<Mutex<Store>>) -> Result<Alerts, Error> {
+        let notifiers = crate::notify::build_all(&config.notifiers, config.outbox.request_timeout())
+            .map_err(|e| Error::input(location, e))?;
+        Alerts::assemble(config, notifiers, store)
+    }
+
+    fn assemble(config: &Config, notifiers: Vec<Built>, store: Arc<Mutex<Store>>) -> Result<Alerts, Error> {
         Ok(Alerts {
-            store: Arc::new(Mutex::new(store)),
+            store,
             notifiers: notifiers.into_iter().map(Arc::new).collect(),
             policy: config.outbox.retry_policy(),
             cost_change_share: config.alerts.cost_change_share,

@@ -117,7 +117,7 @@ fn deliver(alerts: &Alerts) {
 }
 
 /// The check itself: sources in, report out.
-fn check(args: &CheckArgs, config: &Config, started: Instant) -> Result<driftd_core::report::Report, Error> {
+pub(crate) fn check(args: &CheckArgs, config: &Config, started: Instant) -> Result<driftd_core::report::Report, Error> {
     let ignore = match &args.driftignore {
         Some(path) => Some(DriftIgnore::read_file(path)?),
         None => {

@@ -29,6 +29,41 @@ pub enum Command {
     /// The notification outbox: list messages, re-queue dead letters.
     #[command(subcommand)]
     Outbox(OutboxCommand),
+    /// Run as a service: scan each [[target]] on its schedule, keep history, notify, and
+    /// serve /healthz, /readyz, /metrics and the API.
+    Run(RunArgs),
+    /// Configuration: check a file without running anything.
+    #[command(subcommand)]
+    Config(ConfigCommand),
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Configuration file (TOML). Default: ./driftd.toml.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// This replica's share of the targets, INDEX/COUNT (from 0). Default: DRIFTD_SHARD,
+    /// or DRIFTD_SHARD_COUNT with the StatefulSet ordinal in HOSTNAME, or all targets.
+    #[arg(long, value_name = "I/N")]
+    pub shard: Option<String>,
+    /// Log lines as text (default) or JSON (one object per line).
+    #[arg(long, value_name = "FORMAT", value_parser = ["text", "json"])]
+    pub log_format: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Validate a configuration file: every problem with its key and line; exit 2 if any.
+    Check(ConfigCheckArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ConfigCheckArgs {
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+    /// Also read every secret it names (environment variables, files).
+    #[arg(long)]
+    pub secrets: bool,
 }
 
 #[derive(Debug, Subcommand)]

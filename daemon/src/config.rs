@@ -32,6 +32,109 @@ pub struct Config {
     notify: Vec<toml::Spanned<toml::Table>>,
     #[serde(skip)]
     pub notifiers: Vec<crate::notify::NotifySpec>,
+    /// `[daemon]`: `driftd run`.
+    #[serde(default)]
+    pub daemon: DaemonConfig,
+    /// `[[target]]`: what `driftd run` scans, each on its own schedule.
+    #[serde(default)]
+    pub target: Vec<toml::Spanned<TargetConfig>>,
+}
+
+/// `[daemon]`
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DaemonConfig {
+    /// HTTP listener: health, metrics and the API. Loopback unless you say otherwise.
+    #[serde(default = "default_listen")]
+    pub listen: String,
+    /// Scans running at once, over all targets.
+    #[serde(default = "default_concurrency")]
+    pub max_concurrent_scans: usize,
+    /// Bearer token for `/api/*` (`/healthz`, `/readyz`, `/metrics` stay open).
+    pub api_token_env: Option<String>,
+    pub api_token_file: Option<PathBuf>,
+    /// First retry after a failed scan; doubles up to the target's interval.
+    #[serde(default = "default_retry")]
+    pub retry_after_failure: String,
+    /// SIGTERM: how long a scan in flight may take to finish before the process exits.
+    #[serde(default = "default_shutdown")]
+    pub shutdown_timeout: String,
+}
+
+fn default_listen() -> String {
+    "127.0.0.1:9464".into()
+}
+fn default_concurrency() -> usize {
+    2
+}
+fn default_retry() -> String {
+    "30s".into()
+}
+fn default_shutdown() -> String {
+    "20s".into()
+}
+
+impl Default for DaemonConfig {
+    fn default() -> Self {
+        DaemonConfig {
+            listen: default_listen(),
+            max_concurrent_scans: default_concurrency(),
+            api_token_env: None,
+            api_token_file: None,
+            retry_after_failure: default_retry(),
+            shutdown_timeout: default_shutdown(),
+        }
+    }
+}
+
+/// `[[target]]`: one thing the daemon scans (an account's regions against its states,
+/// a subscription, a snapshot file), with the same keys as `[check]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TargetConfig {
+    /// Unique; it is the scope of the target's findings in the store, so keep it stable.
+    pub name: String,
+    /// Time between scans (`"15m"`).
+    pub interval: String,
+    /// Each wait is lengthened by a random part of this, so that targets drift apart.
+    #[serde(default)]
+    pub jitter: Option<String>,
+    #[serde(default)]
+    pub state: Vec<String>,
+    #[serde(default)]
+    pub tf: Vec<PathBuf>,
+    #[serde(default)]
+    pub provider: Vec<String>,
+    #[serde(default)]
+    pub region: Vec<String>,
+    #[serde(default)]
+    pub subscription: Vec<String>,
+    pub azure_endpoint: Option<String>,
+    pub driftignore: Option<PathBuf>,
+    #[serde(default)]
+    pub policies: Vec<PathBuf>,
+    #[serde(default)]
+    pub no_builtin_policies: bool,
+}
+
+impl TargetConfig {
+    pub fn interval(&self) -> std::time::Duration {
+        crate::notify::parse_duration(&self.interval).unwrap_or(std::time::Duration::from_secs(900))
+    }
+
+    pub fn jitter(&self) -> std::time::Duration {
+        self.jitter.as_deref().and_then(|j| crate::notify::parse_duration(j).ok()).unwrap_or_default()
+    }
+}
+
+impl DaemonConfig {
+    pub fn retry_after_failure(&self) -> std::time::Duration {
+        crate::notify::parse_duration(&self.retry_after_failure).unwrap_or(std::time::Duration::from_secs(30))
+    }
+
+    pub fn shutdown_timeout(&self) -> std::time::Duration {
+        crate::notify::parse_duration(&self.shutdown_timeout).unwrap_or(std::time::Duration::from_secs(20))
+    }
 }
 
 /// `[store]`
@@ -266,6 +369,7 @@ impl Config {
             Error::input(at, e.message().to_string())
         })?;
         config.validate(location)?;
+        config.validate_targets(location, text)?;
         config.notifiers = crate::notify::parse(&config.notify.iter().map(|t| t.get_ref().clone()).collect::<Vec<_>>())
             .map_err(|problems| {
                 let line_of = |i: usize| {
@@ -333,6 +437,84 @@ impl Config {
         }
     }
 
+    /// `[daemon]` and `[[target]]`: every problem, each with its line.
+    fn validate_targets(&self, location: &str, text: &str) -> Result<(), Error> {
+        let line_at = |offset: usize| text[..offset.min(text.len())].matches('\n').count() + 1;
+        // The line of `key = ...` in the table that starts at `from`, else the table's line.
+        let key_line = |from: usize, key: &str| {
+            let mut offset = from;
+            for (i, l) in text[from.min(text.len())..].split_inclusive('\n').enumerate() {
+                let t = l.trim_start();
+                if i > 0 && t.starts_with('[') {
+                    break;
+                }
+                if t.strip_prefix(key).is_some_and(|rest| rest.trim_start().starts_with('=')) {
+                    return line_at(offset);
+                }
+                offset += l.len();
+            }
+            line_at(from)
+        };
+        let mut problems: Vec<(usize, String)> = Vec::new();
+        let d = &self.daemon;
+        let daemon_at = text.find("[daemon]").unwrap_or(0);
+        if d.listen.parse::<std::net::SocketAddr>().is_err() {
+            problems.push((
+                key_line(daemon_at, "listen"),
+                format!("daemon.listen {:?} is not an address like 127.0.0.1:9464", d.listen),
+            ));
+        }
+        if d.max_concurrent_scans == 0 {
+            problems.push((
+                key_line(daemon_at, "max_concurrent_scans"),
+                "daemon.max_concurrent_scans must be at least 1".into(),
+            ));
+        }
+        if d.api_token_env.is_some() && d.api_token_file.is_some() {
+            problems.push((
+                key_line(daemon_at, "api_token_file"),
+                "give daemon.api_token_env or daemon.api_token_file, not both".into(),
+            ));
+        }
+        for (key, v) in [("retry_after_failure", &d.retry_after_failure), ("shutdown_timeout", &d.shutdown_timeout)] {
+            if let Err(e) = crate::notify::parse_duration(v) {
+                problems.push((key_line(daemon_at, key), format!("daemon.{key}: {e}")));
+            }
+        }
+        let mut names = std::collections::BTreeSet::new();
+        for t in &self.target {
+            let at = t.span().start;
+            let line = line_at(at);
+            let t = t.get_ref();
+            if t.name.trim().is_empty() {
+                problems.push((line, "target.name must not be empty".into()));
+            }
+            if !names.insert(t.name.clone()) {
+                problems.push((key_line(at, "name"), format!("target.name {:?} is used twice", t.name)));
+            }
+            match crate::notify::parse_duration(&t.interval) {
+                Ok(i) if i < std::time::Duration::from_secs(1) => problems
+                    .push((key_line(at, "interval"), format!("target {:?}: interval must be at least 1s", t.name))),
+                Ok(_) => {}
+                Err(e) => problems.push((key_line(at, "interval"), format!("target {:?}: interval: {e}", t.name))),
+            }
+            if let Some(j) = &t.jitter {
+                if let Err(e) = crate::notify::parse_duration(j) {
+                    problems.push((key_line(at, "jitter"), format!("target {:?}: jitter: {e}", t.name)));
+                }
+            }
+            if t.state.is_empty() && t.provider.is_empty() {
+                problems.push((line, format!("target {:?}: give state and/or provider", t.name)));
+            }
+        }
+        if problems.is_empty() {
+            return Ok(());
+        }
+        let first = problems[0].0;
+        let all: Vec<String> = problems.iter().map(|(l, m)| format!("line {l}: {m}")).collect();
+        Err(Error::input(format!("{location}:{first}"), all.join("; ")))
+    }
+
     pub fn price_table(&self) -> PriceTable {
         let mut table = PriceTable::builtin();
         for (size, price) in &self.prices.aws {
@@ -343,6 +525,29 @@ impl Config {
         }
         table
     }
+}
+
+/// `driftd config check FILE`: every problem at once (exit 2), or a one-line summary.
+pub fn check_command(args: crate::cli::ConfigCheckArgs) -> Result<u8, Error> {
+    let config = Config::read(&args.file)?;
+    let location = args.file.display().to_string();
+    if args.secrets {
+        crate::notify::build_all(&config.notifiers, config.outbox.request_timeout())
+            .map_err(|e| Error::input(&location, e))?;
+        let token = crate::secret::SecretRef {
+            inline: None,
+            env: config.daemon.api_token_env.clone(),
+            file: config.daemon.api_token_file.clone(),
+        };
+        token.resolve("daemon.api_token").map_err(|e| Error::input(&location, e))?;
+    }
+    println!(
+        "{location}: ok ({} targets, {} notifiers{})",
+        config.target.len(),
+        config.notifiers.len(),
+        if args.secrets { ", secrets readable" } else { "" }
+    );
+    Ok(0)
 }
 
 #[cfg(test)]

@@ -13,6 +13,7 @@ pub struct NotificationSent<'a> {
 impl NotificationSent<'_> {
     pub fn emit(self) {
         info!(notifier = self.notifier, event = self.event, outbox_id = self.outbox_id, "notification sent");
+        metrics::counter!("driftd_notifications_sent_total", "notifier" => self.notifier.to_string()).increment(1);
     }
 }
 
@@ -25,6 +26,7 @@ pub struct NotificationSkipped<'a> {
 impl NotificationSkipped<'_> {
     pub fn emit(self) {
         warn!(notifier = self.notifier, outbox_id = self.outbox_id, reason = self.reason, "notification skipped");
+        metrics::counter!("driftd_notifications_skipped_total", "notifier" => self.notifier.to_string()).increment(1);
     }
 }
 
@@ -46,6 +48,7 @@ impl NotificationFailedError<'_> {
             error = self.error,
             "notification failed; will retry"
         );
+        metrics::counter!("driftd_notifications_failed_total", "notifier" => self.notifier.to_string()).increment(1);
     }
 }
 
@@ -65,6 +68,9 @@ impl NotificationDeadLettered<'_> {
             error = self.error,
             "notification dead-lettered (driftd outbox list / retry)"
         );
+        metrics::counter!("driftd_notifications_failed_total", "notifier" => self.notifier.to_string()).increment(1);
+        metrics::counter!("driftd_notifications_dead_lettered_total", "notifier" => self.notifier.to_string())
+            .increment(1);
     }
 }
 

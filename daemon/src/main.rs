@@ -13,6 +13,7 @@ mod live;
 mod notify;
 mod outbox_cmd;
 mod policy;
+mod run;
 mod secret;
 mod snapshot;
 mod store;
@@ -37,11 +38,11 @@ pub(crate) fn today() -> jiff::civil::Date {
 /// Logs go to stderr. `RUST_LOG` sets the filter (`RUST_LOG=driftd=debug`, `trace`);
 /// by default only driftd's own warnings (a notification that failed) are shown.
 /// `DRIFTD_LOG_FORMAT=json` writes one JSON object per line.
-fn init_logging() {
+fn init_logging(default: &str, json: bool) {
     use tracing_subscriber::EnvFilter;
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("driftd=warn"));
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
     let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
-    let _ = if std::env::var("DRIFTD_LOG_FORMAT").is_ok_and(|v| v == "json") {
+    let _ = if json || std::env::var("DRIFTD_LOG_FORMAT").is_ok_and(|v| v == "json") {
         builder.json().try_init()
     } else {
         builder.with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr())).try_init()
@@ -62,7 +63,6 @@ fn main() -> ExitCode {
             info.location().map(|l| l.to_string()).unwrap_or_default()
         );
     }));
-    init_logging();
     let cli = match cli::Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
@@ -70,6 +70,11 @@ fn main() -> ExitCode {
             return ExitCode::from(e.exit_code() as u8);
         }
     };
+    // The daemon says what it does (info); a one-shot command only warns.
+    match &cli.command {
+        cli::Command::Run(args) => init_logging("driftd=info", args.log_format.as_deref() == Some("json")),
+        _ => init_logging("driftd=warn", false),
+    }
     let result = match cli.command {
         cli::Command::Check(args) => check::run(args),
         cli::Command::Snapshot(args) => snapshot::run(args),
@@ -78,6 +83,8 @@ fn main() -> ExitCode {
         cli::Command::Policy(cli::PolicyCommand::Test(args)) => policy::test(args),
         cli::Command::Outbox(cli::OutboxCommand::List(args)) => outbox_cmd::list(args),
         cli::Command::Outbox(cli::OutboxCommand::Retry(args)) => outbox_cmd::retry(args),
+        cli::Command::Run(args) => run::run(args),
+        cli::Command::Config(cli::ConfigCommand::Check(args)) => config::check_command(args),
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -90,6 +90,12 @@ pub async fn deliver(
     }
 }
 
+/// The daemon's delivery: what is due now for one notifier, in order; returns when its
+/// queue is empty or its head waits for a retry.
+pub async fn deliver_due(store: Arc<Mutex<Store>>, n: Arc<Built>, policy: RetryPolicy) -> Result<Delivery, String> {
+    deliver_one(store, n, policy, Some(now_ms())).await
+}
+
 fn lock(store: &Mutex<Store>) -> std::sync::MutexGuard<'_, Store> {
     // A panic while holding the lock leaves SQLite consistent (transactions roll back).
     store.lock().unwrap_or_else(|p| p.into_inner())

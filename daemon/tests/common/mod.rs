@@ -2,6 +2,7 @@
 
 #![allow(dead_code)]
 
+pub mod daemon;
 pub mod fleet;
 pub mod moto;
 pub mod receiver;
