@@ -1,0 +1,178 @@
+//! What `deploy/` ships: the Helm chart (`helm lint` and `helm template` when Helm is on
+//! PATH; Helm is in none of the package registries this build may use, so otherwise the
+//! chart's structure is checked and the rendered manifests in `deploy/kubernetes/` are
+//! parsed), the Dockerfile, the systemd unit and the CI jobs. YAML is parsed by PyYAML in
+//! the test venv.
+
+mod common;
+
+use common::moto::{ensure_tool, venv_bin};
+use common::*;
+use serde_json::Value;
+use std::collections::BTreeSet;
+use std::process::Command;
+
+/// Every YAML document of a file, as JSON.
+fn yaml_docs(path: &str) -> Vec<Value> {
+    ensure_tool("moto_server", &["moto[server]"]); // the venv, with PyYAML
+    let script = "import json,sys,yaml; print(json.dumps([d for d in yaml.safe_load_all(open(sys.argv[1])) if d is not None]))";
+    let out = Command::new(venv_bin("python")).args(["-c", script, &root().join(path).display().to_string()]).output().unwrap();
+    assert!(out.status.success(), "{path} is not YAML: {}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+fn read(path: &str) -> String {
+    std::fs::read_to_string(root().join(path)).unwrap()
+}
+
+/// Metric names the daemon exports (`metrics::counter!("NAME"`…).
+fn exported_metrics() -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    for dir in ["daemon/src", "daemon/src/run", "daemon/src/notify"] {
+        for e in std::fs::read_dir(root().join(dir)).unwrap() {
+            let p = e.unwrap().path();
+            if p.extension().is_some_and(|x| x == "rs") {
+                let text = std::fs::read_to_string(&p).unwrap();
+                for kind in ["counter!(\"", "gauge!(\"", "histogram!(\""] {
+                    for part in text.split(kind).skip(1) {
+                        out.insert(part.split('"').next().unwrap().to_string());
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+fn check_config_text(toml: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("c.toml"), toml).unwrap();
+    let run = driftd_in(dir.path(), &["config", "check", "c.toml"]);
+    assert_eq!(run.code, 0, "{}\n{toml}", run.stderr);
+}
+
+#[test]
+fn kubernetes_manifests_are_complete_and_safe() {
+    let docs = yaml_docs("deploy/kubernetes/driftd.yaml");
+    let kinds: BTreeSet<&str> = docs.iter().map(|d| d["kind"].as_str().unwrap()).collect();
+    assert_eq!(
+        kinds,
+        ["ConfigMap", "PrometheusRule", "Service", "ServiceAccount", "ServiceMonitor", "StatefulSet"].into_iter().collect()
+    );
+    let of = |k: &str| docs.iter().find(|d| d["kind"] == k).unwrap();
+    let sts = of("StatefulSet");
+    let pod = &sts["spec"]["template"]["spec"];
+    let c = &pod["containers"][0];
+    assert_eq!(pod["securityContext"]["runAsNonRoot"], true);
+    assert_eq!(c["securityContext"]["readOnlyRootFilesystem"], true);
+    assert_eq!(c["securityContext"]["allowPrivilegeEscalation"], false);
+    assert_eq!(c["livenessProbe"]["httpGet"]["path"], "/healthz");
+    assert_eq!(c["readinessProbe"]["httpGet"]["path"], "/readyz");
+    let env = c["env"].as_array().unwrap();
+    let shard = env.iter().find(|e| e["name"] == "DRIFTD_SHARD_COUNT").unwrap();
+    assert_eq!(shard["value"].as_str().unwrap(), sts["spec"]["replicas"].to_string(), "shards = replicas");
+    assert!(env.iter().filter(|e| e.get("valueFrom").is_some()).all(|e| e["valueFrom"]["secretKeyRef"].is_object()));
+    assert!(env.iter().all(|e| !e["value"].as_str().unwrap_or("").starts_with("xox")), "no secret inline");
+    let mounts: Vec<&str> = c["volumeMounts"].as_array().unwrap().iter().map(|m| m["mountPath"].as_str().unwrap()).collect();
+    assert_eq!(mounts, ["/etc/driftd", "/var/lib/driftd"]);
+    assert!(of("ServiceAccount")["metadata"]["annotations"]["eks.amazonaws.com/role-arn"].is_string());
+    // The config in the ConfigMap is valid and keeps the store on the volume.
+    let toml = of("ConfigMap")["data"]["driftd.toml"].as_str().unwrap().to_string();
+    assert!(toml.contains("/var/lib/driftd/") && toml.contains("0.0.0.0:9464"));
+    check_config_text(&toml);
+    // The alerts on the daemon use metrics it exports.
+    let rules = of("PrometheusRule")["spec"]["groups"][0]["rules"].as_array().unwrap().clone();
+    let names: Vec<&str> = rules.iter().map(|r| r["alert"].as_str().unwrap()).collect();
+    for want in ["DriftdScansFailing", "DriftdNoRecentScan", "DriftdNotificationsDeadLettered"] {
+        assert!(names.contains(&want), "{want}");
+    }
+    let exported = exported_metrics();
+    for r in &rules {
+        let expr = r["expr"].as_str().unwrap();
+        for word in expr.split(|c: char| !(c.is_alphanumeric() || c == '_')).filter(|w| w.starts_with("driftd_")) {
+            assert!(exported.contains(word), "{word} in a rule is not a metric driftd exports: {exported:?}");
+        }
+    }
+}
+
+#[test]
+fn helm_chart_matches_the_manifests() {
+    let chart = &yaml_docs("deploy/helm/driftd/Chart.yaml")[0];
+    assert_eq!(chart["apiVersion"], "v2");
+    let values = &yaml_docs("deploy/helm/driftd/values.yaml")[0];
+    check_config_text(values["config"].as_str().unwrap());
+    let dir = root().join("deploy/helm/driftd/templates");
+    let mut kinds = BTreeSet::new();
+    for e in std::fs::read_dir(&dir).unwrap() {
+        let p = e.unwrap().path();
+        let text = std::fs::read_to_string(&p).unwrap();
+        assert_eq!(text.matches("{{").count(), text.matches("}}").count(), "{}", p.display());
+        // Every value a template reads is in values.yaml.
+        for part in text.split(".Values.").skip(1) {
+            let path: String = part.chars().take_while(|c| c.is_alphanumeric() || *c == '.' || *c == '_').collect();
+            let path = path.trim_end_matches('.');
+            let mut v = values;
+            for key in path.split('.') {
+                v = v.get(key).unwrap_or_else(|| panic!("{}: .Values.{path} is not in values.yaml", p.display()));
+            }
+        }
+        if let Some(k) = text.lines().find_map(|l| l.strip_prefix("kind: ")) {
+            kinds.insert(k.trim().to_string());
+        }
+    }
+    let manifest_kinds: BTreeSet<String> =
+        yaml_docs("deploy/kubernetes/driftd.yaml").iter().map(|d| d["kind"].as_str().unwrap().to_string()).collect();
+    assert_eq!(kinds, manifest_kinds, "the chart and the rendered manifests have the same objects");
+    assert!(values["serviceAccount"]["annotations"].is_object());
+
+    // With Helm on PATH, Helm itself lints and renders the chart.
+    if Command::new("helm").arg("version").output().is_ok_and(|o| o.status.success()) {
+        let chart = root().join("deploy/helm/driftd");
+        let lint = Command::new("helm").arg("lint").arg(&chart).output().unwrap();
+        assert!(lint.status.success(), "{}", String::from_utf8_lossy(&lint.stdout));
+        let out = Command::new("helm").args(["template", "driftd"]).arg(&chart).args(["--set", "shards=2"]).output().unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let rendered = String::from_utf8_lossy(&out.stdout);
+        assert!(rendered.contains("kind: StatefulSet") && rendered.contains("replicas: 2"));
+    } else {
+        eprintln!("helm is not installed: checked the chart's structure and deploy/kubernetes/driftd.yaml instead");
+    }
+}
+
+#[test]
+fn dockerfile_systemd_and_ci_jobs() {
+    let docker = read("deploy/Dockerfile");
+    let froms: Vec<&str> = docker.lines().filter(|l| l.starts_with("FROM ")).collect();
+    assert_eq!(froms.len(), 2, "multi-stage");
+    assert!(froms[1].contains("distroless") && froms[1].contains("nonroot"), "{}", froms[1]);
+    let user = docker.lines().rfind(|l| l.starts_with("USER ")).unwrap();
+    assert!(!user.contains("root") && !user.contains(" 0"), "{user}");
+    assert!(docker.contains("--locked"));
+
+    let unit = read("deploy/systemd/driftd.service");
+    for key in [
+        "DynamicUser=yes",
+        "NoNewPrivileges=yes",
+        "ProtectSystem=strict",
+        "ProtectHome=yes",
+        "PrivateTmp=yes",
+        "CapabilityBoundingSet=\n",
+        "SystemCallFilter=@system-service",
+        "MemoryDenyWriteExecute=yes",
+        "ExecReload=/bin/kill -HUP $MAINPID",
+        "StateDirectory=driftd",
+    ] {
+        assert!(unit.contains(key), "systemd unit lacks {key}");
+    }
+
+    let gh = &yaml_docs("deploy/ci/github-actions.yml")[0];
+    let steps = gh["jobs"]["drift"]["steps"].as_array().unwrap();
+    let text = serde_json::to_string(steps).unwrap();
+    assert!(text.contains("driftd check") && text.contains("--format sarif"), "{text}");
+    let upload = steps.iter().find(|s| s["uses"].as_str().is_some_and(|u| u.contains("upload-sarif"))).unwrap();
+    assert_eq!(upload["if"], "always()", "the SARIF is uploaded when drift fails the job");
+    let gl = &yaml_docs("deploy/ci/gitlab-ci.yml")[0];
+    let script = serde_json::to_string(&gl["drift"]["script"]).unwrap();
+    assert!(script.contains("driftd check") && script.contains("sarif"), "{script}");
+    assert!(gl["drift"]["artifacts"]["paths"].as_array().unwrap().iter().any(|p| p == "drift.sarif"));
+}
