@@ -39,7 +39,7 @@ pub fn run(mut args: CheckArgs) -> Result<u8, Error> {
         false => None,
     };
 
-    let result = check(&args, &config, started);
+    let result = check(&args, &config, started, std::io::stderr().is_terminal());
     if let Some(alerts) = &alerts {
         let scope = config.store.scope.clone().unwrap_or_else(|| default_scope(&args.states, &args.live.providers));
         let recorded = alerts.record(&scope, &started_at, result.as_ref())?;
@@ -117,7 +117,42 @@ fn deliver(alerts: &Alerts) {
 }
 
 /// The check itself: sources in, report out.
-pub(crate) fn check(args: &CheckArgs, config: &Config, started: Instant) -> Result<driftd_core::report::Report, Error> {
+/// `progress`: show a spinner with the phase and elapsed time on stderr (an interactive
+/// terminal only; CI logs and the daemon get nothing extra).
+pub(crate) fn check(
+    args: &CheckArgs,
+    config: &Config,
+    started: Instant,
+    progress: bool,
+) -> Result<driftd_core::report::Report, Error> {
+    let spinner = progress.then(|| {
+        let bar = indicatif::ProgressBar::new_spinner();
+        bar.set_style(
+            indicatif::ProgressStyle::with_template("{spinner} {msg} ({elapsed})")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+        );
+        bar.enable_steady_tick(std::time::Duration::from_millis(120));
+        bar
+    });
+    let phase = |msg: &'static str| {
+        if let Some(s) = &spinner {
+            s.set_message(msg);
+        }
+    };
+    let result = check_phases(args, config, started, &phase);
+    if let Some(s) = spinner {
+        s.finish_and_clear();
+    }
+    result
+}
+
+fn check_phases(
+    args: &CheckArgs,
+    config: &Config,
+    started: Instant,
+    phase: &dyn Fn(&'static str),
+) -> Result<driftd_core::report::Report, Error> {
+    phase("reading Terraform state");
     let ignore = match &args.driftignore {
         Some(path) => Some(DriftIgnore::read_file(path)?),
         None => {
@@ -133,8 +168,10 @@ pub(crate) fn check(args: &CheckArgs, config: &Config, started: Instant) -> Resu
     let mut clouds: Vec<Cloud> = states.iter().flat_map(|s| s.resources.iter().map(|r| r.provider)).collect();
     clouds.sort();
     clouds.dedup();
+    phase("reading live resources");
     let (live, not_scanned) = live::live_inputs(&args.live, &clouds, config)?;
     let policies = crate::policy::engine(&args.policy, config)?;
+    phase("comparing and running policies");
 
     let mut report = core_check::run(core_check::Input {
         states,

@@ -337,6 +337,11 @@ pub struct Prices {
     pub azure: BTreeMap<String, f64>,
 }
 
+/// The 1-based line of a byte offset.
+fn line_at(text: &str, offset: usize) -> usize {
+    text[..offset.min(text.len())].matches('\n').count() + 1
+}
+
 /// Read when no `--config` is given and it exists, as `./.driftignore` is.
 pub const DEFAULT_FILE: &str = "driftd.toml";
 
@@ -360,9 +365,8 @@ impl Config {
             let at = match e.span() {
                 Some(span) => {
                     let before = &text[..span.start.min(text.len())];
-                    let line = before.matches('\n').count() + 1;
                     let col = before.len() - before.rfind('\n').map_or(0, |i| i + 1) + 1;
-                    format!("{location}:{line}:{col}")
+                    format!("{location}:{}:{col}", line_at(text, span.start))
                 }
                 None => location.to_string(),
             };
@@ -372,10 +376,7 @@ impl Config {
         config.validate_targets(location, text)?;
         config.notifiers = crate::notify::parse(&config.notify.iter().map(|t| t.get_ref().clone()).collect::<Vec<_>>())
             .map_err(|problems| {
-                let line_of = |i: usize| {
-                    let start = config.notify[i].span().start.min(text.len());
-                    text[..start].matches('\n').count() + 1
-                };
+                let line_of = |i: usize| line_at(text, config.notify[i].span().start);
                 let first = problems.first().map(|(i, _)| line_of(*i)).unwrap_or(1);
                 let all: Vec<String> = problems
                     .iter()
@@ -439,7 +440,7 @@ impl Config {
 
     /// `[daemon]` and `[[target]]`: every problem, each with its line.
     fn validate_targets(&self, location: &str, text: &str) -> Result<(), Error> {
-        let line_at = |offset: usize| text[..offset.min(text.len())].matches('\n').count() + 1;
+        let line_of = |offset: usize| line_at(text, offset);
         // The line of `key = ...` in the table that starts at `from`, else the table's line.
         let key_line = |from: usize, key: &str| {
             let mut offset = from;
@@ -449,11 +450,11 @@ impl Config {
                     break;
                 }
                 if t.strip_prefix(key).is_some_and(|rest| rest.trim_start().starts_with('=')) {
-                    return line_at(offset);
+                    return line_of(offset);
                 }
                 offset += l.len();
             }
-            line_at(from)
+            line_of(from)
         };
         let mut problems: Vec<(usize, String)> = Vec::new();
         let d = &self.daemon;
@@ -484,7 +485,7 @@ impl Config {
         let mut names = std::collections::BTreeSet::new();
         for t in &self.target {
             let at = t.span().start;
-            let line = line_at(at);
+            let line = line_of(at);
             let t = t.get_ref();
             if t.name.trim().is_empty() {
                 problems.push((line, "target.name must not be empty".into()));

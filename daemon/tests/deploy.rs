@@ -15,8 +15,12 @@ use std::process::Command;
 /// Every YAML document of a file, as JSON.
 fn yaml_docs(path: &str) -> Vec<Value> {
     ensure_tool("moto_server", &["moto[server]"]); // the venv, with PyYAML
-    let script = "import json,sys,yaml; print(json.dumps([d for d in yaml.safe_load_all(open(sys.argv[1])) if d is not None]))";
-    let out = Command::new(venv_bin("python")).args(["-c", script, &root().join(path).display().to_string()]).output().unwrap();
+    let script =
+        "import json,sys,yaml; print(json.dumps([d for d in yaml.safe_load_all(open(sys.argv[1])) if d is not None]))";
+    let out = Command::new(venv_bin("python"))
+        .args(["-c", script, &root().join(path).display().to_string()])
+        .output()
+        .unwrap();
     assert!(out.status.success(), "{path} is not YAML: {}", String::from_utf8_lossy(&out.stderr));
     serde_json::from_slice(&out.stdout).unwrap()
 }
@@ -57,7 +61,9 @@ fn kubernetes_manifests_are_complete_and_safe() {
     let kinds: BTreeSet<&str> = docs.iter().map(|d| d["kind"].as_str().unwrap()).collect();
     assert_eq!(
         kinds,
-        ["ConfigMap", "PrometheusRule", "Service", "ServiceAccount", "ServiceMonitor", "StatefulSet"].into_iter().collect()
+        ["ConfigMap", "PrometheusRule", "Service", "ServiceAccount", "ServiceMonitor", "StatefulSet"]
+            .into_iter()
+            .collect()
     );
     let of = |k: &str| docs.iter().find(|d| d["kind"] == k).unwrap();
     let sts = of("StatefulSet");
@@ -73,7 +79,8 @@ fn kubernetes_manifests_are_complete_and_safe() {
     assert_eq!(shard["value"].as_str().unwrap(), sts["spec"]["replicas"].to_string(), "shards = replicas");
     assert!(env.iter().filter(|e| e.get("valueFrom").is_some()).all(|e| e["valueFrom"]["secretKeyRef"].is_object()));
     assert!(env.iter().all(|e| !e["value"].as_str().unwrap_or("").starts_with("xox")), "no secret inline");
-    let mounts: Vec<&str> = c["volumeMounts"].as_array().unwrap().iter().map(|m| m["mountPath"].as_str().unwrap()).collect();
+    let mounts: Vec<&str> =
+        c["volumeMounts"].as_array().unwrap().iter().map(|m| m["mountPath"].as_str().unwrap()).collect();
     assert_eq!(mounts, ["/etc/driftd", "/var/lib/driftd"]);
     assert!(of("ServiceAccount")["metadata"]["annotations"]["eks.amazonaws.com/role-arn"].is_string());
     // The config in the ConfigMap is valid and keeps the store on the volume.
@@ -130,7 +137,8 @@ fn helm_chart_matches_the_manifests() {
         let chart = root().join("deploy/helm/driftd");
         let lint = Command::new("helm").arg("lint").arg(&chart).output().unwrap();
         assert!(lint.status.success(), "{}", String::from_utf8_lossy(&lint.stdout));
-        let out = Command::new("helm").args(["template", "driftd"]).arg(&chart).args(["--set", "shards=2"]).output().unwrap();
+        let out =
+            Command::new("helm").args(["template", "driftd"]).arg(&chart).args(["--set", "shards=2"]).output().unwrap();
         assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
         let rendered = String::from_utf8_lossy(&out.stdout);
         assert!(rendered.contains("kind: StatefulSet") && rendered.contains("replicas: 2"));

@@ -996,3 +996,62 @@ max_open_issues = 2
     assert_eq!(markers.len(), 3);
     assert!(gh.rejected().is_empty(), "{:?}", gh.rejected().iter().map(|r| &r.1).collect::<Vec<_>>());
 }
+
+/// `issue_per = "resource"`: two findings of one instance share one issue, which closes
+/// only when both are resolved.
+#[test]
+fn github_issue_per_resource_closes_when_the_last_finding_resolves() {
+    let (gh, repo) = receiver::github("acme/infra", GH_TOKEN);
+    let fleet = Fleet::new();
+    fleet.config(&format!(
+        r#"
+{FAST_OUTBOX}
+[[notify]]
+kind = "github"
+repo = "acme/infra"
+token_env = "GH_TOKEN"
+api_url = "{}"
+issue_per = "resource"
+"#,
+        gh.url
+    ));
+    let env = vec![("GH_TOKEN", GH_TOKEN.to_string())];
+    // IMDSv1 on trainer-1: a changed attribute and a policy violation, one resource.
+    let imdsv1 = |v: &mut Value| {
+        resource(v, "trainer-1")["attributes"]["metadata_options"][0]["http_tokens"] = json!("optional")
+    };
+    fleet.live(|v| {
+        imdsv1(v);
+        set_type(v, "trainer-2", "p5.48xlarge");
+    });
+    let run = fleet.check(&env);
+    ok(&run, 1);
+    let report: Value = serde_json::from_str(&run.stdout).unwrap();
+    let on_trainer_1 =
+        report["findings"].as_array().unwrap().iter().filter(|f| f["resource"]["id"] == "i-0334f4275ea84ffff").count();
+    assert!(on_trainer_1 >= 2, "the scenario has two findings on one instance: {on_trainer_1}");
+    let issues = repo.issues.lock().unwrap().clone();
+    assert_eq!(issues.len(), 2, "one issue per resource: {issues:?}");
+    assert!(issues
+        .iter()
+        .any(|i| i["body"].as_str().unwrap().contains("<!-- driftd:resource:aws_instance:i-0334f4275ea84ffff -->")));
+    // trainer-2 fixed: its issue closes; trainer-1's stays open.
+    fleet.live(imdsv1);
+    ok(&fleet.check(&env), 1);
+    let state = |id: &str| {
+        repo.issues
+            .lock()
+            .unwrap()
+            .iter()
+            .find(|i| i["body"].as_str().unwrap().contains(id))
+            .map(|i| i["state"].as_str().unwrap().to_string())
+            .unwrap()
+    };
+    assert_eq!(state("i-0334f4275ea84ffff"), "open");
+    assert_eq!(state(":i-02d5c37a1fcb3feb0 -->"), "closed");
+    // trainer-1 fixed: both of its findings resolve in one scan, and the issue closes.
+    fleet.live(|_| {});
+    ok(&fleet.check(&env), 0);
+    assert_eq!(state("i-0334f4275ea84ffff"), "closed");
+    assert_eq!(repo.issues.lock().unwrap().len(), 2, "no duplicate");
+}

@@ -232,7 +232,12 @@ impl Github {
                 if !issue.open {
                     self.set_state(issue.number, true).await?;
                 }
-                self.comment(issue.number, &comment_body(e)).await?;
+                let body = if self.per_resource && issue.open && e.event == EventKind::New {
+                    format!("Another drift on this resource:\n\n{}", details(&e.finding))
+                } else {
+                    comment_body(e)
+                };
+                self.comment(issue.number, &body).await?;
                 Ok(Sent::Accepted { thread: Some(issue.number.to_string()) })
             }
             (_, None) if open_count >= self.max_open => {

@@ -59,6 +59,30 @@ fn unauthorized(d: &Daemon, headers: &HeaderMap) -> Option<Response> {
     (!ok).then(|| (StatusCode::UNAUTHORIZED, Json(json!({"error": "a bearer token is required"}))).into_response())
 }
 
+/// One page of a query that selects `limit + 1` rows: `{KEY: [...], "next": cursor|null}`,
+/// the cursor being the key (first column) of the last row shown.
+fn page(
+    d: &Daemon,
+    sql: &str,
+    args: &[String],
+    limit: usize,
+    key: &str,
+    row: impl Fn(&rusqlite::Row<'_>) -> rusqlite::Result<(i64, Value)>,
+) -> Response {
+    let loaded = d.loaded.read().unwrap().clone();
+    let store = loaded.alerts.store.lock().unwrap_or_else(|p| p.into_inner());
+    let rows: Result<Vec<(i64, Value)>, rusqlite::Error> =
+        store.conn.prepare(sql).and_then(|mut stmt| stmt.query_map(params_from_iter(args.iter()), &row)?.collect());
+    let mut rows = match rows {
+        Ok(r) => r,
+        Err(e) => return store_error(e),
+    };
+    let next = (rows.len() > limit).then(|| rows[limit - 1].0);
+    rows.truncate(limit);
+    let items: Vec<Value> = rows.into_iter().map(|(_, v)| v).collect();
+    Json(json!({key: items, "next": next})).into_response()
+}
+
 fn bad_request(msg: String) -> Response {
     (StatusCode::BAD_REQUEST, Json(json!({"error": msg}))).into_response()
 }
@@ -136,32 +160,19 @@ async fn findings(
         clauses.join(" AND "),
         limit + 1
     );
-    let loaded = d.loaded.read().unwrap().clone();
-    let store = loaded.alerts.store.lock().unwrap_or_else(|p| p.into_inner());
-    let rows: Result<Vec<(i64, Value)>, rusqlite::Error> = (|| {
-        let mut stmt = store.conn.prepare(&sql)?;
-        let rows = stmt.query_map(params_from_iter(args.iter()), |r| {
-            let finding: String = r.get(5)?;
-            Ok((
-                r.get::<_, i64>(0)?,
-                json!({
-                    "target": r.get::<_, String>(1)?,
-                    "first_seen": r.get::<_, String>(2)?,
-                    "last_seen": r.get::<_, String>(3)?,
-                    "resolved_at": r.get::<_, Option<String>>(4)?,
-                    "finding": serde_json::from_str::<Value>(&finding).unwrap_or(Value::Null),
-                }),
-            ))
-        })?;
-        rows.collect()
-    })();
-    let mut rows = match rows {
-        Ok(r) => r,
-        Err(e) => return store_error(e),
-    };
-    let next = (rows.len() > limit).then(|| rows[limit - 1].0);
-    rows.truncate(limit);
-    Json(json!({"findings": rows.into_iter().map(|(_, v)| v).collect::<Vec<_>>(), "next": next})).into_response()
+    page(&d, &sql, &args, limit, "findings", |r| {
+        let finding: String = r.get(5)?;
+        Ok((
+            r.get::<_, i64>(0)?,
+            json!({
+                "target": r.get::<_, String>(1)?,
+                "first_seen": r.get::<_, String>(2)?,
+                "last_seen": r.get::<_, String>(3)?,
+                "resolved_at": r.get::<_, Option<String>>(4)?,
+                "finding": serde_json::from_str::<Value>(&finding).unwrap_or(Value::Null),
+            }),
+        ))
+    })
 }
 
 #[derive(Debug, Deserialize)]
@@ -200,36 +211,23 @@ async fn scans(
         clauses.join(" AND "),
         limit + 1
     );
-    let loaded = d.loaded.read().unwrap().clone();
-    let store = loaded.alerts.store.lock().unwrap_or_else(|p| p.into_inner());
-    let rows: Result<Vec<(i64, Value)>, rusqlite::Error> = (|| {
-        let mut stmt = store.conn.prepare(&sql)?;
-        let rows = stmt.query_map(params_from_iter(args.iter()), |r| {
-            Ok((
-                r.get::<_, i64>(0)?,
-                json!({
-                    "id": r.get::<_, i64>(0)?,
-                    "target": r.get::<_, String>(1)?,
-                    "started_at": r.get::<_, String>(2)?,
-                    "finished_at": r.get::<_, String>(3)?,
-                    "outcome": r.get::<_, String>(4)?,
-                    "findings": r.get::<_, i64>(5)?,
-                    "new": r.get::<_, i64>(6)?,
-                    "changed": r.get::<_, i64>(7)?,
-                    "resolved": r.get::<_, i64>(8)?,
-                    "error": r.get::<_, Option<String>>(9)?,
-                }),
-            ))
-        })?;
-        rows.collect()
-    })();
-    let mut rows = match rows {
-        Ok(r) => r,
-        Err(e) => return store_error(e),
-    };
-    let next = (rows.len() > limit).then(|| rows[limit - 1].0);
-    rows.truncate(limit);
-    Json(json!({"scans": rows.into_iter().map(|(_, v)| v).collect::<Vec<_>>(), "next": next})).into_response()
+    page(&d, &sql, &args, limit, "scans", |r| {
+        Ok((
+            r.get::<_, i64>(0)?,
+            json!({
+                "id": r.get::<_, i64>(0)?,
+                "target": r.get::<_, String>(1)?,
+                "started_at": r.get::<_, String>(2)?,
+                "finished_at": r.get::<_, String>(3)?,
+                "outcome": r.get::<_, String>(4)?,
+                "findings": r.get::<_, i64>(5)?,
+                "new": r.get::<_, i64>(6)?,
+                "changed": r.get::<_, i64>(7)?,
+                "resolved": r.get::<_, i64>(8)?,
+                "error": r.get::<_, Option<String>>(9)?,
+            }),
+        ))
+    })
 }
 
 #[derive(Debug, Deserialize, Default)]

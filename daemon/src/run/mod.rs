@@ -63,6 +63,9 @@ pub struct Daemon {
     pub api_token: RwLock<Option<Secret>>,
     pub wake_outbox: Arc<Notify>,
     scan_seq: std::sync::atomic::AtomicU64,
+    /// One per target name, held while it is scanned: across a reload the old loop's
+    /// scan in flight and the new loop's first scan of the same target do not overlap.
+    scan_locks: Mutex<BTreeMap<String, Arc<tokio::sync::Mutex<()>>>>,
 }
 
 fn load(path: &std::path::Path, shard: Shard, store: Option<Arc<Mutex<crate::store::Store>>>) -> Result<Loaded, Error> {
@@ -117,6 +120,7 @@ pub fn run(args: RunArgs) -> Result<u8, Error> {
         api_token: RwLock::new(token),
         wake_outbox: Arc::new(Notify::new()),
         scan_seq: Default::default(),
+        scan_locks: Default::default(),
     });
     runtime.block_on(serve(daemon, listen))
 }
@@ -290,6 +294,8 @@ async fn scan_target(daemon: Arc<Daemon>, loaded: Arc<Loaded>, target: TargetCon
     let seq = daemon.scan_seq.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
     let span = tracing::info_span!("scan", target = %target.name, scan = seq);
     async move {
+        let lock = daemon.scan_locks.lock().unwrap().entry(target.name.clone()).or_default().clone();
+        let _one_at_a_time = lock.lock().await;
         set_status(&daemon, &target.name, |s| s.scanning = true);
         let started = Instant::now();
         let (tx, rx) = tokio::sync::oneshot::channel();
@@ -299,7 +305,7 @@ async fn scan_target(daemon: Arc<Daemon>, loaded: Arc<Loaded>, target: TargetCon
             let _enter = span.enter();
             let started_at = crate::now();
             let args = check_args(&target);
-            let result = crate::check::check(&args, &loaded.config, Instant::now());
+            let result = crate::check::check(&args, &loaded.config, Instant::now(), false);
             let recorded = loaded.alerts.record(&target.name, &started_at, result.as_ref());
             let _ = tx.send((result, recorded));
         });
@@ -317,6 +323,7 @@ async fn scan_target(daemon: Arc<Daemon>, loaded: Arc<Loaded>, target: TargetCon
                     resolved = rec.resolved,
                     queued = rec.queued,
                     duration_ms = elapsed.as_millis() as u64,
+                    check_ms = report.duration_ms,
                     partial,
                     "scan done"
                 );
