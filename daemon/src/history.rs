@@ -34,12 +34,12 @@ impl Outcome {
 }
 
 /// One scan, as it ended.
-pub struct ScanRecord<'a> {
+pub struct ScanRecord<'a, 'f> {
     pub scope: &'a str,
     pub started_at: &'a str,
     pub finished_at: &'a str,
     pub outcome: Outcome,
-    pub findings: &'a [Finding],
+    pub findings: &'f [Finding],
     /// Why it failed or was partial (no secrets).
     pub error: Option<String>,
 }
@@ -56,23 +56,24 @@ pub enum Transition {
 }
 
 #[derive(Debug, Clone)]
-pub struct Tracked {
+pub struct Tracked<'a> {
     pub transition: Transition,
-    pub finding: Finding,
+    /// Borrowed from the scan's report; owned for a resolved finding (from the store).
+    pub finding: std::borrow::Cow<'a, Finding>,
     pub first_seen: String,
 }
 
 /// What a scan changed, for the notifiers.
 #[derive(Debug)]
-pub struct Recorded {
+pub struct Recorded<'a> {
     pub scan_id: i64,
     pub scope: String,
     pub at: String,
     pub scan_event: Option<ScanEvent>,
-    pub findings: Vec<Tracked>,
+    pub findings: Vec<Tracked<'a>>,
 }
 
-impl Recorded {
+impl Recorded<'_> {
     pub fn count(&self, f: fn(&Transition) -> bool) -> usize {
         self.findings.iter().filter(|t| f(&t.transition)).count()
     }
@@ -85,8 +86,9 @@ pub fn signature(f: &Finding) -> String {
     use sha2::{Digest, Sha256};
     let changes: Vec<_> = f.changes.iter().flatten().map(|c| (&c.path, &c.declared, &c.live)).collect();
     let message = if f.policy.is_some() { f.message.as_str() } else { "" };
-    let key = serde_json::json!([f.kind, f.severity, changes, message]);
-    let digest = Sha256::digest(key.to_string().as_bytes());
+    // The bytes of `[kind, severity, changes, message]`, without building a JSON tree.
+    let key = serde_json::to_vec(&(f.kind, f.severity, changes, message)).unwrap_or_default();
+    let digest = Sha256::digest(&key);
     digest.iter().take(12).map(|b| format!("{b:02x}")).collect()
 }
 
@@ -100,49 +102,52 @@ fn cost_moved(before: Option<f64>, now: Option<f64>, share: f64) -> bool {
     }
 }
 
+/// An open finding as stored; its body is read only when a transition needs it (most
+/// findings of a scan are still open and unchanged).
 struct Known {
     signature: String,
     cost: Option<f64>,
-    finding: Finding,
     first_seen: String,
 }
 
-fn parse_finding(json: &str, tags: &str) -> Option<Finding> {
-    let mut f: Finding = serde_json::from_str(json).ok()?;
-    f.resource.tags = serde_json::from_str::<BTreeMap<String, String>>(tags).unwrap_or_default();
-    Some(f)
+/// The finding as last notified, with its tags; `None` when this version cannot read it.
+fn stored_finding(tx: &Connection, scope: &str, id: &str) -> rusqlite::Result<Option<Finding>> {
+    let row: Option<(String, String)> = tx
+        .prepare_cached("SELECT finding, tags FROM finding_bodies WHERE scope = ?1 AND id = ?2")?
+        .query_row(params![scope, id], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?;
+    Ok(row.and_then(|(json, tags)| {
+        let mut f: Finding = serde_json::from_str(&json).ok()?;
+        f.resource.tags = serde_json::from_str::<BTreeMap<String, String>>(&tags).unwrap_or_default();
+        Some(f)
+    }))
 }
 
 /// Records one scan and returns its transitions. Call inside a transaction, with the
 /// outbox writes of the same scan, so that a crash leaves both or neither.
-pub fn record(tx: &Connection, scan: &ScanRecord<'_>, cost_change_share: f64) -> rusqlite::Result<Recorded> {
+pub fn record<'f>(
+    tx: &Connection,
+    scan: &ScanRecord<'_, 'f>,
+    cost_change_share: f64,
+) -> rusqlite::Result<Recorded<'f>> {
     let mut open: HashMap<String, Known> = HashMap::new();
     {
-        let mut stmt = tx.prepare(
-            "SELECT id, signature, cost_per_hour_usd, finding, tags, first_seen FROM findings
+        let mut stmt = tx.prepare_cached(
+            "SELECT id, signature, cost_per_hour_usd, first_seen FROM findings
              WHERE scope = ?1 AND resolved_at IS NULL",
         )?;
         let rows = stmt.query_map(params![scan.scope], |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, Option<f64>>(2)?,
-                r.get::<_, String>(3)?,
-                r.get::<_, String>(4)?,
-                r.get::<_, String>(5)?,
-            ))
+            Ok((r.get::<_, String>(0)?, Known { signature: r.get(1)?, cost: r.get(2)?, first_seen: r.get(3)? }))
         })?;
         for row in rows {
-            let (id, signature, cost, json, tags, first_seen) = row?;
-            // A row this version cannot read is resolved below rather than kept forever.
-            if let Some(finding) = parse_finding(&json, &tags) {
-                open.insert(id, Known { signature, cost, finding, first_seen });
-            }
+            let (id, known) = row?;
+            open.insert(id, known);
         }
     }
 
     let mut tracked = Vec::new();
     let mut seen = std::collections::HashSet::new();
+    let mut still_open: Vec<&str> = Vec::new();
     if scan.outcome != Outcome::Failed {
         for f in scan.findings {
             if !seen.insert(f.id.clone()) {
@@ -153,59 +158,75 @@ pub fn record(tx: &Connection, scan: &ScanRecord<'_>, cost_change_share: f64) ->
             let (transition, first_seen) = match open.get(&f.id) {
                 None => (Transition::New, scan.finished_at.to_string()),
                 Some(k) if k.signature != sig || cost_moved(k.cost, cost, cost_change_share) => {
-                    (Transition::Changed { before: Box::new(k.finding.clone()) }, k.first_seen.clone())
+                    match stored_finding(tx, scan.scope, &f.id)? {
+                        Some(before) => (Transition::Changed { before: Box::new(before) }, k.first_seen.clone()),
+                        // A row this version cannot read: told again as new.
+                        None => (Transition::New, scan.finished_at.to_string()),
+                    }
                 }
                 Some(k) => (Transition::Open, k.first_seen.clone()),
             };
             if transition == Transition::Open {
                 // Signature, cost and the finding stay as last notified, so that many
                 // small cost steps still add up to one `changed`, and `previous` shows
-                // what people were last told.
-                tx.execute(
-                    "UPDATE findings SET last_seen = ?3 WHERE scope = ?1 AND id = ?2",
-                    params![scan.scope, f.id, scan.finished_at],
-                )?;
+                // what people were last told. `last_seen` moves below, in one statement.
+                still_open.push(f.id.as_str());
             } else {
                 let json = serde_json::to_string(f).unwrap_or_default();
                 let tags = serde_json::to_string(&f.resource.tags).unwrap_or_default();
-                tx.execute(
+                tx.prepare_cached(
+                    "INSERT INTO finding_bodies (scope, id, finding, tags) VALUES (?1, ?2, ?3, ?4)
+                     ON CONFLICT (scope, id) DO UPDATE SET finding = ?3, tags = ?4",
+                )?
+                .execute(params![scan.scope, f.id, json, tags])?;
+                tx.prepare_cached(
                     "INSERT INTO findings (scope, id, kind, severity, type, resource_id, account, region,
-                        first_seen, last_seen, resolved_at, signature, cost_per_hour_usd, finding, tags)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, NULL, ?11, ?12, ?13, ?14)
+                        first_seen, last_seen, resolved_at, signature, cost_per_hour_usd)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, NULL, ?11, ?12)
                      ON CONFLICT (scope, id) DO UPDATE SET
                         kind = ?3, severity = ?4, type = ?5, resource_id = ?6, account = ?7, region = ?8,
                         first_seen = ?9, last_seen = ?10, resolved_at = NULL, signature = ?11,
-                        cost_per_hour_usd = ?12, finding = ?13, tags = ?14",
-                    params![
-                        scan.scope,
-                        f.id,
-                        f.kind.as_str(),
-                        f.severity.as_str(),
-                        f.resource.tf_type,
-                        f.resource.id,
-                        f.resource.account,
-                        f.resource.region,
-                        first_seen,
-                        scan.finished_at,
-                        sig,
-                        cost,
-                        json,
-                        tags
-                    ],
-                )?;
+                        cost_per_hour_usd = ?12",
+                )?
+                .execute(params![
+                    scan.scope,
+                    f.id,
+                    f.kind.as_str(),
+                    f.severity.as_str(),
+                    f.resource.tf_type,
+                    f.resource.id,
+                    f.resource.account,
+                    f.resource.region,
+                    first_seen,
+                    scan.finished_at,
+                    sig,
+                    cost
+                ])?;
             }
-            tracked.push(Tracked { transition, finding: f.clone(), first_seen });
+            tracked.push(Tracked { transition, finding: std::borrow::Cow::Borrowed(f), first_seen });
         }
+    }
+    if !still_open.is_empty() {
+        let ids = serde_json::to_string(&still_open).unwrap_or_default();
+        tx.prepare_cached(
+            "UPDATE findings SET last_seen = ?2 WHERE scope = ?1 AND id IN (SELECT value FROM json_each(?3))",
+        )?
+        .execute(params![scan.scope, scan.finished_at, ids])?;
     }
     if scan.outcome == Outcome::Ok {
         let mut gone: Vec<(String, Known)> = open.into_iter().filter(|(id, _)| !seen.contains(id)).collect();
         gone.sort_by(|a, b| a.0.cmp(&b.0));
         for (id, k) in gone {
-            tx.execute(
-                "UPDATE findings SET resolved_at = ?3 WHERE scope = ?1 AND id = ?2",
-                params![scan.scope, id, scan.finished_at],
-            )?;
-            tracked.push(Tracked { transition: Transition::Resolved, finding: k.finding, first_seen: k.first_seen });
+            tx.prepare_cached("UPDATE findings SET resolved_at = ?3 WHERE scope = ?1 AND id = ?2")?
+                .execute(params![scan.scope, id, scan.finished_at])?;
+            // A row this version cannot read is resolved without a message.
+            if let Some(finding) = stored_finding(tx, scan.scope, &id)? {
+                tracked.push(Tracked {
+                    transition: Transition::Resolved,
+                    finding: std::borrow::Cow::Owned(finding),
+                    first_seen: k.first_seen,
+                });
+            }
         }
     }
 
@@ -236,7 +257,7 @@ pub fn record(tx: &Connection, scan: &ScanRecord<'_>, cost_change_share: f64) ->
 }
 
 /// `scan_failed` once when a scope starts failing, `scan_recovered` once when it is back.
-fn scope_transition(tx: &Connection, scan: &ScanRecord<'_>) -> rusqlite::Result<Option<ScanEvent>> {
+fn scope_transition(tx: &Connection, scan: &ScanRecord<'_, '_>) -> rusqlite::Result<Option<ScanEvent>> {
     let before: Option<(String, Option<String>)> = tx
         .query_row("SELECT last_outcome, failing_since FROM scopes WHERE scope = ?1", params![scan.scope], |r| {
             Ok((r.get(0)?, r.get(1)?))
@@ -312,7 +333,7 @@ mod tests {
         }
     }
 
-    fn scan(store: &mut Store, n: u32, outcome: Outcome, findings: &[Finding]) -> Recorded {
+    fn scan<'a>(store: &mut Store, n: u32, outcome: Outcome, findings: &'a [Finding]) -> Recorded<'a> {
         let at = format!("2026-11-23T00:{n:02}:00Z");
         let tx = store.conn.transaction().unwrap();
         let rec = ScanRecord { scope: "prod", started_at: &at, finished_at: &at, outcome, findings, error: None };
@@ -340,7 +361,8 @@ mod tests {
         assert_eq!(kinds(&scan(&mut store, 1, Outcome::Ok, &[finding("a", "p5.48xlarge", 98.32)])), ["new"]);
         assert_eq!(kinds(&scan(&mut store, 2, Outcome::Ok, &[finding("a", "p5.48xlarge", 98.32)])), ["open"]);
         // Live value moved.
-        let r = scan(&mut store, 3, Outcome::Ok, &[finding("a", "p5en.48xlarge", 98.32)]);
+        let moved = [finding("a", "p5en.48xlarge", 98.32)];
+        let r = scan(&mut store, 3, Outcome::Ok, &moved);
         assert_eq!(kinds(&r), ["changed"]);
         // Cost within 10%: not a change; the third small step passes 10% from the last notified value.
         assert_eq!(kinds(&scan(&mut store, 4, Outcome::Ok, &[finding("a", "p5en.48xlarge", 102.0)])), ["open"]);

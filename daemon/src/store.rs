@@ -40,7 +40,14 @@ const MIGRATIONS: &[&str] = &[
         resolved_at TEXT,                 -- NULL while open
         signature TEXT NOT NULL,          -- what changed, live values, severity: moves mean `changed`
         cost_per_hour_usd REAL,
-        finding TEXT NOT NULL,            -- the finding as the JSON report has it
+        PRIMARY KEY (scope, id)
+    );
+    -- Apart from `findings`, whose narrow rows every scan touches (last_seen): a body is
+    -- written only when its finding is new or changed.
+    CREATE TABLE finding_bodies (
+        scope TEXT NOT NULL,
+        id TEXT NOT NULL,
+        finding TEXT NOT NULL,            -- the finding as the JSON report has it, as last notified
         tags TEXT NOT NULL,               -- the resource's tags (notifier filters)
         PRIMARY KEY (scope, id)
     );

@@ -38,17 +38,16 @@ pub fn thread_key(cap: &Capabilities, f: &driftd_core::model::Finding) -> String
 }
 
 /// Writes one notifier's messages for one scan; returns how many.
-pub fn enqueue(tx: &Connection, target: &Target<'_>, scan: &Recorded, now_ms: i64) -> rusqlite::Result<usize> {
+pub fn enqueue(tx: &Connection, target: &Target<'_>, scan: &Recorded<'_>, now_ms: i64) -> rusqlite::Result<usize> {
     let route = target.route;
     let mut events: Vec<FindingEvent> = Vec::new();
     for t in &scan.findings {
         let f = &t.finding;
         let known: Option<i64> = tx
-            .query_row(
+            .prepare_cached(
                 "SELECT last_notified_ms FROM notify_state WHERE notifier = ?1 AND scope = ?2 AND finding_id = ?3",
-                params![target.name, scan.scope, f.id],
-                |r| r.get(0),
-            )
+            )?
+            .query_row(params![target.name, scan.scope, f.id], |r| r.get(0))
             .optional()?;
         let event = match (&t.transition, known) {
             (Transition::Resolved, None) => continue,
@@ -68,12 +67,12 @@ pub fn enqueue(tx: &Connection, target: &Target<'_>, scan: &Recorded, now_ms: i6
             },
         };
         if event != EventKind::Resolved {
-            tx.execute(
+            tx.prepare_cached(
                 "INSERT INTO notify_state (notifier, scope, finding_id, last_event, last_notified_ms)
                  VALUES (?1, ?2, ?3, ?4, ?5)
                  ON CONFLICT (notifier, scope, finding_id) DO UPDATE SET last_event = ?4, last_notified_ms = ?5",
-                params![target.name, scan.scope, f.id, event.as_str(), now_ms],
-            )?;
+            )?
+            .execute(params![target.name, scan.scope, f.id, event.as_str(), now_ms])?;
         }
         if !route.hears(event) {
             continue;
@@ -95,7 +94,7 @@ pub fn enqueue(tx: &Connection, target: &Target<'_>, scan: &Recorded, now_ms: i6
         };
         events.push(FindingEvent {
             event,
-            finding: f.clone(),
+            finding: f.as_ref().clone(),
             previous,
             first_seen: t.first_seen.clone(),
             others_open_on_resource,

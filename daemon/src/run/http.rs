@@ -144,19 +144,21 @@ async fn findings(
             return bad_request(format!("severity {s:?} is not one of critical, high, medium, low"));
         }
     }
-    in_clause("severity", &list(&q.severity), &mut args, &mut clauses);
-    in_clause("kind", &list(&q.kind), &mut args, &mut clauses);
-    in_clause("scope", &list(&q.target), &mut args, &mut clauses);
+    in_clause("f.severity", &list(&q.severity), &mut args, &mut clauses);
+    in_clause("f.kind", &list(&q.kind), &mut args, &mut clauses);
+    in_clause("f.scope", &list(&q.target), &mut args, &mut clauses);
     match q.status.as_deref().unwrap_or("open") {
-        "open" => clauses.push("resolved_at IS NULL".into()),
-        "resolved" => clauses.push("resolved_at IS NOT NULL".into()),
+        "open" => clauses.push("f.resolved_at IS NULL".into()),
+        "resolved" => clauses.push("f.resolved_at IS NOT NULL".into()),
         "all" => {}
         other => return bad_request(format!("status {other:?} is not open, resolved or all")),
     }
     args.push(q.after.unwrap_or(0).to_string());
-    clauses.push(format!("rowid > CAST(?{} AS INTEGER)", args.len()));
+    clauses.push(format!("f.rowid > CAST(?{} AS INTEGER)", args.len()));
     let sql = format!(
-        "SELECT rowid, scope, first_seen, last_seen, resolved_at, finding FROM findings WHERE {} ORDER BY rowid LIMIT {}",
+        "SELECT f.rowid, f.scope, f.first_seen, f.last_seen, f.resolved_at, b.finding
+         FROM findings f JOIN finding_bodies b ON b.scope = f.scope AND b.id = f.id
+         WHERE {} ORDER BY f.rowid LIMIT {}",
         clauses.join(" AND "),
         limit + 1
     );

@@ -306,14 +306,15 @@ async fn scan_target(daemon: Arc<Daemon>, loaded: Arc<Loaded>, target: TargetCon
             let started_at = crate::now();
             let args = check_args(&target);
             let result = crate::check::check(&args, &loaded.config, Instant::now(), false);
+            let recording = Instant::now();
             let recorded = loaded.alerts.record(&target.name, &started_at, result.as_ref());
-            let _ = tx.send((result, recorded));
+            let _ = tx.send((result, recorded, recording.elapsed()));
         });
         let outcome = rx.await;
         let elapsed = started.elapsed();
         metrics::histogram!("driftd_scan_duration_seconds", "target" => name.clone()).record(elapsed.as_secs_f64());
         let (ok, outcome_label, error) = match &outcome {
-            Ok((Ok(report), Ok(rec))) => {
+            Ok((Ok(report), Ok(rec), record_time)) => {
                 record_metrics(&name, report);
                 let partial = report.incomplete();
                 info!(
@@ -324,6 +325,7 @@ async fn scan_target(daemon: Arc<Daemon>, loaded: Arc<Loaded>, target: TargetCon
                     queued = rec.queued,
                     duration_ms = elapsed.as_millis() as u64,
                     check_ms = report.duration_ms,
+                    record_ms = record_time.as_millis() as u64,
                     partial,
                     "scan done"
                 );
@@ -333,8 +335,8 @@ async fn scan_target(daemon: Arc<Daemon>, loaded: Arc<Loaded>, target: TargetCon
                     (true, "ok", None)
                 }
             }
-            Ok((Err(e), _)) => (false, "failed", Some(e.to_string())),
-            Ok((Ok(_), Err(e))) => (false, "failed", Some(format!("store: {e}"))),
+            Ok((Err(e), _, _)) => (false, "failed", Some(e.to_string())),
+            Ok((Ok(_), Err(e), _)) => (false, "failed", Some(format!("store: {e}"))),
             Err(_) => (false, "failed", Some("the scan thread ended without a result".to_string())),
         };
         if let Some(e) = &error {
