@@ -4,6 +4,7 @@
 //! `Authorization: Bearer TOKEN`; health and metrics stay open for probes and scrapers.
 
 use super::Daemon;
+use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -83,6 +84,14 @@ fn page(
     Json(json!({key: items, "next": next})).into_response()
 }
 
+/// What every `/api/*` handler checks first: the token, then the query.
+fn api<Q>(d: &Daemon, headers: &HeaderMap, q: Result<Query<Q>, QueryRejection>) -> Result<Q, Box<Response>> {
+    if let Some(r) = unauthorized(d, headers) {
+        return Err(Box::new(r));
+    }
+    q.map(|Query(q)| q).map_err(|e| Box::new(bad_request(e.body_text())))
+}
+
 fn bad_request(msg: String) -> Response {
     (StatusCode::BAD_REQUEST, Json(json!({"error": msg}))).into_response()
 }
@@ -127,14 +136,11 @@ fn in_clause(column: &str, values: &[String], args: &mut Vec<String>, clauses: &
 async fn findings(
     State(d): State<Arc<Daemon>>,
     headers: HeaderMap,
-    q: Result<Query<FindingsQuery>, axum::extract::rejection::QueryRejection>,
+    q: Result<Query<FindingsQuery>, QueryRejection>,
 ) -> Response {
-    if let Some(r) = unauthorized(&d, &headers) {
-        return r;
-    }
-    let Query(q) = match q {
+    let q = match api(&d, &headers, q) {
         Ok(q) => q,
-        Err(e) => return bad_request(e.body_text()),
+        Err(r) => return *r,
     };
     let limit = q.limit.unwrap_or(100).clamp(1, 1000);
     let mut args: Vec<String> = Vec::new();
@@ -191,14 +197,11 @@ struct ScansQuery {
 async fn scans(
     State(d): State<Arc<Daemon>>,
     headers: HeaderMap,
-    q: Result<Query<ScansQuery>, axum::extract::rejection::QueryRejection>,
+    q: Result<Query<ScansQuery>, QueryRejection>,
 ) -> Response {
-    if let Some(r) = unauthorized(&d, &headers) {
-        return r;
-    }
-    let Query(q) = match q {
+    let q = match api(&d, &headers, q) {
         Ok(q) => q,
-        Err(e) => return bad_request(e.body_text()),
+        Err(r) => return *r,
     };
     let limit = q.limit.unwrap_or(50).clamp(1, 1000);
     let mut args = Vec::new();
@@ -243,14 +246,11 @@ struct TriggerQuery {
 async fn trigger(
     State(d): State<Arc<Daemon>>,
     headers: HeaderMap,
-    q: Result<Query<TriggerQuery>, axum::extract::rejection::QueryRejection>,
+    q: Result<Query<TriggerQuery>, QueryRejection>,
 ) -> Response {
-    if let Some(r) = unauthorized(&d, &headers) {
-        return r;
-    }
-    let Query(q) = match q {
+    let q = match api(&d, &headers, q) {
         Ok(q) => q,
-        Err(e) => return bad_request(e.body_text()),
+        Err(r) => return *r,
     };
     let triggers = d.triggers.read().unwrap().clone();
     let chosen: Vec<(&String, &tokio::sync::mpsc::Sender<()>)> = match &q.target {

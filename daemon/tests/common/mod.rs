@@ -38,6 +38,18 @@ pub fn driftd_in(dir: &Path, args: &[&str]) -> Run {
     driftd_env(dir, args, &[])
 }
 
+/// Only loopback, ever: fake credentials, no config files, no instance metadata, and an
+/// endpoint on a closed local port unless a test points it at its own moto server.
+pub const LOOPBACK_ENV: &[(&str, &str)] = &[
+    ("AWS_EC2_METADATA_DISABLED", "true"),
+    ("AWS_ACCESS_KEY_ID", "testing"),
+    ("AWS_SECRET_ACCESS_KEY", "testing"),
+    ("AWS_CONFIG_FILE", "/dev/null"),
+    ("AWS_SHARED_CREDENTIALS_FILE", "/dev/null"),
+    ("AWS_ENDPOINT_URL", "http://127.0.0.1:9"),
+    ("AZURE_CREDENTIAL_KIND", "environment"),
+];
+
 /// `driftd ARGS` with extra environment (a moto endpoint, say).
 pub fn driftd_env(dir: &Path, args: &[&str], env: &[(&str, String)]) -> Run {
     driftd_env_without(dir, args, env, &[])
@@ -49,15 +61,7 @@ pub fn driftd_env_without(dir: &Path, args: &[&str], env: &[(&str, String)], rem
     let mut cmd = assert_cmd::Command::cargo_bin("driftd").unwrap();
     cmd.current_dir(dir)
         .env_remove("NO_COLOR")
-        // Only loopback, ever: fake credentials, no config files, and an endpoint on a
-        // closed local port unless a test points it at its own moto server.
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env("AWS_ACCESS_KEY_ID", "testing")
-        .env("AWS_SECRET_ACCESS_KEY", "testing")
-        .env("AWS_CONFIG_FILE", "/dev/null")
-        .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
-        .env("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
-        .env("AZURE_CREDENTIAL_KIND", "environment")
+        .envs(LOOPBACK_ENV.iter().copied())
         .envs(env.iter().map(|(k, v)| (*k, v.as_str())));
     for k in remove {
         cmd.env_remove(k);
