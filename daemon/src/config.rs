@@ -128,6 +128,16 @@ impl TargetConfig {
 }
 
 impl DaemonConfig {
+    /// The API's bearer token, when configured. Errors name the variable or file.
+    pub fn api_token(&self) -> Result<Option<crate::secret::Secret>, String> {
+        let r = crate::secret::SecretRef {
+            inline: None,
+            env: self.api_token_env.clone(),
+            file: self.api_token_file.clone(),
+        };
+        r.resolve("daemon.api_token")
+    }
+
     pub fn retry_after_failure(&self) -> std::time::Duration {
         crate::notify::parse_duration(&self.retry_after_failure).unwrap_or(std::time::Duration::from_secs(30))
     }
@@ -535,12 +545,7 @@ pub fn check_command(args: crate::cli::ConfigCheckArgs) -> Result<u8, Error> {
     if args.secrets {
         crate::notify::build_all(&config.notifiers, config.outbox.request_timeout())
             .map_err(|e| Error::input(&location, e))?;
-        let token = crate::secret::SecretRef {
-            inline: None,
-            env: config.daemon.api_token_env.clone(),
-            file: config.daemon.api_token_file.clone(),
-        };
-        token.resolve("daemon.api_token").map_err(|e| Error::input(&location, e))?;
+        config.daemon.api_token().map_err(|e| Error::input(&location, e))?;
     }
     println!(
         "{location}: ok ({} targets, {} notifiers{})",

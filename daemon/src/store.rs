@@ -222,10 +222,7 @@ impl Store {
             params![row.id, reason],
         )?;
         if let Some(id) = &row.finding_id {
-            tx.execute(
-                "DELETE FROM notify_state WHERE notifier = ?1 AND scope = ?2 AND finding_id = ?3",
-                params![row.notifier, row.scope, id],
-            )?;
+            forget(&tx, &row.notifier, &row.scope, id)?;
         }
         tx.commit()
     }
@@ -273,6 +270,13 @@ impl Store {
             )
             .optional()
     }
+}
+
+/// A notifier no longer tracks a finding: the next scan that sees it offers it as `new`.
+pub fn forget(conn: &Connection, notifier: &str, scope: &str, finding_id: &str) -> rusqlite::Result<()> {
+    conn.prepare_cached("DELETE FROM notify_state WHERE notifier = ?1 AND scope = ?2 AND finding_id = ?3")?
+        .execute(params![notifier, scope, finding_id])?;
+    Ok(())
 }
 
 #[cfg(test)]

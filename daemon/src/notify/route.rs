@@ -52,10 +52,7 @@ pub fn enqueue(tx: &Connection, target: &Target<'_>, scan: &Recorded<'_>, now_ms
         let event = match (&t.transition, known) {
             (Transition::Resolved, None) => continue,
             (Transition::Resolved, Some(_)) => {
-                tx.execute(
-                    "DELETE FROM notify_state WHERE notifier = ?1 AND scope = ?2 AND finding_id = ?3",
-                    params![target.name, scan.scope, f.id],
-                )?;
+                crate::store::forget(tx, target.name, &scan.scope, &f.id)?;
                 EventKind::Resolved
             }
             _ if !route.matches(f) => continue,
@@ -144,10 +141,7 @@ pub fn enqueue(tx: &Connection, target: &Target<'_>, scan: &Recorded<'_>, now_ms
                 room -= 1;
                 keep.push(e);
             } else {
-                tx.execute(
-                    "DELETE FROM notify_state WHERE notifier = ?1 AND scope = ?2 AND finding_id = ?3",
-                    params![target.name, scan.scope, e.finding.id],
-                )?;
+                crate::store::forget(tx, target.name, &scan.scope, &e.finding.id)?;
             }
         }
         (keep, Vec::new(), false)

@@ -80,13 +80,9 @@ fn load(path: &std::path::Path, shard: Shard, store: Option<Arc<Mutex<crate::sto
     Ok(Loaded { config, targets, alerts: Arc::new(alerts) })
 }
 
-fn api_token(config: &Config) -> Result<Option<Secret>, Error> {
-    let r = crate::secret::SecretRef {
-        inline: None,
-        env: config.daemon.api_token_env.clone(),
-        file: config.daemon.api_token_file.clone(),
-    };
-    r.resolve("daemon.api_token").map_err(|e| Error::input("driftd.toml", e))
+/// The API token; an error names the config file it was configured in.
+fn api_token(config: &Config, path: &std::path::Path) -> Result<Option<Secret>, Error> {
+    config.daemon.api_token().map_err(|e| Error::input(path.display().to_string(), e))
 }
 
 pub fn run(args: RunArgs) -> Result<u8, Error> {
@@ -96,7 +92,7 @@ pub fn run(args: RunArgs) -> Result<u8, Error> {
     if loaded.config.target.is_empty() {
         return Err(Error::input(path.display().to_string(), "no [[target]] to scan"));
     }
-    let token = api_token(&loaded.config)?;
+    let token = api_token(&loaded.config, &path)?;
     let metrics = metrics_exporter_prometheus::PrometheusBuilder::new()
         .set_buckets_for_metric(
             metrics_exporter_prometheus::Matcher::Full("driftd_scan_duration_seconds".into()),
@@ -206,7 +202,7 @@ impl Running {
 fn reload(daemon: &Arc<Daemon>) -> Result<(), Error> {
     let store = daemon.loaded.read().unwrap().alerts.store.clone();
     let loaded = load(&daemon.config_path, daemon.shard, Some(store))?;
-    let token = api_token(&loaded.config)?;
+    let token = api_token(&loaded.config, &daemon.config_path)?;
     *daemon.loaded.write().unwrap() = Arc::new(loaded);
     *daemon.api_token.write().unwrap() = token;
     Ok(())
