@@ -482,6 +482,9 @@ fn unit_size(unit: &Unit) -> String {
 pub fn diff(spec: &TypeSpec, decl: &DeclaredResource, declared: &Value, live: &Value) -> Vec<(Change, Severity)> {
     let mut out = Vec::new();
     for attr in spec.compared {
+        if attr.waived(declared, live) {
+            continue;
+        }
         let d = attr.normalised(declared, true);
         let l = attr.normalised(live, false);
         if values_equal(&d, &l) {

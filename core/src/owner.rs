@@ -45,6 +45,9 @@ pub enum Match {
     Tags(&'static [&'static str]),
     /// A plain attribute has this value (`name` = `default`).
     AttrEquals(&'static str, &'static str),
+    /// A plain attribute is set and not empty: an id the API gives (an Azure VM's
+    /// `virtual_machine_scale_set_id`).
+    AttrSet(&'static str),
 }
 
 /// One ownership rule of a type: a match, the owner, and how the owner's id is built.
@@ -63,6 +66,7 @@ impl OwnerRule {
         let matched = match self.when {
             Match::Tags(keys) => keys.iter().all(|k| tag(attributes, k).is_some()),
             Match::AttrEquals(attr, value) => attributes.get(attr).and_then(Value::as_str) == Some(value),
+            Match::AttrSet(attr) => attributes.get(attr).and_then(Value::as_str).is_some_and(|s| !s.is_empty()),
         };
         if !matched {
             return None;
@@ -78,6 +82,7 @@ impl OwnerRule {
                 format!("tags {}", keys.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(" + "))
             }
             Match::AttrEquals(attr, value) => format!("`{attr}` = `{value}`"),
+            Match::AttrSet(attr) => format!("`{attr}` set"),
         };
         format!("{when} → {} `{}`", self.owner.label, self.id)
     }

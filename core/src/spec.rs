@@ -56,11 +56,26 @@ pub struct Attr {
     pub path: &'static str,
     pub severity: Severity,
     pub norms: &'static [Norm],
+    /// Not compared while another attribute has this value on either side: a value
+    /// someone else moves (`node_count` while `auto_scaling_enabled` is true).
+    pub unless: Option<(&'static str, Lit)>,
 }
 
 impl Attr {
     pub const fn new(path: &'static str, severity: Severity) -> Attr {
-        Attr { path, severity, norms: &[] }
+        Attr { path, severity, norms: &[], unless: None }
+    }
+
+    pub const fn unless(mut self, path: &'static str, value: Lit) -> Attr {
+        self.unless = Some((path, value));
+        self
+    }
+
+    /// Does [`Attr::unless`] take this attribute out of the comparison of these two sides?
+    pub fn waived(&self, declared: &Value, live: &Value) -> bool {
+        let Some((path, lit)) = self.unless else { return false };
+        let want = lit.to_value();
+        [declared, live].into_iter().any(|side| path::get(side, path) == Some(&want))
     }
 
     pub const fn norms(mut self, norms: &'static [Norm]) -> Attr {
@@ -345,7 +360,14 @@ pub fn markdown(specs: &[&TypeSpec]) -> String {
         }
         out.push_str("\n\n| attribute | severity | normalisation |\n|---|---|---|\n");
         for a in s.compared {
-            out.push_str(&format!("| `{}` | {} | {} |\n", a.path, a.severity, describe_norms(a.norms)));
+            let mut norms = describe_norms(a.norms);
+            if let Some((path, lit)) = a.unless {
+                if !norms.is_empty() {
+                    norms.push_str("; ");
+                }
+                norms.push_str(&format!("not compared while `{path}` = {}", lit.to_value()));
+            }
+            out.push_str(&format!("| `{}` | {} | {} |\n", a.path, a.severity, norms));
         }
         out.push_str(&format!(
             "\nNever compared (computed by the cloud): {}.\n",

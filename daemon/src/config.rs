@@ -20,6 +20,8 @@ pub struct Config {
     pub policy: PolicyConfig,
     #[serde(default)]
     pub aws: AwsConfig,
+    #[serde(default)]
+    pub azure: AzureConfig,
     /// `[store]`: the finding history and the outbox.
     #[serde(default)]
     pub store: StoreConfig,
@@ -264,6 +266,19 @@ impl OutboxConfig {
     pub fn deliver_for(&self) -> std::time::Duration {
         self.durations().map(|d| d[3]).unwrap_or(std::time::Duration::from_secs(60))
     }
+}
+
+/// `[azure]`: what the Azure provider reads.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AzureConfig {
+    /// Terraform types not to read (no permission, or not wanted); they are not covered.
+    #[serde(default)]
+    pub skip_types: Vec<String>,
+    /// Subscriptions to scan when the command line names none; none: every subscription
+    /// the identity can read.
+    #[serde(default)]
+    pub subscriptions: Vec<String>,
 }
 
 /// `[aws]`: what the AWS provider reads.

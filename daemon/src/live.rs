@@ -11,7 +11,7 @@ use driftd_core::Error;
 use std::path::PathBuf;
 
 /// Clouds this build can scan; a state may declare others (counted as not covered).
-const SCANNABLE: &[Cloud] = &[Cloud::Aws];
+const SCANNABLE: &[Cloud] = &[Cloud::Aws, Cloud::Azure];
 
 /// Resolve every `--provider` to a live input. With none given, the clouds the
 /// declarations use that this build can scan; the others are said in the returned
@@ -41,13 +41,8 @@ pub fn live_inputs(
     }
     // Validate every name first: a typo must not surface after a long scan.
     for p in &providers {
-        let known = matches!(p.as_str(), "none" | "aws") || p.strip_prefix("snapshot:").is_some_and(|f| !f.is_empty());
-        if p == "azure" {
-            return Err(Error::input(
-                "--provider azure",
-                "the azure provider is not built into this driftd yet; replay a snapshot with --provider snapshot:FILE, or --provider none to check declarations only",
-            ));
-        }
+        let known = matches!(p.as_str(), "none" | "aws" | "azure")
+            || p.strip_prefix("snapshot:").is_some_and(|f| !f.is_empty());
         if !known {
             return Err(Error::input(
                 format!("--provider {p}"),
@@ -78,6 +73,19 @@ pub fn live_inputs(
                 let snapshot = runtime()?.block_on(driftd_providers::aws::scan(&opts, crate::now()))?;
                 inputs.push(LiveInput::Snapshot(snapshot));
             }
+            "azure" => {
+                let opts = driftd_providers::azure::AzureOptions {
+                    subscriptions: if args.subscriptions.is_empty() {
+                        config.azure.subscriptions.clone()
+                    } else {
+                        args.subscriptions.clone()
+                    },
+                    endpoint: args.azure_endpoint.clone(),
+                    skip_types: config.azure.skip_types.clone(),
+                };
+                let snapshot = runtime()?.block_on(driftd_providers::azure::scan(&opts, crate::now()))?;
+                inputs.push(LiveInput::Snapshot(snapshot));
+            }
             other => {
                 if let Some(file) = other.strip_prefix("snapshot:") {
                     inputs.push(LiveInput::File(PathBuf::from(file)));
@@ -106,6 +114,10 @@ pub fn read_states(args: &[String]) -> Result<Vec<StateInput>, Error> {
     for arg in args {
         if arg.starts_with("s3://") {
             out.push(runtime()?.block_on(driftd_providers::aws::read_state(arg))?);
+            continue;
+        }
+        if arg.starts_with("azurerm://") {
+            out.push(runtime()?.block_on(driftd_providers::azure::read_state(arg))?);
             continue;
         }
         if let Some((scheme, _)) = arg.split_once("://") {

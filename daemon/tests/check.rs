@@ -346,22 +346,16 @@ fn driftd_toml_in_the_working_directory_is_read_without_config() {
 }
 
 #[test]
-fn a_cloud_this_driftd_cannot_scan_counts_as_not_covered_with_a_warning() {
-    // The demo's Azure half alone, no --provider: nothing to scan, nothing missing.
+fn declared_azure_is_scanned_without_provider_and_never_passes_unread() {
+    // The demo's Azure half alone, no --provider: Azure is scanned. The harness gives it
+    // no credential and a closed endpoint, so the run ends with exit 3, naming Azure.
     let dir = tempfile::tempdir().unwrap();
     let mut state: serde_json::Value =
         serde_json::from_str(&fs::read_to_string(root().join(DEMO_STATE)).unwrap()).unwrap();
     state["resources"].as_array_mut().unwrap().retain(|r| r["type"].as_str().unwrap().starts_with("azurerm"));
     fs::write(dir.path().join("azure.tfstate"), state.to_string()).unwrap();
     let r = driftd_in(dir.path(), &["check", "--state", "azure.tfstate", "--format", "json", "--no-builtin-policies"]);
-    assert_eq!(r.code, 0, "{}", r.stderr);
-    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
-    assert_eq!(v["summary"]["missing"], 0);
-    assert_eq!(v["summary"]["not_covered"], 6, "5 VMs and their resource group: {:#}", v["summary"]);
-    let w =
-        v["warnings"].as_array().unwrap().iter().find(|w| w["kind"] == "not_scanned").expect("a not_scanned warning");
-    assert!(w["message"].as_str().unwrap().contains("cannot scan azure"), "{w}");
-    // Asked for by name, it is still an error.
-    let r = driftd_in(dir.path(), &["check", "--state", "azure.tfstate", "--provider", "azure"]);
-    assert_one_error(&r, 2);
+    assert_one_error(&r, 3);
+    assert!(r.stderr.contains("azure") && r.stderr.contains("credential"), "{}", r.stderr);
+    assert!(r.stdout.is_empty(), "no report when the cloud was not read: {}", r.stdout);
 }

@@ -102,9 +102,9 @@ fn usage_errors_exit_2() {
 #[test]
 fn unbuilt_providers_and_backends_fail_loudly_never_pass() {
     // Without --provider the clouds of the state are read; none may silently pass. The demo
-    // declares AWS instances and Azure VMs: AWS is scanned (here no region is configured:
-    // exit 2; with one, the harness's closed endpoint: exit 3), Azure is not scannable yet
-    // and never reported as a flag the user did not type.
+    // declares AWS instances and Azure VMs: AWS is scanned first (here no region is
+    // configured: exit 2; with one, the harness's closed endpoint: exit 3), and errors
+    // never name a flag the user did not type.
     let r = driftd(&["check", "--state", DEMO_STATE]);
     assert_one_error(&r, 2);
     assert!(r.stderr.contains("no AWS region") && !r.stderr.contains("--provider azure"), "{}", r.stderr);

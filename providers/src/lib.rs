@@ -4,6 +4,8 @@
 
 pub mod aws;
 pub mod azure;
+#[cfg(any(feature = "aws", feature = "azure"))]
+mod trace;
 
 use driftd_core::spec::{Registry, TypeSpec};
 

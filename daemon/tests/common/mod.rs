@@ -2,6 +2,9 @@
 
 #![allow(dead_code)]
 
+pub mod arm;
+pub mod azure_fleet;
+pub mod azurite;
 pub mod daemon;
 pub mod fleet;
 pub mod moto;
@@ -48,6 +51,8 @@ pub const LOOPBACK_ENV: &[(&str, &str)] = &[
     ("AWS_SHARED_CREDENTIALS_FILE", "/dev/null"),
     ("AWS_ENDPOINT_URL", "http://127.0.0.1:9"),
     ("AZURE_CREDENTIAL_KIND", "environment"),
+    ("AZURE_AUTHORITY_HOST", "http://127.0.0.1:9"),
+    ("DRIFTD_AZURE_ENDPOINT", "http://127.0.0.1:9"),
 ];
 
 /// `driftd ARGS` with extra environment (a moto endpoint, say).

@@ -33,6 +33,8 @@ pub enum Fault {
     Status(u16),
     /// 429 with `Retry-After: N`.
     RateLimit(u64),
+    /// This status (503, say) with `Retry-After: N`.
+    RetryAfter(u16, u64),
     /// Read the request, answer nothing for this long (longer than the client waits).
     Hang(Duration),
     /// Read the request and close the connection without an answer.
@@ -156,7 +158,10 @@ fn write_reply(stream: &mut TcpStream, reply: &Reply) {
         202 => "Accepted",
         400 => "Bad Request",
         404 => "Not Found",
+        401 => "Unauthorized",
+        403 => "Forbidden",
         429 => "Too Many Requests",
+        503 => "Service Unavailable",
         500 => "Internal Server Error",
         _ => "Status",
     };
@@ -185,6 +190,10 @@ fn serve(stream: TcpStream, state: Arc<Mutex<State>>) {
         Some(Fault::RateLimit(secs)) => write_reply(
             &mut stream,
             &Reply { status: 429, headers: vec![("retry-after".into(), secs.to_string())], body: "slow down".into() },
+        ),
+        Some(Fault::RetryAfter(code, secs)) => write_reply(
+            &mut stream,
+            &Reply { status: code, headers: vec![("retry-after".into(), secs.to_string())], body: "busy".into() },
         ),
         Some(Fault::Hang(d)) => std::thread::sleep(d),
         Some(Fault::Reset) => {

@@ -19,7 +19,7 @@ use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// What to scan.
@@ -65,9 +65,9 @@ impl Intercept for CallCounter {
         cfg: &mut ConfigBag,
     ) -> Result<(), BoxError> {
         self.0.fetch_add(1, Ordering::Relaxed);
-        if let Some(path) = trace_file() {
+        if crate::trace::enabled() {
             if let Some(meta) = cfg.load::<aws_smithy_runtime_api::client::orchestrator::Metadata>() {
-                trace(path, &iam_action(meta.service(), meta.name()));
+                crate::trace::record(&iam_action(meta.service(), meta.name()));
             }
         }
         Ok(())
@@ -77,23 +77,6 @@ impl Intercept for CallCounter {
 /// A type's lister: every live resource of that type in one region.
 pub type Lister =
     for<'a> fn(&'a RegionCx) -> Pin<Box<dyn Future<Output = Result<Vec<Resource>, ListError>> + Send + 'a>>;
-
-/// `DRIFTD_TRACE_API_CALLS=FILE`: append the IAM action of every AWS call to FILE, to
-/// see exactly which permissions a run used (and to check deploy/aws/ against the code).
-fn trace_file() -> Option<&'static std::path::Path> {
-    static FILE: std::sync::OnceLock<Option<std::path::PathBuf>> = std::sync::OnceLock::new();
-    FILE.get_or_init(|| std::env::var_os("DRIFTD_TRACE_API_CALLS").map(Into::into)).as_deref()
-}
-
-fn trace(path: &std::path::Path, action: &str) {
-    use std::io::Write;
-    // Regions run in parallel: one whole line per write, one writer at a time.
-    static LOCK: Mutex<()> = Mutex::new(());
-    let _guard = LOCK.lock().unwrap_or_else(|e| e.into_inner());
-    if let Ok(mut f) = std::fs::OpenOptions::new().create(true).append(true).open(path) {
-        let _ = f.write_all(format!("{action}\n").as_bytes());
-    }
-}
 
 /// SDK service and operation names to an IAM action: ("Auto Scaling", "DescribeAutoScalingGroups")
 /// -> "autoscaling:DescribeAutoScalingGroups".

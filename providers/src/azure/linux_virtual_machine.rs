@@ -13,7 +13,16 @@
 //! ARM id and enum casing (`Standard_LRS` vs `standard_lrs`, `resourceGroups` vs
 //! `resourcegroups`), location spelling (`East US` vs `eastus`), NIC order,
 //! computed ids and addresses.
+//!
+//! ## Owners
+//! VMs of a Flexible scale set (`virtual_machine_scale_set_id`), AKS pools of the
+//! VirtualMachines type, CycleCloud nodes: `owners.rs`.
+//!
+//! ## Read from
+//! `VirtualMachines_ListAll` (compute SDK, `vm.rs`): Linux and Windows VMs in one
+//! subscription-wide listing, told apart by their OS configuration.
 
+use crate::azure::owners;
 use driftd_core::model::{Cloud, Severity::*};
 use driftd_core::spec::{Attr, CostRule, Lit, NameRule, Norm, TypeSpec};
 
@@ -42,6 +51,9 @@ pub const SPEC: TypeSpec = TypeSpec {
         Attr::new("source_image_reference.0.sku", Medium).norms(&[Norm::Lowercase]),
         Attr::new("source_image_reference.0.version", Low).norms(&[Norm::Lowercase]),
         Attr::new("zone", Low),
+        Attr::new("availability_set_id", Low).norms(&[Norm::Lowercase]),
+        Attr::new("proximity_placement_group_id", Low).norms(&[Norm::Lowercase]),
+        Attr::new("license_type", Low),
         Attr::new("tags", Low),
     ],
     computed_only: &[
@@ -58,6 +70,13 @@ pub const SPEC: TypeSpec = TypeSpec {
         "custom_data",
         "user_data",
         "power_state",
+        "computer_name",
+        "virtual_machine_scale_set_id",
+        "platform_fault_domain",
+        "provision_vm_agent",
+        "source_image_id",
+        "aks_node_pool_id",
+        "aks_cluster_id",
     ],
     cost: Some(CostRule {
         size_attr: "size",
@@ -74,6 +93,11 @@ pub const SPEC: TypeSpec = TypeSpec {
         ("encryption_at_host_enabled", "encryption at host changed outside Terraform"),
         ("tags", "tags changed outside Terraform"),
     ],
-    owners: &[],
+    owners: owners::VM,
     absorbs: &[],
 };
+
+#[cfg(feature = "azure")]
+pub fn to_resource(subscription: &str, vm: &super::sdk::VirtualMachine) -> driftd_core::model::Resource {
+    super::vm::to_resource(SPEC.tf_type, subscription, vm)
+}

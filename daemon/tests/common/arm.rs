@@ -1,0 +1,197 @@
+//! A local Azure Resource Manager and Entra ID token endpoint, on loopback, for the
+//! Azure tests: the subscription-wide list operations a scan calls (VMs, scale sets,
+//! AKS managed clusters, subscriptions), paged with `nextLink` as ARM pages, bearer
+//! tokens checked, 401/403 with ARM's error bodies, and faults on command (429/503 with
+//! Retry-After, hangs, resets) through [`Receiver`]. Payloads are ARM's own shapes:
+//! Microsoft's examples (`testdata/azure-arm/`) and fleets built here on their model.
+
+use super::receiver::{Fault, Receiver, Reply, Request};
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+
+pub const TENANT: &str = "8f2c6a1e-4b7d-4c39-9a51-2e6d0c8b7f14";
+pub const CLIENT_ID: &str = "3b9e1f6a-72c4-4d8e-b5a0-91f7c2e64d38";
+/// The client secret the token endpoint accepts: must never appear in any output.
+pub const SECRET: &str = "Zq8~vN3kT.pLw7-Rx2sYc9_Hd4Fj6Gm1Bn5Q";
+
+/// One subscription's resources, as ARM returns them.
+#[derive(Debug, Clone, Default)]
+pub struct Subscription {
+    pub vms: Vec<Value>,
+    pub scale_sets: Vec<Value>,
+    pub clusters: Vec<Value>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Fleet {
+    pub subscriptions: BTreeMap<String, Subscription>,
+    /// Items per page of every list operation.
+    pub page_size: usize,
+    /// Subscriptions whose compute the identity may not read (403 AuthorizationFailed).
+    pub denied: Vec<String>,
+}
+
+impl Default for Fleet {
+    fn default() -> Fleet {
+        Fleet { subscriptions: BTreeMap::new(), page_size: 100, denied: vec![] }
+    }
+}
+
+pub struct ArmServer {
+    pub arm: Receiver,
+    pub login: Receiver,
+    fleet: Arc<Mutex<Fleet>>,
+}
+
+impl ArmServer {
+    pub fn start(fleet: Fleet) -> ArmServer {
+        let fleet = Arc::new(Mutex::new(fleet));
+        let tokens = Arc::new(Mutex::new(Vec::<String>::new()));
+        let issued = tokens.clone();
+        let login = Receiver::start(move |req| token(req, &issued));
+        let shared = fleet.clone();
+        let arm = Receiver::start(move |req| arm(req, &shared.lock().unwrap(), &tokens.lock().unwrap()));
+        ArmServer { arm, login, fleet }
+    }
+
+    /// The environment of a driftd run against this server: client secret credential,
+    /// this token endpoint and this ARM, nothing else reachable.
+    pub fn env(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("AZURE_CREDENTIAL_KIND", "clientsecret".into()),
+            ("AZURE_TENANT_ID", TENANT.into()),
+            ("AZURE_CLIENT_ID", CLIENT_ID.into()),
+            ("AZURE_CLIENT_SECRET", SECRET.into()),
+            ("AZURE_AUTHORITY_HOST", self.login.url.clone()),
+            ("DRIFTD_AZURE_ENDPOINT", self.arm.url.clone()),
+        ]
+    }
+
+    pub fn update(&self, f: impl FnOnce(&mut Fleet)) {
+        f(&mut self.fleet.lock().unwrap());
+    }
+
+    pub fn fail_next(&self, faults: impl IntoIterator<Item = Fault>) {
+        self.arm.fail_next(faults);
+    }
+
+    /// ARM requests received so far (retries included).
+    pub fn calls(&self) -> Vec<Request> {
+        self.arm.received()
+    }
+}
+
+/// `POST /{tenant}/oauth2/v2.0/token`, client credentials grant.
+fn token(req: &Request, issued: &Mutex<Vec<String>>) -> Reply {
+    let form: BTreeMap<String, String> = String::from_utf8_lossy(&req.body)
+        .split('&')
+        .filter_map(|kv| kv.split_once('='))
+        .map(|(k, v)| (k.to_string(), percent_decode(v)))
+        .collect();
+    if req.method != "POST" || req.path != format!("/{TENANT}/oauth2/v2.0/token") {
+        return Reply::json(
+            404,
+            json!({"error": "invalid_request", "error_description": "AADSTS90002: Tenant not found."}),
+        );
+    }
+    if form.get("client_id").map(String::as_str) != Some(CLIENT_ID)
+        || form.get("client_secret").map(String::as_str) != Some(SECRET)
+    {
+        return Reply::json(
+            401,
+            json!({"error": "invalid_client", "error_description": format!("AADSTS7000215: Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '{CLIENT_ID}'."), "error_codes": [7000215]}),
+        );
+    }
+    let mut issued = issued.lock().unwrap();
+    let token = format!("eyJ0eXAiOiJKV1Qi.test-token-{}", issued.len());
+    issued.push(token.clone());
+    Reply::json(200, json!({"token_type": "Bearer", "expires_in": 3599, "ext_expires_in": 3599, "access_token": token}))
+}
+
+fn percent_decode(s: &str) -> String {
+    let bytes = s.replace('+', " ").into_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' && i + 2 < bytes.len() {
+            if let Ok(b) = u8::from_str_radix(std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap_or(""), 16) {
+                out.push(b);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+fn arm_error(status: u16, code: &str, message: String) -> Reply {
+    Reply::json(status, json!({"error": {"code": code, "message": message}}))
+}
+
+fn arm(req: &Request, fleet: &Fleet, tokens: &[String]) -> Reply {
+    let (path, query) = req.path.split_once('?').unwrap_or((&req.path, ""));
+    let bearer = req.header("authorization").and_then(|h| h.strip_prefix("Bearer ")).unwrap_or("");
+    if !tokens.iter().any(|t| t == bearer) {
+        return arm_error(401, "InvalidAuthenticationToken", "The access token is invalid.".into());
+    }
+    if !query.contains("api-version=") {
+        return arm_error(
+            400,
+            "MissingApiVersionParameter",
+            "The api-version query parameter (?api-version=) is required for all requests.".into(),
+        );
+    }
+    let skip: usize = query
+        .split('&')
+        .find_map(|kv| kv.strip_prefix("%24skiptoken=").or(kv.strip_prefix("$skiptoken=")))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    let segs: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+    let host = req.header("host").unwrap_or("127.0.0.1");
+    let api = query.split('&').find(|kv| kv.starts_with("api-version=")).unwrap_or("api-version=1");
+    let page = |items: &[Value]| -> Reply {
+        let end = (skip + fleet.page_size).min(items.len());
+        let mut body = json!({"value": items[skip.min(items.len())..end]});
+        if end < items.len() {
+            body["nextLink"] = Value::from(format!("http://{host}{path}?{api}&%24skiptoken={end}"));
+        }
+        Reply::json(200, body)
+    };
+    match segs.as_slice() {
+        ["subscriptions"] => {
+            let subs: Vec<Value> = fleet
+                .subscriptions
+                .keys()
+                .map(|s| json!({"id": format!("/subscriptions/{s}"), "subscriptionId": s, "displayName": format!("ml-{}", &s[..8]), "state": "Enabled", "tenantId": TENANT}))
+                .collect();
+            page(&subs)
+        }
+        ["subscriptions", sub, "providers", namespace, kind] => {
+            let Some(data) = fleet.subscriptions.get(*sub) else {
+                return arm_error(404, "SubscriptionNotFound", format!("The subscription '{sub}' could not be found."));
+            };
+            let action = format!("{namespace}/{kind}/read");
+            if fleet.denied.iter().any(|d| d == sub) {
+                return arm_error(
+                    403,
+                    "AuthorizationFailed",
+                    format!("The client '{CLIENT_ID}' with object id '{CLIENT_ID}' does not have authorization to perform action '{action}' over scope '/subscriptions/{sub}' or the scope is invalid."),
+                );
+            }
+            match (*namespace, *kind) {
+                ("Microsoft.Compute", "virtualMachines") => page(&data.vms),
+                ("Microsoft.Compute", "virtualMachineScaleSets") => page(&data.scale_sets),
+                ("Microsoft.ContainerService", "managedClusters") => page(&data.clusters),
+                _ => arm_error(
+                    400,
+                    "NoRegisteredProviderFound",
+                    format!("No registered resource provider found for {namespace}/{kind}."),
+                ),
+            }
+        }
+        _ => arm_error(404, "InvalidResourceType", format!("The resource type could not be found: {path}")),
+    }
+}

@@ -1,0 +1,158 @@
+//! Azurite's blob service on a free loopback port, one per test: the azurerm backend's
+//! state blobs live there. Installed with npm under the build directory when missing;
+//! a test that cannot get it fails, never skips.
+
+use base64::Engine;
+use hmac::{KeyInit, Mac};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// Azurite's well-known development account and key.
+pub const ACCOUNT: &str = "devstoreaccount1";
+pub const KEY: &str = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
+const VERSION: &str = "2021-08-06";
+
+fn prefix() -> PathBuf {
+    Path::new(env!("CARGO_TARGET_TMPDIR")).join("node")
+}
+
+fn bin() -> PathBuf {
+    prefix().join("node_modules/.bin/azurite-blob")
+}
+
+fn ensure_installed() {
+    static INSTALL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _guard = INSTALL.lock().unwrap_or_else(|e| e.into_inner());
+    if bin().is_file() {
+        return;
+    }
+    let status = Command::new("npm")
+        .args(["install", "--no-audit", "--no-fund", "--loglevel=error", "--prefix"])
+        .arg(prefix())
+        .arg("azurite@3.37.0")
+        .status()
+        .expect("npm (Node.js) is needed to install Azurite for the azurerm state tests");
+    assert!(status.success(), "npm install azurite into {} failed", prefix().display());
+    assert!(bin().is_file(), "azurite installed no azurite-blob");
+}
+
+pub struct Azurite {
+    child: Child,
+    pub endpoint: String,
+}
+
+impl Azurite {
+    pub fn start() -> Azurite {
+        ensure_installed();
+        let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let child = Command::new(bin())
+            .args([
+                "--blobHost",
+                "127.0.0.1",
+                "--blobPort",
+                &port.to_string(),
+                "--inMemoryPersistence",
+                "--skipApiVersionCheck",
+                "--silent",
+            ])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("azurite-blob did not start");
+        let started = Instant::now();
+        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(started.elapsed() < Duration::from_secs(60), "azurite did not listen on {port} within 60 s");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        Azurite { child, endpoint: format!("http://127.0.0.1:{port}/{ACCOUNT}") }
+    }
+
+    pub fn connection_string(&self) -> String {
+        format!("DefaultEndpointsProtocol=http;AccountName={ACCOUNT};AccountKey={KEY};BlobEndpoint={}/;", self.endpoint)
+    }
+
+    /// Create `container` and upload `body` as `blob`, signed with the account key.
+    pub fn put(&self, container: &str, blob: &str, body: &[u8]) {
+        let date = httpdate();
+        let auth = sign(
+            "PUT",
+            "",
+            "",
+            &[("x-ms-date", &date), ("x-ms-version", VERSION)],
+            &format!("/{ACCOUNT}/{ACCOUNT}/{container}\nrestype:container"),
+        );
+        let (status, _) = self.request(
+            &format!("/{ACCOUNT}/{container}?restype=container"),
+            &[("x-ms-date", &date), ("x-ms-version", VERSION), ("authorization", &auth)],
+            b"",
+        );
+        assert!(status == 201 || status == 409, "create container: {status}");
+        let len = body.len().to_string();
+        let auth = sign(
+            "PUT",
+            &len,
+            "application/json",
+            &[("x-ms-blob-type", "BlockBlob"), ("x-ms-date", &date), ("x-ms-version", VERSION)],
+            &format!("/{ACCOUNT}/{ACCOUNT}/{container}/{blob}"),
+        );
+        let (status, text) = self.request(
+            &format!("/{ACCOUNT}/{container}/{blob}"),
+            &[
+                ("x-ms-date", &date),
+                ("x-ms-version", VERSION),
+                ("x-ms-blob-type", "BlockBlob"),
+                ("content-type", "application/json"),
+                ("authorization", &auth),
+            ],
+            body,
+        );
+        assert_eq!(status, 201, "upload {blob}: {text}");
+    }
+
+    /// One HTTP/1.1 PUT to Azurite: status and body.
+    fn request(&self, path: &str, headers: &[(&str, &str)], body: &[u8]) -> (u16, String) {
+        use std::io::{Read, Write};
+        let authority = self.endpoint.trim_start_matches("http://").split('/').next().unwrap().to_string();
+        let mut stream = TcpStream::connect(&authority).unwrap();
+        let mut head = format!(
+            "PUT {path} HTTP/1.1\r\nhost: {authority}\r\ncontent-length: {}\r\nconnection: close\r\n",
+            body.len()
+        );
+        for (k, v) in headers {
+            head.push_str(&format!("{k}: {v}\r\n"));
+        }
+        head.push_str("\r\n");
+        stream.write_all(head.as_bytes()).unwrap();
+        stream.write_all(body).unwrap();
+        let mut out = String::new();
+        stream.read_to_string(&mut out).unwrap();
+        let status = out.split_whitespace().nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
+        (status, out)
+    }
+}
+
+impl Drop for Azurite {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Shared Key: verb, 11 standard headers (Content-Length and Content-Type set), canonical
+/// `x-ms-*` headers (sorted), canonical resource.
+fn sign(verb: &str, length: &str, content_type: &str, ms_headers: &[(&str, &str)], resource: &str) -> String {
+    let headers: String = ms_headers.iter().map(|(k, v)| format!("{k}:{v}\n")).collect();
+    let to_sign = format!("{verb}\n\n\n{length}\n\n{content_type}\n\n\n\n\n\n\n{headers}{resource}");
+    let key = base64::engine::general_purpose::STANDARD.decode(KEY).unwrap();
+    let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(&key).unwrap();
+    mac.update(to_sign.as_bytes());
+    format!("SharedKey {ACCOUNT}:{}", base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes()))
+}
+
+fn httpdate() -> String {
+    // RFC 1123 in GMT from the system clock, through `date` to stay dependency-free.
+    let out = Command::new("date").args(["-u", "+%a, %d %b %Y %H:%M:%S GMT"]).env("LC_ALL", "C").output().unwrap();
+    String::from_utf8(out.stdout).unwrap().trim().to_string()
+}

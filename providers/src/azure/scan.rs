@@ -1,0 +1,264 @@
+//! A scan of Azure: every subscription (given, or every one the identity can read),
+//! each listed subscription-wide with three paged reads (VMs, scale sets, AKS clusters
+//! with their pools), in parallel. A subscription that cannot be read is reported in
+//! its scan (the check exits 3); a rejected credential ends the scan at once.
+
+use super::arm::Arm;
+use super::error::{AzureError, AzureErrorKind};
+use super::sdk::{VirtualMachine, VirtualMachineScaleSet};
+use super::{aks, scale_set, vm};
+use driftd_core::model::{Cloud, Resource};
+use driftd_core::snapshot::{Scan, ScanFailure, Snapshot};
+use driftd_core::Error;
+use futures::StreamExt;
+use serde_json::Value;
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Instant;
+
+/// What to scan.
+#[derive(Debug, Clone, Default)]
+pub struct AzureOptions {
+    /// Subscription ids; empty: every subscription the identity can read.
+    pub subscriptions: Vec<String>,
+    /// ARM endpoint; `None`: the public cloud.
+    pub endpoint: Option<String>,
+    /// Terraform types not to read (not permitted, or not wanted): not covered.
+    pub skip_types: Vec<String>,
+}
+
+/// Subscriptions scanned at once. ARM's read limits are per subscription and identity,
+/// and each subscription makes at most three calls at a time (one per read).
+const SUBSCRIPTIONS_AT_ONCE: usize = 8;
+
+/// One read of a subscription: what it covers and what it found.
+struct Read {
+    types: &'static [&'static str],
+    result: Result<Vec<Resource>, AzureError>,
+}
+
+const VM_TYPES: &[&str] = &["azurerm_linux_virtual_machine", "azurerm_windows_virtual_machine"];
+const SCALE_SET_TYPES: &[&str] =
+    &["azurerm_linux_virtual_machine_scale_set", "azurerm_orchestrated_virtual_machine_scale_set"];
+const AKS_TYPES: &[&str] = &["azurerm_kubernetes_cluster", "azurerm_kubernetes_cluster_node_pool"];
+
+pub async fn scan(opts: &AzureOptions, taken_at: String) -> Result<Snapshot, Error> {
+    for t in &opts.skip_types {
+        if !super::TYPES.iter().any(|s| s.tf_type == t) {
+            return Err(Error::input("azure.skip_types", format!("{t:?} is not an Azure type driftd reads")));
+        }
+    }
+    let arm = Arc::new(Arm::new(opts.endpoint.as_deref().unwrap_or(super::arm::PUBLIC_ARM))?);
+    let subscriptions = if opts.subscriptions.is_empty() {
+        let subs = arm.subscriptions().await.map_err(|e| arm.explain(e).into_error())?;
+        if subs.is_empty() {
+            return Err(Error::unreachable(
+                format!("azure ({})", arm.shown()),
+                "the identity can read no enabled subscription: grant it a role on one, or pass --subscription",
+            ));
+        }
+        subs
+    } else {
+        opts.subscriptions.clone()
+    };
+    let gate = Arc::new(tokio::sync::Semaphore::new(SUBSCRIPTIONS_AT_ONCE));
+    let tasks: Vec<_> = subscriptions
+        .iter()
+        .map(|sub| {
+            let (arm, gate, sub, skip) = (arm.clone(), gate.clone(), sub.clone(), opts.skip_types.clone());
+            tokio::spawn(async move {
+                let _permit = gate.acquire().await.expect("semaphore open");
+                scan_subscription(&arm, &sub, &skip).await
+            })
+        })
+        .collect();
+    let mut snapshot = Snapshot::new(taken_at);
+    for task in tasks {
+        let (scan, resources) =
+            task.await.map_err(|e| Error::unreachable("azure", format!("subscription task failed: {e}")))??;
+        snapshot.scans.push(scan);
+        snapshot.resources.extend(resources);
+    }
+    // The listing of subscriptions counts with the first subscription, as AWS's account calls do.
+    if let Some(first) = snapshot.scans.first_mut() {
+        first.api_calls += arm.calls.of("");
+    }
+    Ok(snapshot)
+}
+
+/// One subscription: its three reads in parallel, then owners. A rejected credential is
+/// the run's error; anything else is this subscription's (partial) scan.
+async fn scan_subscription(arm: &Arm, sub: &str, skip: &[String]) -> Result<(Scan, Vec<Resource>), Error> {
+    let started = Instant::now();
+    let wanted = |types: &[&str]| types.iter().any(|t| !skip.iter().any(|s| s == t));
+    let (vms, sets, clusters) = tokio::join!(
+        async {
+            if wanted(VM_TYPES) {
+                Some(list_vms(arm, sub).await)
+            } else {
+                None
+            }
+        },
+        async {
+            if wanted(SCALE_SET_TYPES) {
+                Some(list_scale_sets(arm, sub).await)
+            } else {
+                None
+            }
+        },
+        async {
+            if wanted(AKS_TYPES) {
+                Some(list_clusters(arm, sub).await)
+            } else {
+                None
+            }
+        },
+    );
+    let mut reads: Vec<Read> = Vec::new();
+    let mut node_groups: HashMap<String, NodeGroup> = HashMap::new();
+    if let Some(result) = vms {
+        reads.push(Read { types: VM_TYPES, result });
+    }
+    if let Some(result) = sets {
+        reads.push(Read { types: SCALE_SET_TYPES, result });
+    }
+    if let Some(result) = clusters {
+        let result = result.map(|clusters| {
+            node_groups = node_resource_groups(&clusters);
+            clusters.iter().flat_map(|c| cluster_resources(sub, c)).collect()
+        });
+        reads.push(Read { types: AKS_TYPES, result });
+    }
+    if let Some(bad) =
+        reads.iter().find_map(|r| r.result.as_ref().err().filter(|e| e.kind == AzureErrorKind::BadCredentials))
+    {
+        return Err(arm.explain(bad.clone()).into_error());
+    }
+    let mut resources = Vec::new();
+    let mut failures = Vec::new();
+    let mut types = Vec::new();
+    for read in reads {
+        let read_types: Vec<&str> = read.types.iter().copied().filter(|t| !skip.iter().any(|s| s == t)).collect();
+        types.extend(read_types.iter().map(|t| t.to_string()));
+        match read.result {
+            Ok(found) => resources.extend(found.into_iter().filter(|r| read_types.contains(&r.tf_type.as_str()))),
+            Err(e) => {
+                for t in &read_types {
+                    failures.push(ScanFailure { tf_type: Some(t.to_string()), message: e.to_string() });
+                }
+            }
+        }
+    }
+    for r in resources.iter_mut() {
+        attach_aks_owner(r, &node_groups);
+        if let Some(spec) = super::TYPES.iter().find(|s| s.tf_type == r.tf_type) {
+            r.owner = driftd_core::owner::owner_of(spec, r);
+        }
+    }
+    let error = (!failures.is_empty() && failures.len() == types.len()).then(|| {
+        let mut messages: Vec<&str> = failures.iter().map(|f| f.message.as_str()).collect();
+        messages.dedup();
+        messages.join("; ")
+    });
+    if error.is_some() {
+        failures.clear();
+    }
+    let scan = Scan {
+        provider: Cloud::Azure,
+        account: Some(sub.to_ascii_lowercase()),
+        region: None,
+        types,
+        resources: resources.len(),
+        api_calls: arm.calls.of(sub),
+        started_at: None,
+        duration_ms: Some(started.elapsed().as_millis() as u64),
+        error,
+        failures,
+    };
+    Ok((scan, resources))
+}
+
+async fn list_vms(arm: &Arm, sub: &str) -> Result<Vec<Resource>, AzureError> {
+    let action = "Microsoft.Compute/virtualMachines/read";
+    let mut pages = arm.compute.virtual_machines_client().list_all(sub).into_stream();
+    let mut out = Vec::new();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|e| AzureError::from_core(action, Some(sub), &arm.shown(), &e))?;
+        out.extend(page.value.iter().map(|v: &VirtualMachine| {
+            if vm::is_windows(v) {
+                super::windows_virtual_machine::to_resource(sub, v)
+            } else {
+                super::linux_virtual_machine::to_resource(sub, v)
+            }
+        }));
+    }
+    Ok(out)
+}
+
+async fn list_scale_sets(arm: &Arm, sub: &str) -> Result<Vec<Resource>, AzureError> {
+    let action = "Microsoft.Compute/virtualMachineScaleSets/read";
+    let mut pages = arm.compute.virtual_machine_scale_sets_client().list_all(sub).into_stream();
+    let mut out = Vec::new();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|e| AzureError::from_core(action, Some(sub), &arm.shown(), &e))?;
+        out.extend(
+            page.value
+                .iter()
+                .filter_map(|s: &VirtualMachineScaleSet| Some(scale_set::to_resource(scale_set::tf_type(s)?, sub, s))),
+        );
+    }
+    Ok(out)
+}
+
+async fn list_clusters(arm: &Arm, sub: &str) -> Result<Vec<aks::ManagedCluster>, AzureError> {
+    let path = format!(
+        "/subscriptions/{sub}/providers/Microsoft.ContainerService/managedClusters?api-version={}",
+        aks::API_VERSION
+    );
+    arm.list(&path, Some(sub)).await
+}
+
+/// A cluster and every pool but its default one (which is part of the cluster).
+fn cluster_resources(sub: &str, c: &aks::ManagedCluster) -> Vec<Resource> {
+    let cluster = super::kubernetes_cluster::to_resource(sub, c);
+    let default = c.default_pool().and_then(|p| p.name.clone());
+    let id = c.id.clone().unwrap_or_default();
+    let pools = c
+        .properties
+        .agent_pool_profiles
+        .iter()
+        .filter(|p| p.name.is_some() && p.name != default)
+        .map(|p| super::kubernetes_cluster_node_pool::to_resource(sub, &id, &c.location, p));
+    std::iter::once(cluster).chain(pools).collect()
+}
+
+/// A cluster's node resource group: whose it is, and which pool is its default.
+struct NodeGroup {
+    cluster_id: String,
+    default_pool: Option<String>,
+}
+
+/// Node resource groups (lowercase) of the subscription's clusters.
+fn node_resource_groups(clusters: &[aks::ManagedCluster]) -> HashMap<String, NodeGroup> {
+    clusters
+        .iter()
+        .filter_map(|c| {
+            let group = c.properties.node_resource_group.as_ref()?.to_ascii_lowercase();
+            let default_pool = c.default_pool().and_then(|p| p.name.clone());
+            Some((group, NodeGroup { cluster_id: c.id.clone()?, default_pool }))
+        })
+        .collect()
+}
+
+/// A VM or scale set AKS made for a pool: name its owner's ARM id (`owners.rs`).
+fn attach_aks_owner(r: &mut Resource, groups: &HashMap<String, NodeGroup>) {
+    let Some(pool) = driftd_core::owner::tag(&r.attributes, "aks-managed-poolName").map(str::to_string) else { return };
+    let group =
+        r.attributes.get("resource_group_name").and_then(Value::as_str).unwrap_or_default().to_ascii_lowercase();
+    let Some(g) = groups.get(&group) else { return };
+    if g.default_pool.as_deref().is_some_and(|d| d.eq_ignore_ascii_case(&pool)) {
+        r.attributes["aks_cluster_id"] = Value::from(g.cluster_id.clone());
+    } else {
+        r.attributes["aks_node_pool_id"] = Value::from(format!("{}/agentPools/{pool}", g.cluster_id));
+    }
+}
