@@ -188,7 +188,7 @@ pub struct OutboxRetryArgs {
 
 #[derive(Debug, Args)]
 pub struct SnapshotArgs {
-    /// Configuration file (TOML): `[aws]` settings. Default: ./driftd.toml when present.
+    /// Configuration file (TOML): `[aws]` and `[azure]` settings. Default: ./driftd.toml when present.
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
     #[command(flatten)]

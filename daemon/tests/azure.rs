@@ -348,3 +348,97 @@ fn state_from_azurite_through_azurerm_urls() {
     common::assert_one_error(&r, 3);
     assert!(r.stderr.contains("no such blob"), "{}", r.stderr);
 }
+
+#[test]
+fn custom_role_lists_exactly_the_operations_the_code_performs() {
+    let (dir, _w, server) = setup();
+    let azurite = Azurite::start();
+    azurite.put("tfstate", "gpu.tfstate", &std::fs::read(dir.path().join("state.json")).unwrap());
+    let trace = dir.path().join("ops.txt");
+    let env = [
+        ("DRIFTD_TRACE_API_CALLS", trace.display().to_string()),
+        ("AZURE_STORAGE_CONNECTION_STRING", azurite.connection_string()),
+    ];
+    // No --subscription: the subscriptions are listed too, as in a full scan.
+    let url = format!("azurerm://{}/tfstate/gpu.tfstate", common::azurite::ACCOUNT);
+    let r = check(dir.path(), &server, &env, &["--state", &url]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let called: BTreeSet<String> = std::fs::read_to_string(&trace).unwrap().lines().map(str::to_string).collect();
+    let role: Value =
+        serde_json::from_slice(&std::fs::read(common::root().join("deploy/azure/driftd-reader-role.json")).unwrap())
+            .unwrap();
+    let granted: BTreeSet<String> = ["Actions", "DataActions"]
+        .iter()
+        .flat_map(|k| role[k].as_array().unwrap().iter().map(|a| a.as_str().unwrap().to_string()))
+        .collect();
+    assert_eq!(called, granted, "deploy/azure/driftd-reader-role.json must list exactly what the code performs");
+    assert!(role["NotActions"].as_array().unwrap().is_empty() && role["IsCustom"] == true);
+}
+
+/// Microsoft's own example payloads, served by the local ARM as a subscription's
+/// listings, go through the SDK and our JSON reads into a snapshot.
+#[test]
+fn microsofts_example_payloads_scan_into_a_snapshot() {
+    let examples = common::root().join("testdata/azure-arm");
+    let body = |f: &str| -> Value {
+        let v: Value = serde_json::from_str(&std::fs::read_to_string(examples.join(f)).unwrap()).unwrap();
+        v["responses"]["200"]["body"].clone()
+    };
+    // The generated examples page to "nextLink": "a", a placeholder: the server pages itself.
+    let list = |f: &str| body(f)["value"].as_array().unwrap().clone();
+    let mut vms = list("compute-2025-04-01/VirtualMachine_ListAll_MaximumSet_Gen.json");
+    vms.extend(list("compute-2025-04-01/VirtualMachine_ListAll_MinimumSet_Gen.json"));
+    vms.extend(list("compute-2025-04-01/VirtualMachine_ListBySubscription_ByLocation.json"));
+    vms.push(body("compute-2025-04-01/VirtualMachine_Get.json"));
+    let mut sets = list("compute-2025-04-01/VirtualMachineScaleSet_ListAll_MaximumSet_Gen.json");
+    sets.extend(list("compute-2025-04-01/VirtualMachineScaleSet_ListAll_MinimumSet_Gen.json"));
+    sets.push(body("compute-2025-04-01/VirtualMachineScaleSet_Create_WithSpotRestorePolicy.json"));
+    // A cluster whose pools are the agent pool examples.
+    let mut pools: Vec<Value> = list("containerservice-2025-10-01/AgentPoolsList.json");
+    pools.push(body("containerservice-2025-10-01/AgentPoolsCreate_GPUMIG.json"));
+    pools.push(body("containerservice-2025-10-01/AgentPoolsCreate_Spot.json"));
+    let profiles: Vec<Value> = pools
+        .iter()
+        .map(|p| {
+            let mut profile = p["properties"].clone();
+            profile["name"] = p["name"].clone();
+            profile
+        })
+        .collect();
+    let mut system = Pool::new("system", "Standard_D4s_v5", 1);
+    system.mode = "System".into();
+    let mut cluster = Cluster::new(&sub_id(9), "examples", vec![system]).arm();
+    cluster["properties"]["agentPoolProfiles"].as_array_mut().unwrap().extend(profiles);
+    let sub = sub_id(9);
+    let mut fleet = Fleet { page_size: 3, ..Fleet::default() };
+    fleet
+        .subscriptions
+        .insert(sub.clone(), Subscription { vms: vms.clone(), scale_sets: sets.clone(), clusters: vec![cluster] });
+    let server = ArmServer::start(fleet);
+    let dir = tempfile::tempdir().unwrap();
+    let r = driftd_env(dir.path(), &["snapshot", "--provider", "azure", "--subscription", &sub], &server.env());
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let snap: Value = serde_json::from_str(&r.stdout).unwrap();
+    let res = snap["resources"].as_array().unwrap();
+    let count = |t: &str| res.iter().filter(|r| r["type"] == t).count();
+    assert_eq!(count("azurerm_linux_virtual_machine") + count("azurerm_windows_virtual_machine"), vms.len());
+    let windows = vms
+        .iter()
+        .filter(|v| {
+            v["properties"]["osProfile"].get("windowsConfiguration").is_some()
+                || v["properties"]["storageProfile"]["osDisk"]["osType"] == "Windows"
+        })
+        .count();
+    assert_eq!(windows, 5, "the examples' Windows VMs");
+    assert_eq!(count("azurerm_windows_virtual_machine"), windows);
+    assert_eq!(count("azurerm_kubernetes_cluster"), 1);
+    assert_eq!(count("azurerm_kubernetes_cluster_node_pool"), pools.len(), "every pool but the default one");
+    let mig = res.iter().find(|r| r["attributes"]["gpu_instance"] == "MIG2g").expect("the MIG pool");
+    assert_eq!(mig["attributes"]["vm_size"], "Standard_ND96asr_v4");
+    assert_eq!(mig["gpu"]["count"], 8.0);
+    let scanned =
+        count("azurerm_linux_virtual_machine_scale_set") + count("azurerm_orchestrated_virtual_machine_scale_set");
+    assert!(scanned >= 1 && scanned <= sets.len(), "{scanned} of {}", sets.len());
+    assert_eq!(snap["scans"][0]["error"], Value::Null, "{:#}", snap["scans"]);
+    assert_eq!(snap["scans"][0]["failures"], Value::Null, "{:#}", snap["scans"]);
+}

@@ -143,3 +143,32 @@ fn sizes_newer_than_the_sdk_enum_are_plain_strings() {
     assert_eq!(r.attributes["size"], "Standard_ND96isr_H200_v5");
     assert_eq!(r.gpu.as_ref().unwrap()["model"], "H200");
 }
+
+/// Every attribute the scale set type compares is one the azurerm provider really
+/// writes: checked against a real plan (`testdata/real-state/kaytu-io__pennywise/`,
+/// planned values and computed-later ones), the one real azurerm compute shape we hold.
+#[test]
+fn scale_set_compared_attributes_exist_in_a_real_azurerm_plan() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../testdata/real-state/kaytu-io__pennywise/sample__azure__tfplan.json");
+    let plan: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let change = plan["resource_changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["type"] == "azurerm_linux_virtual_machine_scale_set")
+        .unwrap()["change"]
+        .clone();
+    let mut real: Vec<String> = change["after"].as_object().unwrap().keys().cloned().collect();
+    real.extend(change["after_unknown"].as_object().unwrap().keys().cloned());
+    for attr in linux_virtual_machine_scale_set::SPEC.compared {
+        let root = attr.path.split('.').next().unwrap();
+        assert!(
+            real.iter().any(|k| k == root),
+            "{root} is not an attribute of a real azurerm_linux_virtual_machine_scale_set"
+        );
+    }
+    for (block, leaf) in [("os_disk", "storage_account_type"), ("source_image_reference", "publisher")] {
+        assert!(change["after"][block][0].get(leaf).is_some(), "{block}.0.{leaf}");
+    }
+}

@@ -256,7 +256,129 @@ def aws_more():
     ])
 
 
+def azure_simple(t, base, scenarios, address="x"):
+    """Azure scenarios for one type: the live side is the declared attributes as ARM
+    gives them back (id casing, location spelling), then mutated."""
+    st = state([(address, t, base)])
+    for name, mutate, drop, extra, expected in scenarios:
+        live = [] if drop else [copy.deepcopy(base)]
+        if live:
+            live[0]["id"] = live[0]["id"].replace("resourceGroups", "resourcegroups")
+            live[0]["location"] = "East US"
+            if mutate:
+                mutate(live[0])
+        res = [(a, None) for a in live] + [(e, None) for e in extra]
+        write(t, name, st, snapshot(t, res, "eastus", demo.SUB, "azure"), expected)
+
+
+def arm(kind, name, rg=None):
+    return f"/subscriptions/{demo.SUB}/resourceGroups/{rg or demo.RG}/providers/{kind}/{name}"
+
+
+def azure_more():
+    # Windows VM: the Linux VM's shape with Windows' own settings.
+    t = "azurerm_windows_virtual_machine"
+    win = demo.azure_vm("w", "viz-0", "Standard_NV36ads_A10_v5", "viz", "ana")
+    del win["disable_password_authentication"]
+    win["id"] = arm("Microsoft.Compute/virtualMachines", "viz-0")
+    win.update(automatic_updates_enabled=True, patch_mode="AutomaticByOS", hotpatching_enabled=False, timezone="",
+               license_type="Windows_Server")
+    azure_simple(t, win, [
+        ("noise-only", lambda a: a.update(size="standard_nv36ads_a10_v5", patch_mode="automaticbyos", admin_password=None), False, [], []),
+        ("updates-disabled", lambda a: a.update(automatic_updates_enabled=False), False, [],
+         [{"kind": "changed", "resource": f"{t}.x", "severity": "high", "paths": ["automatic_updates_enabled"], "delta_per_hour_usd": 0.0}]),
+        ("resized", lambda a: a.update(size="Standard_NV72ads_A10_v5"), False, [],
+         [{"kind": "changed", "resource": f"{t}.x", "severity": "high", "paths": ["size"], "delta_per_hour_usd": 3.32}]),
+    ])
+
+    # Uniform scale set: the attribute set of a real azurerm plan
+    # (testdata/real-state/kaytu-io__pennywise/sample__azure__tfplan.json), GPU sized.
+    t = "azurerm_linux_virtual_machine_scale_set"
+    real = json.load(open(os.path.join(HERE, "..", "real-state", "kaytu-io__pennywise", "sample__azure__tfplan.json")))
+    vmss = next(r for r in real["resource_changes"] if r["type"] == t)["change"]["after"]
+    vmss = copy.deepcopy(vmss)
+    vmss.update(id=arm("Microsoft.Compute/virtualMachineScaleSets", "render"), name="render", sku="Standard_NC24ads_A100_v4",
+                instances=4, location="eastus", resource_group_name=demo.RG, zones=["1", "2"], admin_password=None,
+                tags={"team": "render"}, unique_id="3c0d9f4e-1111-4111-8111-000000000004")
+    azure_simple(t, vmss, [
+        ("noise-only", lambda a: a.update(sku="standard_nc24ads_a100_v4", zones=["2", "1"], unique_id="other"), False, [], []),
+        ("scaled-by-hand", lambda a: a.update(instances=6), False, [],
+         [{"kind": "changed", "resource": f"{t}.x", "severity": "high", "paths": ["instances"], "delta_per_hour_usd": 7.35}]),
+        ("switched-to-spot", lambda a: a.update(priority="Spot", eviction_policy="Delete"), False, [],
+         [{"kind": "changed", "resource": f"{t}.x", "severity": "medium", "paths": ["priority", "eviction_policy"], "delta_per_hour_usd": 0.0}]),
+        ("deleted", None, True, [],
+         [{"kind": "missing", "resource": f"{t}.x", "severity": "high", "paths": [], "delta_per_hour_usd": -14.69}]),
+    ])
+
+    t = "azurerm_orchestrated_virtual_machine_scale_set"
+    flex = {"id": arm("Microsoft.Compute/virtualMachineScaleSets", "batch-flex"), "name": "batch-flex", "location": "eastus",
+            "resource_group_name": demo.RG, "sku_name": "Standard_NC4as_T4_v3", "instances": 3, "priority": "Regular",
+            "eviction_policy": None, "max_bid_price": -1, "platform_fault_domain_count": 1, "single_placement_group": False,
+            "zone_balance": False, "zones": [], "encryption_at_host_enabled": False, "identity": [], "tags": {"team": "batch"},
+            "unique_id": "", "os_profile": [], "network_interface": [], "upgrade_mode": "Manual", "license_type": "",
+            "extension_operations_enabled": True, "extensions_time_budget": "PT1H30M", "source_image_id": "", "timeouts": None}
+    azure_simple(t, flex, [
+        ("noise-only", lambda a: a.update(sku_name="STANDARD_NC4AS_T4_V3", unique_id="f00"), False, [], []),
+        ("resized", lambda a: a.update(sku_name="Standard_NC64as_T4_v3"), False, [],
+         [{"kind": "changed", "resource": f"{t}.x", "severity": "high", "paths": ["sku_name"], "delta_per_hour_usd": 11.48}]),
+    ])
+
+    pool_common = {"auto_scaling_enabled": False, "host_encryption_enabled": False, "max_count": None, "min_count": None,
+                   "max_pods": 30, "node_labels": {"accelerator": "nvidia-a100"}, "node_public_ip_enabled": False,
+                   "orchestrator_version": "1.31.2", "os_disk_size_gb": 128, "os_sku": "Ubuntu", "tags": {},
+                   "vm_size": "Standard_ND96asr_v4", "node_count": 2, "zones": ["1", "2"], "vnet_subnet_id": ""}
+    cluster_id = arm("Microsoft.ContainerService/managedClusters", "ml-aks")
+    t = "azurerm_kubernetes_cluster"
+    default = dict(pool_common, name="system", vm_size="Standard_D4s_v5", node_count=3, auto_scaling_enabled=True,
+                   min_count=3, max_count=6, node_labels={}, only_critical_addons_enabled=False, type="VirtualMachineScaleSets",
+                   temporary_name_for_rotation="")
+    # The default pool's size (Standard_D4s_v5) is not in the GPU price table: costs are null.
+    cluster = {"id": cluster_id, "name": "ml-aks", "location": "eastus", "resource_group_name": demo.RG, "dns_prefix": "ml-aks",
+               "kubernetes_version": "1.31.2", "current_kubernetes_version": "1.31.2", "sku_tier": "Standard",
+               "node_resource_group": f"MC_{demo.RG}_ml-aks_eastus", "private_cluster_enabled": False,
+               "api_server_access_profile": [], "local_account_disabled": True, "role_based_access_control_enabled": True,
+               "oidc_issuer_enabled": True, "workload_identity_enabled": True, "azure_policy_enabled": False,
+               "automatic_upgrade_channel": "patch", "identity": [{"type": "SystemAssigned", "identity_ids": [],
+               "principal_id": "p", "tenant_id": "t"}], "default_node_pool": [default], "tags": {"team": "ml"},
+               "kube_config_raw": "", "fqdn": "ml-aks-1.hcp.eastus.azmk8s.io"}
+    azure_simple(t, cluster, [
+        # The autoscaler moved the default pool from 3 to 5 nodes: its move, not drift.
+        ("noise-only", lambda a: a["default_node_pool"][0].update(node_count=5), False, [], []),
+        ("upgraded-by-hand", lambda a: a.update(kubernetes_version="1.32.0", current_kubernetes_version="1.32.0"), False, [],
+         [{"kind": "changed", "resource": f"{t}.x", "severity": "medium", "paths": ["kubernetes_version"], "delta_per_hour_usd": None}]),
+        ("local-accounts-enabled", lambda a: a.update(local_account_disabled=False), False, [],
+         [{"kind": "changed", "resource": f"{t}.x", "severity": "high", "paths": ["local_account_disabled"], "delta_per_hour_usd": None}]),
+    ])
+
+    t = "azurerm_kubernetes_cluster_node_pool"
+    pool = dict(pool_common, id=f"{cluster_id}/agentPools/gpu", name="gpu", kubernetes_cluster_id=cluster_id, mode="User",
+                priority="Regular", eviction_policy=None, spot_max_price=-1, os_type="Linux", gpu_instance="",
+                node_taints=["nvidia.com/gpu=present:NoSchedule", "sku=gpu:NoSchedule"])
+    auto = dict(pool, auto_scaling_enabled=True, min_count=0, max_count=4, node_count=1)
+    azure_simple(t, pool, [
+        ("noise-only", lambda a: a.update(node_taints=list(reversed(a["node_taints"])), vm_size="standard_nd96asr_v4",
+                                          orchestrator_version="1.31.3"), False, [], []),
+        ("scaled-by-hand", lambda a: a.update(node_count=4), False, [],
+         [{"kind": "changed", "resource": f"{t}.x", "severity": "high", "paths": ["node_count"], "delta_per_hour_usd": 54.4}]),
+        ("untainted", lambda a: a.update(node_taints=["sku=gpu:NoSchedule"]), False, [],
+         [{"kind": "changed", "resource": f"{t}.x", "severity": "medium", "paths": ["node_taints"], "delta_per_hour_usd": 0.0}]),
+    ])
+    rogue = dict(pool, id=f"{cluster_id}/agentPools/byhand", name="byhand", node_count=1)
+    rogue["id"] = rogue["id"].replace("resourceGroups", "resourcegroups")
+    azure_simple(t, pool, [
+        ("added-by-hand", None, False, [rogue],
+         [{"kind": "unmanaged", "resource": rogue["id"], "severity": "high", "paths": [], "delta_per_hour_usd": 27.2}]),
+    ])
+    for name, mutate, expected in [
+        ("autoscaled-count-moved", lambda a: a.update(node_count=4), []),
+        ("autoscaler-bounds-moved", lambda a: a.update(max_count=8, node_count=2),
+         [{"kind": "changed", "resource": f"{t}.auto", "severity": "medium", "paths": ["max_count"], "delta_per_hour_usd": 27.19}]),
+    ]:
+        azure_simple(t, auto, [(name, mutate, False, [], expected)], address="auto")
+
+
 if __name__ == "__main__":
     aws()
     azure()
     aws_more()
+    azure_more()

@@ -152,6 +152,8 @@ pub async fn read_state(url: &str) -> Result<StateInput, Error> {
         }
     };
     let shown = format!("{base}/{}/{}", b.container, b.blob);
+    // The data action Entra ID needs (a key or SAS needs none): for deploy/azure/.
+    crate::trace::record("Microsoft.Storage/storageAccounts/blobServices/containers/blobs/read");
     let rsp = req.send().await.map_err(|e| {
         let why = if e.is_timeout() { "timed out" } else { "could not connect" };
         unreachable(format!("could not reach {shown}: {why}"))
