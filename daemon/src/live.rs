@@ -80,7 +80,11 @@ pub fn live_inputs(
                     } else {
                         args.subscriptions.clone()
                     },
-                    endpoint: args.azure_endpoint.clone(),
+                    // The daemon's targets have no clap env fallback: read it here too.
+                    endpoint: args
+                        .azure_endpoint
+                        .clone()
+                        .or_else(|| std::env::var("DRIFTD_AZURE_ENDPOINT").ok().filter(|e| !e.is_empty())),
                     skip_types: config.azure.skip_types.clone(),
                 };
                 let snapshot = runtime()?.block_on(driftd_providers::azure::scan(&opts, crate::now()))?;

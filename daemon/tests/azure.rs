@@ -330,6 +330,20 @@ fn state_from_azurite_through_azurerm_urls() {
     ];
     let r = check(dir.path(), &server, &env, &["--state", &url]);
     assert_eq!(r.code, 0, "{}", r.stderr);
+    // A SAS for that blob alone (Terraform's ARM_SAS_TOKEN).
+    let sas = azurite.blob_sas("tfstate", "ml/gpu.tfstate", "2099-01-01T00:00:00Z");
+    let env = [("ARM_SAS_TOKEN", sas.clone()), ("DRIFTD_AZURE_BLOB_ENDPOINT", azurite.endpoint.clone())];
+    let r = check(dir.path(), &server, &env, &["--state", &url]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let sig = sas.split("sig=").nth(1).unwrap().to_string();
+    // An expired SAS: exit 3, and its signature never printed.
+    let expired = azurite.blob_sas("tfstate", "ml/gpu.tfstate", "2020-01-01T00:00:00Z");
+    let env = [("ARM_SAS_TOKEN", expired.clone()), ("DRIFTD_AZURE_BLOB_ENDPOINT", azurite.endpoint.clone())];
+    let r = check(dir.path(), &server, &env, &["--state", &url]);
+    common::assert_one_error(&r, 3);
+    assert!(r.stderr.contains("access denied with a SAS token"), "{}", r.stderr);
+    let expired_sig = expired.split("sig=").nth(1).unwrap();
+    assert!(!r.stderr.contains(expired_sig) && !r.stderr.contains(&sig), "{}", r.stderr);
     // A wrong key: exit 3, named, never printed.
     let wrong = "d3Jvbmcta2V5LXdyb25nLWtleS13cm9uZy1rZXktd3Jvbmcta2V5LXdyb25nLWtleQ==";
     let env = [("ARM_ACCESS_KEY", wrong.to_string()), ("DRIFTD_AZURE_BLOB_ENDPOINT", azurite.endpoint.clone())];
@@ -441,4 +455,24 @@ fn microsofts_example_payloads_scan_into_a_snapshot() {
     assert!(scanned >= 1 && scanned <= sets.len(), "{scanned} of {}", sets.len());
     assert_eq!(snap["scans"][0]["error"], Value::Null, "{:#}", snap["scans"]);
     assert_eq!(snap["scans"][0]["failures"], Value::Null, "{:#}", snap["scans"]);
+}
+
+/// A node pool added by hand is one unmanaged finding, carrying its scale set's cost; the
+/// scale set AKS made for it is never a finding of its own.
+#[test]
+fn a_pool_added_by_hand_is_one_finding_with_its_scale_set() {
+    let (dir, w, server) = setup();
+    let mut state = w.state();
+    state["resources"].as_array_mut().unwrap().retain(|r| !(r["type"] == "azurerm_kubernetes_cluster_node_pool" && r["name"] == "gpu"));
+    std::fs::write(dir.path().join("state.json"), state.to_string()).unwrap();
+    let r = check(dir.path(), &server, &[], &["--state", "state.json", "--fail-on", "never"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let v = report(&r);
+    let f = findings(&v);
+    let pool = w.cluster.pool_id("gpu").replace("/resourceGroups/", "/resourcegroups/");
+    assert_eq!(f, [("unmanaged".to_string(), pool, vec![])].into_iter().collect(), "{:#}", v["findings"]);
+    let finding = &v["findings"][0];
+    assert_eq!(finding["resource"]["type"], "azurerm_kubernetes_cluster_node_pool");
+    assert_eq!(finding["severity"], "high");
+    assert!(finding["cost"]["live_per_hour_usd"].as_f64().unwrap() > 54.0, "2 ND96asr_v4 nodes: {finding:#}");
 }
