@@ -463,7 +463,10 @@ fn microsofts_example_payloads_scan_into_a_snapshot() {
 fn a_pool_added_by_hand_is_one_finding_with_its_scale_set() {
     let (dir, w, server) = setup();
     let mut state = w.state();
-    state["resources"].as_array_mut().unwrap().retain(|r| !(r["type"] == "azurerm_kubernetes_cluster_node_pool" && r["name"] == "gpu"));
+    state["resources"]
+        .as_array_mut()
+        .unwrap()
+        .retain(|r| !(r["type"] == "azurerm_kubernetes_cluster_node_pool" && r["name"] == "gpu"));
     std::fs::write(dir.path().join("state.json"), state.to_string()).unwrap();
     let r = check(dir.path(), &server, &[], &["--state", "state.json", "--fail-on", "never"]);
     assert_eq!(r.code, 0, "{}", r.stderr);

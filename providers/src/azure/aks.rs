@@ -239,11 +239,12 @@ fn opt(v: &Option<String>) -> Value {
 /// `identity` in azurerm's block shape.
 pub fn identity_block(i: Option<&Identity>) -> Value {
     match i {
-        Some(i) if i.type_.as_deref().is_some_and(|t| !t.eq_ignore_ascii_case("none")) => {
-            let ids: Vec<String> =
-                i.user_assigned_identities.as_ref().map(|m| m.keys().cloned().collect()).unwrap_or_default();
-            serde_json::json!([{"type": i.type_, "identity_ids": ids, "principal_id": i.principal_id, "tenant_id": i.tenant_id}])
-        }
-        _ => Value::Array(vec![]),
+        Some(i) => super::util::identity(
+            i.type_.clone().map(Value::from).unwrap_or(Value::Null),
+            i.user_assigned_identities.as_ref(),
+            &i.principal_id,
+            &i.tenant_id,
+        ),
+        None => Value::Array(vec![]),
     }
 }

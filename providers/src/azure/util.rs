@@ -30,6 +30,24 @@ pub fn tags(v: Option<&Value>) -> Value {
     }
 }
 
+/// `identity` in azurerm's block shape, from an ARM identity's type, user-assigned
+/// identities (their ids are the keys), principal and tenant.
+pub fn identity<U: Serialize>(
+    type_: Value,
+    user_assigned: Option<&U>,
+    principal: &Option<String>,
+    tenant: &Option<String>,
+) -> Value {
+    if type_.as_str().is_none_or(|t| t.eq_ignore_ascii_case("none")) {
+        return Value::Array(vec![]);
+    }
+    let ids: Vec<String> = user_assigned
+        .and_then(|u| serde_json::to_value(u).ok())
+        .and_then(|v| v.as_object().map(|m| m.keys().cloned().collect()))
+        .unwrap_or_default();
+    serde_json::json!([{"type": type_, "identity_ids": ids, "principal_id": principal, "tenant_id": tenant}])
+}
+
 /// A live resource: subscription as the account, the location as the region, the
 /// name from `name`, GPU facts from driftd's table by the size at `size_attr`.
 pub fn resource(tf_type: &str, subscription: &str, id: String, attributes: Value, size_attr: &str) -> Resource {

@@ -41,16 +41,10 @@ pub fn to_resource(tf_type: &str, subscription: &str, vm: &VirtualMachine) -> Re
         .map(|n| n.network_interfaces.iter().filter_map(|i| i.sub_resource.id.clone()).collect())
         .unwrap_or_default();
     let identity = match vm.identity.as_ref() {
-        Some(i) if wire(i.type_.as_ref()).as_str().is_some_and(|t| !t.eq_ignore_ascii_case("none")) => {
-            let ids: Vec<String> = i
-                .user_assigned_identities
-                .as_ref()
-                .and_then(|u| serde_json::to_value(u).ok())
-                .and_then(|v| v.as_object().map(|m| m.keys().cloned().collect()))
-                .unwrap_or_default();
-            json!([{"type": wire(i.type_.as_ref()), "identity_ids": ids, "principal_id": i.principal_id, "tenant_id": i.tenant_id}])
+        Some(i) => {
+            util::identity(wire(i.type_.as_ref()), i.user_assigned_identities.as_ref(), &i.principal_id, &i.tenant_id)
         }
-        _ => json!([]),
+        None => json!([]),
     };
     let max_bid = props.and_then(|p| p.billing_profile.as_ref()).and_then(|b| b.max_price);
     let mut attributes = json!({
