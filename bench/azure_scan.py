@@ -3,12 +3,12 @@
 an AKS cluster per subscription), served by a local ARM server and token endpoint (this
 script, on loopback) with ARM-shaped payloads and `nextLink` paging. Runs the release
 `driftd snapshot --provider azure` and records ARM calls (counted by the server), wall
-time, CPU time and peak memory (from the kernel's accounting of the child) in
+time, CPU time and peak memory (GNU time, of driftd alone) in
 docs/performance.md.
     python3 bench/azure_scan.py 5000 3 [PAGE_SIZE]
 Targets: calls <= S * ceil(resources / page size) + a small constant; CPU < 1 s.
 """
-import json, math, os, resource, subprocess, sys, threading, time
+import json, math, os, subprocess, sys, threading, time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlparse, parse_qs
 
@@ -112,15 +112,13 @@ env = dict(os.environ, AZURE_CREDENTIAL_KIND="clientsecret", AZURE_TENANT_ID="t"
 runs = []
 for _ in range(3):
     calls.update(arm=0, token=0)
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    t0 = time.monotonic()
-    p = subprocess.run([os.path.abspath("target/release/driftd"), "snapshot", "--provider", "azure",
+    # GNU time measures driftd alone (wall, user, system, peak RSS in KiB).
+    p = subprocess.run(["/usr/bin/time", "-f", "%e %U %S %M", "-o", f"{OUT}/time.txt",
+                        os.path.abspath("target/release/driftd"), "snapshot", "--provider", "azure",
                         "--output", f"{OUT}/snapshot.json"], env=env, capture_output=True, text=True)
-    wall = time.monotonic() - t0
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     assert p.returncode == 0, p.stderr
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    runs.append((wall, cpu, after.ru_maxrss / 1024, calls["arm"], calls["token"]))
+    wall, user, system, rss_kib = open(f"{OUT}/time.txt").read().split()[-4:]
+    runs.append((float(wall), float(user) + float(system), int(rss_kib) / 1024, calls["arm"], calls["token"]))
 snap = json.load(open(f"{OUT}/snapshot.json"))
 resources = len(snap["resources"])
 reported = sum(s["api_calls"] for s in snap["scans"])

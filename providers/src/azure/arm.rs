@@ -127,7 +127,8 @@ impl HttpClient for Transport {
     async fn execute_request(&self, request: &Request) -> azure_core::Result<Response> {
         let url = request.url().clone();
         let method = request.method().to_string();
-        if authority(&url) == self.arm_authority {
+        // ARM calls are all under /subscriptions; the token endpoint may share the host.
+        if authority(&url) == self.arm_authority && url.path().starts_with("/subscriptions") {
             self.calls.add(subscription_of(url.path()));
             if crate::trace::enabled() {
                 crate::trace::record(&rbac_action(&method, url.path()));
