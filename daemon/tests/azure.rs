@@ -479,3 +479,70 @@ fn a_pool_added_by_hand_is_one_finding_with_its_scale_set() {
     assert_eq!(finding["severity"], "high");
     assert!(finding["cost"]["live_per_hour_usd"].as_f64().unwrap() > 54.0, "2 ND96asr_v4 nodes: {finding:#}");
 }
+
+/// A certificate made with the openssl command: (PEM with key and certificate, public key PEM, x5t).
+fn certificate(dir: &Path, name: &str) -> (std::path::PathBuf, std::path::PathBuf, String) {
+    use base64::Engine;
+    let run = |args: &[&str]| {
+        let out = std::process::Command::new("openssl")
+            .args(args)
+            .current_dir(dir)
+            .output()
+            .expect("openssl makes test certificates");
+        assert!(out.status.success(), "openssl {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let (key, cert) = (format!("{name}-key.pem"), format!("{name}-cert.pem"));
+    run(&[
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        &key,
+        "-out",
+        &cert,
+        "-days",
+        "1",
+        "-subj",
+        "/CN=driftd-test",
+    ]);
+    let public = run(&["x509", "-in", &cert, "-pubkey", "-noout"]);
+    std::fs::write(dir.join(format!("{name}-pub.pem")), public).unwrap();
+    let fingerprint = run(&["x509", "-in", &cert, "-noout", "-fingerprint", "-sha1"]);
+    let hex: String = fingerprint.trim().rsplit('=').next().unwrap().replace(':', "");
+    let bytes: Vec<u8> = (0..hex.len()).step_by(2).map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap()).collect();
+    let both = dir.join(format!("{name}.pem"));
+    let pem = std::fs::read_to_string(dir.join(&key)).unwrap() + &std::fs::read_to_string(dir.join(&cert)).unwrap();
+    std::fs::write(&both, pem).unwrap();
+    (both, dir.join(format!("{name}-pub.pem")), base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes))
+}
+
+#[test]
+fn a_client_certificate_signs_in_without_a_secret() {
+    let (dir, _w, server) = setup();
+    let (pem, public, x5t) = certificate(dir.path(), "app");
+    server.register_certificate(&x5t, &public);
+    let env = [
+        ("AZURE_CREDENTIAL_KIND", "clientcertificate".to_string()),
+        ("AZURE_CLIENT_SECRET", String::new()),
+        ("AZURE_CLIENT_CERTIFICATE_PATH", pem.display().to_string()),
+    ];
+    let r = check(dir.path(), &server, &env, &["--state", "state.json"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(findings(&report(&r)).is_empty());
+    // The chain takes the certificate from the environment too, when no secret is set.
+    let env = [("AZURE_CREDENTIAL_KIND", "environment".to_string()), env[1].clone(), env[2].clone()];
+    assert_eq!(check(dir.path(), &server, &env, &["--state", "state.json"]).code, 0);
+    // A certificate the app does not know: refused, exit 3, the key never printed.
+    let (other, _, _) = certificate(dir.path(), "stranger");
+    let env = [
+        ("AZURE_CREDENTIAL_KIND", "clientcertificate".to_string()),
+        ("AZURE_CLIENT_CERTIFICATE_PATH", other.display().to_string()),
+    ];
+    let r = check(dir.path(), &server, &env, &["--state", "state.json"]);
+    common::assert_one_error(&r, 3);
+    assert!(r.stderr.contains("invalid_client"), "{}", r.stderr);
+    assert!(!r.stderr.contains("PRIVATE KEY"), "{}", r.stderr);
+}

@@ -42,17 +42,25 @@ pub struct ArmServer {
     pub arm: Receiver,
     pub login: Receiver,
     fleet: Arc<Mutex<Fleet>>,
+    /// A certificate the app has registered: its `x5t` and public key (PEM file).
+    certificate: Arc<Mutex<Option<(String, std::path::PathBuf)>>>,
 }
 
 impl ArmServer {
     pub fn start(fleet: Fleet) -> ArmServer {
         let fleet = Arc::new(Mutex::new(fleet));
         let tokens = Arc::new(Mutex::new(Vec::<String>::new()));
-        let issued = tokens.clone();
-        let login = Receiver::start(move |req| token(req, &issued));
+        let certificate = Arc::new(Mutex::new(None));
+        let (issued, registered) = (tokens.clone(), certificate.clone());
+        let login = Receiver::start(move |req| token(req, &issued, &registered.lock().unwrap()));
         let shared = fleet.clone();
         let arm = Receiver::start(move |req| arm(req, &shared.lock().unwrap(), &tokens.lock().unwrap()));
-        ArmServer { arm, login, fleet }
+        ArmServer { arm, login, fleet, certificate }
+    }
+
+    /// Register a certificate for the app: client assertions signed by its key are accepted.
+    pub fn register_certificate(&self, x5t: &str, public_key_pem: &std::path::Path) {
+        *self.certificate.lock().unwrap() = Some((x5t.to_string(), public_key_pem.to_path_buf()));
     }
 
     /// The environment of a driftd run against this server: client secret credential,
@@ -82,8 +90,10 @@ impl ArmServer {
     }
 }
 
-/// `POST /{tenant}/oauth2/v2.0/token`, client credentials grant.
-fn token(req: &Request, issued: &Mutex<Vec<String>>) -> Reply {
+/// `POST /{tenant}/oauth2/v2.0/token`, client credentials grant: a client secret, or a
+/// JWT client assertion whose `x5t` names the registered certificate and whose RS256
+/// signature verifies with its public key (checked with the openssl command).
+fn token(req: &Request, issued: &Mutex<Vec<String>>, certificate: &Option<(String, std::path::PathBuf)>) -> Reply {
     let form: BTreeMap<String, String> = String::from_utf8_lossy(&req.body)
         .split('&')
         .filter_map(|kv| kv.split_once('='))
@@ -95,9 +105,10 @@ fn token(req: &Request, issued: &Mutex<Vec<String>>) -> Reply {
             json!({"error": "invalid_request", "error_description": "AADSTS90002: Tenant not found."}),
         );
     }
-    if form.get("client_id").map(String::as_str) != Some(CLIENT_ID)
-        || form.get("client_secret").map(String::as_str) != Some(SECRET)
-    {
+    let by_secret = form.get("client_secret").map(String::as_str) == Some(SECRET);
+    let host = req.header("host").unwrap_or("");
+    let by_certificate = form.get("client_assertion").is_some_and(|jwt| assertion_valid(jwt, certificate, host));
+    if form.get("client_id").map(String::as_str) != Some(CLIENT_ID) || !(by_secret || by_certificate) {
         return Reply::json(
             401,
             json!({"error": "invalid_client", "error_description": format!("AADSTS7000215: Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '{CLIENT_ID}'."), "error_codes": [7000215]}),
@@ -107,6 +118,37 @@ fn token(req: &Request, issued: &Mutex<Vec<String>>) -> Reply {
     let token = format!("eyJ0eXAiOiJKV1Qi.test-token-{}", issued.len());
     issued.push(token.clone());
     Reply::json(200, json!({"token_type": "Bearer", "expires_in": 3599, "ext_expires_in": 3599, "access_token": token}))
+}
+
+fn assertion_valid(jwt: &str, certificate: &Option<(String, std::path::PathBuf)>, host: &str) -> bool {
+    use base64::Engine;
+    let Some((x5t, public_key)) = certificate else { return false };
+    let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let parts: Vec<&str> = jwt.split('.').collect();
+    let [header, claims, signature] = parts.as_slice() else { return false };
+    let header: Value = serde_json::from_slice(&b64.decode(header).unwrap_or_default()).unwrap_or(Value::Null);
+    let claims: Value = serde_json::from_slice(&b64.decode(claims).unwrap_or_default()).unwrap_or(Value::Null);
+    let audience = format!("http://{host}/{TENANT}/oauth2/v2.0/token");
+    if header["alg"] != "RS256"
+        || header["x5t"] != x5t.as_str()
+        || claims["aud"] != audience.as_str()
+        || claims["iss"] != CLIENT_ID
+    {
+        return false;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("data"), format!("{}.{}", parts[0], parts[1])).unwrap();
+    std::fs::write(dir.path().join("sig"), b64.decode(signature).unwrap_or_default()).unwrap();
+    std::process::Command::new("openssl")
+        .args(["dgst", "-sha256", "-verify"])
+        .arg(public_key)
+        .arg("-signature")
+        .arg(dir.path().join("sig"))
+        .arg(dir.path().join("data"))
+        .output()
+        .expect("the openssl command verifies client assertions")
+        .status
+        .success()
 }
 
 fn percent_decode(s: &str) -> String {

@@ -208,12 +208,26 @@ pub fn client_options(transport: Arc<Transport>) -> ClientOptions {
 }
 
 /// The credential: `AZURE_CREDENTIAL_KIND` picks one (environment, clientsecret,
-/// workloadidentity, virtualmachine, appservice, azurecli); otherwise the chain
-/// (environment: workload identity then client secret; managed identity; Azure CLI).
-/// `AZURE_AUTHORITY_HOST` is the token endpoint. Token calls use our transport.
+/// clientcertificate, workloadidentity, virtualmachine, appservice, azurecli); otherwise
+/// the chain (environment: workload identity, client secret, client certificate; managed
+/// identity; Azure CLI). `AZURE_AUTHORITY_HOST` is the token endpoint. Token calls use
+/// our transport.
 pub fn credential(transport: Arc<Transport>) -> azure_core::Result<Arc<dyn TokenCredential>> {
-    let options = azure_identity::TokenCredentialOptions::from(transport as Arc<dyn HttpClient>);
-    if std::env::var_os("AZURE_CREDENTIAL_KIND").is_some() {
+    let http = transport as Arc<dyn HttpClient>;
+    let options = azure_identity::TokenCredentialOptions::from(http.clone());
+    let kind = std::env::var("AZURE_CREDENTIAL_KIND").unwrap_or_default().replace(' ', "").to_lowercase();
+    let set = |k: &str| std::env::var_os(k).is_some_and(|v| !v.is_empty());
+    // Where azure_identity's environment credential would take a certificate (no
+    // workload identity token, no secret), ours does, without OpenSSL.
+    let certificate_in_env = set("AZURE_CLIENT_CERTIFICATE_PATH")
+        && !set("AZURE_CLIENT_SECRET")
+        && !set("AZURE_FEDERATED_TOKEN_FILE")
+        && !set("AZURE_FEDERATED_TOKEN");
+    if kind == "clientcertificate" || ((kind.is_empty() || kind == "environment") && certificate_in_env) {
+        let authority = options.authority_host()?;
+        return Ok(Arc::new(super::certificate::ClientCertificateCredential::from_env(http, authority.as_str())?));
+    }
+    if !kind.is_empty() {
         Ok(Arc::new(azure_identity::SpecificAzureCredential::create(options)?))
     } else {
         Ok(Arc::new(azure_identity::DefaultAzureCredentialBuilder::new().with_options(options).build()?))

@@ -21,6 +21,8 @@ pub mod arm;
 #[cfg(feature = "azure")]
 mod blob;
 #[cfg(feature = "azure")]
+mod certificate;
+#[cfg(feature = "azure")]
 pub mod error;
 #[cfg(feature = "azure")]
 mod scale_set;
