@@ -81,14 +81,21 @@ impl Sources {
             .filter(|p| p.extension().is_some_and(|x| x == "tf") && p.is_file())
             .collect();
         paths.sort();
+        if paths.is_empty() && depth == 0 {
+            return Err(Error::input(
+                dir.display().to_string(),
+                "no .tf files here: --tf takes a Terraform module directory",
+            ));
+        }
         let mut calls = Vec::new();
         for path in paths {
             let text = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, &e))?;
             let shown = path.display().to_string();
             let body = hcl_edit::parser::parse_body(&text).map_err(|e| {
+                let (line, column) = (e.location().line(), e.location().column());
                 Error::input(
-                    format!("{shown}:{}:{}", e.location().line(), e.location().column()),
-                    format!("HCL syntax error: {}", e.message()),
+                    format!("{shown}:{line}:{column}"),
+                    format!("HCL syntax error: {}\n{}", e.message(), caret(&text, line, column)),
                 )
             })?;
             let file = self.files.len();
@@ -201,6 +208,18 @@ fn unified(path: &str, old: &str, new: &str) -> String {
 }
 
 /// `module.a["k"].aws_instance.x[0]` -> `module.a.aws_instance.x`.
+/// The offending line of a file and a caret under `column` (both 1-based), as compilers
+/// show it: `  3 |   ami =` then `    |         ^`.
+pub fn caret(text: &str, line: usize, column: usize) -> String {
+    let source = text.lines().nth(line.saturating_sub(1)).unwrap_or("");
+    let number = line.to_string();
+    let pad = " ".repeat(number.len());
+    // Columns count characters; tabs keep their width in the marker line.
+    let marker: String =
+        source.chars().take(column.saturating_sub(1)).map(|c| if c == '\t' { '\t' } else { ' ' }).collect();
+    format!("  {number} | {source}\n  {pad} | {marker}^")
+}
+
 pub fn config_address(address: &str) -> String {
     let mut out = String::with_capacity(address.len());
     let mut depth = 0;

@@ -64,6 +64,14 @@ fn garbage_and_truncated_inputs_to_every_reader_exit_2_without_panic() {
     let r = driftd(&["check", "--state", DEMO_STATE, "--provider", DEMO_LIVE, "--tf", &p("tf")]);
     assert_one_error(&r, 2);
     assert!(r.stderr.contains("main.tf:2:19: HCL syntax error: invalid expression"), "{}", r.stderr);
+    // The offending line, and a caret under column 19.
+    assert!(r.stderr.contains("\n  2 |   instance_type = \n    |                   ^\n"), "{}", r.stderr);
+
+    fs::create_dir(dir.path().join("empty")).unwrap();
+    fs::write(dir.path().join("empty/README.md"), "no Terraform here\n").unwrap();
+    let r = driftd(&["check", "--state", DEMO_STATE, "--provider", DEMO_LIVE, "--tf", &p("empty")]);
+    assert_one_error(&r, 2);
+    assert!(r.stderr.contains("empty: no .tf files here"), "{}", r.stderr);
 }
 
 #[test]
