@@ -207,7 +207,6 @@ fn unified(path: &str, old: &str, new: &str) -> String {
     diff.unified_diff().context_radius(3).header(&format!("a/{path}"), &format!("b/{path}")).to_string()
 }
 
-/// `module.a["k"].aws_instance.x[0]` -> `module.a.aws_instance.x`.
 /// The offending line of a file and a caret under `column` (both 1-based), as compilers
 /// show it: `  3 |   ami =` then `    |         ^`.
 pub fn caret(text: &str, line: usize, column: usize) -> String {
@@ -220,6 +219,7 @@ pub fn caret(text: &str, line: usize, column: usize) -> String {
     format!("  {number} | {source}\n  {pad} | {marker}^")
 }
 
+/// `module.a["k"].aws_instance.x[0]` -> `module.a.aws_instance.x`.
 pub fn config_address(address: &str) -> String {
     let mut out = String::with_capacity(address.len());
     let mut depth = 0;
