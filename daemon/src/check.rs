@@ -67,6 +67,12 @@ pub fn run(mut args: CheckArgs) -> Result<u8, Error> {
     let opts = RenderOptions { color: to_terminal && !no_color, fail_on };
     let mut buf = Vec::new();
     report.render(format, &opts, &mut buf).map_err(|e| Error::input("report", e.to_string()))?;
+    if let Some(path) = &args.patch_out {
+        // In the report's finding order; empty when nothing can be fixed in code, so a CI
+        // step can always apply it.
+        let patches: String = report.findings.iter().filter_map(|f| f.remediation.patch.as_deref()).collect();
+        std::fs::write(path, patches).map_err(|e| Error::io(path, &e))?;
+    }
     match &args.output {
         Some(path) => std::fs::write(path, &buf).map_err(|e| Error::io(path, &e))?,
         None => {

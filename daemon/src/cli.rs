@@ -151,6 +151,10 @@ pub struct CheckArgs {
     /// Write the report here instead of stdout.
     #[arg(long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// Write every patch of the report (code edits that accept live values, import blocks
+    /// for unmanaged resources) to FILE as one patch for `git apply` (needs --tf).
+    #[arg(long, value_name = "FILE", requires = "tf")]
+    pub patch_out: Option<PathBuf>,
     /// Lowest severity that fails the check (exit 1) [default: low].
     #[arg(long, value_name = "SEVERITY", value_parser = ["critical", "high", "medium", "low", "never"])]
     pub fail_on: Option<String>,

@@ -33,7 +33,12 @@ fn normalise(format: &str, out: &str) -> String {
 }
 
 fn demo(format: &str) -> Run {
-    driftd(&[
+    demo_with(&["--format", format])
+}
+
+/// The demo check with `extra` flags.
+fn demo_with(extra: &[&str]) -> Run {
+    let mut args = vec![
         "check",
         "--state",
         DEMO_STATE,
@@ -43,9 +48,9 @@ fn demo(format: &str) -> Run {
         "testdata/demo/infra",
         "--driftignore",
         "testdata/demo/.driftignore",
-        "--format",
-        format,
-    ])
+    ];
+    args.extend_from_slice(extra);
+    driftd(&args)
 }
 
 #[test]
@@ -146,6 +151,41 @@ fn patches_apply_cleanly_with_git_apply() {
             .unwrap();
         assert!(out.status.success(), "patch does not apply:\n{p}\n{}", String::from_utf8_lossy(&out.stderr));
     }
+}
+
+#[test]
+fn patch_out_writes_every_patch_as_one_that_git_applies() {
+    let dir = tempfile::tempdir().unwrap();
+    let copy = dir.path().join("testdata/demo/infra");
+    std::fs::create_dir_all(copy.parent().unwrap()).unwrap();
+    assert!(std::process::Command::new("cp")
+        .arg("-r")
+        .arg(root().join("testdata/demo/infra"))
+        .arg(&copy)
+        .status()
+        .unwrap()
+        .success());
+    let patch = dir.path().join("drift.patch");
+    let r = demo_with(&["--format", "json", "--patch-out", patch.to_str().unwrap()]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let each: String =
+        v["findings"].as_array().unwrap().iter().filter_map(|f| f["remediation"]["patch"].as_str()).collect();
+    let written = std::fs::read_to_string(&patch).unwrap();
+    assert_eq!(written, each, "the file is the report's patches, in order");
+    let git = |args: &[&str]| std::process::Command::new("git").args(args).current_dir(dir.path()).output().unwrap();
+    let out = git(&["apply", "--check", patch.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = git(&["apply", patch.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let imports = std::fs::read_dir(&copy)
+        .unwrap()
+        .filter(|e| e.as_ref().unwrap().file_name().to_string_lossy().starts_with("import_"))
+        .count();
+    assert!(imports >= 2, "import blocks written for the unmanaged resources");
+    // Without --tf there is nothing to patch: refused, exit 2.
+    let r = driftd(&["check", "--state", DEMO_STATE, "--provider", DEMO_LIVE, "--patch-out", patch.to_str().unwrap()]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
 }
 
 /// `managed` is exactly the declared resources compared: in sync, changed or missing.
