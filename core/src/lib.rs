@@ -21,6 +21,7 @@ pub mod report;
 pub mod snapshot;
 pub mod spec;
 pub mod tf;
+pub mod tfcode;
 pub mod tfstate;
 
 pub use error::{Error, ErrorKind};

@@ -27,10 +27,10 @@ pub fn run(mut args: CheckArgs) -> Result<u8, Error> {
     let format_name = args.format.as_deref().unwrap_or("text");
     let format = report::format(format_name)
         .ok_or_else(|| Error::input("--format", format!("unknown format {format_name:?}")))?;
-    if args.states.is_empty() && args.live.providers.is_empty() {
+    if args.states.is_empty() && args.live.providers.is_empty() && args.tf.is_empty() {
         return Err(Error::input(
             "driftd check",
-            "nothing to check: give --state (Terraform state or plan) and/or --provider",
+            "nothing to check: give --state (Terraform state or plan), --tf (Terraform code) and/or --provider",
         ));
     }
     // Notifiers' secrets and the store first: a missing token fails before any scan.
@@ -166,16 +166,31 @@ fn check_phases(
             default.is_file().then(|| DriftIgnore::read_file(&default)).transpose()?
         }
     };
-    let states = live::read_states(&args.states)?;
+    let mut states = live::read_states(&args.states)?;
     let sources = match args.tf.is_empty() {
         true => None,
         false => Some(driftd_core::tf::Sources::load(&args.tf)?),
     };
+    // No state: the code is what is declared (a pull request before apply).
+    let mut code_warnings = Vec::new();
+    let code_only = states.is_empty() && !args.tf.is_empty();
+    if code_only {
+        phase("evaluating Terraform code");
+        for dir in &args.tf {
+            let (input, warnings) = driftd_core::tfcode::declarations(dir)?;
+            states.push(input);
+            code_warnings.extend(warnings);
+        }
+    }
+    let mut live_args = args.live.clone();
+    if code_only {
+        code_only_providers(&mut live_args)?;
+    }
     let mut clouds: Vec<Cloud> = states.iter().flat_map(|s| s.resources.iter().map(|r| r.provider)).collect();
     clouds.sort();
     clouds.dedup();
     phase("reading live resources");
-    let (live, not_scanned) = live::live_inputs(&args.live, &clouds, config)?;
+    let (live, not_scanned) = live::live_inputs(&live_args, &clouds, config)?;
     let policies = crate::policy::engine(&args.policy, config)?;
     phase("comparing and running policies");
 
@@ -192,7 +207,25 @@ fn check_phases(
     })?;
     report.duration_ms = started.elapsed().as_millis() as u64;
     report.warnings.extend(not_scanned);
+    report.warnings.extend(code_warnings);
     Ok(report)
+}
+
+/// Code without a state declares no ids (they exist only after apply), so it cannot be
+/// matched with live resources yet: it is checked on its own (`--provider none`, also the
+/// default then), and a cloud asked for by name is refused rather than reporting every
+/// declaration missing.
+fn code_only_providers(live: &mut crate::cli::LiveArgs) -> Result<(), Error> {
+    if live.providers.is_empty() {
+        live.providers = vec!["none".into()];
+    }
+    if let Some(p) = live.providers.iter().find(|p| *p != "none") {
+        return Err(Error::input(
+            format!("--provider {p}"),
+            "comparing Terraform code with live resources without a state is not built yet (resource ids exist only after apply): give --state, or --provider none to run the policies on the code",
+        ));
+    }
+    Ok(())
 }
 
 /// Flags win; config fills in what flags left unset.

@@ -359,3 +359,51 @@ fn declared_azure_is_scanned_without_provider_and_never_passes_unread() {
     assert!(r.stderr.contains("azure") && r.stderr.contains("credential"), "{}", r.stderr);
     assert!(r.stdout.is_empty(), "no report when the cloud was not read: {}", r.stdout);
 }
+
+/// A pull request gate: the code alone (no state, no cloud) through the same policies.
+#[test]
+fn terraform_code_alone_is_checked_by_the_policies() {
+    let dir = tempfile::tempdir().unwrap();
+    let copy = dir.path().join("gpu-fleet");
+    assert!(std::process::Command::new("cp")
+        .arg("-r")
+        .arg(root().join("testdata/tf/gpu-fleet"))
+        .arg(&copy)
+        .status()
+        .unwrap()
+        .success());
+    let tf = copy.display().to_string();
+    // As committed: the three p5 trainers are in no placement group (GPU007), nothing else.
+    let r = driftd_in(dir.path(), &["check", "--tf", &tf, "--format", "json"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(v["sources"]["declared"][0]["kind"], "tf");
+    assert_eq!(v["sources"]["declared"][0]["resources"], 9);
+    let hits: Vec<(String, String)> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (f["policy"]["id"].as_str().unwrap().to_string(), f["resource"]["address"].as_str().unwrap().to_string())
+        })
+        .collect();
+    assert_eq!(
+        hits,
+        (0..3).map(|i| ("GPU007".to_string(), format!("module.trainers[{i}].aws_instance.this"))).collect::<Vec<_>>()
+    );
+    // The pull request turns IMDSv1 back on in the node module: every trainer fails GPU002.
+    let node = copy.join("modules/gpu-node/main.tf");
+    let text = std::fs::read_to_string(&node)
+        .unwrap()
+        .replace("http_tokens                 = \"required\"", "http_tokens                 = \"optional\"");
+    std::fs::write(&node, text).unwrap();
+    let r = driftd_in(dir.path(), &["check", "--tf", &tf, "--format", "json", "--provider", "none"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let imds = v["findings"].as_array().unwrap().iter().filter(|f| f["policy"]["id"] == "GPU002").count();
+    assert_eq!(imds, 3);
+    // Code without a state cannot be matched with live resources yet: said, exit 2.
+    let r = driftd_in(dir.path(), &["check", "--tf", &tf, "--provider", "aws"]);
+    assert_one_error(&r, 2);
+    assert!(r.stderr.contains("without a state is not built yet"), "{}", r.stderr);
+}

@@ -1,0 +1,821 @@
+//! Terraform code as a declared source (`--tf DIR` without `--state`): a root module and
+//! the local modules it calls, evaluated with hcl-rs into resource instances with their
+//! addresses (`module.gpu.aws_instance.trainer["a"]`) and attributes.
+//!
+//! Evaluated: variables (defaults, `terraform.tfvars`, `*.auto.tfvars`, `TF_VAR_*`),
+//! locals, local module calls (`./`, `../`) with their inputs and outputs, `count`,
+//! `for_each` (maps, sets, objects), nested and `dynamic` blocks, splats, `for`
+//! expressions, conditionals, templates and the functions in `functions.rs`.
+//!
+//! What cannot be known before apply is unknown, never compared and never an error:
+//! another resource's attributes, data sources, remote modules' outputs, provider-defined
+//! functions. Unknown is a value ([`functions::UNKNOWN`]), so a map that holds one keeps
+//! every key it knows; a string built from one is unknown whole, as in Terraform.
+
+pub mod functions;
+
+use crate::error::{Error, Result};
+use crate::model::{DeclaredKind, Warning, WarningKind};
+use crate::tfstate::{self, StateInput};
+use functions::{contains_unknown, UNKNOWN};
+use hcl::eval::{Context, Evaluate};
+use hcl::expr::{Expression, TemplateExpr, Traversal, TraversalOperator};
+use hcl::template::{Directive, Element};
+use hcl::{Block, Body, Map, Value};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// Roots an expression may name besides its own iterators: everything else (a resource
+/// type, `data`, `self`) is another resource's and unknown before apply.
+const KNOWN_ROOTS: &[&str] = &["var", "local", "module", "count", "each", "path", "terraform"];
+const META_ARGUMENTS: &[&str] =
+    &["count", "for_each", "provider", "depends_on", "lifecycle", "provisioner", "connection"];
+
+/// The declarations of the code in `dir`, as one declared input, and what could not be read.
+pub fn declarations(dir: &Path) -> Result<(StateInput, Vec<Warning>)> {
+    let mut eval = Evaluator { resources: Vec::new(), warnings: Vec::new(), source: dir.display().to_string() };
+    let root_vars = root_variables(dir)?;
+    eval.module(dir, "", root_vars, 0)?;
+    Ok((
+        StateInput {
+            location: dir.display().to_string(),
+            kind: DeclaredKind::Tf,
+            resources: eval.resources,
+            drift: vec![],
+        },
+        eval.warnings,
+    ))
+}
+
+struct Evaluator {
+    resources: Vec<crate::model::DeclaredResource>,
+    warnings: Vec<Warning>,
+    source: String,
+}
+
+/// One `.tf` file's blocks and attributes.
+struct File {
+    shown: String,
+    body: Body,
+}
+
+fn load(dir: &Path) -> Result<Vec<File>> {
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map_err(|e| Error::io(dir, &e))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "tf") && p.is_file())
+        .collect();
+    paths.sort();
+    if paths.is_empty() {
+        return Err(Error::input(
+            dir.display().to_string(),
+            "no .tf files here: --tf takes a Terraform module directory",
+        ));
+    }
+    let mut files = Vec::new();
+    for path in paths {
+        let text = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, &e))?;
+        let shown = path.display().to_string();
+        // hcl-edit first: its errors carry line and column, for the caret.
+        if let Err(e) = hcl_edit::parser::parse_body(&text) {
+            let (line, column) = (e.location().line(), e.location().column());
+            return Err(Error::input(
+                format!("{shown}:{line}:{column}"),
+                format!("HCL syntax error: {}\n{}", e.message(), crate::tf::caret(&text, line, column)),
+            ));
+        }
+        let body: Body = hcl::parse(&text).map_err(|e| Error::input(&shown, format!("HCL: {e}")))?;
+        files.push(File { shown, body });
+    }
+    Ok(files)
+}
+
+/// Values of the root module's variables from outside: `terraform.tfvars`, then
+/// `*.auto.tfvars` in name order, then `TF_VAR_name` (strings; HCL for lists and maps).
+fn root_variables(dir: &Path) -> Result<Map<String, Value>> {
+    let mut vars = Map::new();
+    let mut files = vec![dir.join("terraform.tfvars")];
+    let mut auto: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map_err(|e| Error::io(dir, &e))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.ends_with(".auto.tfvars")))
+        .collect();
+    auto.sort();
+    files.extend(auto);
+    for path in files.iter().filter(|p| p.is_file()) {
+        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, &e))?;
+        let body: Body =
+            hcl::parse(&text).map_err(|e| Error::input(path.display().to_string(), format!("HCL: {e}")))?;
+        let ctx = context(&Map::new(), &Map::new(), &Map::new(), dir);
+        for attr in body.attributes() {
+            let v = attr
+                .expr
+                .evaluate(&ctx)
+                .map_err(|e| Error::input(path.display().to_string(), format!("{}: {e}", attr.key)))?;
+            vars.insert(attr.key.to_string(), v);
+        }
+    }
+    for (k, v) in std::env::vars() {
+        if let Some(name) = k.strip_prefix("TF_VAR_") {
+            let parsed = hcl::from_str::<Value>(&format!("v = {v}"))
+                .ok()
+                .and_then(|b| b.as_object().and_then(|o| o.get("v").cloned()));
+            let value = match parsed {
+                Some(complex @ (Value::Array(_) | Value::Object(_))) => complex,
+                _ => Value::from(v),
+            };
+            vars.entry(name.to_string()).or_insert(value);
+        }
+    }
+    Ok(vars)
+}
+
+/// The evaluation context: `var`, `local`, `module`, `path`, `terraform`, and the functions.
+fn context<'a>(
+    vars: &Map<String, Value>,
+    locals: &Map<String, Value>,
+    modules: &Map<String, Value>,
+    dir: &Path,
+) -> Context<'a> {
+    let mut ctx = Context::new();
+    ctx.declare_var("var", Value::Object(vars.clone()));
+    ctx.declare_var("local", Value::Object(locals.clone()));
+    ctx.declare_var("module", Value::Object(modules.clone()));
+    let mut path = Map::new();
+    let abs = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf()).display().to_string();
+    path.insert("module".into(), Value::from(abs.clone()));
+    path.insert("root".into(), Value::from(abs.clone()));
+    path.insert("cwd".into(), Value::from(abs));
+    ctx.declare_var("path", Value::Object(path));
+    let mut terraform = Map::new();
+    terraform.insert("workspace".into(), Value::from("default"));
+    ctx.declare_var("terraform", Value::Object(terraform));
+    functions::declare(&mut ctx);
+    ctx
+}
+
+/// Replace what is unknown before apply with [`UNKNOWN`]: references to roots outside
+/// `known` (and not bound by an enclosing `for`), `local.x`/`module.x` not (yet) in
+/// `available`, provider-defined functions, and templates that use any of these.
+struct Unknowns<'a> {
+    available_locals: &'a Map<String, Value>,
+    available_modules: &'a Map<String, Value>,
+    bound: Vec<String>,
+    /// Iterator roots of the block being evaluated (`each`, `count`, a dynamic block's).
+    extra_roots: &'a [String],
+}
+
+impl Unknowns<'_> {
+    fn root_unknown(&self, root: &str, first_attr: Option<&str>) -> bool {
+        if self.bound.iter().any(|b| b == root) || self.extra_roots.iter().any(|r| r == root) {
+            return false;
+        }
+        match root {
+            "local" => first_attr.is_some_and(|a| !self.available_locals.contains_key(a)),
+            "module" => first_attr.is_some_and(|a| !self.available_modules.contains_key(a)),
+            r => !KNOWN_ROOTS.contains(&r),
+        }
+    }
+
+    fn traversal_unknown(&self, t: &Traversal) -> bool {
+        let first = t.operators.first().and_then(|op| match op {
+            TraversalOperator::GetAttr(a) => Some(a.as_str()),
+            _ => None,
+        });
+        match &t.expr {
+            Expression::Variable(v) => self.root_unknown(v.as_str(), first),
+            _ => false,
+        }
+    }
+
+    fn rewrite(&mut self, e: &mut Expression) {
+        let unknown = match e {
+            Expression::Variable(v) => self.root_unknown(v.as_str(), None),
+            Expression::Traversal(t) => self.traversal_unknown(t),
+            Expression::TemplateExpr(t) => self.template_unknown(t),
+            Expression::FuncCall(f) => !f.name.namespace.is_empty(),
+            _ => false,
+        };
+        if unknown {
+            *e = Expression::String(UNKNOWN.to_string());
+            return;
+        }
+        match e {
+            Expression::Array(items) => items.iter_mut().for_each(|i| self.rewrite(i)),
+            // Keys that are expressions are evaluated as they are.
+            Expression::Object(o) => o.values_mut().for_each(|v| self.rewrite(v)),
+            Expression::Traversal(t) => {
+                self.rewrite(&mut t.expr);
+                for op in t.operators.iter_mut() {
+                    if let TraversalOperator::Index(i) = op {
+                        self.rewrite(i);
+                    }
+                }
+            }
+            Expression::FuncCall(f) => f.args.iter_mut().for_each(|a| self.rewrite(a)),
+            Expression::Parenthesis(p) => self.rewrite(p),
+            Expression::Conditional(c) => {
+                self.rewrite(&mut c.cond_expr);
+                self.rewrite(&mut c.true_expr);
+                self.rewrite(&mut c.false_expr);
+            }
+            Expression::Operation(op) => match op.as_mut() {
+                hcl::expr::Operation::Unary(u) => self.rewrite(&mut u.expr),
+                hcl::expr::Operation::Binary(b) => {
+                    self.rewrite(&mut b.lhs_expr);
+                    self.rewrite(&mut b.rhs_expr);
+                }
+            },
+            Expression::ForExpr(f) => {
+                self.rewrite(&mut f.collection_expr);
+                let n = self.bound.len();
+                self.bound.push(f.value_var.to_string());
+                if let Some(k) = &f.key_var {
+                    self.bound.push(k.to_string());
+                }
+                if let Some(k) = f.key_expr.as_mut() {
+                    self.rewrite(k);
+                }
+                self.rewrite(&mut f.value_expr);
+                if let Some(c) = f.cond_expr.as_mut() {
+                    self.rewrite(c);
+                }
+                self.bound.truncate(n);
+            }
+            _ => {}
+        }
+    }
+
+    /// Does a template use anything unknown? (A string with an unknown part is unknown.)
+    fn template_unknown(&mut self, t: &TemplateExpr) -> bool {
+        let Ok(template) = hcl::Template::from_expr(t) else { return false };
+        self.elements_unknown(template.elements())
+    }
+
+    fn elements_unknown(&mut self, elements: &[Element]) -> bool {
+        elements.iter().any(|el| match el {
+            Element::Literal(_) => false,
+            Element::Interpolation(i) => self.expr_unknown(&i.expr),
+            Element::Directive(d) => match d.as_ref() {
+                Directive::If(d) => {
+                    self.expr_unknown(&d.cond_expr)
+                        || self.elements_unknown(d.true_template.elements())
+                        || d.false_template.as_ref().is_some_and(|f| self.elements_unknown(f.elements()))
+                }
+                Directive::For(d) => {
+                    if self.expr_unknown(&d.collection_expr) {
+                        return true;
+                    }
+                    let n = self.bound.len();
+                    self.bound.push(d.value_var.to_string());
+                    if let Some(k) = &d.key_var {
+                        self.bound.push(k.to_string());
+                    }
+                    let u = self.elements_unknown(d.template.elements());
+                    self.bound.truncate(n);
+                    u
+                }
+            },
+        })
+    }
+
+    fn expr_unknown(&mut self, e: &Expression) -> bool {
+        let mut copy = e.clone();
+        self.rewrite(&mut copy);
+        contains_unknown_expr(&copy)
+    }
+}
+
+fn contains_unknown_expr(e: &Expression) -> bool {
+    match e {
+        Expression::String(s) => s == UNKNOWN,
+        Expression::Array(a) => a.iter().any(contains_unknown_expr),
+        Expression::Object(o) => o.values().any(contains_unknown_expr),
+        Expression::Traversal(t) => contains_unknown_expr(&t.expr),
+        Expression::FuncCall(f) => f.args.iter().any(contains_unknown_expr),
+        Expression::Parenthesis(p) => contains_unknown_expr(p),
+        Expression::Conditional(c) => {
+            contains_unknown_expr(&c.cond_expr)
+                || contains_unknown_expr(&c.true_expr)
+                || contains_unknown_expr(&c.false_expr)
+        }
+        Expression::Operation(op) => match op.as_ref() {
+            hcl::expr::Operation::Unary(u) => contains_unknown_expr(&u.expr),
+            hcl::expr::Operation::Binary(b) => contains_unknown_expr(&b.lhs_expr) || contains_unknown_expr(&b.rhs_expr),
+        },
+        Expression::ForExpr(f) => contains_unknown_expr(&f.collection_expr) || contains_unknown_expr(&f.value_expr),
+        _ => false,
+    }
+}
+
+/// `try(a, b, ...)` and `can(a)` evaluated lazily, before the rest: the first argument
+/// that evaluates, and whether it does.
+fn resolve_try(e: &mut Expression, ctx: &Context) {
+    if let Expression::FuncCall(f) = e {
+        if f.name.namespace.is_empty() && matches!(f.name.name.as_str(), "try" | "can") {
+            let is_try = f.name.name.as_str() == "try";
+            let first_ok = f.args.iter_mut().find_map(|a| {
+                resolve_try(a, ctx);
+                a.evaluate(ctx).ok()
+            });
+            *e = match (is_try, first_ok) {
+                (true, Some(v)) => value_expr(v),
+                (true, None) => Expression::Null,
+                (false, ok) => Expression::Bool(ok.is_some()),
+            };
+            return;
+        }
+    }
+    match e {
+        Expression::Array(items) => items.iter_mut().for_each(|i| resolve_try(i, ctx)),
+        Expression::Object(o) => o.values_mut().for_each(|v| resolve_try(v, ctx)),
+        Expression::FuncCall(f) => f.args.iter_mut().for_each(|a| resolve_try(a, ctx)),
+        Expression::Parenthesis(p) => resolve_try(p, ctx),
+        Expression::Conditional(c) => {
+            resolve_try(&mut c.cond_expr, ctx);
+            resolve_try(&mut c.true_expr, ctx);
+            resolve_try(&mut c.false_expr, ctx);
+        }
+        _ => {}
+    }
+}
+
+fn value_expr(v: Value) -> Expression {
+    Expression::from(v)
+}
+
+/// Evaluate one expression with unknowns replaced: `Ok(None)` when it could not be
+/// evaluated because of something unknown (the whole value is then unknown).
+fn eval(expr: &Expression, ctx: &Context, unknowns: &mut Unknowns) -> std::result::Result<Value, String> {
+    let mut e = expr.clone();
+    unknowns.rewrite(&mut e);
+    resolve_try(&mut e, ctx);
+    match e.evaluate(ctx) {
+        Ok(v) => Ok(v),
+        // An operation on an unknown (`x + 1`, a condition, an index into a module output
+        // that is unknown): unknown, not an error. hcl-rs names the value it could not use.
+        Err(err) if contains_unknown_expr(&e) || err.to_string().contains("(known after apply)") => {
+            Ok(Value::from(UNKNOWN))
+        }
+        Err(err) => Err(explain(&err.to_string())),
+    }
+}
+
+fn explain(err: &str) -> String {
+    if err.contains("undefined func") || err.contains("unknown function") {
+        format!("{err} (driftd evaluates: {})", functions::NAMES.join(", "))
+    } else {
+        err.to_string()
+    }
+}
+
+impl Evaluator {
+    fn module(
+        &mut self,
+        dir: &Path,
+        prefix: &str,
+        inputs: Map<String, Value>,
+        depth: usize,
+    ) -> Result<Map<String, Value>> {
+        if depth > 16 {
+            return Err(Error::input(dir.display().to_string(), "module calls nest deeper than 16 (a cycle?)"));
+        }
+        let files = load(dir)?;
+        let where_ = |shown: &str, what: &str| format!("{shown}: {what}");
+        // Variables: inputs (or root values), else defaults; none: an error naming it.
+        let mut vars = Map::new();
+        for f in &files {
+            for b in f.body.blocks().filter(|b| b.identifier.as_str() == "variable") {
+                let name = label(b, 0);
+                let value = match inputs.get(&name) {
+                    Some(v) => v.clone(),
+                    None => match b.body.attributes().find(|a| a.key.as_str() == "default") {
+                        Some(a) => {
+                            a.expr.evaluate(&context(&Map::new(), &Map::new(), &Map::new(), dir)).map_err(|e| {
+                                Error::input(where_(&f.shown, &format!("variable {name:?}")), format!("default: {e}"))
+                            })?
+                        }
+                        None => {
+                            return Err(Error::input(
+                                where_(&f.shown, &format!("variable {name:?}")),
+                                if prefix.is_empty() {
+                                    "no value: set it in terraform.tfvars, a *.auto.tfvars file or TF_VAR_".to_string()
+                                        + &name
+                                } else {
+                                    format!("no value: the call of {} does not set it", prefix.trim_end_matches('.'))
+                                },
+                            ))
+                        }
+                    },
+                };
+                vars.insert(name, value);
+            }
+        }
+        // Locals and module calls until nothing more resolves; then what is left is unknown.
+        let locals_src: Vec<(String, &Expression, &str)> = files
+            .iter()
+            .flat_map(|f| {
+                f.body
+                    .blocks()
+                    .filter(|b| b.identifier.as_str() == "locals")
+                    .flat_map(move |b| b.body.attributes().map(move |a| (a.key.to_string(), &a.expr, f.shown.as_str())))
+            })
+            .collect();
+        let calls: Vec<(&Block, &str)> = files
+            .iter()
+            .flat_map(|f| {
+                f.body.blocks().filter(|b| b.identifier.as_str() == "module").map(move |b| (b, f.shown.as_str()))
+            })
+            .collect();
+        let mut locals = Map::new();
+        let mut modules = Map::new();
+        let mut final_pass = false;
+        loop {
+            let before = (locals.len(), modules.len());
+            for (name, expr, shown) in &locals_src {
+                if locals.contains_key(name) {
+                    continue;
+                }
+                let ctx = context(&vars, &locals, &modules, dir);
+                let mut unknowns = Unknowns {
+                    available_locals: &locals,
+                    available_modules: &modules,
+                    bound: vec![],
+                    extra_roots: &[],
+                };
+                // Wait for locals and modules not evaluated yet rather than call them unknown.
+                if !final_pass && references_pending(expr, &locals, &modules) {
+                    continue;
+                }
+                match eval(expr, &ctx, &mut unknowns) {
+                    Ok(v) => {
+                        locals.insert(name.clone(), v);
+                    }
+                    Err(e) if final_pass => return Err(Error::input(where_(shown, &format!("local.{name}")), e)),
+                    Err(_) => {}
+                }
+            }
+            for (call, shown) in &calls {
+                let name = label(call, 0);
+                if modules.contains_key(&name) {
+                    continue;
+                }
+                if !final_pass && call.body.attributes().any(|a| references_pending(&a.expr, &locals, &modules)) {
+                    continue;
+                }
+                let out = self.call(call, shown, dir, prefix, &vars, &locals, &modules, depth)?;
+                modules.insert(name, out);
+            }
+            if final_pass {
+                break;
+            }
+            if (locals.len(), modules.len()) == before {
+                final_pass = true;
+            }
+        }
+        // Resources.
+        for f in &files {
+            for b in f.body.blocks().filter(|b| b.identifier.as_str() == "resource") {
+                self.resource(b, &f.shown, dir, prefix, &vars, &locals, &modules)?;
+            }
+        }
+        // Outputs, for the caller.
+        let mut outputs = Map::new();
+        for f in &files {
+            for b in f.body.blocks().filter(|b| b.identifier.as_str() == "output") {
+                if let Some(a) = b.body.attributes().find(|a| a.key.as_str() == "value") {
+                    let ctx = context(&vars, &locals, &modules, dir);
+                    let mut unknowns = Unknowns {
+                        available_locals: &locals,
+                        available_modules: &modules,
+                        bound: vec![],
+                        extra_roots: &[],
+                    };
+                    let v = eval(&a.expr, &ctx, &mut unknowns).unwrap_or_else(|_| Value::from(UNKNOWN));
+                    outputs.insert(label(b, 0), v);
+                }
+            }
+        }
+        Ok(outputs)
+    }
+
+    /// One `module` block: a local source is evaluated (each instance of `count` or
+    /// `for_each`); any other source is named in a warning and its outputs are unknown.
+    #[allow(clippy::too_many_arguments)]
+    fn call(
+        &mut self,
+        call: &Block,
+        shown: &str,
+        dir: &Path,
+        prefix: &str,
+        vars: &Map<String, Value>,
+        locals: &Map<String, Value>,
+        modules: &Map<String, Value>,
+        depth: usize,
+    ) -> Result<Value> {
+        let name = label(call, 0);
+        let ctx = context(vars, locals, modules, dir);
+        let mut unknowns =
+            Unknowns { available_locals: locals, available_modules: modules, bound: vec![], extra_roots: &[] };
+        let source =
+            call.body.attributes().find(|a| a.key.as_str() == "source").and_then(|a| a.expr.evaluate(&ctx).ok());
+        let source = source.as_ref().and_then(Value::as_str).unwrap_or_default().to_string();
+        if !(source.starts_with("./") || source.starts_with("../")) {
+            self.warnings.push(Warning::new(
+                WarningKind::NotCompared,
+                format!("{shown}: module {name:?} comes from {source:?}, which driftd does not fetch: its resources are not declared here and its outputs are unknown"),
+                None,
+            ));
+            return Ok(Value::from(UNKNOWN));
+        }
+        let child_dir = dir.join(&source);
+        let instances =
+            instances(call, &ctx, &mut unknowns).map_err(|e| Error::input(format!("{shown}: module {name:?}"), e))?;
+        let mut outs: Vec<(String, Value)> = Vec::new();
+        for (key, iter) in instances {
+            let ictx = iter_context(&ctx, &iter);
+            let roots = iter_roots(&iter);
+            let mut unknowns =
+                Unknowns { available_locals: locals, available_modules: modules, bound: vec![], extra_roots: &roots };
+            let mut inputs = Map::new();
+            for a in call.body.attributes().filter(|a| {
+                !["source", "version", "count", "for_each", "providers", "depends_on"].contains(&a.key.as_str())
+            }) {
+                let v = eval(&a.expr, &ictx, &mut unknowns)
+                    .map_err(|e| Error::input(format!("{shown}: module {name:?} input {}", a.key), e))?;
+                inputs.insert(a.key.to_string(), v);
+            }
+            let child_prefix = format!("{prefix}module.{name}{key}.");
+            let out = self.module(&child_dir, &child_prefix, inputs, depth + 1)?;
+            outs.push((key, Value::Object(out)));
+        }
+        // `module.x.out` for a single call; a list or map of them for count / for_each.
+        Ok(match outs.as_slice() {
+            [(k, v)] if k.is_empty() => v.clone(),
+            _ if call.body.attributes().any(|a| a.key.as_str() == "count") => {
+                Value::Array(outs.into_iter().map(|(_, v)| v).collect())
+            }
+            _ => Value::Object(outs.into_iter().map(|(k, v)| (instance_key_text(&k), v)).collect()),
+        })
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn resource(
+        &mut self,
+        b: &Block,
+        shown: &str,
+        dir: &Path,
+        prefix: &str,
+        vars: &Map<String, Value>,
+        locals: &Map<String, Value>,
+        modules: &Map<String, Value>,
+    ) -> Result<()> {
+        let (tf_type, name) = (label(b, 0), label(b, 1));
+        let what = format!("{shown}: resource {tf_type}.{name}");
+        let ctx = context(vars, locals, modules, dir);
+        let mut unknowns =
+            Unknowns { available_locals: locals, available_modules: modules, bound: vec![], extra_roots: &[] };
+        let instances = match instances(b, &ctx, &mut unknowns) {
+            Ok(i) => i,
+            Err(e) if e == UNKNOWN => {
+                self.warnings.push(Warning::new(
+                    WarningKind::NotCompared,
+                    format!("{what}: count or for_each is known only after apply; its instances are not declared here"),
+                    None,
+                ));
+                return Ok(());
+            }
+            Err(e) => return Err(Error::input(what, e)),
+        };
+        for (key, iter) in instances {
+            let ictx = iter_context(&ctx, &iter);
+            let roots = iter_roots(&iter);
+            let mut unknowns =
+                Unknowns { available_locals: locals, available_modules: modules, bound: vec![], extra_roots: &roots };
+            let attrs = body_value(&b.body, &ictx, &mut unknowns, true).map_err(|e| Error::input(&what, e))?;
+            let mut json = serde_json::to_value(&attrs).unwrap_or(serde_json::Value::Null);
+            let mut unknown_paths = Vec::new();
+            take_unknowns(&mut json, &mut Vec::new(), &mut unknown_paths);
+            let address = format!("{prefix}{tf_type}.{name}{key}");
+            let mut d = tfstate::declared_from_value(&self.source, &address, &tf_type, &json);
+            d.unknown = unknown_paths;
+            // Ids exist only after apply: the address names the resource in findings and
+            // fleet policies until then.
+            if d.id.is_empty() {
+                d.id = address.clone();
+            }
+            self.resources.push(d);
+        }
+        Ok(())
+    }
+}
+
+/// Does `e` name a `local.x` or `module.x` not evaluated yet?
+fn references_pending(e: &Expression, locals: &Map<String, Value>, modules: &Map<String, Value>) -> bool {
+    let text = format!("{e}");
+    let pending = |root: &str, have: &Map<String, Value>| {
+        text.match_indices(&format!("{root}.")).any(|(i, m)| {
+            let before_ok = i == 0 || !text[..i].ends_with(|c: char| c.is_alphanumeric() || c == '_' || c == '.');
+            let name: String =
+                text[i + m.len()..].chars().take_while(|c| c.is_alphanumeric() || *c == '_' || *c == '-').collect();
+            before_ok && !name.is_empty() && !have.contains_key(&name)
+        })
+    };
+    pending("local", locals) || pending("module", modules)
+}
+
+/// An instance's iterator values: nothing, `count.index`, or `each.key`/`each.value`.
+enum Iter {
+    Single,
+    Count(i64),
+    Each(String, Value),
+}
+
+fn iter_roots(iter: &Iter) -> Vec<String> {
+    match iter {
+        Iter::Single => vec![],
+        Iter::Count(_) => vec!["count".into()],
+        Iter::Each(..) => vec!["each".into()],
+    }
+}
+
+/// The context of one instance: the module's, plus its iterator.
+fn iter_context<'a>(parent: &Context<'a>, iter: &Iter) -> Context<'a> {
+    let mut ctx = parent.clone();
+    match iter {
+        Iter::Single => {}
+        Iter::Count(i) => {
+            let mut m = Map::new();
+            m.insert("index".into(), Value::from(*i));
+            ctx.declare_var("count", Value::Object(m));
+        }
+        Iter::Each(k, v) => {
+            let mut m = Map::new();
+            m.insert("key".into(), Value::from(k.clone()));
+            m.insert("value".into(), v.clone());
+            ctx.declare_var("each", Value::Object(m));
+        }
+    }
+    ctx
+}
+
+/// The instances of a block with `count` or `for_each`: (address key, iterator). An
+/// unknown count or set is `Err(UNKNOWN)`.
+fn instances(b: &Block, ctx: &Context, unknowns: &mut Unknowns) -> std::result::Result<Vec<(String, Iter)>, String> {
+    if let Some(a) = b.body.attributes().find(|a| a.key.as_str() == "count") {
+        let v = eval(&a.expr, ctx, unknowns)?;
+        if contains_unknown(&v) {
+            return Err(UNKNOWN.into());
+        }
+        let n = v.as_u64().or_else(|| v.as_f64().map(|f| f as u64)).ok_or("count: a whole number is required")?;
+        return Ok((0..n as i64).map(|i| (format!("[{i}]"), Iter::Count(i))).collect());
+    }
+    if let Some(a) = b.body.attributes().find(|a| a.key.as_str() == "for_each") {
+        let v = eval(&a.expr, ctx, unknowns)?;
+        if functions::is_unknown(&v) {
+            return Err(UNKNOWN.into());
+        }
+        return match v {
+            Value::Object(o) => {
+                Ok(o.into_iter().map(|(k, v)| (format!("[{}]", quote(&k)), Iter::Each(k, v))).collect())
+            }
+            Value::Array(items) => items
+                .into_iter()
+                .map(|i| match i {
+                    Value::String(s) if s != UNKNOWN => {
+                        Ok((format!("[{}]", quote(&s)), Iter::Each(s.clone(), Value::from(s))))
+                    }
+                    Value::String(_) => Err(UNKNOWN.to_string()),
+                    _ => Err("for_each: a set of strings or a map is required".to_string()),
+                })
+                .collect(),
+            _ => Err("for_each: a set of strings or a map is required".into()),
+        };
+    }
+    Ok(vec![(String::new(), Iter::Single)])
+}
+
+fn quote(s: &str) -> String {
+    serde_json::to_string(s).unwrap_or_default()
+}
+
+/// `["a"]` -> `a`, `[0]` -> `0`.
+fn instance_key_text(k: &str) -> String {
+    let inner = k.trim_start_matches('[').trim_end_matches(']');
+    serde_json::from_str::<String>(inner).unwrap_or_else(|_| inner.to_string())
+}
+
+/// A block body as Terraform stores it: attributes, and nested blocks as lists of objects
+/// (`dynamic` ones expanded). `top`: the resource body, whose meta-arguments are skipped.
+fn body_value(body: &Body, ctx: &Context, unknowns: &mut Unknowns, top: bool) -> std::result::Result<Value, String> {
+    let mut out = Map::new();
+    for a in body.attributes() {
+        if top && META_ARGUMENTS.contains(&a.key.as_str()) {
+            continue;
+        }
+        let v = eval(&a.expr, ctx, unknowns).map_err(|e| format!("{}: {e}", a.key))?;
+        out.insert(a.key.to_string(), v);
+    }
+    for b in body.blocks() {
+        let ident = b.identifier.as_str();
+        if top && META_ARGUMENTS.contains(&ident) {
+            continue;
+        }
+        if ident == "dynamic" {
+            let name = label(b, 0);
+            let iterator = b
+                .body
+                .attributes()
+                .find(|a| a.key.as_str() == "iterator")
+                .and_then(|a| match &a.expr {
+                    Expression::Variable(v) => Some(v.to_string()),
+                    _ => None,
+                })
+                .unwrap_or_else(|| name.clone());
+            let each = b
+                .body
+                .attributes()
+                .find(|a| a.key.as_str() == "for_each")
+                .ok_or(format!("dynamic {name:?}: no for_each"))?;
+            let coll = eval(&each.expr, ctx, unknowns).map_err(|e| format!("dynamic {name:?}: {e}"))?;
+            if functions::is_unknown(&coll) {
+                out.insert(name, Value::from(UNKNOWN));
+                continue;
+            }
+            let content = b
+                .body
+                .blocks()
+                .find(|c| c.identifier.as_str() == "content")
+                .ok_or(format!("dynamic {name:?}: no content"))?;
+            let pairs: Vec<(Value, Value)> = match coll {
+                Value::Object(o) => o.into_iter().map(|(k, v)| (Value::from(k), v)).collect(),
+                Value::Array(a) => a.into_iter().enumerate().map(|(i, v)| (Value::from(i as i64), v)).collect(),
+                _ => return Err(format!("dynamic {name:?}: for_each needs a list, set or map")),
+            };
+            let entry = out.entry(name.clone()).or_insert_with(|| Value::Array(vec![]));
+            for (k, v) in pairs {
+                let mut ictx = ctx.clone();
+                let mut m = Map::new();
+                m.insert("key".into(), k);
+                m.insert("value".into(), v);
+                ictx.declare_var(iterator.as_str(), Value::Object(m));
+                let mut roots: Vec<String> = unknowns.extra_roots.to_vec();
+                roots.push(iterator.clone());
+                let mut inner = Unknowns {
+                    available_locals: unknowns.available_locals,
+                    available_modules: unknowns.available_modules,
+                    bound: unknowns.bound.clone(),
+                    extra_roots: &roots,
+                };
+                let item = body_value(&content.body, &ictx, &mut inner, false)?;
+                if let Value::Array(items) = entry {
+                    items.push(item);
+                }
+            }
+            continue;
+        }
+        let item = body_value(&b.body, ctx, unknowns, false)?;
+        match out.entry(ident.to_string()).or_insert_with(|| Value::Array(vec![])) {
+            Value::Array(items) => items.push(item),
+            other => *other = Value::Array(vec![item]),
+        }
+    }
+    Ok(Value::Object(out))
+}
+
+fn label(b: &Block, i: usize) -> String {
+    b.labels.get(i).map(|l| l.as_str().to_string()).unwrap_or_default()
+}
+
+/// Replace unknown leaves with null and collect their dotted paths.
+fn take_unknowns(v: &mut serde_json::Value, path: &mut Vec<String>, out: &mut Vec<String>) {
+    match v {
+        serde_json::Value::String(s) if s == UNKNOWN => {
+            out.push(path.join("."));
+            *v = serde_json::Value::Null;
+        }
+        serde_json::Value::Array(items) => {
+            for (i, item) in items.iter_mut().enumerate() {
+                path.push(i.to_string());
+                take_unknowns(item, path, out);
+                path.pop();
+            }
+        }
+        serde_json::Value::Object(map) => {
+            for (k, item) in map.iter_mut() {
+                path.push(k.clone());
+                take_unknowns(item, path, out);
+                path.pop();
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Evaluated declarations in address order, for tests and `BTreeMap` users.
+pub fn by_address(input: &StateInput) -> BTreeMap<String, serde_json::Value> {
+    input.resources.iter().map(|d| (d.address.clone(), d.to_resource().attributes)).collect()
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,188 @@
+use super::*;
+use serde_json::json;
+
+fn module(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, text) in files {
+        let path = dir.path().join(name);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+    dir
+}
+
+#[test]
+fn variables_locals_count_for_each_and_unknowns() {
+    let dir = module(&[
+        (
+            "main.tf",
+            r#"
+variable "gpu_type" { default = "p4d.24xlarge" }
+variable "pools" {
+  default = { a = { size = "g5.xlarge", n = 1 }, b = { size = "g6.xlarge", n = 2 } }
+}
+locals {
+  tags = { team = "ml", env = var.env }
+  name = "gpu-${var.env}"
+}
+variable "env" {}
+resource "aws_instance" "trainer" {
+  count         = 2
+  instance_type = var.gpu_type
+  ami           = data.aws_ami.dlami.id
+  tags          = merge(local.tags, { Name = "${local.name}-${count.index}", sg = aws_security_group.x.id })
+  metadata_options { http_tokens = "required" }
+}
+resource "aws_instance" "pool" {
+  for_each      = var.pools
+  instance_type = each.value.size
+  tags          = { pool = each.key, n = format("%02d", each.value.n), up = upper(each.key) }
+  dynamic "ebs_block_device" {
+    for_each = range(each.value.n)
+    content { device_name = "/dev/sd${ebs_block_device.value}" }
+  }
+}
+"#,
+        ),
+        ("terraform.tfvars", "env = \"prod\"\ngpu_type = \"p5.48xlarge\"\n"),
+    ]);
+    let (input, warnings) = declarations(dir.path()).unwrap();
+    assert!(warnings.is_empty(), "{warnings:?}");
+    let got = by_address(&input);
+    assert_eq!(
+        got.keys().collect::<Vec<_>>(),
+        ["aws_instance.pool[\"a\"]", "aws_instance.pool[\"b\"]", "aws_instance.trainer[0]", "aws_instance.trainer[1]"]
+    );
+    let t1 = &got["aws_instance.trainer[1]"];
+    assert_eq!(t1["instance_type"], "p5.48xlarge", "terraform.tfvars wins over the default");
+    assert_eq!(t1["tags"], json!({"team": "ml", "env": "prod", "Name": "gpu-prod-1", "sg": null}), "known tags kept");
+    assert_eq!(t1["metadata_options"], json!([{"http_tokens": "required"}]));
+    let d = input.resources.iter().find(|d| d.address == "aws_instance.trainer[1]").unwrap();
+    assert!(d.is_unknown("ami") && d.is_unknown("tags.sg") && !d.is_unknown("tags.team"), "{:?}", d.unknown);
+    let b = &got["aws_instance.pool[\"b\"]"];
+    assert_eq!(b["tags"], json!({"pool": "b", "n": "02", "up": "B"}));
+    assert_eq!(b["ebs_block_device"], json!([{"device_name": "/dev/sd0"}, {"device_name": "/dev/sd1"}]));
+}
+
+#[test]
+fn local_modules_with_inputs_outputs_and_for_each() {
+    let dir = module(&[
+        (
+            "main.tf",
+            r#"
+locals { sizes = { train = "p5.48xlarge", infer = "g6e.xlarge" } }
+module "gpu" {
+  source   = "./modules/gpu"
+  for_each = local.sizes
+  size     = each.value
+  name     = each.key
+}
+module "net" { source = "./modules/net" }
+resource "aws_instance" "bastion" {
+  instance_type          = "t3.micro"
+  vpc_security_group_ids = [module.net.sg_id]
+  tags                   = { first = module.gpu["train"].name }
+}
+module "remote" {
+  source = "terraform-aws-modules/vpc/aws"
+}
+"#,
+        ),
+        ("modules/gpu/main.tf", "variable \"size\" {}\nvariable \"name\" {}\nresource \"aws_instance\" \"node\" {\n  instance_type = var.size\n  tags = { Name = var.name }\n}\noutput \"name\" { value = var.name }\n"),
+        ("modules/net/main.tf", "resource \"aws_security_group\" \"sg\" { name = \"gpu\" }\noutput \"sg_id\" { value = aws_security_group.sg.id }\n"),
+    ]);
+    let (input, warnings) = declarations(dir.path()).unwrap();
+    let got = by_address(&input);
+    assert_eq!(
+        got.keys().collect::<Vec<_>>(),
+        [
+            "aws_instance.bastion",
+            "module.gpu[\"infer\"].aws_instance.node",
+            "module.gpu[\"train\"].aws_instance.node",
+            "module.net.aws_security_group.sg"
+        ]
+    );
+    assert_eq!(got["module.gpu[\"train\"].aws_instance.node"]["instance_type"], "p5.48xlarge");
+    assert_eq!(got["aws_instance.bastion"]["tags"]["first"], "train", "a module output");
+    let bastion = input.resources.iter().find(|d| d.address == "aws_instance.bastion").unwrap();
+    assert!(
+        bastion.is_unknown("vpc_security_group_ids.0"),
+        "another resource's id through an output: {:?}",
+        bastion.unknown
+    );
+    assert_eq!(warnings.len(), 1, "the registry module is named: {warnings:?}");
+    assert!(warnings[0].message.contains("terraform-aws-modules/vpc/aws"));
+}
+
+#[test]
+fn errors_name_where() {
+    let dir = module(&[("main.tf", "resource \"aws_instance\" \"a\" {\n  instance_type = var.missing\n}\n")]);
+    let e = declarations(dir.path()).unwrap_err();
+    assert!(
+        e.to_string().contains("main.tf: resource aws_instance.a") && e.to_string().contains("instance_type"),
+        "{e}"
+    );
+    let dir = module(&[("main.tf", "resource \"aws_instance\" \"a\" {\n  instance_type = frobnicate(\"x\")\n}\n")]);
+    let e = declarations(dir.path()).unwrap_err();
+    assert!(e.to_string().contains("frobnicate") && e.to_string().contains("driftd evaluates: merge"), "{e}");
+    let dir = module(&[("main.tf", "variable \"x\" {}\n")]);
+    let e = declarations(dir.path()).unwrap_err();
+    assert!(e.to_string().contains("variable \"x\"") && e.to_string().contains("TF_VAR_x"), "{e}");
+    // A provider-defined function is unknown, not an error.
+    let dir = module(&[("main.tf", "resource \"aws_instance\" \"a\" {\n  ami = provider::aws::arn_parse(\"x\").id\n  instance_type = \"g5.xlarge\"\n}\n")]);
+    let (input, _) = declarations(dir.path()).unwrap();
+    assert!(input.resources[0].is_unknown("ami"));
+}
+
+/// The GPU fleet fixture: a root module, two local modules, `count` on a module call,
+/// `for_each` over a map of pools from tfvars, a `for` expression, `dynamic` blocks.
+#[test]
+fn the_gpu_fleet_fixture_expands_as_terraform_would() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../testdata/tf/gpu-fleet");
+    let (input, warnings) = declarations(&dir).unwrap();
+    assert!(warnings.is_empty(), "{warnings:?}");
+    let got = by_address(&input);
+    assert_eq!(
+        got.keys().collect::<Vec<_>>(),
+        [
+            "aws_instance.pool[\"inference\"]",
+            "aws_instance.pool[\"notebooks\"]",
+            "module.network.aws_security_group.gpu",
+            "module.network.aws_subnet.gpu[0]",
+            "module.network.aws_subnet.gpu[1]",
+            "module.network.aws_vpc.gpu",
+            "module.trainers[0].aws_instance.this",
+            "module.trainers[1].aws_instance.this",
+            "module.trainers[2].aws_instance.this",
+        ],
+        "terraform.tfvars sets 3 trainers and 2 pools"
+    );
+    let t = &got["module.trainers[2].aws_instance.this"];
+    assert_eq!(t["instance_type"], "p5.48xlarge");
+    assert_eq!(
+        t["tags"],
+        json!({"team": "ml-platform", "owner": "gpu-oncall", "env": "prod", "role": "training", "Name": "trainer-02"})
+    );
+    assert_eq!(t["root_block_device"], json!([{"encrypted": true, "volume_size": 500, "volume_type": "gp3"}]));
+    let d = input.resources.iter().find(|d| d.address == "module.trainers[2].aws_instance.this").unwrap();
+    for unknown in ["ami", "subnet_id", "vpc_security_group_ids.0"] {
+        assert!(d.is_unknown(unknown), "{unknown}: {:?}", d.unknown);
+    }
+    let inference = &got["aws_instance.pool[\"inference\"]"];
+    assert_eq!(
+        inference["ebs_block_device"],
+        json!([{"device_name": "/dev/sdf", "volume_size": 500, "encrypted": true}])
+    );
+    assert_eq!(inference["tags"]["Name"], "prod-inference");
+    assert_eq!(
+        got["aws_instance.pool[\"notebooks\"]"]["ebs_block_device"],
+        json!([]),
+        "no scratch disk: an empty dynamic block"
+    );
+    assert_eq!(got["module.network.aws_subnet.gpu[1]"]["cidr_block"], "10.40.16.0/20");
+    assert_eq!(got["module.network.aws_subnet.gpu[1]"]["availability_zone"], "us-east-1b");
+    let sg = &got["module.network.aws_security_group.gpu"];
+    assert_eq!(sg["ingress"].as_array().unwrap().len(), 2);
+    assert_eq!(sg["ingress"][0]["to_port"], 65535);
+    assert_eq!(input.kind, crate::model::DeclaredKind::Tf);
+}
