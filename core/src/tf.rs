@@ -91,13 +91,7 @@ impl Sources {
         for path in paths {
             let text = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, &e))?;
             let shown = path.display().to_string();
-            let body = hcl_edit::parser::parse_body(&text).map_err(|e| {
-                let (line, column) = (e.location().line(), e.location().column());
-                Error::input(
-                    format!("{shown}:{line}:{column}"),
-                    format!("HCL syntax error: {}\n{}", e.message(), caret(&text, line, column)),
-                )
-            })?;
+            let body = parse_body(&shown, &text)?;
             let file = self.files.len();
             for (index, block) in body.blocks().enumerate() {
                 let labels: Vec<&str> = block.labels.iter().map(|l| l.as_str()).collect();
@@ -205,6 +199,17 @@ impl Sources {
 fn unified(path: &str, old: &str, new: &str) -> String {
     let diff = similar::TextDiff::from_lines(old, new);
     diff.unified_diff().context_radius(3).header(&format!("a/{path}"), &format!("b/{path}")).to_string()
+}
+
+/// Parse one `.tf` file; a syntax error names `file:line:column` and shows the line.
+pub(crate) fn parse_body(shown: &str, text: &str) -> Result<Body> {
+    hcl_edit::parser::parse_body(text).map_err(|e| {
+        let (line, column) = (e.location().line(), e.location().column());
+        Error::input(
+            format!("{shown}:{line}:{column}"),
+            format!("HCL syntax error: {}\n{}", e.message(), caret(text, line, column)),
+        )
+    })
 }
 
 /// The offending line of a file and a caret under `column` (both 1-based), as compilers

@@ -77,13 +77,7 @@ fn load(dir: &Path) -> Result<Vec<File>> {
         let text = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, &e))?;
         let shown = path.display().to_string();
         // hcl-edit first: its errors carry line and column, for the caret.
-        if let Err(e) = hcl_edit::parser::parse_body(&text) {
-            let (line, column) = (e.location().line(), e.location().column());
-            return Err(Error::input(
-                format!("{shown}:{line}:{column}"),
-                format!("HCL syntax error: {}\n{}", e.message(), crate::tf::caret(&text, line, column)),
-            ));
-        }
+        crate::tf::parse_body(&shown, &text)?;
         let body: Body = hcl::parse(&text).map_err(|e| Error::input(&shown, format!("HCL: {e}")))?;
         files.push(File { shown, body });
     }
