@@ -177,7 +177,8 @@ fn check_phases(
     if code_only {
         phase("evaluating Terraform code");
         for dir in &args.tf {
-            let (input, warnings) = driftd_core::tfcode::declarations(dir)?;
+            let cli = driftd_core::tfcode::CommandLineVars { files: args.var_files.clone(), values: args.vars.clone() };
+            let (input, warnings) = driftd_core::tfcode::declarations(dir, &cli)?;
             states.push(input);
             code_warnings.extend(warnings);
         }

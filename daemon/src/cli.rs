@@ -138,6 +138,14 @@ pub struct CheckArgs {
     /// Terraform sources (declarations, file:line, patches).
     #[arg(long = "tf", value_name = "DIR")]
     pub tf: Vec<PathBuf>,
+    /// A tfvars file for the code given with --tf (repeatable; after terraform.tfvars and
+    /// *.auto.tfvars, as Terraform's -var-file).
+    #[arg(long = "var-file", value_name = "FILE", requires = "tf")]
+    pub var_files: Vec<PathBuf>,
+    /// A variable for the code given with --tf, NAME=VALUE (repeatable; last wins, as
+    /// Terraform's -var).
+    #[arg(long = "var", value_name = "NAME=VALUE", requires = "tf")]
+    pub vars: Vec<String>,
     #[command(flatten)]
     pub live: LiveArgs,
     #[command(flatten)]

@@ -391,6 +391,9 @@ fn terraform_code_alone_is_checked_by_the_policies() {
         hits,
         (0..3).map(|i| ("GPU007".to_string(), format!("module.trainers[{i}].aws_instance.this"))).collect::<Vec<_>>()
     );
+    // One trainer from the command line: no multi-node training, no GPU007.
+    let r = driftd_in(dir.path(), &["check", "--tf", &tf, "--var", "trainer_count=1", "--format", "json"]);
+    assert_eq!(r.code, 0, "{}\n{}", r.stderr, r.stdout);
     // The pull request turns IMDSv1 back on in the node module: every trainer fails GPU002.
     let node = copy.join("modules/gpu-node/main.tf");
     let text = std::fs::read_to_string(&node)

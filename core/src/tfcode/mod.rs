@@ -31,10 +31,31 @@ const KNOWN_ROOTS: &[&str] = &["var", "local", "module", "count", "each", "path"
 const META_ARGUMENTS: &[&str] =
     &["count", "for_each", "provider", "depends_on", "lifecycle", "provisioner", "connection"];
 
+/// Variable values from the command line, in Terraform's precedence: after the
+/// environment and the tfvars files, in the order given.
+#[derive(Debug, Clone, Default)]
+pub struct CommandLineVars {
+    /// `--var-file FILE`, in order.
+    pub files: Vec<PathBuf>,
+    /// `--var NAME=VALUE`, in order (after every file, as Terraform reads them in order
+    /// of appearance; driftd's flags do not interleave).
+    pub values: Vec<String>,
+}
+
 /// The declarations of the code in `dir`, as one declared input, and what could not be read.
-pub fn declarations(dir: &Path) -> Result<(StateInput, Vec<Warning>)> {
+pub fn declarations(dir: &Path, cli: &CommandLineVars) -> Result<(StateInput, Vec<Warning>)> {
     let mut eval = Evaluator { resources: Vec::new(), warnings: Vec::new(), source: dir.display().to_string() };
-    let root_vars = root_variables(dir)?;
+    let mut root_vars = root_variables(dir)?;
+    for file in &cli.files {
+        root_vars.extend(tfvars(file, dir)?);
+    }
+    for kv in &cli.values {
+        let (name, value) = kv
+            .split_once('=')
+            .filter(|(n, _)| !n.is_empty())
+            .ok_or_else(|| Error::input(format!("--var {kv}"), "expected NAME=VALUE"))?;
+        root_vars.insert(name.to_string(), var_value(value));
+    }
     eval.module(dir, "", root_vars, 0)?;
     Ok((
         StateInput {
@@ -97,31 +118,39 @@ fn root_variables(dir: &Path) -> Result<Map<String, Value>> {
     auto.sort();
     files.extend(auto);
     for path in files.iter().filter(|p| p.is_file()) {
-        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, &e))?;
-        let body: Body =
-            hcl::parse(&text).map_err(|e| Error::input(path.display().to_string(), format!("HCL: {e}")))?;
-        let ctx = context(&Map::new(), &Map::new(), &Map::new(), dir);
-        for attr in body.attributes() {
-            let v = attr
-                .expr
-                .evaluate(&ctx)
-                .map_err(|e| Error::input(path.display().to_string(), format!("{}: {e}", attr.key)))?;
-            vars.insert(attr.key.to_string(), v);
-        }
+        vars.extend(tfvars(path, dir)?);
     }
     for (k, v) in std::env::vars() {
         if let Some(name) = k.strip_prefix("TF_VAR_") {
-            let parsed = hcl::from_str::<Value>(&format!("v = {v}"))
-                .ok()
-                .and_then(|b| b.as_object().and_then(|o| o.get("v").cloned()));
-            let value = match parsed {
-                Some(complex @ (Value::Array(_) | Value::Object(_))) => complex,
-                _ => Value::from(v),
-            };
-            vars.entry(name.to_string()).or_insert(value);
+            vars.entry(name.to_string()).or_insert_with(|| var_value(&v));
         }
     }
     Ok(vars)
+}
+
+/// The assignments of one tfvars file.
+fn tfvars(path: &Path, dir: &Path) -> Result<Map<String, Value>> {
+    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, &e))?;
+    let shown = path.display().to_string();
+    crate::tf::parse_body(&shown, &text)?;
+    let body: Body = hcl::parse(&text).map_err(|e| Error::input(&shown, format!("HCL: {e}")))?;
+    let ctx = context(&Map::new(), &Map::new(), &Map::new(), dir);
+    let mut vars = Map::new();
+    for attr in body.attributes() {
+        let v = attr.expr.evaluate(&ctx).map_err(|e| Error::input(&shown, format!("{}: {e}", attr.key)))?;
+        vars.insert(attr.key.to_string(), v);
+    }
+    Ok(vars)
+}
+
+/// A value from the environment or `--var`: HCL for lists and maps, else the string as is.
+fn var_value(v: &str) -> Value {
+    let parsed =
+        hcl::from_str::<Value>(&format!("v = {v}")).ok().and_then(|b| b.as_object().and_then(|o| o.get("v").cloned()));
+    match parsed {
+        Some(complex @ (Value::Array(_) | Value::Object(_))) => complex,
+        _ => Value::from(v),
+    }
 }
 
 /// The evaluation context: `var`, `local`, `module`, `path`, `terraform`, and the functions.
@@ -661,7 +690,12 @@ fn instances(b: &Block, ctx: &Context, unknowns: &mut Unknowns) -> std::result::
         if contains_unknown(&v) {
             return Err(UNKNOWN.into());
         }
-        let n = v.as_u64().or_else(|| v.as_f64().map(|f| f as u64)).ok_or("count: a whole number is required")?;
+        // Strings convert, as Terraform converts `-var count=2` to the number it needs.
+        let n = v
+            .as_u64()
+            .or_else(|| v.as_f64().map(|f| f as u64))
+            .or_else(|| v.as_str().and_then(|s| s.trim().parse().ok()))
+            .ok_or("count: a whole number is required")?;
         return Ok((0..n as i64).map(|i| (format!("[{i}]"), Iter::Count(i))).collect());
     }
     if let Some(a) = b.body.attributes().find(|a| a.key.as_str() == "for_each") {

@@ -46,7 +46,7 @@ resource "aws_instance" "pool" {
         ),
         ("terraform.tfvars", "env = \"prod\"\ngpu_type = \"p5.48xlarge\"\n"),
     ]);
-    let (input, warnings) = declarations(dir.path()).unwrap();
+    let (input, warnings) = declarations(dir.path(), &CommandLineVars::default()).unwrap();
     assert!(warnings.is_empty(), "{warnings:?}");
     let got = by_address(&input);
     assert_eq!(
@@ -91,7 +91,7 @@ module "remote" {
         ("modules/gpu/main.tf", "variable \"size\" {}\nvariable \"name\" {}\nresource \"aws_instance\" \"node\" {\n  instance_type = var.size\n  tags = { Name = var.name }\n}\noutput \"name\" { value = var.name }\n"),
         ("modules/net/main.tf", "resource \"aws_security_group\" \"sg\" { name = \"gpu\" }\noutput \"sg_id\" { value = aws_security_group.sg.id }\n"),
     ]);
-    let (input, warnings) = declarations(dir.path()).unwrap();
+    let (input, warnings) = declarations(dir.path(), &CommandLineVars::default()).unwrap();
     let got = by_address(&input);
     assert_eq!(
         got.keys().collect::<Vec<_>>(),
@@ -117,20 +117,20 @@ module "remote" {
 #[test]
 fn errors_name_where() {
     let dir = module(&[("main.tf", "resource \"aws_instance\" \"a\" {\n  instance_type = var.missing\n}\n")]);
-    let e = declarations(dir.path()).unwrap_err();
+    let e = declarations(dir.path(), &CommandLineVars::default()).unwrap_err();
     assert!(
         e.to_string().contains("main.tf: resource aws_instance.a") && e.to_string().contains("instance_type"),
         "{e}"
     );
     let dir = module(&[("main.tf", "resource \"aws_instance\" \"a\" {\n  instance_type = frobnicate(\"x\")\n}\n")]);
-    let e = declarations(dir.path()).unwrap_err();
+    let e = declarations(dir.path(), &CommandLineVars::default()).unwrap_err();
     assert!(e.to_string().contains("frobnicate") && e.to_string().contains("driftd evaluates: merge"), "{e}");
     let dir = module(&[("main.tf", "variable \"x\" {}\n")]);
-    let e = declarations(dir.path()).unwrap_err();
+    let e = declarations(dir.path(), &CommandLineVars::default()).unwrap_err();
     assert!(e.to_string().contains("variable \"x\"") && e.to_string().contains("TF_VAR_x"), "{e}");
     // A provider-defined function is unknown, not an error.
     let dir = module(&[("main.tf", "resource \"aws_instance\" \"a\" {\n  ami = provider::aws::arn_parse(\"x\").id\n  instance_type = \"g5.xlarge\"\n}\n")]);
-    let (input, _) = declarations(dir.path()).unwrap();
+    let (input, _) = declarations(dir.path(), &CommandLineVars::default()).unwrap();
     assert!(input.resources[0].is_unknown("ami"));
 }
 
@@ -139,7 +139,7 @@ fn errors_name_where() {
 #[test]
 fn the_gpu_fleet_fixture_expands_as_terraform_would() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../testdata/tf/gpu-fleet");
-    let (input, warnings) = declarations(&dir).unwrap();
+    let (input, warnings) = declarations(&dir, &CommandLineVars::default()).unwrap();
     assert!(warnings.is_empty(), "{warnings:?}");
     let got = by_address(&input);
     assert_eq!(
@@ -185,4 +185,23 @@ fn the_gpu_fleet_fixture_expands_as_terraform_would() {
     assert_eq!(sg["ingress"].as_array().unwrap().len(), 2);
     assert_eq!(sg["ingress"][0]["to_port"], 65535);
     assert_eq!(input.kind, crate::model::DeclaredKind::Tf);
+}
+
+#[test]
+fn command_line_variables_win_in_order() {
+    let dir = module(&[
+        ("main.tf", "variable \"size\" {}\nvariable \"pools\" { default = [] }\nresource \"aws_instance\" \"a\" {\n  count = length(var.pools)\n  instance_type = var.size\n}\n"),
+        ("terraform.tfvars", "size = \"g5.xlarge\"\n"),
+        ("prod.tfvars", "size = \"p5.48xlarge\"\npools = [\"a\"]\n"),
+    ]);
+    let cli = CommandLineVars { files: vec![dir.path().join("prod.tfvars")], values: vec![] };
+    let got = by_address(&declarations(dir.path(), &cli).unwrap().0);
+    assert_eq!(got["aws_instance.a[0]"]["instance_type"], "p5.48xlarge", "--var-file over terraform.tfvars");
+    let cli =
+        CommandLineVars { files: cli.files, values: vec!["size=g6e.xlarge".into(), "pools=[\"a\", \"b\"]".into()] };
+    let got = by_address(&declarations(dir.path(), &cli).unwrap().0);
+    assert_eq!(got.len(), 2, "a list from --var");
+    assert_eq!(got["aws_instance.a[1]"]["instance_type"], "g6e.xlarge", "--var over --var-file");
+    let bad = CommandLineVars { files: vec![], values: vec!["novalue".into()] };
+    assert!(declarations(dir.path(), &bad).unwrap_err().to_string().contains("NAME=VALUE"));
 }

@@ -268,6 +268,8 @@ fn check_args(t: &TargetConfig) -> CheckArgs {
         config: None,
         states: t.state.clone(),
         tf: t.tf.clone(),
+        var_files: vec![],
+        vars: vec![],
         live: LiveArgs {
             providers: t.provider.clone(),
             regions: t.region.clone(),
