@@ -18,7 +18,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Compare live resources with Terraform state, report drift; the exit code decides the build.
-    Check(CheckArgs),
+    Check(Box<CheckArgs>),
     /// Read live resources and write them as a snapshot file (replay with --provider snapshot:FILE).
     Snapshot(SnapshotArgs),
     /// List the covered resource types with their compared attributes and severities.

@@ -76,7 +76,7 @@ fn main() -> ExitCode {
         _ => init_logging("driftd=warn", false),
     }
     let result = match cli.command {
-        cli::Command::Check(args) => check::run(args),
+        cli::Command::Check(args) => check::run(*args),
         cli::Command::Snapshot(args) => snapshot::run(args),
         cli::Command::Types(args) => Ok(types::run(args)),
         cli::Command::Policy(cli::PolicyCommand::List(args)) => policy::list(args),
