@@ -44,7 +44,12 @@ pub struct CommandLineVars {
 
 /// The declarations of the code in `dir`, as one declared input, and what could not be read.
 pub fn declarations(dir: &Path, cli: &CommandLineVars) -> Result<(StateInput, Vec<Warning>)> {
-    let mut eval = Evaluator { resources: Vec::new(), warnings: Vec::new(), source: dir.display().to_string() };
+    let mut eval = Evaluator {
+        resources: Vec::new(),
+        warnings: Vec::new(),
+        source: dir.display().to_string(),
+        loaded: Default::default(),
+    };
     let mut root_vars = root_variables(dir)?;
     for file in &cli.files {
         root_vars.extend(tfvars(file, dir)?);
@@ -72,6 +77,8 @@ struct Evaluator {
     resources: Vec<crate::model::DeclaredResource>,
     warnings: Vec<Warning>,
     source: String,
+    /// Modules parsed once, however many instances call them.
+    loaded: std::collections::HashMap<PathBuf, std::rc::Rc<Vec<File>>>,
 }
 
 /// One `.tf` file's blocks and attributes.
@@ -97,9 +104,14 @@ fn load(dir: &Path) -> Result<Vec<File>> {
     for path in paths {
         let text = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, &e))?;
         let shown = path.display().to_string();
-        // hcl-edit first: its errors carry line and column, for the caret.
-        crate::tf::parse_body(&shown, &text)?;
-        let body: Body = hcl::parse(&text).map_err(|e| Error::input(&shown, format!("HCL: {e}")))?;
+        let body: Body = match hcl::parse(&text) {
+            Ok(body) => body,
+            // hcl-edit's errors carry line and column, for the caret.
+            Err(e) => {
+                crate::tf::parse_body(&shown, &text)?;
+                return Err(Error::input(&shown, format!("HCL: {e}")));
+            }
+        };
         files.push(File { shown, body });
     }
     Ok(files)
@@ -153,6 +165,19 @@ fn var_value(v: &str) -> Value {
     }
 }
 
+/// `path.module`: the directory made absolute once (contexts are made per block).
+fn absolute(dir: &Path) -> String {
+    thread_local! {
+        static SEEN: std::cell::RefCell<std::collections::HashMap<PathBuf, String>> = Default::default();
+    }
+    SEEN.with(|seen| {
+        seen.borrow_mut()
+            .entry(dir.to_path_buf())
+            .or_insert_with(|| dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf()).display().to_string())
+            .clone()
+    })
+}
+
 /// The evaluation context: `var`, `local`, `module`, `path`, `terraform`, and the functions.
 fn context<'a>(
     vars: &Map<String, Value>,
@@ -165,7 +190,7 @@ fn context<'a>(
     ctx.declare_var("local", Value::Object(locals.clone()));
     ctx.declare_var("module", Value::Object(modules.clone()));
     let mut path = Map::new();
-    let abs = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf()).display().to_string();
+    let abs = absolute(dir);
     path.insert("module".into(), Value::from(abs.clone()));
     path.insert("root".into(), Value::from(abs.clone()));
     path.insert("cwd".into(), Value::from(abs));
@@ -403,11 +428,18 @@ impl Evaluator {
         if depth > 16 {
             return Err(Error::input(dir.display().to_string(), "module calls nest deeper than 16 (a cycle?)"));
         }
-        let files = load(dir)?;
+        let files = match self.loaded.get(dir) {
+            Some(files) => files.clone(),
+            None => {
+                let files = std::rc::Rc::new(load(dir)?);
+                self.loaded.insert(dir.to_path_buf(), files.clone());
+                files
+            }
+        };
         let where_ = |shown: &str, what: &str| format!("{shown}: {what}");
         // Variables: inputs (or root values), else defaults; none: an error naming it.
         let mut vars = Map::new();
-        for f in &files {
+        for f in files.iter() {
             for b in f.body.blocks().filter(|b| b.identifier.as_str() == "variable") {
                 let name = label(b, 0);
                 let value = match inputs.get(&name) {
@@ -435,59 +467,66 @@ impl Evaluator {
             }
         }
         // Locals and module calls until nothing more resolves; then what is left is unknown.
-        let locals_src: Vec<(String, &Expression, &str)> = files
+        // Each with its source text, to see what it waits for without printing it every pass.
+        let locals_src: Vec<(String, &Expression, &str, String)> = files
             .iter()
             .flat_map(|f| {
-                f.body
-                    .blocks()
-                    .filter(|b| b.identifier.as_str() == "locals")
-                    .flat_map(move |b| b.body.attributes().map(move |a| (a.key.to_string(), &a.expr, f.shown.as_str())))
+                f.body.blocks().filter(|b| b.identifier.as_str() == "locals").flat_map(move |b| {
+                    b.body
+                        .attributes()
+                        .map(move |a| (a.key.to_string(), &a.expr, f.shown.as_str(), format!("{}", a.expr)))
+                })
             })
             .collect();
-        let calls: Vec<(&Block, &str)> = files
+        let calls: Vec<(&Block, &str, String)> = files
             .iter()
             .flat_map(|f| {
-                f.body.blocks().filter(|b| b.identifier.as_str() == "module").map(move |b| (b, f.shown.as_str()))
+                f.body.blocks().filter(|b| b.identifier.as_str() == "module").map(move |b| {
+                    let text: Vec<String> = b.body.attributes().map(|a| format!("{}", a.expr)).collect();
+                    (b, f.shown.as_str(), text.join("\n"))
+                })
             })
             .collect();
         let mut locals = Map::new();
         let mut modules = Map::new();
         let mut final_pass = false;
+        let mut ctx = context(&vars, &locals, &modules, dir);
         loop {
             let before = (locals.len(), modules.len());
-            for (name, expr, shown) in &locals_src {
+            for (name, expr, shown, text) in &locals_src {
                 if locals.contains_key(name) {
                     continue;
                 }
-                let ctx = context(&vars, &locals, &modules, dir);
+                // Wait for locals and modules not evaluated yet rather than call them unknown.
+                if !final_pass && references_pending(text, &locals, &modules) {
+                    continue;
+                }
                 let mut unknowns = Unknowns {
                     available_locals: &locals,
                     available_modules: &modules,
                     bound: vec![],
                     extra_roots: &[],
                 };
-                // Wait for locals and modules not evaluated yet rather than call them unknown.
-                if !final_pass && references_pending(expr, &locals, &modules) {
-                    continue;
-                }
                 match eval(expr, &ctx, &mut unknowns) {
                     Ok(v) => {
                         locals.insert(name.clone(), v);
+                        ctx = context(&vars, &locals, &modules, dir);
                     }
                     Err(e) if final_pass => return Err(Error::input(where_(shown, &format!("local.{name}")), e)),
                     Err(_) => {}
                 }
             }
-            for (call, shown) in &calls {
+            for (call, shown, text) in &calls {
                 let name = label(call, 0);
                 if modules.contains_key(&name) {
                     continue;
                 }
-                if !final_pass && call.body.attributes().any(|a| references_pending(&a.expr, &locals, &modules)) {
+                if !final_pass && references_pending(text, &locals, &modules) {
                     continue;
                 }
                 let out = self.call(call, shown, dir, prefix, &vars, &locals, &modules, depth)?;
                 modules.insert(name, out);
+                ctx = context(&vars, &locals, &modules, dir);
             }
             if final_pass {
                 break;
@@ -497,14 +536,15 @@ impl Evaluator {
             }
         }
         // Resources.
-        for f in &files {
+        let module_ctx = context(&vars, &locals, &modules, dir);
+        for f in files.iter() {
             for b in f.body.blocks().filter(|b| b.identifier.as_str() == "resource") {
-                self.resource(b, &f.shown, dir, prefix, &vars, &locals, &modules)?;
+                self.resource(b, &f.shown, &module_ctx, prefix, &locals, &modules)?;
             }
         }
         // Outputs, for the caller.
         let mut outputs = Map::new();
-        for f in &files {
+        for f in files.iter() {
             for b in f.body.blocks().filter(|b| b.identifier.as_str() == "output") {
                 if let Some(a) = b.body.attributes().find(|a| a.key.as_str() == "value") {
                     let ctx = context(&vars, &locals, &modules, dir);
@@ -582,23 +622,22 @@ impl Evaluator {
         })
     }
 
-    #[allow(clippy::too_many_arguments)]
+    /// One `resource` block's instances, in `ctx`: the module's context once its locals
+    /// and module calls are final.
     fn resource(
         &mut self,
         b: &Block,
         shown: &str,
-        dir: &Path,
+        ctx: &Context,
         prefix: &str,
-        vars: &Map<String, Value>,
         locals: &Map<String, Value>,
         modules: &Map<String, Value>,
     ) -> Result<()> {
         let (tf_type, name) = (label(b, 0), label(b, 1));
         let what = format!("{shown}: resource {tf_type}.{name}");
-        let ctx = context(vars, locals, modules, dir);
         let mut unknowns =
             Unknowns { available_locals: locals, available_modules: modules, bound: vec![], extra_roots: &[] };
-        let instances = match instances(b, &ctx, &mut unknowns) {
+        let instances = match instances(b, ctx, &mut unknowns) {
             Ok(i) => i,
             Err(e) if e == UNKNOWN => {
                 self.warnings.push(Warning::new(
@@ -633,9 +672,8 @@ impl Evaluator {
     }
 }
 
-/// Does `e` name a `local.x` or `module.x` not evaluated yet?
-fn references_pending(e: &Expression, locals: &Map<String, Value>, modules: &Map<String, Value>) -> bool {
-    let text = format!("{e}");
+/// Does an expression (its source text) name a `local.x` or `module.x` not evaluated yet?
+fn references_pending(text: &str, locals: &Map<String, Value>, modules: &Map<String, Value>) -> bool {
     let pending = |root: &str, have: &Map<String, Value>| {
         text.match_indices(&format!("{root}.")).any(|(i, m)| {
             let before_ok = i == 0 || !text[..i].ends_with(|c: char| c.is_alphanumeric() || c == '_' || c == '.');
