@@ -650,7 +650,7 @@ impl Evaluator {
             Err(e) => return Err(Error::input(what, e)),
         };
         for (key, iter) in instances {
-            let ictx = iter_context(&ctx, &iter);
+            let ictx = iter_context(ctx, &iter);
             let roots = iter_roots(&iter);
             let mut unknowns =
                 Unknowns { available_locals: locals, available_modules: modules, bound: vec![], extra_roots: &roots };
