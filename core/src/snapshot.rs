@@ -42,6 +42,20 @@ pub struct ScanFailure {
     pub message: String,
 }
 
+/// When every one of `types` failed (an unreachable endpoint, no permission for
+/// anything), the scope could not be read at all: one error for it, each distinct reason
+/// said once, and no per-type failures. Otherwise `None`, and the failures stay.
+pub fn whole_scope_error(failures: &mut Vec<ScanFailure>, types: usize) -> Option<String> {
+    if failures.is_empty() || failures.len() != types {
+        return None;
+    }
+    let mut messages: Vec<&str> = failures.iter().map(|f| f.message.as_str()).collect();
+    messages.dedup();
+    let error = messages.join("; ");
+    failures.clear();
+    Some(error)
+}
+
 impl Scan {
     /// One sentence per unread part: "aws 123456789012 us-west-2 could not be read: <why>",
     /// "aws 123456789012 us-west-2: aws_placement_group not read: <why>".

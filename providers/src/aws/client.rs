@@ -366,14 +366,7 @@ async fn scan_region(cx: RegionCx, skip: Vec<String>) -> (Scan, Vec<Resource>) {
     }
     // Nothing read at all (unreachable, no permission for anything): one error for the
     // region, said once when every type failed the same way.
-    let error = (!failures.is_empty() && failures.len() == read.len()).then(|| {
-        let mut messages: Vec<&str> = failures.iter().map(|f| f.message.as_str()).collect();
-        messages.dedup();
-        messages.join("; ")
-    });
-    if error.is_some() {
-        failures.clear();
-    }
+    let error = driftd_core::snapshot::whole_scope_error(&mut failures, read.len());
     let scan = Scan {
         provider: Cloud::Aws,
         account: Some(cx.account.clone()),

@@ -155,14 +155,7 @@ async fn scan_subscription(arm: &Arm, sub: &str, skip: &[String]) -> Result<(Sca
             r.owner = driftd_core::owner::owner_of(spec, r);
         }
     }
-    let error = (!failures.is_empty() && failures.len() == types.len()).then(|| {
-        let mut messages: Vec<&str> = failures.iter().map(|f| f.message.as_str()).collect();
-        messages.dedup();
-        messages.join("; ")
-    });
-    if error.is_some() {
-        failures.clear();
-    }
+    let error = driftd_core::snapshot::whole_scope_error(&mut failures, types.len());
     let scan = Scan {
         provider: Cloud::Azure,
         account: Some(sub.to_ascii_lowercase()),
