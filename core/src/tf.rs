@@ -75,17 +75,9 @@ impl Sources {
         if depth > 32 {
             return Err(Error::input(dir.display().to_string(), "module calls nest deeper than 32 (a cycle?)"));
         }
-        let entries = std::fs::read_dir(dir).map_err(|e| Error::io(dir, &e))?;
-        let mut paths: Vec<PathBuf> = entries
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.extension().is_some_and(|x| x == "tf") && p.is_file())
-            .collect();
-        paths.sort();
+        let paths = tf_files(dir)?;
         if paths.is_empty() && depth == 0 {
-            return Err(Error::input(
-                dir.display().to_string(),
-                "no .tf files here: --tf takes a Terraform module directory",
-            ));
+            return Err(no_tf_files(dir));
         }
         let mut calls = Vec::new();
         for path in paths {
@@ -199,6 +191,22 @@ impl Sources {
 fn unified(path: &str, old: &str, new: &str) -> String {
     let diff = similar::TextDiff::from_lines(old, new);
     diff.unified_diff().context_radius(3).header(&format!("a/{path}"), &format!("b/{path}")).to_string()
+}
+
+/// The `.tf` files of one module directory, in name order.
+pub(crate) fn tf_files(dir: &Path) -> Result<Vec<PathBuf>> {
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map_err(|e| Error::io(dir, &e))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "tf") && p.is_file())
+        .collect();
+    paths.sort();
+    Ok(paths)
+}
+
+/// A `--tf` directory that holds no Terraform code.
+pub(crate) fn no_tf_files(dir: &Path) -> Error {
+    Error::input(dir.display().to_string(), "no .tf files here: --tf takes a Terraform module directory")
 }
 
 /// Parse one `.tf` file; a syntax error names `file:line:column` and shows the line.

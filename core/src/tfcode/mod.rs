@@ -88,17 +88,9 @@ struct File {
 }
 
 fn load(dir: &Path) -> Result<Vec<File>> {
-    let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map_err(|e| Error::io(dir, &e))?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "tf") && p.is_file())
-        .collect();
-    paths.sort();
+    let paths = crate::tf::tf_files(dir)?;
     if paths.is_empty() {
-        return Err(Error::input(
-            dir.display().to_string(),
-            "no .tf files here: --tf takes a Terraform module directory",
-        ));
+        return Err(crate::tf::no_tf_files(dir));
     }
     let mut files = Vec::new();
     for path in paths {
@@ -213,7 +205,11 @@ struct Unknowns<'a> {
     extra_roots: &'a [String],
 }
 
-impl Unknowns<'_> {
+impl<'a> Unknowns<'a> {
+    fn new(locals: &'a Map<String, Value>, modules: &'a Map<String, Value>, extra_roots: &'a [String]) -> Unknowns<'a> {
+        Unknowns { available_locals: locals, available_modules: modules, bound: vec![], extra_roots }
+    }
+
     fn root_unknown(&self, root: &str, first_attr: Option<&str>) -> bool {
         if self.bound.iter().any(|b| b == root) || self.extra_roots.iter().any(|r| r == root) {
             return false;
@@ -501,12 +497,7 @@ impl Evaluator {
                 if !final_pass && references_pending(text, &locals, &modules) {
                     continue;
                 }
-                let mut unknowns = Unknowns {
-                    available_locals: &locals,
-                    available_modules: &modules,
-                    bound: vec![],
-                    extra_roots: &[],
-                };
+                let mut unknowns = Unknowns::new(&locals, &modules, &[]);
                 match eval(expr, &ctx, &mut unknowns) {
                     Ok(v) => {
                         locals.insert(name.clone(), v);
@@ -547,14 +538,8 @@ impl Evaluator {
         for f in files.iter() {
             for b in f.body.blocks().filter(|b| b.identifier.as_str() == "output") {
                 if let Some(a) = b.body.attributes().find(|a| a.key.as_str() == "value") {
-                    let ctx = context(&vars, &locals, &modules, dir);
-                    let mut unknowns = Unknowns {
-                        available_locals: &locals,
-                        available_modules: &modules,
-                        bound: vec![],
-                        extra_roots: &[],
-                    };
-                    let v = eval(&a.expr, &ctx, &mut unknowns).unwrap_or_else(|_| Value::from(UNKNOWN));
+                    let mut unknowns = Unknowns::new(&locals, &modules, &[]);
+                    let v = eval(&a.expr, &module_ctx, &mut unknowns).unwrap_or_else(|_| Value::from(UNKNOWN));
                     outputs.insert(label(b, 0), v);
                 }
             }
@@ -578,8 +563,7 @@ impl Evaluator {
     ) -> Result<Value> {
         let name = label(call, 0);
         let ctx = context(vars, locals, modules, dir);
-        let mut unknowns =
-            Unknowns { available_locals: locals, available_modules: modules, bound: vec![], extra_roots: &[] };
+        let mut unknowns = Unknowns::new(locals, modules, &[]);
         let source =
             call.body.attributes().find(|a| a.key.as_str() == "source").and_then(|a| a.expr.evaluate(&ctx).ok());
         let source = source.as_ref().and_then(Value::as_str).unwrap_or_default().to_string();
@@ -598,8 +582,7 @@ impl Evaluator {
         for (key, iter) in instances {
             let ictx = iter_context(&ctx, &iter);
             let roots = iter_roots(&iter);
-            let mut unknowns =
-                Unknowns { available_locals: locals, available_modules: modules, bound: vec![], extra_roots: &roots };
+            let mut unknowns = Unknowns::new(locals, modules, &roots);
             let mut inputs = Map::new();
             for a in call.body.attributes().filter(|a| {
                 !["source", "version", "count", "for_each", "providers", "depends_on"].contains(&a.key.as_str())
@@ -635,8 +618,7 @@ impl Evaluator {
     ) -> Result<()> {
         let (tf_type, name) = (label(b, 0), label(b, 1));
         let what = format!("{shown}: resource {tf_type}.{name}");
-        let mut unknowns =
-            Unknowns { available_locals: locals, available_modules: modules, bound: vec![], extra_roots: &[] };
+        let mut unknowns = Unknowns::new(locals, modules, &[]);
         let instances = match instances(b, ctx, &mut unknowns) {
             Ok(i) => i,
             Err(e) if e == UNKNOWN => {
@@ -652,8 +634,7 @@ impl Evaluator {
         for (key, iter) in instances {
             let ictx = iter_context(ctx, &iter);
             let roots = iter_roots(&iter);
-            let mut unknowns =
-                Unknowns { available_locals: locals, available_modules: modules, bound: vec![], extra_roots: &roots };
+            let mut unknowns = Unknowns::new(locals, modules, &roots);
             let attrs = body_value(&b.body, &ictx, &mut unknowns, true).map_err(|e| Error::input(&what, e))?;
             let mut json = serde_json::to_value(&attrs).unwrap_or(serde_json::Value::Null);
             let mut unknown_paths = Vec::new();
