@@ -191,7 +191,7 @@ fn check_phases(
     clouds.sort();
     clouds.dedup();
     phase("reading live resources");
-    let (live, not_scanned) = live::live_inputs(&live_args, &clouds, config)?;
+    let live = live::live_inputs(&live_args, &clouds, config)?;
     let policies = crate::policy::engine(&args.policy, config)?;
     phase("comparing and running policies");
 
@@ -207,7 +207,6 @@ fn check_phases(
         policies: policies.map(|e| Box::new(e) as Box<dyn driftd_core::policy::PolicyEngine>),
     })?;
     report.duration_ms = started.elapsed().as_millis() as u64;
-    report.warnings.extend(not_scanned);
     report.warnings.extend(code_warnings);
     Ok(report)
 }

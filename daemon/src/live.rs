@@ -4,40 +4,19 @@
 use crate::cli::LiveArgs;
 use crate::config::Config;
 use driftd_core::check::LiveInput;
-use driftd_core::model::{Cloud, Warning, WarningKind};
+use driftd_core::model::Cloud;
 use driftd_core::snapshot::Snapshot;
 use driftd_core::tfstate::{self, StateInput};
 use driftd_core::Error;
 use std::path::PathBuf;
 
-/// Clouds this build can scan; a state may declare others (counted as not covered).
-const SCANNABLE: &[Cloud] = &[Cloud::Aws, Cloud::Azure];
-
-/// Resolve every `--provider` to a live input. With none given, the clouds the
-/// declarations use that this build can scan; the others are said in the returned
-/// warnings (their declarations count as not covered). Snapshot files are streamed
-/// later, by the check itself.
-pub fn live_inputs(
-    args: &LiveArgs,
-    declared_clouds: &[Cloud],
-    config: &Config,
-) -> Result<(Vec<LiveInput>, Vec<Warning>), Error> {
+/// Resolve every `--provider` to a live input. With none given, every cloud the
+/// declarations use (this build scans AWS and Azure). Snapshot files are streamed later,
+/// by the check itself.
+pub fn live_inputs(args: &LiveArgs, declared_clouds: &[Cloud], config: &Config) -> Result<Vec<LiveInput>, Error> {
     let mut providers = args.providers.clone();
-    let mut warnings = Vec::new();
     if providers.is_empty() {
-        for cloud in declared_clouds.iter().filter(|c| **c != Cloud::Other) {
-            if SCANNABLE.contains(cloud) {
-                providers.push(cloud.as_str().to_string());
-            } else {
-                warnings.push(Warning::new(
-                    WarningKind::NotScanned,
-                    format!(
-                        "the state declares {cloud} resources, but this driftd cannot scan {cloud} yet: they count as not covered (replay a snapshot with --provider snapshot:FILE)"
-                    ),
-                    None,
-                ));
-            }
-        }
+        providers.extend(declared_clouds.iter().filter(|c| **c != Cloud::Other).map(|c| c.as_str().to_string()));
     }
     // Validate every name first: a typo must not surface after a long scan.
     for p in &providers {
@@ -97,7 +76,7 @@ pub fn live_inputs(
             }
         }
     }
-    Ok((inputs, warnings))
+    Ok(inputs)
 }
 
 /// Read every live input whole (for `driftd snapshot`, which writes them out merged).
