@@ -44,7 +44,12 @@ pub fn run(input: Input) -> Result<Report, Error> {
     let declared_sources: Vec<DeclaredSource> = input
         .states
         .iter()
-        .map(|s| DeclaredSource { kind: s.kind, location: s.location.clone(), resources: s.resources.len() })
+        .map(|s| DeclaredSource {
+            kind: s.kind,
+            location: s.location.clone(),
+            resources: s.resources.len(),
+            root_module: s.root_module.clone(),
+        })
         .collect();
     let (mut declared, drift, mut warnings) = tfstate::merge(input.states);
     if let Some(src) = &input.sources {

@@ -576,11 +576,13 @@ pub fn values_equal(a: &Value, b: &Value) -> bool {
     }
 }
 
-fn finding_resource(spec: &TypeSpec, r: &Resource, address: Option<&str>) -> FindingResource {
+/// `decl`: the declaration it is managed by, which names its address and root module.
+fn finding_resource(spec: &TypeSpec, r: &Resource, decl: Option<&DeclaredResource>) -> FindingResource {
     FindingResource {
         tf_type: r.tf_type.clone(),
         id: r.id.clone(),
-        address: address.map(str::to_string),
+        address: decl.map(|d| d.address.clone()),
+        root_module: decl.and_then(|d| d.root_module.clone()),
         provider: r.provider,
         account: r.account.clone(),
         region: r.region.clone(),
@@ -619,7 +621,7 @@ fn changed_finding(
     // The first change of the highest severity names the finding.
     let first = diffs.iter().find(|(_, s)| *s == severity).map(|(c, _)| c.path.clone()).unwrap_or(first);
     let changes: Vec<Change> = diffs.into_iter().map(|(c, _)| c).collect();
-    let mut resource = finding_resource(spec, live, Some(&decl.address));
+    let mut resource = finding_resource(spec, live, Some(decl));
     resource.account = live.account.clone().or_else(|| decl.account.clone());
     resource.region = live.region.clone().or_else(|| decl.region.clone());
     let cost = spec.cost.map(|_| cost(prices.hourly_of(spec, decl.provider, &declared), prices.hourly(spec, live)));
@@ -627,7 +629,8 @@ fn changed_finding(
         id: Finding::fingerprint(FindingKind::Changed, live.provider, &live.tf_type, &live.id, None),
         kind: FindingKind::Changed,
         severity,
-        remediation: remediation::changed(&decl.address, &live.tf_type, &live.id, &changes),
+        remediation: remediation::changed(&decl.address, &live.tf_type, &live.id, &changes)
+            .in_root_module(decl.root_module.as_deref()),
         message: spec.change_message(&first),
         resource,
         changes: Some(changes),
@@ -644,13 +647,13 @@ fn missing_finding(spec: &TypeSpec, decl: &DeclaredResource, prices: &PriceTable
         id: Finding::fingerprint(FindingKind::Missing, r.provider, &r.tf_type, &r.id, None),
         kind: FindingKind::Missing,
         severity: spec.missing,
-        resource: finding_resource(spec, r, Some(&decl.address)),
+        resource: finding_resource(spec, r, Some(decl)),
         changes: None,
         policy: None,
         declared_at: decl.declared_at.clone(),
         cost,
         message: format!("declared {} no longer exists (deleted outside Terraform)", spec.tf_type),
-        remediation: remediation::missing(&decl.address, &r.tf_type, &r.id),
+        remediation: remediation::missing(&decl.address, &r.tf_type, &r.id).in_root_module(decl.root_module.as_deref()),
     }
 }
 
@@ -696,6 +699,7 @@ fn unit_finding(tf_type: &str, unit: &Unit) -> Finding {
         tf_type: tf_type.to_string(),
         id: unit.id.clone(),
         address: None,
+        root_module: None,
         provider: unit.provider,
         account: unit.account.clone(),
         region: unit.region.clone(),

@@ -22,6 +22,7 @@ pub mod snapshot;
 pub mod spec;
 pub mod tf;
 pub mod tfcode;
+pub mod tfroots;
 pub mod tfstate;
 
 pub use error::{Error, ErrorKind};

@@ -288,6 +288,8 @@ pub struct DeclaredResource {
     pub unknown: Vec<String>,
     /// Block in `.tf` sources, when `--tf` was given.
     pub declared_at: Option<SourceLoc>,
+    /// The root module that declares it, when found by `--discover` (`live/prod/training`).
+    pub root_module: Option<String>,
 }
 
 impl DeclaredResource {
@@ -360,6 +362,22 @@ pub struct Remediation {
     pub patch: Option<String>,
 }
 
+impl Remediation {
+    /// Run the Terraform commands in a discovered root module (`terraform -chdir=DIR ...`),
+    /// as a monorepo's pipeline would from the repository's top.
+    pub fn in_root_module(mut self, root: Option<&str>) -> Remediation {
+        if let Some(root) = root.filter(|r| *r != ".") {
+            let chdir = format!("terraform -chdir={} ", crate::remediation::sh_quote(root));
+            for c in &mut self.commands {
+                if let Some(rest) = c.strip_prefix("terraform ") {
+                    *c = format!("{chdir}{rest}");
+                }
+            }
+        }
+        self
+    }
+}
+
 /// The resource a finding is about, as reports show it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FindingResource {
@@ -371,6 +389,8 @@ pub struct FindingResource {
     pub account: Option<String>,
     pub region: Option<String>,
     pub name: Option<String>,
+    /// The discovered root module that declares it (`--discover`); else null.
+    pub root_module: Option<String>,
     /// The resource's tags, for notifier filters (`tags = { team = "ml" }`); not part of
     /// the report schema.
     #[serde(skip)]

@@ -141,6 +141,7 @@ pub fn finding(v: &Violation, input: &Value) -> Finding {
             tf_type,
             id,
             address,
+            root_module: None,
             provider,
             account: if v.resource.is_none() { text("account") } else { None },
             region: if v.resource.is_none() { text("region") } else { None },

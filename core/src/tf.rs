@@ -14,7 +14,7 @@ use hcl_edit::expr::{Expression, ObjectKey};
 use hcl_edit::repr::Span;
 use hcl_edit::structure::{Block, Body};
 use serde_json::Value;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
@@ -36,21 +36,39 @@ struct BlockRef {
     shared: bool,
 }
 
-/// All `.tf` sources given with `--tf`, indexed by configuration address
-/// (`module.gpu.aws_instance.trainer`, no instance keys).
+/// Blocks are found by root module (discovered ones; `None` for `--tf` directories)
+/// and configuration address (`module.gpu.aws_instance.trainer`, no instance keys).
+type BlockKey = (Option<String>, String);
+
+/// All `.tf` sources given with `--tf` or found by `--discover`.
 pub struct Sources {
     files: Vec<File>,
-    blocks: HashMap<String, BlockRef>,
-    /// First `--tf` directory: where import files for unmanaged resources go.
+    blocks: HashMap<BlockKey, BlockRef>,
+    /// First `--tf` directory: where import files for unmanaged resources go (none when
+    /// root modules were discovered: which one should adopt a resource is the user's call).
     root: Option<PathBuf>,
 }
 
 impl Sources {
+    /// The `--tf` directories: one address space, as Terraform sees one root module.
     pub fn load(dirs: &[PathBuf]) -> Result<Sources> {
-        let mut s = Sources { files: vec![], blocks: HashMap::new(), root: dirs.first().cloned() };
+        let roots: Vec<(Option<String>, PathBuf)> = dirs.iter().map(|d| (None, d.clone())).collect();
+        Sources::load_roots(&roots, dirs.first().cloned())
+    }
+
+    /// Discovered root modules, each its own address space, by name.
+    pub fn load_root_modules(roots: &[(String, PathBuf)]) -> Result<Sources> {
+        let roots: Vec<(Option<String>, PathBuf)> = roots.iter().map(|(n, d)| (Some(n.clone()), d.clone())).collect();
+        Sources::load_roots(&roots, None)
+    }
+
+    /// Several address spaces: `--tf` directories (`None`) and discovered root modules (by
+    /// name). Import files go to `import_dir`.
+    pub fn load_roots(roots: &[(Option<String>, PathBuf)], import_dir: Option<PathBuf>) -> Result<Sources> {
+        let mut s = Sources { files: vec![], blocks: HashMap::new(), root: import_dir };
         let mut module_uses: HashMap<PathBuf, usize> = HashMap::new();
-        for dir in dirs {
-            s.load_module(dir, "", false, &mut module_uses, 0)?;
+        for (name, dir) in roots {
+            s.load_module(dir, name.as_deref(), "", false, &mut module_uses, 0)?;
         }
         // A module directory called from two places is shared by both.
         let shared_dirs: Vec<String> =
@@ -64,9 +82,11 @@ impl Sources {
         Ok(s)
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn load_module(
         &mut self,
         dir: &Path,
+        root: Option<&str>,
         prefix: &str,
         shared: bool,
         uses: &mut HashMap<PathBuf, usize>,
@@ -93,7 +113,7 @@ impl Sources {
                         let multi = block.body.get_attribute("count").is_some()
                             || block.body.get_attribute("for_each").is_some();
                         self.blocks.insert(
-                            format!("{prefix}{tf_type}.{name}"),
+                            (root.map(str::to_string), format!("{prefix}{tf_type}.{name}")),
                             BlockRef { file, index, line, shared: shared || multi },
                         );
                     }
@@ -114,7 +134,7 @@ impl Sources {
         for (name, child, multi) in calls {
             let key = child.canonicalize().unwrap_or_else(|_| child.clone());
             *uses.entry(key).or_default() += 1;
-            self.load_module(&child, &format!("{prefix}module.{name}."), shared || multi, uses, depth + 1)?;
+            self.load_module(&child, root, &format!("{prefix}module.{name}."), shared || multi, uses, depth + 1)?;
         }
         Ok(())
     }
@@ -122,7 +142,7 @@ impl Sources {
     /// Fill in `declared_at` for every declaration whose block was found.
     pub fn locate(&self, declared: &mut [DeclaredResource]) {
         for d in declared {
-            if let Some(b) = self.blocks.get(&config_address(&d.address)) {
+            if let Some(b) = self.blocks.get(&(d.root_module.clone(), config_address(&d.address))) {
                 d.declared_at = Some(SourceLoc { file: self.files[b.file].path.clone(), line: b.line });
             }
         }
@@ -131,23 +151,25 @@ impl Sources {
     /// Add a patch to findings that can be fixed in code: `changed` ones accept the live
     /// values, `unmanaged` ones get an import block in a file of their own.
     pub fn add_patches(&self, findings: &mut [Finding], declared: &[DeclaredResource]) {
-        let by_address: HashMap<&str, &DeclaredResource> = declared.iter().map(|d| (d.address.as_str(), d)).collect();
+        let declared: HashSet<(Option<&str>, &str)> =
+            declared.iter().map(|d| (d.root_module.as_deref(), d.address.as_str())).collect();
         for f in findings {
+            let root = f.resource.root_module.as_deref();
             f.remediation.patch = match f.kind {
                 FindingKind::Changed => f
                     .resource
                     .address
                     .as_deref()
-                    .filter(|a| by_address.contains_key(a))
-                    .and_then(|a| self.accept_patch(a, f)),
+                    .filter(|a| declared.contains(&(root, *a)))
+                    .and_then(|a| self.accept_patch(root, a, f)),
                 FindingKind::Unmanaged => self.import_patch(f),
                 _ => f.remediation.patch.take(),
             };
         }
     }
 
-    fn accept_patch(&self, address: &str, f: &Finding) -> Option<String> {
-        let b = self.blocks.get(&config_address(address))?;
+    fn accept_patch(&self, root: Option<&str>, address: &str, f: &Finding) -> Option<String> {
+        let b = self.blocks.get(&(root.map(str::to_string), config_address(address)))?;
         if b.shared {
             return None;
         }
@@ -204,8 +226,13 @@ pub(crate) fn tf_files(dir: &Path) -> Result<Vec<PathBuf>> {
     Ok(paths)
 }
 
+/// A directory without a `.tf` file of its own (a monorepo's top, or not Terraform at all).
+pub fn has_no_tf_files(dir: &Path) -> bool {
+    tf_files(dir).map_or(true, |files| files.is_empty())
+}
+
 /// A `--tf` directory that holds no Terraform code.
-pub(crate) fn no_tf_files(dir: &Path) -> Error {
+pub fn no_tf_files(dir: &Path) -> Error {
     Error::input(dir.display().to_string(), "no .tf files here: --tf takes a Terraform module directory")
 }
 
@@ -260,7 +287,7 @@ pub fn config_address(address: &str) -> String {
 }
 
 /// `a/./b/../c` -> `a/c`, without touching the file system (paths stay as the user wrote them).
-fn clean_path(p: &Path) -> PathBuf {
+pub(crate) fn clean_path(p: &Path) -> PathBuf {
     use std::path::Component;
     let mut out = PathBuf::new();
     for c in p.components() {

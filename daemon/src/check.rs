@@ -27,10 +27,10 @@ pub fn run(mut args: CheckArgs) -> Result<u8, Error> {
     let format_name = args.format.as_deref().unwrap_or("text");
     let format = report::format(format_name)
         .ok_or_else(|| Error::input("--format", format!("unknown format {format_name:?}")))?;
-    if args.states.is_empty() && args.live.providers.is_empty() && args.tf.is_empty() {
+    if args.states.is_empty() && args.live.providers.is_empty() && args.tf.is_empty() && args.discover.is_empty() {
         return Err(Error::input(
             "driftd check",
-            "nothing to check: give --state (Terraform state or plan), --tf (Terraform code) and/or --provider",
+            "nothing to check: give --state (Terraform state or plan), --tf (Terraform code), --discover (a monorepo) and/or --provider",
         ));
     }
     // Notifiers' secrets and the store first: a missing token fails before any scan.
@@ -167,16 +167,44 @@ fn check_phases(
         }
     };
     let mut states = live::read_states(&args.states)?;
-    let sources = match args.tf.is_empty() {
+    let mut code_warnings = Vec::new();
+    // `--tf` on a folder with no code of its own is a monorepo: discover its root modules.
+    let (tf_dirs, mut discover_dirs): (Vec<PathBuf>, Vec<PathBuf>) =
+        args.tf.iter().cloned().partition(|d| !driftd_core::tf::has_no_tf_files(d));
+    discover_dirs.extend(args.discover.iter().cloned());
+    let mut roots = Vec::new();
+    for dir in &discover_dirs {
+        let found = driftd_core::tfroots::discover(dir)?;
+        if found.is_empty() {
+            return Err(match args.tf.contains(dir) {
+                true => driftd_core::tf::no_tf_files(dir),
+                false => Error::input(
+                    dir.display().to_string(),
+                    "no root module here: none has a backend or cloud block, and no terragrunt.hcl has remote_state",
+                ),
+            });
+        }
+        roots.extend(found);
+    }
+    if !roots.is_empty() {
+        phase("reading the root modules' states");
+        let (discovered, warnings) = live::read_root_states(&roots)?;
+        states.extend(discovered);
+        code_warnings.extend(warnings);
+    }
+    let sources = match tf_dirs.is_empty() && roots.is_empty() {
         true => None,
-        false => Some(driftd_core::tf::Sources::load(&args.tf)?),
+        false => {
+            let mut code: Vec<(Option<String>, PathBuf)> = tf_dirs.iter().map(|d| (None, d.clone())).collect();
+            code.extend(roots.iter().filter(|r| !r.terragrunt).map(|r| (Some(r.name.clone()), r.dir.clone())));
+            Some(driftd_core::tf::Sources::load_roots(&code, tf_dirs.first().cloned())?)
+        }
     };
     // No state: the code is what is declared (a pull request before apply).
-    let mut code_warnings = Vec::new();
-    let code_only = states.is_empty() && !args.tf.is_empty();
+    let code_only = states.is_empty() && !tf_dirs.is_empty();
     if code_only {
         phase("evaluating Terraform code");
-        for dir in &args.tf {
+        for dir in &tf_dirs {
             let cli = driftd_core::tfcode::CommandLineVars { files: args.var_files.clone(), values: args.vars.clone() };
             let (input, warnings) = driftd_core::tfcode::declarations(dir, &cli)?;
             states.push(input);

@@ -138,6 +138,11 @@ pub struct CheckArgs {
     /// Terraform sources (declarations, file:line, patches).
     #[arg(long = "tf", value_name = "DIR")]
     pub tf: Vec<PathBuf>,
+    /// Find every root module under DIR (a `backend` or `cloud` block, or a Terragrunt unit
+    /// with `remote_state`), read each one's state from its backend and compare them all
+    /// against one live scan (repeatable). `--tf` on a directory with no .tf of its own does the same.
+    #[arg(long = "discover", value_name = "DIR")]
+    pub discover: Vec<PathBuf>,
     /// A tfvars file for the code given with --tf (repeatable; after terraform.tfvars and
     /// *.auto.tfvars, as Terraform's -var-file).
     #[arg(long = "var-file", value_name = "FILE", requires = "tf")]

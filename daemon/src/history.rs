@@ -307,6 +307,7 @@ mod tests {
             kind: FindingKind::Changed,
             severity: Severity::High,
             resource: FindingResource {
+                root_module: None,
                 tf_type: "aws_instance".into(),
                 id: "i-1".into(),
                 address: Some("aws_instance.a".into()),

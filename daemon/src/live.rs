@@ -7,7 +7,9 @@ use driftd_core::check::LiveInput;
 use driftd_core::model::Cloud;
 use driftd_core::snapshot::Snapshot;
 use driftd_core::tfstate::{self, StateInput};
-use driftd_core::Error;
+use driftd_core::model::{Warning, WarningKind};
+use driftd_core::tfroots::{RootModule, StateLocation};
+use driftd_core::{Error, ErrorKind};
 use std::path::PathBuf;
 
 /// Resolve every `--provider` to a live input. With none given, every cloud the
@@ -115,6 +117,45 @@ pub fn read_states(args: &[String]) -> Result<Vec<StateInput>, Error> {
         }
     }
     Ok(out)
+}
+
+/// The state of every discovered root module, attributed to it. A state that cannot be
+/// read (unreachable, access denied, not written yet, a backend driftd does not read) is
+/// a scan error naming the root module: the report is made, and the check exits 3,
+/// since that root module's resources would otherwise read as unmanaged. A state that
+/// is read but malformed is an input error (exit 2), as with `--state`.
+pub fn read_root_states(roots: &[RootModule]) -> Result<(Vec<StateInput>, Vec<Warning>), Error> {
+    let mut states = Vec::new();
+    let mut warnings = Vec::new();
+    let mut failed = |root: &RootModule, why: String| {
+        warnings.push(Warning::new(
+            WarningKind::ScanError,
+            format!("root module {}: {why}; its resources may show as unmanaged", root.name),
+            Some(root.dir.display().to_string()),
+        ))
+    };
+    for root in roots {
+        let read = match &root.state {
+            StateLocation::Unsupported(why) => {
+                failed(root, why.clone());
+                continue;
+            }
+            StateLocation::Local(path) if !path.is_file() => {
+                failed(root, format!("no state at {} (not applied yet, or kept elsewhere)", path.display()));
+                continue;
+            }
+            StateLocation::Local(path) => tfstate::read_file(path),
+            StateLocation::Source(src) => {
+                read_states(std::slice::from_ref(src)).and_then(|mut s| s.pop().ok_or_else(|| Error::input(src, "no state")))
+            }
+        };
+        match read {
+            Ok(state) => states.push(state.in_root_module(&root.name)),
+            Err(e) if e.kind == ErrorKind::Unreachable => failed(root, e.to_string()),
+            Err(e) => return Err(e),
+        }
+    }
+    Ok((states, warnings))
 }
 
 /// The runtime cloud SDKs run on (the check itself is synchronous).

@@ -55,6 +55,8 @@ pub struct DeclaredSource {
     pub kind: DeclaredKind,
     pub location: String,
     pub resources: usize,
+    /// The root module the state belongs to (`--discover`); else null.
+    pub root_module: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]

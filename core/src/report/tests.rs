@@ -11,6 +11,7 @@ fn finding(kind: FindingKind, severity: Severity, address: Option<&str>, id: &st
         kind,
         severity,
         resource: FindingResource {
+            root_module: None,
             tf_type: "aws_instance".into(),
             id: id.into(),
             address: address.map(str::to_string),

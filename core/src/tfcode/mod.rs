@@ -68,6 +68,7 @@ pub fn declarations(dir: &Path, cli: &CommandLineVars) -> Result<(StateInput, Ve
             kind: DeclaredKind::Tf,
             resources: eval.resources,
             drift: vec![],
+            root_module: None,
         },
         eval.warnings,
     ))
@@ -94,19 +95,86 @@ fn load(dir: &Path) -> Result<Vec<File>> {
     }
     let mut files = Vec::new();
     for path in paths {
-        let text = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, &e))?;
-        let shown = path.display().to_string();
-        let body: Body = match hcl::parse(&text) {
-            Ok(body) => body,
-            // hcl-edit's errors carry line and column, for the caret.
-            Err(e) => {
-                crate::tf::parse_body(&shown, &text)?;
-                return Err(Error::input(&shown, format!("HCL: {e}")));
-            }
-        };
-        files.push(File { shown, body });
+        files.push(File { shown: path.display().to_string(), body: parse_file(&path)? });
     }
     Ok(files)
+}
+
+/// One `.tf` file's body; a syntax error names `file:line:column` with a caret.
+pub(crate) fn parse_file(path: &Path) -> Result<Body> {
+    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, &e))?;
+    match hcl::parse(&text) {
+        Ok(body) => Ok(body),
+        // hcl-edit's errors carry line and column, for the caret.
+        Err(e) => {
+            let shown = path.display().to_string();
+            crate::tf::parse_body(&shown, &text)?;
+            Err(Error::input(&shown, format!("HCL: {e}")))
+        }
+    }
+}
+
+/// Replace function calls in an expression, wherever they are: `f` returns the
+/// replacement of a call, or `None` to keep it (its arguments are then visited).
+pub(crate) fn map_calls(e: &mut Expression, f: &mut dyn FnMut(&hcl::expr::FuncCall) -> Option<Expression>) {
+    match e {
+        Expression::FuncCall(call) => match f(call) {
+            Some(replacement) => *e = replacement,
+            None => call.args.iter_mut().for_each(|a| map_calls(a, f)),
+        },
+        Expression::Array(items) => items.iter_mut().for_each(|i| map_calls(i, f)),
+        Expression::Object(o) => o.values_mut().for_each(|v| map_calls(v, f)),
+        Expression::Parenthesis(p) => map_calls(p, f),
+        Expression::Conditional(c) => {
+            map_calls(&mut c.cond_expr, f);
+            map_calls(&mut c.true_expr, f);
+            map_calls(&mut c.false_expr, f);
+        }
+        Expression::Operation(op) => match op.as_mut() {
+            hcl::expr::Operation::Unary(u) => map_calls(&mut u.expr, f),
+            hcl::expr::Operation::Binary(b) => {
+                map_calls(&mut b.lhs_expr, f);
+                map_calls(&mut b.rhs_expr, f);
+            }
+        },
+        Expression::TemplateExpr(t) => {
+            // Interpolations are parsed out of the template, replaced, and written back.
+            if let Ok(mut template) = hcl::Template::from_expr(t) {
+                let mut changed = false;
+                map_template(template.elements_mut(), f, &mut changed);
+                if changed {
+                    *e = Expression::from(hcl::expr::TemplateExpr::from(template.to_string()));
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+fn map_template(
+    elements: &mut [Element],
+    f: &mut dyn FnMut(&hcl::expr::FuncCall) -> Option<Expression>,
+    changed: &mut bool,
+) {
+    for el in elements {
+        match el {
+            Element::Interpolation(i) => {
+                let before = i.expr.clone();
+                map_calls(&mut i.expr, f);
+                *changed |= i.expr != before;
+            }
+            Element::Directive(d) => match d.as_mut() {
+                Directive::If(d) => {
+                    map_template(d.true_template.elements_mut(), f, changed);
+                    if let Some(t) = d.false_template.as_mut() {
+                        map_template(t.elements_mut(), f, changed);
+                    }
+                }
+                Directive::For(d) => map_template(d.template.elements_mut(), f, changed),
+            },
+            Element::Literal(_) => {}
+        }
+    }
 }
 
 /// Values of the root module's variables from outside: `terraform.tfvars`, then

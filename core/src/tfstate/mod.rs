@@ -36,6 +36,19 @@ pub struct StateInput {
     pub kind: DeclaredKind,
     pub resources: Vec<DeclaredResource>,
     pub drift: Vec<TerraformDrift>,
+    /// The root module this state belongs to, when found by `--discover`.
+    pub root_module: Option<String>,
+}
+
+impl StateInput {
+    /// Attribute this input and every declaration in it to a discovered root module.
+    pub fn in_root_module(mut self, name: &str) -> StateInput {
+        for r in &mut self.resources {
+            r.root_module = Some(name.to_string());
+        }
+        self.root_module = Some(name.to_string());
+        self
+    }
 }
 
 /// Every top-level field of the three formats, so the file is parsed once.
@@ -62,7 +75,7 @@ pub fn parse(location: &str, bytes: &[u8]) -> Result<StateInput> {
     }
     if let Some(values) = env.values {
         let resources = show::declared(location, &values);
-        return Ok(StateInput { location: location.into(), kind: DeclaredKind::Tfstate, resources, drift: vec![] });
+        return Ok(StateInput { location: location.into(), kind: DeclaredKind::Tfstate, resources, drift: vec![], root_module: None });
     }
     if env.format_version.is_some() {
         // `terraform show -json` of an empty state has no "values".
@@ -71,6 +84,7 @@ pub fn parse(location: &str, bytes: &[u8]) -> Result<StateInput> {
             kind: DeclaredKind::Tfstate,
             resources: vec![],
             drift: vec![],
+            root_module: None,
         });
     }
     match env.version.as_ref().and_then(Value::as_u64) {
@@ -79,6 +93,7 @@ pub fn parse(location: &str, bytes: &[u8]) -> Result<StateInput> {
             kind: DeclaredKind::Tfstate,
             resources: raw::declared(location, env.resources.unwrap_or_default())?,
             drift: vec![],
+            root_module: None,
         }),
         Some(v @ 0..=3) => Err(Error::input(
             location,
@@ -126,12 +141,14 @@ pub fn merge(inputs: Vec<StateInput>) -> (Vec<DeclaredResource>, Vec<TerraformDr
     let mut out: Vec<DeclaredResource> = Vec::new();
     let mut drift = Vec::new();
     let mut warnings = Vec::new();
-    let mut by_address: HashMap<String, usize> = HashMap::new();
+    // Addresses are per root module: two discovered root modules may both have `aws_instance.gpu`.
+    let mut by_address: HashMap<(Option<String>, String), usize> = HashMap::new();
     let mut by_id: HashMap<(String, String), usize> = HashMap::new();
     for input in inputs {
         drift.extend(input.drift);
         for decl in input.resources {
-            if let Some(&i) = by_address.get(&decl.address) {
+            let address_key = (decl.root_module.clone(), decl.address.clone());
+            if let Some(&i) = by_address.get(&address_key) {
                 warnings.push(Warning::new(
                     WarningKind::DuplicateAddress,
                     format!(
@@ -149,7 +166,12 @@ pub fn merge(inputs: Vec<StateInput>) -> (Vec<DeclaredResource>, Vec<TerraformDr
                         WarningKind::DuplicateId,
                         format!(
                             "{} {} is managed twice: {} ({}) and {} ({})",
-                            decl.tf_type, decl.id, out[i].address, out[i].source, decl.address, decl.source
+                            decl.tf_type,
+                            decl.id,
+                            out[i].address,
+                            origin(&out[i]),
+                            decl.address,
+                            origin(&decl)
                         ),
                         Some(decl.source.clone()),
                     ));
@@ -157,11 +179,19 @@ pub fn merge(inputs: Vec<StateInput>) -> (Vec<DeclaredResource>, Vec<TerraformDr
                     by_id.insert(key, out.len());
                 }
             }
-            by_address.insert(decl.address.clone(), out.len());
+            by_address.insert(address_key, out.len());
             out.push(decl);
         }
     }
     (out, drift, warnings)
+}
+
+/// Where a declaration comes from, for messages: its state, and its root module when discovered.
+fn origin(d: &DeclaredResource) -> String {
+    match &d.root_module {
+        Some(root) => format!("root module {root}, {}", d.source),
+        None => d.source.clone(),
+    }
 }
 
 /// The fields of the attributes that say where a resource is; read once at load time.
@@ -205,6 +235,7 @@ pub(crate) fn declared_resource(
         pending_create: false,
         unknown: vec![],
         declared_at: None,
+        root_module: None,
     }
 }
 

@@ -63,5 +63,5 @@ pub(super) fn read(
             before: d.change.before,
         })
         .collect();
-    Ok(StateInput { location: location.into(), kind: DeclaredKind::Plan, resources, drift })
+    Ok(StateInput { location: location.into(), kind: DeclaredKind::Plan, resources, drift, root_module: None })
 }

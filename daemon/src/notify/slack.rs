@@ -392,6 +392,7 @@ mod tests {
             kind: FindingKind::Changed,
             severity: Severity::High,
             resource: FindingResource {
+                root_module: None,
                 tf_type: "aws_instance".into(),
                 id: "i-1".into(),
                 address: Some(format!("module.{}.aws_instance.a", "m".repeat(300))),

@@ -268,6 +268,7 @@ fn check_args(t: &TargetConfig) -> CheckArgs {
         config: None,
         states: t.state.clone(),
         tf: t.tf.clone(),
+        discover: vec![],
         var_files: vec![],
         vars: vec![],
         live: LiveArgs {

@@ -1,0 +1,384 @@
+//! Root module discovery (`--discover DIR`, or `--tf` on a directory with no `.tf` of its
+//! own): every directory under DIR whose code has a `backend` or `cloud` block, and every
+//! Terragrunt unit (`terragrunt.hcl` with `remote_state`, its own or an included one's),
+//! with where its state lives. The states are then read by the providers and compared
+//! against one live scan: N root modules cost one scan, not N refresh-only plans.
+//!
+//! Backends read: `s3`, `azurerm`, `local`. Backends named as not supported yet: `http`,
+//! `remote`, `cloud` (HCP Terraform), and any other; a backend whose bucket or key comes
+//! from `-backend-config` at init time (a partial configuration) is named as such.
+
+use crate::error::{Error, Result};
+use hcl::eval::{Context, Evaluate};
+use hcl::expr::{Expression, FuncCall};
+use hcl::{Body, Value};
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+/// Directories never searched: provider and module caches, VCS metadata.
+const SKIPPED_DIRS: &[&str] = &[".terraform", ".terragrunt-cache", ".git", "node_modules"];
+
+/// One root module and where its state is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RootModule {
+    /// The directory, as found under the searched one.
+    pub dir: PathBuf,
+    /// The directory relative to the searched one (`live/prod/training`): how reports name it.
+    pub name: String,
+    pub state: StateLocation,
+    /// A Terragrunt unit (its Terraform code is elsewhere, in `terraform.source`).
+    pub terragrunt: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StateLocation {
+    /// What `--state` takes: `s3://bucket/key`, `azurerm://account/container/blob`, or a path.
+    Source(String),
+    /// A local backend's path: a state not yet written there is "not applied yet".
+    Local(PathBuf),
+    /// The state cannot be read by this driftd: why, to be said in the report.
+    Unsupported(String),
+}
+
+/// Every root module under `dir`, in path order.
+pub fn discover(dir: &Path) -> Result<Vec<RootModule>> {
+    if !dir.is_dir() {
+        return Err(Error::input(dir.display().to_string(), "not a directory: --discover takes a repository or folder"));
+    }
+    let mut tf_dirs = Vec::new();
+    let mut terragrunt_files = Vec::new();
+    walk(dir, &mut tf_dirs, &mut terragrunt_files, 0)?;
+    let mut roots = Vec::new();
+    for d in tf_dirs {
+        if let Some(state) = backend_of(&d)? {
+            roots.push(RootModule { name: relative_name(dir, &d), dir: d, state, terragrunt: false });
+        }
+    }
+    // A terragrunt.hcl that another one includes is configuration shared by its units, not a unit.
+    let mut parsed = Vec::new();
+    for f in &terragrunt_files {
+        parsed.push((f.clone(), terragrunt_body(f)?));
+    }
+    let included: BTreeSet<PathBuf> =
+        parsed.iter().flat_map(|(f, body)| includes(f, body)).map(|p| normal(&p)).collect();
+    for (file, body) in &parsed {
+        if included.contains(&normal(file)) {
+            continue;
+        }
+        let unit_dir = file.parent().unwrap_or(dir).to_path_buf();
+        if let Some(state) = terragrunt_state(file, body)? {
+            roots.push(RootModule { name: relative_name(dir, &unit_dir), dir: unit_dir, state, terragrunt: true });
+        }
+    }
+    roots.sort_by(|a, b| a.dir.cmp(&b.dir));
+    Ok(roots)
+}
+
+fn walk(dir: &Path, tf_dirs: &mut Vec<PathBuf>, terragrunt: &mut Vec<PathBuf>, depth: usize) -> Result<()> {
+    if depth > 24 {
+        return Ok(());
+    }
+    let mut entries: Vec<PathBuf> =
+        std::fs::read_dir(dir).map_err(|e| Error::io(dir, &e))?.filter_map(|e| e.ok().map(|e| e.path())).collect();
+    entries.sort();
+    let mut has_tf = false;
+    for p in entries {
+        let name = p.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_string();
+        if p.is_dir() {
+            if !SKIPPED_DIRS.contains(&name.as_str()) && !p.is_symlink() {
+                walk(&p, tf_dirs, terragrunt, depth + 1)?;
+            }
+        } else if name == "terragrunt.hcl" {
+            terragrunt.push(p);
+        } else if name.ends_with(".tf") || name.ends_with(".tf.json") {
+            has_tf = true;
+        }
+    }
+    if has_tf {
+        tf_dirs.push(dir.to_path_buf());
+    }
+    Ok(())
+}
+
+fn relative_name(base: &Path, dir: &Path) -> String {
+    match dir.strip_prefix(base) {
+        Ok(rel) if rel.as_os_str().is_empty() => ".".to_string(),
+        Ok(rel) => rel.display().to_string(),
+        Err(_) => dir.display().to_string(),
+    }
+}
+
+fn normal(p: &Path) -> PathBuf {
+    p.canonicalize().unwrap_or_else(|_| p.to_path_buf())
+}
+
+/// The state location of a module directory with a `backend` or `cloud` block; `None`
+/// for a module without one (a child module, or code run with the default local state).
+fn backend_of(dir: &Path) -> Result<Option<StateLocation>> {
+    for file in crate::tf::tf_files(dir)? {
+        let shown = file.display().to_string();
+        let body = crate::tfcode::parse_file(&file)?;
+        for terraform in body.blocks().filter(|b| b.identifier.as_str() == "terraform") {
+            if terraform.body.blocks().any(|b| b.identifier.as_str() == "cloud") {
+                return Ok(Some(unsupported("cloud", &shown)));
+            }
+            let Some(backend) = terraform.body.blocks().find(|b| b.identifier.as_str() == "backend") else {
+                continue;
+            };
+            let kind = backend.labels.first().map(|l| l.as_str().to_string()).unwrap_or_default();
+            let ctx = Context::new();
+            let mut config = hcl::Map::new();
+            for a in backend.body.attributes() {
+                // Backend settings are literals in Terraform (no variables): anything else is refused there too.
+                let v = a
+                    .expr
+                    .evaluate(&ctx)
+                    .map_err(|e| Error::input(&shown, format!("backend {kind:?}: {}: {e}", a.key)))?;
+                config.insert(a.key.to_string(), v);
+            }
+            return Ok(Some(location(&kind, &config, dir, &shown)));
+        }
+    }
+    Ok(None)
+}
+
+fn unsupported(kind: &str, shown: &str) -> StateLocation {
+    StateLocation::Unsupported(format!(
+        "{shown}: the {kind:?} backend is not supported by driftd yet; pull its state (`terraform state pull > state.json`) and give it with --state"
+    ))
+}
+
+/// Where a backend of `kind` with `config` keeps the default workspace's state.
+fn location(kind: &str, config: &hcl::Map<String, Value>, dir: &Path, shown: &str) -> StateLocation {
+    let get = |k: &str| config.get(k).and_then(Value::as_str).filter(|s| !s.is_empty()).map(str::to_string);
+    let partial = |missing: &[&str]| {
+        StateLocation::Unsupported(format!(
+            "{shown}: the {kind:?} backend leaves {} to -backend-config at init time; give this root module's state with --state",
+            missing.join(" and ")
+        ))
+    };
+    match kind {
+        "s3" => match (get("bucket"), get("key")) {
+            (Some(bucket), Some(key)) => StateLocation::Source(format!("s3://{bucket}/{key}")),
+            (b, k) => partial(&[("bucket", b.is_none()), ("key", k.is_none())].map(|(n, m)| m.then_some(n)).into_iter().flatten().collect::<Vec<_>>()),
+        },
+        "azurerm" => match (get("storage_account_name"), get("container_name"), get("key")) {
+            (Some(account), Some(container), Some(key)) => {
+                StateLocation::Source(format!("azurerm://{account}/{container}/{key}"))
+            }
+            (a, c, k) => partial(
+                &[("storage_account_name", a.is_none()), ("container_name", c.is_none()), ("key", k.is_none())]
+                    .map(|(n, m)| m.then_some(n))
+                    .into_iter()
+                    .flatten()
+                    .collect::<Vec<_>>(),
+            ),
+        },
+        "local" => StateLocation::Local(crate::tf::clean_path(
+            &dir.join(get("path").unwrap_or_else(|| "terraform.tfstate".into())),
+        )),
+        other => unsupported(other, shown),
+    }
+}
+
+fn terragrunt_body(file: &Path) -> Result<Body> {
+    let text = std::fs::read_to_string(file).map_err(|e| Error::io(file, &e))?;
+    let shown = file.display().to_string();
+    crate::tf::parse_body(&shown, &text)?;
+    hcl::parse(&text).map_err(|e| Error::input(&shown, format!("HCL: {e}")))
+}
+
+/// The files a terragrunt.hcl includes (`include { path = find_in_parent_folders() }`).
+fn includes(file: &Path, body: &Body) -> Vec<PathBuf> {
+    let ctx = Context::new();
+    body.blocks()
+        .filter(|b| b.identifier.as_str() == "include")
+        .filter_map(|b| b.body.attributes().find(|a| a.key.as_str() == "path"))
+        .filter_map(|a| {
+            let mut e = a.expr.clone();
+            terragrunt_calls(&mut e, file, file).ok()?;
+            let path = e.evaluate(&ctx).ok()?.as_str()?.to_string();
+            let p = PathBuf::from(path);
+            Some(if p.is_absolute() { p } else { file.parent()?.join(p) })
+        })
+        .collect()
+}
+
+/// The state of a Terragrunt unit: its own `remote_state`, else the first included
+/// file's, evaluated as Terragrunt would for this unit.
+fn terragrunt_state(file: &Path, body: &Body) -> Result<Option<StateLocation>> {
+    if let Some(state) = remote_state(file, file, body)? {
+        return Ok(Some(state));
+    }
+    for parent in includes(file, body) {
+        let parent_body = terragrunt_body(&parent)?;
+        if let Some(state) = remote_state(&parent, file, &parent_body)? {
+            return Ok(Some(state));
+        }
+    }
+    Ok(None)
+}
+
+/// `remote_state { backend = "s3" config = { ... } }` of `defined_in`, evaluated for the
+/// unit `unit` (`path_relative_to_include()` is the unit's path from `defined_in`'s folder).
+fn remote_state(defined_in: &Path, unit: &Path, body: &Body) -> Result<Option<StateLocation>> {
+    let Some(block) = body.blocks().find(|b| b.identifier.as_str() == "remote_state") else {
+        return Ok(None);
+    };
+    let shown = defined_in.display().to_string();
+    let mut ctx = Context::new();
+    let mut locals = hcl::Map::new();
+    for a in body.blocks().filter(|b| b.identifier.as_str() == "locals").flat_map(|b| b.body.attributes()) {
+        let mut e = a.expr.clone();
+        terragrunt_calls(&mut e, defined_in, unit).map_err(|err| Error::input(&shown, format!("local.{}: {err}", a.key)))?;
+        ctx.declare_var("local", Value::Object(locals.clone()));
+        if let Ok(v) = e.evaluate(&ctx) {
+            locals.insert(a.key.to_string(), v);
+        }
+    }
+    ctx.declare_var("local", Value::Object(locals));
+    let attr = |key: &str| -> Result<Option<Value>> {
+        let Some(a) = block.body.attributes().find(|a| a.key.as_str() == key) else { return Ok(None) };
+        let mut e = a.expr.clone();
+        terragrunt_calls(&mut e, defined_in, unit).map_err(|err| Error::input(&shown, format!("remote_state.{key}: {err}")))?;
+        e.evaluate(&ctx).map(Some).map_err(|err| Error::input(&shown, format!("remote_state.{key}: {err}")))
+    };
+    let backend = attr("backend")?.and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default();
+    let config = match attr("config")? {
+        Some(Value::Object(o)) => o,
+        _ => hcl::Map::new(),
+    };
+    let unit_dir = unit.parent().unwrap_or(Path::new("."));
+    Ok(Some(location(&backend, &config, unit_dir, &shown)))
+}
+
+/// Replace the Terragrunt functions a `remote_state` uses with their values for `unit`.
+/// Any other Terragrunt function (`get_aws_account_id()`, `run_cmd(...)`) is an error
+/// naming it: it needs the cloud or a shell, which discovery does not run.
+fn terragrunt_calls(e: &mut Expression, defined_in: &Path, unit: &Path) -> std::result::Result<(), String> {
+    let unit_dir = unit.parent().unwrap_or(Path::new("."));
+    let defined_dir = defined_in.parent().unwrap_or(Path::new("."));
+    let mut failure = None;
+    crate::tfcode::map_calls(e, &mut |call: &FuncCall| {
+        let arg = |i: usize| call.args.get(i).and_then(|a| a.evaluate(&Context::new()).ok());
+        let text = |v: Option<Value>| v.and_then(|v| v.as_str().map(str::to_string));
+        let value = match call.name.name.as_str() {
+            "path_relative_to_include" => {
+                let rel = pathdiff(normal(unit_dir), normal(defined_dir));
+                Value::from(if rel.is_empty() { ".".to_string() } else { rel })
+            }
+            "path_relative_from_include" => Value::from(pathdiff(normal(defined_dir), normal(unit_dir))),
+            "get_terragrunt_dir" => Value::from(normal(unit_dir).display().to_string()),
+            "get_parent_terragrunt_dir" => Value::from(normal(defined_dir).display().to_string()),
+            "find_in_parent_folders" => {
+                let name = text(arg(0)).unwrap_or_else(|| "terragrunt.hcl".into());
+                // An absolute path, as Terragrunt returns.
+                let found = normal(unit_dir).ancestors().skip(1).map(|d| d.join(&name)).find(|p| p.is_file());
+                match found {
+                    Some(p) => Value::from(p.display().to_string()),
+                    None => {
+                        failure = Some(format!("find_in_parent_folders({name:?}): no such file above {}", unit_dir.display()));
+                        return None;
+                    }
+                }
+            }
+            "get_env" => {
+                let name = text(arg(0)).unwrap_or_default();
+                match std::env::var(&name).ok().or_else(|| text(arg(1))) {
+                    Some(v) => Value::from(v),
+                    None => {
+                        failure = Some(format!("get_env({name:?}): not set and no default"));
+                        return None;
+                    }
+                }
+            }
+            _ => return None,
+        };
+        Some(Expression::from(value))
+    });
+    match failure {
+        Some(f) => Err(f),
+        None => Ok(()),
+    }
+}
+
+/// `to` relative to `from`, with `/` separators (both absolute or both relative).
+fn pathdiff(to: PathBuf, from: PathBuf) -> String {
+    let to: Vec<_> = to.components().collect();
+    let from: Vec<_> = from.components().collect();
+    let common = to.iter().zip(&from).take_while(|(a, b)| a == b).count();
+    let mut parts: Vec<String> = vec!["..".to_string(); from.len() - common];
+    parts.extend(to[common..].iter().map(|c| c.as_os_str().to_string_lossy().to_string()));
+    parts.join("/")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write(dir: &Path, rel: &str, text: &str) {
+        let p = dir.join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    }
+
+    #[test]
+    fn finds_roots_by_backend_and_terragrunt_units_by_remote_state() {
+        let tmp = tempfile::tempdir().unwrap();
+        let d = tmp.path();
+        write(d, "live/prod/main.tf", "terraform {\n  backend \"s3\" {\n    bucket = \"tfstate\"\n    key    = \"prod/gpu.tfstate\"\n    region = \"us-east-1\"\n  }\n}\n");
+        write(d, "live/az/main.tf", "terraform {\n  backend \"azurerm\" {\n    storage_account_name = \"acct\"\n    container_name = \"tfstate\"\n    key = \"gpu.tfstate\"\n  }\n}\n");
+        write(d, "live/dev/main.tf", "terraform {\n  backend \"local\" {\n    path = \"state/dev.tfstate\"\n  }\n}\n");
+        write(d, "live/hcp/main.tf", "terraform {\n  cloud {\n    organization = \"acme\"\n  }\n}\n");
+        write(d, "live/partial/main.tf", "terraform {\n  backend \"s3\" {}\n}\n");
+        write(d, "modules/gpu/main.tf", "variable \"x\" {}\n");
+        write(d, "live/prod/.terraform/modules/gpu/main.tf", "terraform {\n  backend \"s3\" {}\n}\n");
+        write(
+            d,
+            "terragrunt/terragrunt.hcl",
+            "remote_state {\n  backend = \"s3\"\n  config = {\n    bucket = \"tg-${local.env}\"\n    key    = \"${path_relative_to_include()}/terraform.tfstate\"\n  }\n}\nlocals {\n  env = get_env(\"DRIFTD_TEST_UNSET_ENV\", \"prod\")\n}\n",
+        );
+        write(d, "terragrunt/batch/terragrunt.hcl", "include \"root\" {\n  path = find_in_parent_folders()\n}\nterraform {\n  source = \"../../modules/gpu\"\n}\n");
+        let roots = discover(d).unwrap();
+        let got: Vec<(&str, &StateLocation, bool)> =
+            roots.iter().map(|r| (r.name.as_str(), &r.state, r.terragrunt)).collect();
+        assert_eq!(got.len(), 6, "{got:#?}");
+        assert_eq!(got[0], ("live/az", &StateLocation::Source("azurerm://acct/tfstate/gpu.tfstate".into()), false));
+        assert_eq!(got[1].0, "live/dev");
+        assert_eq!(got[1].1, &StateLocation::Local(d.join("live/dev/state/dev.tfstate")));
+        assert!(matches!(got[2].1, StateLocation::Unsupported(m) if m.contains("\"cloud\" backend is not supported")));
+        assert!(
+            matches!(got[3].1, StateLocation::Unsupported(m) if m.contains("leaves bucket and key to -backend-config")),
+            "{:?}",
+            got[3]
+        );
+        assert_eq!(got[4], ("live/prod", &StateLocation::Source("s3://tfstate/prod/gpu.tfstate".into()), false));
+        assert_eq!(
+            got[5],
+            ("terragrunt/batch", &StateLocation::Source("s3://tg-prod/batch/terraform.tfstate".into()), true)
+        );
+    }
+
+    #[test]
+    fn other_backends_and_unknown_terragrunt_functions_are_named() {
+        let tmp = tempfile::tempdir().unwrap();
+        let d = tmp.path();
+        write(d, "a/main.tf", "terraform {\n  backend \"http\" {\n    address = \"https://state.example/a\"\n  }\n}\n");
+        write(d, "b/main.tf", "terraform {\n  backend \"remote\" {\n    organization = \"acme\"\n  }\n}\n");
+        let roots = discover(d).unwrap();
+        assert!(matches!(&roots[0].state, StateLocation::Unsupported(m) if m.contains("\"http\" backend")));
+        assert!(matches!(&roots[1].state, StateLocation::Unsupported(m) if m.contains("\"remote\" backend")));
+        write(d, "tg/terragrunt.hcl", "remote_state {\n  backend = \"s3\"\n  config = {\n    bucket = \"b\"\n    key = \"${find_in_parent_folders(\"nope.hcl\")}/x\"\n  }\n}\n");
+        let err = discover(d).unwrap_err();
+        assert!(err.location.ends_with("tg/terragrunt.hcl"), "{err:?}");
+        assert!(err.message.contains("find_in_parent_folders(\"nope.hcl\")"), "{err:?}");
+    }
+
+    #[test]
+    fn a_syntax_error_names_the_file_and_line() {
+        let tmp = tempfile::tempdir().unwrap();
+        write(tmp.path(), "x/main.tf", "terraform {\n  backend \"s3\" {\n    bucket = \n}\n");
+        let err = discover(tmp.path()).unwrap_err();
+        assert!(err.location.contains("x/main.tf:"), "{err:?}");
+    }
+}
