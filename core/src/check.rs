@@ -40,7 +40,24 @@ pub struct Input {
 }
 
 /// Fails only when a live source cannot be read (a snapshot file that is missing or malformed).
-pub fn run(input: Input) -> Result<Report, Error> {
+pub fn run(mut input: Input) -> Result<Report, Error> {
+    // Code without a state is matched with live resources by name first, so the whole
+    // live side is read before comparing (a snapshot file too).
+    let mut code_warnings = Vec::new();
+    if input.states.iter().any(|s| s.resources.iter().any(|d| d.from_code)) && !input.live.is_empty() {
+        let mut snapshots = Vec::new();
+        for source in std::mem::take(&mut input.live) {
+            snapshots.push(match source {
+                LiveInput::Snapshot(s) => s,
+                LiveInput::File(path) => Snapshot::read_file(&path)?,
+            });
+        }
+        let live: Vec<&crate::model::Resource> = snapshots.iter().flat_map(|s| &s.resources).collect();
+        for state in &mut input.states {
+            code_warnings.extend(crate::tfcode::live_match::match_live(&mut state.resources, &live, &input.registry));
+        }
+        input.live = snapshots.into_iter().map(LiveInput::Snapshot).collect();
+    }
     let declared_sources: Vec<DeclaredSource> = input
         .states
         .iter()
@@ -52,6 +69,7 @@ pub fn run(input: Input) -> Result<Report, Error> {
         })
         .collect();
     let (mut declared, drift, mut warnings) = tfstate::merge(input.states);
+    warnings.extend(code_warnings);
     if let Some(src) = &input.sources {
         src.locate(&mut declared);
     }

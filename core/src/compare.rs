@@ -482,7 +482,7 @@ fn unit_size(unit: &Unit) -> String {
 pub fn diff(spec: &TypeSpec, decl: &DeclaredResource, declared: &Value, live: &Value) -> Vec<(Change, Severity)> {
     let mut out = Vec::new();
     for attr in spec.compared {
-        if attr.waived(declared, live) {
+        if attr.waived(declared, live) || (decl.from_code && path::get(declared, attr.path).is_none()) {
             continue;
         }
         let d = attr.normalised(declared, true);
@@ -652,7 +652,14 @@ fn missing_finding(spec: &TypeSpec, decl: &DeclaredResource, prices: &PriceTable
         policy: None,
         declared_at: decl.declared_at.clone(),
         cost,
-        message: format!("declared {} no longer exists (deleted outside Terraform)", spec.tf_type),
+        message: match decl.from_code {
+            // Without a state nothing says it was ever applied.
+            true => format!(
+                "declared in code, but no live {} has its name in the scanned scope (not applied yet, renamed, or deleted)",
+                spec.tf_type
+            ),
+            false => format!("declared {} no longer exists (deleted outside Terraform)", spec.tf_type),
+        },
         remediation: remediation::missing(&decl.address, &r.tf_type, &r.id).in_root_module(decl.root_module.as_deref()),
     }
 }

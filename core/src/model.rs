@@ -290,6 +290,9 @@ pub struct DeclaredResource {
     pub declared_at: Option<SourceLoc>,
     /// The root module that declares it, when found by `--discover` (`live/prod/training`).
     pub root_module: Option<String>,
+    /// Evaluated from `.tf` code: its attributes are only what the code sets, so an
+    /// attribute the code leaves out (a provider default, a computed value) is not compared.
+    pub from_code: bool,
 }
 
 impl DeclaredResource {
@@ -317,9 +320,10 @@ impl DeclaredResource {
         self.sensitive.iter().any(|s| path_within(path, s))
     }
 
-    /// Is `path` unknown until apply (plan), or inside such an attribute?
+    /// Is `path` unknown until apply (plan, code), inside such an attribute, or holding
+    /// one (`[module.net.sg_id]` is a list not known whole)?
     pub fn is_unknown(&self, path: &str) -> bool {
-        self.unknown.iter().any(|u| path_within(path, u))
+        self.unknown.iter().any(|u| path_within(path, u) || path_within(u, path))
     }
 }
 

@@ -427,3 +427,35 @@ fn another_tools_resource_is_low_and_named_unless_terraform_declares_the_stack()
     let c = run(&[declared_stack], &snap(vec![node]), None);
     assert!(c.findings.is_empty(), "{:#?}", c.findings);
 }
+
+/// Code matched with live by name: one match takes the live id; two are ambiguous and
+/// a name known only after apply cannot match (both said, neither compared nor missing);
+/// a name nobody has reads as missing.
+#[test]
+fn code_declarations_match_live_by_name_or_say_why_not() {
+    let code = |address: &str, name: Option<&str>| {
+        let mut d = decl(address, json!({"instance_type": "p5.48xlarge", "tags": {"Name": name}}));
+        d.id = address.to_string();
+        d.from_code = true;
+        d
+    };
+    let mut declared = vec![
+        code("aws_instance.a", Some("a")),
+        code("aws_instance.twin", Some("twin")),
+        code("aws_instance.later", None),
+        code("aws_instance.gone", Some("gone")),
+    ];
+    let live_a = live("i-a", json!({"instance_type": "p5.48xlarge", "tags": {"Name": "a"}}));
+    let twin1 = live("i-t1", json!({"tags": {"Name": "twin"}}));
+    let twin2 = live("i-t2", json!({"tags": {"Name": "twin"}}));
+    let warnings = crate::tfcode::live_match::match_live(&mut declared, &[&live_a, &twin1, &twin2], &Registry::new(SPECS));
+    assert_eq!(declared[0].id, "i-a");
+    assert_eq!(declared[0].region.as_deref(), Some("us-east-1"));
+    assert!(declared[1].pending_create && declared[2].pending_create, "ambiguous and unnamed: not compared");
+    assert_eq!(declared[3].id, "aws_instance.gone");
+    assert!(!declared[3].pending_create);
+    let messages: Vec<&str> = warnings.iter().map(|w| w.message.as_str()).collect();
+    assert_eq!(messages.len(), 2, "{messages:?}");
+    assert!(messages[0].contains("aws_instance.twin") && messages[0].contains("i-t1, i-t2"), "{messages:?}");
+    assert!(messages[1].contains("aws_instance.later: its name is known only after apply"), "{messages:?}");
+}

@@ -13,6 +13,7 @@
 //! every key it knows; a string built from one is unknown whole, as in Terraform.
 
 pub mod functions;
+pub mod live_match;
 
 use crate::error::{Error, Result};
 use crate::model::{DeclaredKind, Warning, WarningKind};
@@ -710,6 +711,7 @@ impl Evaluator {
             let address = format!("{prefix}{tf_type}.{name}{key}");
             let mut d = tfstate::declared_from_value(&self.source, &address, &tf_type, &json);
             d.unknown = unknown_paths;
+            d.from_code = true;
             // Ids exist only after apply: the address names the resource in findings and
             // fleet policies until then.
             if d.id.is_empty() {

@@ -236,6 +236,7 @@ pub(crate) fn declared_resource(
         unknown: vec![],
         declared_at: None,
         root_module: None,
+        from_code: false,
     }
 }
 

@@ -270,3 +270,132 @@ fn a_folder_with_no_root_module_is_an_input_error() {
     assert_one_error(&r, 2);
     assert!(r.stderr.contains("no root module here"), "{}", r.stderr);
 }
+
+/// `--tf` without a state, against moto: the gpu-fleet code's instances matched with live
+/// ones by name. A pool launched with another type is `changed`, a pool never launched is
+/// `missing`, an instance no code names is `unmanaged`; attributes the code leaves to the
+/// provider (or that come from data sources and other resources) are never compared.
+#[test]
+fn terraform_code_compared_with_live_without_a_state() {
+    use aws_sdk_ec2::types::{
+        BlockDeviceMapping, EbsBlockDevice, HttpTokensState, InstanceMetadataOptionsRequest, InstanceType, ResourceType,
+        Tag, TagSpecification, VolumeType,
+    };
+    let moto = Moto::start();
+    let rt = rt();
+    let tmp = tempfile::tempdir().unwrap();
+    let tf = root().join("testdata/tf/gpu-fleet").display().to_string();
+    rt.block_on(async {
+        let ec2 = aws_sdk_ec2::Client::new(&moto.sdk("us-east-1").await);
+        let image = ami(&ec2).await;
+        let tags = |pairs: &[(&str, &str)]| {
+            let mut all = vec![("team", "ml-platform"), ("owner", "gpu-oncall"), ("env", "prod")];
+            all.extend_from_slice(pairs);
+            TagSpecification::builder()
+                .resource_type(ResourceType::Instance)
+                .set_tags(Some(all.iter().map(|(k, v)| Tag::builder().key(*k).value(*v).build()).collect()))
+                .build()
+        };
+        // As the gpu-node module declares them: a 500 GB encrypted gp3 root, IMDSv2, hop limit 2.
+        let node = |name: &'static str, itype: &'static str, pool: Option<&'static str>| {
+            let ec2 = ec2.clone();
+            let image = image.clone();
+            let tag_spec = match pool {
+                Some(p) => tags(&[("Name", name), ("pool", p)]),
+                None => tags(&[("Name", name), ("role", "training")]),
+            };
+            async move {
+                let mut req = ec2
+                    .run_instances()
+                    .image_id(image)
+                    .instance_type(InstanceType::from(itype))
+                    .min_count(1)
+                    .max_count(1)
+                    .metadata_options(
+                        InstanceMetadataOptionsRequest::builder()
+                            .http_tokens(HttpTokensState::Required)
+                            .http_put_response_hop_limit(if pool.is_some() { 1 } else { 2 })
+                            .build(),
+                    )
+                    .tag_specifications(tag_spec);
+                if pool.is_none() {
+                    req = req.block_device_mappings(
+                        BlockDeviceMapping::builder()
+                            .device_name("/dev/sda1")
+                            .ebs(
+                                EbsBlockDevice::builder()
+                                    .volume_size(500)
+                                    .volume_type(VolumeType::Gp3)
+                                    .encrypted(true)
+                                    .build(),
+                            )
+                            .build(),
+                    );
+                }
+                req.send().await.unwrap();
+            }
+        };
+        for name in ["trainer-00", "trainer-01", "trainer-02"] {
+            node(name, "p5.48xlarge", None).await;
+        }
+        // The code says g6e.12xlarge; someone made it bigger.
+        node("prod-inference", "g6e.48xlarge", Some("inference")).await;
+        // prod-notebooks was never launched; "rogue" is in no code.
+        node("rogue", "p5.48xlarge", Some("adhoc")).await;
+    });
+    let config = format!("{}[check]\nfail_on = \"low\"\n", common::moto::CONFIG);
+    fs::write(tmp.path().join("driftd.toml"), config).unwrap();
+    let r = driftd_env(
+        tmp.path(),
+        &[
+            "check",
+            "--config",
+            "driftd.toml",
+            "--tf",
+            &tf,
+            "--provider",
+            "aws",
+            "--region",
+            "us-east-1",
+            "--no-builtin-policies",
+            "--format",
+            "json",
+        ],
+        &moto.env(),
+    );
+    assert_eq!(r.code, 1, "{}\n{}", r.stderr, r.stdout);
+    let v: Value = serde_json::from_str(&r.stdout).unwrap();
+    let got: Vec<(String, String, Vec<String>)> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            let who = f["resource"]["address"].as_str().or(f["resource"]["name"].as_str()).unwrap().to_string();
+            let paths = f["changes"]
+                .as_array()
+                .map(|c| c.iter().map(|c| c["path"].as_str().unwrap().to_string()).collect())
+                .unwrap_or_default();
+            (f["kind"].as_str().unwrap().to_string(), who, paths)
+        })
+        .collect();
+    let want: Vec<(String, String, Vec<String>)> = vec![
+        ("changed".into(), r#"aws_instance.pool["inference"]"#.into(), vec!["instance_type".into()]),
+        ("missing".into(), r#"aws_instance.pool["notebooks"]"#.into(), vec![]),
+        // Its name is known from the code; nobody created it.
+        ("missing".into(), "module.network.aws_security_group.gpu".into(), vec![]),
+        ("unmanaged".into(), "rogue".into(), vec![]),
+    ];
+    let mut got_sorted = got.clone();
+    got_sorted.sort();
+    assert_eq!(got_sorted, want, "{:#}", v["findings"]);
+    let changed = v["findings"].as_array().unwrap().iter().find(|f| f["kind"] == "changed").unwrap();
+    assert!(changed["resource"]["id"].as_str().unwrap().starts_with("i-"), "matched by name: {changed:#}");
+    assert_eq!(changed["changes"][0]["declared"], "g6e.12xlarge");
+    assert_eq!(changed["changes"][0]["live"], "g6e.48xlarge");
+    assert!(changed["declared_at"]["file"].as_str().unwrap().ends_with("gpu-fleet/main.tf"));
+    let missing = v["findings"].as_array().unwrap().iter().find(|f| f["kind"] == "missing").unwrap();
+    assert!(missing["message"].as_str().unwrap().contains("declared in code"), "{missing:#}");
+    // Three trainers in sync although ami, subnet and security groups are unknown in code.
+    assert_eq!(v["summary"]["managed"], 6, "{:#}", v["summary"]);
+    assert_eq!(v["summary"]["in_sync"], 3);
+}
