@@ -37,6 +37,9 @@ pub struct Input {
     pub sources: Option<crate::tf::Sources>,
     /// Runs policies on live and declared resources, when given.
     pub policies: Option<Box<dyn PolicyEngine>>,
+    /// The code's own declarations beside a state (`--state` and `--tf`): never compared
+    /// with live, only with the state, for `code_differs` warnings.
+    pub code: Vec<crate::tfcode::Evaluated>,
 }
 
 /// Fails only when a live source cannot be read (a snapshot file that is missing or malformed).
@@ -72,7 +75,11 @@ pub fn run(mut input: Input) -> Result<Report, Error> {
     warnings.extend(code_warnings);
     if let Some(src) = &input.sources {
         src.locate(&mut declared);
+        for code in &mut input.code {
+            src.locate(&mut code.input.resources);
+        }
     }
+    warnings.extend(crate::tfcode::unapplied::unapplied(&declared, &input.code, &input.registry));
     let (ignore, expired) = match &input.ignore {
         Some(file) => file.active(input.today),
         None => Default::default(),

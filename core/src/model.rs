@@ -471,6 +471,8 @@ pub enum WarningKind {
     NotCompared,
     /// Declarations of a cloud that no provider of this run scans.
     NotScanned,
+    /// The code (`--tf`) and the state disagree: a change not applied yet.
+    CodeDiffers,
 }
 
 impl WarningKind {
@@ -482,6 +484,7 @@ impl WarningKind {
             WarningKind::ScanError => "scan_error",
             WarningKind::NotCompared => "not_compared",
             WarningKind::NotScanned => "not_scanned",
+            WarningKind::CodeDiffers => "code_differs",
         }
     }
 }

@@ -43,7 +43,10 @@ pub enum StateLocation {
 /// Every root module under `dir`, in path order.
 pub fn discover(dir: &Path) -> Result<Vec<RootModule>> {
     if !dir.is_dir() {
-        return Err(Error::input(dir.display().to_string(), "not a directory: --discover takes a repository or folder"));
+        return Err(Error::input(
+            dir.display().to_string(),
+            "not a directory: --discover takes a repository or folder",
+        ));
     }
     let mut tf_dirs = Vec::new();
     let mut terragrunt_files = Vec::new();
@@ -160,7 +163,13 @@ fn location(kind: &str, config: &hcl::Map<String, Value>, dir: &Path, shown: &st
     match kind {
         "s3" => match (get("bucket"), get("key")) {
             (Some(bucket), Some(key)) => StateLocation::Source(format!("s3://{bucket}/{key}")),
-            (b, k) => partial(&[("bucket", b.is_none()), ("key", k.is_none())].map(|(n, m)| m.then_some(n)).into_iter().flatten().collect::<Vec<_>>()),
+            (b, k) => partial(
+                &[("bucket", b.is_none()), ("key", k.is_none())]
+                    .map(|(n, m)| m.then_some(n))
+                    .into_iter()
+                    .flatten()
+                    .collect::<Vec<_>>(),
+            ),
         },
         "azurerm" => match (get("storage_account_name"), get("container_name"), get("key")) {
             (Some(account), Some(container), Some(key)) => {
@@ -230,7 +239,8 @@ fn remote_state(defined_in: &Path, unit: &Path, body: &Body) -> Result<Option<St
     let mut locals = hcl::Map::new();
     for a in body.blocks().filter(|b| b.identifier.as_str() == "locals").flat_map(|b| b.body.attributes()) {
         let mut e = a.expr.clone();
-        terragrunt_calls(&mut e, defined_in, unit).map_err(|err| Error::input(&shown, format!("local.{}: {err}", a.key)))?;
+        terragrunt_calls(&mut e, defined_in, unit)
+            .map_err(|err| Error::input(&shown, format!("local.{}: {err}", a.key)))?;
         ctx.declare_var("local", Value::Object(locals.clone()));
         if let Ok(v) = e.evaluate(&ctx) {
             locals.insert(a.key.to_string(), v);
@@ -240,7 +250,8 @@ fn remote_state(defined_in: &Path, unit: &Path, body: &Body) -> Result<Option<St
     let attr = |key: &str| -> Result<Option<Value>> {
         let Some(a) = block.body.attributes().find(|a| a.key.as_str() == key) else { return Ok(None) };
         let mut e = a.expr.clone();
-        terragrunt_calls(&mut e, defined_in, unit).map_err(|err| Error::input(&shown, format!("remote_state.{key}: {err}")))?;
+        terragrunt_calls(&mut e, defined_in, unit)
+            .map_err(|err| Error::input(&shown, format!("remote_state.{key}: {err}")))?;
         e.evaluate(&ctx).map(Some).map_err(|err| Error::input(&shown, format!("remote_state.{key}: {err}")))
     };
     let backend = attr("backend")?.and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default();
@@ -277,7 +288,10 @@ fn terragrunt_calls(e: &mut Expression, defined_in: &Path, unit: &Path) -> std::
                 match found {
                     Some(p) => Value::from(p.display().to_string()),
                     None => {
-                        failure = Some(format!("find_in_parent_folders({name:?}): no such file above {}", unit_dir.display()));
+                        failure = Some(format!(
+                            "find_in_parent_folders({name:?}): no such file above {}",
+                            unit_dir.display()
+                        ));
                         return None;
                     }
                 }

@@ -166,6 +166,50 @@ fn check_phases(
             default.is_file().then(|| DriftIgnore::read_file(&default)).transpose()?
         }
     };
+    let Declarations { states, code, sources, warnings: code_warnings, code_only } = declarations(args, phase)?;
+    let mut live_args = args.live.clone();
+    // Code alone is checked on its own unless a cloud is named: a pull request's gate
+    // needs no credentials.
+    if code_only && live_args.providers.is_empty() {
+        live_args.providers = vec!["none".into()];
+    }
+    let mut clouds: Vec<Cloud> = states.iter().flat_map(|s| s.resources.iter().map(|r| r.provider)).collect();
+    clouds.sort();
+    clouds.dedup();
+    phase("reading live resources");
+    let live = live::live_inputs(&live_args, &clouds, config)?;
+    let policies = crate::policy::engine(&args.policy, config)?;
+    phase("comparing and running policies");
+
+    let mut report = core_check::run(core_check::Input {
+        states,
+        live,
+        registry: driftd_providers::registry(),
+        prices: config.price_table(),
+        ignore,
+        today: crate::today(),
+        generated_at: crate::now(),
+        sources,
+        policies: policies.map(|e| Box::new(e) as Box<dyn driftd_core::policy::PolicyEngine>),
+        code,
+    })?;
+    report.duration_ms = started.elapsed().as_millis() as u64;
+    report.warnings.extend(code_warnings);
+    Ok(report)
+}
+
+/// What is declared: states (given, or found in root modules' backends), the code's
+/// own declarations beside them, and the sources for `declared_at` and patches.
+struct Declarations {
+    states: Vec<driftd_core::tfstate::StateInput>,
+    code: Vec<driftd_core::tfcode::Evaluated>,
+    sources: Option<driftd_core::tf::Sources>,
+    warnings: Vec<driftd_core::model::Warning>,
+    /// No state: the code is what is declared.
+    code_only: bool,
+}
+
+fn declarations(args: &CheckArgs, phase: &dyn Fn(&'static str)) -> Result<Declarations, Error> {
     let mut states = live::read_states(&args.states)?;
     let mut code_warnings = Vec::new();
     // `--tf` on a folder with no code of its own is a monorepo: discover its root modules.
@@ -200,45 +244,41 @@ fn check_phases(
             Some(driftd_core::tf::Sources::load_roots(&code, tf_dirs.first().cloned())?)
         }
     };
+    let cli = driftd_core::tfcode::CommandLineVars { files: args.var_files.clone(), values: args.vars.clone() };
     // No state: the code is what is declared (a pull request before apply).
     let code_only = states.is_empty() && !tf_dirs.is_empty();
+    let mut code = Vec::new();
     if code_only {
         phase("evaluating Terraform code");
         for dir in &tf_dirs {
-            let cli = driftd_core::tfcode::CommandLineVars { files: args.var_files.clone(), values: args.vars.clone() };
             let (input, warnings) = driftd_core::tfcode::declarations(dir, &cli)?;
             states.push(input);
             code_warnings.extend(warnings);
         }
+    } else if sources.is_some() {
+        // Beside a state the code only adds `code_differs` notes: code that cannot be
+        // evaluated here (a variable CI sets elsewhere) costs the notes, never the check.
+        phase("evaluating Terraform code");
+        let no_cli = driftd_core::tfcode::CommandLineVars::default();
+        let dirs = tf_dirs.iter().map(|d| (None, d, &cli));
+        let root_dirs = roots.iter().filter(|r| !r.terragrunt).map(|r| (Some(r.name.as_str()), &r.dir, &no_cli));
+        for (root, dir, vars) in dirs.chain(root_dirs) {
+            match driftd_core::tfcode::evaluate(dir, vars) {
+                Ok(mut evaluated) => {
+                    if let Some(root) = root {
+                        evaluated.input = evaluated.input.in_root_module(root);
+                    }
+                    code.push(evaluated);
+                }
+                Err(e) => code_warnings.push(driftd_core::model::Warning::new(
+                    driftd_core::model::WarningKind::NotCompared,
+                    format!("the code was not evaluated, so it is not compared with the state: {e}"),
+                    Some(dir.display().to_string()),
+                )),
+            }
+        }
     }
-    let mut live_args = args.live.clone();
-    // Code alone is checked on its own unless a cloud is named: a pull request's gate
-    // needs no credentials.
-    if code_only && live_args.providers.is_empty() {
-        live_args.providers = vec!["none".into()];
-    }
-    let mut clouds: Vec<Cloud> = states.iter().flat_map(|s| s.resources.iter().map(|r| r.provider)).collect();
-    clouds.sort();
-    clouds.dedup();
-    phase("reading live resources");
-    let live = live::live_inputs(&live_args, &clouds, config)?;
-    let policies = crate::policy::engine(&args.policy, config)?;
-    phase("comparing and running policies");
-
-    let mut report = core_check::run(core_check::Input {
-        states,
-        live,
-        registry: driftd_providers::registry(),
-        prices: config.price_table(),
-        ignore,
-        today: crate::today(),
-        generated_at: crate::now(),
-        sources,
-        policies: policies.map(|e| Box::new(e) as Box<dyn driftd_core::policy::PolicyEngine>),
-    })?;
-    report.duration_ms = started.elapsed().as_millis() as u64;
-    report.warnings.extend(code_warnings);
-    Ok(report)
+    Ok(Declarations { states, code, sources, warnings: code_warnings, code_only })
 }
 
 /// Flags win; config fills in what flags left unset.

@@ -5,10 +5,10 @@ use crate::cli::LiveArgs;
 use crate::config::Config;
 use driftd_core::check::LiveInput;
 use driftd_core::model::Cloud;
-use driftd_core::snapshot::Snapshot;
-use driftd_core::tfstate::{self, StateInput};
 use driftd_core::model::{Warning, WarningKind};
+use driftd_core::snapshot::Snapshot;
 use driftd_core::tfroots::{RootModule, StateLocation};
+use driftd_core::tfstate::{self, StateInput};
 use driftd_core::{Error, ErrorKind};
 use std::path::PathBuf;
 
@@ -145,9 +145,8 @@ pub fn read_root_states(roots: &[RootModule]) -> Result<(Vec<StateInput>, Vec<Wa
                 continue;
             }
             StateLocation::Local(path) => tfstate::read_file(path),
-            StateLocation::Source(src) => {
-                read_states(std::slice::from_ref(src)).and_then(|mut s| s.pop().ok_or_else(|| Error::input(src, "no state")))
-            }
+            StateLocation::Source(src) => read_states(std::slice::from_ref(src))
+                .and_then(|mut s| s.pop().ok_or_else(|| Error::input(src, "no state"))),
         };
         match read {
             Ok(state) => states.push(state.in_root_module(&root.name)),

@@ -410,3 +410,62 @@ fn terraform_code_alone_is_checked_by_the_policies() {
     let r = driftd_in(dir.path(), &["check", "--tf", &tf, "--provider", "aws", "--region", "us-east-1"]);
     assert_one_error(&r, 3);
 }
+
+/// State and code together: state decides what exists, code adds `code_differs` warnings
+/// for changes not applied yet, at the block they come from. The fixture's code and state
+/// agree (no warning); an edited copy (tfvars, a module default, a new pool) is named.
+#[test]
+fn code_beside_a_state_notes_unapplied_changes() {
+    let dir = tempfile::tempdir().unwrap();
+    let copy = dir.path().join("gpu-fleet");
+    assert!(std::process::Command::new("cp")
+        .arg("-r")
+        .arg(root().join("testdata/tf/gpu-fleet"))
+        .arg(&copy)
+        .status()
+        .unwrap()
+        .success());
+    let state = root().join("testdata/tf/gpu-fleet.tfstate").display().to_string();
+    let tf = copy.display().to_string();
+    let args =
+        ["check", "--state", &state, "--tf", &tf, "--provider", "none", "--no-builtin-policies", "--format", "json"];
+    let notes = |r: &Run| -> Vec<(String, String)> {
+        let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+        v["warnings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|w| w["kind"] == "code_differs")
+            .map(|w| (w["message"].as_str().unwrap().to_string(), w["location"].as_str().unwrap_or("").to_string()))
+            .collect()
+    };
+    let r = driftd_in(dir.path(), &args);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(notes(&r), vec![], "the state is what this code applies");
+
+    let tfvars = copy.join("terraform.tfvars");
+    let text = fs::read_to_string(&tfvars).unwrap().replace("\"p5.48xlarge\"", "\"p5en.48xlarge\"").replace(
+        "notebooks = { type = \"g5.2xlarge\" }",
+        "notebooks = { type = \"g5.2xlarge\" }\n  batch     = { type = \"g6.xlarge\" }",
+    );
+    fs::write(&tfvars, text).unwrap();
+    let r = driftd_in(dir.path(), &args);
+    assert_eq!(r.code, 0, "notes never fail the gate: {}", r.stderr);
+    let got = notes(&r);
+    assert_eq!(got.len(), 4, "{got:#?}");
+    for (i, (message, location)) in got.iter().take(3).enumerate() {
+        assert_eq!(
+            message,
+            &format!("module.trainers[{i}].aws_instance.this: the code differs from the state (a change not applied yet): instance_type: code \"p5en.48xlarge\", state \"p5.48xlarge\"")
+        );
+        assert!(location.ends_with("gpu-fleet/modules/gpu-node/main.tf:10"), "{location}");
+    }
+    assert_eq!(got[3].0, "aws_instance.pool[\"batch\"]: in the code but not in the state (not applied yet)");
+
+    // Code that cannot be evaluated here (a variable CI sets elsewhere) costs the notes only.
+    fs::write(copy.join("extra.tf"), "variable \"from_ci\" {}\nlocals {\n  x = var.from_ci\n}\n").unwrap();
+    let r = driftd_in(dir.path(), &args);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(notes(&r), vec![]);
+    assert!(r.stdout.contains("the code was not evaluated") && r.stdout.contains("from_ci"), "{}", r.stdout);
+}

@@ -191,7 +191,10 @@ fn six_root_modules_against_one_scan() {
     assert_eq!(changed["resource"]["address"], "module.trainer[1].aws_instance.this");
     assert_eq!(changed["changes"][0]["path"], "instance_type");
     // The block is found in the root module's own code, through its module call.
-    assert!(changed["declared_at"]["file"].as_str().unwrap().ends_with("infra/modules/gpu-node/main.tf"), "{changed:#}");
+    assert!(
+        changed["declared_at"]["file"].as_str().unwrap().ends_with("infra/modules/gpu-node/main.tf"),
+        "{changed:#}"
+    );
     let commands: Vec<&str> =
         changed["remediation"]["commands"].as_array().unwrap().iter().map(|c| c.as_str().unwrap()).collect();
     assert!(
@@ -247,14 +250,21 @@ fn six_root_modules_against_one_scan() {
     // A root module whose state driftd cannot read: exit 3, naming it, report still written.
     let legacy = repo.join("live/legacy");
     fs::create_dir_all(&legacy).unwrap();
-    fs::write(legacy.join("main.tf"), "terraform {\n  backend \"http\" {\n    address = \"https://state.example/legacy\"\n  }\n}\n")
-        .unwrap();
+    fs::write(
+        legacy.join("main.tf"),
+        "terraform {\n  backend \"http\" {\n    address = \"https://state.example/legacy\"\n  }\n}\n",
+    )
+    .unwrap();
     fs::remove_file(repo.join("live/dev/sandbox/terraform.tfstate")).unwrap();
     let mut all = args.to_vec();
     all.extend(["--discover", "infra", "--output", "report.json"]);
     let r = driftd_env(tmp.path(), &all, &env);
     assert_eq!(r.code, 3, "{}", r.stderr);
-    assert!(r.stderr.contains("root module live/legacy") && r.stderr.contains("\"http\" backend is not supported"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("root module live/legacy") && r.stderr.contains("\"http\" backend is not supported"),
+        "{}",
+        r.stderr
+    );
     assert!(r.stderr.contains("root module live/dev/sandbox: no state at"), "{}", r.stderr);
     let report: Value = serde_json::from_str(&fs::read_to_string(tmp.path().join("report.json")).unwrap()).unwrap();
     assert_eq!(report["sources"]["declared"].as_array().unwrap().len(), 5);
@@ -278,8 +288,8 @@ fn a_folder_with_no_root_module_is_an_input_error() {
 #[test]
 fn terraform_code_compared_with_live_without_a_state() {
     use aws_sdk_ec2::types::{
-        BlockDeviceMapping, EbsBlockDevice, HttpTokensState, InstanceMetadataOptionsRequest, InstanceType, ResourceType,
-        Tag, TagSpecification, VolumeType,
+        BlockDeviceMapping, EbsBlockDevice, HttpTokensState, InstanceMetadataOptionsRequest, InstanceType,
+        ResourceType, Tag, TagSpecification, VolumeType,
     };
     let moto = Moto::start();
     let rt = rt();

@@ -24,6 +24,7 @@ fn run_scenario(dir: &Path) -> Vec<Value> {
         generated_at: "2026-11-22T18:00:00Z".into(),
         sources: None,
         policies: None,
+        code: vec![],
     })
     .unwrap();
     report

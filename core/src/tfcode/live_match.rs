@@ -53,7 +53,10 @@ pub fn match_live(declared: &mut [DeclaredResource], live: &[&Resource], registr
             }
             several => {
                 let ids: Vec<&str> = several.iter().map(|r| r.id.as_str()).collect();
-                warnings.push(not_compared(d, format!("{} live {} are named {name:?} ({})", ids.len(), d.tf_type, ids.join(", "))));
+                warnings.push(not_compared(
+                    d,
+                    format!("{} live {} are named {name:?} ({})", ids.len(), d.tf_type, ids.join(", ")),
+                ));
             }
         }
     }

@@ -14,6 +14,7 @@
 
 pub mod functions;
 pub mod live_match;
+pub mod unapplied;
 
 use crate::error::{Error, Result};
 use crate::model::{DeclaredKind, Warning, WarningKind};
@@ -45,9 +46,33 @@ pub struct CommandLineVars {
 
 /// The declarations of the code in `dir`, as one declared input, and what could not be read.
 pub fn declarations(dir: &Path, cli: &CommandLineVars) -> Result<(StateInput, Vec<Warning>)> {
+    let code = evaluate(dir, cli)?;
+    Ok((code.input, code.warnings))
+}
+
+/// A module tree evaluated.
+pub struct Evaluated {
+    pub input: StateInput,
+    pub warnings: Vec<Warning>,
+    /// Configuration addresses (`module.remote.`, `aws_instance.pool`) whose instances are
+    /// not known: a remote module's resources, a `count`/`for_each` known only after apply.
+    pub unevaluated: Vec<String>,
+}
+
+impl Evaluated {
+    /// Is this state address under something the code could not expand?
+    pub fn covers(&self, address: &str) -> bool {
+        let config = crate::tf::config_address(address);
+        !self.unevaluated.iter().any(|u| config == *u || (u.ends_with('.') && config.starts_with(u.as_str())))
+    }
+}
+
+/// Evaluate the root module in `dir` and the local modules it calls.
+pub fn evaluate(dir: &Path, cli: &CommandLineVars) -> Result<Evaluated> {
     let mut eval = Evaluator {
         resources: Vec::new(),
         warnings: Vec::new(),
+        unevaluated: Vec::new(),
         source: dir.display().to_string(),
         loaded: Default::default(),
     };
@@ -63,21 +88,24 @@ pub fn declarations(dir: &Path, cli: &CommandLineVars) -> Result<(StateInput, Ve
         root_vars.insert(name.to_string(), var_value(value));
     }
     eval.module(dir, "", root_vars, 0)?;
-    Ok((
-        StateInput {
+    Ok(Evaluated {
+        input: StateInput {
             location: dir.display().to_string(),
             kind: DeclaredKind::Tf,
             resources: eval.resources,
             drift: vec![],
             root_module: None,
         },
-        eval.warnings,
-    ))
+        warnings: eval.warnings,
+        unevaluated: eval.unevaluated,
+    })
 }
 
 struct Evaluator {
     resources: Vec<crate::model::DeclaredResource>,
     warnings: Vec<Warning>,
+    /// Configuration addresses whose instances are unknown ([`Evaluated::unevaluated`]).
+    unevaluated: Vec<String>,
     source: String,
     /// Modules parsed once, however many instances call them.
     loaded: std::collections::HashMap<PathBuf, std::rc::Rc<Vec<File>>>,
@@ -642,6 +670,7 @@ impl Evaluator {
                 format!("{shown}: module {name:?} comes from {source:?}, which driftd does not fetch: its resources are not declared here and its outputs are unknown"),
                 None,
             ));
+            self.unevaluated.push(crate::tf::config_address(&format!("{prefix}module.{name}.")));
             return Ok(Value::from(UNKNOWN));
         }
         let child_dir = dir.join(&source);
@@ -696,6 +725,7 @@ impl Evaluator {
                     format!("{what}: count or for_each is known only after apply; its instances are not declared here"),
                     None,
                 ));
+                self.unevaluated.push(crate::tf::config_address(&format!("{prefix}{tf_type}.{name}")));
                 return Ok(());
             }
             Err(e) => return Err(Error::input(what, e)),

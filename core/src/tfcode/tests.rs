@@ -205,3 +205,76 @@ fn command_line_variables_win_in_order() {
     let bad = CommandLineVars { files: vec![], values: vec!["novalue".into()] };
     assert!(declarations(dir.path(), &bad).unwrap_err().to_string().contains("NAME=VALUE"));
 }
+
+/// The acceptance fixture: the gpu-fleet code (root + two local modules, count, for_each
+/// over a map of pools, tfvars over defaults, dynamic blocks) expands to exactly the
+/// addresses of the state `terraform apply` leaves (`testdata/tf/gpu-fleet.tfstate`,
+/// written in the provider's real shapes by `gpu-fleet-state.py`), and every attribute
+/// the code sets and knows before apply has the state's value.
+#[test]
+fn the_gpu_fleet_code_expands_to_its_state() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../testdata/tf");
+    let code = evaluate(&root.join("gpu-fleet"), &CommandLineVars::default()).unwrap();
+    let state = crate::tfstate::read_file(&root.join("gpu-fleet.tfstate")).unwrap();
+    let code_by: BTreeMap<String, &crate::model::DeclaredResource> =
+        code.input.resources.iter().map(|d| (d.address.clone(), d)).collect();
+    let state_by: BTreeMap<String, serde_json::Value> =
+        state.resources.iter().map(|d| (d.address.clone(), d.attributes.parse())).collect();
+    assert_eq!(code_by.keys().collect::<Vec<_>>(), state_by.keys().collect::<Vec<_>>());
+    assert_eq!(code_by.len(), 9);
+
+    /// Every known leaf of `code` equals `state`'s at the same place; lists of objects
+    /// (Terraform sets of blocks) match as multisets.
+    fn within(
+        code: &serde_json::Value,
+        state: &serde_json::Value,
+        path: &str,
+        unknown: &[String],
+        out: &mut Vec<String>,
+    ) {
+        if unknown.iter().any(|u| crate::model::path_within(path, u) || crate::model::path_within(u, path)) {
+            return;
+        }
+        use serde_json::Value::*;
+        match (code, state) {
+            (Object(c), Object(s)) => {
+                for (k, v) in c {
+                    let p = if path.is_empty() { k.clone() } else { format!("{path}.{k}") };
+                    within(v, s.get(k).unwrap_or(&Null), &p, unknown, out);
+                }
+            }
+            (Array(c), Array(s)) if c.len() == s.len() => {
+                for (i, v) in c.iter().enumerate() {
+                    let matched = (0..s.len()).any(|j| {
+                        let mut errs = Vec::new();
+                        within(v, &s[j], &format!("{path}.{i}"), unknown, &mut errs);
+                        errs.is_empty()
+                    });
+                    if !matched {
+                        out.push(format!("{path}.{i}: code {v} has no equal in state {state}"));
+                    }
+                }
+            }
+            (Number(a), Number(b)) if a.as_f64() == b.as_f64() => {}
+            (c, s) if c == s => {}
+            (c, s) => out.push(format!("{path}: code {c}, state {s}")),
+        }
+    }
+    let mut differences = Vec::new();
+    let mut compared = 0;
+    for (address, d) in &code_by {
+        let attrs = d.attributes.parse();
+        compared += attrs.as_object().unwrap().len();
+        let mut errs = Vec::new();
+        within(&attrs, &state_by[address], "", &d.unknown, &mut errs);
+        differences.extend(errs.into_iter().map(|e| format!("{address}: {e}")));
+    }
+    assert!(differences.is_empty(), "{differences:#?}");
+    assert!(compared >= 40, "the code sets {compared} top-level attributes in all");
+    // What only apply knows stays unknown: the AMI (a data source), the subnets and groups
+    // (another module's resources' ids).
+    let trainer = code_by["module.trainers[0].aws_instance.this"];
+    for path in ["ami", "subnet_id", "vpc_security_group_ids.0"] {
+        assert!(trainer.unknown.iter().any(|u| u == path), "{path} in {:?}", trainer.unknown);
+    }
+}

@@ -75,7 +75,13 @@ pub fn parse(location: &str, bytes: &[u8]) -> Result<StateInput> {
     }
     if let Some(values) = env.values {
         let resources = show::declared(location, &values);
-        return Ok(StateInput { location: location.into(), kind: DeclaredKind::Tfstate, resources, drift: vec![], root_module: None });
+        return Ok(StateInput {
+            location: location.into(),
+            kind: DeclaredKind::Tfstate,
+            resources,
+            drift: vec![],
+            root_module: None,
+        });
     }
     if env.format_version.is_some() {
         // `terraform show -json` of an empty state has no "values".
