@@ -101,23 +101,33 @@ pub fn run(mut input: Input) -> Result<Report, Error> {
     policies.fleet(Side::Declared);
     let mut comparer = compare::Comparer::new(&compare_input);
     let mut scans = Vec::new();
+    // With code to patch: a resource block for each live resource no declaration matches,
+    // for the import patch should it be unmanaged.
+    let mut resource_blocks: HashMap<(String, String), String> = HashMap::new();
+    let mut each_live = |r: crate::model::Resource| {
+        comparer.live(&r);
+        let address = comparer.declared_address(&r);
+        if input.sources.is_some() && address.is_none() && r.owner.is_none() {
+            if let Some(spec) = input.registry.get(&r.tf_type) {
+                let name = crate::remediation::suggested_name(
+                    r.name.clone().or_else(|| spec.name.name_of(&r.attributes)).as_deref(),
+                    &r.id,
+                );
+                let block = crate::remediation::resource_block(spec, &r.attributes, &name);
+                resource_blocks.insert((r.tf_type.clone(), r.id.clone()), block);
+            }
+        }
+        policies.live(r, address);
+    };
     for source in input.live {
         match source {
             LiveInput::Snapshot(snap) => {
-                for r in snap.resources {
-                    comparer.live(&r);
-                    let address = comparer.declared_address(&r);
-                    policies.live(r, address);
-                }
+                snap.resources.into_iter().for_each(&mut each_live);
                 scans.extend(snap.scans);
             }
             LiveInput::File(path) => {
                 let bytes = std::fs::read(&path).map_err(|e| Error::io(&path, &e))?;
-                let header = snapshot::stream(&path.display().to_string(), &bytes, &mut |r| {
-                    comparer.live(&r);
-                    let address = comparer.declared_address(&r);
-                    policies.live(r, address);
-                })?;
+                let header = snapshot::stream(&path.display().to_string(), &bytes, &mut each_live)?;
                 scans.extend(header.scans);
             }
         }
@@ -129,7 +139,7 @@ pub fn run(mut input: Input) -> Result<Report, Error> {
     ignore.retain(&mut violations);
     findings.extend(violations);
     if let Some(src) = &input.sources {
-        src.add_patches(&mut findings, &declared);
+        src.add_patches(&mut findings, &declared, &resource_blocks);
     }
     findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     warnings.extend(scans.iter().flat_map(Scan::failures).map(|m| Warning::new(WarningKind::ScanError, m, None)));

@@ -62,9 +62,58 @@ pub fn suggested_name(name: Option<&str>, id: &str) -> String {
 }
 
 /// An HCL import block (Terraform 1.5+) for an unmanaged resource.
-pub fn import_block(tf_type: &str, id: &str, name: Option<&str>) -> String {
-    let to = format!("{tf_type}.{}", suggested_name(name, id));
+/// `local_name`: the Terraform name it is imported as ([`suggested_name`], made unique).
+pub fn import_block(tf_type: &str, id: &str, local_name: &str) -> String {
+    let to = format!("{tf_type}.{local_name}");
     format!("import {{\n  to = {to}\n  id = {}\n}}\n", serde_json::to_string(id).unwrap_or_default())
+}
+
+/// A `resource` block for a live resource, to go with its import block: the type's
+/// compared attributes (what a person configures) with their live values as the cloud
+/// spells them (no `aws:` tags: AWS reserves them), leaving out computed-only attributes
+/// and empty values. Nested
+/// blocks (`metadata_options.0.http_tokens`) become blocks. A start, not the whole
+/// configuration: `terraform plan` after the import shows what else the provider needs.
+pub fn resource_block(spec: &crate::spec::TypeSpec, attributes: &serde_json::Value, name: &str) -> String {
+    let mut config = serde_json::Value::Object(Default::default());
+    for attr in spec.compared {
+        if spec.computed_only.iter().any(|c| crate::model::path_within(attr.path, c)) {
+            continue;
+        }
+        let Some(mut v) = crate::path::get(attributes, attr.path).cloned() else { continue };
+        if attr.path == "tags" {
+            if let Some(tags) = v.as_object_mut() {
+                tags.retain(|k, _| !k.starts_with("aws:"));
+            }
+        }
+        if !crate::path::is_empty(&v) {
+            crate::path::set(&mut config, attr.path, v);
+        }
+    }
+    let mut block = hcl::Block::builder("resource").add_label(spec.tf_type).add_label(name).build();
+    block.body = hcl_body(&config);
+    hcl::format::to_string(&hcl::Body::from(vec![hcl::Structure::from(block)])).unwrap_or_default()
+}
+
+/// Attributes first, then nested blocks (lists of objects), as people write them.
+fn hcl_body(config: &serde_json::Value) -> hcl::Body {
+    let mut body = hcl::Body::builder();
+    let Some(fields) = config.as_object() else { return body.build() };
+    let is_blocks = |v: &serde_json::Value| {
+        v.as_array().is_some_and(|items| !items.is_empty() && items.iter().all(serde_json::Value::is_object))
+    };
+    for (k, v) in fields.iter().filter(|(_, v)| !is_blocks(v)) {
+        let value = hcl::to_value(v).unwrap_or(hcl::Value::Null);
+        body = body.add_attribute(hcl::Attribute::new(k.as_str(), value));
+    }
+    for (k, v) in fields.iter().filter(|(_, v)| is_blocks(v)) {
+        for item in v.as_array().into_iter().flatten() {
+            let mut nested = hcl::Block::builder(k.as_str()).build();
+            nested.body = hcl_body(item);
+            body = body.add_block(nested);
+        }
+    }
+    body.build()
 }
 
 pub fn unmanaged(tf_type: &str, id: &str, name: Option<&str>) -> Remediation {
@@ -117,7 +166,7 @@ mod tests {
     #[test]
     fn import_block_is_hcl() {
         assert_eq!(
-            import_block("aws_instance", "i-0abc", Some("rogue")),
+            import_block("aws_instance", "i-0abc", "rogue"),
             "import {\n  to = aws_instance.rogue\n  id = \"i-0abc\"\n}\n"
         );
     }

@@ -23,6 +23,26 @@ struct File {
     path: String,
     text: String,
     body: Body,
+    /// Its module's directory, canonical.
+    dir: PathBuf,
+}
+
+/// One module instance in the call tree: where its code is, and the `module` block
+/// that calls it (none for a root module).
+struct ModuleRef {
+    /// Canonical, to compare; as given, to show in patches.
+    dir: PathBuf,
+    shown_dir: PathBuf,
+    call: Option<CallRef>,
+}
+
+struct CallRef {
+    file: usize,
+    index: usize,
+    /// `count` or `for_each`: one input serves several instances.
+    multi: bool,
+    /// The calling module's prefix (`""` for the root module).
+    parent: String,
 }
 
 /// Where one `resource` block is.
@@ -44,6 +64,10 @@ type BlockKey = (Option<String>, String);
 pub struct Sources {
     files: Vec<File>,
     blocks: HashMap<BlockKey, BlockRef>,
+    /// Every module instance by root module and prefix (`module.gpu.`; `""` for the root).
+    modules: HashMap<BlockKey, ModuleRef>,
+    /// How many `module` blocks call each directory: a module called twice is shared.
+    uses: HashMap<PathBuf, usize>,
     /// First `--tf` directory: where import files for unmanaged resources go (none when
     /// root modules were discovered: which one should adopt a resource is the user's call).
     root: Option<PathBuf>,
@@ -65,31 +89,32 @@ impl Sources {
     /// Several address spaces: `--tf` directories (`None`) and discovered root modules (by
     /// name). Import files go to `import_dir`.
     pub fn load_roots(roots: &[(Option<String>, PathBuf)], import_dir: Option<PathBuf>) -> Result<Sources> {
-        let mut s = Sources { files: vec![], blocks: HashMap::new(), root: import_dir };
-        let mut module_uses: HashMap<PathBuf, usize> = HashMap::new();
+        let mut s = Sources {
+            files: vec![],
+            blocks: HashMap::new(),
+            modules: HashMap::new(),
+            uses: HashMap::new(),
+            root: import_dir,
+        };
         for (name, dir) in roots {
-            s.load_module(dir, name.as_deref(), "", false, &mut module_uses, 0)?;
+            s.load_module(dir, name.as_deref(), "", false, None, 0)?;
         }
         // A module directory called from two places is shared by both.
-        let shared_dirs: Vec<String> =
-            module_uses.iter().filter(|(_, n)| **n > 1).map(|(d, _)| d.display().to_string()).collect();
         for b in s.blocks.values_mut() {
-            let file = &s.files[b.file].path;
-            if shared_dirs.iter().any(|d| Path::new(file).parent().is_some_and(|p| p.display().to_string() == *d)) {
+            if s.uses.get(&s.files[b.file].dir).is_some_and(|n| *n > 1) {
                 b.shared = true;
             }
         }
         Ok(s)
     }
 
-    #[allow(clippy::too_many_arguments)]
     fn load_module(
         &mut self,
         dir: &Path,
         root: Option<&str>,
         prefix: &str,
         shared: bool,
-        uses: &mut HashMap<PathBuf, usize>,
+        call: Option<CallRef>,
         depth: usize,
     ) -> Result<()> {
         if depth > 32 {
@@ -99,6 +124,9 @@ impl Sources {
         if paths.is_empty() && depth == 0 {
             return Err(no_tf_files(dir));
         }
+        let canonical = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
+        let module = ModuleRef { dir: canonical.clone(), shown_dir: dir.to_path_buf(), call };
+        self.modules.insert((root.map(str::to_string), prefix.to_string()), module);
         let mut calls = Vec::new();
         for path in paths {
             let text = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, &e))?;
@@ -123,18 +151,20 @@ impl Sources {
                         if let Some(src) = source.filter(|s| s.starts_with("./") || s.starts_with("../")) {
                             let multi = block.body.get_attribute("count").is_some()
                                 || block.body.get_attribute("for_each").is_some();
-                            calls.push((name.to_string(), clean_path(&dir.join(src)), multi));
+                            calls.push((name.to_string(), clean_path(&dir.join(src)), multi, file, index));
                         }
                     }
                     _ => {}
                 }
             }
-            self.files.push(File { path: shown, text, body });
+            self.files.push(File { path: shown, text, body, dir: canonical.clone() });
         }
-        for (name, child, multi) in calls {
+        for (name, child, multi, file, index) in calls {
             let key = child.canonicalize().unwrap_or_else(|_| child.clone());
-            *uses.entry(key).or_default() += 1;
-            self.load_module(&child, root, &format!("{prefix}module.{name}."), shared || multi, uses, depth + 1)?;
+            *self.uses.entry(key).or_default() += 1;
+            let call = CallRef { file, index, multi, parent: prefix.to_string() };
+            let child_prefix = format!("{prefix}module.{name}.");
+            self.load_module(&child, root, &child_prefix, shared || multi, Some(call), depth + 1)?;
         }
         Ok(())
     }
@@ -150,64 +180,271 @@ impl Sources {
 
     /// Add a patch to findings that can be fixed in code: `changed` ones accept the live
     /// values, `unmanaged` ones get an import block in a file of their own.
-    pub fn add_patches(&self, findings: &mut [Finding], declared: &[DeclaredResource]) {
+    /// `resource_blocks`: by (type, id), a block generated from the live attributes of each
+    /// live resource no declaration matched, to import with.
+    pub fn add_patches(
+        &self,
+        findings: &mut [Finding],
+        declared: &[DeclaredResource],
+        resource_blocks: &HashMap<(String, String), String>,
+    ) {
         let declared: HashSet<(Option<&str>, &str)> =
             declared.iter().map(|d| (d.root_module.as_deref(), d.address.as_str())).collect();
+        // Import names (and their files) made unique: two hand-made "trainer"s.
+        let mut taken: HashMap<String, usize> = HashMap::new();
         for f in findings {
             let root = f.resource.root_module.as_deref();
             f.remediation.patch = match f.kind {
-                FindingKind::Changed => f
-                    .resource
-                    .address
-                    .as_deref()
-                    .filter(|a| declared.contains(&(root, *a)))
-                    .and_then(|a| self.accept_patch(root, a, f)),
-                FindingKind::Unmanaged => self.import_patch(f),
+                FindingKind::Changed => {
+                    let address = f.resource.address.clone().filter(|a| declared.contains(&(root, a.as_str())));
+                    let patch = address.as_deref().and_then(|a| self.accept_patch(root, a, f));
+                    if patch.is_none() {
+                        if let Some(hint) = address.as_deref().and_then(|a| self.expression_hint(root, a, f)) {
+                            f.remediation.summary.push_str(&hint);
+                        }
+                    }
+                    patch
+                }
+                FindingKind::Unmanaged => {
+                    let base = remediation::suggested_name(f.resource.name.as_deref(), &f.resource.id);
+                    let n = taken.entry(base.clone()).or_default();
+                    *n += 1;
+                    let name = if *n == 1 { base } else { format!("{base}_{n}") };
+                    self.import_patch(f, &name, resource_blocks)
+                }
                 _ => f.remediation.patch.take(),
             };
         }
     }
 
+    /// Edits that make the code declare the live values: a literal in the resource's block,
+    /// else the one place a plain `var.NAME` gets its value from (a tfvars entry, the
+    /// variable's default, a module call's input), when nothing else uses it.
     fn accept_patch(&self, root: Option<&str>, address: &str, f: &Finding) -> Option<String> {
-        let b = self.blocks.get(&(root.map(str::to_string), config_address(address)))?;
+        let config = config_address(address);
+        let b = self.blocks.get(&(root.map(str::to_string), config.clone()))?;
         if b.shared {
             return None;
         }
         let file = &self.files[b.file];
         let block = file.body.blocks().nth(b.index)?;
-        let mut edits: Vec<(Range<usize>, String)> = Vec::new();
+        // `module.gpu.aws_instance.x` -> `module.gpu.`
+        let prefix = config.rsplitn(3, '.').nth(2).map_or(String::new(), |p| format!("{p}."));
+        let mut edits = FileEdits::default();
         for c in f.changes.iter().flatten() {
             if c.live == "(sensitive)" {
                 continue;
             }
-            if let Some(edit) = edit_for(block, &c.path, &c.live, &file.text) {
-                edits.push(edit);
+            if let Some((range, text)) = edit_for(block, &c.path, &c.live, &file.text) {
+                edits.add(&file.path, &file.text, range, text);
+            } else if let Some(var) = plain_variable(block, &c.path) {
+                self.variable_edit(root, &prefix, &var, &c.live, &mut edits, 0);
             }
         }
-        if edits.is_empty() {
-            return None;
-        }
-        edits.sort_by_key(|(r, _)| std::cmp::Reverse(r.start));
-        let mut new = file.text.clone();
-        let mut last_start = usize::MAX;
-        for (range, text) in edits {
-            if range.end > last_start {
-                continue; // overlapping edits: keep the first
-            }
-            last_start = range.start;
-            new.replace_range(range, &text);
-        }
-        Some(unified(&file.path, &file.text, &new))
+        edits.unified()
     }
 
-    fn import_patch(&self, f: &Finding) -> Option<String> {
+    /// Where no patch can be made: which expressions set the changed attributes, so the
+    /// person knows where to accept the live value (`instance_type = var.twin_type` at
+    /// main.tf:52, shared by every instance of the block).
+    fn expression_hint(&self, root: Option<&str>, address: &str, f: &Finding) -> Option<String> {
+        let b = self.blocks.get(&(root.map(str::to_string), config_address(address)))?;
+        let file = &self.files[b.file];
+        let block = file.body.blocks().nth(b.index)?;
+        let mut shown = Vec::new();
+        for c in f.changes.iter().flatten() {
+            let Some(attr) = attribute_at(block, &c.path) else { continue };
+            let line = line_of(&file.text, attr.span().map_or(0, |s| s.start));
+            let text = attr.value.span().map(|s| file.text[s].trim().to_string()).unwrap_or_default();
+            let why = match (b.shared, var_name(&attr.value)) {
+                (true, _) => "sets more than this resource (count, for_each or a module called twice): change it there if all of them should follow",
+                (false, Some(_)) => "reads a variable that other code uses too: change where it is set if all of them should follow",
+                (false, None) => "is an expression driftd does not rewrite: change what it reads",
+            };
+            shown.push(format!("`{} = {text}` ({}:{line}) {why}", attr.key.as_str(), file.path));
+        }
+        (!shown.is_empty()).then(|| format!(". In code, {}", shown.join("; ")))
+    }
+
+    /// Set variable `name` of module instance `prefix` to `live` where its value comes from.
+    fn variable_edit(
+        &self,
+        root: Option<&str>,
+        prefix: &str,
+        name: &str,
+        live: &Value,
+        edits: &mut FileEdits,
+        depth: usize,
+    ) {
+        let Some(module) = self.modules.get(&(root.map(str::to_string), prefix.to_string())) else { return };
+        let files: Vec<&File> = self.files.iter().filter(|f| f.dir == module.dir).collect();
+        // Only when this one reference uses it, and the module is not called from elsewhere.
+        let uses: usize = files.iter().map(|f| references(&f.text, name)).sum();
+        if uses != 1 || depth > 8 || self.uses.get(&module.dir).is_some_and(|n| *n > 1) {
+            return;
+        }
+        match &module.call {
+            // The root module: the last tfvars file that sets it, else its default.
+            None => {
+                for path in tfvars_files(&module.shown_dir).iter().rev() {
+                    let Ok(text) = std::fs::read_to_string(path) else { continue };
+                    let Ok(body) = hcl_edit::parser::parse_body(&text) else { continue };
+                    if let Some(attr) = body.get_attribute(name) {
+                        if let (true, Some(span)) = (is_literal(&attr.value), attr.value.span()) {
+                            edits.add(&path.display().to_string(), &text, span, hcl_literal(live));
+                        }
+                        return;
+                    }
+                }
+            }
+            Some(call) => {
+                let caller = &self.files[call.file];
+                let Some(block) = caller.body.blocks().nth(call.index) else { return };
+                if let Some(attr) = block.body.get_attribute(name) {
+                    if call.multi {
+                        return;
+                    }
+                    if let (true, Some(span)) = (is_literal(&attr.value), attr.value.span()) {
+                        edits.add(&caller.path, &caller.text, span, hcl_literal(live));
+                    } else if let Some(parent_var) = var_name(&attr.value) {
+                        self.variable_edit(root, &call.parent, &parent_var, live, edits, depth + 1);
+                    }
+                    return;
+                }
+            }
+        }
+        // Not set from outside: the default, in the `variable` block.
+        for f in files {
+            let variable = f
+                .body
+                .blocks()
+                .find(|b| b.ident.as_str() == "variable" && b.labels.first().is_some_and(|l| l.as_str() == name));
+            if let Some(default) = variable.and_then(|v| v.body.get_attribute("default")) {
+                if let (true, Some(span)) = (is_literal(&default.value), default.value.span()) {
+                    edits.add(&f.path, &f.text, span, hcl_literal(live));
+                }
+                return;
+            }
+        }
+    }
+
+    /// A file of its own per unmanaged resource: its import block, and its resource block
+    /// when driftd read it (an owner's whole fleet gets the import block only).
+    fn import_patch(
+        &self,
+        f: &Finding,
+        name: &str,
+        resource_blocks: &HashMap<(String, String), String>,
+    ) -> Option<String> {
         let root = self.root.as_ref()?;
-        let name = remediation::suggested_name(f.resource.name.as_deref(), &f.resource.id);
         let path = root.join(format!("import_{name}.tf")).display().to_string();
-        let body = remediation::import_block(&f.resource.tf_type, &f.resource.id, f.resource.name.as_deref());
+        let mut body = remediation::import_block(&f.resource.tf_type, &f.resource.id, name);
+        if let Some(block) = resource_blocks.get(&(f.resource.tf_type.clone(), f.resource.id.clone())) {
+            body.push('\n');
+            // Generated under the plain name; a repeated one takes its suffix here.
+            let plain = remediation::suggested_name(f.resource.name.as_deref(), &f.resource.id);
+            let header = format!("resource \"{}\" \"{plain}\"", f.resource.tf_type);
+            body.push_str(&block.replacen(&header, &format!("resource \"{}\" \"{name}\"", f.resource.tf_type), 1));
+        }
         let diff = similar::TextDiff::from_lines("", body.as_str());
         Some(diff.unified_diff().context_radius(3).header("/dev/null", &format!("b/{path}")).to_string())
     }
+}
+
+/// A replacement of a byte range of a file.
+type Edit = (Range<usize>, String);
+
+/// Edits to several files, made into one patch.
+#[derive(Default)]
+struct FileEdits {
+    /// By path: the file's text and its edits.
+    files: std::collections::BTreeMap<String, (String, Vec<Edit>)>,
+}
+
+impl FileEdits {
+    fn add(&mut self, path: &str, text: &str, range: Range<usize>, replacement: String) {
+        let entry = self.files.entry(path.to_string()).or_insert_with(|| (text.to_string(), Vec::new()));
+        entry.1.push((range, replacement));
+    }
+
+    fn unified(self) -> Option<String> {
+        let mut out = String::new();
+        for (path, (text, mut edits)) in self.files {
+            edits.sort_by_key(|(r, _)| std::cmp::Reverse(r.start));
+            let mut new = text.clone();
+            let mut last_start = usize::MAX;
+            for (range, replacement) in edits {
+                if range.end > last_start {
+                    continue; // overlapping edits: keep the first
+                }
+                last_start = range.start;
+                new.replace_range(range, &replacement);
+            }
+            out.push_str(&unified(&path, &text, &new));
+        }
+        (!out.is_empty()).then_some(out)
+    }
+}
+
+/// The root module's variable files in Terraform's order: `terraform.tfvars`, then
+/// `*.auto.tfvars` by name (a later file wins).
+fn tfvars_files(dir: &Path) -> Vec<PathBuf> {
+    let mut auto: Vec<PathBuf> = std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.ends_with(".auto.tfvars")))
+        .collect();
+    auto.sort();
+    let mut files = vec![dir.join("terraform.tfvars")];
+    files.extend(auto);
+    files.retain(|p| p.is_file());
+    files
+}
+
+/// How many times a module's text names `var.NAME`.
+fn references(text: &str, name: &str) -> usize {
+    let needle = format!("var.{name}");
+    text.match_indices(&needle)
+        .filter(|(i, _)| {
+            let before = text[..*i].chars().next_back();
+            let after = text[i + needle.len()..].chars().next();
+            !before.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '.')
+                && !after.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '-')
+        })
+        .count()
+}
+
+/// The attribute a change's path names in a resource block (`metadata_options.0.http_tokens`
+/// in the first `metadata_options` block); not a key inside a map attribute.
+fn attribute_at<'a>(block: &'a Block, path: &'a str) -> Option<&'a hcl_edit::structure::Attribute> {
+    let segs: Vec<&str> = path.split('.').collect();
+    let mut body = &block.body;
+    let mut i = 0;
+    while i + 1 < segs.len() && segs[i + 1].parse::<usize>().is_ok() {
+        body = &body.get_blocks(segs[i]).nth(segs[i + 1].parse().ok()?)?.body;
+        i += 2;
+    }
+    (i + 1 == segs.len()).then(|| body.get_attribute(segs[i])).flatten()
+}
+
+/// `var.NAME` exactly: the variable's name.
+fn var_name(e: &Expression) -> Option<String> {
+    let Expression::Traversal(t) = e else { return None };
+    let Expression::Variable(root) = &t.expr else { return None };
+    match t.operators.as_slice() {
+        [op] if root.as_str() == "var" => match op.value() {
+            hcl_edit::expr::TraversalOperator::GetAttr(name) => Some(name.as_str().to_string()),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// The variable a top-level attribute of a resource block is set from, when it is
+/// exactly `var.NAME` (a nested block's attribute too: `metadata_options.0.http_tokens`).
+fn plain_variable(block: &Block, path: &str) -> Option<String> {
+    var_name(&attribute_at(block, path)?.value)
 }
 
 fn unified(path: &str, old: &str, new: &str) -> String {

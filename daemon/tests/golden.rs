@@ -4,6 +4,7 @@
 
 mod common;
 use common::*;
+use std::fs;
 
 /// Times differ per run; everything else must be byte-identical.
 fn normalise(format: &str, out: &str) -> String {
@@ -262,4 +263,99 @@ fn sarif_validates_against_the_sarif_2_1_0_schema() {
             .unwrap();
     broken["runs"][0]["results"][0].as_object_mut().unwrap().remove("message");
     assert!(!validator.is_valid(&broken));
+}
+
+/// Patches that accept live values where they come from (a tfvars entry, a variable's
+/// default, a module input chased to the root module's default), and an import with a
+/// resource block: all apply with `git apply` on a copy, after which the code compared
+/// with the same live snapshot has no drift left but the one shared by several
+/// instances (named in a hint), and the import file parses and declares what it imports.
+#[test]
+fn patches_accept_live_values_where_they_come_from_and_imports_declare_their_resource() {
+    let dir = tempfile::tempdir().unwrap();
+    let copy = dir.path().join("patches");
+    assert!(std::process::Command::new("cp")
+        .arg("-r")
+        .arg(root().join("testdata/tf/patches"))
+        .arg(&copy)
+        .status()
+        .unwrap()
+        .success());
+    let args = [
+        "check",
+        "--tf",
+        "patches",
+        "--provider",
+        "snapshot:patches/live.json",
+        "--no-builtin-policies",
+        "--format",
+        "json",
+        "--patch-out",
+        "drift.patch",
+    ];
+    let r = driftd_in(dir.path(), &args);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let patched: Vec<&str> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["remediation"]["patch"].is_string())
+        .map(|f| f["resource"]["address"].as_str().unwrap_or("(unmanaged)"))
+        .collect();
+    assert_eq!(
+        patched,
+        [
+            "aws_instance.inference",
+            "module.trainer.aws_instance.this",
+            "(unmanaged)",
+            "(unmanaged)",
+            "aws_instance.notebook"
+        ],
+        "{:#}",
+        v["findings"]
+    );
+    let twin =
+        v["findings"].as_array().unwrap().iter().find(|f| f["resource"]["address"] == "aws_instance.twins[0]").unwrap();
+    assert!(
+        twin["remediation"]["summary"]
+            .as_str()
+            .unwrap()
+            .contains("In code, `instance_type = var.twin_type` (patches/main.tf:53) sets more than this resource"),
+        "{twin:#}"
+    );
+    let patch = fs::read_to_string(dir.path().join("drift.patch")).unwrap();
+    for file in ["a/patches/terraform.tfvars", "a/patches/main.tf", "b/patches/import_rogue.tf"] {
+        assert!(patch.contains(file), "{file} in\n{patch}");
+    }
+    let git = |args: &[&str]| std::process::Command::new("git").args(args).current_dir(dir.path()).output().unwrap();
+    let out = git(&["apply", "drift.patch"]);
+    assert!(out.status.success(), "{}\n{patch}", String::from_utf8_lossy(&out.stderr));
+    assert!(fs::read_to_string(copy.join("terraform.tfvars")).unwrap().contains("inference_type = \"g6e.2xlarge\""));
+    let main = fs::read_to_string(copy.join("main.tf")).unwrap();
+    assert!(main.contains("default = \"p5.48xlarge\"") && main.contains("default = 3"), "{main}");
+
+    // The import file declares what it imports, and parses with the rest of the code.
+    let import = fs::read_to_string(copy.join("import_rogue.tf")).unwrap();
+    assert!(import.starts_with("import {\n  to = aws_instance.rogue\n  id = \"i-0c0de000000000006\"\n}\n"), "{import}");
+    assert!(import.contains("resource \"aws_instance\" \"rogue\" {"), "{import}");
+    assert!(import.contains("instance_type = \"p5.48xlarge\"") && !import.contains("aws:createdBy"), "{import}");
+    for computed in ["arn", "volume_id", "instance_state", "device_name"] {
+        assert!(!import.contains(computed), "computed-only {computed} left out:\n{import}");
+    }
+    // A second hand-made instance with the same name gets a name (and file) of its own.
+    let second = fs::read_to_string(copy.join("import_rogue_2.tf")).unwrap();
+    assert!(second.contains("to = aws_instance.rogue_2") && second.contains("resource \"aws_instance\" \"rogue_2\" {"));
+
+    // Again, on the patched code: only the shared twin is left; the imported one is managed.
+    let again = driftd_in(dir.path(), &args[..args.len() - 2]);
+    let v: serde_json::Value = serde_json::from_str(&again.stdout).unwrap();
+    let left: Vec<(&str, &str)> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| (f["kind"].as_str().unwrap(), f["resource"]["address"].as_str().unwrap()))
+        .collect();
+    assert_eq!(left, [("changed", "aws_instance.twins[0]")], "{}\n{:#}", again.stderr, v["findings"]);
+    assert_eq!(v["summary"]["managed"], 7, "the imported resources are declared by the code now");
 }

@@ -22,7 +22,8 @@ pub fn match_live(declared: &mut [DeclaredResource], live: &[&Resource], registr
         }
     }
     let mut warnings = Vec::new();
-    for d in declared.iter_mut().filter(|d| d.from_code) {
+    // An `import` block already named its id.
+    for d in declared.iter_mut().filter(|d| d.from_code && d.id == d.address) {
         let Some(spec) = registry.get(&d.tf_type) else { continue };
         let attributes = d.attributes.parse();
         let not_compared = |d: &mut DeclaredResource, why: String| {

@@ -88,6 +88,13 @@ pub fn evaluate(dir: &Path, cli: &CommandLineVars) -> Result<Evaluated> {
         root_vars.insert(name.to_string(), var_value(value));
     }
     eval.module(dir, "", root_vars, 0)?;
+    // `import` blocks (root module only, as in Terraform) give their resources an id.
+    let imports = imports(&eval.loaded.get(dir).cloned().unwrap_or_default());
+    for d in &mut eval.resources {
+        if let Some(id) = imports.get(&d.address) {
+            d.id.clone_from(id);
+        }
+    }
     Ok(Evaluated {
         input: StateInput {
             location: dir.display().to_string(),
@@ -204,6 +211,21 @@ fn map_template(
             Element::Literal(_) => {}
         }
     }
+}
+
+/// `import { to = ADDRESS, id = "..." }`: the id each address is imported from (ids that
+/// are literal or evaluate without context; others are left to matching by name).
+fn imports(files: &[File]) -> std::collections::HashMap<String, String> {
+    let ctx = Context::new();
+    let mut out = std::collections::HashMap::new();
+    for b in files.iter().flat_map(|f| f.body.blocks()).filter(|b| b.identifier.as_str() == "import") {
+        let attr = |k: &str| b.body.attributes().find(|a| a.key.as_str() == k).map(|a| &a.expr);
+        let (Some(to), Some(id)) = (attr("to"), attr("id")) else { continue };
+        if let Ok(Value::String(id)) = id.evaluate(&ctx) {
+            out.insert(to.to_string().replace(' ', ""), id);
+        }
+    }
+    out
 }
 
 /// Values of the root module's variables from outside: `terraform.tfvars`, then

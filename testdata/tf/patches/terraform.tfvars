@@ -1,0 +1,2 @@
+# Overrides the default in main.tf.
+inference_type = "g6e.xlarge"
