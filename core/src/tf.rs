@@ -128,7 +128,7 @@ impl Sources {
         let module = ModuleRef { dir: canonical.clone(), shown_dir: dir.to_path_buf(), call };
         self.modules.insert((root.map(str::to_string), prefix.to_string()), module);
         let mut calls = Vec::new();
-        for path in paths {
+        for path in paths.into_iter().filter(|p| !is_json(p)) {
             let text = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, &e))?;
             let shown = path.display().to_string();
             let body = parse_body(&shown, &text)?;
@@ -452,15 +452,21 @@ fn unified(path: &str, old: &str, new: &str) -> String {
     diff.unified_diff().context_radius(3).header(&format!("a/{path}"), &format!("b/{path}")).to_string()
 }
 
-/// The `.tf` files of one module directory, in name order.
+/// The `.tf` and `.tf.json` files of one module directory, in name order.
 pub(crate) fn tf_files(dir: &Path) -> Result<Vec<PathBuf>> {
     let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
         .map_err(|e| Error::io(dir, &e))?
         .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "tf") && p.is_file())
+        .filter(|p| is_json(p) || p.extension().is_some_and(|x| x == "tf"))
+        .filter(|p| p.is_file())
         .collect();
     paths.sort();
     Ok(paths)
+}
+
+/// Terraform's JSON syntax: evaluated, but not located or patched (no formatting to keep).
+pub(crate) fn is_json(p: &Path) -> bool {
+    p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.ends_with(".tf.json"))
 }
 
 /// A directory without a `.tf` file of its own (a monorepo's top, or not Terraform at all).

@@ -13,6 +13,7 @@
 //! every key it knows; a string built from one is unknown whole, as in Terraform.
 
 pub mod functions;
+pub mod json;
 pub mod live_match;
 pub mod unapplied;
 
@@ -139,6 +140,9 @@ fn load(dir: &Path) -> Result<Vec<File>> {
 /// One `.tf` file's body; a syntax error names `file:line:column` with a caret.
 pub(crate) fn parse_file(path: &Path) -> Result<Body> {
     let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, &e))?;
+    if path.to_string_lossy().ends_with(".tf.json") {
+        return json::parse(&path.display().to_string(), &text);
+    }
     match hcl::parse(&text) {
         Ok(body) => Ok(body),
         // hcl-edit's errors carry line and column, for the caret.

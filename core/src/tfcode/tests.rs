@@ -278,3 +278,58 @@ fn the_gpu_fleet_code_expands_to_its_state() {
         assert!(trainer.unknown.iter().any(|u| u == path), "{path} in {:?}", trainer.unknown);
     }
 }
+
+/// The same module in JSON syntax declares what its native twin does: variables,
+/// locals, count, for_each, templates, nested and dynamic blocks, a local module call.
+#[test]
+fn tf_json_evaluates_like_native_syntax() {
+    let native = module(&[
+        (
+            "main.tf",
+            r#"
+variable "env" { default = "prod" }
+locals { tags = { team = "ml", env = var.env } }
+resource "aws_instance" "gpu" {
+  count         = 2
+  instance_type = "p5.48xlarge"
+  tags          = merge(local.tags, { Name = "gpu-${count.index}" })
+  metadata_options { http_tokens = "required" }
+  dynamic "ebs_block_device" {
+    for_each = [100, 200]
+    content { volume_size = ebs_block_device.value }
+  }
+}
+module "pool" {
+  source = "./pool"
+  name   = "inference"
+}
+"#,
+        ),
+        ("pool/main.tf", "variable \"name\" {}\nresource \"aws_instance\" \"this\" {\n  for_each = toset([\"a\"])\n  tags = { Name = \"${var.name}-${each.key}\" }\n}\n"),
+    ]);
+    let json = module(&[
+        (
+            "main.tf.json",
+            r#"{
+  "variable": {"env": {"default": "prod"}},
+  "locals": {"tags": {"team": "ml", "env": "${var.env}"}},
+  "resource": {"aws_instance": {"gpu": {
+    "count": 2,
+    "instance_type": "p5.48xlarge",
+    "tags": "${merge(local.tags, { Name = \"gpu-${count.index}\" })}",
+    "metadata_options": {"http_tokens": "required"},
+    "dynamic": {"ebs_block_device": {"for_each": [100, 200], "content": {"volume_size": "${ebs_block_device.value}"}}}
+  }}},
+  "module": {"pool": {"source": "./pool", "name": "inference"}}
+}"#,
+        ),
+        (
+            "pool/main.tf.json",
+            r#"{"variable": {"name": {}}, "resource": {"aws_instance": {"this": {"for_each": "${toset([\"a\"])}", "tags": {"Name": "${var.name}-${each.key}"}}}}}"#,
+        ),
+    ]);
+    let a = by_address(&evaluate(native.path(), &CommandLineVars::default()).unwrap().input);
+    let b = by_address(&evaluate(json.path(), &CommandLineVars::default()).unwrap().input);
+    assert_eq!(a.len(), 3);
+    assert_eq!(a, b);
+}
