@@ -60,8 +60,17 @@ struct BlockRef {
 /// and configuration address (`module.gpu.aws_instance.trainer`, no instance keys).
 type BlockKey = (Option<String>, String);
 
-/// All `.tf` sources given with `--tf` or found by `--discover`.
+/// All `.tf` sources given with `--tf` or found by `--discover`: parsed when loaded, or
+/// (code already evaluated, and so known to parse) on first use, when there is something
+/// to locate or patch.
 pub struct Sources {
+    roots: Vec<(Option<String>, PathBuf)>,
+    import_dir: Option<PathBuf>,
+    loaded: std::sync::OnceLock<Option<Loaded>>,
+}
+
+/// The parsed sources.
+struct Loaded {
     files: Vec<File>,
     blocks: HashMap<BlockKey, BlockRef>,
     /// Every module instance by root module and prefix (`module.gpu.`; `""` for the root).
@@ -89,7 +98,54 @@ impl Sources {
     /// Several address spaces: `--tf` directories (`None`) and discovered root modules (by
     /// name). Import files go to `import_dir`.
     pub fn load_roots(roots: &[(Option<String>, PathBuf)], import_dir: Option<PathBuf>) -> Result<Sources> {
-        let mut s = Sources {
+        let sources = Sources::on_demand(roots, import_dir);
+        let loaded = Loaded::load(&sources.roots, sources.import_dir.clone())?;
+        let _ = sources.loaded.set(Some(loaded));
+        Ok(sources)
+    }
+
+    /// As [`Sources::load_roots`], parsed on first use (code that evaluated parses).
+    pub fn on_demand(roots: &[(Option<String>, PathBuf)], import_dir: Option<PathBuf>) -> Sources {
+        Sources { roots: roots.to_vec(), import_dir, loaded: std::sync::OnceLock::new() }
+    }
+
+    fn get(&self) -> Option<&Loaded> {
+        self.loaded.get_or_init(|| Loaded::load(&self.roots, self.import_dir.clone()).ok()).as_ref()
+    }
+
+    /// Fill in `declared_at` for every declaration whose block was found (code's own
+    /// declarations know theirs).
+    pub fn locate(&self, declared: &mut [DeclaredResource]) {
+        if declared.iter().all(|d| d.declared_at.is_some() || d.from_code) {
+            return;
+        }
+        if let Some(loaded) = self.get() {
+            loaded.locate(declared);
+        }
+    }
+
+    /// Add a patch to findings that can be fixed in code: `changed` ones accept the live
+    /// values, `unmanaged` ones get an import block in a file of their own.
+    /// `resource_blocks`: by (type, id), a block generated from the live attributes of each
+    /// live resource no declaration matched, to import with.
+    pub fn add_patches(
+        &self,
+        findings: &mut [Finding],
+        declared: &[DeclaredResource],
+        resource_blocks: &HashMap<(String, String), String>,
+    ) {
+        if !findings.iter().any(|f| matches!(f.kind, FindingKind::Changed | FindingKind::Unmanaged)) {
+            return;
+        }
+        if let Some(loaded) = self.get() {
+            loaded.add_patches(findings, declared, resource_blocks);
+        }
+    }
+}
+
+impl Loaded {
+    fn load(roots: &[(Option<String>, PathBuf)], import_dir: Option<PathBuf>) -> Result<Loaded> {
+        let mut s = Loaded {
             files: vec![],
             blocks: HashMap::new(),
             modules: HashMap::new(),
@@ -169,20 +225,15 @@ impl Sources {
         Ok(())
     }
 
-    /// Fill in `declared_at` for every declaration whose block was found.
-    pub fn locate(&self, declared: &mut [DeclaredResource]) {
-        for d in declared {
+    fn locate(&self, declared: &mut [DeclaredResource]) {
+        for d in declared.iter_mut().filter(|d| d.declared_at.is_none()) {
             if let Some(b) = self.blocks.get(&(d.root_module.clone(), config_address(&d.address))) {
                 d.declared_at = Some(SourceLoc { file: self.files[b.file].path.clone(), line: b.line });
             }
         }
     }
 
-    /// Add a patch to findings that can be fixed in code: `changed` ones accept the live
-    /// values, `unmanaged` ones get an import block in a file of their own.
-    /// `resource_blocks`: by (type, id), a block generated from the live attributes of each
-    /// live resource no declaration matched, to import with.
-    pub fn add_patches(
+    fn add_patches(
         &self,
         findings: &mut [Finding],
         declared: &[DeclaredResource],
@@ -545,7 +596,7 @@ pub(crate) fn clean_path(p: &Path) -> PathBuf {
     out
 }
 
-fn line_of(text: &str, offset: usize) -> u32 {
+pub(crate) fn line_of(text: &str, offset: usize) -> u32 {
     text.as_bytes()[..offset.min(text.len())].iter().filter(|b| **b == b'\n').count() as u32 + 1
 }
 

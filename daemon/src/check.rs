@@ -236,17 +236,23 @@ fn declarations(args: &CheckArgs, phase: &dyn Fn(&'static str)) -> Result<Declar
         states.extend(discovered);
         code_warnings.extend(warnings);
     }
+    // No state: the code is what is declared (a pull request before apply).
+    let code_only = states.is_empty() && !tf_dirs.is_empty();
     let sources = match tf_dirs.is_empty() && roots.is_empty() {
         true => None,
         false => {
             let mut code: Vec<(Option<String>, PathBuf)> = tf_dirs.iter().map(|d| (None, d.clone())).collect();
             code.extend(roots.iter().filter(|r| !r.terragrunt).map(|r| (Some(r.name.clone()), r.dir.clone())));
-            Some(driftd_core::tf::Sources::load_roots(&code, tf_dirs.first().cloned())?)
+            let import_dir = tf_dirs.first().cloned();
+            Some(match code_only {
+                // Evaluation parses (and so checks) every file; patches parse again only
+                // when there is something to patch.
+                true => driftd_core::tf::Sources::on_demand(&code, import_dir),
+                false => driftd_core::tf::Sources::load_roots(&code, import_dir)?,
+            })
         }
     };
     let cli = driftd_core::tfcode::CommandLineVars { files: args.var_files.clone(), values: args.vars.clone() };
-    // No state: the code is what is declared (a pull request before apply).
-    let code_only = states.is_empty() && !tf_dirs.is_empty();
     let mut code = Vec::new();
     if code_only {
         phase("evaluating Terraform code");

@@ -18,7 +18,7 @@ pub mod live_match;
 pub mod unapplied;
 
 use crate::error::{Error, Result};
-use crate::model::{DeclaredKind, Warning, WarningKind};
+use crate::model::{DeclaredKind, SourceLoc, Warning, WarningKind};
 use crate::tfstate::{self, StateInput};
 use functions::{contains_unknown, UNKNOWN};
 use hcl::eval::{Context, Evaluate};
@@ -123,6 +123,8 @@ struct Evaluator {
 struct File {
     shown: String,
     body: Body,
+    /// The line of each top-level block, in `body.blocks()` order (none for JSON).
+    block_lines: Vec<u32>,
 }
 
 fn load(dir: &Path) -> Result<Vec<File>> {
@@ -132,26 +134,28 @@ fn load(dir: &Path) -> Result<Vec<File>> {
     }
     let mut files = Vec::new();
     for path in paths {
-        files.push(File { shown: path.display().to_string(), body: parse_file(&path)? });
+        let (body, block_lines) = parse_file_lines(&path)?;
+        files.push(File { shown: path.display().to_string(), body, block_lines });
     }
     Ok(files)
 }
 
 /// One `.tf` file's body; a syntax error names `file:line:column` with a caret.
 pub(crate) fn parse_file(path: &Path) -> Result<Body> {
+    parse_file_lines(path).map(|(body, _)| body)
+}
+
+/// The body and the line of each top-level block, from one parse.
+fn parse_file_lines(path: &Path) -> Result<(Body, Vec<u32>)> {
     let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, &e))?;
-    if path.to_string_lossy().ends_with(".tf.json") {
-        return json::parse(&path.display().to_string(), &text);
+    let shown = path.display().to_string();
+    if crate::tf::is_json(path) {
+        return Ok((json::parse(&shown, &text)?, Vec::new()));
     }
-    match hcl::parse(&text) {
-        Ok(body) => Ok(body),
-        // hcl-edit's errors carry line and column, for the caret.
-        Err(e) => {
-            let shown = path.display().to_string();
-            crate::tf::parse_body(&shown, &text)?;
-            Err(Error::input(&shown, format!("HCL: {e}")))
-        }
-    }
+    let edit = crate::tf::parse_body(&shown, &text)?;
+    use hcl_edit::Span;
+    let lines = edit.blocks().map(|b| crate::tf::line_of(&text, b.span().map_or(0, |s| s.start))).collect();
+    Ok((edit.into(), lines))
 }
 
 /// Replace function calls in an expression, wherever they are: `f` returns the
@@ -652,8 +656,9 @@ impl Evaluator {
         // Resources.
         let module_ctx = context(&vars, &locals, &modules, dir);
         for f in files.iter() {
-            for b in f.body.blocks().filter(|b| b.identifier.as_str() == "resource") {
-                self.resource(b, &f.shown, &module_ctx, prefix, &locals, &modules)?;
+            for (i, b) in f.body.blocks().enumerate().filter(|(_, b)| b.identifier.as_str() == "resource") {
+                let at = f.block_lines.get(i).map(|&line| SourceLoc { file: f.shown.clone(), line });
+                self.resource(b, &f.shown, at, &module_ctx, prefix, &locals, &modules)?;
             }
         }
         // Outputs, for the caller.
@@ -699,7 +704,7 @@ impl Evaluator {
             self.unevaluated.push(crate::tf::config_address(&format!("{prefix}module.{name}.")));
             return Ok(Value::from(UNKNOWN));
         }
-        let child_dir = dir.join(&source);
+        let child_dir = crate::tf::clean_path(&dir.join(&source));
         let instances =
             instances(call, &ctx, &mut unknowns).map_err(|e| Error::input(format!("{shown}: module {name:?}"), e))?;
         let mut outs: Vec<(String, Value)> = Vec::new();
@@ -731,10 +736,12 @@ impl Evaluator {
 
     /// One `resource` block's instances, in `ctx`: the module's context once its locals
     /// and module calls are final.
+    #[allow(clippy::too_many_arguments)]
     fn resource(
         &mut self,
         b: &Block,
         shown: &str,
+        at: Option<SourceLoc>,
         ctx: &Context,
         prefix: &str,
         locals: &Map<String, Value>,
@@ -768,6 +775,7 @@ impl Evaluator {
             let mut d = tfstate::declared_from_value(&self.source, &address, &tf_type, &json);
             d.unknown = unknown_paths;
             d.from_code = true;
+            d.declared_at.clone_from(&at);
             // Ids exist only after apply: the address names the resource in findings and
             // fleet policies until then.
             if d.id.is_empty() {
