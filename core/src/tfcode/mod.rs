@@ -628,7 +628,7 @@ impl Evaluator {
                 match eval(expr, &ctx, &mut unknowns) {
                     Ok(v) => {
                         locals.insert(name.clone(), v);
-                        ctx = context(&vars, &locals, &modules, dir);
+                        ctx.declare_var("local", Value::Object(locals.clone()));
                     }
                     Err(e) if final_pass => return Err(Error::input(where_(shown, &format!("local.{name}")), e)),
                     Err(_) => {}
@@ -642,9 +642,9 @@ impl Evaluator {
                 if !final_pass && references_pending(text, &locals, &modules) {
                     continue;
                 }
-                let out = self.call(call, shown, dir, prefix, &vars, &locals, &modules, depth)?;
+                let out = self.call(call, shown, dir, prefix, &ctx, &locals, &modules, depth)?;
                 modules.insert(name, out);
-                ctx = context(&vars, &locals, &modules, dir);
+                ctx.declare_var("module", Value::Object(modules.clone()));
             }
             if final_pass {
                 break;
@@ -654,7 +654,7 @@ impl Evaluator {
             }
         }
         // Resources.
-        let module_ctx = context(&vars, &locals, &modules, dir);
+        let module_ctx = ctx;
         for f in files.iter() {
             for (i, b) in f.body.blocks().enumerate().filter(|(_, b)| b.identifier.as_str() == "resource") {
                 let at = f.block_lines.get(i).map(|&line| SourceLoc { file: f.shown.clone(), line });
@@ -684,16 +684,15 @@ impl Evaluator {
         shown: &str,
         dir: &Path,
         prefix: &str,
-        vars: &Map<String, Value>,
+        ctx: &Context,
         locals: &Map<String, Value>,
         modules: &Map<String, Value>,
         depth: usize,
     ) -> Result<Value> {
         let name = label(call, 0);
-        let ctx = context(vars, locals, modules, dir);
         let mut unknowns = Unknowns::new(locals, modules, &[]);
         let source =
-            call.body.attributes().find(|a| a.key.as_str() == "source").and_then(|a| a.expr.evaluate(&ctx).ok());
+            call.body.attributes().find(|a| a.key.as_str() == "source").and_then(|a| a.expr.evaluate(ctx).ok());
         let source = source.as_ref().and_then(Value::as_str).unwrap_or_default().to_string();
         if !(source.starts_with("./") || source.starts_with("../")) {
             self.warnings.push(Warning::new(
@@ -706,10 +705,10 @@ impl Evaluator {
         }
         let child_dir = crate::tf::clean_path(&dir.join(&source));
         let instances =
-            instances(call, &ctx, &mut unknowns).map_err(|e| Error::input(format!("{shown}: module {name:?}"), e))?;
+            instances(call, ctx, &mut unknowns).map_err(|e| Error::input(format!("{shown}: module {name:?}"), e))?;
         let mut outs: Vec<(String, Value)> = Vec::new();
         for (key, iter) in instances {
-            let ictx = iter_context(&ctx, &iter);
+            let ictx = iter_context(ctx, &iter);
             let roots = iter_roots(&iter);
             let mut unknowns = Unknowns::new(locals, modules, &roots);
             let mut inputs = Map::new();
