@@ -323,6 +323,26 @@ fn state_from_azurite_through_azurerm_urls() {
     let v = report(&r);
     assert_eq!(v["summary"]["managed"], 12);
     assert_eq!(v["sources"]["declared"][0]["location"], url.as_str());
+    // The same state found by discovery, through a root module's azurerm backend.
+    let root_module = dir.path().join("infra/gpu");
+    std::fs::create_dir_all(&root_module).unwrap();
+    let backend = format!(
+        "terraform {{\n  backend \"azurerm\" {{\n    storage_account_name = \"{}\"\n    container_name       = \"tfstate\"\n    key                  = \"ml/gpu.tfstate\"\n  }}\n}}\n",
+        common::azurite::ACCOUNT
+    );
+    std::fs::write(root_module.join("backend.tf"), backend).unwrap();
+    let r = check(
+        dir.path(),
+        &server,
+        &[("AZURE_STORAGE_CONNECTION_STRING", azurite.connection_string())],
+        &["--discover", "infra"],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    no_secret(&r);
+    let v = report(&r);
+    assert_eq!(v["summary"]["managed"], 12);
+    assert_eq!(v["sources"]["declared"][0]["location"], url.as_str());
+    assert_eq!(v["sources"]["declared"][0]["root_module"], "gpu");
     // Terraform's own variable for the key, with the endpoint given apart.
     let env = [
         ("ARM_ACCESS_KEY", common::azurite::KEY.to_string()),
