@@ -180,8 +180,8 @@ impl Loaded {
         if paths.is_empty() && depth == 0 {
             return Err(no_tf_files(dir));
         }
-        let canonical = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
-        let module = ModuleRef { dir: canonical.clone(), shown_dir: dir.to_path_buf(), call };
+        let module_dir = canonical(dir);
+        let module = ModuleRef { dir: module_dir.clone(), shown_dir: dir.to_path_buf(), call };
         self.modules.insert((root.map(str::to_string), prefix.to_string()), module);
         let mut calls = Vec::new();
         for path in paths.into_iter().filter(|p| !is_json(p)) {
@@ -213,10 +213,10 @@ impl Loaded {
                     _ => {}
                 }
             }
-            self.files.push(File { path: shown, text, body, dir: canonical.clone() });
+            self.files.push(File { path: shown, text, body, dir: module_dir.clone() });
         }
         for (name, child, multi, file, index) in calls {
-            let key = child.canonicalize().unwrap_or_else(|_| child.clone());
+            let key = canonical(&child);
             *self.uses.entry(key).or_default() += 1;
             let call = CallRef { file, index, multi, parent: prefix.to_string() };
             let child_prefix = format!("{prefix}module.{name}.");
@@ -439,7 +439,7 @@ impl FileEdits {
 
 /// The root module's variable files in Terraform's order: `terraform.tfvars`, then
 /// `*.auto.tfvars` by name (a later file wins).
-fn tfvars_files(dir: &Path) -> Vec<PathBuf> {
+pub(crate) fn tfvars_files(dir: &Path) -> Vec<PathBuf> {
     let mut auto: Vec<PathBuf> = std::fs::read_dir(dir)
         .into_iter()
         .flatten()
@@ -470,13 +470,20 @@ fn references(text: &str, name: &str) -> usize {
 /// in the first `metadata_options` block); not a key inside a map attribute.
 fn attribute_at<'a>(block: &'a Block, path: &'a str) -> Option<&'a hcl_edit::structure::Attribute> {
     let segs: Vec<&str> = path.split('.').collect();
+    let (body, i) = nested_body(block, &segs)?;
+    (i + 1 == segs.len()).then(|| body.get_attribute(segs[i])).flatten()
+}
+
+/// Follow a path's nested blocks (`metadata_options.0.http_tokens`: the first
+/// `metadata_options` block): the body reached, and the index of the first segment after.
+fn nested_body<'a>(block: &'a Block, segs: &[&'a str]) -> Option<(&'a Body, usize)> {
     let mut body = &block.body;
     let mut i = 0;
-    while i + 1 < segs.len() && segs[i + 1].parse::<usize>().is_ok() {
-        body = &body.get_blocks(segs[i]).nth(segs[i + 1].parse().ok()?)?.body;
+    while let Some(n) = segs.get(i + 1).and_then(|s| s.parse::<usize>().ok()) {
+        body = &body.get_blocks(segs[i]).nth(n)?.body;
         i += 2;
     }
-    (i + 1 == segs.len()).then(|| body.get_attribute(segs[i])).flatten()
+    Some((body, i))
 }
 
 /// `var.NAME` exactly: the variable's name.
@@ -580,6 +587,11 @@ pub fn config_address(address: &str) -> String {
     out
 }
 
+/// The canonical path, or the path as given where it cannot be resolved.
+pub(crate) fn canonical(p: &Path) -> PathBuf {
+    p.canonicalize().unwrap_or_else(|_| p.to_path_buf())
+}
+
 /// `a/./b/../c` -> `a/c`, without touching the file system (paths stay as the user wrote them).
 pub(crate) fn clean_path(p: &Path) -> PathBuf {
     use std::path::Component;
@@ -617,17 +629,7 @@ fn is_literal(e: &Expression) -> bool {
 /// The edit that sets `path` (dotted, from a change) to `live` inside a resource block.
 fn edit_for(block: &Block, path: &str, live: &Value, text: &str) -> Option<(Range<usize>, String)> {
     let segs: Vec<&str> = path.split('.').collect();
-    let mut body = &block.body;
-    let mut i = 0;
-    // Nested blocks: `metadata_options.0.http_tokens` is the first `metadata_options` block.
-    while i + 1 < segs.len() {
-        let Ok(n) = segs.get(i + 1).map_or(Err(()), |s| s.parse::<usize>().map_err(|_| ())) else {
-            break;
-        };
-        let nested = body.get_blocks(segs[i]).nth(n)?;
-        body = &nested.body;
-        i += 2;
-    }
+    let (body, i) = nested_body(block, &segs)?;
     let attr = body.get_attribute(segs.get(i)?)?;
     let rest = &segs[i + 1..];
     if rest.is_empty() {

@@ -63,9 +63,9 @@ pub fn discover(dir: &Path) -> Result<Vec<RootModule>> {
         parsed.push((f.clone(), terragrunt_body(f)?));
     }
     let included: BTreeSet<PathBuf> =
-        parsed.iter().flat_map(|(f, body)| includes(f, body)).map(|p| normal(&p)).collect();
+        parsed.iter().flat_map(|(f, body)| includes(f, body)).map(|p| crate::tf::canonical(&p)).collect();
     for (file, body) in &parsed {
-        if included.contains(&normal(file)) {
+        if included.contains(&crate::tf::canonical(file)) {
             continue;
         }
         let unit_dir = file.parent().unwrap_or(dir).to_path_buf();
@@ -111,10 +111,6 @@ fn relative_name(base: &Path, dir: &Path) -> String {
     }
 }
 
-fn normal(p: &Path) -> PathBuf {
-    p.canonicalize().unwrap_or_else(|_| p.to_path_buf())
-}
-
 /// The state location of a module directory with a `backend` or `cloud` block; `None`
 /// for a module without one (a child module, or code run with the default local state).
 fn backend_of(dir: &Path) -> Result<Option<StateLocation>> {
@@ -153,39 +149,23 @@ fn unsupported(kind: &str, shown: &str) -> StateLocation {
 
 /// Where a backend of `kind` with `config` keeps the default workspace's state.
 fn location(kind: &str, config: &hcl::Map<String, Value>, dir: &Path, shown: &str) -> StateLocation {
-    let get = |k: &str| config.get(k).and_then(Value::as_str).filter(|s| !s.is_empty()).map(str::to_string);
-    let partial = |missing: &[&str]| {
+    let get = |k: &str| config.get(k).and_then(Value::as_str).filter(|s| !s.is_empty());
+    // A URL from these settings, in order; any of them missing is a partial backend.
+    let url = |scheme: &str, settings: &[&str]| {
+        let missing: Vec<&str> = settings.iter().copied().filter(|k| get(k).is_none()).collect();
+        if missing.is_empty() {
+            let parts: Vec<&str> = settings.iter().filter_map(|k| get(k)).collect();
+            return StateLocation::Source(format!("{scheme}://{}", parts.join("/")));
+        }
         StateLocation::Unsupported(format!(
             "{shown}: the {kind:?} backend leaves {} to -backend-config at init time; give this root module's state with --state",
             missing.join(" and ")
         ))
     };
     match kind {
-        "s3" => match (get("bucket"), get("key")) {
-            (Some(bucket), Some(key)) => StateLocation::Source(format!("s3://{bucket}/{key}")),
-            (b, k) => partial(
-                &[("bucket", b.is_none()), ("key", k.is_none())]
-                    .map(|(n, m)| m.then_some(n))
-                    .into_iter()
-                    .flatten()
-                    .collect::<Vec<_>>(),
-            ),
-        },
-        "azurerm" => match (get("storage_account_name"), get("container_name"), get("key")) {
-            (Some(account), Some(container), Some(key)) => {
-                StateLocation::Source(format!("azurerm://{account}/{container}/{key}"))
-            }
-            (a, c, k) => partial(
-                &[("storage_account_name", a.is_none()), ("container_name", c.is_none()), ("key", k.is_none())]
-                    .map(|(n, m)| m.then_some(n))
-                    .into_iter()
-                    .flatten()
-                    .collect::<Vec<_>>(),
-            ),
-        },
-        "local" => StateLocation::Local(crate::tf::clean_path(
-            &dir.join(get("path").unwrap_or_else(|| "terraform.tfstate".into())),
-        )),
+        "s3" => url("s3", &["bucket", "key"]),
+        "azurerm" => url("azurerm", &["storage_account_name", "container_name", "key"]),
+        "local" => StateLocation::Local(crate::tf::clean_path(&dir.join(get("path").unwrap_or("terraform.tfstate")))),
         other => unsupported(other, shown),
     }
 }
@@ -275,16 +255,19 @@ fn terragrunt_calls(e: &mut Expression, defined_in: &Path, unit: &Path) -> std::
         let text = |v: Option<Value>| v.and_then(|v| v.as_str().map(str::to_string));
         let value = match call.name.name.as_str() {
             "path_relative_to_include" => {
-                let rel = pathdiff(normal(unit_dir), normal(defined_dir));
+                let rel = pathdiff(crate::tf::canonical(unit_dir), crate::tf::canonical(defined_dir));
                 Value::from(if rel.is_empty() { ".".to_string() } else { rel })
             }
-            "path_relative_from_include" => Value::from(pathdiff(normal(defined_dir), normal(unit_dir))),
-            "get_terragrunt_dir" => Value::from(normal(unit_dir).display().to_string()),
-            "get_parent_terragrunt_dir" => Value::from(normal(defined_dir).display().to_string()),
+            "path_relative_from_include" => {
+                Value::from(pathdiff(crate::tf::canonical(defined_dir), crate::tf::canonical(unit_dir)))
+            }
+            "get_terragrunt_dir" => Value::from(crate::tf::canonical(unit_dir).display().to_string()),
+            "get_parent_terragrunt_dir" => Value::from(crate::tf::canonical(defined_dir).display().to_string()),
             "find_in_parent_folders" => {
                 let name = text(arg(0)).unwrap_or_else(|| "terragrunt.hcl".into());
                 // An absolute path, as Terragrunt returns.
-                let found = normal(unit_dir).ancestors().skip(1).map(|d| d.join(&name)).find(|p| p.is_file());
+                let found =
+                    crate::tf::canonical(unit_dir).ancestors().skip(1).map(|d| d.join(&name)).find(|p| p.is_file());
                 match found {
                     Some(p) => Value::from(p.display().to_string()),
                     None => {

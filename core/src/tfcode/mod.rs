@@ -240,16 +240,8 @@ fn imports(files: &[File]) -> std::collections::HashMap<String, String> {
 /// `*.auto.tfvars` in name order, then `TF_VAR_name` (strings; HCL for lists and maps).
 fn root_variables(dir: &Path) -> Result<Map<String, Value>> {
     let mut vars = Map::new();
-    let mut files = vec![dir.join("terraform.tfvars")];
-    let mut auto: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map_err(|e| Error::io(dir, &e))?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.ends_with(".auto.tfvars")))
-        .collect();
-    auto.sort();
-    files.extend(auto);
-    for path in files.iter().filter(|p| p.is_file()) {
-        vars.extend(tfvars(path, dir)?);
+    for path in crate::tf::tfvars_files(dir) {
+        vars.extend(tfvars(&path, dir)?);
     }
     for (k, v) in std::env::vars() {
         if let Some(name) = k.strip_prefix("TF_VAR_") {
@@ -292,7 +284,7 @@ fn absolute(dir: &Path) -> String {
     SEEN.with(|seen| {
         seen.borrow_mut()
             .entry(dir.to_path_buf())
-            .or_insert_with(|| dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf()).display().to_string())
+            .or_insert_with(|| crate::tf::canonical(dir).display().to_string())
             .clone()
     })
 }
