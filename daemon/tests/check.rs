@@ -365,13 +365,7 @@ fn declared_azure_is_scanned_without_provider_and_never_passes_unread() {
 fn terraform_code_alone_is_checked_by_the_policies() {
     let dir = tempfile::tempdir().unwrap();
     let copy = dir.path().join("gpu-fleet");
-    assert!(std::process::Command::new("cp")
-        .arg("-r")
-        .arg(root().join("testdata/tf/gpu-fleet"))
-        .arg(&copy)
-        .status()
-        .unwrap()
-        .success());
+    copy_testdata("testdata/tf/gpu-fleet", &copy);
     let tf = copy.display().to_string();
     // As committed: the three p5 trainers are in no placement group (GPU007), nothing else.
     let r = driftd_in(dir.path(), &["check", "--tf", &tf, "--format", "json"]);
@@ -418,13 +412,7 @@ fn terraform_code_alone_is_checked_by_the_policies() {
 fn code_beside_a_state_notes_unapplied_changes() {
     let dir = tempfile::tempdir().unwrap();
     let copy = dir.path().join("gpu-fleet");
-    assert!(std::process::Command::new("cp")
-        .arg("-r")
-        .arg(root().join("testdata/tf/gpu-fleet"))
-        .arg(&copy)
-        .status()
-        .unwrap()
-        .success());
+    copy_testdata("testdata/tf/gpu-fleet", &copy);
     let state = root().join("testdata/tf/gpu-fleet.tfstate").display().to_string();
     let tf = copy.display().to_string();
     let args =

@@ -130,14 +130,7 @@ fn patches_apply_cleanly_with_git_apply() {
     let dir = tempfile::tempdir().unwrap();
     // A scratch copy of the sources, so applying never touches the repo.
     let copy = dir.path().join("testdata/demo/infra");
-    std::fs::create_dir_all(copy.parent().unwrap()).unwrap();
-    let status = std::process::Command::new("cp")
-        .args(["-r"])
-        .arg(root().join("testdata/demo/infra"))
-        .arg(&copy)
-        .status()
-        .unwrap();
-    assert!(status.success());
+    copy_testdata("testdata/demo/infra", &copy);
     for p in patches {
         let out = std::process::Command::new("git")
             .args(["apply", "--check", "-"])
@@ -158,14 +151,7 @@ fn patches_apply_cleanly_with_git_apply() {
 fn patch_out_writes_every_patch_as_one_that_git_applies() {
     let dir = tempfile::tempdir().unwrap();
     let copy = dir.path().join("testdata/demo/infra");
-    std::fs::create_dir_all(copy.parent().unwrap()).unwrap();
-    assert!(std::process::Command::new("cp")
-        .arg("-r")
-        .arg(root().join("testdata/demo/infra"))
-        .arg(&copy)
-        .status()
-        .unwrap()
-        .success());
+    copy_testdata("testdata/demo/infra", &copy);
     let patch = dir.path().join("drift.patch");
     let r = demo_with(&["--format", "json", "--patch-out", patch.to_str().unwrap()]);
     assert_eq!(r.code, 1, "{}", r.stderr);
@@ -274,13 +260,7 @@ fn sarif_validates_against_the_sarif_2_1_0_schema() {
 fn patches_accept_live_values_where_they_come_from_and_imports_declare_their_resource() {
     let dir = tempfile::tempdir().unwrap();
     let copy = dir.path().join("patches");
-    assert!(std::process::Command::new("cp")
-        .arg("-r")
-        .arg(root().join("testdata/tf/patches"))
-        .arg(&copy)
-        .status()
-        .unwrap()
-        .success());
+    copy_testdata("testdata/tf/patches", &copy);
     let args = [
         "check",
         "--tf",

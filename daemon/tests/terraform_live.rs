@@ -8,7 +8,6 @@ use common::moto::Moto;
 use common::*;
 use serde_json::{json, Value};
 use std::fs;
-use std::path::Path;
 
 const BUCKET: &str = "driftd-mono-tfstate";
 
@@ -44,19 +43,6 @@ fn state(instances: &[(&str, &str, &str, Option<i64>, Value)]) -> Value {
            "resources": blocks, "check_results": null})
 }
 
-fn copy_dir(from: &Path, to: &Path) {
-    for entry in fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.path().is_dir() {
-            fs::create_dir_all(&target).unwrap();
-            copy_dir(&entry.path(), &target);
-        } else {
-            fs::copy(entry.path(), &target).unwrap();
-        }
-    }
-}
-
 fn calls(report: &Value) -> u64 {
     report["sources"]["live"].as_array().unwrap().iter().map(|l| l["api_calls"].as_u64().unwrap()).sum()
 }
@@ -67,8 +53,7 @@ fn six_root_modules_against_one_scan() {
     let rt = rt();
     let tmp = tempfile::tempdir().unwrap();
     let repo = tmp.path().join("infra");
-    fs::create_dir_all(&repo).unwrap();
-    copy_dir(&root().join("testdata/tf/monorepo"), &repo);
+    copy_testdata("testdata/tf/monorepo", &repo);
 
     rt.block_on(async {
         let conf = moto.sdk("us-east-1").await;

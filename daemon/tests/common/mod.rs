@@ -18,6 +18,24 @@ pub fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..").canonicalize().unwrap()
 }
 
+/// Copy a folder of the workspace (`testdata/tf/patches`) to `to`, which it creates, so
+/// that a test can edit or patch it.
+pub fn copy_testdata(rel: &str, to: &Path) {
+    fn copy(from: &Path, to: &Path) {
+        std::fs::create_dir_all(to).unwrap();
+        for entry in std::fs::read_dir(from).unwrap() {
+            let entry = entry.unwrap();
+            let target = to.join(entry.file_name());
+            if entry.path().is_dir() {
+                copy(&entry.path(), &target);
+            } else {
+                std::fs::copy(entry.path(), &target).unwrap();
+            }
+        }
+    }
+    copy(&root().join(rel), to);
+}
+
 pub struct Run {
     pub code: i32,
     pub stdout: String,
