@@ -12,7 +12,7 @@ use crate::error::{Error, Result};
 use hcl::eval::{Context, Evaluate};
 use hcl::expr::{Expression, FuncCall};
 use hcl::{Body, Value};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 /// Directories never searched: provider and module caches, VCS metadata.
@@ -57,19 +57,20 @@ pub fn discover(dir: &Path) -> Result<Vec<RootModule>> {
             roots.push(RootModule { name: relative_name(dir, &d), dir: d, state, terragrunt: false });
         }
     }
-    // A terragrunt.hcl that another one includes is configuration shared by its units, not a unit.
-    let mut parsed = Vec::new();
+    // Each terragrunt.hcl parsed once, by canonical path: units and the files they include.
+    let mut parsed: BTreeMap<PathBuf, (PathBuf, Body)> = BTreeMap::new();
     for f in &terragrunt_files {
-        parsed.push((f.clone(), terragrunt_body(f)?));
+        parsed.insert(crate::tf::canonical(f), (f.clone(), terragrunt_body(f)?));
     }
+    // A terragrunt.hcl that another one includes is configuration shared by its units, not a unit.
     let included: BTreeSet<PathBuf> =
-        parsed.iter().flat_map(|(f, body)| includes(f, body)).map(|p| crate::tf::canonical(&p)).collect();
-    for (file, body) in &parsed {
-        if included.contains(&crate::tf::canonical(file)) {
+        parsed.values().flat_map(|(f, body)| includes(f, body)).map(|p| crate::tf::canonical(&p)).collect();
+    for (key, (file, body)) in &parsed {
+        if included.contains(key) {
             continue;
         }
         let unit_dir = file.parent().unwrap_or(dir).to_path_buf();
-        if let Some(state) = terragrunt_state(file, body)? {
+        if let Some(state) = terragrunt_state(file, body, &parsed)? {
             roots.push(RootModule { name: relative_name(dir, &unit_dir), dir: unit_dir, state, terragrunt: true });
         }
     }
@@ -195,13 +196,26 @@ fn includes(file: &Path, body: &Body) -> Vec<PathBuf> {
 
 /// The state of a Terragrunt unit: its own `remote_state`, else the first included
 /// file's, evaluated as Terragrunt would for this unit.
-fn terragrunt_state(file: &Path, body: &Body) -> Result<Option<StateLocation>> {
+/// `parsed`: the terragrunt.hcl files already read; an included file of another name
+/// (`root.hcl`) is read here.
+fn terragrunt_state(
+    file: &Path,
+    body: &Body,
+    parsed: &BTreeMap<PathBuf, (PathBuf, Body)>,
+) -> Result<Option<StateLocation>> {
     if let Some(state) = remote_state(file, file, body)? {
         return Ok(Some(state));
     }
     for parent in includes(file, body) {
-        let parent_body = terragrunt_body(&parent)?;
-        if let Some(state) = remote_state(&parent, file, &parent_body)? {
+        let read;
+        let parent_body = match parsed.get(&crate::tf::canonical(&parent)) {
+            Some((_, b)) => b,
+            None => {
+                read = terragrunt_body(&parent)?;
+                &read
+            }
+        };
+        if let Some(state) = remote_state(&parent, file, parent_body)? {
             return Ok(Some(state));
         }
     }
