@@ -83,18 +83,6 @@ struct Loaded {
 }
 
 impl Sources {
-    /// The `--tf` directories: one address space, as Terraform sees one root module.
-    pub fn load(dirs: &[PathBuf]) -> Result<Sources> {
-        let roots: Vec<(Option<String>, PathBuf)> = dirs.iter().map(|d| (None, d.clone())).collect();
-        Sources::load_roots(&roots, dirs.first().cloned())
-    }
-
-    /// Discovered root modules, each its own address space, by name.
-    pub fn load_root_modules(roots: &[(String, PathBuf)]) -> Result<Sources> {
-        let roots: Vec<(Option<String>, PathBuf)> = roots.iter().map(|(n, d)| (Some(n.clone()), d.clone())).collect();
-        Sources::load_roots(&roots, None)
-    }
-
     /// Several address spaces: `--tf` directories (`None`) and discovered root modules (by
     /// name). Import files go to `import_dir`.
     pub fn load_roots(roots: &[(Option<String>, PathBuf)], import_dir: Option<PathBuf>) -> Result<Sources> {
