@@ -69,6 +69,7 @@ pub fn run(mut input: Input) -> Result<Report, Error> {
             location: s.location.clone(),
             resources: s.resources.len(),
             root_module: s.root_module.clone(),
+            modules_not_evaluated: s.modules_not_evaluated,
         })
         .collect();
     let (mut declared, drift, mut warnings) = tfstate::merge(input.states);
@@ -80,6 +81,7 @@ pub fn run(mut input: Input) -> Result<Report, Error> {
         }
     }
     warnings.extend(crate::tfcode::unapplied::unapplied(&declared, &input.code, &input.registry));
+    lifecycle_from_code(&mut declared, &input.code);
     let (ignore, expired) = match &input.ignore {
         Some(file) => file.active(input.today),
         None => Default::default(),
@@ -141,6 +143,7 @@ pub fn run(mut input: Input) -> Result<Report, Error> {
     if let Some(src) = &input.sources {
         src.add_patches(&mut findings, &declared, &resource_blocks);
     }
+    locate_findings(&mut findings, &declared);
     findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     warnings.extend(scans.iter().flat_map(Scan::failures).map(|m| Warning::new(WarningKind::ScanError, m, None)));
     let live_sources = scans
@@ -265,5 +268,47 @@ fn summary(
         cost_delta_per_hour_usd: round_cents(delta),
         unmanaged_cost_per_hour_usd: round_cents(unmanaged_cost),
         orchestrated,
+    }
+}
+
+/// A state read with its code takes the code's `lifecycle` (by address): what the code
+/// tells Terraform to ignore is no drift of the state's either.
+fn lifecycle_from_code(declared: &mut [crate::model::DeclaredResource], code: &[crate::tfcode::Evaluated]) {
+    let by_address: HashMap<(Option<&str>, &str), &crate::model::DeclaredResource> = code
+        .iter()
+        .flat_map(|c| &c.input.resources)
+        .map(|d| ((d.root_module.as_deref(), d.address.as_str()), d))
+        .collect();
+    if by_address.is_empty() {
+        return;
+    }
+    for d in declared.iter_mut().filter(|d| !d.from_code) {
+        if let Some(c) = by_address.get(&(d.root_module.as_deref(), d.address.as_str())) {
+            d.ignore_changes.clone_from(&c.ignore_changes);
+            d.prevent_destroy = c.prevent_destroy;
+            d.create_before_destroy = c.create_before_destroy;
+        }
+    }
+}
+
+/// Every finding whose resource has code points at its block: policy findings and
+/// unmanaged ones too, by address or by id.
+fn locate_findings(findings: &mut [crate::model::Finding], declared: &[crate::model::DeclaredResource]) {
+    let mut by_address = HashMap::new();
+    let mut by_id = HashMap::new();
+    for d in declared.iter().filter(|d| d.declared_at.is_some()) {
+        by_address.insert((d.root_module.as_deref(), d.address.as_str()), d);
+        by_id.insert((d.tf_type.as_str(), d.id.as_str()), d);
+    }
+    for f in findings.iter_mut().filter(|f| f.declared_at.is_none()) {
+        let r = &f.resource;
+        let d = r
+            .address
+            .as_deref()
+            .and_then(|a| by_address.get(&(r.root_module.as_deref(), a)))
+            .or_else(|| by_id.get(&(r.tf_type.as_str(), r.id.as_str())));
+        if let Some(d) = d {
+            f.declared_at.clone_from(&d.declared_at);
+        }
     }
 }

@@ -496,7 +496,9 @@ pub fn diff(spec: &TypeSpec, decl: &DeclaredResource, declared: &Value, live: &V
         let root: Vec<String> = path::segments(attr.path).map(str::to_string).collect();
         for rel in leaves {
             let full = path::join(&[root.clone(), rel.clone()].concat());
-            if decl.is_unknown(&full) {
+            // Unknown until apply, or `lifecycle { ignore_changes }`: Terraform would not
+            // change it, so it is no drift to revert.
+            if decl.is_unknown(&full) || decl.ignores_changes(&full) {
                 continue;
             }
             let (declared, live) = if decl.is_sensitive(&full) {
@@ -630,6 +632,7 @@ fn changed_finding(
         kind: FindingKind::Changed,
         severity,
         remediation: remediation::changed(&decl.address, &live.tf_type, &live.id, &changes)
+            .with_lifecycle(decl.prevent_destroy, decl.create_before_destroy)
             .in_root_module(decl.root_module.as_deref()),
         message: spec.change_message(&first),
         resource,

@@ -229,6 +229,11 @@ impl DeclaredKind {
 pub struct SourceLoc {
     pub file: String,
     pub line: u32,
+    /// The block's first column and last line, where known (code evaluated by driftd).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub column: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub end_line: Option<u32>,
 }
 
 /// Attributes as Terraform wrote them, kept as JSON text and parsed only when used:
@@ -293,6 +298,13 @@ pub struct DeclaredResource {
     /// Evaluated from `.tf` code: its attributes are only what the code sets, so an
     /// attribute the code leaves out (a provider default, a computed value) is not compared.
     pub from_code: bool,
+    /// `lifecycle { ignore_changes }` in its code: attribute paths (dotted) Terraform does
+    /// not change, so never drift to revert; `*` for `all`.
+    pub ignore_changes: Vec<String>,
+    /// `lifecycle { prevent_destroy }`: a replacement is refused by Terraform.
+    pub prevent_destroy: bool,
+    /// `lifecycle { create_before_destroy }`: a replacement runs both for a while.
+    pub create_before_destroy: bool,
 }
 
 impl DeclaredResource {
@@ -324,6 +336,11 @@ impl DeclaredResource {
     /// one (`[module.net.sg_id]` is a list not known whole)?
     pub fn is_unknown(&self, path: &str) -> bool {
         self.unknown.iter().any(|u| path_within(path, u) || path_within(u, path))
+    }
+
+    /// Does the code tell Terraform to ignore changes of `path` (`lifecycle`)?
+    pub fn ignores_changes(&self, path: &str) -> bool {
+        self.ignore_changes.iter().any(|i| i == "*" || path_within(path, i))
     }
 }
 
@@ -367,6 +384,23 @@ pub struct Remediation {
 }
 
 impl Remediation {
+    /// What the resource's `lifecycle` changes in the advice: a revert that replaces it is
+    /// refused under `prevent_destroy`, and runs old and new together under
+    /// `create_before_destroy`.
+    pub fn with_lifecycle(mut self, prevent_destroy: bool, create_before_destroy: bool) -> Remediation {
+        if prevent_destroy {
+            self.summary.push_str(
+                "; lifecycle.prevent_destroy is set: if reverting an attribute replaces the resource, terraform apply refuses, so accept the live value in code or lift prevent_destroy for that apply",
+            );
+        }
+        if create_before_destroy {
+            self.summary.push_str(
+                "; lifecycle.create_before_destroy is set: a revert that replaces the resource creates the new one first, so old and new run (and bill) together until the old one is destroyed, and the capacity for both must be available",
+            );
+        }
+        self
+    }
+
     /// Run the Terraform commands in a discovered root module (`terraform -chdir=DIR ...`),
     /// as a monorepo's pipeline would from the repository's top.
     pub fn in_root_module(mut self, root: Option<&str>) -> Remediation {

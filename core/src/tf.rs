@@ -216,7 +216,12 @@ impl Loaded {
     fn locate(&self, declared: &mut [DeclaredResource]) {
         for d in declared.iter_mut().filter(|d| d.declared_at.is_none()) {
             if let Some(b) = self.blocks.get(&(d.root_module.clone(), config_address(&d.address))) {
-                d.declared_at = Some(SourceLoc { file: self.files[b.file].path.clone(), line: b.line });
+                d.declared_at = Some(SourceLoc {
+                    file: self.files[b.file].path.clone(),
+                    line: b.line,
+                    column: None,
+                    end_line: None,
+                });
             }
         }
     }
@@ -527,6 +532,28 @@ pub fn no_tf_files(dir: &Path) -> Error {
 
 /// Parse one `.tf` file; a syntax error names `file:line:column` and shows the line.
 pub(crate) fn parse_body(shown: &str, text: &str) -> Result<Body> {
+    // Terraform takes an object key written twice (the later value wins); hcl-edit
+    // refuses it. Rename the earlier one out of the way and parse again.
+    let mut owned: Option<String> = None;
+    for _ in 0..64 {
+        let current = owned.as_deref().unwrap_or(text);
+        match hcl_edit::parser::parse_body(current) {
+            Ok(body) if owned.is_none() => return Ok(body),
+            Ok(_) => break,
+            Err(e) if e.message().contains("redefined object key") => {
+                match rename_earlier_key(current, e.location().line(), e.location().column()) {
+                    Some(fixed) => owned = Some(fixed),
+                    None => break,
+                }
+            }
+            Err(_) => break,
+        }
+    }
+    if let Some(fixed) = owned {
+        if let Ok(body) = hcl_edit::parser::parse_body(&fixed) {
+            return Ok(body);
+        }
+    }
     hcl_edit::parser::parse_body(text).map_err(|e| {
         let (line, column) = (e.location().line(), e.location().column());
         Error::input(
@@ -695,4 +722,95 @@ mod tests {
         assert_eq!(config_address("aws_instance.x"), "aws_instance.x");
         assert_eq!(config_address(r#"aws_instance.x["a\"]b"]"#), "aws_instance.x");
     }
+}
+
+/// A Terraform file's text; one that is not UTF-8 is an input error naming the file and
+/// the byte offset, as the state reader does.
+pub(crate) fn read_text(path: &Path) -> Result<String> {
+    let bytes = std::fs::read(path).map_err(|e| Error::io(path, &e))?;
+    String::from_utf8(bytes).map_err(|e| {
+        let offset = e.utf8_error().valid_up_to();
+        Error::input(
+            path.display().to_string(),
+            format!("not UTF-8 text (invalid byte at offset {offset}): Terraform reads .tf and .tfvars files as UTF-8"),
+        )
+    })
+}
+
+/// The key at `line:column` is written a second time in its object: give the first one
+/// (found by walking back at the same brace depth) a name of the same length that no
+/// code uses, so that offsets stay and the later value wins, as in Terraform.
+fn rename_earlier_key(text: &str, line: usize, column: usize) -> Option<String> {
+    let start = text.split_inclusive('\n').take(line - 1).map(str::len).sum::<usize>();
+    let line_text = text[start..].lines().next()?;
+    let at = start + line_text.char_indices().nth(column - 1).map_or(0, |(i, _)| i);
+    let key: String =
+        text[at..].chars().take_while(|c| c.is_alphanumeric() || *c == '_' || *c == '-' || *c == '"').collect();
+    if key.is_empty() {
+        return None;
+    }
+    let bytes = text.as_bytes();
+    let mut depth = 0i32;
+    let mut i = at;
+    while i > 0 {
+        i -= 1;
+        match bytes[i] {
+            b'}' | b']' | b')' => depth += 1,
+            b'{' | b'[' | b'(' => {
+                if depth == 0 {
+                    break;
+                }
+                depth -= 1;
+            }
+            _ if depth == 0 && text[i..].starts_with(&key) => {
+                let before_ok = i == 0 || !(bytes[i - 1].is_ascii_alphanumeric() || bytes[i - 1] == b'_');
+                let rest = text[i + key.len()..].trim_start_matches([' ', '\t']);
+                if before_ok && (rest.starts_with('=') || rest.starts_with(':')) && i != at {
+                    let placeholder: String =
+                        std::iter::once('_').chain(std::iter::repeat('z')).take(key.len()).collect();
+                    let placeholder = format!("{}{}", &placeholder[..key.len().saturating_sub(1).max(1)], i % 10);
+                    let placeholder: String = placeholder.chars().take(key.len()).collect();
+                    return Some(format!("{}{placeholder}{}", &text[..i], &text[i + key.len()..]));
+                }
+            }
+            _ => {}
+        }
+    }
+    // Not found at the same depth: rename this one (the earlier value then wins).
+    let placeholder: String = std::iter::once('_').chain(std::iter::repeat('y')).take(key.len()).collect();
+    Some(format!("{}{placeholder}{}", &text[..at], &text[at + key.len()..]))
+}
+
+/// The top-most folders under `dir` that hold Terraform code, with their paths relative
+/// to `dir` (`examples/complete`): each a module to evaluate on its own. Hidden folders
+/// (`.terraform`, `.git`) are skipped; a folder with code is not searched further (its
+/// subfolders are its own modules).
+pub fn code_folders(dir: &Path) -> Result<Vec<(String, PathBuf)>> {
+    const MAX_FOLDERS: usize = 10_000;
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        if d != dir && !has_no_tf_files(&d) {
+            let rel = d.strip_prefix(dir).unwrap_or(&d).display().to_string();
+            out.push((rel, d));
+            if out.len() > MAX_FOLDERS {
+                return Err(Error::input(
+                    dir.display().to_string(),
+                    format!("more than {MAX_FOLDERS} folders of Terraform code"),
+                ));
+            }
+            continue;
+        }
+        let Ok(entries) = std::fs::read_dir(&d) else { continue };
+        let mut subdirs: Vec<PathBuf> = entries
+            .flatten()
+            .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
+            .filter(|e| !e.file_name().to_string_lossy().starts_with('.'))
+            .map(|e| e.path())
+            .collect();
+        subdirs.sort();
+        stack.extend(subdirs.into_iter().rev());
+    }
+    out.sort();
+    Ok(out)
 }

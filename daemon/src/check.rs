@@ -217,16 +217,27 @@ fn declarations(args: &CheckArgs, phase: &dyn Fn(&'static str)) -> Result<Declar
         args.tf.iter().cloned().partition(|d| !driftd_core::tf::has_no_tf_files(d));
     discover_dirs.extend(args.discover.iter().cloned());
     let mut roots = Vec::new();
+    // `--tf` on a folder of modules or examples with no backend (what a pull request
+    // touches): each top-most folder of code is evaluated on its own, inputs unknown.
+    let mut standalone: Vec<(String, PathBuf)> = Vec::new();
     for dir in &discover_dirs {
         let found = driftd_core::tfroots::discover(dir)?;
         if found.is_empty() {
-            return Err(match args.tf.contains(dir) {
-                true => driftd_core::tf::no_tf_files(dir),
-                false => Error::input(
-                    dir.display().to_string(),
-                    "no root module here: none has a backend or cloud block, and no terragrunt.hcl has remote_state",
-                ),
-            });
+            let folders = match args.tf.contains(dir) {
+                true => driftd_core::tf::code_folders(dir)?,
+                false => vec![],
+            };
+            if folders.is_empty() {
+                return Err(match args.tf.contains(dir) {
+                    true => driftd_core::tf::no_tf_files(dir),
+                    false => Error::input(
+                        dir.display().to_string(),
+                        "no root module here: none has a backend or cloud block, and no terragrunt.hcl has remote_state",
+                    ),
+                });
+            }
+            standalone.extend(folders);
+            continue;
         }
         roots.extend(found);
     }
@@ -237,7 +248,7 @@ fn declarations(args: &CheckArgs, phase: &dyn Fn(&'static str)) -> Result<Declar
         code_warnings.extend(warnings);
     }
     // No state: the code is what is declared (a pull request before apply).
-    let code_only = states.is_empty() && !tf_dirs.is_empty();
+    let code_only = states.is_empty() && (!tf_dirs.is_empty() || !standalone.is_empty());
     let sources = match tf_dirs.is_empty() && roots.is_empty() {
         true => None,
         false => {
@@ -259,6 +270,11 @@ fn declarations(args: &CheckArgs, phase: &dyn Fn(&'static str)) -> Result<Declar
         for dir in &tf_dirs {
             let (input, warnings) = driftd_core::tfcode::declarations(dir, &cli)?;
             states.push(input);
+            code_warnings.extend(warnings);
+        }
+        for (name, dir) in &standalone {
+            let (input, warnings) = driftd_core::tfcode::declarations(dir, &cli)?;
+            states.push(input.in_root_module(name));
             code_warnings.extend(warnings);
         }
     } else if sources.is_some() {

@@ -57,6 +57,14 @@ pub struct DeclaredSource {
     pub resources: usize,
     /// The root module the state belongs to (`--discover`); else null.
     pub root_module: Option<String>,
+    /// Code only: module calls that were not evaluated (a registry or git module before
+    /// `terraform init`); absent when none.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub modules_not_evaluated: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -178,6 +186,20 @@ pub(crate) fn headline(report: &Report) -> String {
     };
     if n > 0 && failed {
         head.push_str("; part of the live fleet could not be read (see Warnings)");
+    }
+    // Code whose module calls could not be evaluated is not a clean result, whatever
+    // else was found: say so, and say it first when nothing at all was declared.
+    let unevaluated: usize = report.sources.declared.iter().map(|d| d.modules_not_evaluated).sum();
+    if unevaluated > 0 {
+        let calls = format!("{unevaluated} module call{}", if unevaluated == 1 { " was" } else { "s were" });
+        let declared_none = report.sources.declared.iter().all(|d| d.resources == 0);
+        if n == 0 && declared_none {
+            head = format!(
+                "Nothing declared could be evaluated: {calls} not evaluated (their sources are not on disk; run terraform init): not a clean result"
+            );
+        } else {
+            head.push_str(&format!("; {calls} not evaluated (their resources are not checked; see Warnings)"));
+        }
     }
     let not_covered = report.summary.not_covered;
     if n == 0 && live && declared && !failed && not_covered > 0 {

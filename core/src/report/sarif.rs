@@ -111,7 +111,7 @@ pub fn render(report: &Report, _opts: &RenderOptions, out: &mut dyn Write) -> io
             if let Some(at) = &f.declared_at {
                 location["physicalLocation"] = json!({
                     "artifactLocation": {"uri": at.file},
-                    "region": {"startLine": at.line},
+                    "region": region(at),
                 });
             }
             json!({
@@ -149,4 +149,16 @@ pub fn render(report: &Report, _opts: &RenderOptions, out: &mut dyn Write) -> io
     });
     serde_json::to_writer_pretty(&mut *out, &doc).map_err(io::Error::other)?;
     writeln!(out)
+}
+
+/// A block's region: its first line and column and its last line, where known.
+fn region(at: &crate::model::SourceLoc) -> Value {
+    let mut r = json!({"startLine": at.line});
+    if let Some(c) = at.column {
+        r["startColumn"] = json!(c);
+    }
+    if let Some(end) = at.end_line {
+        r["endLine"] = json!(end);
+    }
+    r
 }

@@ -1,38 +1,46 @@
 //! Terraform code as a declared source (`--tf DIR` without `--state`): a root module and
-//! the local modules it calls, evaluated with hcl-rs into resource instances with their
-//! addresses (`module.gpu.aws_instance.trainer["a"]`) and attributes.
+//! the modules it calls, evaluated into resource instances with their addresses
+//! (`module.gpu.aws_instance.trainer["a"]`), attributes and where they are declared.
 //!
-//! Evaluated: variables (defaults, `terraform.tfvars`, `*.auto.tfvars`, `TF_VAR_*`),
-//! locals, local module calls (`./`, `../`) with their inputs and outputs, `count`,
-//! `for_each` (maps, sets, objects), nested and `dynamic` blocks, splats, `for`
-//! expressions, conditionals, templates and the functions in `functions.rs`.
+//! Evaluated: variables (defaults, `terraform.tfvars`, `*.auto.tfvars`, `--var-file`,
+//! `--var`, `TF_VAR_*`) with their `type` constraints and `optional()` defaults, locals
+//! and module calls in dependency order, local modules and (after `terraform init`) the
+//! registry and git modules recorded in `.terraform/modules/modules.json`, `count`,
+//! `for_each`, nested and `dynamic` blocks, `lifecycle`, and Terraform's whole built-in
+//! function library (`functions/`) through the expression evaluator in `expr.rs`.
 //!
-//! What cannot be known before apply is unknown, never compared and never an error:
-//! another resource's attributes, data sources, remote modules' outputs, provider-defined
-//! functions. Unknown is a value ([`functions::UNKNOWN`]), so a map that holds one keeps
-//! every key it knows; a string built from one is unknown whole, as in Terraform.
+//! Unknown is a value ([`functions::UNKNOWN`]), never an error: what only plan or apply
+//! could know (another resource's attributes, data sources, impure functions), and what
+//! this run cannot know (a variable with no value, an undeclared reference, a module that
+//! was not fetched). A declaration lists its unknown paths; each cause Terraform would
+//! have known is one warning naming `file:line`.
 
+pub mod expr;
 pub mod functions;
 pub mod json;
 pub mod live_match;
+pub mod types;
 pub mod unapplied;
 
 use crate::error::{Error, Result};
 use crate::model::{DeclaredKind, SourceLoc, Warning, WarningKind};
 use crate::tfstate::{self, StateInput};
-use functions::{contains_unknown, UNKNOWN};
-use hcl::eval::{Context, Evaluate};
-use hcl::expr::{Expression, TemplateExpr, Traversal, TraversalOperator};
+use expr::{Evaluator as ExprEvaluator, Fatal, Resolver};
+use functions::{contains_unknown, is_unknown, unknown, UNKNOWN};
+use hcl::expr::{Expression, Traversal, TraversalOperator};
 use hcl::template::{Directive, Element};
 use hcl::{Block, Body, Map, Value};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
+use std::rc::Rc;
 
-/// Roots an expression may name besides its own iterators: everything else (a resource
-/// type, `data`, `self`) is another resource's and unknown before apply.
-const KNOWN_ROOTS: &[&str] = &["var", "local", "module", "count", "each", "path", "terraform"];
 const META_ARGUMENTS: &[&str] =
     &["count", "for_each", "provider", "depends_on", "lifecycle", "provisioner", "connection"];
+
+/// Instances of one `count`/`for_each` and of one run: Terraform has no limit, but a
+/// typo (`count = 4294967296`) must not grow memory without bound.
+pub const MAX_INSTANCES_PER_BLOCK: usize = 10_000;
+pub const MAX_INSTANCES_PER_RUN: usize = 200_000;
 
 /// Variable values from the command line, in Terraform's precedence: after the
 /// environment and the tfvars files, in the order given.
@@ -56,8 +64,11 @@ pub struct Evaluated {
     pub input: StateInput,
     pub warnings: Vec<Warning>,
     /// Configuration addresses (`module.remote.`, `aws_instance.pool`) whose instances are
-    /// not known: a remote module's resources, a `count`/`for_each` known only after apply.
+    /// not known: a module that was not fetched, a `count`/`for_each` known only after apply.
     pub unevaluated: Vec<String>,
+    /// Module calls whose source was not available (a registry or git module before
+    /// `terraform init`): their resources are not declared here.
+    pub modules_not_evaluated: usize,
 }
 
 impl Evaluated {
@@ -68,18 +79,24 @@ impl Evaluated {
     }
 }
 
-/// Evaluate the root module in `dir` and the local modules it calls.
+/// Evaluate the root module in `dir` and the modules it calls.
 pub fn evaluate(dir: &Path, cli: &CommandLineVars) -> Result<Evaluated> {
+    let root = crate::tf::canonical(dir);
     let mut eval = Evaluator {
         resources: Vec::new(),
         warnings: Vec::new(),
+        seen_causes: HashSet::new(),
         unevaluated: Vec::new(),
+        modules_not_evaluated: 0,
         source: dir.display().to_string(),
-        loaded: Default::default(),
+        root: root.clone(),
+        loaded: HashMap::new(),
+        manifest: ModuleManifest::read(&root),
+        instances: 0,
     };
-    let mut root_vars = root_variables(dir)?;
+    let mut root_vars = root_variables(dir, &root)?;
     for file in &cli.files {
-        root_vars.extend(tfvars(file, dir)?);
+        root_vars.extend(tfvars(file, &root)?);
     }
     for kv in &cli.values {
         let (name, value) = kv
@@ -88,13 +105,26 @@ pub fn evaluate(dir: &Path, cli: &CommandLineVars) -> Result<Evaluated> {
             .ok_or_else(|| Error::input(format!("--var {kv}"), "expected NAME=VALUE"))?;
         root_vars.insert(name.to_string(), var_value(value));
     }
-    eval.module(dir, "", root_vars, 0)?;
+    eval.module(dir, &root, "", "", Some(root_vars), 0)?;
     // `import` blocks (root module only, as in Terraform) give their resources an id.
-    let imports = imports(&eval.loaded.get(dir).cloned().unwrap_or_default());
+    let imports = imports(eval.loaded.get(dir).map(|f| f.as_slice()).unwrap_or_default(), &root);
     for d in &mut eval.resources {
         if let Some(id) = imports.get(&d.address) {
             d.id.clone_from(id);
         }
+    }
+    if eval.modules_not_evaluated > 0 {
+        let n = eval.modules_not_evaluated;
+        eval.warnings.push(Warning::new(
+            WarningKind::NotCompared,
+            format!(
+                "{n} module call{} not evaluated: {} source is not on disk (run `terraform init` to fetch registry and git modules into .terraform/modules); {} resources are not declared here",
+                if n == 1 { " was" } else { "s were" },
+                if n == 1 { "its" } else { "their" },
+                if n == 1 { "its" } else { "their" }
+            ),
+            Some(dir.display().to_string()),
+        ));
     }
     Ok(Evaluated {
         input: StateInput {
@@ -103,28 +133,75 @@ pub fn evaluate(dir: &Path, cli: &CommandLineVars) -> Result<Evaluated> {
             resources: eval.resources,
             drift: vec![],
             root_module: None,
+            modules_not_evaluated: eval.modules_not_evaluated,
         },
         warnings: eval.warnings,
         unevaluated: eval.unevaluated,
+        modules_not_evaluated: eval.modules_not_evaluated,
     })
 }
 
 struct Evaluator {
     resources: Vec<crate::model::DeclaredResource>,
     warnings: Vec<Warning>,
+    /// Causes of unknown values already warned about (one warning per cause and place).
+    seen_causes: HashSet<String>,
     /// Configuration addresses whose instances are unknown ([`Evaluated::unevaluated`]).
     unevaluated: Vec<String>,
+    modules_not_evaluated: usize,
     source: String,
+    /// The root module's directory, absolute: Terraform's working directory.
+    root: PathBuf,
     /// Modules parsed once, however many instances call them.
-    loaded: std::collections::HashMap<PathBuf, std::rc::Rc<Vec<File>>>,
+    loaded: HashMap<PathBuf, Rc<Vec<File>>>,
+    manifest: ModuleManifest,
+    /// Resource instances so far, against [`MAX_INSTANCES_PER_RUN`].
+    instances: usize,
 }
 
 /// One `.tf` file's blocks and attributes.
 struct File {
     shown: String,
     body: Body,
-    /// The line of each top-level block, in `body.blocks()` order (none for JSON).
-    block_lines: Vec<u32>,
+    /// Where each top-level block is, in `body.blocks()` order (none for JSON).
+    blocks: Vec<BlockLoc>,
+}
+
+/// Where a top-level block is, and the lines of its own attributes.
+#[derive(Clone, Default)]
+struct BlockLoc {
+    line: u32,
+    column: u32,
+    end_line: u32,
+    attributes: Vec<(String, u32)>,
+}
+
+impl File {
+    fn loc(&self, block: usize) -> Option<&BlockLoc> {
+        self.blocks.get(block)
+    }
+
+    /// `file:line` of a block's attribute (or of the block).
+    fn at(&self, block: usize, attr: Option<&str>) -> String {
+        let loc = self.loc(block);
+        let line = loc
+            .and_then(|l| attr.and_then(|a| l.attributes.iter().find(|(k, _)| k == a).map(|(_, line)| *line)))
+            .or(loc.map(|l| l.line));
+        match line {
+            Some(line) => format!("{}:{line}", self.shown),
+            None => self.shown.clone(),
+        }
+    }
+
+    fn source_loc(&self, block: usize) -> SourceLoc {
+        let loc = self.loc(block).cloned().unwrap_or_default();
+        SourceLoc {
+            file: self.shown.clone(),
+            line: loc.line.max(1),
+            column: Some(loc.column.max(1)),
+            end_line: Some(loc.end_line.max(loc.line).max(1)),
+        }
+    }
 }
 
 fn load(dir: &Path) -> Result<Vec<File>> {
@@ -134,28 +211,47 @@ fn load(dir: &Path) -> Result<Vec<File>> {
     }
     let mut files = Vec::new();
     for path in paths {
-        let (body, block_lines) = parse_file_lines(&path)?;
-        files.push(File { shown: path.display().to_string(), body, block_lines });
+        let (body, blocks) = parse_file_locs(&path)?;
+        files.push(File { shown: path.display().to_string(), body, blocks });
     }
     Ok(files)
 }
 
 /// One `.tf` file's body; a syntax error names `file:line:column` with a caret.
 pub(crate) fn parse_file(path: &Path) -> Result<Body> {
-    parse_file_lines(path).map(|(body, _)| body)
+    parse_file_locs(path).map(|(body, _)| body)
 }
 
-/// The body and the line of each top-level block, from one parse.
-fn parse_file_lines(path: &Path) -> Result<(Body, Vec<u32>)> {
-    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, &e))?;
+/// The body and where each top-level block is, from one parse.
+fn parse_file_locs(path: &Path) -> Result<(Body, Vec<BlockLoc>)> {
+    let text = crate::tf::read_text(path)?;
     let shown = path.display().to_string();
     if crate::tf::is_json(path) {
         return Ok((json::parse(&shown, &text)?, Vec::new()));
     }
     let edit = crate::tf::parse_body(&shown, &text)?;
     use hcl_edit::Span;
-    let lines = edit.blocks().map(|b| crate::tf::line_of(&text, b.span().map_or(0, |s| s.start))).collect();
-    Ok((edit.into(), lines))
+    let line_starts: Vec<usize> = std::iter::once(0).chain(text.match_indices('\n').map(|(i, _)| i + 1)).collect();
+    let line_col = |offset: usize| -> (u32, u32) {
+        let line = line_starts.partition_point(|&s| s <= offset);
+        let start = line_starts[line.saturating_sub(1)];
+        (line as u32, text[start..offset.min(text.len())].chars().count() as u32 + 1)
+    };
+    let locs = edit
+        .blocks()
+        .map(|b| {
+            let span = b.span().unwrap_or(0..0);
+            let (line, column) = line_col(span.start);
+            let (end_line, _) = line_col(span.end.saturating_sub(1).max(span.start));
+            let attributes = b
+                .body
+                .attributes()
+                .map(|a| (a.key.as_str().to_string(), line_col(a.span().map_or(span.start, |s| s.start)).0))
+                .collect();
+            BlockLoc { line, column, end_line, attributes }
+        })
+        .collect();
+    Ok((edit.into(), locs))
 }
 
 /// Replace function calls in an expression, wherever they are: `f` returns the
@@ -221,16 +317,74 @@ fn map_template(
     }
 }
 
+/// `.terraform/modules/modules.json`, as `terraform init` writes it: where each module
+/// call's source was fetched, by its key (`vpc`, `eks.node_group`).
+#[derive(Default)]
+struct ModuleManifest {
+    dirs: HashMap<String, PathBuf>,
+}
+
+impl ModuleManifest {
+    fn read(root: &Path) -> ModuleManifest {
+        #[derive(serde::Deserialize)]
+        struct Manifest {
+            #[serde(rename = "Modules", default)]
+            modules: Vec<Entry>,
+        }
+        #[derive(serde::Deserialize)]
+        struct Entry {
+            #[serde(rename = "Key")]
+            key: String,
+            #[serde(rename = "Dir")]
+            dir: String,
+        }
+        let path = root.join(".terraform/modules/modules.json");
+        let Ok(text) = std::fs::read_to_string(&path) else { return ModuleManifest::default() };
+        let Ok(m) = serde_json::from_str::<Manifest>(&text) else { return ModuleManifest::default() };
+        ModuleManifest {
+            dirs: m.modules.into_iter().filter(|e| !e.key.is_empty()).map(|e| (e.key, root.join(e.dir))).collect(),
+        }
+    }
+}
+
+/// Resolves nothing: for tfvars files, variable defaults and `import` ids, which may use
+/// functions but no references.
+struct Constants<'a> {
+    dir: &'a Path,
+}
+
+impl Resolver for Constants<'_> {
+    fn var(&mut self, _: &str) -> Option<Value> {
+        None
+    }
+    fn local(&mut self, _: &str) -> std::result::Result<Option<Value>, Fatal> {
+        Ok(None)
+    }
+    fn module(&mut self, _: &str) -> std::result::Result<Option<Value>, Fatal> {
+        Ok(None)
+    }
+    fn dirs(&self) -> (&Path, &Path) {
+        (self.dir, self.dir)
+    }
+    fn unknown_because(&mut self, _: String) {}
+}
+
+fn constant(e: &Expression, dir: &Path) -> std::result::Result<Value, Fatal> {
+    let mut r = Constants { dir };
+    ExprEvaluator::new(&mut r).eval(e)
+}
+
 /// `import { to = ADDRESS, id = "..." }`: the id each address is imported from (ids that
-/// are literal or evaluate without context; others are left to matching by name).
-fn imports(files: &[File]) -> std::collections::HashMap<String, String> {
-    let ctx = Context::new();
-    let mut out = std::collections::HashMap::new();
+/// are constant; others are left to matching by name).
+fn imports(files: &[File], root: &Path) -> HashMap<String, String> {
+    let mut out = HashMap::new();
     for b in files.iter().flat_map(|f| f.body.blocks()).filter(|b| b.identifier.as_str() == "import") {
         let attr = |k: &str| b.body.attributes().find(|a| a.key.as_str() == k).map(|a| &a.expr);
         let (Some(to), Some(id)) = (attr("to"), attr("id")) else { continue };
-        if let Ok(Value::String(id)) = id.evaluate(&ctx) {
-            out.insert(to.to_string().replace(' ', ""), id);
+        if let Ok(Value::String(id)) = constant(id, root) {
+            if id != UNKNOWN {
+                out.insert(to.to_string().replace(' ', ""), id);
+            }
         }
     }
     out
@@ -238,10 +392,10 @@ fn imports(files: &[File]) -> std::collections::HashMap<String, String> {
 
 /// Values of the root module's variables from outside: `terraform.tfvars`, then
 /// `*.auto.tfvars` in name order, then `TF_VAR_name` (strings; HCL for lists and maps).
-fn root_variables(dir: &Path) -> Result<Map<String, Value>> {
+fn root_variables(dir: &Path, root: &Path) -> Result<Map<String, Value>> {
     let mut vars = Map::new();
     for path in crate::tf::tfvars_files(dir) {
-        vars.extend(tfvars(&path, dir)?);
+        vars.extend(tfvars(&path, root)?);
     }
     for (k, v) in std::env::vars() {
         if let Some(name) = k.strip_prefix("TF_VAR_") {
@@ -252,15 +406,13 @@ fn root_variables(dir: &Path) -> Result<Map<String, Value>> {
 }
 
 /// The assignments of one tfvars file.
-fn tfvars(path: &Path, dir: &Path) -> Result<Map<String, Value>> {
-    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, &e))?;
+fn tfvars(path: &Path, root: &Path) -> Result<Map<String, Value>> {
+    let text = crate::tf::read_text(path)?;
     let shown = path.display().to_string();
-    crate::tf::parse_body(&shown, &text)?;
-    let body: Body = hcl::parse(&text).map_err(|e| Error::input(&shown, format!("HCL: {e}")))?;
-    let ctx = context(&Map::new(), &Map::new(), &Map::new(), dir);
+    let body: Body = crate::tf::parse_body(&shown, &text)?.into();
     let mut vars = Map::new();
     for attr in body.attributes() {
-        let v = attr.expr.evaluate(&ctx).map_err(|e| Error::input(&shown, format!("{}: {e}", attr.key)))?;
+        let v = constant(&attr.expr, root).map_err(|e| Error::input(&shown, format!("{}: {e}", attr.key)))?;
         vars.insert(attr.key.to_string(), v);
     }
     Ok(vars)
@@ -276,268 +428,104 @@ fn var_value(v: &str) -> Value {
     }
 }
 
-/// `path.module`: the directory made absolute once (contexts are made per block).
-fn absolute(dir: &Path) -> String {
-    thread_local! {
-        static SEEN: std::cell::RefCell<std::collections::HashMap<PathBuf, String>> = Default::default();
-    }
-    SEEN.with(|seen| {
-        seen.borrow_mut()
-            .entry(dir.to_path_buf())
-            .or_insert_with(|| crate::tf::canonical(dir).display().to_string())
-            .clone()
-    })
+/// One module instance being evaluated: its variables, and its locals and module calls
+/// evaluated on first use (in dependency order, as Terraform's graph does).
+struct ModuleEval<'e> {
+    ev: &'e mut Evaluator,
+    files: Rc<Vec<File>>,
+    dir: PathBuf,
+    /// `path.module`, absolute.
+    abs_dir: PathBuf,
+    prefix: String,
+    /// The module's key in `modules.json` (`eks.node_group`), empty for the root.
+    key: String,
+    depth: usize,
+    vars: Map<String, Value>,
+    /// `local.NAME`: (file, block, expression).
+    local_src: HashMap<String, (usize, usize, Expression)>,
+    locals: HashMap<String, Value>,
+    /// `module.NAME`: (file, block).
+    call_src: HashMap<String, (usize, usize)>,
+    modules: HashMap<String, Value>,
+    /// `local.x`/`module.x` being evaluated: a name met again is a cycle.
+    evaluating: HashSet<String>,
+    /// `file:line` of what is being evaluated, for warnings.
+    at: String,
 }
 
-/// The evaluation context: `var`, `local`, `module`, `path`, `terraform`, and the functions.
-fn context<'a>(
-    vars: &Map<String, Value>,
-    locals: &Map<String, Value>,
-    modules: &Map<String, Value>,
-    dir: &Path,
-) -> Context<'a> {
-    let mut ctx = Context::new();
-    ctx.declare_var("var", Value::Object(vars.clone()));
-    ctx.declare_var("local", Value::Object(locals.clone()));
-    ctx.declare_var("module", Value::Object(modules.clone()));
-    let mut path = Map::new();
-    let abs = absolute(dir);
-    path.insert("module".into(), Value::from(abs.clone()));
-    path.insert("root".into(), Value::from(abs.clone()));
-    path.insert("cwd".into(), Value::from(abs));
-    ctx.declare_var("path", Value::Object(path));
-    let mut terraform = Map::new();
-    terraform.insert("workspace".into(), Value::from("default"));
-    ctx.declare_var("terraform", Value::Object(terraform));
-    functions::declare(&mut ctx);
-    ctx
-}
-
-/// Replace what is unknown before apply with [`UNKNOWN`]: references to roots outside
-/// `known` (and not bound by an enclosing `for`), `local.x`/`module.x` not (yet) in
-/// `available`, provider-defined functions, and templates that use any of these.
-struct Unknowns<'a> {
-    available_locals: &'a Map<String, Value>,
-    available_modules: &'a Map<String, Value>,
-    bound: Vec<String>,
-    /// Iterator roots of the block being evaluated (`each`, `count`, a dynamic block's).
-    extra_roots: &'a [String],
-}
-
-impl<'a> Unknowns<'a> {
-    fn new(locals: &'a Map<String, Value>, modules: &'a Map<String, Value>, extra_roots: &'a [String]) -> Unknowns<'a> {
-        Unknowns { available_locals: locals, available_modules: modules, bound: vec![], extra_roots }
+impl Resolver for ModuleEval<'_> {
+    fn var(&mut self, name: &str) -> Option<Value> {
+        self.vars.get(name).cloned()
     }
 
-    fn root_unknown(&self, root: &str, first_attr: Option<&str>) -> bool {
-        if self.bound.iter().any(|b| b == root) || self.extra_roots.iter().any(|r| r == root) {
-            return false;
+    fn local(&mut self, name: &str) -> std::result::Result<Option<Value>, Fatal> {
+        if let Some(v) = self.locals.get(name) {
+            return Ok(Some(v.clone()));
         }
-        match root {
-            "local" => first_attr.is_some_and(|a| !self.available_locals.contains_key(a)),
-            "module" => first_attr.is_some_and(|a| !self.available_modules.contains_key(a)),
-            r => !KNOWN_ROOTS.contains(&r),
+        let Some((fi, bi, expr)) = self.local_src.get(name).cloned() else { return Ok(None) };
+        let key = format!("local.{name}");
+        if !self.evaluating.insert(key.clone()) {
+            self.unknown_because(format!("local.{name} refers to itself"));
+            return Ok(Some(unknown()));
         }
+        let at = std::mem::replace(&mut self.at, self.files[fi].at(bi, Some(name)));
+        let v = ExprEvaluator::new(self).eval(&expr);
+        self.at = at;
+        self.evaluating.remove(&key);
+        let v = v.map_err(|f| Fatal(format!("{}: local.{name}: {f}", self.files[fi].at(bi, Some(name)))))?;
+        self.locals.insert(name.to_string(), v.clone());
+        Ok(Some(v))
     }
 
-    fn traversal_unknown(&self, t: &Traversal) -> bool {
-        let first = t.operators.first().and_then(|op| match op {
-            TraversalOperator::GetAttr(a) => Some(a.as_str()),
-            _ => None,
-        });
-        match &t.expr {
-            Expression::Variable(v) => self.root_unknown(v.as_str(), first),
-            _ => false,
+    fn module(&mut self, name: &str) -> std::result::Result<Option<Value>, Fatal> {
+        if let Some(v) = self.modules.get(name) {
+            return Ok(Some(v.clone()));
         }
-    }
-
-    fn rewrite(&mut self, e: &mut Expression) {
-        let unknown = match e {
-            Expression::Variable(v) => self.root_unknown(v.as_str(), None),
-            Expression::Traversal(t) => self.traversal_unknown(t),
-            Expression::TemplateExpr(t) => self.template_unknown(t),
-            Expression::FuncCall(f) => !f.name.namespace.is_empty(),
-            _ => false,
-        };
-        if unknown {
-            *e = Expression::String(UNKNOWN.to_string());
-            return;
+        let Some(&(fi, bi)) = self.call_src.get(name) else { return Ok(None) };
+        let key = format!("module.{name}");
+        if !self.evaluating.insert(key.clone()) {
+            self.unknown_because(format!("module.{name} refers to itself"));
+            return Ok(Some(unknown()));
         }
-        match e {
-            Expression::Array(items) => items.iter_mut().for_each(|i| self.rewrite(i)),
-            // Keys that are expressions are evaluated as they are.
-            Expression::Object(o) => o.values_mut().for_each(|v| self.rewrite(v)),
-            Expression::Traversal(t) => {
-                self.rewrite(&mut t.expr);
-                for op in t.operators.iter_mut() {
-                    if let TraversalOperator::Index(i) = op {
-                        self.rewrite(i);
-                    }
-                }
-            }
-            Expression::FuncCall(f) => f.args.iter_mut().for_each(|a| self.rewrite(a)),
-            Expression::Parenthesis(p) => self.rewrite(p),
-            Expression::Conditional(c) => {
-                self.rewrite(&mut c.cond_expr);
-                self.rewrite(&mut c.true_expr);
-                self.rewrite(&mut c.false_expr);
-            }
-            Expression::Operation(op) => match op.as_mut() {
-                hcl::expr::Operation::Unary(u) => self.rewrite(&mut u.expr),
-                hcl::expr::Operation::Binary(b) => {
-                    self.rewrite(&mut b.lhs_expr);
-                    self.rewrite(&mut b.rhs_expr);
-                }
-            },
-            Expression::ForExpr(f) => {
-                self.rewrite(&mut f.collection_expr);
-                let n = self.bound.len();
-                self.bound.push(f.value_var.to_string());
-                if let Some(k) = &f.key_var {
-                    self.bound.push(k.to_string());
-                }
-                if let Some(k) = f.key_expr.as_mut() {
-                    self.rewrite(k);
-                }
-                self.rewrite(&mut f.value_expr);
-                if let Some(c) = f.cond_expr.as_mut() {
-                    self.rewrite(c);
-                }
-                self.bound.truncate(n);
-            }
-            _ => {}
+        let at = std::mem::replace(&mut self.at, self.files[fi].at(bi, None));
+        let v = self.call(fi, bi);
+        self.at = at;
+        self.evaluating.remove(&key);
+        let v = v.map_err(|e| Fatal(e.to_string()))?;
+        self.modules.insert(name.to_string(), v.clone());
+        Ok(Some(v))
+    }
+
+    fn dirs(&self) -> (&Path, &Path) {
+        (&self.abs_dir, &self.ev.root)
+    }
+
+    fn set_at(&mut self, at: String) {
+        self.at = at;
+    }
+
+    fn unknown_because(&mut self, cause: String) {
+        let key = format!("{}\u{0}{cause}", self.at);
+        if self.ev.seen_causes.insert(key) {
+            self.ev.warnings.push(Warning::new(
+                WarningKind::NotCompared,
+                format!("{}: {cause}: the value is unknown here and not compared", self.at),
+                Some(self.at.clone()),
+            ));
         }
-    }
-
-    /// Does a template use anything unknown? (A string with an unknown part is unknown.)
-    fn template_unknown(&mut self, t: &TemplateExpr) -> bool {
-        let Ok(template) = hcl::Template::from_expr(t) else { return false };
-        self.elements_unknown(template.elements())
-    }
-
-    fn elements_unknown(&mut self, elements: &[Element]) -> bool {
-        elements.iter().any(|el| match el {
-            Element::Literal(_) => false,
-            Element::Interpolation(i) => self.expr_unknown(&i.expr),
-            Element::Directive(d) => match d.as_ref() {
-                Directive::If(d) => {
-                    self.expr_unknown(&d.cond_expr)
-                        || self.elements_unknown(d.true_template.elements())
-                        || d.false_template.as_ref().is_some_and(|f| self.elements_unknown(f.elements()))
-                }
-                Directive::For(d) => {
-                    if self.expr_unknown(&d.collection_expr) {
-                        return true;
-                    }
-                    let n = self.bound.len();
-                    self.bound.push(d.value_var.to_string());
-                    if let Some(k) = &d.key_var {
-                        self.bound.push(k.to_string());
-                    }
-                    let u = self.elements_unknown(d.template.elements());
-                    self.bound.truncate(n);
-                    u
-                }
-            },
-        })
-    }
-
-    fn expr_unknown(&mut self, e: &Expression) -> bool {
-        let mut copy = e.clone();
-        self.rewrite(&mut copy);
-        contains_unknown_expr(&copy)
-    }
-}
-
-fn contains_unknown_expr(e: &Expression) -> bool {
-    match e {
-        Expression::String(s) => s == UNKNOWN,
-        Expression::Array(a) => a.iter().any(contains_unknown_expr),
-        Expression::Object(o) => o.values().any(contains_unknown_expr),
-        Expression::Traversal(t) => contains_unknown_expr(&t.expr),
-        Expression::FuncCall(f) => f.args.iter().any(contains_unknown_expr),
-        Expression::Parenthesis(p) => contains_unknown_expr(p),
-        Expression::Conditional(c) => {
-            contains_unknown_expr(&c.cond_expr)
-                || contains_unknown_expr(&c.true_expr)
-                || contains_unknown_expr(&c.false_expr)
-        }
-        Expression::Operation(op) => match op.as_ref() {
-            hcl::expr::Operation::Unary(u) => contains_unknown_expr(&u.expr),
-            hcl::expr::Operation::Binary(b) => contains_unknown_expr(&b.lhs_expr) || contains_unknown_expr(&b.rhs_expr),
-        },
-        Expression::ForExpr(f) => contains_unknown_expr(&f.collection_expr) || contains_unknown_expr(&f.value_expr),
-        _ => false,
-    }
-}
-
-/// `try(a, b, ...)` and `can(a)` evaluated lazily, before the rest: the first argument
-/// that evaluates, and whether it does.
-fn resolve_try(e: &mut Expression, ctx: &Context) {
-    if let Expression::FuncCall(f) = e {
-        if f.name.namespace.is_empty() && matches!(f.name.name.as_str(), "try" | "can") {
-            let is_try = f.name.name.as_str() == "try";
-            let first_ok = f.args.iter_mut().find_map(|a| {
-                resolve_try(a, ctx);
-                a.evaluate(ctx).ok()
-            });
-            *e = match (is_try, first_ok) {
-                (true, Some(v)) => value_expr(v),
-                (true, None) => Expression::Null,
-                (false, ok) => Expression::Bool(ok.is_some()),
-            };
-            return;
-        }
-    }
-    match e {
-        Expression::Array(items) => items.iter_mut().for_each(|i| resolve_try(i, ctx)),
-        Expression::Object(o) => o.values_mut().for_each(|v| resolve_try(v, ctx)),
-        Expression::FuncCall(f) => f.args.iter_mut().for_each(|a| resolve_try(a, ctx)),
-        Expression::Parenthesis(p) => resolve_try(p, ctx),
-        Expression::Conditional(c) => {
-            resolve_try(&mut c.cond_expr, ctx);
-            resolve_try(&mut c.true_expr, ctx);
-            resolve_try(&mut c.false_expr, ctx);
-        }
-        _ => {}
-    }
-}
-
-fn value_expr(v: Value) -> Expression {
-    Expression::from(v)
-}
-
-/// Evaluate one expression with unknowns replaced: `Ok(None)` when it could not be
-/// evaluated because of something unknown (the whole value is then unknown).
-fn eval(expr: &Expression, ctx: &Context, unknowns: &mut Unknowns) -> std::result::Result<Value, String> {
-    let mut e = expr.clone();
-    unknowns.rewrite(&mut e);
-    resolve_try(&mut e, ctx);
-    match e.evaluate(ctx) {
-        Ok(v) => Ok(v),
-        // An operation on an unknown (`x + 1`, a condition, an index into a module output
-        // that is unknown): unknown, not an error. hcl-rs names the value it could not use.
-        Err(err) if contains_unknown_expr(&e) || err.to_string().contains("(known after apply)") => {
-            Ok(Value::from(UNKNOWN))
-        }
-        Err(err) => Err(explain(&err.to_string())),
-    }
-}
-
-fn explain(err: &str) -> String {
-    if err.contains("undefined func") || err.contains("unknown function") {
-        format!("{err} (driftd evaluates: {})", functions::NAMES.join(", "))
-    } else {
-        err.to_string()
     }
 }
 
 impl Evaluator {
+    /// Evaluate one module instance; its outputs. `inputs`: the root's values from
+    /// outside, or a call's arguments.
     fn module(
         &mut self,
         dir: &Path,
+        abs_dir: &Path,
         prefix: &str,
-        inputs: Map<String, Value>,
+        key: &str,
+        inputs: Option<Map<String, Value>>,
         depth: usize,
     ) -> Result<Map<String, Value>> {
         if depth > 16 {
@@ -546,174 +534,201 @@ impl Evaluator {
         let files = match self.loaded.get(dir) {
             Some(files) => files.clone(),
             None => {
-                let files = std::rc::Rc::new(load(dir)?);
+                let files = Rc::new(load(dir)?);
                 self.loaded.insert(dir.to_path_buf(), files.clone());
                 files
             }
         };
-        let where_ = |shown: &str, what: &str| format!("{shown}: {what}");
-        // Variables: inputs (or root values), else defaults; none: an error naming it.
-        let mut vars = Map::new();
-        for f in files.iter() {
-            for b in f.body.blocks().filter(|b| b.identifier.as_str() == "variable") {
-                let name = label(b, 0);
-                let value = match inputs.get(&name) {
-                    Some(v) => v.clone(),
-                    None => match b.body.attributes().find(|a| a.key.as_str() == "default") {
-                        Some(a) => {
-                            a.expr.evaluate(&context(&Map::new(), &Map::new(), &Map::new(), dir)).map_err(|e| {
-                                Error::input(where_(&f.shown, &format!("variable {name:?}")), format!("default: {e}"))
-                            })?
+        let is_root = prefix.is_empty();
+        let inputs = inputs.unwrap_or_default();
+        let mut local_src = HashMap::new();
+        let mut call_src = HashMap::new();
+        for (fi, f) in files.iter().enumerate() {
+            for (bi, b) in f.body.blocks().enumerate() {
+                match b.identifier.as_str() {
+                    "locals" => {
+                        for a in b.body.attributes() {
+                            local_src.insert(a.key.to_string(), (fi, bi, a.expr.clone()));
                         }
-                        None => {
-                            return Err(Error::input(
-                                where_(&f.shown, &format!("variable {name:?}")),
-                                if prefix.is_empty() {
-                                    "no value: set it in terraform.tfvars, a *.auto.tfvars file or TF_VAR_".to_string()
-                                        + &name
-                                } else {
-                                    format!("no value: the call of {} does not set it", prefix.trim_end_matches('.'))
-                                },
-                            ))
-                        }
-                    },
-                };
-                vars.insert(name, value);
-            }
-        }
-        // Locals and module calls until nothing more resolves; then what is left is unknown.
-        // Each with its source text, to see what it waits for without printing it every pass.
-        let locals_src: Vec<(String, &Expression, &str, String)> = files
-            .iter()
-            .flat_map(|f| {
-                f.body.blocks().filter(|b| b.identifier.as_str() == "locals").flat_map(move |b| {
-                    b.body
-                        .attributes()
-                        .map(move |a| (a.key.to_string(), &a.expr, f.shown.as_str(), format!("{}", a.expr)))
-                })
-            })
-            .collect();
-        let calls: Vec<(&Block, &str, String)> = files
-            .iter()
-            .flat_map(|f| {
-                f.body.blocks().filter(|b| b.identifier.as_str() == "module").map(move |b| {
-                    let text: Vec<String> = b.body.attributes().map(|a| format!("{}", a.expr)).collect();
-                    (b, f.shown.as_str(), text.join("\n"))
-                })
-            })
-            .collect();
-        let mut locals = Map::new();
-        let mut modules = Map::new();
-        let mut final_pass = false;
-        let mut ctx = context(&vars, &locals, &modules, dir);
-        loop {
-            let before = (locals.len(), modules.len());
-            for (name, expr, shown, text) in &locals_src {
-                if locals.contains_key(name) {
-                    continue;
-                }
-                // Wait for locals and modules not evaluated yet rather than call them unknown.
-                if !final_pass && references_pending(text, &locals, &modules) {
-                    continue;
-                }
-                let mut unknowns = Unknowns::new(&locals, &modules, &[]);
-                match eval(expr, &ctx, &mut unknowns) {
-                    Ok(v) => {
-                        locals.insert(name.clone(), v);
-                        ctx.declare_var("local", Value::Object(locals.clone()));
                     }
-                    Err(e) if final_pass => return Err(Error::input(where_(shown, &format!("local.{name}")), e)),
-                    Err(_) => {}
+                    "module" => {
+                        call_src.insert(label(b, 0), (fi, bi));
+                    }
+                    _ => {}
                 }
-            }
-            for (call, shown, text) in &calls {
-                let name = label(call, 0);
-                if modules.contains_key(&name) {
-                    continue;
-                }
-                if !final_pass && references_pending(text, &locals, &modules) {
-                    continue;
-                }
-                let out = self.call(call, shown, dir, prefix, &ctx, &locals, &modules, depth)?;
-                modules.insert(name, out);
-                ctx.declare_var("module", Value::Object(modules.clone()));
-            }
-            if final_pass {
-                break;
-            }
-            if (locals.len(), modules.len()) == before {
-                final_pass = true;
             }
         }
-        // Resources.
-        let module_ctx = ctx;
-        for f in files.iter() {
-            for (i, b) in f.body.blocks().enumerate().filter(|(_, b)| b.identifier.as_str() == "resource") {
-                let at = f.block_lines.get(i).map(|&line| SourceLoc { file: f.shown.clone(), line });
-                self.resource(b, &f.shown, at, &module_ctx, prefix, &locals, &modules)?;
+        let mut m = ModuleEval {
+            ev: self,
+            files: files.clone(),
+            dir: dir.to_path_buf(),
+            abs_dir: abs_dir.to_path_buf(),
+            prefix: prefix.to_string(),
+            key: key.to_string(),
+            depth,
+            vars: Map::new(),
+            local_src,
+            locals: HashMap::new(),
+            call_src,
+            modules: HashMap::new(),
+            evaluating: HashSet::new(),
+            at: String::new(),
+        };
+        m.variables(&inputs, is_root)?;
+        // Module calls in file order (each evaluates what it refers to first), then
+        // resources, then outputs for the caller.
+        let calls: Vec<String> = files
+            .iter()
+            .flat_map(|f| f.body.blocks().filter(|b| b.identifier.as_str() == "module").map(|b| label(b, 0)))
+            .collect();
+        for name in calls {
+            m.module(&name).map_err(fatal_input)?;
+        }
+        for (fi, f) in files.iter().enumerate() {
+            for (bi, b) in f.body.blocks().enumerate().filter(|(_, b)| b.identifier.as_str() == "resource") {
+                m.resource(fi, bi, b)?;
             }
         }
-        // Outputs, for the caller.
         let mut outputs = Map::new();
         for f in files.iter() {
-            for b in f.body.blocks().filter(|b| b.identifier.as_str() == "output") {
+            for (bi, b) in f.body.blocks().enumerate().filter(|(_, b)| b.identifier.as_str() == "output") {
                 if let Some(a) = b.body.attributes().find(|a| a.key.as_str() == "value") {
-                    let mut unknowns = Unknowns::new(&locals, &modules, &[]);
-                    let v = eval(&a.expr, &module_ctx, &mut unknowns).unwrap_or_else(|_| Value::from(UNKNOWN));
+                    m.at = f.at(bi, Some("value"));
+                    let v = ExprEvaluator::new(&mut m).eval(&a.expr).unwrap_or_else(|_| unknown());
                     outputs.insert(label(b, 0), v);
                 }
             }
         }
         Ok(outputs)
     }
+}
 
-    /// One `module` block: a local source is evaluated (each instance of `count` or
-    /// `for_each`); any other source is named in a warning and its outputs are unknown.
-    #[allow(clippy::too_many_arguments)]
-    fn call(
-        &mut self,
-        call: &Block,
-        shown: &str,
-        dir: &Path,
-        prefix: &str,
-        ctx: &Context,
-        locals: &Map<String, Value>,
-        modules: &Map<String, Value>,
-        depth: usize,
-    ) -> Result<Value> {
-        let name = label(call, 0);
-        let mut unknowns = Unknowns::new(locals, modules, &[]);
-        let source =
-            call.body.attributes().find(|a| a.key.as_str() == "source").and_then(|a| a.expr.evaluate(ctx).ok());
-        let source = source.as_ref().and_then(Value::as_str).unwrap_or_default().to_string();
-        if !(source.starts_with("./") || source.starts_with("../")) {
-            self.warnings.push(Warning::new(
-                WarningKind::NotCompared,
-                format!("{shown}: module {name:?} comes from {source:?}, which driftd does not fetch: its resources are not declared here and its outputs are unknown"),
-                None,
-            ));
-            self.unevaluated.push(crate::tf::config_address(&format!("{prefix}module.{name}.")));
-            return Ok(Value::from(UNKNOWN));
+fn fatal_input(f: Fatal) -> Error {
+    match f.0.split_once(": ") {
+        Some((at, msg)) if at.contains(':') || at.ends_with(".tf") => Error::input(at, msg),
+        _ => Error::input("terraform code", f.0),
+    }
+}
+
+impl ModuleEval<'_> {
+    /// Variables from inputs, else defaults, converted to their `type`; a variable with no
+    /// value is unknown, with a warning naming it.
+    fn variables(&mut self, inputs: &Map<String, Value>, is_root: bool) -> Result<()> {
+        let files = self.files.clone();
+        for f in files.iter() {
+            for (bi, b) in f.body.blocks().enumerate().filter(|(_, b)| b.identifier.as_str() == "variable") {
+                let name = label(b, 0);
+                let attr = |k: &str| b.body.attributes().find(|a| a.key.as_str() == k).map(|a| &a.expr);
+                let at = f.at(bi, None);
+                let ty = match attr("type") {
+                    Some(t) => Some(
+                        types::Type::parse(t)
+                            .map_err(|e| Error::input(&at, format!("variable {name:?}: type: {e}")))?,
+                    ),
+                    None => None,
+                };
+                let default = match attr("default") {
+                    Some(d) => Some(
+                        constant(d, &self.abs_dir)
+                            .map_err(|e| Error::input(&at, format!("variable {name:?}: default: {e}")))?,
+                    ),
+                    None => None,
+                };
+                let nullable = !matches!(attr("nullable"), Some(Expression::Bool(false)));
+                let given = inputs.get(&name).cloned();
+                let value = match (given, default) {
+                    // `nullable = false`: a null input takes the default.
+                    (Some(Value::Null), Some(d)) if !nullable => d,
+                    (Some(v), _) => v,
+                    (None, Some(d)) => d,
+                    (None, None) => {
+                        self.at = at.clone();
+                        self.unknown_because(match is_root {
+                            true => format!(
+                                "variable {name:?} has no value (set it with --var, --var-file, terraform.tfvars, a *.auto.tfvars file or TF_VAR_{name})"
+                            ),
+                            false => format!(
+                                "variable {name:?} has no value: the call of {} does not set it",
+                                self.prefix.trim_end_matches('.')
+                            ),
+                        });
+                        unknown()
+                    }
+                };
+                let value = match ty {
+                    Some(t) => t
+                        .convert(value, &format!("var.{name}"))
+                        .map_err(|e| Error::input(&at, format!("variable {name:?}: {e}")))?,
+                    None => value,
+                };
+                self.vars.insert(name, value);
+            }
         }
-        let child_dir = crate::tf::clean_path(&dir.join(&source));
-        let instances =
-            instances(call, ctx, &mut unknowns).map_err(|e| Error::input(format!("{shown}: module {name:?}"), e))?;
+        Ok(())
+    }
+
+    /// One `module` block: the source on disk (a local path, or what `terraform init`
+    /// fetched) is evaluated for each instance of `count` or `for_each`; otherwise its
+    /// resources are not declared here and its outputs are unknown.
+    fn call(&mut self, fi: usize, bi: usize) -> Result<Value> {
+        let files = self.files.clone();
+        let f = &files[fi];
+        let call = f.body.blocks().nth(bi).expect("module block index");
+        let name = label(call, 0);
+        let source = call
+            .body
+            .attributes()
+            .find(|a| a.key.as_str() == "source")
+            .and_then(|a| constant(&a.expr, &self.abs_dir).ok())
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default();
+        let key = if self.key.is_empty() { name.clone() } else { format!("{}.{name}", self.key) };
+        let local = source.starts_with("./") || source.starts_with("../");
+        let child_dir = match (local, self.ev.manifest.dirs.get(&key)) {
+            (true, _) => Some(crate::tf::clean_path(&self.dir.join(&source))),
+            (false, Some(dir)) if dir.is_dir() => Some(dir.clone()),
+            _ => None,
+        };
+        let Some(child_dir) = child_dir.filter(|d| !crate::tf::has_no_tf_files(d)) else {
+            self.ev.warnings.push(Warning::new(
+                WarningKind::NotCompared,
+                format!(
+                    "{}: module {name:?} comes from {source:?}, which is not on disk{}: its resources are not declared here and its outputs are unknown",
+                    f.at(bi, Some("source")),
+                    if local { "" } else { " (run `terraform init` to fetch it)" }
+                ),
+                Some(f.at(bi, Some("source"))),
+            ));
+            self.ev.modules_not_evaluated += 1;
+            self.ev.unevaluated.push(crate::tf::config_address(&format!("{}module.{name}.", self.prefix)));
+            return Ok(unknown());
+        };
+        let abs_child = crate::tf::canonical(&child_dir);
+        let what = format!("{}: module {name:?}", f.at(bi, None));
+        let instances = match self.instances(call, fi, bi) {
+            Ok(Some(i)) => i,
+            Ok(None) => {
+                self.ev.unevaluated.push(crate::tf::config_address(&format!("{}module.{name}.", self.prefix)));
+                return Ok(unknown());
+            }
+            Err(e) => return Err(Error::input(what, e)),
+        };
         let mut outs: Vec<(String, Value)> = Vec::new();
-        for (key, iter) in instances {
-            let ictx = iter_context(ctx, &iter);
-            let roots = iter_roots(&iter);
-            let mut unknowns = Unknowns::new(locals, modules, &roots);
+        for (ikey, iter) in instances {
             let mut inputs = Map::new();
+            let mut ev = ExprEvaluator::new(self);
+            let n = bind_iter(&mut ev, &iter);
             for a in call.body.attributes().filter(|a| {
                 !["source", "version", "count", "for_each", "providers", "depends_on"].contains(&a.key.as_str())
             }) {
-                let v = eval(&a.expr, &ictx, &mut unknowns)
-                    .map_err(|e| Error::input(format!("{shown}: module {name:?} input {}", a.key), e))?;
+                ev.resolver().set_at(f.at(bi, Some(a.key.as_str())));
+                let v = ev.eval(&a.expr).map_err(|e| Error::input(format!("{what} input {}", a.key), e.0))?;
                 inputs.insert(a.key.to_string(), v);
             }
-            let child_prefix = format!("{prefix}module.{name}{key}.");
-            let out = self.module(&child_dir, &child_prefix, inputs, depth + 1)?;
-            outs.push((key, Value::Object(out)));
+            ev.unbind(n);
+            let child_prefix = format!("{}module.{name}{ikey}.", self.prefix);
+            let out = self.ev.module(&child_dir, &abs_child, &child_prefix, &key, Some(inputs), self.depth + 1)?;
+            outs.push((ikey, Value::Object(out)));
         }
         // `module.x.out` for a single call; a list or map of them for count / for_each.
         Ok(match outs.as_slice() {
@@ -725,70 +740,191 @@ impl Evaluator {
         })
     }
 
-    /// One `resource` block's instances, in `ctx`: the module's context once its locals
-    /// and module calls are final.
-    #[allow(clippy::too_many_arguments)]
-    fn resource(
-        &mut self,
-        b: &Block,
-        shown: &str,
-        at: Option<SourceLoc>,
-        ctx: &Context,
-        prefix: &str,
-        locals: &Map<String, Value>,
-        modules: &Map<String, Value>,
-    ) -> Result<()> {
+    /// One `resource` block's instances.
+    fn resource(&mut self, fi: usize, bi: usize, b: &Block) -> Result<()> {
+        let files = self.files.clone();
+        let f = &files[fi];
         let (tf_type, name) = (label(b, 0), label(b, 1));
-        let what = format!("{shown}: resource {tf_type}.{name}");
-        let mut unknowns = Unknowns::new(locals, modules, &[]);
-        let instances = match instances(b, ctx, &mut unknowns) {
-            Ok(i) => i,
-            Err(e) if e == UNKNOWN => {
-                self.warnings.push(Warning::new(
+        let what = format!("{}: resource {tf_type}.{name}", f.at(bi, None));
+        let instances = match self.instances(b, fi, bi) {
+            Ok(Some(i)) => i,
+            Ok(None) => {
+                self.ev.warnings.push(Warning::new(
                     WarningKind::NotCompared,
                     format!("{what}: count or for_each is known only after apply; its instances are not declared here"),
-                    None,
+                    Some(f.at(bi, None)),
                 ));
-                self.unevaluated.push(crate::tf::config_address(&format!("{prefix}{tf_type}.{name}")));
+                self.ev.unevaluated.push(crate::tf::config_address(&format!("{}{tf_type}.{name}", self.prefix)));
                 return Ok(());
             }
             Err(e) => return Err(Error::input(what, e)),
         };
+        if self.ev.instances + instances.len() > MAX_INSTANCES_PER_RUN {
+            return Err(Error::input(
+                what,
+                format!("more than {MAX_INSTANCES_PER_RUN} resource instances in one run: driftd stops here"),
+            ));
+        }
+        self.ev.instances += instances.len();
+        let lifecycle = Lifecycle::of(b);
+        let at = f.source_loc(bi);
         for (key, iter) in instances {
-            let ictx = iter_context(ctx, &iter);
-            let roots = iter_roots(&iter);
-            let mut unknowns = Unknowns::new(locals, modules, &roots);
-            let attrs = body_value(&b.body, &ictx, &mut unknowns, true).map_err(|e| Error::input(&what, e))?;
+            let mut ev = ExprEvaluator::new(self);
+            let n = bind_iter(&mut ev, &iter);
+            let attrs = body_value(&mut ev, &b.body, f, bi, true).map_err(|e| Error::input(&what, e.0));
+            ev.unbind(n);
+            let attrs = attrs?;
             let mut json = serde_json::to_value(&attrs).unwrap_or(serde_json::Value::Null);
             let mut unknown_paths = Vec::new();
             take_unknowns(&mut json, &mut Vec::new(), &mut unknown_paths);
-            let address = format!("{prefix}{tf_type}.{name}{key}");
-            let mut d = tfstate::declared_from_value(&self.source, &address, &tf_type, &json);
+            let address = format!("{}{tf_type}.{name}{key}", self.prefix);
+            let mut d = tfstate::declared_from_value(&self.ev.source, &address, &tf_type, &json);
             d.unknown = unknown_paths;
             d.from_code = true;
-            d.declared_at.clone_from(&at);
+            d.declared_at = Some(at.clone());
+            d.ignore_changes.clone_from(&lifecycle.ignore_changes);
+            d.prevent_destroy = lifecycle.prevent_destroy;
+            d.create_before_destroy = lifecycle.create_before_destroy;
             // Ids exist only after apply: the address names the resource in findings and
             // fleet policies until then.
             if d.id.is_empty() {
                 d.id = address.clone();
             }
-            self.resources.push(d);
+            self.ev.resources.push(d);
         }
         Ok(())
     }
+
+    /// The instances of a block with `count` or `for_each`: (address key, iterator).
+    /// `None`: unknown before apply.
+    fn instances(
+        &mut self,
+        b: &Block,
+        fi: usize,
+        bi: usize,
+    ) -> std::result::Result<Option<Vec<(String, Iter)>>, String> {
+        let files = self.files.clone();
+        let f = &files[fi];
+        if let Some(a) = b.body.attributes().find(|a| a.key.as_str() == "count") {
+            self.at = f.at(bi, Some("count"));
+            let v = ExprEvaluator::new(self).eval(&a.expr).map_err(|e| e.0)?;
+            if contains_unknown(&v) {
+                return Ok(None);
+            }
+            if v == Value::Null {
+                return Err("count: null is not a number".into());
+            }
+            // Strings convert, as Terraform converts `-var count=2` to the number it needs.
+            let n = functions::number(&v, "count")?;
+            if n < 0.0 || n.fract() != 0.0 {
+                return Err(format!("count: {n} is not a whole number of instances"));
+            }
+            if n > MAX_INSTANCES_PER_BLOCK as f64 {
+                return Err(format!(
+                    "count = {n}: more than {MAX_INSTANCES_PER_BLOCK} instances of one block is more than driftd evaluates"
+                ));
+            }
+            return Ok(Some((0..n as i64).map(|i| (format!("[{i}]"), Iter::Count(i))).collect()));
+        }
+        if let Some(a) = b.body.attributes().find(|a| a.key.as_str() == "for_each") {
+            self.at = f.at(bi, Some("for_each"));
+            let v = ExprEvaluator::new(self).eval(&a.expr).map_err(|e| e.0)?;
+            if is_unknown(&v) {
+                return Ok(None);
+            }
+            let out: Vec<(String, Iter)> = match v {
+                Value::Object(o) => functions::sorted(&o)
+                    .into_iter()
+                    .map(|(k, v)| (format!("[{}]", quote(k)), Iter::Each(k.clone(), v.clone())))
+                    .collect(),
+                Value::Array(items) => {
+                    let mut out = Vec::new();
+                    for i in functions::set_of(items) {
+                        match i {
+                            Value::String(s) if s == UNKNOWN => return Ok(None),
+                            Value::String(s) => {
+                                out.push((format!("[{}]", quote(&s)), Iter::Each(s.clone(), Value::from(s))))
+                            }
+                            Value::Number(n) => {
+                                let s = functions::number_text(&n);
+                                out.push((format!("[{}]", quote(&s)), Iter::Each(s.clone(), Value::from(s))))
+                            }
+                            _ => return Err("for_each: a set of strings or a map is required".into()),
+                        }
+                    }
+                    out
+                }
+                Value::Null => return Err("for_each: null is not a set or map".into()),
+                _ => return Err("for_each: a set of strings or a map is required".into()),
+            };
+            if out.len() > MAX_INSTANCES_PER_BLOCK {
+                return Err(format!(
+                    "for_each: {} instances of one block is more than driftd evaluates ({MAX_INSTANCES_PER_BLOCK})",
+                    out.len()
+                ));
+            }
+            return Ok(Some(out));
+        }
+        Ok(Some(vec![(String::new(), Iter::Single)]))
+    }
 }
 
-/// Does an expression (its source text) name a `local.x` or `module.x` not evaluated yet?
-fn references_pending(text: &str, locals: &Map<String, Value>, modules: &Map<String, Value>) -> bool {
-    let pending = |root: &str, have: &Map<String, Value>| {
-        text.match_indices(&format!("{root}.")).any(|(i, m)| {
-            let before_ok = i == 0 || !text[..i].ends_with(|c: char| c.is_alphanumeric() || c == '_' || c == '.');
-            let name: String =
-                text[i + m.len()..].chars().take_while(|c| c.is_alphanumeric() || *c == '_' || *c == '-').collect();
-            before_ok && !name.is_empty() && !have.contains_key(&name)
-        })
-    };
-    pending("local", locals) || pending("module", modules)
+/// `lifecycle { ignore_changes = [...], prevent_destroy, create_before_destroy }`.
+#[derive(Default)]
+struct Lifecycle {
+    /// Attribute paths (dotted, list indexes as numbers), or `*` for `all`.
+    ignore_changes: Vec<String>,
+    prevent_destroy: bool,
+    create_before_destroy: bool,
+}
+
+impl Lifecycle {
+    fn of(b: &Block) -> Lifecycle {
+        let mut out = Lifecycle::default();
+        for l in b.body.blocks().filter(|l| l.identifier.as_str() == "lifecycle") {
+            for a in l.body.attributes() {
+                match a.key.as_str() {
+                    "ignore_changes" => match &a.expr {
+                        Expression::Variable(v) if v.as_str() == "all" => out.ignore_changes = vec!["*".into()],
+                        Expression::String(s) if s == "all" => out.ignore_changes = vec!["*".into()],
+                        Expression::Array(items) => {
+                            out.ignore_changes.extend(items.iter().filter_map(ignore_path));
+                        }
+                        _ => {}
+                    },
+                    "prevent_destroy" => out.prevent_destroy = matches!(a.expr, Expression::Bool(true)),
+                    "create_before_destroy" => out.create_before_destroy = matches!(a.expr, Expression::Bool(true)),
+                    _ => {}
+                }
+            }
+        }
+        out
+    }
+}
+
+/// `tags["team"]`, `scaling_config[0].desired_size` -> `tags.team`, `scaling_config.0.desired_size`.
+fn ignore_path(e: &Expression) -> Option<String> {
+    match e {
+        Expression::Variable(v) => Some(v.to_string()),
+        // Terraform 0.11 wrote them as strings.
+        Expression::String(s) => Some(s.replace('[', ".").replace(']', "").replace('"', "")),
+        Expression::Traversal(t) => {
+            let Traversal { expr, operators } = t.as_ref();
+            let Expression::Variable(root) = expr else { return None };
+            let mut segs = vec![root.to_string()];
+            for op in operators {
+                segs.push(match op {
+                    TraversalOperator::GetAttr(a) => a.to_string(),
+                    TraversalOperator::Index(Expression::Number(n)) => n.to_string(),
+                    TraversalOperator::Index(Expression::String(s)) => s.clone(),
+                    TraversalOperator::LegacyIndex(n) => n.to_string(),
+                    _ => return Some(segs.join(".")),
+                });
+            }
+            Some(segs.join("."))
+        }
+        _ => None,
+    }
 }
 
 /// An instance's iterator values: nothing, `count.index`, or `each.key`/`each.value`.
@@ -798,73 +934,24 @@ enum Iter {
     Each(String, Value),
 }
 
-fn iter_roots(iter: &Iter) -> Vec<String> {
+/// Bind an instance's iterator; how many bindings to drop after.
+fn bind_iter(ev: &mut ExprEvaluator, iter: &Iter) -> usize {
     match iter {
-        Iter::Single => vec![],
-        Iter::Count(_) => vec!["count".into()],
-        Iter::Each(..) => vec!["each".into()],
-    }
-}
-
-/// The context of one instance: the module's, plus its iterator.
-fn iter_context<'a>(parent: &Context<'a>, iter: &Iter) -> Context<'a> {
-    let mut ctx = parent.clone();
-    match iter {
-        Iter::Single => {}
+        Iter::Single => 0,
         Iter::Count(i) => {
             let mut m = Map::new();
             m.insert("index".into(), Value::from(*i));
-            ctx.declare_var("count", Value::Object(m));
+            ev.bind("count", Value::Object(m));
+            1
         }
         Iter::Each(k, v) => {
             let mut m = Map::new();
             m.insert("key".into(), Value::from(k.clone()));
             m.insert("value".into(), v.clone());
-            ctx.declare_var("each", Value::Object(m));
+            ev.bind("each", Value::Object(m));
+            1
         }
     }
-    ctx
-}
-
-/// The instances of a block with `count` or `for_each`: (address key, iterator). An
-/// unknown count or set is `Err(UNKNOWN)`.
-fn instances(b: &Block, ctx: &Context, unknowns: &mut Unknowns) -> std::result::Result<Vec<(String, Iter)>, String> {
-    if let Some(a) = b.body.attributes().find(|a| a.key.as_str() == "count") {
-        let v = eval(&a.expr, ctx, unknowns)?;
-        if contains_unknown(&v) {
-            return Err(UNKNOWN.into());
-        }
-        // Strings convert, as Terraform converts `-var count=2` to the number it needs.
-        let n = v
-            .as_u64()
-            .or_else(|| v.as_f64().map(|f| f as u64))
-            .or_else(|| v.as_str().and_then(|s| s.trim().parse().ok()))
-            .ok_or("count: a whole number is required")?;
-        return Ok((0..n as i64).map(|i| (format!("[{i}]"), Iter::Count(i))).collect());
-    }
-    if let Some(a) = b.body.attributes().find(|a| a.key.as_str() == "for_each") {
-        let v = eval(&a.expr, ctx, unknowns)?;
-        if functions::is_unknown(&v) {
-            return Err(UNKNOWN.into());
-        }
-        return match v {
-            Value::Object(o) => {
-                Ok(o.into_iter().map(|(k, v)| (format!("[{}]", quote(&k)), Iter::Each(k, v))).collect())
-            }
-            Value::Array(items) => items
-                .into_iter()
-                .map(|i| match i {
-                    Value::String(s) if s != UNKNOWN => {
-                        Ok((format!("[{}]", quote(&s)), Iter::Each(s.clone(), Value::from(s))))
-                    }
-                    Value::String(_) => Err(UNKNOWN.to_string()),
-                    _ => Err("for_each: a set of strings or a map is required".to_string()),
-                })
-                .collect(),
-            _ => Err("for_each: a set of strings or a map is required".into()),
-        };
-    }
-    Ok(vec![(String::new(), Iter::Single)])
 }
 
 fn quote(s: &str) -> String {
@@ -879,13 +966,22 @@ fn instance_key_text(k: &str) -> String {
 
 /// A block body as Terraform stores it: attributes, and nested blocks as lists of objects
 /// (`dynamic` ones expanded). `top`: the resource body, whose meta-arguments are skipped.
-fn body_value(body: &Body, ctx: &Context, unknowns: &mut Unknowns, top: bool) -> std::result::Result<Value, String> {
+fn body_value(
+    ev: &mut ExprEvaluator,
+    body: &Body,
+    f: &File,
+    bi: usize,
+    top: bool,
+) -> std::result::Result<Value, Fatal> {
     let mut out = Map::new();
     for a in body.attributes() {
         if top && META_ARGUMENTS.contains(&a.key.as_str()) {
             continue;
         }
-        let v = eval(&a.expr, ctx, unknowns).map_err(|e| format!("{}: {e}", a.key))?;
+        if top {
+            ev.resolver().set_at(f.at(bi, Some(a.key.as_str())));
+        }
+        let v = ev.eval(&a.expr).map_err(|e| Fatal(format!("{}: {e}", a.key)))?;
         out.insert(a.key.to_string(), v);
     }
     for b in body.blocks() {
@@ -908,45 +1004,42 @@ fn body_value(body: &Body, ctx: &Context, unknowns: &mut Unknowns, top: bool) ->
                 .body
                 .attributes()
                 .find(|a| a.key.as_str() == "for_each")
-                .ok_or(format!("dynamic {name:?}: no for_each"))?;
-            let coll = eval(&each.expr, ctx, unknowns).map_err(|e| format!("dynamic {name:?}: {e}"))?;
-            if functions::is_unknown(&coll) {
-                out.insert(name, Value::from(UNKNOWN));
-                continue;
-            }
+                .ok_or(Fatal(format!("dynamic {name:?}: no for_each")))?;
+            let coll = ev.eval(&each.expr).map_err(|e| Fatal(format!("dynamic {name:?}: {e}")))?;
+            let pairs: Vec<(Value, Value)> = match coll {
+                v if is_unknown(&v) => {
+                    out.insert(name, unknown());
+                    continue;
+                }
+                Value::Object(o) => {
+                    functions::sorted(&o).into_iter().map(|(k, v)| (Value::from(k.clone()), v.clone())).collect()
+                }
+                Value::Array(a) => a.into_iter().enumerate().map(|(i, v)| (Value::from(i as i64), v)).collect(),
+                Value::Null => vec![],
+                _ => return Err(Fatal(format!("dynamic {name:?}: for_each needs a list, set or map"))),
+            };
             let content = b
                 .body
                 .blocks()
                 .find(|c| c.identifier.as_str() == "content")
-                .ok_or(format!("dynamic {name:?}: no content"))?;
-            let pairs: Vec<(Value, Value)> = match coll {
-                Value::Object(o) => o.into_iter().map(|(k, v)| (Value::from(k), v)).collect(),
-                Value::Array(a) => a.into_iter().enumerate().map(|(i, v)| (Value::from(i as i64), v)).collect(),
-                _ => return Err(format!("dynamic {name:?}: for_each needs a list, set or map")),
+                .ok_or(Fatal(format!("dynamic {name:?}: no content")))?;
+            let mut items = match out.swap_remove(&name) {
+                Some(Value::Array(items)) => items,
+                _ => vec![],
             };
-            let entry = out.entry(name.clone()).or_insert_with(|| Value::Array(vec![]));
             for (k, v) in pairs {
-                let mut ictx = ctx.clone();
                 let mut m = Map::new();
                 m.insert("key".into(), k);
                 m.insert("value".into(), v);
-                ictx.declare_var(iterator.as_str(), Value::Object(m));
-                let mut roots: Vec<String> = unknowns.extra_roots.to_vec();
-                roots.push(iterator.clone());
-                let mut inner = Unknowns {
-                    available_locals: unknowns.available_locals,
-                    available_modules: unknowns.available_modules,
-                    bound: unknowns.bound.clone(),
-                    extra_roots: &roots,
-                };
-                let item = body_value(&content.body, &ictx, &mut inner, false)?;
-                if let Value::Array(items) = entry {
-                    items.push(item);
-                }
+                ev.bind(&iterator, Value::Object(m));
+                let item = body_value(ev, &content.body, f, bi, false);
+                ev.unbind(1);
+                items.push(item?);
             }
+            out.insert(name, Value::Array(items));
             continue;
         }
-        let item = body_value(&b.body, ctx, unknowns, false)?;
+        let item = body_value(ev, &b.body, f, bi, false)?;
         match out.entry(ident.to_string()).or_insert_with(|| Value::Array(vec![])) {
             Value::Array(items) => items.push(item),
             other => *other = Value::Array(vec![item]),

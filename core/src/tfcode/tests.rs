@@ -110,24 +110,30 @@ module "remote" {
         "another resource's id through an output: {:?}",
         bastion.unknown
     );
-    assert_eq!(warnings.len(), 1, "the registry module is named: {warnings:?}");
-    assert!(warnings[0].message.contains("terraform-aws-modules/vpc/aws"));
+    // The registry module is named where it is called, and the run says how many calls
+    // were not evaluated.
+    assert_eq!(warnings.len(), 2, "{warnings:?}");
+    assert!(
+        warnings[0].message.contains("terraform-aws-modules/vpc/aws") && warnings[0].message.contains("main.tf:16")
+    );
+    assert!(warnings[1].message.starts_with("1 module call was not evaluated"), "{}", warnings[1].message);
 }
 
 #[test]
-fn errors_name_where() {
-    let dir = module(&[("main.tf", "resource \"aws_instance\" \"a\" {\n  instance_type = var.missing\n}\n")]);
-    let e = declarations(dir.path(), &CommandLineVars::default()).unwrap_err();
-    assert!(
-        e.to_string().contains("main.tf: resource aws_instance.a") && e.to_string().contains("instance_type"),
-        "{e}"
-    );
+fn what_terraform_would_reject_stops_the_run_naming_where() {
     let dir = module(&[("main.tf", "resource \"aws_instance\" \"a\" {\n  instance_type = frobnicate(\"x\")\n}\n")]);
     let e = declarations(dir.path(), &CommandLineVars::default()).unwrap_err();
-    assert!(e.to_string().contains("frobnicate") && e.to_string().contains("driftd evaluates: merge"), "{e}");
-    let dir = module(&[("main.tf", "variable \"x\" {}\n")]);
+    assert!(
+        e.to_string().contains("main.tf:1: resource aws_instance.a")
+            && e.to_string().contains("no function named `frobnicate`"),
+        "{e}"
+    );
+    let dir = module(&[("main.tf", "resource \"aws_instance\" \"a\" {\n  instance_type = upper(\"a\", \"b\")\n}\n")]);
     let e = declarations(dir.path(), &CommandLineVars::default()).unwrap_err();
-    assert!(e.to_string().contains("variable \"x\"") && e.to_string().contains("TF_VAR_x"), "{e}");
+    assert!(e.to_string().contains("upper: 2 arguments given, 1 expected"), "{e}");
+    let dir = module(&[("main.tf", "resource \"aws_instance\" \"a\" {\n  cpu_core_count = \"four\" * 2\n}\n")]);
+    let e = declarations(dir.path(), &CommandLineVars::default()).unwrap_err();
+    assert!(e.to_string().contains("cpu_core_count") && e.to_string().contains("\"four\" is not a number"), "{e}");
     // A provider-defined function is unknown, not an error.
     let dir = module(&[("main.tf", "resource \"aws_instance\" \"a\" {\n  ami = provider::aws::arn_parse(\"x\").id\n  instance_type = \"g5.xlarge\"\n}\n")]);
     let (input, _) = declarations(dir.path(), &CommandLineVars::default()).unwrap();

@@ -38,6 +38,8 @@ pub struct StateInput {
     pub drift: Vec<TerraformDrift>,
     /// The root module this state belongs to, when found by `--discover`.
     pub root_module: Option<String>,
+    /// Code only: module calls whose source was not on disk (their resources are missing).
+    pub modules_not_evaluated: usize,
 }
 
 impl StateInput {
@@ -81,6 +83,7 @@ pub fn parse(location: &str, bytes: &[u8]) -> Result<StateInput> {
             resources,
             drift: vec![],
             root_module: None,
+            modules_not_evaluated: 0,
         });
     }
     if env.format_version.is_some() {
@@ -91,6 +94,7 @@ pub fn parse(location: &str, bytes: &[u8]) -> Result<StateInput> {
             resources: vec![],
             drift: vec![],
             root_module: None,
+            modules_not_evaluated: 0,
         });
     }
     match env.version.as_ref().and_then(Value::as_u64) {
@@ -100,6 +104,7 @@ pub fn parse(location: &str, bytes: &[u8]) -> Result<StateInput> {
             resources: raw::declared(location, env.resources.unwrap_or_default())?,
             drift: vec![],
             root_module: None,
+            modules_not_evaluated: 0,
         }),
         Some(v @ 0..=3) => Err(Error::input(
             location,
@@ -243,6 +248,9 @@ pub(crate) fn declared_resource(
         declared_at: None,
         root_module: None,
         from_code: false,
+        ignore_changes: vec![],
+        prevent_destroy: false,
+        create_before_destroy: false,
     }
 }
 

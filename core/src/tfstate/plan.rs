@@ -63,5 +63,12 @@ pub(super) fn read(
             before: d.change.before,
         })
         .collect();
-    Ok(StateInput { location: location.into(), kind: DeclaredKind::Plan, resources, drift, root_module: None })
+    Ok(StateInput {
+        location: location.into(),
+        kind: DeclaredKind::Plan,
+        resources,
+        drift,
+        root_module: None,
+        modules_not_evaluated: 0,
+    })
 }
