@@ -765,11 +765,9 @@ fn rename_earlier_key(text: &str, line: usize, column: usize) -> Option<String> 
             _ if depth == 0 && text[i..].starts_with(&key) => {
                 let before_ok = i == 0 || !(bytes[i - 1].is_ascii_alphanumeric() || bytes[i - 1] == b'_');
                 let rest = text[i + key.len()..].trim_start_matches([' ', '\t']);
-                if before_ok && (rest.starts_with('=') || rest.starts_with(':')) && i != at {
-                    let placeholder: String =
-                        std::iter::once('_').chain(std::iter::repeat('z')).take(key.len()).collect();
-                    let placeholder = format!("{}{}", &placeholder[..key.len().saturating_sub(1).max(1)], i % 10);
-                    let placeholder: String = placeholder.chars().take(key.len()).collect();
+                if before_ok && (rest.starts_with('=') || rest.starts_with(':')) && i != at && key.len() >= 3 {
+                    // `__z…N`: same length, told apart by a digit, dropped by the evaluator.
+                    let placeholder = format!("__{}{}", "z".repeat(key.len() - 3), i % 10);
                     return Some(format!("{}{placeholder}{}", &text[..i], &text[i + key.len()..]));
                 }
             }
@@ -813,4 +811,11 @@ pub fn code_folders(dir: &Path) -> Result<Vec<(String, PathBuf)>> {
     }
     out.sort();
     Ok(out)
+}
+
+/// A key [`rename_earlier_key`] renamed: `__`, then `z`s, then one digit.
+pub(crate) fn is_renamed_duplicate(key: &str) -> bool {
+    key.strip_prefix("__").is_some_and(|rest| {
+        rest.chars().last().is_some_and(|c| c.is_ascii_digit()) && rest[..rest.len() - 1].chars().all(|c| c == 'z')
+    })
 }

@@ -149,18 +149,17 @@ impl<'r> Evaluator<'r> {
                         _ => return Err(Fatal("an object key driftd does not evaluate".into()).into()),
                     };
                     let value = self.expr(v)?;
+                    // The earlier of a key written twice, renamed by the parser's retry
+                    // (`crate::tf::parse_body`): the later value wins, as in Terraform.
+                    if crate::tf::is_renamed_duplicate(&key) {
+                        continue;
+                    }
                     out.insert(key, value);
                 }
                 Value::Object(out)
             }
             Expression::TemplateExpr(t) => {
                 let template = Template::from_expr(t).map_err(|e| Fatal(format!("template: {e}")))?;
-                let template = match t.as_ref() {
-                    hcl::expr::TemplateExpr::Heredoc(h) if h.strip == hcl::expr::HeredocStripMode::Indent => {
-                        dedent(&h.template).parse::<Template>().map_err(|e| Fatal(format!("template: {e}")))?
-                    }
-                    _ => template,
-                };
                 return self.template(&template);
             }
             Expression::Variable(v) => return self.root(v.as_str()),
@@ -690,25 +689,6 @@ fn element_strip(el: &Element) -> Strip {
             Strip::from((start.strip_start(), end.strip_end()))
         }
     }
-}
-
-/// `<<-EOT`: the common leading whitespace of the lines removed.
-fn dedent(text: &str) -> String {
-    let indent = text
-        .lines()
-        .filter(|l| !l.trim().is_empty())
-        .map(|l| l.len() - l.trim_start_matches([' ', '\t']).len())
-        .min()
-        .unwrap_or(0);
-    let mut out = String::with_capacity(text.len());
-    for l in text.split_inclusive('\n') {
-        out.push_str(if l.trim().is_empty() {
-            l.trim_start_matches([' ', '\t'])
-        } else {
-            l.get(indent..).unwrap_or(l)
-        });
-    }
-    out
 }
 
 /// `~` strip markers: spaces and one newline next to the marker go.

@@ -229,7 +229,8 @@ fn parse_file_locs(path: &Path) -> Result<(Body, Vec<BlockLoc>)> {
     if crate::tf::is_json(path) {
         return Ok((json::parse(&shown, &text)?, Vec::new()));
     }
-    let edit = crate::tf::parse_body(&shown, &text)?;
+    let mut edit = crate::tf::parse_body(&shown, &text)?;
+    hcl_edit::visit_mut::VisitMut::visit_body_mut(&mut NestedDedent, &mut edit);
     use hcl_edit::Span;
     let line_starts: Vec<usize> = std::iter::once(0).chain(text.match_indices('\n').map(|(i, _)| i + 1)).collect();
     let line_col = |offset: usize| -> (u32, u32) {
@@ -252,6 +253,63 @@ fn parse_file_locs(path: &Path) -> Result<(Body, Vec<BlockLoc>)> {
         })
         .collect();
     Ok((edit.into(), locs))
+}
+
+/// `<<-EOT` heredocs: hcl-edit strips the common indentation from the literals at the
+/// template's top level only; the lines inside `%{ for }` and `%{ if }` keep it. Strip
+/// them by the same amount, as Terraform does.
+struct NestedDedent;
+
+impl hcl_edit::visit_mut::VisitMut for NestedDedent {
+    fn visit_heredoc_template_mut(&mut self, node: &mut hcl_edit::template::HeredocTemplate) {
+        if let Some(n) = node.indent() {
+            for el in node.template.iter_mut() {
+                dedent_directive(el, n);
+            }
+        }
+    }
+}
+
+fn dedent_directive(el: &mut hcl_edit::template::Element, n: usize) {
+    use hcl_edit::template::{Directive, Element};
+    let Element::Directive(d) = el else { return };
+    let templates: Vec<&mut hcl_edit::template::Template> = match d.as_mut() {
+        Directive::If(i) => {
+            let mut t = vec![&mut i.if_expr.template];
+            if let Some(e) = i.else_expr.as_mut() {
+                t.push(&mut e.template);
+            }
+            t
+        }
+        Directive::For(f) => vec![&mut f.for_expr.template],
+    };
+    for t in templates {
+        // The first literal continues the directive's own line.
+        let mut skip_first = true;
+        for el in t.iter_mut() {
+            match el {
+                Element::Literal(lit) => {
+                    let text: String = lit.to_string();
+                    let mut out = String::with_capacity(text.len());
+                    for (i, line) in text.split_inclusive('\n').enumerate() {
+                        if i == 0 && skip_first {
+                            out.push_str(line);
+                        } else {
+                            let strip = line.chars().take(n).take_while(|c| *c == ' ' || *c == '\t').count();
+                            out.push_str(&line[strip..]);
+                        }
+                    }
+                    skip_first = !text.ends_with('\n');
+                    *lit = hcl_edit::Spanned::new(out);
+                }
+                Element::Directive(_) => {
+                    dedent_directive(el, n);
+                    skip_first = true;
+                }
+                Element::Interpolation(_) => skip_first = true,
+            }
+        }
+    }
 }
 
 /// Replace function calls in an expression, wherever they are: `f` returns the

@@ -339,3 +339,228 @@ module "pool" {
     assert_eq!(a.len(), 3);
     assert_eq!(a, b);
 }
+
+/// Issue 19, item 1: what this run cannot know is unknown, with one warning per cause
+/// naming `file:line`; what only apply knows (resources, data sources, impure functions)
+/// is unknown without a warning.
+#[test]
+fn what_cannot_be_known_is_unknown_with_its_cause_and_line() {
+    let dir = module(&[
+        (
+            "main.tf",
+            r#"variable "vpc_id" {}
+variable "cfg" {
+  type    = object({ enabled = optional(bool), name = optional(string, "gpu") })
+  default = null
+}
+data "aws_ami" "dl" { most_recent = true }
+module "pool" {
+  source = "./modules/pool"
+}
+resource "aws_instance" "a" {
+  instance_type = "p5.48xlarge"
+  ami           = data.aws_ami.dl.id
+  subnet_id     = var.vpc_id
+  tags = {
+    undeclared = var.nope
+    missing    = local.sizes["huge"]
+    when       = timestamp()
+    team       = "ml"
+    enabled    = try(var.cfg.enabled, false) == true
+  }
+}
+locals { sizes = { small = "g6.xlarge" } }
+"#,
+        ),
+        (
+            "modules/pool/main.tf",
+            "variable \"size\" {}\nresource \"aws_instance\" \"node\" {\n  instance_type = var.size\n  ebs_optimized = true\n}\n",
+        ),
+    ]);
+    let (input, warnings) = declarations(dir.path(), &CommandLineVars::default()).unwrap();
+    let a = input.resources.iter().find(|d| d.address == "aws_instance.a").unwrap();
+    for path in ["ami", "subnet_id", "tags.undeclared", "tags.missing", "tags.when"] {
+        assert!(a.is_unknown(path), "{path}: {:?}", a.unknown);
+    }
+    let attrs = a.attributes.parse();
+    assert_eq!(attrs["tags"]["team"], "ml");
+    // `try(var.cfg.enabled, false) == true` with a null cfg: false, as in Terraform.
+    assert_eq!(attrs["tags"]["enabled"], false);
+    let node = input.resources.iter().find(|d| d.address == "module.pool.aws_instance.node").unwrap();
+    assert!(node.is_unknown("instance_type") && node.attributes.parse()["ebs_optimized"] == true);
+    let messages: Vec<&str> = warnings.iter().map(|w| w.message.as_str()).collect();
+    let main = dir.path().join("main.tf").display().to_string();
+    let expect = [
+        format!("{main}:1: variable \"vpc_id\" has no value"),
+        format!("{main}:14: var.nope is not declared"),
+        format!("{main}:14: no key \"huge\""),
+        "modules/pool/main.tf:1: variable \"size\" has no value: the call of module.pool does not set it".to_string(),
+    ];
+    for e in &expect {
+        assert!(messages.iter().any(|m| m.contains(e.as_str())), "no warning {e:?} in {messages:#?}");
+    }
+    assert_eq!(
+        warnings.len(),
+        expect.len(),
+        "one warning per cause, none for data, resources or timestamp(): {messages:#?}"
+    );
+}
+
+/// Issue 19, item 3: `optional()` attributes are filled in, `nullable = false` takes the
+/// default for a null input, and a module input of an object type is converted.
+#[test]
+fn variable_types_fill_optional_defaults() {
+    let dir = module(&[
+        (
+            "main.tf",
+            r#"module "aks" {
+  source = "./modules/aks"
+  pool   = { name = "gpu", vm_size = "Standard_ND96isr_H100_v5" }
+  zones  = null
+}
+"#,
+        ),
+        (
+            "modules/aks/main.tf",
+            r#"variable "pool" {
+  type = object({
+    name     = string
+    vm_size  = string
+    location = optional(string, "eastus")
+    count    = optional(number, 2)
+    labels   = optional(map(string), {})
+  })
+}
+variable "zones" {
+  type     = list(string)
+  default  = ["1"]
+  nullable = false
+}
+resource "azurerm_kubernetes_cluster_node_pool" "gpu" {
+  name       = var.pool.name
+  vm_size    = var.pool.vm_size
+  node_count = var.pool.count
+  zones      = var.zones
+  tags       = merge(var.pool.labels, { location = var.pool.location })
+}
+"#,
+        ),
+    ]);
+    let (input, warnings) = declarations(dir.path(), &CommandLineVars::default()).unwrap();
+    assert!(warnings.is_empty(), "{warnings:?}");
+    let got = by_address(&input);
+    let pool = &got["module.aks.azurerm_kubernetes_cluster_node_pool.gpu"];
+    assert_eq!(pool["node_count"], 2);
+    assert_eq!(pool["zones"], json!(["1"]));
+    assert_eq!(pool["tags"], json!({"location": "eastus"}));
+}
+
+/// Issue 19, item 4: a registry module is read from where `terraform init` put it.
+#[test]
+fn registry_modules_are_read_from_terraform_init_s_manifest() {
+    let main = r#"module "gpu" {
+  source  = "example/gpu-pool/aws"
+  version = "1.2.0"
+  size    = "p5.48xlarge"
+}
+"#;
+    let child = "variable \"size\" {}\nmodule \"inner\" {\n  source = \"./inner\"\n  size = var.size\n}\n";
+    let inner = "variable \"size\" {}\nresource \"aws_instance\" \"node\" { instance_type = var.size }\n";
+    let dir = module(&[
+        ("main.tf", main),
+        (".terraform/modules/gpu/main.tf", child),
+        (".terraform/modules/gpu/inner/main.tf", inner),
+        (
+            ".terraform/modules/modules.json",
+            r#"{"Modules":[{"Key":"","Source":"","Dir":"."},{"Key":"gpu","Source":"registry.terraform.io/example/gpu-pool/aws","Version":"1.2.0","Dir":".terraform/modules/gpu"},{"Key":"gpu.inner","Source":"./inner","Dir":".terraform/modules/gpu/inner"}]}"#,
+        ),
+    ]);
+    let code = evaluate(dir.path(), &CommandLineVars::default()).unwrap();
+    assert_eq!(code.modules_not_evaluated, 0, "{:?}", code.warnings);
+    let got = by_address(&code.input);
+    assert_eq!(got["module.gpu.module.inner.aws_instance.node"]["instance_type"], "p5.48xlarge");
+    // Without the manifest the call is counted, not silently empty.
+    std::fs::remove_file(dir.path().join(".terraform/modules/modules.json")).unwrap();
+    let code = evaluate(dir.path(), &CommandLineVars::default()).unwrap();
+    assert_eq!((code.modules_not_evaluated, code.input.resources.len()), (1, 0));
+}
+
+/// Issue 19, item 6: `lifecycle` is kept on each instance.
+#[test]
+fn lifecycle_is_read_into_each_declaration() {
+    let dir = module(&[(
+        "main.tf",
+        r#"resource "aws_eks_node_group" "gpu" {
+  node_group_name = "gpu"
+  scaling_config {
+    desired_size = 2
+    min_size     = 1
+    max_size     = 8
+  }
+  lifecycle {
+    ignore_changes        = [scaling_config[0].desired_size, tags["team"]]
+    prevent_destroy       = true
+    create_before_destroy = true
+  }
+}
+resource "aws_instance" "a" {
+  instance_type = "g6.xlarge"
+  lifecycle { ignore_changes = all }
+}
+"#,
+    )]);
+    let (input, _) = declarations(dir.path(), &CommandLineVars::default()).unwrap();
+    let ng = &input.resources[0];
+    assert_eq!(ng.ignore_changes, ["scaling_config.0.desired_size", "tags.team"]);
+    assert!(ng.prevent_destroy && ng.create_before_destroy);
+    assert!(ng.ignores_changes("scaling_config.0.desired_size") && !ng.ignores_changes("scaling_config.0.max_size"));
+    assert!(input.resources[1].ignores_changes("instance_type"));
+}
+
+/// Issue 19, item 7: a declaration points at its block: line, column and last line.
+#[test]
+fn declarations_point_at_their_block() {
+    let dir = module(&[(
+        "main.tf",
+        "locals {}\n\n  resource \"aws_instance\" \"a\" {\n    instance_type = \"g6.xlarge\"\n  }\n",
+    )]);
+    let (input, _) = declarations(dir.path(), &CommandLineVars::default()).unwrap();
+    let at = input.resources[0].declared_at.clone().unwrap();
+    assert_eq!((at.line, at.column, at.end_line), (3, Some(3), Some(5)));
+}
+
+/// Terraform keeps the later of an object key written twice; hcl-edit refuses it.
+#[test]
+fn an_object_key_written_twice_keeps_the_later_value() {
+    let dir = module(&[(
+        "main.tf",
+        "resource \"aws_instance\" \"a\" {\n  tags = {\n    port = 80\n    name = \"x\"\n    port = 81\n  }\n}\n",
+    )]);
+    let (input, _) = declarations(dir.path(), &CommandLineVars::default()).unwrap();
+    assert_eq!(by_address(&input)["aws_instance.a"]["tags"], json!({"name": "x", "port": 81}));
+}
+
+/// A heredoc with `<<-` loses its common indentation; `%{ for }` with strip markers.
+#[test]
+fn heredocs_and_template_directives() {
+    let dir = module(&[(
+        "main.tf",
+        "locals { pools = [\"p5\", \"g6\"] }\nresource \"aws_instance\" \"a\" {\n  user_data = <<-EOT\n    #!/bin/bash\n    %{ for p in local.pools ~}\n    echo ${p}\n    %{ endfor ~}\n  EOT\n}\n",
+    )]);
+    let (input, _) = declarations(dir.path(), &CommandLineVars::default()).unwrap();
+    assert_eq!(by_address(&input)["aws_instance.a"]["user_data"], "#!/bin/bash\necho p5\necho g6\n");
+}
+
+/// Expansion is bounded: a huge `count` is an input error naming the block, not memory
+/// without bound (issue 21, item 3).
+#[test]
+fn a_huge_count_is_refused_naming_the_block() {
+    let dir = module(&[("main.tf", "resource \"aws_instance\" \"a\" {\n  count = 4294967296\n}\n")]);
+    let e = declarations(dir.path(), &CommandLineVars::default()).unwrap_err().to_string();
+    assert!(e.contains("main.tf:1: resource aws_instance.a") && e.contains("more than 10000 instances"), "{e}");
+    let dir = module(&[(
+        "main.tf",
+        "resource \"aws_instance\" \"a\" {\n  for_each = toset([for i in range(1000) : tostring(i)])\n}\n",
+    )]);
+    assert_eq!(declarations(dir.path(), &CommandLineVars::default()).unwrap().0.resources.len(), 1000);
+}
