@@ -287,6 +287,8 @@ fn declarations(args: &CheckArgs, phase: &dyn Fn(&'static str)) -> Result<Declar
         for (root, dir, vars) in dirs.chain(root_dirs) {
             match driftd_core::tfcode::evaluate(dir, vars) {
                 Ok(mut evaluated) => {
+                    // What the code could not know limits the notes: say so.
+                    code_warnings.append(&mut evaluated.warnings);
                     if let Some(root) = root {
                         evaluated.input = evaluated.input.in_root_module(root);
                     }
