@@ -712,17 +712,7 @@ fn line_range(text: &str, span: Range<usize>) -> Range<usize> {
     start..end
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
 
-    #[test]
-    fn config_address_strips_instance_keys() {
-        assert_eq!(config_address(r#"module.a["k.]"].aws_instance.x[0]"#), "module.a.aws_instance.x");
-        assert_eq!(config_address("aws_instance.x"), "aws_instance.x");
-        assert_eq!(config_address(r#"aws_instance.x["a\"]b"]"#), "aws_instance.x");
-    }
-}
 
 /// A Terraform file's text; one that is not UTF-8 is an input error naming the file and
 /// the byte offset, as the state reader does.
@@ -818,4 +808,16 @@ pub(crate) fn is_renamed_duplicate(key: &str) -> bool {
     key.strip_prefix("__").is_some_and(|rest| {
         rest.chars().last().is_some_and(|c| c.is_ascii_digit()) && rest[..rest.len() - 1].chars().all(|c| c == 'z')
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn config_address_strips_instance_keys() {
+        assert_eq!(config_address(r#"module.a["k.]"].aws_instance.x[0]"#), "module.a.aws_instance.x");
+        assert_eq!(config_address("aws_instance.x"), "aws_instance.x");
+        assert_eq!(config_address(r#"aws_instance.x["a\"]b"]"#), "aws_instance.x");
+    }
 }

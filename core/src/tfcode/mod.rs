@@ -965,7 +965,7 @@ fn ignore_path(e: &Expression) -> Option<String> {
     match e {
         Expression::Variable(v) => Some(v.to_string()),
         // Terraform 0.11 wrote them as strings.
-        Expression::String(s) => Some(s.replace('[', ".").replace(']', "").replace('"', "")),
+        Expression::String(s) => Some(s.replace('[', ".").replace([']', '"'], "")),
         Expression::Traversal(t) => {
             let Traversal { expr, operators } = t.as_ref();
             let Expression::Variable(root) = expr else { return None };

@@ -175,7 +175,7 @@ pub fn list_(a: &[Value], _: &Env) -> Result<Value, String> {
 
 /// `map(k1, v1, k2, v2)`: removed in Terraform 0.15, still in older modules.
 pub fn map_(a: &[Value], _: &Env) -> Result<Value, String> {
-    if a.len() % 2 != 0 {
+    if !a.len().is_multiple_of(2) {
         return Err("map: an even number of arguments (key, value pairs) is required".into());
     }
     if a.iter().step_by(2).any(contains_unknown) {

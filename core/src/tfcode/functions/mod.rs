@@ -42,13 +42,16 @@ pub fn unknown() -> Value {
     Value::String(UNKNOWN.to_string())
 }
 
+/// Evaluates a template's text with the given variables.
+pub type TemplateFn<'a> = dyn Fn(&str, &Map<String, Value>) -> Result<Value, String> + 'a;
+
 /// What a function call may use besides its arguments.
 pub struct Env<'a> {
     /// The root module's directory, Terraform's working directory: relative paths of the
     /// file functions resolve against it.
     pub root: &'a Path,
     /// Evaluates a template with variables (for `templatefile` and `templatestring`).
-    pub template: &'a dyn Fn(&str, &Map<String, Value>) -> Result<Value, String>,
+    pub template: &'a TemplateFn<'a>,
 }
 
 pub type Call = fn(&[Value], &Env) -> Result<Value, String>;

@@ -6,11 +6,8 @@ use hcl::{Map, Value};
 pub fn chomp(a: &[Value], _: &Env) -> Result<Value, String> {
     let s = string(&a[0], "chomp")?;
     let mut t = s.as_str();
-    loop {
-        match t.strip_suffix("\r\n").or_else(|| t.strip_suffix('\n')) {
-            Some(rest) => t = rest,
-            None => break,
-        }
+    while let Some(rest) = t.strip_suffix("\r\n").or_else(|| t.strip_suffix('\n')) {
+        t = rest;
     }
     Ok(Value::from(t))
 }
