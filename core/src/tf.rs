@@ -712,8 +712,6 @@ fn line_range(text: &str, span: Range<usize>) -> Range<usize> {
     start..end
 }
 
-
-
 /// A Terraform file's text; one that is not UTF-8 is an input error naming the file and
 /// the byte offset, as the state reader does.
 pub(crate) fn read_text(path: &Path) -> Result<String> {
