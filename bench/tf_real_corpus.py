@@ -13,11 +13,12 @@ DIR holds one git directory per repository as `owner+name/repo` (bare or not). T
 folders are extracted to target/tf-real-corpus/ with their symlinks. checkov runs in
 target/bench-venv (installed with pip when absent) through bench/checkov_addresses.py.
 
-Per folder: driftd's exit code and, for exit 2, its reason; the resources driftd
-evaluated (listed by a bench-only policy, bench/tf_corpus_policy, that denies every
-declared resource with its address); checkov's resource addresses. Addresses are compared
-as configuration addresses (instance keys removed): checkov lists every resource block,
-also those whose count is 0, which driftd rightly does not declare; a folder where
+Per folder: driftd's exit code and, for exit 2, its reason; what `driftd code FOLDER`
+declares; checkov's resource addresses. Addresses are compared as configuration
+addresses (instance keys removed). checkov lists every resource block, also those whose
+count is 0: such a block counts as included when driftd evaluated it to no instance
+(`empty_blocks`). A block under a module whose source is not on disk, or whose count is
+known only after apply, is not included (driftd declares nothing for it). A folder where
 checkov names a block driftd did not declare is named with both counts.
 """
 
@@ -83,29 +84,23 @@ def config_address(a):
 
 
 def run_driftd(binary, folder):
+    """`driftd check --tf` as a pull request runs it (exit code, reason of an exit 2), then
+    `driftd code` for what was declared: instances, blocks with none, what was not expanded."""
     with tempfile.NamedTemporaryFile(suffix=".json") as out:
         start = time.monotonic()
         p = subprocess.run(
-            [str(binary), "check", "--tf", str(folder), "--no-builtin-policies", "--policies",
-             str(ROOT / "bench" / "tf_corpus_policy"), "--format", "json", "--output", out.name],
+            [str(binary), "check", "--tf", str(folder), "--format", "json", "--output", out.name],
             capture_output=True, text=True, timeout=120,
         )
         seconds = time.monotonic() - start
-        addresses = set()
-        try:
-            report = json.load(open(out.name))
-            for f in report["findings"]:
-                if (f.get("policy") or {}).get("id") == "BENCH001":
-                    root = f["resource"].get("root_module")
-                    addr = f["resource"]["address"]
-                    addresses.add(f"{root}/{addr}" if root else addr)
-        except (OSError, ValueError):
-            pass
     reason = ""
     if p.returncode not in (0, 1):
         lines = [l for l in p.stderr.splitlines() if l.strip()]
         reason = lines[0] if lines else f"exit {p.returncode}"
-    return p.returncode, reason, addresses, seconds
+        return p.returncode, reason, {}, seconds
+    c = subprocess.run([str(binary), "code", str(folder)], capture_output=True, text=True, timeout=120)
+    code = json.loads(c.stdout) if c.returncode == 0 else {}
+    return p.returncode, reason, code, seconds
 
 
 def cause(reason):
@@ -162,16 +157,21 @@ def main():
         if not c or not c["parsed"]:
             rejected_by_checkov.append(folder)
             continue
-        rc, _, ours, _ = rows[folder]
-        ours_cfg = {config_address(a) for a in ours}
+        rc, _, code, _ = rows[folder]
+        ours_cfg = {config_address(r["address"]) for r in code.get("resources", [])}
+        empty = set(code.get("empty_blocks", []))
         theirs = {config_address(a) for a in c["addresses"]}
         compared += 1
-        missing = theirs - ours_cfg
+
+        def covered(a):
+            return a in ours_cfg or a in empty or any(e.endswith(".") and a.startswith(e) for e in empty)
+
+        missing = {a for a in theirs if not covered(a)}
         if not missing:
             included += 1
         else:
             differ.append((folder, len(ours_cfg), len(theirs), sorted(missing)[:3]))
-    total_resources = sum(len(a) for _, _, a, _ in rows.values())
+    total_resources = sum(len(code.get("resources", [])) for _, _, code, _ in rows.values())
     exit2_checkov_parses = [f for f in all_folders if rows[f][0] == 2 and f not in rejected_by_checkov]
     seconds = sum(s for _, _, _, s in rows.values())
     repos_list = list(repos())

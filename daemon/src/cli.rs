@@ -23,6 +23,10 @@ pub enum Command {
     Snapshot(SnapshotArgs),
     /// List the covered resource types with their compared attributes and severities.
     Types(TypesArgs),
+    /// Evaluate Terraform code and print what driftd declares from it (JSON): each resource
+    /// instance with its block and unknown attributes, blocks with no instances, what could
+    /// not be expanded, and why values are unknown.
+    Code(CodeArgs),
     /// Policies: list them, or run their tests.
     #[command(subcommand)]
     Policy(PolicyCommand),
@@ -220,6 +224,19 @@ pub struct TypesArgs {
     /// text | markdown
     #[arg(long, default_value = "text", value_parser = ["text", "markdown"])]
     pub format: String,
+}
+
+#[derive(Debug, Args)]
+pub struct CodeArgs {
+    /// The module's folder (a root module, a child module or an example).
+    #[arg(value_name = "DIR")]
+    pub dir: PathBuf,
+    /// A tfvars file (repeatable; after terraform.tfvars and *.auto.tfvars).
+    #[arg(long = "var-file", value_name = "FILE")]
+    pub var_files: Vec<PathBuf>,
+    /// A variable, NAME=VALUE (repeatable; last wins).
+    #[arg(long = "var", value_name = "NAME=VALUE")]
+    pub vars: Vec<String>,
 }
 
 fn format_names() -> clap::builder::PossibleValuesParser {

@@ -6,6 +6,7 @@
 mod alerts;
 mod check;
 mod cli;
+mod code;
 mod config;
 mod events;
 mod history;
@@ -79,6 +80,7 @@ fn main() -> ExitCode {
         cli::Command::Check(args) => check::run(*args),
         cli::Command::Snapshot(args) => snapshot::run(args),
         cli::Command::Types(args) => Ok(types::run(args)),
+        cli::Command::Code(args) => code::run(args),
         cli::Command::Policy(cli::PolicyCommand::List(args)) => policy::list(args),
         cli::Command::Policy(cli::PolicyCommand::Test(args)) => policy::test(args),
         cli::Command::Outbox(cli::OutboxCommand::List(args)) => outbox_cmd::list(args),

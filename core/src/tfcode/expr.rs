@@ -537,6 +537,15 @@ impl<'r> Evaluator<'r> {
                     _ => {}
                 }
                 let r = self.expr(&b.rhs_expr)?;
+                // `x == null` is known whenever `x` itself is (its elements may not be), as
+                // in cty: `var.volumes != null` with an unknown KMS key inside is true.
+                if matches!(b.operator, Eq | NotEq)
+                    && (l == Value::Null || r == Value::Null)
+                    && !is_unknown(&l)
+                    && !is_unknown(&r)
+                {
+                    return Ok(Value::Bool((l == r) == (b.operator == Eq)));
+                }
                 if contains_unknown(&l) || contains_unknown(&r) {
                     return Ok(unknown());
                 }

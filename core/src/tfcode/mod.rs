@@ -69,6 +69,9 @@ pub struct Evaluated {
     /// Module calls whose source was not available (a registry or git module before
     /// `terraform init`): their resources are not declared here.
     pub modules_not_evaluated: usize,
+    /// Configuration addresses of blocks evaluated to no instance (`count = 0`, an empty
+    /// `for_each`); a module call with none ends with `.` (`module.disabled.`).
+    pub empty_blocks: Vec<String>,
 }
 
 impl Evaluated {
@@ -93,6 +96,7 @@ pub fn evaluate(dir: &Path, cli: &CommandLineVars) -> Result<Evaluated> {
         loaded: HashMap::new(),
         manifest: ModuleManifest::read(&root),
         instances: 0,
+        empty_blocks: Vec::new(),
     };
     let mut root_vars = root_variables(dir, &root)?;
     for file in &cli.files {
@@ -138,6 +142,13 @@ pub fn evaluate(dir: &Path, cli: &CommandLineVars) -> Result<Evaluated> {
         warnings: eval.warnings,
         unevaluated: eval.unevaluated,
         modules_not_evaluated: eval.modules_not_evaluated,
+        // Per block, however many module instances have it.
+        empty_blocks: {
+            let mut e = eval.empty_blocks;
+            e.sort();
+            e.dedup();
+            e
+        },
     })
 }
 
@@ -157,6 +168,7 @@ struct Evaluator {
     manifest: ModuleManifest,
     /// Resource instances so far, against [`MAX_INSTANCES_PER_RUN`].
     instances: usize,
+    empty_blocks: Vec<String>,
 }
 
 /// One `.tf` file's blocks and attributes.
@@ -771,6 +783,9 @@ impl ModuleEval<'_> {
             }
             Err(e) => return Err(Error::input(what, e)),
         };
+        if instances.is_empty() {
+            self.ev.empty_blocks.push(crate::tf::config_address(&format!("{}module.{name}.", self.prefix)));
+        }
         let mut outs: Vec<(String, Value)> = Vec::new();
         for (ikey, iter) in instances {
             let mut inputs = Map::new();
@@ -817,6 +832,9 @@ impl ModuleEval<'_> {
             }
             Err(e) => return Err(Error::input(what, e)),
         };
+        if instances.is_empty() {
+            self.ev.empty_blocks.push(crate::tf::config_address(&format!("{}{tf_type}.{name}", self.prefix)));
+        }
         if self.ev.instances + instances.len() > MAX_INSTANCES_PER_RUN {
             return Err(Error::input(
                 what,

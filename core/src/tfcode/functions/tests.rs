@@ -261,4 +261,8 @@ fn impure_functions_and_provider_functions_are_unknown() {
     let merged = merged.as_object().unwrap();
     assert_eq!(merged["team"], Value::from("ml"));
     assert!(super::is_unknown(&merged["id"]));
+    // Comparing with null is known when the value is, whatever is unknown inside it.
+    assert_eq!(eval(r#"{ kms = uuid() } != null"#), Value::Bool(true));
+    assert!(super::is_unknown(&eval(r#"{ kms = uuid() } == { kms = "x" }"#)));
+    assert!(super::is_unknown(&eval("uuid() == null")));
 }
