@@ -13,6 +13,7 @@ use hcl::expr::{BinaryOperator, Expression, ObjectKey, Operation, TraversalOpera
 use hcl::template::{Directive, Element, Strip, Template};
 use hcl::{Map, Value};
 use std::path::Path;
+use std::rc::Rc;
 
 /// An error Terraform would also raise before plan: the run stops with exit 2.
 #[derive(Debug, Clone, PartialEq)]
@@ -27,11 +28,11 @@ impl std::fmt::Display for Fatal {
 /// What an expression may name outside itself.
 pub trait Resolver {
     /// `var.NAME`: `None` when the module declares no such variable.
-    fn var(&mut self, name: &str) -> Option<Value>;
+    fn var(&mut self, name: &str) -> Option<Rc<Value>>;
     /// `local.NAME`, evaluated on first use: `None` when not declared.
-    fn local(&mut self, name: &str) -> Result<Option<Value>, Fatal>;
+    fn local(&mut self, name: &str) -> Result<Option<Rc<Value>>, Fatal>;
     /// `module.NAME`'s outputs, the call evaluated on first use: `None` when not declared.
-    fn module(&mut self, name: &str) -> Result<Option<Value>, Fatal>;
+    fn module(&mut self, name: &str) -> Result<Option<Rc<Value>>, Fatal>;
     /// `path.module` and the root module's directory (Terraform's working directory).
     fn dirs(&self) -> (&Path, &Path);
     /// A value became unknown for `cause`, which Terraform would have known.
@@ -63,7 +64,7 @@ pub struct Evaluator<'r> {
     resolver: &'r mut dyn Resolver,
     /// Names bound by the block or expression being evaluated (`each`, `count`, a `for`'s
     /// variables, a dynamic block's iterator), innermost last.
-    bindings: Vec<(String, Value)>,
+    bindings: Vec<(String, Rc<Value>)>,
     /// Inside `try`/`can`: dynamic failures propagate instead of becoming unknown.
     in_try: usize,
     depth: usize,
@@ -75,7 +76,7 @@ impl<'r> Evaluator<'r> {
     }
 
     pub fn bind(&mut self, name: &str, value: Value) {
-        self.bindings.push((name.to_string(), value));
+        self.bindings.push((name.to_string(), Rc::new(value)));
     }
 
     pub fn unbind(&mut self, n: usize) {
@@ -285,7 +286,7 @@ impl<'r> Evaluator<'r> {
 
     fn root(&mut self, name: &str) -> Eval {
         if let Some((_, v)) = self.bindings.iter().rev().find(|(n, _)| n == name) {
-            return Ok(v.clone());
+            return Ok(Value::clone(v));
         }
         match name {
             "path" => {
@@ -308,31 +309,85 @@ impl<'r> Evaluator<'r> {
     }
 
     fn traversal(&mut self, base: &Expression, ops: &[TraversalOperator]) -> Eval {
-        // `var.x`, `local.x`, `module.x`: resolved by name (lazily for locals and modules).
-        if let (Expression::Variable(root), Some(TraversalOperator::GetAttr(name))) = (base, ops.first()) {
-            let bound = self.bindings.iter().any(|(n, _)| n == root.as_str());
-            let resolved = match root.as_str() {
-                _ if bound => None,
-                "var" => Some(match self.resolver.var(name) {
-                    Some(v) => v,
-                    None => return self.dynamic(format!("var.{name} is not declared")),
-                }),
-                "local" => Some(match self.resolver.local(name)? {
-                    Some(v) => v,
-                    None => return self.dynamic(format!("local.{name} is not declared")),
-                }),
-                "module" => Some(match self.resolver.module(name)? {
-                    Some(v) => v,
-                    None => return self.dynamic(format!("module.{name} is not declared")),
-                }),
-                _ => None,
-            };
-            if let Some(v) = resolved {
-                return self.apply(v, &ops[1..]);
+        if let Expression::Variable(root) = base {
+            // A bound name (`each.value.size`): walked by reference, not copied whole.
+            if let Some((_, v)) = self.bindings.iter().rev().find(|(n, _)| n == root.as_str()) {
+                let v = v.clone();
+                return self.apply_shared(v, ops);
+            }
+            // `var.x`, `local.x`, `module.x`: resolved by name (lazily for locals and modules).
+            if let Some(TraversalOperator::GetAttr(name)) = ops.first() {
+                let resolved = match root.as_str() {
+                    "var" => Some(match self.resolver.var(name) {
+                        Some(v) => v,
+                        None => return self.dynamic(format!("var.{name} is not declared")),
+                    }),
+                    "local" => Some(match self.resolver.local(name)? {
+                        Some(v) => v,
+                        None => return self.dynamic(format!("local.{name} is not declared")),
+                    }),
+                    "module" => Some(match self.resolver.module(name)? {
+                        Some(v) => v,
+                        None => return self.dynamic(format!("module.{name} is not declared")),
+                    }),
+                    _ => None,
+                };
+                if let Some(v) = resolved {
+                    return self.apply_shared(v, &ops[1..]);
+                }
             }
         }
         let v = self.expr(base)?;
         self.apply(v, ops)
+    }
+
+    /// [`Self::apply`] on a shared value: attributes and indexes are followed by reference,
+    /// and only what they reach is copied (`local.pools[each.key]` on a map of thousands).
+    fn apply_shared(&mut self, v: Rc<Value>, ops: &[TraversalOperator]) -> Eval {
+        let mut cur: &Value = &v;
+        let mut i = 0;
+        while i < ops.len() && !is_unknown(cur) {
+            let next = match &ops[i] {
+                TraversalOperator::GetAttr(name) => match cur {
+                    Value::Object(o) => o.get(name.as_str()),
+                    _ => None,
+                },
+                TraversalOperator::Index(ix)
+                    if !matches!(
+                        ix,
+                        Expression::Variable(_)
+                            | Expression::Traversal(_)
+                            | Expression::String(_)
+                            | Expression::Number(_)
+                    ) =>
+                {
+                    None
+                }
+                TraversalOperator::Index(ix) => {
+                    let key = self.expr(ix)?;
+                    match (cur, &key) {
+                        (Value::Object(o), Value::String(k)) if k != UNKNOWN => o.get(k.as_str()),
+                        (Value::Array(a), Value::Number(n)) => n.as_u64().and_then(|n| a.get(n as usize)),
+                        _ => None,
+                    }
+                }
+                TraversalOperator::LegacyIndex(n) => match cur {
+                    Value::Array(a) => a.get(*n as usize),
+                    _ => None,
+                },
+                _ => None,
+            };
+            match next {
+                Some(x) => {
+                    cur = x;
+                    i += 1;
+                }
+                None => break,
+            }
+        }
+        // The rest (a splat, a missing key, an unknown) as an owned value.
+        let cur = cur.clone();
+        self.apply(cur, &ops[i..])
     }
 
     fn apply(&mut self, mut v: Value, ops: &[TraversalOperator]) -> Eval {
@@ -724,13 +779,13 @@ pub fn template_with(text: &str, vars: &Map<String, Value>, module: &Path, root:
         causes: Vec<String>,
     }
     impl Resolver for Isolated<'_> {
-        fn var(&mut self, _: &str) -> Option<Value> {
+        fn var(&mut self, _: &str) -> Option<Rc<Value>> {
             None
         }
-        fn local(&mut self, _: &str) -> Result<Option<Value>, Fatal> {
+        fn local(&mut self, _: &str) -> Result<Option<Rc<Value>>, Fatal> {
             Ok(None)
         }
-        fn module(&mut self, _: &str) -> Result<Option<Value>, Fatal> {
+        fn module(&mut self, _: &str) -> Result<Option<Rc<Value>>, Fatal> {
             Ok(None)
         }
         fn dirs(&self) -> (&Path, &Path) {

@@ -424,13 +424,13 @@ struct Constants<'a> {
 }
 
 impl Resolver for Constants<'_> {
-    fn var(&mut self, _: &str) -> Option<Value> {
+    fn var(&mut self, _: &str) -> Option<Rc<Value>> {
         None
     }
-    fn local(&mut self, _: &str) -> std::result::Result<Option<Value>, Fatal> {
+    fn local(&mut self, _: &str) -> std::result::Result<Option<Rc<Value>>, Fatal> {
         Ok(None)
     }
-    fn module(&mut self, _: &str) -> std::result::Result<Option<Value>, Fatal> {
+    fn module(&mut self, _: &str) -> std::result::Result<Option<Rc<Value>>, Fatal> {
         Ok(None)
     }
     fn dirs(&self) -> (&Path, &Path) {
@@ -510,13 +510,13 @@ struct ModuleEval<'e> {
     /// The module's key in `modules.json` (`eks.node_group`), empty for the root.
     key: String,
     depth: usize,
-    vars: Map<String, Value>,
-    /// `local.NAME`: (file, block, expression).
-    local_src: HashMap<String, (usize, usize, Expression)>,
-    locals: HashMap<String, Value>,
+    vars: HashMap<String, Rc<Value>>,
+    /// `local.NAME`: (file, block, attribute) of its expression.
+    local_src: HashMap<String, (usize, usize, usize)>,
+    locals: HashMap<String, Rc<Value>>,
     /// `module.NAME`: (file, block).
     call_src: HashMap<String, (usize, usize)>,
-    modules: HashMap<String, Value>,
+    modules: HashMap<String, Rc<Value>>,
     /// `local.x`/`module.x` being evaluated: a name met again is a cycle.
     evaluating: HashSet<String>,
     /// `file:line` of what is being evaluated, for warnings.
@@ -524,30 +524,33 @@ struct ModuleEval<'e> {
 }
 
 impl Resolver for ModuleEval<'_> {
-    fn var(&mut self, name: &str) -> Option<Value> {
+    fn var(&mut self, name: &str) -> Option<Rc<Value>> {
         self.vars.get(name).cloned()
     }
 
-    fn local(&mut self, name: &str) -> std::result::Result<Option<Value>, Fatal> {
+    fn local(&mut self, name: &str) -> std::result::Result<Option<Rc<Value>>, Fatal> {
         if let Some(v) = self.locals.get(name) {
             return Ok(Some(v.clone()));
         }
-        let Some((fi, bi, expr)) = self.local_src.get(name).cloned() else { return Ok(None) };
+        let Some(&(fi, bi, ai)) = self.local_src.get(name) else { return Ok(None) };
+        let files = self.files.clone();
+        let expr = files[fi].body.blocks().nth(bi).and_then(|b| b.body.attributes().nth(ai)).map(|a| &a.expr);
+        let Some(expr) = expr else { return Ok(None) };
         let key = format!("local.{name}");
         if !self.evaluating.insert(key.clone()) {
             self.unknown_because(format!("local.{name} refers to itself"));
-            return Ok(Some(unknown()));
+            return Ok(Some(Rc::new(unknown())));
         }
         let at = std::mem::replace(&mut self.at, self.files[fi].at(bi, Some(name)));
-        let v = ExprEvaluator::new(self).eval(&expr);
+        let v = ExprEvaluator::new(self).eval(expr);
         self.at = at;
         self.evaluating.remove(&key);
-        let v = v.map_err(|f| Fatal(format!("{}: local.{name}: {f}", self.files[fi].at(bi, Some(name)))))?;
+        let v = Rc::new(v.map_err(|f| Fatal(format!("{}: local.{name}: {f}", self.files[fi].at(bi, Some(name)))))?);
         self.locals.insert(name.to_string(), v.clone());
         Ok(Some(v))
     }
 
-    fn module(&mut self, name: &str) -> std::result::Result<Option<Value>, Fatal> {
+    fn module(&mut self, name: &str) -> std::result::Result<Option<Rc<Value>>, Fatal> {
         if let Some(v) = self.modules.get(name) {
             return Ok(Some(v.clone()));
         }
@@ -555,13 +558,13 @@ impl Resolver for ModuleEval<'_> {
         let key = format!("module.{name}");
         if !self.evaluating.insert(key.clone()) {
             self.unknown_because(format!("module.{name} refers to itself"));
-            return Ok(Some(unknown()));
+            return Ok(Some(Rc::new(unknown())));
         }
         let at = std::mem::replace(&mut self.at, self.files[fi].at(bi, None));
         let v = self.call(fi, bi);
         self.at = at;
         self.evaluating.remove(&key);
-        let v = v.map_err(|e| Fatal(e.to_string()))?;
+        let v = Rc::new(v.map_err(|e| Fatal(e.to_string()))?);
         self.modules.insert(name.to_string(), v.clone());
         Ok(Some(v))
     }
@@ -617,8 +620,8 @@ impl Evaluator {
             for (bi, b) in f.body.blocks().enumerate() {
                 match b.identifier.as_str() {
                     "locals" => {
-                        for a in b.body.attributes() {
-                            local_src.insert(a.key.to_string(), (fi, bi, a.expr.clone()));
+                        for (ai, a) in b.body.attributes().enumerate() {
+                            local_src.insert(a.key.to_string(), (fi, bi, ai));
                         }
                     }
                     "module" => {
@@ -636,7 +639,7 @@ impl Evaluator {
             prefix: prefix.to_string(),
             key: key.to_string(),
             depth,
-            vars: Map::new(),
+            vars: HashMap::new(),
             local_src,
             locals: HashMap::new(),
             call_src,
@@ -731,7 +734,7 @@ impl ModuleEval<'_> {
                         .map_err(|e| Error::input(&at, format!("variable {name:?}: {e}")))?,
                     None => value,
                 };
-                self.vars.insert(name, value);
+                self.vars.insert(name, Rc::new(value));
             }
         }
         Ok(())

@@ -191,13 +191,13 @@ impl Attribute {
 fn literal(e: &Expression) -> Result<Value, String> {
     struct NoRefs;
     impl super::expr::Resolver for NoRefs {
-        fn var(&mut self, _: &str) -> Option<Value> {
+        fn var(&mut self, _: &str) -> Option<std::rc::Rc<Value>> {
             None
         }
-        fn local(&mut self, _: &str) -> Result<Option<Value>, super::expr::Fatal> {
+        fn local(&mut self, _: &str) -> Result<Option<std::rc::Rc<Value>>, super::expr::Fatal> {
             Ok(None)
         }
-        fn module(&mut self, _: &str) -> Result<Option<Value>, super::expr::Fatal> {
+        fn module(&mut self, _: &str) -> Result<Option<std::rc::Rc<Value>>, super::expr::Fatal> {
             Ok(None)
         }
         fn dirs(&self) -> (&std::path::Path, &std::path::Path) {

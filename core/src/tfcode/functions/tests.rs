@@ -8,13 +8,13 @@ use std::path::{Path, PathBuf};
 struct Dir(PathBuf);
 
 impl Resolver for Dir {
-    fn var(&mut self, _: &str) -> Option<Value> {
+    fn var(&mut self, _: &str) -> Option<std::rc::Rc<Value>> {
         None
     }
-    fn local(&mut self, _: &str) -> Result<Option<Value>, Fatal> {
+    fn local(&mut self, _: &str) -> Result<Option<std::rc::Rc<Value>>, Fatal> {
         Ok(None)
     }
-    fn module(&mut self, _: &str) -> Result<Option<Value>, Fatal> {
+    fn module(&mut self, _: &str) -> Result<Option<std::rc::Rc<Value>>, Fatal> {
         Ok(None)
     }
     fn dirs(&self) -> (&Path, &Path) {
