@@ -17,8 +17,9 @@ Per folder: driftd's exit code and, for exit 2, its reason; what `driftd code FO
 declares; checkov's resource addresses. Addresses are compared as configuration
 addresses (instance keys removed). checkov lists every resource block, also those whose
 count is 0: such a block counts as included when driftd evaluated it to no instance
-(`empty_blocks`). A block under a module whose source is not on disk, or whose count is
-known only after apply, is not included (driftd declares nothing for it). A folder where
+(`empty_blocks`), and so does a block whose count or for_each is known only after apply
+(`unevaluated`: driftd names the block, its instances are unknown until plan). A block
+under a module whose source is not on disk is not included. A folder where
 checkov names a block driftd did not declare is named with both counts.
 """
 
@@ -117,7 +118,11 @@ def cause(reason):
     return "other"
 
 
-def checkov(sample):
+def checkov(sample, reuse=None):
+    """checkov's addresses for each folder of `sample` (or as an earlier run saved them)."""
+    if reuse:
+        saved = json.load(open(reuse))
+        return saved["folders"], saved["checkov"]
     python = VENV / "bin" / "python"
     if not python.exists():
         subprocess.run([sys.executable, "-m", "venv", str(VENV)], check=True)
@@ -129,7 +134,11 @@ def checkov(sample):
         f.write("\n".join(str(s) for s in sample))
     out = tempfile.mktemp(suffix=".json")
     subprocess.run([str(python), str(ROOT / "bench" / "checkov_addresses.py"), f.name, out], check=True)
-    return json.load(open(out)), version
+    folders = json.load(open(out))
+    # Saved: checkov takes about 30 s a folder, so a rerun of the comparison can reuse it.
+    saved = ROOT / "target" / "tf-real-corpus-checkov.json"
+    saved.write_text(json.dumps({"checkov": version, "folders": folders}))
+    return folders, version
 
 
 def main():
@@ -137,6 +146,7 @@ def main():
     ap.add_argument("--repos", required=True, help="folder of fetched repositories (owner+name/repo)")
     ap.add_argument("--checkov-sample", type=int, default=0, help="compare with checkov on every Nth folder (0: all)")
     ap.add_argument("--no-doc", action="store_true")
+    ap.add_argument("--checkov-json", help="reuse checkov's results saved by an earlier run (target/tf-real-corpus-checkov.json)")
     args = ap.parse_args()
     extract(args.repos)
     subprocess.run(["cargo", "build", "--release", "-q", "-p", "driftd"], cwd=ROOT, check=True)
@@ -149,7 +159,7 @@ def main():
     causes = collections.Counter(cause(reason) for rc, reason, _, _ in rows.values() if rc == 2)
     step = args.checkov_sample or 1
     sample = all_folders[::step]
-    ck, ck_version = checkov(sample)
+    ck, ck_version = checkov(sample, args.checkov_json)
     compared, included, differ = 0, 0, []
     rejected_by_checkov = []
     for folder in sample:
@@ -160,11 +170,19 @@ def main():
         rc, _, code, _ = rows[folder]
         ours_cfg = {config_address(r["address"]) for r in code.get("resources", [])}
         empty = set(code.get("empty_blocks", []))
+        # A block whose count or for_each is known only after apply: driftd evaluated the
+        # block, and its instances are unknown (as in Terraform before plan).
+        unknown_count = {u for u in code.get("unevaluated", []) if not u.endswith(".")}
         theirs = {config_address(a) for a in c["addresses"]}
         compared += 1
 
         def covered(a):
-            return a in ours_cfg or a in empty or any(e.endswith(".") and a.startswith(e) for e in empty)
+            return (
+                a in ours_cfg
+                or a in empty
+                or a in unknown_count
+                or any(e.endswith(".") and a.startswith(e) for e in empty)
+            )
 
         missing = {a for a in theirs if not covered(a)}
         if not missing:

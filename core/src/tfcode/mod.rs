@@ -464,7 +464,7 @@ fn imports(files: &[File], root: &Path) -> HashMap<String, String> {
 /// `*.auto.tfvars` in name order, then `TF_VAR_name` (strings; HCL for lists and maps).
 fn root_variables(dir: &Path, root: &Path) -> Result<Map<String, Value>> {
     let mut vars = Map::new();
-    for path in crate::tf::tfvars_files(dir) {
+    for path in tfvars_files_with_json(dir) {
         vars.extend(tfvars(&path, root)?);
     }
     for (k, v) in std::env::vars() {
@@ -475,10 +475,38 @@ fn root_variables(dir: &Path, root: &Path) -> Result<Map<String, Value>> {
     Ok(vars)
 }
 
-/// The assignments of one tfvars file.
+/// Terraform's order: `terraform.tfvars`, `terraform.tfvars.json`, then `*.auto.tfvars`
+/// and `*.auto.tfvars.json` together in name order.
+fn tfvars_files_with_json(dir: &Path) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = ["terraform.tfvars", "terraform.tfvars.json"].iter().map(|n| dir.join(n)).collect();
+    let mut auto: Vec<PathBuf> = std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.ends_with(".auto.tfvars") || n.ends_with(".auto.tfvars.json"))
+        })
+        .collect();
+    auto.sort();
+    files.extend(auto);
+    files.retain(|p| p.is_file());
+    files
+}
+
+/// The assignments of one tfvars file (HCL, or JSON for `.tfvars.json`).
 fn tfvars(path: &Path, root: &Path) -> Result<Map<String, Value>> {
     let text = crate::tf::read_text(path)?;
     let shown = path.display().to_string();
+    if shown.ends_with(".json") {
+        let v: serde_json::Value = serde_json::from_str(&text)
+            .map_err(|e| Error::input(format!("{shown}:{}", e.line()), format!("JSON: {e}")))?;
+        let serde_json::Value::Object(o) = v else {
+            return Err(Error::input(&shown, "a .tfvars.json file holds one object of variable values"));
+        };
+        return Ok(o.into_iter().map(|(k, v)| (k, functions::from_json(v))).collect());
+    }
     let body: Body = crate::tf::parse_body(&shown, &text)?.into();
     let mut vars = Map::new();
     for attr in body.attributes() {

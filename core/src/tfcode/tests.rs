@@ -564,3 +564,18 @@ fn a_huge_count_is_refused_naming_the_block() {
     )]);
     assert_eq!(declarations(dir.path(), &CommandLineVars::default()).unwrap().0.resources.len(), 1000);
 }
+
+/// `terraform.tfvars.json` and `*.auto.tfvars.json` are read in Terraform's order, after
+/// `terraform.tfvars` and among the `*.auto.tfvars` by name.
+#[test]
+fn json_tfvars_files_are_read_in_terraform_s_order() {
+    let dir = module(&[
+        ("main.tf", "variable \"a\" {}\nvariable \"b\" {}\nvariable \"c\" {}\nresource \"aws_instance\" \"x\" {\n  tags = { a = var.a, b = var.b, c = var.c }\n}\n"),
+        ("terraform.tfvars", "a = \"hcl\"\nb = \"hcl\"\nc = \"hcl\"\n"),
+        ("terraform.tfvars.json", r#"{"b": "json", "c": "json"}"#),
+        ("z.auto.tfvars.json", r#"{"c": 3}"#),
+    ]);
+    let (input, warnings) = declarations(dir.path(), &CommandLineVars::default()).unwrap();
+    assert!(warnings.is_empty(), "{warnings:?}");
+    assert_eq!(by_address(&input)["aws_instance.x"]["tags"], json!({"a": "hcl", "b": "json", "c": 3}));
+}

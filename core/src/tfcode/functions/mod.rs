@@ -222,6 +222,11 @@ functions! {
     "type" => conversion::type_, 1, 1, H;
 }
 
+/// A JSON value as an HCL value (numbers whole where they are).
+pub fn from_json(v: serde_json::Value) -> Value {
+    encoding::from_json(v)
+}
+
 /// A built-in function by name.
 pub fn lookup(name: &str) -> Option<&'static Function> {
     FUNCTIONS.iter().find(|f| f.name == name)
