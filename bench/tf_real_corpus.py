@@ -80,6 +80,15 @@ def folders():
     return sorted(found)
 
 
+def declared_here(folder):
+    """The `TYPE.NAME` of each resource block and the name of each module call in the
+    folder's own .tf files."""
+    text = "\n".join(p.read_text(errors="replace") for p in sorted(Path(folder).glob("*.tf")) if p.is_file())
+    resources = {f"{t}.{n}" for t, n in re.findall(r'^\s*resource\s+"([^"]+)"\s+"([^"]+)"', text, re.M)}
+    calls = set(re.findall(r'^\s*module\s+"([^"]+)"', text, re.M))
+    return resources, calls
+
+
 def config_address(a):
     return re.sub(r"\[[^\]]*\]", "", a)
 
@@ -161,6 +170,7 @@ def main():
     sample = all_folders[::step]
     ck, ck_version = checkov(sample, args.checkov_json)
     compared, included, differ = 0, 0, []
+    how = collections.Counter()
     rejected_by_checkov = []
     for folder in sample:
         c = ck.get(str(folder))
@@ -173,7 +183,14 @@ def main():
         # A block whose count or for_each is known only after apply: driftd evaluated the
         # block, and its instances are unknown (as in Terraform before plan).
         unknown_count = {u for u in code.get("unevaluated", []) if not u.endswith(".")}
-        theirs = {config_address(a) for a in c["addresses"]}
+        # checkov reads a folder's subfolders too (a repository's examples and tests); keep
+        # what this folder's own code declares: its resource blocks and its module calls.
+        own_resources, own_calls = declared_here(folder)
+        theirs = {
+            config_address(a)
+            for a in c["addresses"]
+            if config_address(a) in own_resources or a.split(".")[0] == "module" and a.split(".")[1].split("[")[0] in own_calls
+        }
         compared += 1
 
         def covered(a):
@@ -185,6 +202,11 @@ def main():
             )
 
         missing = {a for a in theirs if not covered(a)}
+        for a in theirs:
+            how["as instances"] += a in ours_cfg
+            how["as blocks with no instance"] += a not in ours_cfg and (a in empty or any(e.endswith(".") and a.startswith(e) for e in empty))
+            how["as blocks whose count is known after apply"] += a in unknown_count and a not in ours_cfg
+            how["not declared"] += a in missing
         if not missing:
             included += 1
         else:
@@ -214,6 +236,10 @@ def main():
         f"| folders compared with checkov {ck_version} | {compared} of {len(sample)} (checkov parsed them) |",
         f"| of those, driftd's addresses include checkov's (configuration addresses) | {included} ({100 * included / max(compared, 1):.1f}%; target 95%) |",
         f"| exit 2 on a folder checkov parses | {len([f for f in exit2_checkov_parses if f in sample])} in the compared sample; target 0 |",
+        "",
+        f"checkov's {sum(how.values()) - how['not declared']} resource blocks in the compared folders' own code"
+        " (blocks of the folder and of the modules it calls), as driftd declares them: "
+        + ", ".join(f"{v} {k}" for k, v in how.items()) + ".",
         "",
     ]
     if causes:
