@@ -439,7 +439,7 @@ impl Resolver for Constants<'_> {
     fn unknown_because(&mut self, _: String) {}
 }
 
-fn constant(e: &Expression, dir: &Path) -> std::result::Result<Value, Fatal> {
+pub(crate) fn constant(e: &Expression, dir: &Path) -> std::result::Result<Value, Fatal> {
     let mut r = Constants { dir };
     ExprEvaluator::new(&mut r).eval(e)
 }

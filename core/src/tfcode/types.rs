@@ -189,24 +189,7 @@ impl Attribute {
 
 /// An `optional` default: a constant expression.
 fn literal(e: &Expression) -> Result<Value, String> {
-    struct NoRefs;
-    impl super::expr::Resolver for NoRefs {
-        fn var(&mut self, _: &str) -> Option<std::rc::Rc<Value>> {
-            None
-        }
-        fn local(&mut self, _: &str) -> Result<Option<std::rc::Rc<Value>>, super::expr::Fatal> {
-            Ok(None)
-        }
-        fn module(&mut self, _: &str) -> Result<Option<std::rc::Rc<Value>>, super::expr::Fatal> {
-            Ok(None)
-        }
-        fn dirs(&self) -> (&std::path::Path, &std::path::Path) {
-            (std::path::Path::new("."), std::path::Path::new("."))
-        }
-        fn unknown_because(&mut self, _: String) {}
-    }
-    let mut r = NoRefs;
-    super::expr::Evaluator::new(&mut r).eval(e).map_err(|f| f.0)
+    super::constant(e, std::path::Path::new(".")).map_err(|f| f.0)
 }
 
 #[cfg(test)]
