@@ -115,6 +115,22 @@ fn every_format_renders_without_error_and_is_registered_once() {
     }
 }
 
+/// A change path of 70,000 characters (a very long tag key) renders in every format
+/// (issue 21, item 2: the text report's alignment panicked at 65,536).
+#[test]
+fn a_very_long_change_path_renders_in_every_format() {
+    let mut report = sample();
+    let long = format!("tags.{}", "k".repeat(70_000));
+    for f in report.findings.iter_mut().filter(|f| f.changes.is_some()) {
+        f.changes = Some(vec![Change { path: long.clone(), declared: json!("a"), live: json!("b") }]);
+    }
+    for f in FORMATS {
+        let mut buf = Vec::new();
+        report.render(f, &RenderOptions { color: false, fail_on: None }, &mut buf).unwrap();
+        assert!(String::from_utf8_lossy(&buf).contains(&long), "{}", f.name);
+    }
+}
+
 #[test]
 fn colour_only_when_asked() {
     let mut plain = Vec::new();

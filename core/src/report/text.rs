@@ -64,7 +64,9 @@ pub fn render(report: &Report, opts: &RenderOptions, out: &mut dyn Write) -> io:
             writeln!(out, "{:18}policy {}{side}: {}", "", policy.id, policy.title)?;
         }
         if let Some(changes) = &f.changes {
-            let width = changes.iter().map(|c| c.path.len()).max().unwrap_or(0);
+            // Aligned up to a readable width; a longer path (a 70,000-character tag key)
+            // runs on, as the formatter refuses widths of 65,536 and more.
+            let width = changes.iter().map(|c| c.path.len()).max().unwrap_or(0).min(60);
             for c in changes {
                 writeln!(out, "{:20}{:<width$}  {} → {}", "", c.path, show_value(&c.declared), show_value(&c.live))?;
             }
