@@ -221,3 +221,24 @@ fn every_figure_in_performance_md_comes_from_a_bench_script_or_is_a_dated_record
         );
     }
 }
+
+/// An S3 state key longer than S3 allows (70,000 characters), given with `--state` or
+/// found in a backend block by `--discover`: exit 2 naming the limit, the URL cut short,
+/// no panic (issue 21, item 4: the SDK panicked on the URI).
+#[test]
+fn an_s3_key_longer_than_s3_allows_is_an_input_error() {
+    let key = "k".repeat(70_000);
+    let r = driftd(&["check", "--state", &format!("s3://bucket/{key}"), "--provider", "none"]);
+    assert_one_error(&r, 2);
+    assert!(r.stderr.contains("an S3 object key has at most 1024 bytes, not 70000"), "{}", &r.stderr[..300]);
+    assert!(r.stderr.len() < 1000, "the URL is cut in the message: {} bytes", r.stderr.len());
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(
+        tmp.path().join("main.tf"),
+        format!("terraform {{\n  backend \"s3\" {{\n    bucket = \"bucket\"\n    key    = \"{key}\"\n    region = \"us-east-1\"\n  }}\n}}\n"),
+    )
+    .unwrap();
+    let r = driftd(&["check", "--discover", &tmp.path().display().to_string(), "--provider", "none"]);
+    assert_one_error(&r, 2);
+    assert!(r.stderr.contains("at most 1024 bytes"), "{}", &r.stderr[..300.min(r.stderr.len())]);
+}

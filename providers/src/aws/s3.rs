@@ -15,7 +15,22 @@ fn parse_url(url: &str) -> Result<(String, String, Option<String>), Error> {
         .filter(|(b, k)| !b.is_empty() && !k.is_empty())
         .ok_or_else(|| Error::input(url, "expected s3://BUCKET/KEY (optionally ?versionId=ID)"))?;
     let version = query.and_then(|q| q.split('&').find_map(|kv| kv.strip_prefix("versionId=").map(str::to_string)));
+    // S3's own limits, checked here: the SDK panics on a URI it cannot build.
+    if !(3..=63).contains(&bucket.len()) {
+        return Err(Error::input(shorten(url), format!("a bucket name has 3 to 63 characters, not {}", bucket.len())));
+    }
+    if key.len() > 1024 {
+        return Err(Error::input(shorten(url), format!("an S3 object key has at most 1024 bytes, not {}", key.len())));
+    }
     Ok((bucket.to_string(), key.to_string(), version))
+}
+
+/// A URL cut for messages (an error never echoes 70,000 characters).
+fn shorten(url: &str) -> String {
+    match url.char_indices().nth(120) {
+        Some((i, _)) => format!("{}… ({} characters)", &url[..i], url.chars().count()),
+        None => url.to_string(),
+    }
 }
 
 /// Read and parse one state object. Unreadable (network, credentials, no such object):
@@ -51,8 +66,8 @@ mod tests {
 
     #[test]
     fn parses_bucket_key_and_version() {
-        assert_eq!(parse_url("s3://b/env/prod.tfstate").unwrap(), ("b".into(), "env/prod.tfstate".into(), None));
-        assert_eq!(parse_url("s3://b/k?versionId=3Lg").unwrap().2.as_deref(), Some("3Lg"));
+        assert_eq!(parse_url("s3://bkt/env/prod.tfstate").unwrap(), ("bkt".into(), "env/prod.tfstate".into(), None));
+        assert_eq!(parse_url("s3://bkt/k?versionId=3Lg").unwrap().2.as_deref(), Some("3Lg"));
         assert!(parse_url("s3://bucket-only").is_err());
         assert!(parse_url("s3:///key").is_err());
     }
