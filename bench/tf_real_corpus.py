@@ -233,7 +233,9 @@ def main():
         f"| other exits | {sum(v for k, v in exits.items() if k not in (0, 1, 2))} |",
         f"| resource instances evaluated (all folders) | {total_resources} |",
         f"| driftd time, all folders (one process each) | {seconds:.1f} s |",
-        f"| folders compared with checkov {ck_version} | {compared} of {len(sample)} (checkov parsed them) |",
+        f"| folders compared with checkov {ck_version} | {compared} of {len(sample)} sampled"
+        + (f" (one folder in {step}, in name order; checkov takes about 30 s a folder here)" if step > 1 else "")
+        + ", those checkov read |",
         f"| of those, driftd's addresses include checkov's (configuration addresses) | {included} ({100 * included / max(compared, 1):.1f}%; target 95%) |",
         f"| exit 2 on a folder checkov parses | {len([f for f in exit2_checkov_parses if f in sample])} in the compared sample; target 0 |",
         "",
@@ -242,6 +244,12 @@ def main():
         + ", ".join(f"{v} {k}" for k, v in how.items()) + ".",
         "",
     ]
+    if rejected_by_checkov:
+        lines += ["Folders of the sample checkov could not read (left out of the comparison):", ""]
+        for f in rejected_by_checkov:
+            err = (ck.get(str(f)) or {}).get("error") or "no result"
+            lines.append(f"- `{f.relative_to(CORPUS)}`: {err.replace(str(CORPUS) + '/', '')[:200]}")
+        lines.append("")
     if causes:
         lines += ["Exit 2, by cause:", "", "| cause | folders |", "|---|---|"]
         lines += [f"| {k} | {v} |" for k, v in causes.most_common()]
