@@ -330,7 +330,10 @@ impl Loaded {
         match &module.call {
             // The root module: the last tfvars file that sets it, else its default.
             None => {
-                for path in tfvars_files(&module.shown_dir).iter().rev() {
+                // Edits go to HCL files; JSON ones are read for evaluation only.
+                for path in
+                    tfvars_files(&module.shown_dir).iter().rev().filter(|p| p.extension().is_none_or(|e| e != "json"))
+                {
                     let Ok(text) = std::fs::read_to_string(path) else { continue };
                     let Ok(body) = hcl_edit::parser::parse_body(&text) else { continue };
                     if let Some(attr) = body.get_attribute(name) {
@@ -430,17 +433,22 @@ impl FileEdits {
     }
 }
 
-/// The root module's variable files in Terraform's order: `terraform.tfvars`, then
-/// `*.auto.tfvars` by name (a later file wins).
+/// The root module's variable files in Terraform's order (a later file wins):
+/// `terraform.tfvars`, `terraform.tfvars.json`, then `*.auto.tfvars` and
+/// `*.auto.tfvars.json` together by name.
 pub(crate) fn tfvars_files(dir: &Path) -> Vec<PathBuf> {
     let mut auto: Vec<PathBuf> = std::fs::read_dir(dir)
         .into_iter()
         .flatten()
         .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.ends_with(".auto.tfvars")))
+        .filter(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.ends_with(".auto.tfvars") || n.ends_with(".auto.tfvars.json"))
+        })
         .collect();
     auto.sort();
-    let mut files = vec![dir.join("terraform.tfvars")];
+    let mut files = vec![dir.join("terraform.tfvars"), dir.join("terraform.tfvars.json")];
     files.extend(auto);
     files.retain(|p| p.is_file());
     files
@@ -534,26 +542,20 @@ pub fn no_tf_files(dir: &Path) -> Error {
 pub(crate) fn parse_body(shown: &str, text: &str) -> Result<Body> {
     // Terraform takes an object key written twice (the later value wins); hcl-edit
     // refuses it. Rename the earlier one out of the way and parse again.
-    let mut owned: Option<String> = None;
+    let mut current = std::borrow::Cow::Borrowed(text);
     for _ in 0..64 {
-        let current = owned.as_deref().unwrap_or(text);
-        match hcl_edit::parser::parse_body(current) {
-            Ok(body) if owned.is_none() => return Ok(body),
-            Ok(_) => break,
+        match hcl_edit::parser::parse_body(&current) {
+            Ok(body) => return Ok(body),
             Err(e) if e.message().contains("redefined object key") => {
-                match rename_earlier_key(current, e.location().line(), e.location().column()) {
-                    Some(fixed) => owned = Some(fixed),
+                match rename_earlier_key(&current, e.location().line(), e.location().column()) {
+                    Some(fixed) => current = std::borrow::Cow::Owned(fixed),
                     None => break,
                 }
             }
             Err(_) => break,
         }
     }
-    if let Some(fixed) = owned {
-        if let Ok(body) = hcl_edit::parser::parse_body(&fixed) {
-            return Ok(body);
-        }
-    }
+    // The error as the file is written.
     hcl_edit::parser::parse_body(text).map_err(|e| {
         let (line, column) = (e.location().line(), e.location().column());
         Error::input(
@@ -753,9 +755,8 @@ fn rename_earlier_key(text: &str, line: usize, column: usize) -> Option<String> 
             _ if depth == 0 && text[i..].starts_with(&key) => {
                 let before_ok = i == 0 || !(bytes[i - 1].is_ascii_alphanumeric() || bytes[i - 1] == b'_');
                 let rest = text[i + key.len()..].trim_start_matches([' ', '\t']);
-                if before_ok && (rest.starts_with('=') || rest.starts_with(':')) && i != at && key.len() >= 3 {
-                    // `__z…N`: same length, told apart by a digit, dropped by the evaluator.
-                    let placeholder = format!("__{}{}", "z".repeat(key.len() - 3), i % 10);
+                if before_ok && (rest.starts_with('=') || rest.starts_with(':')) && i != at {
+                    let placeholder = duplicate_placeholder(key.len(), i)?;
                     return Some(format!("{}{placeholder}{}", &text[..i], &text[i + key.len()..]));
                 }
             }
@@ -763,8 +764,19 @@ fn rename_earlier_key(text: &str, line: usize, column: usize) -> Option<String> 
         }
     }
     // Not found at the same depth: rename this one (the earlier value then wins).
-    let placeholder: String = std::iter::once('_').chain(std::iter::repeat('y')).take(key.len()).collect();
+    let placeholder = duplicate_placeholder(key.len(), at)?;
     Some(format!("{}{placeholder}{}", &text[..at], &text[at + key.len()..]))
+}
+
+/// A name of `len` characters for a renamed duplicate key, told apart by a digit from
+/// `salt`: `__z…N`, or `_N` for two characters; the evaluator drops such keys. None for
+/// a one-character key (the parse error then stands).
+fn duplicate_placeholder(len: usize, salt: usize) -> Option<String> {
+    match len {
+        0 | 1 => None,
+        2 => Some(format!("_{}", salt % 10)),
+        _ => Some(format!("__{}{}", "z".repeat(len - 3), salt % 10)),
+    }
 }
 
 /// The top-most folders under `dir` that hold Terraform code, with their paths relative
@@ -801,11 +813,10 @@ pub fn code_folders(dir: &Path) -> Result<Vec<(String, PathBuf)>> {
     Ok(out)
 }
 
-/// A key [`rename_earlier_key`] renamed: `__`, then `z`s, then one digit.
+/// A key [`rename_earlier_key`] renamed ([`duplicate_placeholder`]).
 pub(crate) fn is_renamed_duplicate(key: &str) -> bool {
-    key.strip_prefix("__").is_some_and(|rest| {
-        rest.chars().last().is_some_and(|c| c.is_ascii_digit()) && rest[..rest.len() - 1].chars().all(|c| c == 'z')
-    })
+    let Some((last, body)) = key.chars().last().map(|c| (c, &key[..key.len() - 1])) else { return false };
+    last.is_ascii_digit() && (body == "_" || body.strip_prefix("__").is_some_and(|zs| zs.chars().all(|c| c == 'z')))
 }
 
 #[cfg(test)]

@@ -223,18 +223,15 @@ fn declarations(args: &CheckArgs, phase: &dyn Fn(&'static str)) -> Result<Declar
     for dir in &discover_dirs {
         let found = driftd_core::tfroots::discover(dir)?;
         if found.is_empty() {
-            let folders = match args.tf.contains(dir) {
-                true => driftd_core::tf::code_folders(dir)?,
-                false => vec![],
-            };
+            if !args.tf.contains(dir) {
+                return Err(Error::input(
+                    dir.display().to_string(),
+                    "no root module here: none has a backend or cloud block, and no terragrunt.hcl has remote_state",
+                ));
+            }
+            let folders = driftd_core::tf::code_folders(dir)?;
             if folders.is_empty() {
-                return Err(match args.tf.contains(dir) {
-                    true => driftd_core::tf::no_tf_files(dir),
-                    false => Error::input(
-                        dir.display().to_string(),
-                        "no root module here: none has a backend or cloud block, and no terragrunt.hcl has remote_state",
-                    ),
-                });
+                return Err(driftd_core::tf::no_tf_files(dir));
             }
             standalone.extend(folders);
             continue;
@@ -267,14 +264,13 @@ fn declarations(args: &CheckArgs, phase: &dyn Fn(&'static str)) -> Result<Declar
     let mut code = Vec::new();
     if code_only {
         phase("evaluating Terraform code");
-        for dir in &tf_dirs {
+        let named = standalone.iter().map(|(name, dir)| (Some(name.as_str()), dir));
+        for (name, dir) in tf_dirs.iter().map(|d| (None, d)).chain(named) {
             let (input, warnings) = driftd_core::tfcode::declarations(dir, &cli)?;
-            states.push(input);
-            code_warnings.extend(warnings);
-        }
-        for (name, dir) in &standalone {
-            let (input, warnings) = driftd_core::tfcode::declarations(dir, &cli)?;
-            states.push(input.in_root_module(name));
+            states.push(match name {
+                Some(name) => input.in_root_module(name),
+                None => input,
+            });
             code_warnings.extend(warnings);
         }
     } else if sources.is_some() {

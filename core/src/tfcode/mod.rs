@@ -460,11 +460,11 @@ fn imports(files: &[File], root: &Path) -> HashMap<String, String> {
     out
 }
 
-/// Values of the root module's variables from outside: `terraform.tfvars`, then
-/// `*.auto.tfvars` in name order, then `TF_VAR_name` (strings; HCL for lists and maps).
+/// Values of the root module's variables from outside: its tfvars files in Terraform's
+/// order ([`crate::tf::tfvars_files`]), then `TF_VAR_name` (strings; HCL for lists and maps).
 fn root_variables(dir: &Path, root: &Path) -> Result<Map<String, Value>> {
     let mut vars = Map::new();
-    for path in tfvars_files_with_json(dir) {
+    for path in crate::tf::tfvars_files(dir) {
         vars.extend(tfvars(&path, root)?);
     }
     for (k, v) in std::env::vars() {
@@ -473,26 +473,6 @@ fn root_variables(dir: &Path, root: &Path) -> Result<Map<String, Value>> {
         }
     }
     Ok(vars)
-}
-
-/// Terraform's order: `terraform.tfvars`, `terraform.tfvars.json`, then `*.auto.tfvars`
-/// and `*.auto.tfvars.json` together in name order.
-fn tfvars_files_with_json(dir: &Path) -> Vec<PathBuf> {
-    let mut files: Vec<PathBuf> = ["terraform.tfvars", "terraform.tfvars.json"].iter().map(|n| dir.join(n)).collect();
-    let mut auto: Vec<PathBuf> = std::fs::read_dir(dir)
-        .into_iter()
-        .flatten()
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| {
-            p.file_name()
-                .and_then(|n| n.to_str())
-                .is_some_and(|n| n.ends_with(".auto.tfvars") || n.ends_with(".auto.tfvars.json"))
-        })
-        .collect();
-    auto.sort();
-    files.extend(auto);
-    files.retain(|p| p.is_file());
-    files
 }
 
 /// The assignments of one tfvars file (HCL, or JSON for `.tfvars.json`).

@@ -538,6 +538,13 @@ fn an_object_key_written_twice_keeps_the_later_value() {
     )]);
     let (input, _) = declarations(dir.path(), &CommandLineVars::default()).unwrap();
     assert_eq!(by_address(&input)["aws_instance.a"]["tags"], json!({"name": "x", "port": 81}));
+    // A two-character key too, and no placeholder is left in the object.
+    let dir = module(&[(
+        "main.tf",
+        "resource \"aws_instance\" \"a\" {\n  tags = {\n    az = \"a\"\n    az = \"b\"\n  }\n}\n",
+    )]);
+    let (input, _) = declarations(dir.path(), &CommandLineVars::default()).unwrap();
+    assert_eq!(by_address(&input)["aws_instance.a"]["tags"], json!({"az": "b"}));
 }
 
 /// A heredoc with `<<-` loses its common indentation; `%{ for }` with strip markers.
