@@ -769,33 +769,38 @@ fn strip_literal(mut s: &str, before: Strip, after: Strip) -> &str {
     s
 }
 
+/// Resolves no reference: what is evaluated outside a module (tfvars files, variable
+/// defaults, `import` ids, templates) has only its own values and the functions. Why a
+/// value became unknown is kept in `causes`.
+pub struct Detached<'a> {
+    pub module: &'a Path,
+    pub root: &'a Path,
+    pub causes: Vec<String>,
+}
+
+impl Resolver for Detached<'_> {
+    fn var(&mut self, _: &str) -> Option<Rc<Value>> {
+        None
+    }
+    fn local(&mut self, _: &str) -> Result<Option<Rc<Value>>, Fatal> {
+        Ok(None)
+    }
+    fn module(&mut self, _: &str) -> Result<Option<Rc<Value>>, Fatal> {
+        Ok(None)
+    }
+    fn dirs(&self) -> (&Path, &Path) {
+        (self.module, self.root)
+    }
+    fn unknown_because(&mut self, cause: String) {
+        self.causes.push(cause);
+    }
+}
+
 /// A template file or string evaluated with only the given variables and the functions,
 /// as `templatefile` does (no `var`, `local` or resources).
 pub fn template_with(text: &str, vars: &Map<String, Value>, module: &Path, root: &Path) -> Result<Value, String> {
     let template = text.parse::<Template>().map_err(|e| format!("template: {e}"))?;
-    struct Isolated<'a> {
-        module: &'a Path,
-        root: &'a Path,
-        causes: Vec<String>,
-    }
-    impl Resolver for Isolated<'_> {
-        fn var(&mut self, _: &str) -> Option<Rc<Value>> {
-            None
-        }
-        fn local(&mut self, _: &str) -> Result<Option<Rc<Value>>, Fatal> {
-            Ok(None)
-        }
-        fn module(&mut self, _: &str) -> Result<Option<Rc<Value>>, Fatal> {
-            Ok(None)
-        }
-        fn dirs(&self) -> (&Path, &Path) {
-            (self.module, self.root)
-        }
-        fn unknown_because(&mut self, cause: String) {
-            self.causes.push(cause);
-        }
-    }
-    let mut r = Isolated { module, root, causes: vec![] };
+    let mut r = Detached { module, root, causes: vec![] };
     let mut ev = Evaluator::new(&mut r);
     for (k, v) in vars {
         ev.bind(k, v.clone());

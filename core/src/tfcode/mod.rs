@@ -417,30 +417,10 @@ impl ModuleManifest {
     }
 }
 
-/// Resolves nothing: for tfvars files, variable defaults and `import` ids, which may use
-/// functions but no references.
-struct Constants<'a> {
-    dir: &'a Path,
-}
-
-impl Resolver for Constants<'_> {
-    fn var(&mut self, _: &str) -> Option<Rc<Value>> {
-        None
-    }
-    fn local(&mut self, _: &str) -> std::result::Result<Option<Rc<Value>>, Fatal> {
-        Ok(None)
-    }
-    fn module(&mut self, _: &str) -> std::result::Result<Option<Rc<Value>>, Fatal> {
-        Ok(None)
-    }
-    fn dirs(&self) -> (&Path, &Path) {
-        (self.dir, self.dir)
-    }
-    fn unknown_because(&mut self, _: String) {}
-}
-
+/// A constant expression's value: tfvars files, variable defaults, `import` ids and
+/// `optional()` defaults may use functions but no references.
 pub(crate) fn constant(e: &Expression, dir: &Path) -> std::result::Result<Value, Fatal> {
-    let mut r = Constants { dir };
+    let mut r = expr::Detached { module: dir, root: dir, causes: vec![] };
     ExprEvaluator::new(&mut r).eval(e)
 }
 
