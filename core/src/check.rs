@@ -139,6 +139,16 @@ pub fn run(mut input: Input) -> Result<Report, Error> {
     let mut findings = comparison.findings;
     let mut violations = policies.finish();
     ignore.retain(&mut violations);
+    let drifted: HashSet<(&str, String)> = findings
+        .iter()
+        .filter(|f| f.kind == FindingKind::Changed)
+        .map(|f| (f.resource.tf_type.as_str(), f.resource.provider.match_key(&f.resource.id)))
+        .collect();
+    for v in &mut violations {
+        let key = (v.resource.tf_type.as_str(), v.resource.provider.match_key(&v.resource.id));
+        let is_drifted = drifted.contains(&key);
+        policy::explain_sides(v, is_drifted);
+    }
     findings.extend(violations);
     if let Some(src) = &input.sources {
         src.add_patches(&mut findings, &declared, &resource_blocks);
@@ -174,6 +184,9 @@ struct Policies<'a> {
     registry: Registry,
     prices: &'a PriceTable,
     findings: Vec<Finding>,
+    /// The declared side's findings by id (index in `findings`): a live finding with the
+    /// same id is the same violation on both sides, one finding.
+    declared_ids: HashMap<String, usize>,
     /// Per side, who each resource is (type, id, address, account...), by (type, id):
     /// fleet policies blame resources by type and id, and may blame thousands.
     blame: [HashMap<(String, String), Value>; 2],
@@ -181,7 +194,14 @@ struct Policies<'a> {
 
 impl<'a> Policies<'a> {
     fn new(engine: Option<Box<dyn PolicyEngine>>, registry: Registry, prices: &'a PriceTable) -> Policies<'a> {
-        Policies { engine, registry, prices, findings: Vec::new(), blame: Default::default() }
+        Policies {
+            engine,
+            registry,
+            prices,
+            findings: Vec::new(),
+            declared_ids: HashMap::new(),
+            blame: Default::default(),
+        }
     }
 
     fn declared(&mut self, d: &crate::model::DeclaredResource) {
@@ -200,15 +220,17 @@ impl<'a> Policies<'a> {
 
     fn evaluate(&mut self, doc: Value, side: Side) {
         let Some(engine) = self.engine.as_mut() else { return };
-        for v in engine.evaluate(&doc, side) {
-            self.findings.push(policy::finding(&v, &doc));
-        }
+        let violations = engine.evaluate(&doc, side);
         if engine.has_fleet_policies() {
             let key = (
                 doc["type"].as_str().unwrap_or_default().to_string(),
                 doc["id"].as_str().unwrap_or_default().to_string(),
             );
             self.blame[side.index()].insert(key, policy::identity(&doc));
+        }
+        for v in violations {
+            let finding = policy::finding(&v, &doc);
+            self.add(finding, side);
         }
     }
 
@@ -219,14 +241,31 @@ impl<'a> Policies<'a> {
         if blame.is_empty() {
             return;
         }
-        for v in engine.evaluate_fleet(side) {
+        let violations = engine.evaluate_fleet(side);
+        for v in violations {
             // Blame the named resource with its full metadata when it is in the fleet.
             let blamed = v.resource.as_ref().and_then(|(t, i)| blame.get(&(t.clone(), i.clone())));
             let finding = match blamed {
                 Some(doc) => policy::finding(&Violation { resource: None, ..v.clone() }, doc),
                 None => policy::finding(&v, &serde_json::json!({"side": side})),
             };
-            self.findings.push(finding);
+            self.add(finding, side);
+        }
+    }
+
+    /// Declared findings are kept by id; a live one that has its declared twin joins it.
+    fn add(&mut self, finding: Finding, side: Side) {
+        match side {
+            Side::Declared => {
+                self.declared_ids.entry(finding.id.clone()).or_insert(self.findings.len());
+                self.findings.push(finding);
+            }
+            Side::Live => match self.declared_ids.get(&finding.id) {
+                Some(&i) if !self.findings[i].policy.as_ref().is_some_and(|p| p.sides.contains(&Side::Live)) => {
+                    policy::merge_live(&mut self.findings[i], finding)
+                }
+                _ => self.findings.push(finding),
+            },
         }
     }
 

@@ -357,13 +357,42 @@ pub struct Change {
     pub live: Value,
 }
 
+/// Which side a policy looked at: what runs, or what Terraform declares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Side {
+    // Declared first: `sides` lists the code before what runs.
+    Declared,
+    Live,
+}
+
+impl Side {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Side::Live => "live",
+            Side::Declared => "declared",
+        }
+    }
+
+    /// For per-side arrays: live 0, declared 1.
+    pub fn index(self) -> usize {
+        match self {
+            Side::Live => 0,
+            Side::Declared => 1,
+        }
+    }
+}
+
 /// The policy that produced a `violation`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PolicyRef {
     pub id: String,
     pub title: String,
-    /// `live` or `declared`: which side the policy found wanting.
-    pub side: Option<String>,
+    /// Which sides the policy found wanting, `declared` before `live`: both when the code
+    /// and the running resource break it alike; `live` only when the live resource does
+    /// (drift introduced it, or the policy reads what only the cloud knows); `declared`
+    /// only when the next apply would bring it.
+    pub sides: Vec<Side>,
 }
 
 /// Hourly on-demand cost, in USD; `null` where the price is not known.
@@ -473,18 +502,16 @@ impl Finding {
         format!("{}-{hex}", kind.as_str())
     }
 
-    /// The key reports sort by: severity (highest first), kind, then address or id; a
-    /// policy's findings on both sides list the live one first, whichever side was
-    /// evaluated first.
-    pub fn sort_key(&self) -> (std::cmp::Reverse<Severity>, FindingKind, &str, &str, Option<&str>, bool) {
-        let declared_side = self.policy.as_ref().and_then(|p| p.side.as_deref()) == Some("declared");
+    /// The key reports sort by: severity (highest first), kind, then address or id, policy
+    /// and message (one policy may deny one resource several times).
+    pub fn sort_key(&self) -> (std::cmp::Reverse<Severity>, FindingKind, &str, &str, Option<&str>, &str) {
         (
             std::cmp::Reverse(self.severity),
             self.kind,
             self.resource.address.as_deref().unwrap_or(&self.resource.id),
             &self.resource.id,
             self.policy.as_ref().map(|p| p.id.as_str()),
-            declared_side,
+            &self.message,
         )
     }
 }

@@ -4,37 +4,12 @@
 
 use crate::cost::PriceTable;
 use crate::gpu;
+pub use crate::model::Side;
 use crate::model::{
     Cloud, DeclaredResource, Finding, FindingKind, FindingResource, PolicyRef, Remediation, Resource, Severity,
 };
 use crate::spec::Registry;
-use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
-
-/// Which side a policy looked at: what runs, or what Terraform declares.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Side {
-    Live,
-    Declared,
-}
-
-impl Side {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Side::Live => "live",
-            Side::Declared => "declared",
-        }
-    }
-
-    /// For per-side arrays: live 0, declared 1.
-    pub fn index(self) -> usize {
-        match self {
-            Side::Live => 0,
-            Side::Declared => 1,
-        }
-    }
-}
 
 /// One `deny` entry of one policy.
 #[derive(Debug, Clone, PartialEq)]
@@ -110,7 +85,10 @@ pub fn identity(input: &Value) -> Value {
 
 /// A `violation` finding for one policy result on one input document.
 pub fn finding(v: &Violation, input: &Value) -> Finding {
-    let side = input.get("side").and_then(Value::as_str).unwrap_or("live");
+    let side = match input.get("side").and_then(Value::as_str) {
+        Some("declared") => Side::Declared,
+        _ => Side::Live,
+    };
     let text = |k: &str| input.get(k).and_then(Value::as_str).map(str::to_string);
     let provider: Cloud =
         input.get("provider").cloned().and_then(|p| serde_json::from_value(p).ok()).unwrap_or(Cloud::Other);
@@ -121,10 +99,12 @@ pub fn finding(v: &Violation, input: &Value) -> Finding {
     let address = if v.resource.is_none() { text("address") } else { None };
     // A resource a plan creates has no id yet: its address names it instead.
     let key = crate::ignore::resource_key(&id, address.as_deref()).to_string();
-    // One policy may deny one resource several times: each entry is its own finding.
-    let policy_key = format!("{}@{side}\u{0}{}", v.policy_id, v.message);
+    // One policy may deny one resource several times: each entry is its own finding. The
+    // side is not part of the id: the same violation in the code and on the running
+    // resource is one finding, and keeps its id when it moves from one side to both.
+    let policy_key = format!("{}\u{0}{}", v.policy_id, v.message);
     let mut commands = Vec::new();
-    if side == "declared" {
+    if side == Side::Declared {
         if let Some(a) = &address {
             commands.push(format!("terraform plan -target={}", crate::remediation::sh_quote(a)));
         }
@@ -156,25 +136,73 @@ pub fn finding(v: &Violation, input: &Value) -> Finding {
             },
         },
         changes: None,
-        policy: Some(PolicyRef { id: v.policy_id.clone(), title: v.title.clone(), side: Some(side.to_string()) }),
+        policy: Some(PolicyRef { id: v.policy_id.clone(), title: v.title.clone(), sides: vec![side] }),
         declared_at: None,
         cost: None,
         message: v.message.clone(),
         remediation: Remediation {
-            summary: v
-                .remediation
-                .clone()
-                .unwrap_or_else(|| format!("make {} comply with {}", side_noun(side), v.policy_id)),
+            summary: v.remediation.clone().unwrap_or_else(|| format!("make {} comply with {}", side_noun(side), v.policy_id)),
             commands,
             patch: None,
         },
     }
 }
 
-fn side_noun(side: &str) -> &'static str {
-    if side == "declared" {
-        "the Terraform code"
-    } else {
-        "the live resource"
+/// The live side's finding of a violation the declared side has too (same id): one
+/// finding of both sides, with what the live resource says about itself where the
+/// declaration was silent.
+pub fn merge_live(declared: &mut Finding, live: Finding) {
+    let (d, l) = (&mut declared.resource, live.resource);
+    if d.account.is_none() {
+        d.account = l.account;
+    }
+    if d.region.is_none() {
+        d.region = l.region;
+    }
+    if d.name.is_none() {
+        d.name = l.name;
+    }
+    if d.address.is_none() {
+        d.address = l.address;
+    }
+    for (k, v) in l.tags {
+        d.tags.entry(k).or_insert(v);
+    }
+    if let Some(p) = declared.policy.as_mut() {
+        if !p.sides.contains(&Side::Live) {
+            p.sides.push(Side::Live);
+        }
+    }
+    if live.remediation.summary.starts_with("make the live resource comply") {
+        declared.remediation.summary =
+            declared.remediation.summary.replace("make the Terraform code comply", "make the Terraform code and the live resource comply");
+    }
+}
+
+/// What the sides a violation was found on mean for fixing it, added to its remediation:
+/// `drifted` says the resource also has a `changed` finding.
+pub fn explain_sides(f: &mut Finding, drifted: bool) {
+    let Some(policy) = &f.policy else { return };
+    let note = match policy.sides.as_slice() {
+        [Side::Declared, Side::Live] => {
+            "found in the code and on the running resource alike: fix the code, then apply it"
+        }
+        [Side::Live] if f.resource.address.is_some() && drifted => {
+            "found on the running resource only: the code complies, so drift introduced it, and reverting the drift (terraform apply) fixes it"
+        }
+        [Side::Live] => return,
+        [Side::Declared] if !f.resource.id.is_empty() => {
+            "found in the code only: the next apply brings it to the running resource unless the code is fixed first"
+        }
+        [Side::Declared] => "found in the code only: the apply that creates the resource brings it unless the code is fixed first",
+        _ => return,
+    };
+    f.remediation.summary = format!("{}; {note}", f.remediation.summary);
+}
+
+fn side_noun(side: Side) -> &'static str {
+    match side {
+        Side::Declared => "the Terraform code",
+        Side::Live => "the live resource",
     }
 }

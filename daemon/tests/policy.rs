@@ -84,13 +84,13 @@ fn the_same_policy_guards_the_pull_request_declared_side() {
         .map(|f| {
             (
                 f["policy"]["id"].as_str().unwrap().to_string(),
-                f["policy"]["side"].as_str().unwrap().to_string(),
+                f["policy"]["sides"].to_string(),
                 f["resource"]["address"].as_str().unwrap().to_string(),
             )
         })
         .collect();
     got.sort();
-    let want = |id: &str| (id.to_string(), "declared".to_string(), "aws_instance.new_trainer".to_string());
+    let want = |id: &str| (id.to_string(), r#"["declared"]"#.to_string(), "aws_instance.new_trainer".to_string());
     assert_eq!(got, [want("GPU001"), want("GPU001"), want("GPU002")]);
     assert!(v["findings"][0]["remediation"]["commands"][0].as_str().unwrap().starts_with("terraform plan -target="));
 }
@@ -119,7 +119,7 @@ fn policy_config_comes_from_driftd_toml() {
         .filter(|f| f["policy"]["id"] == "GPU010")
         .map(|f| {
             (
-                f["policy"]["side"].as_str().unwrap(),
+                f["policy"]["sides"][0].as_str().unwrap(),
                 f["resource"]["id"].as_str().unwrap(),
                 f["message"].as_str().unwrap(),
             )
@@ -131,8 +131,8 @@ fn policy_config_comes_from_driftd_toml() {
     assert_eq!(
         budget,
         [
-            ("live", "research", "team research runs $210.42/h of GPU nodes, over its $50/h budget"),
             ("declared", "research", "team research runs $113.11/h of GPU nodes, over its $50/h budget"),
+            ("live", "research", "team research runs $210.42/h of GPU nodes, over its $50/h budget"),
         ],
         "{}",
         r.stdout
@@ -266,5 +266,79 @@ fn finding_ids_are_unique_and_every_suggested_ignore_line_parses_and_ignores_jus
                 }
             }
         }
+    }
+}
+
+/// The demo fleet edited so that one resource breaks a policy on both sides, one only in
+/// the code and one (the demo's own mistral server) only live: each violation is one
+/// finding, and its remediation says what its sides mean.
+#[test]
+fn a_violation_on_both_sides_is_one_finding_and_one_side_says_why() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut state: serde_json::Value = serde_json::from_str(&fs::read_to_string(root().join(DEMO_STATE)).unwrap()).unwrap();
+    let live_path = root().join("testdata/demo/live.json");
+    let mut live: serde_json::Value = serde_json::from_str(&fs::read_to_string(live_path).unwrap()).unwrap();
+    let (notebook0, notebook1) = ("i-0a5f76f825a6a87fe", "i-03829f2863ce84d6d");
+    for res in state["resources"].as_array_mut().unwrap() {
+        for inst in res["instances"].as_array_mut().unwrap() {
+            let a = &mut inst["attributes"];
+            if a["id"] == notebook0 {
+                // No owner in the code, nor (below) on the running instance.
+                a["tags"].as_object_mut().unwrap().remove("owner");
+                a["tags_all"].as_object_mut().unwrap().remove("owner");
+            }
+            if a["id"] == notebook1 {
+                // The code says IMDSv1; the running instance still requires tokens.
+                a["metadata_options"][0]["http_tokens"] = "optional".into();
+            }
+        }
+    }
+    let mut ids = Vec::new();
+    for r in live["resources"].as_array_mut().unwrap() {
+        ids.push(r["id"].as_str().unwrap().to_string());
+        if r["id"] == notebook0 {
+            r["attributes"]["tags"].as_object_mut().unwrap().remove("owner");
+        }
+    }
+    assert!(ids.iter().any(|i| i == notebook1), "the demo has notebook-1 as {notebook1}: {ids:?}");
+    fs::write(dir.path().join("state.tfstate"), state.to_string()).unwrap();
+    fs::write(dir.path().join("live.json"), live.to_string()).unwrap();
+    let r = driftd_in(
+        dir.path(),
+        &["check", "--state", "state.tfstate", "--provider", "snapshot:live.json", "--format", "json"],
+    );
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let violations: Vec<&serde_json::Value> =
+        v["findings"].as_array().unwrap().iter().filter(|f| f["kind"] == "violation").collect();
+    let of = |id: &str, policy: &str| -> Vec<&serde_json::Value> {
+        violations.iter().copied().filter(|f| f["resource"]["id"] == id && f["policy"]["id"] == policy).collect()
+    };
+
+    let both = of(notebook0, "GPU001");
+    assert_eq!(both.len(), 1, "one finding for the missing owner tag, not one per side: {both:#?}");
+    assert_eq!(both[0]["policy"]["sides"], serde_json::json!(["declared", "live"]));
+    assert_eq!(both[0]["resource"]["address"], "aws_instance.notebook[0]");
+    assert_eq!(both[0]["resource"]["region"], "us-west-2");
+    let summary = both[0]["remediation"]["summary"].as_str().unwrap();
+    assert!(summary.contains("found in the code and on the running resource alike"), "{summary}");
+
+    let declared_only = of(notebook1, "GPU002");
+    assert_eq!(declared_only.len(), 1, "{declared_only:#?}");
+    assert_eq!(declared_only[0]["policy"]["sides"], serde_json::json!(["declared"]));
+    let summary = declared_only[0]["remediation"]["summary"].as_str().unwrap();
+    assert!(summary.contains("the next apply brings it to the running resource"), "{summary}");
+
+    let live_only = of("i-09924fa857d8efd7e", "GPU002");
+    assert_eq!(live_only.len(), 1, "{live_only:#?}");
+    assert_eq!(live_only[0]["policy"]["sides"], serde_json::json!(["live"]));
+    let summary = live_only[0]["remediation"]["summary"].as_str().unwrap();
+    assert!(summary.contains("drift introduced it"), "{summary}");
+
+    // Counted once, and no two findings share an id.
+    assert_eq!(v["summary"]["violations"].as_u64().unwrap() as usize, violations.len());
+    let mut seen = std::collections::HashSet::new();
+    for f in v["findings"].as_array().unwrap() {
+        assert!(seen.insert(f["id"].as_str().unwrap()), "duplicate id {}", f["id"]);
     }
 }

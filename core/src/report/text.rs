@@ -60,7 +60,8 @@ pub fn render(report: &Report, opts: &RenderOptions, out: &mut dyn Write) -> io:
         writeln!(out, "{:18}{}", "", p.dim(&whereabouts.join(" · ")))?;
         writeln!(out, "{:18}{}", "", f.message)?;
         if let Some(policy) = &f.policy {
-            let side = policy.side.as_deref().map(|s| format!(" ({s})")).unwrap_or_default();
+            let sides: Vec<&str> = policy.sides.iter().map(|s| s.as_str()).collect();
+            let side = if sides.is_empty() { String::new() } else { format!(" ({})", sides.join(", ")) };
             writeln!(out, "{:18}policy {}{side}: {}", "", policy.id, policy.title)?;
         }
         if let Some(changes) = &f.changes {
