@@ -70,6 +70,7 @@ pub fn run(mut input: Input) -> Result<Report, Error> {
             resources: s.resources.len(),
             root_module: s.root_module.clone(),
             modules_not_evaluated: s.modules_not_evaluated,
+            lineage: s.lineage.clone(),
         })
         .collect();
     let (mut declared, drift, mut warnings) = tfstate::merge(input.states);

@@ -113,6 +113,20 @@ impl Alerts {
         Ok(out)
     }
 
+    /// The scope a check with these arguments was last recorded under, if any.
+    pub fn scope_of_inputs(&self, inputs: &str) -> Result<Option<String>, Error> {
+        let store = self.store.lock().unwrap_or_else(|p| p.into_inner());
+        history::scope_of_inputs(&store.conn, inputs)
+            .map_err(|e| Error::input(store.path.display().to_string(), format!("store: {e}")))
+    }
+
+    /// Remembers the arguments a scope was checked with (see [`inputs_key`]).
+    pub fn remember_inputs(&self, scope: &str, inputs: &str) -> Result<(), Error> {
+        let store = self.store.lock().unwrap_or_else(|p| p.into_inner());
+        history::remember_inputs(&store.conn, scope, inputs)
+            .map_err(|e| Error::input(store.path.display().to_string(), format!("store: {e}")))
+    }
+
     /// Delivers what is queued, for at most `deliver_for`; the rest stays queued.
     pub fn deliver_now(&self) -> Result<(Delivery, i64), Error> {
         let path = self.store.lock().unwrap_or_else(|p| p.into_inner()).path.display().to_string();
@@ -135,12 +149,61 @@ impl Alerts {
     }
 }
 
-/// The default scope of a check: what it read, as given.
-pub fn default_scope(states: &[String], providers: &[String]) -> String {
-    let mut s: Vec<&str> = states.iter().map(String::as_str).collect();
-    s.sort();
-    let mut p: Vec<&str> = providers.iter().map(String::as_str).collect();
-    p.sort();
-    let providers = if p.is_empty() { "auto".to_string() } else { p.join(", ") };
-    format!("{} | {providers}", s.join(", "))
+/// The default scope of a check: what was compared, whatever the paths' spelling or the
+/// snapshot files' names. Declared: each raw state's lineage, a remote state's URL (its
+/// backend key), else the input's canonical path (plans, `terraform show -json`, code).
+/// Live: each cloud, account and region or subscription scanned.
+pub fn scope_of(report: &Report) -> String {
+    let mut declared: Vec<String> = report
+        .sources
+        .declared
+        .iter()
+        .map(|d| match (&d.lineage, &d.root_module) {
+            (Some(lineage), _) => format!("lineage {lineage}"),
+            (None, Some(root)) if d.location.contains("://") => format!("{root} {}", d.location),
+            (None, _) => canonical(&d.location),
+        })
+        .collect();
+    declared.sort();
+    declared.dedup();
+    let mut live: Vec<String> = report
+        .sources
+        .live
+        .iter()
+        .map(|l| {
+            let at = [l.account.as_deref(), l.region.as_deref()].into_iter().flatten().collect::<Vec<_>>().join("/");
+            format!("{} {at}", l.provider.as_str())
+        })
+        .collect();
+    live.sort();
+    live.dedup();
+    let none = |v: &[String]| if v.is_empty() { "none".to_string() } else { v.join(", ") };
+    format!("declared: {}; live: {}", none(&declared), none(&live))
+}
+
+/// The check's arguments with paths made canonical: a check that fails before it has
+/// compared anything records its failure under the scope the same arguments had last.
+pub fn inputs_key(args: &crate::cli::CheckArgs) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    parts.extend(args.states.iter().map(|s| format!("state {}", canonical(s))));
+    parts.extend(args.tf.iter().map(|d| format!("tf {}", canonical(&d.display().to_string()))));
+    parts.extend(args.discover.iter().map(|d| format!("discover {}", canonical(&d.display().to_string()))));
+    parts.extend(args.live.providers.iter().map(|p| match p.strip_prefix("snapshot:") {
+        Some(file) => format!("provider snapshot:{}", canonical(file)),
+        None => format!("provider {p}"),
+    }));
+    parts.extend(args.live.regions.iter().map(|r| format!("region {r}")));
+    parts.extend(args.live.subscriptions.iter().map(|s| format!("subscription {s}")));
+    parts.sort();
+    parts.dedup();
+    parts.join("; ")
+}
+
+/// A local path made absolute with links resolved; a URL or a path that does not exist
+/// as given.
+fn canonical(location: &str) -> String {
+    if location.contains("://") {
+        return location.to_string();
+    }
+    std::fs::canonicalize(location).map(|p| p.display().to_string()).unwrap_or_else(|_| location.to_string())
 }

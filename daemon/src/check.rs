@@ -1,7 +1,7 @@
 //! `driftd check`: the CI gate. Exit 0 clean, 1 findings at or above `--fail-on`,
 //! 2 usage/config/input error, 3 live or declared state could not be read.
 
-use crate::alerts::{default_scope, Alerts};
+use crate::alerts::{inputs_key, scope_of, Alerts};
 use crate::cli::CheckArgs;
 use crate::config::Config;
 use crate::live;
@@ -41,8 +41,16 @@ pub fn run(mut args: CheckArgs) -> Result<u8, Error> {
 
     let result = check(&args, &config, started, std::io::stderr().is_terminal());
     if let Some(alerts) = &alerts {
-        let scope = config.store.scope.clone().unwrap_or_else(|| default_scope(&args.states, &args.live.providers));
+        let inputs = inputs_key(&args);
+        let named = args.scope.clone().or_else(|| config.store.scope.clone());
+        let scope = match (named, &result) {
+            (Some(name), _) => name,
+            (None, Ok(report)) => scope_of(report),
+            // Nothing was compared: the failure goes where these arguments' checks go.
+            (None, Err(_)) => alerts.scope_of_inputs(&inputs)?.unwrap_or_else(|| inputs.clone()),
+        };
         let recorded = alerts.record(&scope, &started_at, result.as_ref())?;
+        alerts.remember_inputs(&scope, &inputs)?;
         eprintln!(
             "driftd: notify: {} new, {} changed, {} resolved in {scope:?}; {} messages queued",
             recorded.new, recorded.changed, recorded.resolved, recorded.queued

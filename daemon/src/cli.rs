@@ -179,6 +179,11 @@ pub struct CheckArgs {
     /// config's `[[notify]]` notifiers (new, changed, resolved, reminders).
     #[arg(long)]
     pub notify: bool,
+    /// With --notify: the name this check's history is kept under (overrides `[store]
+    /// scope`). Default: what was compared (the states' lineages or backend keys, the
+    /// clouds, accounts and regions scanned), never how a path was spelled.
+    #[arg(long, value_name = "NAME", requires = "notify")]
+    pub scope: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]

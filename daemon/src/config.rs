@@ -157,7 +157,7 @@ pub struct StoreConfig {
     #[serde(default = "default_store_path")]
     pub path: PathBuf,
     /// Names what a check covers, so that its findings resolve only against checks of
-    /// the same scope. Default: the state sources and providers, as given.
+    /// the same scope. Default: what was compared (see `alerts::scope_of`).
     pub scope: Option<String>,
 }
 

@@ -256,6 +256,24 @@ pub fn record<'f>(
     })
 }
 
+/// The scope last recorded for a check's arguments (`alerts::inputs_key`).
+pub fn scope_of_inputs(conn: &Connection, inputs: &str) -> rusqlite::Result<Option<String>> {
+    conn.query_row(
+        "SELECT scope FROM scopes WHERE inputs = ?1 ORDER BY last_ok_at DESC LIMIT 1",
+        params![inputs],
+        |r| r.get(0),
+    )
+    .optional()
+}
+
+/// Remembers the arguments a scope was last checked with; another scope that had them
+/// lets them go.
+pub fn remember_inputs(conn: &Connection, scope: &str, inputs: &str) -> rusqlite::Result<()> {
+    conn.execute("UPDATE scopes SET inputs = NULL WHERE inputs = ?1 AND scope <> ?2", params![inputs, scope])?;
+    conn.execute("UPDATE scopes SET inputs = ?2 WHERE scope = ?1", params![scope, inputs])?;
+    Ok(())
+}
+
 /// `scan_failed` once when a scope starts failing, `scan_recovered` once when it is back.
 fn scope_transition(tx: &Connection, scan: &ScanRecord<'_, '_>) -> rusqlite::Result<Option<ScanEvent>> {
     let before: Option<(String, Option<String>)> = tx

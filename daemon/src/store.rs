@@ -90,6 +90,9 @@ const MIGRATIONS: &[&str] = &[
         last_error TEXT
     );
     CREATE INDEX outbox_queue ON outbox (notifier, status, id);",
+    // 2: the arguments each `check --notify` scope was last checked with.
+    "ALTER TABLE scopes ADD COLUMN inputs TEXT;
+    CREATE INDEX scopes_inputs ON scopes (inputs);",
 ];
 
 pub struct Store {

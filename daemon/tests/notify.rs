@@ -607,6 +607,81 @@ url_env = "HOOK_URL"
     assert_eq!(failed["scope"], "demo");
 }
 
+/// Without `[store] scope` or `--scope`, a check's history is keyed by what it compared:
+/// the state's lineage and the accounts and regions scanned, not the spelling of the
+/// state's path or the snapshot's file name; a check that fails before comparing records
+/// its failure where the same arguments went before.
+#[test]
+fn the_default_scope_is_what_was_compared_not_how_it_was_spelled() {
+    let hook = receiver::webhook();
+    let fleet = Fleet::new();
+    fleet.config(&format!(
+        r#"
+{FAST_OUTBOX}
+[store]
+path = "driftd.db"
+[[notify]]
+kind = "webhook"
+url_env = "HOOK_URL"
+"#
+    ));
+    let env = env_for(&hook);
+    std::fs::copy(root().join(common::DEMO_STATE), fleet.path().join("state.tfstate")).unwrap();
+    let check = |state: &str, live: &str| {
+        let provider = format!("snapshot:{live}");
+        driftd_env(
+            fleet.path(),
+            &["check", "--config", "driftd.toml", "--notify", "--state", state, "--provider", &provider, "--format", "json"],
+            &env,
+        )
+    };
+    fleet.live(|v| set_type(v, "trainer-1", "p5.48xlarge"));
+    let first = check("state.tfstate", "live.json");
+    ok(&first, 1);
+    assert!(first.stderr.contains("1 new, 0 changed, 0 resolved"), "{}", first.stderr);
+    // The same fleet: the state spelled another way, the snapshot under another name.
+    std::fs::copy(fleet.path().join("live.json"), fleet.path().join("tuesday.json")).unwrap();
+    let again = check("./state.tfstate", "tuesday.json");
+    ok(&again, 1);
+    assert!(again.stderr.contains("0 new, 0 changed, 0 resolved"), "{}", again.stderr);
+    // The snapshot breaks: the failure is recorded under the same scope.
+    std::fs::write(fleet.path().join("tuesday.json"), "{\"schema\": \"driftd.snapshot/v1\", \"scans\": [").unwrap();
+    assert_eq!(check("./state.tfstate", "tuesday.json").code, 2);
+    // Back in sync under a third spelling: the drift resolves.
+    fleet.live(|_| {});
+    let state = fleet.path().join("state.tfstate").display().to_string();
+    let synced = check(&state, "./live.json");
+    ok(&synced, 0);
+    assert!(synced.stderr.contains("0 new, 0 changed, 1 resolved"), "{}", synced.stderr);
+
+    let bodies: Vec<Value> = hook.accepted().iter().map(Request::json).collect();
+    let kinds: Vec<&str> = bodies.iter().map(|b| b["event"].as_str().unwrap()).collect();
+    assert_eq!(kinds[..2], ["new", "scan_failed"], "{kinds:?}");
+    assert_eq!(kinds.len(), 4, "{kinds:?}");
+    assert!(kinds[2..].contains(&"scan_recovered") && kinds[2..].contains(&"resolved"), "{kinds:?}");
+    let scope = bodies[0]["scope"].as_str().unwrap();
+    let lineage = serde_json::from_str::<Value>(&std::fs::read_to_string(root().join(common::DEMO_STATE)).unwrap())
+        .unwrap()["lineage"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(scope.starts_with(&format!("declared: lineage {lineage}; live: ")), "{scope}");
+    assert!(scope.contains("aws 123456789012/us-east-1") && scope.contains("aws 123456789012/us-west-2"), "{scope}");
+    assert!(!scope.contains("json") && !scope.contains("tfstate"), "no file name in {scope}");
+    for b in &bodies {
+        assert_eq!(b["scope"], scope, "{b}");
+    }
+
+    // `--scope` names it outright.
+    let named = driftd_env(
+        fleet.path(),
+        &["check", "--config", "driftd.toml", "--notify", "--scope", "prod-gpu", "--state", "state.tfstate", "--provider", "snapshot:live.json"],
+        &env,
+    );
+    assert_eq!(named.code, 0, "{}", named.stderr);
+    assert!(named.stderr.contains("in \"prod-gpu\""), "{}", named.stderr);
+}
+
 #[test]
 fn filters_pick_what_each_notifier_hears() {
     let serving = receiver::webhook();

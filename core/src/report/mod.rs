@@ -61,6 +61,9 @@ pub struct DeclaredSource {
     /// `terraform init`); absent when none.
     #[serde(skip_serializing_if = "is_zero")]
     pub modules_not_evaluated: usize,
+    /// A raw state's lineage (not in the report: `check --notify` scopes its history by it).
+    #[serde(skip)]
+    pub lineage: Option<String>,
 }
 
 fn is_zero(n: &usize) -> bool {

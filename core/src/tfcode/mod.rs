@@ -138,6 +138,7 @@ pub fn evaluate(dir: &Path, cli: &CommandLineVars) -> Result<Evaluated> {
             drift: vec![],
             root_module: None,
             modules_not_evaluated: eval.modules_not_evaluated,
+            lineage: None,
         },
         warnings: eval.warnings,
         unevaluated: eval.unevaluated,

@@ -40,6 +40,9 @@ pub struct StateInput {
     pub root_module: Option<String>,
     /// Code only: module calls whose source was not on disk (their resources are missing).
     pub modules_not_evaluated: usize,
+    /// A raw state's `lineage`: the same state wherever its file is, for telling one
+    /// check's history from another's.
+    pub lineage: Option<String>,
 }
 
 impl StateInput {
@@ -57,6 +60,7 @@ impl StateInput {
 #[derive(Deserialize)]
 struct Envelope {
     version: Option<Value>,
+    lineage: Option<String>,
     format_version: Option<String>,
     resources: Option<Vec<raw::RawResource>>,
     values: Option<show::Values>,
@@ -84,6 +88,7 @@ pub fn parse(location: &str, bytes: &[u8]) -> Result<StateInput> {
             drift: vec![],
             root_module: None,
             modules_not_evaluated: 0,
+            lineage: None,
         });
     }
     if env.format_version.is_some() {
@@ -95,6 +100,7 @@ pub fn parse(location: &str, bytes: &[u8]) -> Result<StateInput> {
             drift: vec![],
             root_module: None,
             modules_not_evaluated: 0,
+            lineage: None,
         });
     }
     match env.version.as_ref().and_then(Value::as_u64) {
@@ -105,6 +111,7 @@ pub fn parse(location: &str, bytes: &[u8]) -> Result<StateInput> {
             drift: vec![],
             root_module: None,
             modules_not_evaluated: 0,
+            lineage: env.lineage,
         }),
         Some(v @ 0..=3) => Err(Error::input(
             location,

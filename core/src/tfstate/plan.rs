@@ -70,5 +70,6 @@ pub(super) fn read(
         drift,
         root_module: None,
         modules_not_evaluated: 0,
+        lineage: None,
     })
 }

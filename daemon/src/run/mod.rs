@@ -285,6 +285,7 @@ fn check_args(t: &TargetConfig) -> CheckArgs {
         patch_out: None,
         fail_on: None,
         notify: false,
+        scope: None,
     }
 }
 
