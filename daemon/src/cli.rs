@@ -188,7 +188,7 @@ pub struct CheckArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum OutboxCommand {
-    /// Messages in the outbox (default: the dead letters).
+    /// Messages in the outbox, with their state (default: the undelivered: pending and dead).
     List(OutboxListArgs),
     /// Put dead letters (all, or the ids given) back in the queue and deliver them now.
     Retry(OutboxRetryArgs),
@@ -196,10 +196,12 @@ pub enum OutboxCommand {
 
 #[derive(Debug, Args)]
 pub struct OutboxListArgs {
+    /// Configuration file (TOML): its `[store] path` is the outbox. Default: ./driftd.toml when present.
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
-    /// dead | pending | sent | skipped | all
-    #[arg(long, default_value = "dead", value_parser = ["dead", "pending", "sent", "skipped", "all"])]
+    /// Which messages: undelivered (pending and dead), pending (queued or waiting for a
+    /// retry), dead (given up; `driftd outbox retry`), sent, skipped, or all.
+    #[arg(long, default_value = "undelivered", value_parser = ["undelivered", "pending", "dead", "sent", "skipped", "all"])]
     pub status: String,
 }
 

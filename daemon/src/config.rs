@@ -224,7 +224,8 @@ fn default_request_timeout() -> String {
     "10s".into()
 }
 fn default_deliver_for() -> String {
-    "60s".into()
+    // A CI job waits for it: long enough for a few retries, short of a stalled pipeline.
+    "20s".into()
 }
 
 impl Default for OutboxConfig {
@@ -264,7 +265,7 @@ impl OutboxConfig {
     }
 
     pub fn deliver_for(&self) -> std::time::Duration {
-        self.durations().map(|d| d[3]).unwrap_or(std::time::Duration::from_secs(60))
+        self.durations().map(|d| d[3]).unwrap_or(std::time::Duration::from_secs(20))
     }
 }
 

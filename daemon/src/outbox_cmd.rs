@@ -9,9 +9,13 @@ use driftd_core::Error;
 pub fn list(args: OutboxListArgs) -> Result<u8, Error> {
     let config = Config::load(args.config.as_deref())?;
     let store = Store::open(&config.store.path)?;
-    let status = (args.status != "all").then_some(args.status.as_str());
+    let statuses: &[&str] = match args.status.as_str() {
+        "all" => &[],
+        "undelivered" => &["pending", "dead"],
+        one => &[one][..],
+    };
     let mut out = std::io::stdout().lock();
-    crate::notify::outbox::list(&store, status, &mut out)
+    crate::notify::outbox::list(&store, statuses, &args.status, &mut out)
         .map_err(|e| Error::input(store.path.display().to_string(), e))?;
     Ok(0)
 }

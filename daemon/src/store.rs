@@ -90,9 +90,11 @@ const MIGRATIONS: &[&str] = &[
         last_error TEXT
     );
     CREATE INDEX outbox_queue ON outbox (notifier, status, id);",
-    // 2: the arguments each `check --notify` scope was last checked with.
+    // 2: the arguments each `check --notify` scope was last checked with,
+    // and the index that finds what holds up a pending message (same finding, earlier).
     "ALTER TABLE scopes ADD COLUMN inputs TEXT;
-    CREATE INDEX scopes_inputs ON scopes (inputs);",
+    CREATE INDEX scopes_inputs ON scopes (inputs);
+    CREATE INDEX outbox_pending ON outbox (notifier, scope, thread_key, id) WHERE status = 'pending';",
 ];
 
 pub struct Store {
@@ -139,6 +141,14 @@ impl Store {
     }
 }
 
+/// What a notifier's queue holds next.
+pub enum OutboxNext {
+    Due(Box<OutboxRow>),
+    /// Nothing due: the earliest retry that nothing holds up is at this time (ms).
+    WaitUntil(i64),
+    Empty,
+}
+
 /// One outbox row.
 #[derive(Debug, Clone)]
 pub struct OutboxRow {
@@ -178,19 +188,47 @@ impl OutboxRow {
 /// Outbox reads and writes that delivery needs.
 impl Store {
     /// The oldest undelivered row of one notifier: delivery is in order, per notifier.
-    pub fn outbox_head(&self, notifier: &str) -> rusqlite::Result<Option<OutboxRow>> {
-        self.conn
+    /// The notifier's next message to try: the oldest pending one that is due and waits
+    /// for no earlier pending message of its own. Order holds per finding (or resource, for
+    /// notifiers that thread per resource), not across findings, so that one finding's
+    /// failing message does not hold up the others; a digest or a scan event waits for
+    /// every earlier message of its scope, and every later one of its scope waits for it.
+    pub fn outbox_next(&self, notifier: &str, now_ms: i64) -> rusqlite::Result<OutboxNext> {
+        // Per row: is it held up by an earlier pending message it must follow?
+        const FREE: &str = "NOT EXISTS (SELECT 1 FROM outbox e
+                WHERE e.notifier = o.notifier AND e.status = 'pending' AND e.id < o.id AND e.scope = o.scope
+                AND (e.thread_key IS o.thread_key
+                     OR e.thread_key IS NULL OR e.thread_key LIKE 'scan:%'
+                     OR o.thread_key IS NULL OR o.thread_key LIKE 'scan:%'))";
+        let due = self
+            .conn
             .query_row(
-                "SELECT * FROM outbox WHERE notifier = ?1 AND status = 'pending' ORDER BY id LIMIT 1",
-                params![notifier],
+                &format!(
+                    "SELECT * FROM outbox o WHERE notifier = ?1 AND status = 'pending' AND next_attempt_ms <= ?2
+                     AND {FREE} ORDER BY id LIMIT 1"
+                ),
+                params![notifier, now_ms],
                 OutboxRow::from_row,
             )
-            .optional()
+            .optional()?;
+        if let Some(row) = due {
+            return Ok(OutboxNext::Due(Box::new(row)));
+        }
+        let next: Option<i64> = self.conn.query_row(
+            &format!("SELECT min(next_attempt_ms) FROM outbox o WHERE notifier = ?1 AND status = 'pending' AND {FREE}"),
+            params![notifier],
+            |r| r.get(0),
+        )?;
+        Ok(next.map_or(OutboxNext::Empty, OutboxNext::WaitUntil))
     }
 
-    pub fn outbox_rows(&self, status: Option<&str>) -> rusqlite::Result<Vec<OutboxRow>> {
-        let mut stmt = self.conn.prepare("SELECT * FROM outbox WHERE ?1 IS NULL OR status = ?1 ORDER BY id")?;
-        let rows = stmt.query_map(params![status], OutboxRow::from_row)?;
+    /// Messages whose status is one of `statuses` (every message when empty), oldest first.
+    pub fn outbox_rows(&self, statuses: &[&str]) -> rusqlite::Result<Vec<OutboxRow>> {
+        let list = serde_json::to_string(statuses).unwrap_or_else(|_| "[]".into());
+        let mut stmt = self.conn.prepare(
+            "SELECT * FROM outbox WHERE ?1 = '[]' OR status IN (SELECT value FROM json_each(?1)) ORDER BY id",
+        )?;
+        let rows = stmt.query_map(params![list], OutboxRow::from_row)?;
         rows.collect()
     }
 
@@ -242,6 +280,15 @@ impl Store {
         self.conn.execute(
             "UPDATE outbox SET status = 'dead', attempts = attempts + 1, last_error = ?2 WHERE id = ?1",
             params![id, error],
+        )?;
+        Ok(())
+    }
+
+    /// No message of `notifier` is tried before `until_ms` (a receiver's `Retry-After`).
+    pub fn hold_notifier(&self, notifier: &str, until_ms: i64) -> rusqlite::Result<()> {
+        self.conn.execute(
+            "UPDATE outbox SET next_attempt_ms = max(next_attempt_ms, ?2) WHERE notifier = ?1 AND status = 'pending'",
+            params![notifier, until_ms],
         )?;
         Ok(())
     }

@@ -510,7 +510,96 @@ url_env = "HOOK_URL"
     assert!(retry.stderr.contains("2 dead letters re-queued") && retry.stderr.contains("2 sent"), "{}", retry.stderr);
     assert_eq!(hook.accepted().len(), 2);
     let list = driftd_env(fleet.path(), &["outbox", "list", "--config", "driftd.toml"], &env);
-    assert!(list.stdout.contains("(no dead messages)"), "{}", list.stdout);
+    assert!(list.stdout.contains("(no undelivered messages)"), "{}", list.stdout);
+}
+
+/// A receiver that refuses every message about one finding: the other findings' messages
+/// are delivered all the same, the refused one stays pending (listed as such) and goes
+/// out once the receiver takes it.
+#[test]
+fn one_findings_failing_message_does_not_hold_up_the_others() {
+    let refuse = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
+    let refusing = refuse.clone();
+    let hook = receiver::Receiver::start(move |req| {
+        let about = req.json()["finding"]["resource"]["name"].as_str().unwrap_or("").to_string();
+        if about == "trainer-1" && refusing.load(std::sync::atomic::Ordering::SeqCst) {
+            receiver::Reply::new(503, "busy")
+        } else {
+            receiver::Reply::new(200, "ok")
+        }
+    });
+    let fleet = Fleet::new();
+    fleet.config(
+        r#"
+[outbox]
+initial_backoff = "100ms"
+max_backoff = "200ms"
+max_attempts = 1000
+deliver_for = "2s"
+[[notify]]
+kind = "webhook"
+url_env = "HOOK_URL"
+"#,
+    );
+    // trainer-1 is the most expensive change, so its message is the first in the queue.
+    fleet.live(|v| {
+        set_type(v, "trainer-1", "p5en.48xlarge");
+        set_type(v, "trainer-2", "g5.xlarge");
+        set_type(v, "trainer-3", "g5.xlarge");
+    });
+    let env = env_for(&hook);
+    let run = fleet.check(&env);
+    ok(&run, 1);
+    let names = |r: &Receiver| -> Vec<String> {
+        let mut n: Vec<String> =
+            r.accepted().iter().map(|q| q.json()["finding"]["resource"]["name"].as_str().unwrap().to_string()).collect();
+        n.sort();
+        n
+    };
+    assert_eq!(names(&hook), ["trainer-2", "trainer-3"], "{}", run.stderr);
+    assert!(run.stderr.contains("2 sent, 1 still queued"), "{}", run.stderr);
+    let list = driftd_env(fleet.path(), &["outbox", "list", "--config", "driftd.toml"], &env);
+    ok(&list, 0);
+    let pending: Vec<&str> = list.stdout.lines().filter(|l| l.contains(" pending ")).collect();
+    assert_eq!(pending.len(), 1, "{}", list.stdout);
+    assert!(pending[0].contains("HTTP 503"), "{}", list.stdout);
+    let sent = driftd_env(fleet.path(), &["outbox", "list", "--config", "driftd.toml", "--status", "sent"], &env);
+    assert_eq!(sent.stdout.lines().filter(|l| l.contains(" sent ")).count(), 2, "{}", sent.stdout);
+
+    refuse.store(false, std::sync::atomic::Ordering::SeqCst);
+    ok(&fleet.check(&env), 1);
+    assert_eq!(names(&hook), ["trainer-1", "trainer-2", "trainer-3"]);
+}
+
+/// `check --notify` stops delivering at `deliver_for`, a request in flight included: a
+/// receiver that never answers does not keep the check waiting for `request_timeout`.
+#[test]
+fn check_notify_ends_delivery_at_deliver_for_and_says_what_is_left() {
+    let hook = receiver::webhook();
+    let fleet = Fleet::new();
+    fleet.config(
+        r#"
+[outbox]
+request_timeout = "60s"
+deliver_for = "2s"
+[[notify]]
+kind = "webhook"
+url_env = "HOOK_URL"
+"#,
+    );
+    hook.fail_next([Fault::Hang(Duration::from_secs(90))]);
+    fleet.live(|v| set_type(v, "trainer-1", "p5.48xlarge"));
+    let started = std::time::Instant::now();
+    let run = fleet.check(&fleet_env(&hook));
+    let took = started.elapsed();
+    ok(&run, 1);
+    // Well short of the 60 s request timeout: delivery gave up at its 2 s budget.
+    assert!(took < Duration::from_secs(20), "took {took:?}");
+    assert!(run.stderr.contains("0 sent, 1 still queued"), "{}", run.stderr);
+}
+
+fn fleet_env(hook: &Receiver) -> Vec<(&'static str, String)> {
+    env_for(hook)
 }
 
 /// Alert fatigue, measured: over 20 scripted scans, messages = transitions.

@@ -4,7 +4,8 @@
 //! outage does not hold up PagerDuty. A failure is retried with exponential backoff and
 //! full jitter, or after the receiver's `Retry-After`; after `max_attempts` tries, or at
 //! once when retrying cannot help (a bad token), the message is dead-lettered, and
-//! `driftd outbox retry` re-queues it.
+//! `driftd outbox retry` re-queues it. Order is kept per finding (see
+//! `Store::outbox_next`): one finding's failing message does not hold up the others.
 //!
 //! The one duplicate the outbox can make: the receiver accepted a message and the
 //! process died before it wrote "sent" (a window of one store write). The message is
@@ -12,7 +13,7 @@
 
 use super::{Built, Message, Retry, Sent};
 use crate::events;
-use crate::store::{OutboxRow, Store};
+use crate::store::{OutboxNext, OutboxRow, Store};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -62,8 +63,9 @@ impl Delivery {
     }
 }
 
-/// Delivers what is pending, each notifier's queue in order. `until`: give up waiting for
-/// a retry that would come later (a one-shot `check --notify`); what is left stays queued.
+/// Delivers what is pending, each notifier's queue in order per finding. `until`: the end
+/// of a one-shot `check --notify`'s delivery (no retry waited for past it, no request
+/// left running past it); what is left stays queued.
 pub async fn deliver(
     store: Arc<Mutex<Store>>,
     notifiers: Vec<Arc<Built>>,
@@ -73,7 +75,7 @@ pub async fn deliver(
     let mut tasks = tokio::task::JoinSet::new();
     for n in notifiers {
         let store = store.clone();
-        tasks.spawn(async move { deliver_one(store, n, policy, until).await });
+        tasks.spawn(async move { deliver_one(store, n, policy, until, true).await });
     }
     let mut total = Delivery::default();
     let mut first_error = None;
@@ -93,7 +95,7 @@ pub async fn deliver(
 /// The daemon's delivery: what is due now for one notifier, in order; returns when its
 /// queue is empty or its head waits for a retry.
 pub async fn deliver_due(store: Arc<Mutex<Store>>, n: Arc<Built>, policy: RetryPolicy) -> Result<Delivery, String> {
-    deliver_one(store, n, policy, Some(now_ms())).await
+    deliver_one(store, n, policy, Some(now_ms()), false).await
 }
 
 fn lock(store: &Mutex<Store>) -> std::sync::MutexGuard<'_, Store> {
@@ -106,20 +108,38 @@ async fn deliver_one(
     n: Arc<Built>,
     policy: RetryPolicy,
     until: Option<i64>,
+    deadline: bool,
 ) -> Result<Delivery, String> {
     let mut done = Delivery::default();
     let db_err = |e: rusqlite::Error| format!("store: {e}");
     loop {
-        let Some(row) = lock(&store).outbox_head(&n.name).map_err(db_err)? else { break };
         let now = now_ms();
-        if row.next_attempt_ms > now {
-            if until.is_some_and(|u| row.next_attempt_ms > u) {
-                break;
+        let next = lock(&store).outbox_next(&n.name, now).map_err(db_err)?;
+        let row = match next {
+            OutboxNext::Empty => break,
+            OutboxNext::WaitUntil(at) => {
+                if until.is_some_and(|u| at > u) {
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis((at - now).max(1) as u64)).await;
+                continue;
             }
-            tokio::time::sleep(Duration::from_millis((row.next_attempt_ms - now) as u64)).await;
-            continue;
+            OutboxNext::Due(row) => row,
+        };
+        // A one-shot delivery ends at `until`, a request in flight included: what was not
+        // confirmed stays queued (if the receiver did accept it, the next run sends it
+        // again, the documented duplicate).
+        let outcome = match until.filter(|_| deadline) {
+            Some(u) => {
+                let left = Duration::from_millis((u - now_ms()).max(0) as u64);
+                match tokio::time::timeout(left, attempt(&store, &n, &row)).await {
+                    Ok(outcome) => outcome,
+                    Err(_) => break,
+                }
+            }
+            None => attempt(&store, &n, &row).await,
         }
-        let outcome = attempt(&store, &n, &row).await.map_err(db_err)?;
+        .map_err(db_err)?;
         let attempts = row.attempts + 1;
         match outcome {
             Attempt::Sent(thread) => {
@@ -144,7 +164,14 @@ async fn deliver_one(
                     Retry::Later(Some(after)) => after.min(Duration::from_secs(3600)),
                     _ => policy.backoff(attempts),
                 };
-                lock(&store).mark_retry(row.id, now_ms() + wait.as_millis() as i64, &e.message).map_err(db_err)?;
+                let at = now_ms() + wait.as_millis() as i64;
+                let mut store = lock(&store);
+                store.mark_retry(row.id, at, &e.message).map_err(db_err)?;
+                // Retry-After is about the receiver, not this message: its whole queue waits.
+                if let Retry::Later(Some(_)) = e.retry {
+                    store.hold_notifier(&n.name, at).map_err(db_err)?;
+                }
+                drop(store);
                 events::NotificationFailedError {
                     notifier: &n.name,
                     outbox_id: row.id,
@@ -187,32 +214,37 @@ async fn attempt(store: &Mutex<Store>, n: &Built, row: &OutboxRow) -> rusqlite::
     })
 }
 
-/// `driftd outbox list`: one line per message.
-pub fn list(store: &Store, status: Option<&str>, out: &mut dyn std::io::Write) -> Result<(), String> {
-    let rows = store.outbox_rows(status).map_err(|e| format!("store: {e}"))?;
+/// `driftd outbox list`: one line per message, with its state and, while pending, when
+/// it is tried next.
+pub fn list(store: &Store, statuses: &[&str], filter: &str, out: &mut dyn std::io::Write) -> Result<(), String> {
+    let rows = store.outbox_rows(statuses).map_err(|e| format!("store: {e}"))?;
+    let time = |ms: i64| {
+        jiff::Timestamp::from_millisecond(ms)
+            .map(|t| t.round(jiff::Unit::Second).map(|t| t.to_string()).unwrap_or_default())
+            .unwrap_or_default()
+    };
     let _ = writeln!(
         out,
-        "{:>6}  {:<8}  {:<16}  {:<14}  {:>8}  {:<20}  LAST ERROR",
-        "ID", "STATUS", "NOTIFIER", "EVENT", "ATTEMPTS", "CREATED"
+        "{:>6}  {:<8}  {:<16}  {:<14}  {:>8}  {:<20}  {:<20}  LAST ERROR",
+        "ID", "STATUS", "NOTIFIER", "EVENT", "ATTEMPTS", "CREATED", "NEXT TRY"
     );
     for r in &rows {
-        let created = jiff::Timestamp::from_millisecond(r.created_ms)
-            .map(|t| t.round(jiff::Unit::Second).map(|t| t.to_string()).unwrap_or_default())
-            .unwrap_or_default();
+        let next = if r.status == "pending" { time(r.next_attempt_ms) } else { "-".into() };
         let _ = writeln!(
             out,
-            "{:>6}  {:<8}  {:<16}  {:<14}  {:>8}  {:<20}  {}",
+            "{:>6}  {:<8}  {:<16}  {:<14}  {:>8}  {:<20}  {:<20}  {}",
             r.id,
             r.status,
             r.notifier,
             r.event,
             r.attempts,
-            created,
+            time(r.created_ms),
+            next,
             r.last_error.as_deref().unwrap_or("")
         );
     }
     if rows.is_empty() {
-        let _ = writeln!(out, "(no {}messages)", status.map(|s| format!("{s} ")).unwrap_or_default());
+        let _ = writeln!(out, "(no {}messages)", if filter == "all" { String::new() } else { format!("{filter} ") });
     }
     Ok(())
 }
