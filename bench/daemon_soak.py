@@ -33,10 +33,15 @@ TICKS = os.sysconf("SC_CLK_TCK")
 
 
 def config(interval):
+    # Short retention, so that pruning runs during the soak (every 15 s) and the store's
+    # size after SCANS scans shows whether it is bounded.
     return f"""[daemon]
 listen = "127.0.0.1:{port}"
 [store]
 path = "driftd.db"
+keep_scans = "1m"
+keep_resolved = "1m"
+keep_delivered = "1m"
 [[target]]
 name = "soak"
 interval = "{interval}"
@@ -75,7 +80,11 @@ for _ in range(300):
     except Exception:
         time.sleep(0.1)
 
-samples = []  # (scan, rss KiB, cpu s, wall s)
+def store_kib():
+    return sum(os.path.getsize(f"{OUT}/{f}") for f in ("driftd.db", "driftd.db-wal") if os.path.exists(f"{OUT}/{f}")) / 1024
+
+
+samples = []  # (scan, rss KiB, cpu s, wall s, store KiB)
 start = time.time()
 seen = 0
 while seen < SCANS:
@@ -86,7 +95,7 @@ while seen < SCANS:
     n = scans[0]["id"] if scans else 0
     if n > seen:
         seen = n
-        samples.append((n, rss_kib(), cpu_s(), time.time() - start))
+        samples.append((n, rss_kib(), cpu_s(), time.time() - start, store_kib()))
     time.sleep(0.05)
 wall = time.time() - start
 
@@ -100,6 +109,12 @@ idle_pct = 100 * (cpu_s() - c0) / (time.time() - t0)
 proc.send_signal(signal.SIGTERM)
 code = proc.wait(timeout=30)
 log.close()
+import sqlite3  # noqa: E402
+db = sqlite3.connect(f"{OUT}/driftd.db")
+scan_rows = db.execute("SELECT count(*) FROM scans").fetchone()[0]
+finding_rows = db.execute("SELECT count(*) FROM findings").fetchone()[0]
+db.close()
+store_end = store_kib()
 
 durations, checks, records = [], [], []
 for line in open(f"{OUT}/daemon.log"):
@@ -125,18 +140,20 @@ def mark(ok):
     return "met" if ok else "**missed**"
 
 
-rows = "\n".join(f"| {s[0]} | {s[3]:.0f} | {s[1] / 1024:.1f} | {s[2]:.1f} |"
+rows = "\n".join(f"| {s[0]} | {s[3]:.0f} | {s[1] / 1024:.1f} | {s[2]:.1f} | {s[4] / 1024:.1f} |"
                  for s in samples if s[0] in (1, 2, 5, 10, WARMUP, 50, 100, 150, SCANS) or s is samples[-1])
 section = f"""## Daemon soak: {SCANS} scans of a {N}-resource snapshot target
 
 Command: `python3 bench/daemon_soak.py {N} {SCANS}` (release build, {os.cpu_count()} cores,
 {time.strftime('%Y-%m-%d', time.gmtime())}). One `[[target]]` with a 1 s interval over a
-snapshot of {N} resources and a state of the same fleet (~5% drifted; policies off to
-measure the daemon, not Rego); {len(durations)} scans in {wall:.0f} s, then 10 s with no
-scan due. Exit code after SIGTERM: {code}.
+snapshot of {N} resources and a state of the same fleet (`bench/gen_fleet.py`: 15% of
+the instances drifted, one unmanaged per 20; policies off to measure the daemon, not
+Rego), `[store] keep_scans`, `keep_resolved` and `keep_delivered` at 1 minute so that
+pruning runs; {len(durations)} scans in {wall:.0f} s, then 10 s with no scan due. Exit
+code after SIGTERM: {code}.
 
-| scan | s since start | RSS MiB | CPU s (total) |
-|---:|---:|---:|---:|
+| scan | s since start | RSS MiB | CPU s (total) | store MiB (file + WAL) |
+|---:|---:|---:|---:|---:|
 {rows}
 
 - memory: peak RSS of the last 20 scans vs scans {WARMUP}-{WARMUP + 19}: **{growth:+.1f}%**
@@ -146,6 +163,9 @@ scan due. Exit code after SIGTERM: {code}.
   (mean scan {sum(durations) / len(durations):.0f} ms, mean check {sum(checks) / len(checks):.0f} ms, of the rest
   recording history {sum(records) / len(records):.0f} ms), target < 5%: {mark(overhead < 5)}
 - CPU per scan: {cpu_per_scan:.2f} s
+- store after {len(durations)} scans: **{store_end / 1024:.1f} MiB** (file + WAL, after the
+  shutdown checkpoint), {scan_rows} scan rows (the last minute's), {finding_rows} finding rows;
+  at scan 100 it was {next((s[4] for s in samples if s[0] >= 100), 0) / 1024:.1f} MiB
 """
 open(f"{OUT}/section.md", "w").write(section)
 print(section)

@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Generates a large fleet for benchmarks: N aws_instance resources in raw state v4
 (modules of 1000 with count, each module with its own security group) and a live
-snapshot of the same fleet with drift in ~5% of it (changed, missing, unmanaged, SSH
-opened to the internet on every fourth module's group) plus the usual noise.
+snapshot of the same fleet with drift in 15% of its instances (5% each: missing,
+resized, re-tagged), one unmanaged instance per 20 declared, SSH opened to the internet
+on every fourth module's group, plus the usual noise.
     python3 bench/gen_fleet.py 100000 bench/out
 """
 import json, os, sys

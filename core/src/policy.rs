@@ -141,7 +141,10 @@ pub fn finding(v: &Violation, input: &Value) -> Finding {
         cost: None,
         message: v.message.clone(),
         remediation: Remediation {
-            summary: v.remediation.clone().unwrap_or_else(|| format!("make {} comply with {}", side_noun(side), v.policy_id)),
+            summary: v
+                .remediation
+                .clone()
+                .unwrap_or_else(|| format!("make {} comply with {}", side_noun(side), v.policy_id)),
             commands,
             patch: None,
         },
@@ -174,8 +177,10 @@ pub fn merge_live(declared: &mut Finding, live: Finding) {
         }
     }
     if live.remediation.summary.starts_with("make the live resource comply") {
-        declared.remediation.summary =
-            declared.remediation.summary.replace("make the Terraform code comply", "make the Terraform code and the live resource comply");
+        declared.remediation.summary = declared
+            .remediation
+            .summary
+            .replace("make the Terraform code comply", "make the Terraform code and the live resource comply");
     }
 }
 

@@ -6,10 +6,11 @@ use crate::history::{self, Outcome, ScanRecord, Transition};
 use crate::notify::outbox::{self, Delivery, RetryPolicy};
 use crate::notify::route::{self, Target};
 use crate::notify::Built;
-use crate::store::Store;
+use crate::store::{Retention, Store};
 use driftd_core::model::WarningKind;
 use driftd_core::report::Report;
 use driftd_core::Error;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -19,6 +20,9 @@ pub struct Alerts {
     pub policy: RetryPolicy,
     pub cost_change_share: f64,
     pub deliver_for: Duration,
+    pub retention: Retention,
+    /// When the store was last pruned (ms since the epoch; 0: not yet in this process).
+    last_prune_ms: AtomicI64,
 }
 
 /// What one recorded scan changed.
@@ -62,6 +66,8 @@ impl Alerts {
             policy: config.outbox.retry_policy(),
             cost_change_share: config.alerts.cost_change_share,
             deliver_for: config.outbox.deliver_for(),
+            retention: config.store.retention().map_err(|e| Error::input("[store]", e))?,
+            last_prune_ms: AtomicI64::new(0),
         })
     }
 
@@ -110,7 +116,28 @@ impl Alerts {
             queued,
         }
         .emit();
+        drop(store);
+        self.prune_if_due();
         Ok(out)
+    }
+
+    /// Prunes the store by `[store] keep_*` when it was not pruned within
+    /// `Retention::every` by this process. A failure is logged, never the scan's.
+    fn prune_if_due(&self) {
+        let now = outbox::now_ms();
+        let last = self.last_prune_ms.load(Ordering::Relaxed);
+        if last != 0 && now - last < self.retention.every().as_millis() as i64 {
+            return;
+        }
+        self.last_prune_ms.store(now, Ordering::Relaxed);
+        let mut store = self.store.lock().unwrap_or_else(|p| p.into_inner());
+        match store.prune(jiff::Timestamp::now(), &self.retention) {
+            Ok(pruned) => {
+                crate::events::StorePruned { scans: pruned.scans, findings: pruned.findings, messages: pruned.messages }
+                    .emit()
+            }
+            Err(e) => tracing::warn!(error = %e, "pruning the store failed; it is tried again later"),
+        }
     }
 
     /// The scope a check with these arguments was last recorded under, if any.

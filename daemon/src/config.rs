@@ -159,6 +159,38 @@ pub struct StoreConfig {
     /// Names what a check covers, so that its findings resolve only against checks of
     /// the same scope. Default: what was compared (see `alerts::scope_of`).
     pub scope: Option<String>,
+    /// How long scan rows are kept (the latest scan of each scope always is).
+    #[serde(default = "default_keep_scans")]
+    pub keep_scans: String,
+    /// How long a resolved finding's history is kept after it resolved.
+    #[serde(default = "default_keep_resolved")]
+    pub keep_resolved: String,
+    /// How long delivered (sent or skipped) outbox messages are kept; dead letters stay
+    /// until retried.
+    #[serde(default = "default_keep_delivered")]
+    pub keep_delivered: String,
+}
+
+fn default_keep_scans() -> String {
+    "90d".into()
+}
+fn default_keep_resolved() -> String {
+    "90d".into()
+}
+fn default_keep_delivered() -> String {
+    "30d".into()
+}
+
+impl StoreConfig {
+    /// The retention periods, checked by `Config::validate`.
+    pub fn retention(&self) -> Result<crate::store::Retention, String> {
+        let d = |key: &str, v: &str| crate::notify::parse_duration(v).map_err(|e| format!("store.{key}: {e}"));
+        Ok(crate::store::Retention {
+            scans: d("keep_scans", &self.keep_scans)?,
+            resolved: d("keep_resolved", &self.keep_resolved)?,
+            delivered: d("keep_delivered", &self.keep_delivered)?,
+        })
+    }
 }
 
 fn default_store_path() -> PathBuf {
@@ -167,7 +199,13 @@ fn default_store_path() -> PathBuf {
 
 impl Default for StoreConfig {
     fn default() -> Self {
-        StoreConfig { path: default_store_path(), scope: None }
+        StoreConfig {
+            path: default_store_path(),
+            scope: None,
+            keep_scans: default_keep_scans(),
+            keep_resolved: default_keep_resolved(),
+            keep_delivered: default_keep_delivered(),
+        }
     }
 }
 
@@ -446,6 +484,9 @@ impl Config {
             problems.push("policy.config must be a table".to_string());
         }
         if let Err(e) = self.outbox.durations() {
+            problems.push(e);
+        }
+        if let Err(e) = self.store.retention() {
             problems.push(e);
         }
         if self.outbox.max_attempts == 0 {

@@ -74,6 +74,19 @@ impl NotificationDeadLettered<'_> {
     }
 }
 
+/// Old scans, resolved findings and delivered messages removed (`[store] keep_*`).
+pub struct StorePruned {
+    pub scans: usize,
+    pub findings: usize,
+    pub messages: usize,
+}
+
+impl StorePruned {
+    pub fn emit(self) {
+        debug!(scans = self.scans, findings = self.findings, messages = self.messages, "store pruned");
+    }
+}
+
 pub struct ScanRecorded<'a> {
     pub scope: &'a str,
     pub scan_id: i64,

@@ -315,9 +315,10 @@ fn scope_transition(tx: &Connection, scan: &ScanRecord<'_, '_>) -> rusqlite::Res
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::Store;
+    use crate::store::{Pruned, Retention, Store};
     use driftd_core::model::*;
     use serde_json::json;
+    use std::time::Duration;
 
     fn finding(id: &str, live: &str, cost: f64) -> Finding {
         Finding {
@@ -406,5 +407,67 @@ mod tests {
         assert_eq!(ev(scan(&mut store, 3, Outcome::Partial, &[])), None);
         assert_eq!(ev(scan(&mut store, 4, Outcome::Ok, &[])), Some(EventKind::ScanRecovered));
         assert_eq!(ev(scan(&mut store, 5, Outcome::Ok, &[])), None);
+    }
+
+    /// `[store] keep_*`: old scans (but each scope's latest), findings resolved long ago
+    /// with their bodies, and delivered messages go; open findings, pending messages and
+    /// dead letters stay whatever their age.
+    #[test]
+    fn pruning_removes_what_is_past_retention_and_keeps_the_rest() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(&dir.path().join("d.db")).unwrap();
+        let a = [finding("a", "p5.48xlarge", 98.32)];
+        let mut b = finding("b", "p5.48xlarge", 98.32);
+        b.resource.id = "i-2".into();
+        let b = [b];
+        assert_eq!(kinds(&scan(&mut store, 1, Outcome::Ok, &a)), ["new"]);
+        assert_eq!(kinds(&scan(&mut store, 2, Outcome::Ok, &[])), ["resolved"]);
+        assert_eq!(kinds(&scan(&mut store, 3, Outcome::Ok, &b)), ["new"]);
+        assert_eq!(kinds(&scan(&mut store, 9, Outcome::Ok, &b)), ["open"]);
+        // Another scope whose only scan is old.
+        let tx = store.conn.transaction().unwrap();
+        let at = "2026-11-23T00:00:30Z";
+        let rec = ScanRecord {
+            scope: "staging",
+            started_at: at,
+            finished_at: at,
+            outcome: Outcome::Ok,
+            findings: &[],
+            error: None,
+        };
+        record(&tx, &rec, 0.1).unwrap();
+        tx.commit().unwrap();
+        let old_ms = "2026-11-23T00:00:00Z".parse::<jiff::Timestamp>().unwrap().as_millisecond();
+        for status in ["sent", "skipped", "dead", "pending"] {
+            store
+                .conn
+                .execute(
+                    "INSERT INTO outbox (notifier, scope, scan_id, event, finding_id, thread_key, message, status,
+                        attempts, created_ms, next_attempt_ms) VALUES ('hook', 'prod', 1, 'new', 'a', 'a', '{}', ?1, 1, ?2, ?2)",
+                    params![status, old_ms],
+                )
+                .unwrap();
+        }
+        let keep = Retention {
+            scans: Duration::from_secs(300),
+            resolved: Duration::from_secs(300),
+            delivered: Duration::from_secs(300),
+        };
+        let now: jiff::Timestamp = "2026-11-23T00:10:00Z".parse().unwrap();
+        let pruned = store.prune(now, &keep).unwrap();
+        assert_eq!(pruned, Pruned { scans: 3, findings: 1, messages: 2 });
+        let ids = |sql: &str| -> Vec<String> {
+            let mut stmt = store.conn.prepare(sql).unwrap();
+            stmt.query_map([], |r| r.get::<_, String>(0)).unwrap().map(Result::unwrap).collect()
+        };
+        assert_eq!(
+            ids("SELECT scope || ' ' || finished_at FROM scans ORDER BY id"),
+            ["prod 2026-11-23T00:09:00Z", "staging 2026-11-23T00:00:30Z"]
+        );
+        assert_eq!(ids("SELECT id FROM findings"), ["b"]);
+        assert_eq!(ids("SELECT id FROM finding_bodies"), ["b"]);
+        assert_eq!(ids("SELECT status FROM outbox ORDER BY id"), ["dead", "pending"]);
+        // Nothing more to do a second time.
+        assert_eq!(store.prune(now, &keep).unwrap(), Pruned::default());
     }
 }

@@ -551,8 +551,11 @@ url_env = "HOOK_URL"
     let run = fleet.check(&env);
     ok(&run, 1);
     let names = |r: &Receiver| -> Vec<String> {
-        let mut n: Vec<String> =
-            r.accepted().iter().map(|q| q.json()["finding"]["resource"]["name"].as_str().unwrap().to_string()).collect();
+        let mut n: Vec<String> = r
+            .accepted()
+            .iter()
+            .map(|q| q.json()["finding"]["resource"]["name"].as_str().unwrap().to_string())
+            .collect();
         n.sort();
         n
     };
@@ -720,7 +723,18 @@ url_env = "HOOK_URL"
         let provider = format!("snapshot:{live}");
         driftd_env(
             fleet.path(),
-            &["check", "--config", "driftd.toml", "--notify", "--state", state, "--provider", &provider, "--format", "json"],
+            &[
+                "check",
+                "--config",
+                "driftd.toml",
+                "--notify",
+                "--state",
+                state,
+                "--provider",
+                &provider,
+                "--format",
+                "json",
+            ],
             &env,
         )
     };
@@ -764,7 +778,18 @@ url_env = "HOOK_URL"
     // `--scope` names it outright.
     let named = driftd_env(
         fleet.path(),
-        &["check", "--config", "driftd.toml", "--notify", "--scope", "prod-gpu", "--state", "state.tfstate", "--provider", "snapshot:live.json"],
+        &[
+            "check",
+            "--config",
+            "driftd.toml",
+            "--notify",
+            "--scope",
+            "prod-gpu",
+            "--state",
+            "state.tfstate",
+            "--provider",
+            "snapshot:live.json",
+        ],
         &env,
     );
     assert_eq!(named.code, 0, "{}", named.stderr);

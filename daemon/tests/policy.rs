@@ -275,7 +275,8 @@ fn finding_ids_are_unique_and_every_suggested_ignore_line_parses_and_ignores_jus
 #[test]
 fn a_violation_on_both_sides_is_one_finding_and_one_side_says_why() {
     let dir = tempfile::tempdir().unwrap();
-    let mut state: serde_json::Value = serde_json::from_str(&fs::read_to_string(root().join(DEMO_STATE)).unwrap()).unwrap();
+    let mut state: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(root().join(DEMO_STATE)).unwrap()).unwrap();
     let live_path = root().join("testdata/demo/live.json");
     let mut live: serde_json::Value = serde_json::from_str(&fs::read_to_string(live_path).unwrap()).unwrap();
     let (notebook0, notebook1) = ("i-0a5f76f825a6a87fe", "i-03829f2863ce84d6d");

@@ -326,7 +326,12 @@ impl Route {
 
 /// `"24h"`, `"90m"`, `"1d 12h"`, `"PT30S"`: jiff's friendly or ISO 8601 durations.
 pub fn parse_duration(s: &str) -> Result<Duration, String> {
-    let d: jiff::SignedDuration = s.parse().map_err(|e| format!("{s:?} is not a duration like \"24h\" ({e})"))?;
+    // Days as 24 hours (retention periods): jiff's durations stop at hours.
+    if let Some(days) = s.trim().strip_suffix('d').and_then(|n| n.trim().parse::<u64>().ok()) {
+        return days.checked_mul(86_400).map(Duration::from_secs).ok_or_else(|| format!("{s:?} is too long"));
+    }
+    let d: jiff::SignedDuration =
+        s.parse().map_err(|e| format!("{s:?} is not a duration like \"24h\" or \"90d\" ({e})"))?;
     Duration::try_from(d).map_err(|_| format!("{s:?} is negative"))
 }
 

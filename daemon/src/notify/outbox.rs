@@ -165,7 +165,7 @@ async fn deliver_one(
                     _ => policy.backoff(attempts),
                 };
                 let at = now_ms() + wait.as_millis() as i64;
-                let mut store = lock(&store);
+                let store = lock(&store);
                 store.mark_retry(row.id, at, &e.message).map_err(db_err)?;
                 // Retry-After is about the receiver, not this message: its whole queue waits.
                 if let Retry::Later(Some(_)) = e.retry {
