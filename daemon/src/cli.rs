@@ -168,6 +168,12 @@ pub struct CheckArgs {
     /// Write the report here instead of stdout.
     #[arg(long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// Text and Markdown: list at most N findings in full, most severe first, after the
+    /// summary and counts per kind and type (0: all). Default: 200 for text; for Markdown,
+    /// as many as keep the comment under GitHub's 65,536 characters. JSON, SARIF and
+    /// JUnit always carry every finding.
+    #[arg(long, value_name = "N")]
+    pub max_findings: Option<usize>,
     /// Write every patch of the report (code edits that accept live values, import blocks
     /// for unmanaged resources) to FILE as one patch for `git apply` (needs --tf).
     #[arg(long, value_name = "FILE", requires = "tf")]

@@ -457,3 +457,19 @@ fn code_beside_a_state_notes_unapplied_changes() {
     assert_eq!(notes(&r), got);
     assert!(r.stdout.contains("from_ci") && r.stdout.contains("has no value"), "{}", r.stdout);
 }
+
+/// `--max-findings N` lists the N most severe findings after the summary and says how
+/// many more the JSON report has; `0` lists all.
+#[test]
+fn max_findings_caps_the_list_and_says_how_many_more() {
+    let r = driftd(&["check", "--state", DEMO_STATE, "--provider", DEMO_LIVE, "--max-findings", "3"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(r.stdout.find("Summary").unwrap() < r.stdout.find("HIGH").unwrap(), "{}", r.stdout);
+    assert_eq!(r.stdout.matches("\nHIGH     ").count(), 3, "{}", r.stdout);
+    assert!(r.stdout.contains("11 more findings are not listed here (3 of 14 shown"), "{}", r.stdout);
+    let all = driftd(&["check", "--state", DEMO_STATE, "--provider", DEMO_LIVE, "--max-findings", "0"]);
+    assert!(!all.stdout.contains("not listed here"), "{}", all.stdout);
+    let md = driftd(&["check", "--state", DEMO_STATE, "--provider", DEMO_LIVE, "--format", "markdown", "--max-findings", "2"]);
+    assert_eq!(md.stdout.matches("<details>").count(), 2, "{}", md.stdout);
+    assert!(md.stdout.contains("12 more findings are not listed here"), "{}", md.stdout);
+}

@@ -1,8 +1,21 @@
-//! `--format markdown`: a pull-request comment. A summary table, one row per finding,
-//! then details (changes, cost, fix, patch) folded away.
+//! `--format markdown`: a pull-request comment. A summary table, counts per kind and
+//! type, one row per finding, then details (changes, cost, fix, patch) folded away. By
+//! default the findings listed stop where the comment would pass GitHub's 65,536
+//! characters; a line says how many more the JSON report has.
 
-use super::{headline, owned_line, resource_label, show_value, usd, usd_delta, RenderOptions, Report};
+use super::{
+    groups, headline, more_line, owned_line, resource_label, severity_counts, show_value, usd, usd_delta,
+    RenderOptions, Report,
+};
+use crate::model::Finding;
 use std::io::{self, Write};
+
+/// GitHub refuses a comment (issue, pull request) over 65,536 characters.
+pub const COMMENT_LIMIT: usize = 65_536;
+/// Kept free of findings for the lines after them (the "more" line, warnings).
+const RESERVED: usize = 6_000;
+/// Warnings listed before "and N more".
+const MAX_WARNINGS: usize = 20;
 
 /// Markdown table cells: pipes and newlines would break the row.
 fn cell(s: &str) -> String {
@@ -10,6 +23,15 @@ fn cell(s: &str) -> String {
 }
 
 pub fn render(report: &Report, opts: &RenderOptions, out: &mut dyn Write) -> io::Result<()> {
+    // The head is written to a buffer first: its length counts against the comment limit.
+    let mut head = Vec::new();
+    write_head(report, opts, &mut head)?;
+    out.write_all(&head)?;
+    let head_len = String::from_utf8_lossy(&head).chars().count();
+    write_findings(report, opts, head_len, out)
+}
+
+fn write_head(report: &Report, opts: &RenderOptions, out: &mut dyn Write) -> io::Result<()> {
     let s = &report.summary;
     let failing = report.failing(opts.fail_on);
     let verdict = if failing > 0 { format!(":x: {failing} failing") } else { ":white_check_mark: passing".to_string() };
@@ -42,93 +64,158 @@ pub fn render(report: &Report, opts: &RenderOptions, out: &mut dyn Write) -> io:
             writeln!(out, "- owned capacity: {}", owned_line(o))?;
         }
     }
+    Ok(())
+}
+
+fn write_findings(report: &Report, opts: &RenderOptions, head_len: usize, out: &mut dyn Write) -> io::Result<()> {
     if report.findings.is_empty() {
         writeln!(out)?;
         writeln!(out, "{}", headline(report))?;
     } else {
-        writeln!(out)?;
-        writeln!(out, "| severity | kind | resource | what | $/h |")?;
-        writeln!(out, "|---|---|---|---|---:|")?;
-        for f in &report.findings {
-            let cost = f.cost.as_ref().and_then(|c| c.delta_per_hour_usd).map(usd_delta).unwrap_or_default();
-            writeln!(
-                out,
-                "| {} | {} | `{}` | {} | {} |",
-                f.severity,
-                f.kind,
-                cell(resource_label(f)),
-                cell(&f.message),
-                cost
-            )?;
+        let total = report.findings.len();
+        let mut grouped = String::new();
+        if total > 10 {
+            use std::fmt::Write as _;
+            let _ = writeln!(grouped);
+            let _ = writeln!(grouped, "| kind | type | findings | by severity | $/h |");
+            let _ = writeln!(grouped, "|---|---|---:|---|---:|");
+            for g in groups(report) {
+                let cost = if g.cost_per_hour_usd != 0.0 { usd_delta(g.cost_per_hour_usd) } else { String::new() };
+                let _ = writeln!(
+                    grouped,
+                    "| {} | `{}` | {} | {} | {cost} |",
+                    g.kind,
+                    cell(&short(g.tf_type, 100)),
+                    g.total,
+                    severity_counts(&g.by_severity)
+                );
+            }
+            out.write_all(grouped.as_bytes())?;
         }
-        writeln!(out)?;
-        for f in &report.findings {
-            writeln!(
-                out,
-                "<details><summary><b>{}</b> {} <code>{}</code></summary>",
-                f.severity,
-                f.kind,
-                html(resource_label(f))
-            )?;
-            writeln!(out)?;
-            let at = f.declared_at.as_ref().map(|a| format!(" · `{}:{}`", a.file, a.line)).unwrap_or_default();
-            writeln!(out, "`{}` · {}{}", f.resource.id, f.resource.provider, at)?;
-            writeln!(out)?;
-            if let Some(changes) = &f.changes {
-                writeln!(out, "| attribute | declared | live |")?;
-                writeln!(out, "|---|---|---|")?;
-                for c in changes {
-                    writeln!(
-                        out,
-                        "| `{}` | `{}` | `{}` |",
-                        cell(&c.path),
-                        cell(&show_value(&c.declared)),
-                        cell(&show_value(&c.live))
-                    )?;
+        // Each finding's table row and details, as long as they fit (or as many as asked).
+        let (rows, details): (Vec<String>, Vec<String>) = report.findings.iter().map(|f| (row(f), details(f))).unzip();
+        let shown = match opts.max_findings {
+            Some(0) => total,
+            Some(n) => n.min(total),
+            None => {
+                let mut used = head_len + grouped.chars().count() + RESERVED;
+                let mut n = 0;
+                for (r, d) in rows.iter().zip(&details) {
+                    used += r.chars().count() + d.chars().count();
+                    if used > COMMENT_LIMIT {
+                        break;
+                    }
+                    n += 1;
                 }
-                writeln!(out)?;
+                n
             }
-            if let Some(cost) = &f.cost {
-                writeln!(
-                    out,
-                    "Cost: {}/h declared, {}/h live{}.",
-                    usd(cost.declared_per_hour_usd),
-                    usd(cost.live_per_hour_usd),
-                    cost.delta_per_hour_usd.map(|d| format!(" ({}/h)", usd_delta(d))).unwrap_or_default()
-                )?;
-                writeln!(out)?;
-            }
-            writeln!(out, "Fix: {}", f.remediation.summary)?;
+        };
+        if shown > 0 {
             writeln!(out)?;
-            writeln!(out, "```sh")?;
-            for cmd in &f.remediation.commands {
-                writeln!(out, "{cmd}")?;
-            }
-            writeln!(out, "```")?;
-            if let Some(patch) = &f.remediation.patch {
-                writeln!(out)?;
-                writeln!(out, "```diff")?;
-                write!(out, "{patch}")?;
-                if !patch.ends_with('\n') {
-                    writeln!(out)?;
-                }
-                writeln!(out, "```")?;
+            writeln!(out, "| severity | kind | resource | what | $/h |")?;
+            writeln!(out, "|---|---|---|---|---:|")?;
+            for r in &rows[..shown] {
+                write!(out, "{r}")?;
             }
             writeln!(out)?;
-            writeln!(out, "</details>")?;
+            for d in &details[..shown] {
+                write!(out, "{d}")?;
+            }
+        }
+        if let Some(line) = more_line(shown, total) {
             writeln!(out)?;
+            writeln!(out, "{line}")?;
         }
     }
     if !report.warnings.is_empty() {
         writeln!(out)?;
         writeln!(out, "**Warnings**")?;
         writeln!(out)?;
-        for w in &report.warnings {
-            let loc = w.location.as_ref().map(|l| format!("`{l}`: ")).unwrap_or_default();
-            writeln!(out, "- {loc}{}", w.message)?;
+        let cap = if opts.max_findings == Some(0) { usize::MAX } else { MAX_WARNINGS };
+        for w in report.warnings.iter().take(cap) {
+            let loc = w.location.as_ref().map(|l| format!("`{}`: ", short(l, 300))).unwrap_or_default();
+            writeln!(out, "- {loc}{}", short(&w.message, 500))?;
+        }
+        if report.warnings.len() > cap {
+            writeln!(out, "- and {} more warnings (all are in `--format json`)", report.warnings.len() - cap)?;
         }
     }
     Ok(())
+}
+
+/// At most `max` characters of `s`, marked when cut.
+fn short(s: &str, max: usize) -> String {
+    match s.char_indices().nth(max) {
+        Some((i, _)) => format!("{}…", &s[..i]),
+        None => s.to_string(),
+    }
+}
+
+/// A finding's row of the findings table.
+fn row(f: &Finding) -> String {
+    let cost = f.cost.as_ref().and_then(|c| c.delta_per_hour_usd).map(usd_delta).unwrap_or_default();
+    format!("| {} | {} | `{}` | {} | {} |\n", f.severity, f.kind, cell(resource_label(f)), cell(&f.message), cost)
+}
+
+/// A finding's folded details: where, what changed, cost, fix, patch.
+fn details(f: &Finding) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "<details><summary><b>{}</b> {} <code>{}</code></summary>",
+        f.severity,
+        f.kind,
+        html(resource_label(f))
+    );
+    let _ = writeln!(out);
+    let at = f.declared_at.as_ref().map(|a| format!(" · `{}:{}`", a.file, a.line)).unwrap_or_default();
+    let _ = writeln!(out, "`{}` · {}{}", f.resource.id, f.resource.provider, at);
+    let _ = writeln!(out);
+    if let Some(changes) = &f.changes {
+        let _ = writeln!(out, "| attribute | declared | live |");
+        let _ = writeln!(out, "|---|---|---|");
+        for c in changes {
+            let _ = writeln!(
+                out,
+                "| `{}` | `{}` | `{}` |",
+                cell(&c.path),
+                cell(&show_value(&c.declared)),
+                cell(&show_value(&c.live))
+            );
+        }
+        let _ = writeln!(out);
+    }
+    if let Some(cost) = &f.cost {
+        let _ = writeln!(
+            out,
+            "Cost: {}/h declared, {}/h live{}.",
+            usd(cost.declared_per_hour_usd),
+            usd(cost.live_per_hour_usd),
+            cost.delta_per_hour_usd.map(|d| format!(" ({}/h)", usd_delta(d))).unwrap_or_default()
+        );
+        let _ = writeln!(out);
+    }
+    let _ = writeln!(out, "Fix: {}", f.remediation.summary);
+    let _ = writeln!(out);
+    let _ = writeln!(out, "```sh");
+    for cmd in &f.remediation.commands {
+        let _ = writeln!(out, "{cmd}");
+    }
+    let _ = writeln!(out, "```");
+    if let Some(patch) = &f.remediation.patch {
+        let _ = writeln!(out);
+        let _ = writeln!(out, "```diff");
+        out.push_str(patch);
+        if !patch.ends_with('\n') {
+            let _ = writeln!(out);
+        }
+        let _ = writeln!(out, "```");
+    }
+    let _ = writeln!(out);
+    let _ = writeln!(out, "</details>");
+    let _ = writeln!(out);
+    out
 }
 
 fn html(s: &str) -> String {

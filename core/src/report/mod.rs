@@ -21,6 +21,9 @@ pub struct RenderOptions {
     pub color: bool,
     /// Findings at or above this fail the run (`--fail-on`); `None` is `never`.
     pub fail_on: Option<Severity>,
+    /// How many findings text and Markdown list in full (`--max-findings`): `None`, the
+    /// format's default; `Some(0)`, all. The summary and the groups always count them all.
+    pub max_findings: Option<usize>,
 }
 
 impl RenderOptions {
@@ -132,6 +135,69 @@ impl Report {
     pub fn render(&self, format: &Format, opts: &RenderOptions, out: &mut dyn Write) -> io::Result<()> {
         (format.render)(self, opts, out)
     }
+}
+
+/// Findings of one kind and type, counted by severity: what a large report shows
+/// before (or instead of) listing each finding.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Group<'a> {
+    pub kind: crate::model::FindingKind,
+    pub tf_type: &'a str,
+    /// By severity, critical first.
+    pub by_severity: [usize; 4],
+    pub total: usize,
+    /// Cost drift of changed findings, live cost of unmanaged ones, per hour.
+    pub cost_per_hour_usd: f64,
+}
+
+/// The report's findings grouped by kind and type, most severe groups first.
+pub(crate) fn groups(report: &Report) -> Vec<Group<'_>> {
+    use crate::model::FindingKind;
+    let mut map: std::collections::BTreeMap<(FindingKind, &str), Group<'_>> = Default::default();
+    for f in &report.findings {
+        let g = map.entry((f.kind, f.resource.tf_type.as_str())).or_insert_with(|| Group {
+            kind: f.kind,
+            tf_type: &f.resource.tf_type,
+            by_severity: [0; 4],
+            total: 0,
+            cost_per_hour_usd: 0.0,
+        });
+        let i = match f.severity {
+            Severity::Critical => 0,
+            Severity::High => 1,
+            Severity::Medium => 2,
+            Severity::Low => 3,
+        };
+        g.by_severity[i] += 1;
+        g.total += 1;
+        let cost = f.cost.as_ref().and_then(|c| match f.kind {
+            FindingKind::Unmanaged => c.live_per_hour_usd,
+            _ => c.delta_per_hour_usd,
+        });
+        g.cost_per_hour_usd += cost.unwrap_or(0.0);
+    }
+    let mut out: Vec<Group<'_>> = map.into_values().collect();
+    out.sort_by(|a, b| b.by_severity.cmp(&a.by_severity).then(a.kind.cmp(&b.kind)).then(a.tf_type.cmp(b.tf_type)));
+    out
+}
+
+/// `1 high, 3 medium`: the non-zero counts of a group.
+pub(crate) fn severity_counts(by_severity: &[usize; 4]) -> String {
+    let names = ["critical", "high", "medium", "low"];
+    let parts: Vec<String> =
+        by_severity.iter().zip(names).filter(|(n, _)| **n > 0).map(|(n, name)| format!("{n} {name}")).collect();
+    parts.join(", ")
+}
+
+/// The line under a capped list: how many more there are, and where.
+pub(crate) fn more_line(shown: usize, total: usize) -> Option<String> {
+    (shown < total).then(|| {
+        format!(
+            "{} more finding{} not listed here ({shown} of {total} shown, most severe first): all are in `--format json` (or `--max-findings 0`).",
+            total - shown,
+            if total - shown == 1 { " is" } else { "s are" }
+        )
+    })
 }
 
 /// `12.5` -> `$12.50`; `None` -> `?`.

@@ -89,7 +89,9 @@ fn json_report_validates_against_the_schema_in_docs() {
         serde_json::from_str(include_str!("../../../docs/report.schema.json")).expect("schema is JSON");
     let validator = jsonschema::validator_for(&schema).expect("schema compiles");
     let mut buf = Vec::new();
-    sample().render(format("json").unwrap(), &RenderOptions { color: false, fail_on: None }, &mut buf).unwrap();
+    sample()
+        .render(format("json").unwrap(), &RenderOptions { color: false, fail_on: None, max_findings: None }, &mut buf)
+        .unwrap();
     let doc: serde_json::Value = serde_json::from_slice(&buf).unwrap();
     let errors: Vec<String> = validator.iter_errors(&doc).map(|e| format!("{e} at {}", e.instance_path())).collect();
     assert!(errors.is_empty(), "{errors:#?}");
@@ -110,7 +112,9 @@ fn every_format_renders_without_error_and_is_registered_once() {
     assert_eq!(names.len(), FORMATS.len());
     for f in FORMATS {
         let mut buf = Vec::new();
-        sample().render(f, &RenderOptions { color: true, fail_on: Some(Severity::High) }, &mut buf).unwrap();
+        sample()
+            .render(f, &RenderOptions { color: true, fail_on: Some(Severity::High), max_findings: None }, &mut buf)
+            .unwrap();
         assert!(!buf.is_empty(), "{}", f.name);
     }
 }
@@ -126,18 +130,29 @@ fn a_very_long_change_path_renders_in_every_format() {
     }
     for f in FORMATS {
         let mut buf = Vec::new();
-        report.render(f, &RenderOptions { color: false, fail_on: None }, &mut buf).unwrap();
+        report.render(f, &RenderOptions { color: false, fail_on: None, max_findings: Some(0) }, &mut buf).unwrap();
         assert!(String::from_utf8_lossy(&buf).contains(&long), "{}", f.name);
     }
+    // By default Markdown leaves out what would pass a comment's limit, and says so.
+    let md = rendered(&report, "markdown", None);
+    assert!(md.chars().count() <= markdown::COMMENT_LIMIT && md.contains("not listed here"), "{md:.3000}");
 }
 
 #[test]
 fn colour_only_when_asked() {
     let mut plain = Vec::new();
-    sample().render(format("text").unwrap(), &RenderOptions { color: false, fail_on: None }, &mut plain).unwrap();
+    sample()
+        .render(format("text").unwrap(), &RenderOptions { color: false, fail_on: None, max_findings: None }, &mut plain)
+        .unwrap();
     assert!(!String::from_utf8(plain).unwrap().contains('\x1b'));
     let mut coloured = Vec::new();
-    sample().render(format("text").unwrap(), &RenderOptions { color: true, fail_on: None }, &mut coloured).unwrap();
+    sample()
+        .render(
+            format("text").unwrap(),
+            &RenderOptions { color: true, fail_on: None, max_findings: None },
+            &mut coloured,
+        )
+        .unwrap();
     assert!(String::from_utf8(coloured).unwrap().contains("\x1b[31m"));
 }
 
@@ -145,7 +160,11 @@ fn colour_only_when_asked() {
 fn junit_failures_follow_fail_on() {
     let mut buf = Vec::new();
     sample()
-        .render(format("junit").unwrap(), &RenderOptions { color: false, fail_on: Some(Severity::High) }, &mut buf)
+        .render(
+            format("junit").unwrap(),
+            &RenderOptions { color: false, fail_on: Some(Severity::High), max_findings: None },
+            &mut buf,
+        )
         .unwrap();
     let xml = String::from_utf8(buf).unwrap();
     assert_eq!(xml.matches("<failure ").count(), 4, "{xml}");
@@ -156,7 +175,9 @@ fn junit_failures_follow_fail_on() {
 #[test]
 fn sarif_results_index_their_rules() {
     let mut buf = Vec::new();
-    sample().render(format("sarif").unwrap(), &RenderOptions { color: false, fail_on: None }, &mut buf).unwrap();
+    sample()
+        .render(format("sarif").unwrap(), &RenderOptions { color: false, fail_on: None, max_findings: None }, &mut buf)
+        .unwrap();
     let v: serde_json::Value = serde_json::from_slice(&buf).unwrap();
     assert_eq!(v["version"], "2.1.0");
     let run = &v["runs"][0];
@@ -166,4 +187,65 @@ fn sarif_results_index_their_rules() {
         assert_eq!(rules[idx]["id"], r["ruleId"]);
         assert!(r["partialFingerprints"]["driftdFindingId/v1"].is_string());
     }
+}
+
+/// 3,000 findings, a few of them critical: the sample's summary with that many more.
+fn large(n: usize) -> Report {
+    let mut report = sample();
+    report.findings = (0..n)
+        .map(|i| {
+            let severity = if i % 1000 == 7 { Severity::Critical } else { Severity::Medium };
+            let mut f =
+                finding(FindingKind::Changed, severity, Some(&format!("aws_instance.gpu[{i}]")), &format!("i-{i:06}"));
+            f.remediation.commands = vec![format!("terraform apply -target='aws_instance.gpu[{i}]'")];
+            f
+        })
+        .collect();
+    report.findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    report
+}
+
+fn rendered(report: &Report, name: &str, max_findings: Option<usize>) -> String {
+    let mut buf = Vec::new();
+    let opts = RenderOptions { color: false, fail_on: Some(Severity::High), max_findings };
+    report.render(format(name).unwrap(), &opts, &mut buf).unwrap();
+    String::from_utf8(buf).unwrap()
+}
+
+#[test]
+fn a_large_markdown_report_fits_a_github_comment_summary_first() {
+    let report = large(3000);
+    let md = rendered(&report, "markdown", None);
+    assert!(md.chars().count() <= markdown::COMMENT_LIMIT, "{} characters", md.chars().count());
+    // Summary, then counts per kind and type, then the findings, most severe first.
+    let summary = md.find("| managed | in sync |").unwrap();
+    let groups = md.find("| changed | `aws_instance` | 3000 | 3 critical, 2997 medium |").expect("group row");
+    let first = md.find("<details>").unwrap();
+    assert!(summary < groups && groups < first);
+    assert!(md[first..].starts_with("<details><summary><b>critical</b>"), "{}", &md[first..first + 80]);
+    let listed = md.matches("<details>").count();
+    assert!(listed > 50, "lists what fits: {listed}");
+    let more = format!("{} more findings are not listed here ({listed} of 3000 shown", 3000 - listed);
+    assert!(md.contains(&more), "no {more:?} line");
+    // Asked for all: all, whatever the length.
+    assert_eq!(rendered(&report, "markdown", Some(0)).matches("<details>").count(), 3000);
+    assert_eq!(rendered(&report, "markdown", Some(5)).matches("<details>").count(), 5);
+}
+
+#[test]
+fn a_large_text_report_puts_the_summary_first_and_lists_200() {
+    let report = large(3000);
+    let text = rendered(&report, "text", None);
+    let summary = text.find("Summary").unwrap();
+    let groups = text.find("By kind and type").unwrap();
+    let first = text.find("CRITICAL").unwrap();
+    assert!(summary < groups && groups < first);
+    assert!(text.contains("changed   aws_instance"), "{text:.2000}");
+    assert_eq!(text.matches("\nMEDIUM   changed").count() + text.matches("\nCRITICAL changed").count(), 200);
+    assert!(text.contains("2800 more findings are not listed here (200 of 3000 shown"), "no more line");
+    // The verdict stays the last line, for CI logs read from the bottom.
+    assert_eq!(text.lines().last().unwrap(), "3 findings at or above high: failing.");
+    let all = rendered(&report, "text", Some(0));
+    assert_eq!(all.matches("\nMEDIUM   changed").count() + all.matches("\nCRITICAL changed").count(), 3000);
+    assert!(!all.contains("more findings are not listed"));
 }

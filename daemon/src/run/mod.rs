@@ -282,6 +282,7 @@ fn check_args(t: &TargetConfig) -> CheckArgs {
         driftignore: t.driftignore.clone(),
         format: None,
         output: None,
+        max_findings: None,
         patch_out: None,
         fail_on: None,
         notify: false,
