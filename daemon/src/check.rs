@@ -7,7 +7,7 @@ use crate::config::Config;
 use crate::live;
 use driftd_core::check as core_check;
 use driftd_core::ignore::DriftIgnore;
-use driftd_core::model::{Cloud, Severity, WarningKind};
+use driftd_core::model::{Severity, WarningKind};
 use driftd_core::report::{self, RenderOptions};
 use driftd_core::Error;
 use std::io::{IsTerminal, Write};
@@ -66,6 +66,9 @@ pub fn run(mut args: CheckArgs) -> Result<u8, Error> {
         }
     };
 
+    for note in &report.notes {
+        eprintln!("driftd: {note}");
+    }
     for w in report.warnings.iter().filter(|w| w.kind == WarningKind::ScanError) {
         eprintln!("driftd: {}", w.message);
     }
@@ -79,10 +82,10 @@ pub fn run(mut args: CheckArgs) -> Result<u8, Error> {
         // In the report's finding order; empty when nothing can be fixed in code, so a CI
         // step can always apply it.
         let patches: String = report.findings.iter().filter_map(|f| f.remediation.patch.as_deref()).collect();
-        std::fs::write(path, patches).map_err(|e| Error::io(path, &e))?;
+        std::fs::write(path, patches).map_err(|e| output_error(path, &e))?;
     }
     match &args.output {
-        Some(path) => std::fs::write(path, &buf).map_err(|e| Error::io(path, &e))?,
+        Some(path) => std::fs::write(path, &buf).map_err(|e| output_error(path, &e))?,
         None => {
             let mut out = std::io::stdout().lock();
             // A closed pipe (`| head`) is not an error of the check.
@@ -100,6 +103,18 @@ pub fn run(mut args: CheckArgs) -> Result<u8, Error> {
     } else {
         0
     })
+}
+
+/// A report or patch that cannot be written: a missing folder is named as such.
+fn output_error(path: &std::path::Path, e: &std::io::Error) -> Error {
+    let folder = path.parent().filter(|p| !p.as_os_str().is_empty());
+    match folder {
+        Some(folder) if e.kind() == std::io::ErrorKind::NotFound && !folder.is_dir() => Error::input(
+            path.display().to_string(),
+            format!("cannot write here: the folder {} does not exist (create it first)", folder.display()),
+        ),
+        _ => Error::io(path, e),
+    }
 }
 
 fn config_location(args: &CheckArgs) -> String {
@@ -181,11 +196,9 @@ fn check_phases(
     if code_only && live_args.providers.is_empty() {
         live_args.providers = vec!["none".into()];
     }
-    let mut clouds: Vec<Cloud> = states.iter().flat_map(|s| s.resources.iter().map(|r| r.provider)).collect();
-    clouds.sort();
-    clouds.dedup();
+    let declared = live::Declared::of(&states);
     phase("reading live resources");
-    let live = live::live_inputs(&live_args, &clouds, config)?;
+    let (live, notes) = live::live_inputs(&live_args, &declared, config)?;
     let policies = crate::policy::engine(&args.policy, config)?;
     phase("comparing and running policies");
 
@@ -203,6 +216,7 @@ fn check_phases(
     })?;
     report.duration_ms = started.elapsed().as_millis() as u64;
     report.warnings.extend(code_warnings);
+    report.notes = notes;
     Ok(report)
 }
 
@@ -218,6 +232,18 @@ struct Declarations {
 }
 
 fn declarations(args: &CheckArgs, phase: &dyn Fn(&'static str)) -> Result<Declarations, Error> {
+    for dir in &args.tf {
+        if dir.is_file() {
+            let folder = dir.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
+            return Err(Error::input(
+                dir.display().to_string(),
+                format!(
+                    "--tf takes a folder (a root module, or a repository to discover), not a file: --tf {}",
+                    folder.display()
+                ),
+            ));
+        }
+    }
     let mut states = live::read_states(&args.states)?;
     let mut code_warnings = Vec::new();
     // `--tf` on a folder with no code of its own is a monorepo: discover its root modules.

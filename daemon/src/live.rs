@@ -15,7 +15,39 @@ use std::path::PathBuf;
 /// Resolve every `--provider` to a live input. With none given, every cloud the
 /// declarations use (this build scans AWS and Azure). Snapshot files are streamed later,
 /// by the check itself.
-pub fn live_inputs(args: &LiveArgs, declared_clouds: &[Cloud], config: &Config) -> Result<Vec<LiveInput>, Error> {
+/// What is declared, as far as choosing what to scan goes.
+#[derive(Debug, Default)]
+pub struct Declared {
+    pub clouds: Vec<Cloud>,
+    /// The AWS regions of declared resources (from their ARNs and zones), sorted.
+    pub aws_regions: Vec<String>,
+}
+
+impl Declared {
+    pub fn of(states: &[StateInput]) -> Declared {
+        let mut clouds: Vec<Cloud> = states.iter().flat_map(|s| s.resources.iter().map(|r| r.provider)).collect();
+        clouds.sort();
+        clouds.dedup();
+        let mut aws_regions: Vec<String> = states
+            .iter()
+            .flat_map(|s| &s.resources)
+            .filter(|r| r.provider == Cloud::Aws)
+            .filter_map(|r| r.region.clone())
+            .collect();
+        aws_regions.sort();
+        aws_regions.dedup();
+        Declared { clouds, aws_regions }
+    }
+}
+
+/// The live inputs, and notes on choices made for the user (to print or log).
+pub fn live_inputs(
+    args: &LiveArgs,
+    declared: &Declared,
+    config: &Config,
+) -> Result<(Vec<LiveInput>, Vec<String>), Error> {
+    let declared_clouds = &declared.clouds;
+    let mut notes = Vec::new();
     let mut providers = args.providers.clone();
     if providers.is_empty() {
         providers.extend(declared_clouds.iter().filter(|c| **c != Cloud::Other).map(|c| c.as_str().to_string()));
@@ -36,8 +68,20 @@ pub fn live_inputs(args: &LiveArgs, declared_clouds: &[Cloud], config: &Config) 
         match p.as_str() {
             "none" => {}
             "aws" => {
+                let mut regions = args.regions.clone();
+                // No region anywhere: the regions the declared resources are in.
+                if regions.is_empty() && !args.all_regions && !declared.aws_regions.is_empty() {
+                    let configured = runtime()?.block_on(driftd_providers::aws::default_region());
+                    if configured.is_none() {
+                        regions.clone_from(&declared.aws_regions);
+                        notes.push(format!(
+                            "no AWS region configured: scanning the regions the declared resources are in ({}); --region or AWS_REGION to choose",
+                            regions.join(", ")
+                        ));
+                    }
+                }
                 let opts = driftd_providers::aws::AwsOptions {
-                    regions: args.regions.clone(),
+                    regions,
                     all_regions: args.all_regions,
                     skip_types: config.aws.skip_types.clone(),
                     accounts: config
@@ -78,7 +122,7 @@ pub fn live_inputs(args: &LiveArgs, declared_clouds: &[Cloud], config: &Config) 
             }
         }
     }
-    Ok(inputs)
+    Ok((inputs, notes))
 }
 
 /// Read every live input whole (for `driftd snapshot`, which writes them out merged).

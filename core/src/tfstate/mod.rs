@@ -71,11 +71,24 @@ struct Envelope {
 
 /// Parse a state or plan from bytes; `location` names it in errors and reports.
 pub fn parse(location: &str, bytes: &[u8]) -> Result<StateInput> {
+    // `terraform plan -out` writes a zip archive, which only Terraform reads.
+    if bytes.starts_with(b"PK\x03\x04") {
+        return Err(Error::input(
+            location,
+            "is a binary plan file (`terraform plan -out`), which only Terraform can read: run `terraform show -json PLANFILE > plan.json` in the root module and pass plan.json",
+        ));
+    }
     let bytes = &crate::encoding::decode(location, bytes)?;
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err(Error::input(location, "state file is empty"));
     }
-    let env: Envelope = serde_json::from_slice(bytes).map_err(|e| Error::json(location, "state file", &e))?;
+    let env: Envelope = serde_json::from_slice(bytes).map_err(|e| match is_snapshot(bytes) {
+        true => Error::input(
+            location,
+            "is a driftd snapshot (driftd.snapshot/v1), what runs, not a Terraform state: pass it as --provider snapshot:FILE",
+        ),
+        false => Error::json(location, "state file", &e),
+    })?;
     if env.planned_values.is_some() || env.resource_changes.is_some() {
         return plan::read(location, env.planned_values, env.resource_changes, env.resource_drift);
     }
@@ -123,6 +136,13 @@ pub fn parse(location: &str, bytes: &[u8]) -> Result<StateInput> {
             "not a Terraform state or plan: expected raw state (\"version\": 4) or `terraform show -json` output",
         )),
     }
+}
+
+/// Does the text start like a driftd snapshot (its `schema` among the first fields)?
+fn is_snapshot(bytes: &[u8]) -> bool {
+    let head = &bytes[..bytes.len().min(4096)];
+    let head = String::from_utf8_lossy(head);
+    head.contains("\"schema\"") && head.contains(crate::snapshot::SCHEMA)
 }
 
 /// Read one local file.

@@ -318,6 +318,9 @@ async fn scan_target(daemon: Arc<Daemon>, loaded: Arc<Loaded>, target: TargetCon
         let (ok, outcome_label, error) = match &outcome {
             Ok((Ok(report), Ok(rec), record_time)) => {
                 record_metrics(&name, report);
+                for note in &report.notes {
+                    info!(note = %note, "scan note");
+                }
                 let partial = report.incomplete();
                 info!(
                     findings = report.findings.len(),

@@ -102,6 +102,11 @@ pub struct RegionCx {
 /// The SDK configuration of a run: the standard chain (env, profile, web identity,
 /// instance role), `AWS_ENDPOINT_URL*`, a timeout on every operation, and the standard
 /// retry mode (exponential backoff with jitter on throttling and transient errors).
+/// The region the AWS config gives (AWS_REGION, AWS_DEFAULT_REGION, the profile), if any.
+pub async fn default_region() -> Option<String> {
+    sdk_config().await.region().map(|r| r.to_string())
+}
+
 pub async fn sdk_config() -> SdkConfig {
     aws_config::defaults(BehaviorVersion::latest())
         .timeout_config(
@@ -168,7 +173,10 @@ async fn scan_account(config: &SdkConfig, opts: &AwsOptions, snapshot: &mut Snap
         (Some(r), _) => r.clone(),
         (None, Some(r)) => r.clone(),
         (None, None) => {
-            return Err(Error::input("--provider aws", "no AWS region: set AWS_REGION, a profile region, or --region"))
+            return Err(Error::input(
+                "--provider aws",
+                "no AWS region: nothing declared names one; set AWS_REGION, a profile region, or --region",
+            ))
         }
     };
     let calls = CallCounter::default();

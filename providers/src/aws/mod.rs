@@ -21,7 +21,7 @@ mod s3;
 pub(crate) mod util;
 
 #[cfg(feature = "aws")]
-pub use client::{iam_action, scan, AssumeRole, AwsOptions, CallCounter, RegionCx};
+pub use client::{default_region, iam_action, scan, AssumeRole, AwsOptions, CallCounter, RegionCx};
 #[cfg(feature = "aws")]
 pub use error::ListError;
 #[cfg(feature = "aws")]
