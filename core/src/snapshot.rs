@@ -9,6 +9,12 @@ use std::path::Path;
 
 pub const SCHEMA: &str = "driftd.snapshot/v1";
 
+/// Now as scans record it: RFC 3339 in UTC, to the second.
+pub fn now_utc() -> String {
+    let now = jiff::Timestamp::now();
+    now.round(jiff::Unit::Second).unwrap_or(now).to_string()
+}
+
 /// One provider read of one account and region: which types it covered, how many
 /// resources and API calls, and what could not be read.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -21,6 +27,7 @@ pub struct Scan {
     pub types: Vec<String>,
     pub resources: usize,
     pub api_calls: u64,
+    /// When this scope's read began (RFC 3339, UTC, to the second).
     pub started_at: Option<String>,
     pub duration_ms: Option<u64>,
     /// Set when this account/region could not be read at all; a check then exits 3.

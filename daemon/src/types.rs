@@ -8,10 +8,37 @@ pub fn run(args: TypesArgs) -> u8 {
     let specs = driftd_providers::registry().all();
     let text = match args.format.as_str() {
         "markdown" => markdown(specs),
+        "json" => json(specs),
         _ => text(specs),
     };
     print!("{text}");
     0
+}
+
+/// `{"types": [{type, cloud, doc, compared: [{path, severity, normalisation}], never_compared, missing, unmanaged, priced}]}`.
+fn json(specs: &[&TypeSpec]) -> String {
+    let types: Vec<serde_json::Value> = specs
+        .iter()
+        .map(|s| {
+            serde_json::json!({
+                "type": s.tf_type,
+                "cloud": s.cloud,
+                "doc": s.doc,
+                "compared": s.compared.iter().map(|a| serde_json::json!({
+                    "path": a.path,
+                    "severity": a.severity,
+                    "normalisation": describe_norms(a.norms),
+                })).collect::<Vec<_>>(),
+                "never_compared": s.computed_only,
+                "missing": s.missing,
+                "unmanaged": s.unmanaged,
+                "priced": s.cost.is_some(),
+            })
+        })
+        .collect();
+    let mut out = serde_json::to_string_pretty(&serde_json::json!({ "types": types })).unwrap_or_default();
+    out.push('\n');
+    out
 }
 
 fn text(specs: &[&TypeSpec]) -> String {
@@ -32,6 +59,24 @@ fn text(specs: &[&TypeSpec]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `--format json` lists every registered type with its compared paths.
+    #[test]
+    fn json_lists_every_type_and_its_compared_paths() {
+        let specs = driftd_providers::registry().all();
+        let v: serde_json::Value = serde_json::from_str(&json(specs)).unwrap();
+        let types = v["types"].as_array().unwrap();
+        assert_eq!(types.len(), specs.len());
+        for (t, s) in types.iter().zip(specs) {
+            assert_eq!(t["type"], s.tf_type);
+            let paths: Vec<&str> =
+                t["compared"].as_array().unwrap().iter().map(|a| a["path"].as_str().unwrap()).collect();
+            assert_eq!(paths, s.compared.iter().map(|a| a.path).collect::<Vec<_>>());
+        }
+        let instance = types.iter().find(|t| t["type"] == "aws_instance").unwrap();
+        assert_eq!(instance["cloud"], "aws");
+        assert_eq!(instance["priced"], true);
+    }
 
     #[test]
     fn columns_line_up_without_trailing_spaces() {

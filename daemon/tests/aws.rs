@@ -114,6 +114,11 @@ fn fleet_in_two_regions_drift_of_every_kind_found_exactly() {
     );
     assert_eq!(r.code, 0, "{}", r.stderr);
     let snapshot: Value = serde_json::from_slice(&fs::read(&t0).unwrap()).unwrap();
+    // Each scan says when it began, as docs/snapshot.md shows.
+    for scan in snapshot["scans"].as_array().unwrap() {
+        let at = scan["started_at"].as_str().unwrap_or_else(|| panic!("no started_at: {scan}"));
+        assert!(at.parse::<jiff::Timestamp>().is_ok() && at.ends_with('Z'), "{at}");
+    }
     let count = |t: &str, owned: bool| {
         snapshot["resources"]
             .as_array()

@@ -453,6 +453,8 @@ fn microsofts_example_payloads_scan_into_a_snapshot() {
     let r = driftd_env(dir.path(), &["snapshot", "--provider", "azure", "--subscription", &sub], &server.env());
     assert_eq!(r.code, 0, "{}", r.stderr);
     let snap: Value = serde_json::from_str(&r.stdout).unwrap();
+    let started = snap["scans"][0]["started_at"].as_str().unwrap_or_default();
+    assert!(started.parse::<jiff::Timestamp>().is_ok(), "the scan says when it began: {}", snap["scans"]);
     let res = snap["resources"].as_array().unwrap();
     let count = |t: &str| res.iter().filter(|r| r["type"] == t).count();
     assert_eq!(count("azurerm_linux_virtual_machine") + count("azurerm_windows_virtual_machine"), vms.len());

@@ -483,3 +483,13 @@ fn max_findings_caps_the_list_and_says_how_many_more() {
     assert_eq!(md.stdout.matches("<details>").count(), 2, "{}", md.stdout);
     assert!(md.stdout.contains("12 more findings are not listed here"), "{}", md.stdout);
 }
+
+/// `driftd types --format json`: every covered type, machine-readable.
+#[test]
+fn types_as_json() {
+    let r = driftd(&["types", "--format", "json"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let names: Vec<&str> = v["types"].as_array().unwrap().iter().map(|t| t["type"].as_str().unwrap()).collect();
+    assert!(names.contains(&"aws_instance") && names.contains(&"azurerm_linux_virtual_machine"), "{names:?}");
+}

@@ -151,8 +151,13 @@ fn helm_chart_matches_the_manifests() {
 fn dockerfile_systemd_and_ci_jobs() {
     let docker = read("deploy/Dockerfile");
     let froms: Vec<&str> = docker.lines().filter(|l| l.starts_with("FROM ")).collect();
-    assert_eq!(froms.len(), 2, "multi-stage");
-    assert!(froms[1].contains("distroless") && froms[1].contains("nonroot"), "{}", froms[1]);
+    assert_eq!(froms.len(), 3, "build, ci and runtime stages");
+    assert!(froms[1].contains(" AS ci"), "{}", froms[1]);
+    assert!(
+        froms[2].contains("distroless") && froms[2].contains("nonroot"),
+        "the last stage is the default target: {}",
+        froms[2]
+    );
     let user = docker.lines().rfind(|l| l.starts_with("USER ")).unwrap();
     assert!(!user.contains("root") && !user.contains(" 0"), "{user}");
     assert!(docker.contains("--locked"));
@@ -183,4 +188,63 @@ fn dockerfile_systemd_and_ci_jobs() {
     let script = serde_json::to_string(&gl["drift"]["script"]).unwrap();
     assert!(script.contains("driftd check") && script.contains("sarif"), "{script}");
     assert!(gl["drift"]["artifacts"]["paths"].as_array().unwrap().iter().any(|p| p == "drift.sarif"));
+}
+
+/// The CI examples work as written: driftd comes from the image deploy/Dockerfile builds
+/// (no made-up download address), and every `driftd` command in them is accepted by the
+/// real CLI (each run with `--help` appended: clap refuses an unknown flag or value
+/// before it gets to the help).
+#[test]
+fn ci_examples_install_from_the_dockerfile_image_and_their_commands_parse() {
+    let gh = read("deploy/ci/github-actions.yml");
+    let gl = read("deploy/ci/gitlab-ci.yml");
+    for (name, text) in [("github", &gh), ("gitlab", &gl)] {
+        assert!(!text.contains("example.invalid"), "{name}: installs from an address nobody can reach");
+        assert!(text.contains("docker build -f deploy/Dockerfile"), "{name}: says how the image is built");
+    }
+    assert!(gh.contains("docker cp \"$id:/usr/local/bin/driftd\""), "{gh}");
+    assert!(read("deploy/Dockerfile").contains("COPY --from=build /out/driftd /usr/local/bin/driftd"));
+    let gl_doc = &yaml_docs("deploy/ci/gitlab-ci.yml")[0];
+    assert_eq!(gl_doc["drift"]["image"]["name"], "$DRIFTD_CI_IMAGE");
+    assert!(gl.contains("--target ci"), "the GitLab job needs the image with a shell");
+
+    // Every driftd command line, folded YAML joined into one line.
+    let mut commands = Vec::new();
+    for doc in [yaml_docs("deploy/ci/github-actions.yml"), yaml_docs("deploy/ci/gitlab-ci.yml")] {
+        let text = serde_json::to_string(&doc).unwrap();
+        let strings: Vec<String> = serde_json::from_str::<Value>(&text)
+            .map(|v| {
+                let mut out = Vec::new();
+                collect_strings(&v, &mut out);
+                out
+            })
+            .unwrap();
+        for s in strings {
+            for line in s.lines() {
+                let line = line.trim().trim_start_matches("- ");
+                if let Some(rest) = line.strip_prefix("driftd ") {
+                    commands.push(rest.trim_end_matches(" || true").to_string());
+                }
+            }
+        }
+    }
+    assert!(commands.len() >= 4, "{commands:?}");
+    for c in &commands {
+        let mut args: Vec<&str> = c.split_whitespace().collect();
+        if args == ["--version"] {
+            continue;
+        }
+        args.push("--help");
+        let r = common::driftd(&args);
+        assert_eq!(r.code, 0, "`driftd {c}` is refused: {}", r.stderr);
+    }
+}
+
+fn collect_strings(v: &Value, out: &mut Vec<String>) {
+    match v {
+        Value::String(s) => out.push(s.clone()),
+        Value::Array(a) => a.iter().for_each(|x| collect_strings(x, out)),
+        Value::Object(o) => o.values().for_each(|x| collect_strings(x, out)),
+        _ => {}
+    }
 }

@@ -345,6 +345,7 @@ async fn attach_gpu_facts(
 /// covered and named with its error; every other type is still read and compared.
 async fn scan_region(cx: RegionCx, skip: Vec<String>) -> (Scan, Vec<Resource>) {
     let started = Instant::now();
+    let started_at = driftd_core::snapshot::now_utc();
     let cx = Arc::new(cx);
     let gate = Arc::new(tokio::sync::Semaphore::new(4));
     let read: Vec<&super::AwsType> =
@@ -382,7 +383,7 @@ async fn scan_region(cx: RegionCx, skip: Vec<String>) -> (Scan, Vec<Resource>) {
         types: read.iter().map(|t| t.spec.tf_type.to_string()).collect(),
         resources: resources.len(),
         api_calls: cx.calls.get(),
-        started_at: None,
+        started_at: Some(started_at),
         duration_ms: Some(started.elapsed().as_millis() as u64),
         error,
         failures,

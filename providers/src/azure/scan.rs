@@ -90,6 +90,7 @@ pub async fn scan(opts: &AzureOptions, taken_at: String) -> Result<Snapshot, Err
 /// the run's error; anything else is this subscription's (partial) scan.
 async fn scan_subscription(arm: &Arm, sub: &str, skip: &[String]) -> Result<(Scan, Vec<Resource>), Error> {
     let started = Instant::now();
+    let started_at = driftd_core::snapshot::now_utc();
     let wanted = |types: &[&str]| types.iter().any(|t| !skip.iter().any(|s| s == t));
     let (vms, sets, clusters) = tokio::join!(
         async {
@@ -163,7 +164,7 @@ async fn scan_subscription(arm: &Arm, sub: &str, skip: &[String]) -> Result<(Sca
         types,
         resources: resources.len(),
         api_calls: arm.calls.of(sub),
-        started_at: None,
+        started_at: Some(started_at),
         duration_ms: Some(started.elapsed().as_millis() as u64),
         error,
         failures,
