@@ -1243,3 +1243,61 @@ issue_per = "resource"
     assert_eq!(state("i-0334f4275ea84ffff"), "closed");
     assert_eq!(repo.issues.lock().unwrap().len(), 2, "no duplicate");
 }
+
+/// The signature verifier in docs/notifications.md, run as written (Python, headers as
+/// the plain dict Python's http.server gives) against real deliveries: every delivery
+/// verifies, and the same delivery with one byte of its body changed does not.
+#[test]
+fn the_docs_hmac_verifier_accepts_real_deliveries_and_refuses_tampered_ones() {
+    let doc = std::fs::read_to_string(root().join("docs/notifications.md")).unwrap();
+    let section = &doc[doc.find("### Verifying a signature").expect("the section")..];
+    let start = section.find("```python\n").expect("a python block") + "```python\n".len();
+    let snippet = &section[start..start + section[start..].find("```").unwrap()];
+    let fleet = Fleet::new();
+    std::fs::write(fleet.path().join("verify.py"), snippet).unwrap();
+    let results = fleet.path().join("results.txt");
+    let server = format!(
+        r#"
+import http.server, socketserver, sys
+exec(open("verify.py").read())
+SECRET = b"{HMAC_SECRET}"
+class H(http.server.BaseHTTPRequestHandler):
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        headers = dict(self.headers)
+        tampered = body[:-1] + (b"x" if body[-1:] != b"x" else b"y")
+        ok, bad = verify(SECRET, headers, body), verify(SECRET, headers, tampered)
+        with open("{results}", "a") as f:
+            f.write(f"{{ok}} {{bad}}\n")
+        self.send_response(200 if ok else 401)
+        self.end_headers()
+    def log_message(self, *a):
+        pass
+srv = socketserver.TCPServer(("127.0.0.1", 0), H)
+print(srv.server_address[1], flush=True)
+srv.serve_forever()
+"#,
+        results = results.display()
+    );
+    let mut child = std::process::Command::new("python3")
+        .arg("-c")
+        .arg(&server)
+        .current_dir(fleet.path())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("python3");
+    let mut port = String::new();
+    std::io::BufRead::read_line(&mut std::io::BufReader::new(child.stdout.take().unwrap()), &mut port).unwrap();
+    let url = format!("http://127.0.0.1:{}/drift", port.trim());
+    fleet.config(&format!("{FAST_OUTBOX}\n[[notify]]\nkind = \"webhook\"\nurl_env = \"HOOK_URL\"\nsecret_env = \"HOOK_SECRET\"\n"));
+    fleet.live(|v| {
+        set_type(v, "trainer-1", "p5.48xlarge");
+        set_type(v, "trainer-2", "p5.48xlarge");
+    });
+    let run = fleet.check(&[("HOOK_URL", url), ("HOOK_SECRET", HMAC_SECRET.to_string())]);
+    let _ = child.kill();
+    ok(&run, 1);
+    assert!(run.stderr.contains("2 sent"), "{}", run.stderr);
+    let lines = std::fs::read_to_string(&results).unwrap();
+    assert_eq!(lines.lines().collect::<Vec<_>>(), ["True False", "True False"], "verified, tampered");
+}
