@@ -175,6 +175,7 @@ pub fn run(mut input: Input) -> Result<Report, Error> {
         summary: summary(&findings, &comparison.counts, &comparison.other_tool, comparison.orchestrated),
         findings,
         warnings,
+        prices: input.prices.source(),
         notes: Vec::new(),
     })
 }

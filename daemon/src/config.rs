@@ -586,10 +586,10 @@ impl Config {
     pub fn price_table(&self) -> PriceTable {
         let mut table = PriceTable::builtin();
         for (size, price) in &self.prices.aws {
-            table.set(Cloud::Aws, size, *price);
+            table.set_from_config(Cloud::Aws, size, *price);
         }
         for (size, price) in &self.prices.azure {
-            table.set(Cloud::Azure, size, *price);
+            table.set_from_config(Cloud::Azure, size, *price);
         }
         table
     }

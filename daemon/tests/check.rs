@@ -493,3 +493,29 @@ fn types_as_json() {
     let names: Vec<&str> = v["types"].as_array().unwrap().iter().map(|t| t["type"].as_str().unwrap()).collect();
     assert!(names.contains(&"aws_instance") && names.contains(&"azurerm_linux_virtual_machine"), "{names:?}");
 }
+
+/// Every format says where its costs come from: the table's regions and date, and how
+/// many sizes driftd.toml priced.
+#[test]
+fn reports_say_which_prices_their_costs_use() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("driftd.toml"), "[prices.aws]\n\"g5.xlarge\" = 1.10\n").unwrap();
+    let state = root().join(DEMO_STATE).display().to_string();
+    let live = abs_demo_live("live.json");
+    let base = ["check", "--config", "driftd.toml", "--state", state.as_str(), "--provider", live.as_str()];
+    let run = |format: &str| {
+        let mut args = base.to_vec();
+        args.extend(["--format", format]);
+        driftd_in(dir.path(), &args).stdout
+    };
+    let line = "on-demand list prices of AWS us-east-1 and Azure eastus as of 2025-06-30 (1 size from driftd.toml)";
+    let json: serde_json::Value = serde_json::from_str(&run("json")).unwrap();
+    assert_eq!(json["prices"]["as_of"], "2025-06-30");
+    assert_eq!(json["prices"]["regions"], serde_json::json!({"aws": "us-east-1", "azure": "eastus"}));
+    assert_eq!(json["prices"]["from_config"], 1);
+    assert!(run("text").contains(&format!("costs: {line}")));
+    assert!(run("markdown").contains(&format!("_Costs: {line}")));
+    assert!(run("junit").contains(&format!("<property name=\"prices\" value=\"{line}")));
+    let sarif: serde_json::Value = serde_json::from_str(&run("sarif")).unwrap();
+    assert_eq!(sarif["runs"][0]["properties"]["prices"]["as_of"], "2025-06-30");
+}

@@ -1289,7 +1289,9 @@ srv.serve_forever()
     let mut port = String::new();
     std::io::BufRead::read_line(&mut std::io::BufReader::new(child.stdout.take().unwrap()), &mut port).unwrap();
     let url = format!("http://127.0.0.1:{}/drift", port.trim());
-    fleet.config(&format!("{FAST_OUTBOX}\n[[notify]]\nkind = \"webhook\"\nurl_env = \"HOOK_URL\"\nsecret_env = \"HOOK_SECRET\"\n"));
+    fleet.config(&format!(
+        "{FAST_OUTBOX}\n[[notify]]\nkind = \"webhook\"\nurl_env = \"HOOK_URL\"\nsecret_env = \"HOOK_SECRET\"\n"
+    ));
     fleet.live(|v| {
         set_type(v, "trainer-1", "p5.48xlarge");
         set_type(v, "trainer-2", "p5.48xlarge");

@@ -15,8 +15,44 @@ const BUILTIN: &str = include_str!("prices.json");
 struct Table {
     as_of: String,
     source: String,
+    regions: Regions,
     aws: BTreeMap<String, f64>,
     azure: BTreeMap<String, f64>,
+}
+
+/// The one region per cloud whose prices the table holds.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, serde::Serialize)]
+pub struct Regions {
+    pub aws: String,
+    pub azure: String,
+}
+
+/// Where a report's costs come from, as every report says next to them: until prices
+/// per region exist, one dated list price per size, from one region per cloud.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct PriceSource {
+    /// `on-demand list prices`: no spot, reservation or discount.
+    pub kind: &'static str,
+    pub as_of: String,
+    pub regions: Regions,
+    pub source: String,
+    /// Sizes whose price `[prices]` in driftd.toml set or changed.
+    pub from_config: usize,
+}
+
+impl PriceSource {
+    /// `on-demand list prices of AWS us-east-1 and Azure eastus as of 2025-06-30 (2 sizes from driftd.toml)`.
+    pub fn line(&self) -> String {
+        let config = match self.from_config {
+            0 => String::new(),
+            1 => " (1 size from driftd.toml)".into(),
+            n => format!(" ({n} sizes from driftd.toml)"),
+        };
+        format!(
+            "{} of AWS {} and Azure {} as of {}{config}, whatever region a resource runs in",
+            self.kind, self.regions.aws, self.regions.azure, self.as_of
+        )
+    }
 }
 
 /// Hourly prices per cloud, keyed by instance type / VM size.
@@ -24,6 +60,9 @@ struct Table {
 pub struct PriceTable {
     pub as_of: String,
     pub source: String,
+    pub regions: Regions,
+    /// Sizes set from config (`set`).
+    from_config: usize,
     aws: HashMap<String, f64>,
     /// Azure sizes are matched case-insensitively (`Standard_ND96asr_v4` vs `standard_nd96asr_v4`).
     azure: HashMap<String, f64>,
@@ -32,7 +71,7 @@ pub struct PriceTable {
 impl PriceTable {
     pub fn builtin() -> PriceTable {
         let t: Table = serde_json::from_str(BUILTIN).expect("built-in price table is valid JSON");
-        let mut table = PriceTable { as_of: t.as_of, source: t.source, ..Default::default() };
+        let mut table = PriceTable { as_of: t.as_of, source: t.source, regions: t.regions, ..Default::default() };
         for (size, price) in t.aws {
             table.set(Cloud::Aws, &size, price);
         }
@@ -42,7 +81,24 @@ impl PriceTable {
         table
     }
 
-    /// Add or override one price (from config).
+    /// Add or override one price from config (counted in [`PriceSource::from_config`]).
+    pub fn set_from_config(&mut self, cloud: Cloud, size: &str, per_hour_usd: f64) {
+        self.from_config += 1;
+        self.set(cloud, size, per_hour_usd);
+    }
+
+    /// What a report says about these prices.
+    pub fn source(&self) -> PriceSource {
+        PriceSource {
+            kind: "on-demand list prices",
+            as_of: self.as_of.clone(),
+            regions: self.regions.clone(),
+            source: self.source.clone(),
+            from_config: self.from_config,
+        }
+    }
+
+    /// Add or override one price.
     pub fn set(&mut self, cloud: Cloud, size: &str, per_hour_usd: f64) {
         match cloud {
             Cloud::Aws => {

@@ -37,6 +37,9 @@ pub fn render(report: &Report, opts: &RenderOptions, out: &mut dyn Write) -> io:
         r#"  <testsuite name="driftd.summary" tests="1" failures="0" errors="0" skipped="0" timestamp="{}">"#,
         esc(&report.generated_at)
     )?;
+    writeln!(out, "    <properties>")?;
+    writeln!(out, r#"      <property name="prices" value="{}"/>"#, esc(&report.prices.line()))?;
+    writeln!(out, "    </properties>")?;
     writeln!(out, r#"    <testcase classname="driftd" name="scan" time="{secs:.3}">"#)?;
     writeln!(
         out,

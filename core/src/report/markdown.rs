@@ -58,6 +58,8 @@ fn write_head(report: &Report, opts: &RenderOptions, out: &mut dyn Write) -> io:
         usd_delta(s.cost_delta_per_hour_usd),
         usd(Some(s.unmanaged_cost_per_hour_usd)),
     )?;
+    writeln!(out)?;
+    writeln!(out, "_Costs: {}._", report.prices.line())?;
     if !s.orchestrated.is_empty() {
         writeln!(out)?;
         for o in &s.orchestrated {

@@ -119,6 +119,8 @@ pub struct Report {
     pub findings: Vec<Finding>,
     /// Not findings, but worth knowing: duplicates, expired ignores, unreadable regions.
     pub warnings: Vec<Warning>,
+    /// Where the costs come from (table, regions, date).
+    pub prices: crate::cost::PriceSource,
     /// Choices made for the user (regions taken from the declarations): said on stderr
     /// or logged, not part of the report.
     #[serde(skip)]

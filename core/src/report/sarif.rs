@@ -144,7 +144,7 @@ pub fn render(report: &Report, _opts: &RenderOptions, out: &mut dyn Write) -> io
                 "rules": rules.into_values().collect::<Vec<_>>(),
             }},
             "results": results,
-            "properties": {"summary": report.summary},
+            "properties": {"summary": report.summary, "prices": report.prices},
         }],
     });
     serde_json::to_writer_pretty(&mut *out, &doc).map_err(io::Error::other)?;

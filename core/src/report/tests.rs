@@ -60,6 +60,7 @@ pub(crate) fn sample() -> Report {
         },
         findings,
         warnings: vec![],
+        prices: crate::cost::PriceTable::builtin().source(),
         notes: vec![],
     }
 }

@@ -68,6 +68,7 @@ pub fn render(report: &Report, opts: &RenderOptions, out: &mut dyn Write) -> io:
         usd_delta(s.cost_delta_per_hour_usd),
         usd(Some(s.unmanaged_cost_per_hour_usd))
     )?;
+    writeln!(out, "  {}", p.dim(&format!("costs: {}", report.prices.line())))?;
     for o in &s.orchestrated {
         writeln!(out, "  owned capacity: {}", owned_line(o))?;
     }
