@@ -1298,6 +1298,7 @@ srv.serve_forever()
     });
     let run = fleet.check(&[("HOOK_URL", url), ("HOOK_SECRET", HMAC_SECRET.to_string())]);
     let _ = child.kill();
+    let _ = child.wait();
     ok(&run, 1);
     assert!(run.stderr.contains("2 sent"), "{}", run.stderr);
     let lines = std::fs::read_to_string(&results).unwrap();
