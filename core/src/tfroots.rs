@@ -119,27 +119,71 @@ fn backend_of(dir: &Path) -> Result<Option<StateLocation>> {
         let shown = file.display().to_string();
         let body = crate::tfcode::parse_file(&file)?;
         for terraform in body.blocks().filter(|b| b.identifier.as_str() == "terraform") {
-            if terraform.body.blocks().any(|b| b.identifier.as_str() == "cloud") {
-                return Ok(Some(unsupported("cloud", &shown)));
+            if let Some(cloud) = terraform.body.blocks().find(|b| b.identifier.as_str() == "cloud") {
+                let config = literals(&cloud.body, "cloud", &shown)?;
+                let workspaces = match cloud.body.blocks().find(|b| b.identifier.as_str() == "workspaces") {
+                    Some(w) => literals(&w.body, "cloud", &shown)?,
+                    None => hcl::Map::new(),
+                };
+                return Ok(Some(hcp_location("cloud", &config, &workspaces, &shown)));
             }
             let Some(backend) = terraform.body.blocks().find(|b| b.identifier.as_str() == "backend") else {
                 continue;
             };
             let kind = backend.labels.first().map(|l| l.as_str().to_string()).unwrap_or_default();
-            let ctx = Context::new();
-            let mut config = hcl::Map::new();
-            for a in backend.body.attributes() {
-                // Backend settings are literals in Terraform (no variables): anything else is refused there too.
-                let v = a
-                    .expr
-                    .evaluate(&ctx)
-                    .map_err(|e| Error::input(&shown, format!("backend {kind:?}: {}: {e}", a.key)))?;
-                config.insert(a.key.to_string(), v);
+            let config = literals(&backend.body, &kind, &shown)?;
+            if kind == "remote" {
+                let workspaces = match backend.body.blocks().find(|b| b.identifier.as_str() == "workspaces") {
+                    Some(w) => literals(&w.body, "remote", &shown)?,
+                    None => hcl::Map::new(),
+                };
+                return Ok(Some(hcp_location("remote", &config, &workspaces, &shown)));
             }
             return Ok(Some(location(&kind, &config, dir, &shown)));
         }
     }
     Ok(None)
+}
+
+/// A block's attributes: backend settings are literals in Terraform (no variables), so
+/// anything else is refused there too.
+fn literals(body: &Body, kind: &str, shown: &str) -> Result<hcl::Map<String, Value>> {
+    let ctx = Context::new();
+    let mut config = hcl::Map::new();
+    for a in body.attributes() {
+        let v = a.expr.evaluate(&ctx).map_err(|e| Error::input(shown, format!("backend {kind:?}: {}: {e}", a.key)))?;
+        config.insert(a.key.to_string(), v);
+    }
+    Ok(config)
+}
+
+/// The workspace of a `cloud` block or a `remote` backend, as `remote://HOST/ORG/NAME`.
+/// Unset settings come from the environment as Terraform takes them for `cloud`
+/// (`TF_CLOUD_HOSTNAME`, `TF_CLOUD_ORGANIZATION`, `TF_WORKSPACE`).
+fn hcp_location(
+    kind: &str,
+    config: &hcl::Map<String, Value>,
+    workspaces: &hcl::Map<String, Value>,
+    shown: &str,
+) -> StateLocation {
+    let get = |m: &hcl::Map<String, Value>, k: &str| {
+        m.get(k).and_then(Value::as_str).filter(|s| !s.is_empty()).map(str::to_string)
+    };
+    let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty() && kind == "cloud");
+    let host =
+        get(config, "hostname").or_else(|| env("TF_CLOUD_HOSTNAME")).unwrap_or_else(|| "app.terraform.io".into());
+    let Some(org) = get(config, "organization").or_else(|| env("TF_CLOUD_ORGANIZATION")) else {
+        return StateLocation::Unsupported(format!(
+            "{shown}: the {kind:?} block names no organization (TF_CLOUD_ORGANIZATION at init time?); give this root module's state with --state remote://{host}/ORG/WORKSPACE"
+        ));
+    };
+    match get(workspaces, "name").or_else(|| env("TF_WORKSPACE")) {
+        Some(name) => StateLocation::Source(format!("remote://{host}/{org}/{name}")),
+        None => StateLocation::Unsupported(format!(
+            "{shown}: the {kind:?} block picks its workspaces by {} rather than by name; give the one to check with --state remote://{host}/{org}/WORKSPACE",
+            if workspaces.contains_key("tags") { "tags" } else if workspaces.contains_key("prefix") { "prefix" } else { "selection at init time" }
+        )),
+    }
 }
 
 fn unsupported(kind: &str, shown: &str) -> StateLocation {
@@ -167,6 +211,17 @@ fn location(kind: &str, config: &hcl::Map<String, Value>, dir: &Path, shown: &st
         "s3" => url("s3", &["bucket", "key"]),
         "azurerm" => url("azurerm", &["storage_account_name", "container_name", "key"]),
         "local" => StateLocation::Local(crate::tf::clean_path(&dir.join(get("path").unwrap_or("terraform.tfstate")))),
+        // Credentials stay out of the location (it is reported): the reader takes them
+        // from TF_HTTP_USERNAME and TF_HTTP_PASSWORD, as Terraform recommends.
+        "http" => match get("address").map(str::to_string).or_else(|| std::env::var("TF_HTTP_ADDRESS").ok()) {
+            Some(address) if address.starts_with("http://") || address.starts_with("https://") => {
+                StateLocation::Source(address)
+            }
+            Some(_) => StateLocation::Unsupported(format!("{shown}: the \"http\" backend's address is not http(s)://")),
+            None => StateLocation::Unsupported(format!(
+                "{shown}: the \"http\" backend leaves address to TF_HTTP_ADDRESS or -backend-config at init time; give this root module's state with --state"
+            )),
+        },
         other => unsupported(other, shown),
     }
 }
@@ -357,7 +412,11 @@ mod tests {
         assert_eq!(got[0], ("live/az", &StateLocation::Source("azurerm://acct/tfstate/gpu.tfstate".into()), false));
         assert_eq!(got[1].0, "live/dev");
         assert_eq!(got[1].1, &StateLocation::Local(d.join("live/dev/state/dev.tfstate")));
-        assert!(matches!(got[2].1, StateLocation::Unsupported(m) if m.contains("\"cloud\" backend is not supported")));
+        assert!(
+            matches!(got[2].1, StateLocation::Unsupported(m) if m.contains("picks its workspaces by selection at init time")),
+            "{:?}",
+            got[2]
+        );
         assert!(
             matches!(got[3].1, StateLocation::Unsupported(m) if m.contains("leaves bucket and key to -backend-config")),
             "{:?}",
@@ -370,15 +429,29 @@ mod tests {
         );
     }
 
+    /// http, remote and cloud backends become the state sources `--state` takes; what
+    /// they leave to init time is named.
     #[test]
-    fn other_backends_and_unknown_terragrunt_functions_are_named() {
+    fn http_remote_and_cloud_backends_are_read_and_unknown_terragrunt_functions_named() {
         let tmp = tempfile::tempdir().unwrap();
         let d = tmp.path();
         write(d, "a/main.tf", "terraform {\n  backend \"http\" {\n    address = \"https://state.example/a\"\n  }\n}\n");
-        write(d, "b/main.tf", "terraform {\n  backend \"remote\" {\n    organization = \"acme\"\n  }\n}\n");
+        write(d, "b/main.tf", "terraform {\n  backend \"remote\" {\n    organization = \"acme\"\n    workspaces {\n      name = \"gpu-prod\"\n    }\n  }\n}\n");
+        write(d, "c/main.tf", "terraform {\n  cloud {\n    hostname = \"tfe.acme.internal\"\n    organization = \"acme\"\n    workspaces {\n      name = \"gpu-batch\"\n    }\n  }\n}\n");
+        write(d, "d/main.tf", "terraform {\n  backend \"remote\" {\n    organization = \"acme\"\n    workspaces {\n      prefix = \"gpu-\"\n    }\n  }\n}\n");
+        write(d, "e/main.tf", "terraform {\n  cloud {\n    organization = \"acme\"\n    workspaces {\n      tags = [\"gpu\"]\n    }\n  }\n}\n");
         let roots = discover(d).unwrap();
-        assert!(matches!(&roots[0].state, StateLocation::Unsupported(m) if m.contains("\"http\" backend")));
-        assert!(matches!(&roots[1].state, StateLocation::Unsupported(m) if m.contains("\"remote\" backend")));
+        assert_eq!(roots[0].state, StateLocation::Source("https://state.example/a".into()));
+        assert_eq!(roots[1].state, StateLocation::Source("remote://app.terraform.io/acme/gpu-prod".into()));
+        assert_eq!(roots[2].state, StateLocation::Source("remote://tfe.acme.internal/acme/gpu-batch".into()));
+        assert!(
+            matches!(&roots[3].state, StateLocation::Unsupported(m) if m.contains("by prefix") && m.contains("remote://app.terraform.io/acme/WORKSPACE")),
+            "{:?}",
+            roots[3]
+        );
+        assert!(matches!(&roots[4].state, StateLocation::Unsupported(m) if m.contains("by tags")), "{:?}", roots[4]);
+        std::fs::remove_dir_all(d.join("d")).unwrap();
+        std::fs::remove_dir_all(d.join("e")).unwrap();
         write(d, "tg/terragrunt.hcl", "remote_state {\n  backend = \"s3\"\n  config = {\n    bucket = \"b\"\n    key = \"${find_in_parent_folders(\"nope.hcl\")}/x\"\n  }\n}\n");
         let err = discover(d).unwrap_err();
         assert!(err.location.ends_with("tg/terragrunt.hcl"), "{err:?}");

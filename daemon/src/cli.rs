@@ -139,7 +139,8 @@ pub struct CheckArgs {
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
     /// Terraform state: local path or glob, s3://bucket/key, azurerm://account/container/blob,
-    /// http(s)://...; raw state (version 4), `terraform show -json` state or plan JSON.
+    /// http(s)://... (Terraform's http backend), remote://HOST/ORG/WORKSPACE (HCP Terraform,
+    /// Terraform Enterprise); raw state (version 4), `terraform show -json` state or plan JSON.
     #[arg(long = "state", value_name = "SRC")]
     pub states: Vec<String>,
     /// Terraform sources (declarations, file:line, patches).

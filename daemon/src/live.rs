@@ -149,11 +149,19 @@ pub fn read_states(args: &[String]) -> Result<Vec<StateInput>, Error> {
             out.push(runtime()?.block_on(driftd_providers::azure::read_state(arg))?);
             continue;
         }
+        if arg.starts_with("http://") || arg.starts_with("https://") {
+            out.push(runtime()?.block_on(driftd_providers::backends::http::read_state(arg))?);
+            continue;
+        }
+        if arg.starts_with("remote://") {
+            out.push(runtime()?.block_on(driftd_providers::backends::hcp::read_state(arg))?);
+            continue;
+        }
         if let Some((scheme, _)) = arg.split_once("://") {
             let shown = redact_url(arg);
             return Err(Error::input(
                 shown,
-                format!("{scheme}:// state is not built into this driftd yet; download it (`terraform state pull > state.json`) and pass the file"),
+                format!("{scheme}:// is not a state source driftd reads: use a path, s3://, azurerm://, http(s):// (Terraform's http backend) or remote://HOST/ORG/WORKSPACE (HCP Terraform, Terraform Enterprise); or pull it (`terraform state pull > state.json`) and pass the file"),
             ));
         }
         for path in tfstate::expand_local(arg)? {

@@ -118,9 +118,16 @@ fn unbuilt_providers_and_backends_fail_loudly_never_pass() {
     assert!(!r.stderr.contains("--provider azure"), "{}", r.stderr);
     let r = driftd_env(&root(), &["check", "--state", DEMO_STATE], &[("AWS_REGION", "us-east-1".into())]);
     assert_one_error(&r, 3);
-    let r = driftd(&["check", "--state", "https://bob:s3cr3t@state.example/prod?token=abc", "--provider", DEMO_LIVE]);
-    assert_one_error(&r, 2);
+    // An http backend nobody answers (a closed loopback port): could not be read, and the
+    // URL's secrets are not repeated.
+    let r = driftd(&["check", "--state", "http://bob:s3cr3t@127.0.0.1:9/prod?token=abc", "--provider", DEMO_LIVE]);
+    assert_one_error(&r, 3);
+    assert!(r.stderr.contains("http://127.0.0.1:9/prod"), "{}", r.stderr);
     assert!(!r.stderr.contains("s3cr3t") && !r.stderr.contains("token=abc"), "secrets leaked: {}", r.stderr);
+    // A scheme driftd does not read names the ones it does.
+    let r = driftd(&["check", "--state", "gcs://bucket/prod.tfstate", "--provider", DEMO_LIVE]);
+    assert_one_error(&r, 2);
+    assert!(r.stderr.contains("remote://HOST/ORG/WORKSPACE"), "{}", r.stderr);
 }
 
 #[test]

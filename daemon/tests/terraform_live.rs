@@ -235,18 +235,15 @@ fn six_root_modules_against_one_scan() {
     // A root module whose state driftd cannot read: exit 3, naming it, report still written.
     let legacy = repo.join("live/legacy");
     fs::create_dir_all(&legacy).unwrap();
-    fs::write(
-        legacy.join("main.tf"),
-        "terraform {\n  backend \"http\" {\n    address = \"https://state.example/legacy\"\n  }\n}\n",
-    )
-    .unwrap();
+    fs::write(legacy.join("main.tf"), "terraform {\n  backend \"gcs\" {\n    bucket = \"legacy-tfstate\"\n  }\n}\n")
+        .unwrap();
     fs::remove_file(repo.join("live/dev/sandbox/terraform.tfstate")).unwrap();
     let mut all = args.to_vec();
     all.extend(["--discover", "infra", "--output", "report.json"]);
     let r = driftd_env(tmp.path(), &all, &env);
     assert_eq!(r.code, 3, "{}", r.stderr);
     assert!(
-        r.stderr.contains("root module live/legacy") && r.stderr.contains("\"http\" backend is not supported"),
+        r.stderr.contains("root module live/legacy") && r.stderr.contains("\"gcs\" backend is not supported"),
         "{}",
         r.stderr
     );

@@ -4,6 +4,8 @@
 
 pub mod aws;
 pub mod azure;
+#[cfg(feature = "backends")]
+pub mod backends;
 #[cfg(any(feature = "aws", feature = "azure"))]
 mod trace;
 
