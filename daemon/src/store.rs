@@ -300,12 +300,19 @@ impl Store {
         Ok(())
     }
 
-    pub fn mark_dead(&self, id: i64, error: &str) -> rusqlite::Result<()> {
-        self.conn.execute(
+    /// Given up: and the notifier forgets the findings the message told of (`forgotten`),
+    /// so that the next scan that sees them offers them again instead of counting them
+    /// as told. One transaction.
+    pub fn mark_dead(&mut self, row: &OutboxRow, error: &str, forgotten: &[String]) -> rusqlite::Result<()> {
+        let tx = self.conn.transaction()?;
+        tx.execute(
             "UPDATE outbox SET status = 'dead', attempts = attempts + 1, last_error = ?2 WHERE id = ?1",
-            params![id, error],
+            params![row.id, error],
         )?;
-        Ok(())
+        for id in forgotten {
+            forget(&tx, &row.notifier, &row.scope, id)?;
+        }
+        tx.commit()
     }
 
     /// Removes scans, resolved findings and delivered messages older than `keep` says, in

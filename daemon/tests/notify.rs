@@ -343,13 +343,22 @@ digest = true
     for r in [&slack_hook, &slack_api, &digest_hook] {
         assert!(r.rejected().is_empty(), "Slack refused: {:?}", r.rejected().iter().map(|x| &x.1).collect::<Vec<_>>());
     }
-    // The cap (20): 19 findings on their own, and one summary of the other 181.
+    let listed_in = |msgs: &[Request]| -> usize {
+        msgs.iter()
+            .flat_map(|r| r.json()["blocks"].as_array().unwrap().clone())
+            .map(|b| b["text"]["text"].as_str().unwrap_or("").matches("unmanaged aws_instance").count())
+            .sum()
+    };
+    // The cap (20): 19 findings on their own, and a summary of the other 181 in parts of
+    // 40 events, each its own message (a webhook has no thread), none left out.
     let hook_msgs = slack_hook.accepted();
-    assert_eq!(hook_msgs.len(), 20);
+    assert_eq!(hook_msgs.len(), 19 + 5);
     let summary = hook_msgs[19].json();
     assert!(summary["blocks"][0]["text"]["text"].as_str().unwrap().starts_with("181 more drift events"), "{summary}");
     let text = summary.to_string();
-    assert!(text.contains("and 141 more") && text.contains("full report"), "{text}");
+    assert!(text.contains("part 1 of 5") && text.contains("full report"), "{text}");
+    assert!(hook_msgs[23].json().to_string().contains("part 5 of 5"));
+    assert_eq!(listed_in(&hook_msgs[19..]), 181, "every summarised event is listed");
     // The Web API: the summary's rest goes in its thread, 40 events a message.
     let api = slack_api.accepted();
     assert_eq!(api.len(), 19 + 5, "{}", api.len());
@@ -363,8 +372,10 @@ digest = true
         .map(|b| b["text"]["text"].as_str().unwrap_or("").matches("unmanaged aws_instance").count())
         .sum();
     assert_eq!(listed, 181, "every summarised event is listed in the thread");
-    // Digest mode: one message.
-    assert_eq!(digest_hook.accepted().len(), 1);
+    // Digest mode: every event in a digest of 5 parts.
+    let digest_msgs = digest_hook.accepted();
+    assert_eq!(digest_msgs.len(), 5);
+    assert_eq!(listed_in(&digest_msgs), 200);
 }
 
 #[test]
@@ -1303,4 +1314,78 @@ srv.serve_forever()
     assert!(run.stderr.contains("2 sent"), "{}", run.stderr);
     let lines = std::fs::read_to_string(&results).unwrap();
     assert_eq!(lines.lines().collect::<Vec<_>>(), ["True False", "True False"], "verified, tampered");
+}
+
+/// A first scan with 1,500 new findings to a webhook: the most severe go one per message,
+/// the rest in a digest split into parts of at most 1,000 events, each its own message;
+/// every finding reaches the receiver exactly once. A part the receiver refuses for good
+/// is dead-lettered and its findings are forgotten by the notifier, so the next scan
+/// offers them again.
+#[test]
+fn a_digest_larger_than_a_message_is_split_into_parts_and_loses_nothing() {
+    let refuse_part_two = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
+    let refusing = refuse_part_two.clone();
+    let hook = Receiver::start(move |req: &Request| {
+        let v = req.json();
+        if v["event"] == "digest" && v["part"] == 2 && refusing.load(std::sync::atomic::Ordering::SeqCst) {
+            receiver::Reply::new(400, "too large")
+        } else {
+            receiver::Reply::new(200, "ok")
+        }
+    });
+    let fleet = Fleet::new();
+    fleet.config(&format!("{FAST_OUTBOX}\n[[notify]]\nkind = \"webhook\"\nurl_env = \"HOOK_URL\"\n"));
+    fleet.live(|v| add_unmanaged(v, 1500));
+    let run = fleet.check(&env_for(&hook));
+    ok(&run, 1);
+    let report: Value = serde_json::from_str(&run.stdout).unwrap();
+    let all: std::collections::BTreeSet<String> =
+        report["findings"].as_array().unwrap().iter().map(|f| f["id"].as_str().unwrap().to_string()).collect();
+    assert!(all.len() >= 1500, "{}", all.len());
+
+    let carried = |requests: &[Request]| -> Vec<String> {
+        let mut ids = Vec::new();
+        for q in requests {
+            let v = q.json();
+            match v["event"].as_str().unwrap() {
+                "digest" => ids.extend(
+                    v["events"].as_array().unwrap().iter().map(|e| e["finding"]["id"].as_str().unwrap().to_string()),
+                ),
+                _ => ids.push(v["finding"]["id"].as_str().unwrap().to_string()),
+            }
+        }
+        ids
+    };
+    let received = hook.received();
+    let digests: Vec<Value> = received.iter().map(Request::json).filter(|v| v["event"] == "digest").collect();
+    assert_eq!(digests.len(), 2, "two parts");
+    let total = digests[0]["total"].as_u64().unwrap() as usize;
+    for (i, d) in digests.iter().enumerate() {
+        assert_eq!((d["part"].as_u64(), d["parts"].as_u64()), (Some(i as u64 + 1), Some(2)));
+        assert!(d["events"].as_array().unwrap().len() <= 1000);
+        assert_eq!(d["total"].as_u64().unwrap() as usize, total);
+    }
+    let mut offered = carried(&received);
+    offered.sort();
+    let distinct: std::collections::BTreeSet<String> = offered.iter().cloned().collect();
+    assert_eq!(offered.len(), distinct.len(), "no finding twice");
+    assert_eq!(distinct, all, "every finding offered");
+
+    // Part 2 was refused for good: its findings are offered again by the next scan.
+    let part_two: std::collections::BTreeSet<String> = digests[1]["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["finding"]["id"].as_str().unwrap().to_string())
+        .collect();
+    refuse_part_two.store(false, std::sync::atomic::Ordering::SeqCst);
+    hook.clear();
+    let again = fleet.check(&env_for(&hook));
+    ok(&again, 1);
+    let reoffered: std::collections::BTreeSet<String> = carried(&hook.accepted()).into_iter().collect();
+    assert_eq!(reoffered, part_two, "exactly the dead part's findings come again");
+    assert!(hook.accepted().iter().all(|q| {
+        let v = q.json();
+        v["event"] == "new" || v["events"].as_array().is_some_and(|e| e.iter().all(|x| x["event"] == "new"))
+    }));
 }

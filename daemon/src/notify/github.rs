@@ -67,13 +67,7 @@ impl NotifierConfig for GithubConfig {
     }
 
     fn capabilities(&self) -> Capabilities {
-        Capabilities {
-            digest: false,
-            threads: false,
-            items_per_message: 1,
-            per_resource: self.per_resource(),
-            scan_health: false,
-        }
+        Capabilities { digest: false, items_per_message: 1, per_resource: self.per_resource(), scan_health: false }
     }
 
     fn build(&self, cx: &BuildCx) -> Result<Box<dyn Notifier>, String> {

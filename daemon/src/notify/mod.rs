@@ -172,8 +172,6 @@ pub struct Capabilities {
     /// Several events fit one message (Slack, Teams, webhook). PagerDuty and GitHub track
     /// each finding as its own incident or issue: no digest.
     pub digest: bool,
-    /// Replies can go in a thread (Slack Web API): a large digest continues there.
-    pub threads: bool,
     /// Events that fit one message within the receiver's limits.
     pub items_per_message: usize,
     /// One thread per resource instead of per finding (GitHub `issue_per = "resource"`).

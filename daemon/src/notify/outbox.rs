@@ -153,7 +153,7 @@ async fn deliver_one(
                 done.skipped += 1;
             }
             Attempt::Failed(e) if e.retry == Retry::Never || attempts >= policy.max_attempts => {
-                lock(&store).mark_dead(row.id, &e.message).map_err(db_err)?;
+                lock(&store).mark_dead(&row, &e.message, &told_of(&row)).map_err(db_err)?;
                 events::NotificationDeadLettered { notifier: &n.name, outbox_id: row.id, attempts, error: &e.message }
                     .emit();
                 done.dead += 1;
@@ -185,6 +185,20 @@ async fn deliver_one(
         }
     }
     Ok(done)
+}
+
+/// The findings a message tells its notifier of (not the resolutions): what the notifier
+/// must forget if the message is given up, so that they are offered again.
+fn told_of(row: &OutboxRow) -> Vec<String> {
+    let Ok(msg) = serde_json::from_str::<Message>(&row.message) else { return Vec::new() };
+    let ids = |events: &mut dyn Iterator<Item = &super::FindingEvent>| -> Vec<String> {
+        events.filter(|e| e.event != super::EventKind::Resolved).map(|e| e.finding.id.clone()).collect()
+    };
+    match &msg.body {
+        super::Body::Finding(e) => ids(&mut std::iter::once(e.as_ref())),
+        super::Body::Digest { events, .. } => ids(&mut events.iter()),
+        super::Body::Scan(_) => Vec::new(),
+    }
 }
 
 enum Attempt {

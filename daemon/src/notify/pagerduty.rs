@@ -46,7 +46,7 @@ impl NotifierConfig for PagerDutyConfig {
     }
 
     fn capabilities(&self) -> Capabilities {
-        Capabilities { digest: false, threads: false, items_per_message: 1, per_resource: false, scan_health: true }
+        Capabilities { digest: false, items_per_message: 1, per_resource: false, scan_health: true }
     }
 
     fn build(&self, cx: &BuildCx) -> Result<Box<dyn Notifier>, String> {

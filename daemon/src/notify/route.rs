@@ -9,8 +9,8 @@
 //! than `max_messages_per_scan` messages keep the most severe and summarise the rest in
 //! one digest (PagerDuty and GitHub, which have no digest, open at most that many new
 //! incidents or issues per scan and leave the rest for the next one). A digest longer
-//! than a message can hold continues in its thread (Slack Web API) or ends with a count
-//! and the report link.
+//! than a message can hold is split into parts, each its own message ("part 2 of 4"),
+//! threaded under the first where the receiver threads (Slack Web API).
 
 use super::{Body, Capabilities, EventKind, FindingEvent, Message, Route, ScanEvent};
 use crate::history::{Recorded, Transition};
@@ -154,12 +154,9 @@ pub fn enqueue(tx: &Connection, target: &Target<'_>, scan: &Recorded<'_>, now_ms
     if !digest.is_empty() {
         let per = target.capabilities.items_per_message.max(1);
         let total = digest.len();
-        let chunks: Vec<Vec<FindingEvent>> = if target.capabilities.threads {
-            digest.chunks(per).map(|c| c.to_vec()).collect()
-        } else {
-            // One message; it says how many more there are.
-            vec![digest.into_iter().take(per).collect()]
-        };
+        // Every event is in a part, each part its own outbox message: a digest larger than
+        // one message is never cut short (threaded receivers reply in the first part's thread).
+        let chunks: Vec<Vec<FindingEvent>> = digest.chunks(per).map(|c| c.to_vec()).collect();
         let parts = chunks.len();
         let key = format!("scan:{}", scan.scan_id);
         for (i, events) in chunks.into_iter().enumerate() {

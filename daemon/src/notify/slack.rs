@@ -80,13 +80,7 @@ impl NotifierConfig for SlackConfig {
     }
 
     fn capabilities(&self) -> Capabilities {
-        Capabilities {
-            digest: true,
-            threads: self.token().is_set(),
-            items_per_message: DIGEST_ITEMS,
-            per_resource: false,
-            scan_health: true,
-        }
+        Capabilities { digest: true, items_per_message: DIGEST_ITEMS, per_resource: false, scan_health: true }
     }
 
     fn build(&self, cx: &BuildCx) -> Result<Box<dyn Notifier>, String> {
@@ -280,6 +274,7 @@ fn payload(msg: &Message) -> Value {
                 note.push_str(&format!(" · part {part} of {parts}"));
             }
             if rest > 0 && *parts == 1 {
+                // Unreachable while every event has a part; said rather than hidden.
                 note.push_str(&format!(" · and {rest} more"));
             }
             if let Some(url) = &msg.report_url {

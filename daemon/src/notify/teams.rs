@@ -34,13 +34,7 @@ impl NotifierConfig for TeamsConfig {
     }
 
     fn capabilities(&self) -> Capabilities {
-        Capabilities {
-            digest: true,
-            threads: false,
-            items_per_message: DIGEST_ITEMS,
-            per_resource: false,
-            scan_health: true,
-        }
+        Capabilities { digest: true, items_per_message: DIGEST_ITEMS, per_resource: false, scan_health: true }
     }
 
     fn build(&self, cx: &BuildCx) -> Result<Box<dyn Notifier>, String> {
@@ -111,11 +105,11 @@ pub fn card(msg: &Message) -> Value {
                 body.push(json!({"type": "TextBlock", "text": fit(&commands.join("\n"), MAX_TEXT), "fontType": "Monospace", "wrap": true}));
             }
         }
-        Body::Digest { events, overflow, total, .. } => {
+        Body::Digest { events, overflow, total, part, parts } => {
             body.push(json!({"type": "TextBlock", "text": render::digest_title(&msg.scope, *total, *overflow), "weight": "Bolder", "size": "Medium", "wrap": true}));
             body.push(text(&events.iter().map(|e| format!("- {}", render::brief(e))).collect::<Vec<_>>().join("\n")));
-            if *total > events.len() {
-                body.push(text(&format!("… and {} more", total - events.len())));
+            if *parts > 1 {
+                body.push(text(&format!("part {part} of {parts}")));
             }
         }
         Body::Scan(s) => {

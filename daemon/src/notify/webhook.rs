@@ -42,7 +42,7 @@ impl NotifierConfig for WebhookConfig {
     }
 
     fn capabilities(&self) -> Capabilities {
-        Capabilities { digest: true, threads: false, items_per_message: 1000, per_resource: false, scan_health: true }
+        Capabilities { digest: true, items_per_message: 1000, per_resource: false, scan_health: true }
     }
 
     fn build(&self, cx: &BuildCx) -> Result<Box<dyn Notifier>, String> {
@@ -89,9 +89,11 @@ pub fn event(msg: &Message) -> Value {
                 }
             }
         }
-        Body::Digest { events, overflow, total, .. } => {
+        Body::Digest { events, overflow, total, part, parts } => {
             ev["overflow"] = json!(overflow);
             ev["total"] = json!(total);
+            ev["part"] = json!(part);
+            ev["parts"] = json!(parts);
             ev["events"] = Value::Array(events.iter().map(finding_event).collect());
         }
         Body::Scan(s) => {
