@@ -6,24 +6,10 @@
 
 mod common;
 
-use common::moto::{ensure_tool, venv_bin};
 use common::*;
 use serde_json::Value;
 use std::collections::BTreeSet;
 use std::process::Command;
-
-/// Every YAML document of a file, as JSON.
-fn yaml_docs(path: &str) -> Vec<Value> {
-    ensure_tool("moto_server", &["moto[server]"]); // the venv, with PyYAML
-    let script =
-        "import json,sys,yaml; print(json.dumps([d for d in yaml.safe_load_all(open(sys.argv[1])) if d is not None]))";
-    let out = Command::new(venv_bin("python"))
-        .args(["-c", script, &root().join(path).display().to_string()])
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{path} is not YAML: {}", String::from_utf8_lossy(&out.stderr));
-    serde_json::from_slice(&out.stdout).unwrap()
-}
 
 fn read(path: &str) -> String {
     std::fs::read_to_string(root().join(path)).unwrap()

@@ -10,6 +10,7 @@
 
 mod http;
 pub mod schedule;
+mod series;
 pub mod shard;
 
 use crate::alerts::Alerts;
@@ -100,6 +101,7 @@ pub fn run(args: RunArgs) -> Result<u8, Error> {
         )
         .and_then(|b| b.install_recorder())
         .map_err(|e| Error::input("metrics", e.to_string()))?;
+    series::describe();
     metrics::gauge!("driftd_build_info", "version" => env!("CARGO_PKG_VERSION")).set(1.0);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -226,6 +228,7 @@ fn start(daemon: &Arc<Daemon>) -> Running {
             retry_after_failure: loaded.config.daemon.retry_after_failure(),
         };
         let entry = status.entry(target.name.clone()).or_default();
+        series::init_target(&target.name, entry.consecutive_failures);
         entry.name = target.name.clone();
         entry.interval_seconds = schedule.interval.as_secs();
         entry.ready_within = schedule.interval * 2 + schedule.jitter;
@@ -242,6 +245,7 @@ fn start(daemon: &Arc<Daemon>) -> Running {
     drop(status);
     *daemon.triggers.write().unwrap() = triggers;
     for n in &loaded.alerts.notifiers {
+        series::init_notifier(&n.name);
         let store = loaded.alerts.store.clone();
         let n = n.clone();
         let policy = loaded.alerts.policy;

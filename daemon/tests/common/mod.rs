@@ -2,6 +2,7 @@
 
 #![allow(dead_code)]
 
+pub mod apt;
 pub mod arm;
 pub mod azure_fleet;
 pub mod azurite;
@@ -112,4 +113,17 @@ pub fn abs_demo_state() -> String {
 /// `snapshot:<absolute path>` of a demo snapshot file (`live.json`, `live-in-sync.json`).
 pub fn abs_demo_live(file: &str) -> String {
     format!("snapshot:{}", root().join("testdata/demo").join(file).display())
+}
+
+/// Every YAML document of a file, as JSON.
+pub fn yaml_docs(path: &str) -> Vec<serde_json::Value> {
+    moto::ensure_tool("moto_server", &["moto[server]"]); // the venv, with PyYAML
+    let script =
+        "import json,sys,yaml; print(json.dumps([d for d in yaml.safe_load_all(open(sys.argv[1])) if d is not None]))";
+    let out = std::process::Command::new(moto::venv_bin("python"))
+        .args(["-c", script, &root().join(path).display().to_string()])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{path} is not YAML: {}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).unwrap()
 }

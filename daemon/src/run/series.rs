@@ -1,0 +1,67 @@
+//! Every Prometheus series the daemon exports, described once (HELP text) and, where an
+//! alert takes `increase()` of it, present at 0 from the start: a counter that appears
+//! only at its first increment hides that increment from `increase()`.
+
+/// HELP text of every metric; called once, after the recorder is installed.
+pub fn describe() {
+    use metrics::{describe_counter, describe_gauge, describe_histogram, Unit};
+    describe_gauge!("driftd_build_info", "Always 1; the label version is driftd's version.");
+    describe_gauge!("driftd_targets", "[[target]] tables this replica scans (its shard's).");
+    describe_histogram!(
+        "driftd_scan_duration_seconds",
+        Unit::Seconds,
+        "Time one scan of a target took: reading, comparing, policies and recording."
+    );
+    describe_counter!("driftd_scans_total", "Scans, by target and outcome (ok, partial, failed).");
+    describe_gauge!(
+        "driftd_last_successful_scan_timestamp_seconds",
+        Unit::Seconds,
+        "Unix time of the target's last scan that read everything."
+    );
+    describe_gauge!(
+        "driftd_target_consecutive_failures",
+        "Failed or partial scans of the target since its last success."
+    );
+    describe_gauge!("driftd_findings", "Findings of the target's last scan, by kind and severity.");
+    describe_gauge!(
+        "driftd_drift_cost_per_hour_usd",
+        "USD per hour of the target's last scan: kind changed is the cost drift, unmanaged the capacity nobody declares."
+    );
+    describe_counter!(
+        "driftd_provider_api_calls_total",
+        "Cloud API calls made by scans, by provider (retries included)."
+    );
+    describe_gauge!("driftd_outbox_pending", "Messages waiting in the outbox (queued or waiting for a retry).");
+    describe_counter!("driftd_notifications_sent_total", "Messages the notifier's receiver accepted.");
+    describe_counter!(
+        "driftd_notifications_skipped_total",
+        "Messages not sent on purpose (GitHub's max_open_issues reached, say)."
+    );
+    describe_counter!("driftd_notifications_failed_total", "Delivery attempts that failed, retried or not.");
+    describe_counter!(
+        "driftd_notifications_dead_lettered_total",
+        "Messages given up after their last attempt (driftd outbox list; driftd outbox retry)."
+    );
+}
+
+/// The notifier's delivery counters, at 0 until something happens.
+pub fn init_notifier(name: &str) {
+    for metric in [
+        "driftd_notifications_sent_total",
+        "driftd_notifications_skipped_total",
+        "driftd_notifications_failed_total",
+        "driftd_notifications_dead_lettered_total",
+    ] {
+        metrics::counter!(metric, "notifier" => name.to_string()).increment(0);
+    }
+}
+
+/// A target's counters and failure gauge, present before its first scan ends (a reload
+/// keeps the failures counted so far).
+pub fn init_target(name: &str, consecutive_failures: u32) {
+    for outcome in ["ok", "partial", "failed"] {
+        metrics::counter!("driftd_scans_total", "target" => name.to_string(), "outcome" => outcome).increment(0);
+    }
+    metrics::gauge!("driftd_target_consecutive_failures", "target" => name.to_string())
+        .set(consecutive_failures as f64);
+}
