@@ -69,6 +69,20 @@ impl SecretRef {
         }
     }
 
+    /// Reads a secret that is a URL (a webhook's), and checks it is an http(s) URL with a
+    /// host: a mistyped one fails where secrets are read (`config check --secrets`, start),
+    /// not at every delivery. Errors name the variable or file, never the value.
+    pub fn resolve_url(&self, key: &str) -> Result<Option<Secret>, String> {
+        let Some(secret) = self.resolve(key)? else { return Ok(None) };
+        match reqwest::Url::parse(secret.expose()) {
+            Ok(u) if (u.scheme() == "https" || u.scheme() == "http") && u.host_str().is_some_and(|h| !h.is_empty()) => {
+                Ok(Some(secret))
+            }
+            Ok(u) => Err(format!("{key} from {}: not an http(s) URL (scheme {:?})", secret.origin, u.scheme())),
+            Err(e) => Err(format!("{key} from {}: not a valid URL ({e})", secret.origin)),
+        }
+    }
+
     /// Reads the secret. Errors name the variable or file, never a value.
     pub fn resolve(&self, key: &str) -> Result<Option<Secret>, String> {
         if let Some(v) = &self.inline {

@@ -958,6 +958,38 @@ fn config_errors_exit_2_and_name_the_key_not_the_secret() {
     assert!(run.stderr.contains("still queued"), "{}", run.stderr);
 }
 
+/// A notifier URL that is not an http(s) URL fails where secrets are read
+/// (`config check --secrets`, and `check --notify` before scanning), naming where it came
+/// from, never its value; endpoint settings that are not secrets are checked the same way.
+#[test]
+fn an_invalid_notifier_url_fails_when_secrets_are_read_naming_its_variable() {
+    let fleet = Fleet::new();
+    fleet.live(|_| {});
+    fleet.config("[[notify]]\nkind = \"webhook\"\nurl_env = \"HOOK\"\n\n[[notify]]\nkind = \"slack\"\nurl_file = \"slack.url\"\n");
+    std::fs::write(fleet.path().join("slack.url"), "hooks.slack.com/services/T0/B0/secret-path\n").unwrap();
+    let env = [("HOOK", "ht!tp://x y/secret-path".to_string())];
+    let run = driftd_env(fleet.path(), &["config", "check", "driftd.toml", "--secrets"], &env);
+    common::assert_one_error(&run, 2);
+    assert!(run.stderr.contains("url from env HOOK: not a valid URL"), "{}", run.stderr);
+    assert!(!run.stderr.contains("secret-path"), "the URL is a secret: {}", run.stderr);
+    // The first notifier fixed, the second one's file is the problem.
+    let env = [("HOOK", "https://hooks.example/secret-path".to_string())];
+    let run = driftd_env(fleet.path(), &["config", "check", "driftd.toml", "--secrets"], &env);
+    common::assert_one_error(&run, 2);
+    assert!(run.stderr.contains("slack.url: not a valid URL"), "{}", run.stderr);
+    assert!(!run.stderr.contains("secret-path"), "{}", run.stderr);
+    let run = fleet.check(&[("HOOK", "ht!tp://x y/secret-path".to_string())]);
+    common::assert_one_error(&run, 2);
+    assert!(!fleet.db().exists(), "nothing scanned or stored");
+
+    fleet.config(
+        "[[notify]]\nkind = \"pagerduty\"\nrouting_key_env = \"K\"\nevents_url = \"https://events example/v2\"\n",
+    );
+    let run = driftd_env(fleet.path(), &["config", "check", "driftd.toml"], &[]);
+    common::assert_one_error(&run, 2);
+    assert!(run.stderr.contains("events_url \"https://events example/v2\" is not a valid URL"), "{}", run.stderr);
+}
+
 /// Every key path of a JSON value, with its type: `finding.changes[].path:string`.
 fn shape(v: &Value, prefix: &str, out: &mut std::collections::BTreeSet<String>) {
     match v {

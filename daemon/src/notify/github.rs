@@ -63,6 +63,7 @@ impl NotifierConfig for GithubConfig {
         if self.max_open_issues == 0 {
             p.push("max_open_issues must be at least 1".into());
         }
+        p.extend(self.api_url.as_deref().and_then(|u| super::url_problem("api_url", u)));
         p
     }
 

@@ -323,6 +323,16 @@ impl Route {
 }
 
 /// `"24h"`, `"90m"`, `"1d 12h"`, `"PT30S"`: jiff's friendly or ISO 8601 durations.
+/// A problem with an endpoint setting that is not a secret (`api_url`, `events_url`):
+/// it must be an http(s) URL with a host.
+pub fn url_problem(key: &str, value: &str) -> Option<String> {
+    match reqwest::Url::parse(value) {
+        Ok(u) if (u.scheme() == "https" || u.scheme() == "http") && u.host_str().is_some_and(|h| !h.is_empty()) => None,
+        Ok(_) => Some(format!("{key} {value:?} is not an http(s) URL")),
+        Err(e) => Some(format!("{key} {value:?} is not a valid URL ({e})")),
+    }
+}
+
 pub fn parse_duration(s: &str) -> Result<Duration, String> {
     // Days as 24 hours (retention periods): jiff's durations stop at hours.
     if let Some(days) = s.trim().strip_suffix('d').and_then(|n| n.trim().parse::<u64>().ok()) {

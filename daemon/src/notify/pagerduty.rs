@@ -37,11 +37,7 @@ impl NotifierConfig for PagerDutyConfig {
             true,
             &mut p,
         );
-        if let Some(u) = &self.events_url {
-            if !(u.starts_with("https://") || u.starts_with("http://")) {
-                p.push(format!("events_url {u:?} is not an http(s) URL"));
-            }
-        }
+        p.extend(self.events_url.as_deref().and_then(|u| super::url_problem("events_url", u)));
         p
     }
 

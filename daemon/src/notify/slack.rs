@@ -71,11 +71,7 @@ impl NotifierConfig for SlackConfig {
         if self.webhook().is_set() && self.channel.is_some() {
             p.push("channel is for the Web API; an incoming webhook posts to its own channel".into());
         }
-        if let Some(u) = &self.api_url {
-            if !(u.starts_with("https://") || u.starts_with("http://")) {
-                p.push(format!("api_url {u:?} is not an http(s) URL"));
-            }
-        }
+        p.extend(self.api_url.as_deref().and_then(|u| super::url_problem("api_url", u)));
         p
     }
 
@@ -96,7 +92,7 @@ impl NotifierConfig for SlackConfig {
                     .into(),
             },
             None => {
-                let url = self.webhook().resolve("url")?.ok_or("url is not set")?;
+                let url = self.webhook().resolve_url("url")?.ok_or("url is not set")?;
                 Mode::Webhook { url }
             }
         };

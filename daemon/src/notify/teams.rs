@@ -39,7 +39,7 @@ impl NotifierConfig for TeamsConfig {
 
     fn build(&self, cx: &BuildCx) -> Result<Box<dyn Notifier>, String> {
         let url =
-            super::secret_ref(&self.url, &self.url_env, &self.url_file).resolve("url")?.ok_or("url is not set")?;
+            super::secret_ref(&self.url, &self.url_env, &self.url_file).resolve_url("url")?.ok_or("url is not set")?;
         Ok(Box::new(Teams { client: cx.client.clone(), url }))
     }
 }

@@ -47,7 +47,7 @@ impl NotifierConfig for WebhookConfig {
 
     fn build(&self, cx: &BuildCx) -> Result<Box<dyn Notifier>, String> {
         let url =
-            super::secret_ref(&self.url, &self.url_env, &self.url_file).resolve("url")?.ok_or("url is not set")?;
+            super::secret_ref(&self.url, &self.url_env, &self.url_file).resolve_url("url")?.ok_or("url is not set")?;
         let secret = super::secret_ref(&self.secret, &self.secret_env, &self.secret_file).resolve("secret")?;
         Ok(Box::new(Webhook { client: cx.client.clone(), url, secret }))
     }
