@@ -75,7 +75,12 @@ pub fn run(mut args: CheckArgs) -> Result<u8, Error> {
 
     let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
     let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-    let opts = RenderOptions { color: to_terminal && !no_color, fail_on, max_findings: args.max_findings };
+    let opts = RenderOptions {
+        color: to_terminal && !no_color,
+        fail_on,
+        max_findings: args.max_findings,
+        source_root: std::env::current_dir().ok(),
+    };
     let mut buf = Vec::new();
     report.render(format, &opts, &mut buf).map_err(|e| Error::input("report", e.to_string()))?;
     if let Some(path) = &args.patch_out {

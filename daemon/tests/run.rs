@@ -184,6 +184,29 @@ fn daemon_api_auth_paging_trigger_and_reload() {
     assert!(d.json("/api/v1/findings?target=other", &auth)["findings"].as_array().unwrap().is_empty());
     assert_eq!(d.get("/api/v1/findings?severity=urgent", &auth).0, 400);
     assert_eq!(d.get("/api/v1/findings?colour=red", &auth).0, 400);
+    // Values of any case mean the same; unknown values and impossible pages are 400,
+    // never an empty or a one-item page.
+    let upper = d.json("/api/v1/findings?severity=HIGH&kind=Changed&target=demo", &auth);
+    assert_eq!(upper["findings"], high_changed["findings"]);
+    for bad in [
+        "/api/v1/findings?kind=bogus",
+        "/api/v1/findings?limit=0",
+        "/api/v1/findings?limit=1001",
+        "/api/v1/findings?after=-1",
+        "/api/v1/scans?outcome=great",
+        "/api/v1/scans?before=0",
+        "/api/v1/scans?limit=0",
+    ] {
+        let (code, body) = d.get(bad, &auth);
+        assert_eq!(code, 400, "{bad}: {body}");
+        assert!(body.contains("\"error\""), "{bad}: {body}");
+    }
+    // The auth scheme is case-insensitive (RFC 7235).
+    for scheme in ["bearer", "BEARER", "Bearer "] {
+        let header = format!("{scheme} {TOKEN}");
+        assert_eq!(d.get("/api/v1/findings?limit=1", &[("authorization", header.as_str())]).0, 200, "{scheme:?}");
+    }
+    assert_eq!(d.get("/api/v1/findings", &[("authorization", &format!("Basic {TOKEN}"))]).0, 401);
 
     // On demand: a scan now.
     assert_eq!(d.post("/api/v1/scans?target=nope", &auth).0, 404);

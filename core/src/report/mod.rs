@@ -15,7 +15,7 @@ use std::io::{self, Write};
 pub const SCHEMA: &str = "driftd.report/v1";
 
 /// How a report is rendered.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct RenderOptions {
     /// ANSI colour (text only): a terminal, and `NO_COLOR` unset.
     pub color: bool,
@@ -24,6 +24,9 @@ pub struct RenderOptions {
     /// How many findings text and Markdown list in full (`--max-findings`): `None`, the
     /// format's default; `Some(0)`, all. The summary and the groups always count them all.
     pub max_findings: Option<usize>,
+    /// The folder SARIF file locations are relative to (`uriBaseId` `SRCROOT`): the
+    /// working directory of `driftd check`, in CI the checkout.
+    pub source_root: Option<std::path::PathBuf>,
 }
 
 impl RenderOptions {

@@ -48,6 +48,58 @@ fn kind_rule(kind: FindingKind) -> (String, &'static str, &'static str) {
     }
 }
 
+/// `GPU instances require IMDSv2` -> `GpuInstancesRequireImdsv2`: SARIF's `name` is an
+/// identifier for people, in PascalCase.
+fn rule_name(title: &str) -> String {
+    title
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(|w| {
+            let lower = w.to_ascii_lowercase();
+            let mut chars = lower.chars();
+            chars.next().map(|c| c.to_ascii_uppercase().to_string() + chars.as_str()).unwrap_or_default()
+        })
+        .collect()
+}
+
+/// Where a `.tf` file is, as SARIF wants it: relative to `SRCROOT` (the checkout) with
+/// `/` separators and percent-encoding; a file outside it as an absolute `file://` URI.
+fn artifact(file: &str, root: Option<&std::path::Path>) -> Value {
+    let path = std::path::Path::new(file);
+    let relative = match (path.is_absolute(), root) {
+        (false, _) => Some(path.to_path_buf()),
+        (true, Some(root)) => path.strip_prefix(root).ok().map(std::path::Path::to_path_buf),
+        (true, None) => None,
+    };
+    match relative {
+        Some(rel) => {
+            let parts: Vec<String> = rel
+                .components()
+                .filter(|c| !matches!(c, std::path::Component::CurDir))
+                .map(|c| encode(&c.as_os_str().to_string_lossy()))
+                .collect();
+            json!({"uri": parts.join("/"), "uriBaseId": "SRCROOT"})
+        }
+        None => {
+            let parts: Vec<String> =
+                path.components().skip(1).map(|c| encode(&c.as_os_str().to_string_lossy())).collect();
+            json!({"uri": format!("file:///{}", parts.join("/"))})
+        }
+    }
+}
+
+/// One path segment percent-encoded (RFC 3986: unreserved characters stay).
+fn encode(segment: &str) -> String {
+    let mut out = String::new();
+    for b in segment.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => out.push(b as char),
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
 fn rule_id(f: &Finding) -> String {
     match (&f.policy, f.kind) {
         (Some(p), _) => p.id.clone(),
@@ -71,7 +123,7 @@ fn message(f: &Finding) -> String {
     text
 }
 
-pub fn render(report: &Report, _opts: &RenderOptions, out: &mut dyn Write) -> io::Result<()> {
+pub fn render(report: &Report, opts: &RenderOptions, out: &mut dyn Write) -> io::Result<()> {
     // Rules: the kinds in use, then policies, in a stable order; results index into them.
     let mut rules: BTreeMap<String, Value> = BTreeMap::new();
     for f in &report.findings {
@@ -86,7 +138,8 @@ pub fn render(report: &Report, _opts: &RenderOptions, out: &mut dyn Write) -> io
             };
             json!({
                 "id": id,
-                "name": id,
+                // A readable identifier, never the id itself (SARIF1001).
+                "name": rule_name(&short),
                 "shortDescription": {"text": short},
                 "fullDescription": {"text": full},
                 "help": {"text": full},
@@ -110,7 +163,7 @@ pub fn render(report: &Report, _opts: &RenderOptions, out: &mut dyn Write) -> io
             });
             if let Some(at) = &f.declared_at {
                 location["physicalLocation"] = json!({
-                    "artifactLocation": {"uri": at.file},
+                    "artifactLocation": artifact(&at.file, opts.source_root.as_deref()),
                     "region": region(at),
                 });
             }

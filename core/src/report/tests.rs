@@ -92,7 +92,11 @@ fn json_report_validates_against_the_schema_in_docs() {
     let validator = jsonschema::validator_for(&schema).expect("schema compiles");
     let mut buf = Vec::new();
     sample()
-        .render(format("json").unwrap(), &RenderOptions { color: false, fail_on: None, max_findings: None }, &mut buf)
+        .render(
+            format("json").unwrap(),
+            &RenderOptions { color: false, fail_on: None, max_findings: None, source_root: None },
+            &mut buf,
+        )
         .unwrap();
     let doc: serde_json::Value = serde_json::from_slice(&buf).unwrap();
     let errors: Vec<String> = validator.iter_errors(&doc).map(|e| format!("{e} at {}", e.instance_path())).collect();
@@ -115,7 +119,11 @@ fn every_format_renders_without_error_and_is_registered_once() {
     for f in FORMATS {
         let mut buf = Vec::new();
         sample()
-            .render(f, &RenderOptions { color: true, fail_on: Some(Severity::High), max_findings: None }, &mut buf)
+            .render(
+                f,
+                &RenderOptions { color: true, fail_on: Some(Severity::High), max_findings: None, source_root: None },
+                &mut buf,
+            )
             .unwrap();
         assert!(!buf.is_empty(), "{}", f.name);
     }
@@ -132,7 +140,13 @@ fn a_very_long_change_path_renders_in_every_format() {
     }
     for f in FORMATS {
         let mut buf = Vec::new();
-        report.render(f, &RenderOptions { color: false, fail_on: None, max_findings: Some(0) }, &mut buf).unwrap();
+        report
+            .render(
+                f,
+                &RenderOptions { color: false, fail_on: None, max_findings: Some(0), source_root: None },
+                &mut buf,
+            )
+            .unwrap();
         assert!(String::from_utf8_lossy(&buf).contains(&long), "{}", f.name);
     }
     // By default Markdown leaves out what would pass a comment's limit, and says so.
@@ -144,14 +158,18 @@ fn a_very_long_change_path_renders_in_every_format() {
 fn colour_only_when_asked() {
     let mut plain = Vec::new();
     sample()
-        .render(format("text").unwrap(), &RenderOptions { color: false, fail_on: None, max_findings: None }, &mut plain)
+        .render(
+            format("text").unwrap(),
+            &RenderOptions { color: false, fail_on: None, max_findings: None, source_root: None },
+            &mut plain,
+        )
         .unwrap();
     assert!(!String::from_utf8(plain).unwrap().contains('\x1b'));
     let mut coloured = Vec::new();
     sample()
         .render(
             format("text").unwrap(),
-            &RenderOptions { color: true, fail_on: None, max_findings: None },
+            &RenderOptions { color: true, fail_on: None, max_findings: None, source_root: None },
             &mut coloured,
         )
         .unwrap();
@@ -164,7 +182,7 @@ fn junit_failures_follow_fail_on() {
     sample()
         .render(
             format("junit").unwrap(),
-            &RenderOptions { color: false, fail_on: Some(Severity::High), max_findings: None },
+            &RenderOptions { color: false, fail_on: Some(Severity::High), max_findings: None, source_root: None },
             &mut buf,
         )
         .unwrap();
@@ -178,7 +196,11 @@ fn junit_failures_follow_fail_on() {
 fn sarif_results_index_their_rules() {
     let mut buf = Vec::new();
     sample()
-        .render(format("sarif").unwrap(), &RenderOptions { color: false, fail_on: None, max_findings: None }, &mut buf)
+        .render(
+            format("sarif").unwrap(),
+            &RenderOptions { color: false, fail_on: None, max_findings: None, source_root: None },
+            &mut buf,
+        )
         .unwrap();
     let v: serde_json::Value = serde_json::from_slice(&buf).unwrap();
     assert_eq!(v["version"], "2.1.0");
@@ -209,7 +231,7 @@ fn large(n: usize) -> Report {
 
 fn rendered(report: &Report, name: &str, max_findings: Option<usize>) -> String {
     let mut buf = Vec::new();
-    let opts = RenderOptions { color: false, fail_on: Some(Severity::High), max_findings };
+    let opts = RenderOptions { color: false, fail_on: Some(Severity::High), max_findings, source_root: None };
     report.render(format(name).unwrap(), &opts, &mut buf).unwrap();
     String::from_utf8(buf).unwrap()
 }

@@ -51,7 +51,13 @@ async fn metrics(State(d): State<Arc<Daemon>>) -> Response {
 
 fn unauthorized(d: &Daemon, headers: &HeaderMap) -> Option<Response> {
     let token = d.api_token.read().unwrap().clone()?;
-    let given = headers.get("authorization").and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer "));
+    // RFC 7235: the scheme is case-insensitive (`bearer`, `BEARER`), one or more spaces.
+    let given = headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map(|(_, token)| token.trim_start());
     // Constant time: the comparison does not tell how much of a guess was right.
     let ok = given.is_some_and(|g| {
         let (a, b) = (g.as_bytes(), token.expose().as_bytes());
@@ -119,6 +125,37 @@ fn list(s: &Option<String>) -> Vec<String> {
     s.iter().flat_map(|v| v.split(',')).map(|v| v.trim().to_string()).filter(|v| !v.is_empty()).collect()
 }
 
+/// `limit`: 1 to 1,000, else 400 (0 is not "one").
+fn page_size(limit: Option<usize>, default: usize) -> Result<usize, Response> {
+    match limit.unwrap_or(default) {
+        n @ 1..=1000 => Ok(n),
+        n => Err(bad_request(format!("limit {n} is not from 1 to 1000"))),
+    }
+}
+
+/// A comma-separated filter whose values must be among `allowed` (any case), lower-cased;
+/// an unknown value is 400, never an empty page.
+fn one_of(key: &str, given: &Option<String>, allowed: &[&str]) -> Result<Vec<String>, Response> {
+    list(given)
+        .into_iter()
+        .map(|v| {
+            let lower = v.to_ascii_lowercase();
+            match allowed.contains(&lower.as_str()) {
+                true => Ok(lower),
+                false => Err(bad_request(format!("{key} {:?} is not one of {}", cut(&v), allowed.join(", ")))),
+            }
+        })
+        .collect()
+}
+
+/// A value echoed in an error, at most 100 characters.
+fn cut(v: &str) -> String {
+    match v.char_indices().nth(100) {
+        Some((i, _)) => format!("{}…", &v[..i]),
+        None => v.to_string(),
+    }
+}
+
 fn in_clause(column: &str, values: &[String], args: &mut Vec<String>, clauses: &mut Vec<String>) {
     if values.is_empty() {
         return;
@@ -142,22 +179,31 @@ async fn findings(
         Ok(q) => q,
         Err(r) => return *r,
     };
-    let limit = q.limit.unwrap_or(100).clamp(1, 1000);
+    let limit = match page_size(q.limit, 100) {
+        Ok(l) => l,
+        Err(r) => return r,
+    };
     let mut args: Vec<String> = Vec::new();
     let mut clauses: Vec<String> = Vec::new();
-    for s in list(&q.severity) {
-        if driftd_core::model::Severity::parse(&s).is_none() {
-            return bad_request(format!("severity {s:?} is not one of critical, high, medium, low"));
-        }
+    let severities = match one_of("severity", &q.severity, &["critical", "high", "medium", "low"]) {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    let kinds = match one_of("kind", &q.kind, &["changed", "missing", "unmanaged", "violation"]) {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    if q.after.is_some_and(|a| a < 0) {
+        return bad_request("after must be a `next` cursor from a previous page (0 or more)".into());
     }
-    in_clause("f.severity", &list(&q.severity), &mut args, &mut clauses);
-    in_clause("f.kind", &list(&q.kind), &mut args, &mut clauses);
+    in_clause("f.severity", &severities, &mut args, &mut clauses);
+    in_clause("f.kind", &kinds, &mut args, &mut clauses);
     in_clause("f.scope", &list(&q.target), &mut args, &mut clauses);
     match q.status.as_deref().unwrap_or("open") {
         "open" => clauses.push("f.resolved_at IS NULL".into()),
         "resolved" => clauses.push("f.resolved_at IS NOT NULL".into()),
         "all" => {}
-        other => return bad_request(format!("status {other:?} is not open, resolved or all")),
+        other => return bad_request(format!("status {:?} is not open, resolved or all", cut(other))),
     }
     args.push(q.after.unwrap_or(0).to_string());
     clauses.push(format!("f.rowid > CAST(?{} AS INTEGER)", args.len()));
@@ -203,11 +249,21 @@ async fn scans(
         Ok(q) => q,
         Err(r) => return *r,
     };
-    let limit = q.limit.unwrap_or(50).clamp(1, 1000);
+    let limit = match page_size(q.limit, 50) {
+        Ok(l) => l,
+        Err(r) => return r,
+    };
+    let outcomes = match one_of("outcome", &q.outcome, &["ok", "partial", "failed"]) {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    if q.before.is_some_and(|b| b < 1) {
+        return bad_request("before must be a `next` cursor from a previous page (1 or more)".into());
+    }
     let mut args = Vec::new();
     let mut clauses = vec!["1 = 1".to_string()];
     in_clause("scope", &list(&q.target), &mut args, &mut clauses);
-    in_clause("outcome", &list(&q.outcome), &mut args, &mut clauses);
+    in_clause("outcome", &outcomes, &mut args, &mut clauses);
     args.push(q.before.unwrap_or(i64::MAX).to_string());
     clauses.push(format!("id < CAST(?{} AS INTEGER)", args.len()));
     let sql = format!(
