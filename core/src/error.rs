@@ -22,6 +22,16 @@ impl ErrorKind {
     }
 }
 
+/// A text file read whole; one that is not UTF-8 is an input error naming the file and
+/// the byte offset, and who wants UTF-8 (`Terraform reads .tf and .tfvars files as UTF-8`).
+pub fn read_utf8(path: &Path, why: &str) -> Result<String, Error> {
+    let bytes = std::fs::read(path).map_err(|e| Error::io(path, &e))?;
+    String::from_utf8(bytes).map_err(|e| {
+        let offset = e.utf8_error().valid_up_to();
+        Error::input(path.display().to_string(), format!("not UTF-8 text (invalid byte at offset {offset}): {why}"))
+    })
+}
+
 /// One clear message: `where: what`, where `where` is `file[:line[:column]]` or an endpoint.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Error {
@@ -37,6 +47,22 @@ impl Error {
 
     pub fn unreachable(location: impl Into<String>, message: impl Into<String>) -> Self {
         Error { kind: ErrorKind::Unreachable, location: location.into(), message: message.into() }
+    }
+
+    /// The same error with each of its `; `-separated problems cut to a readable length:
+    /// a value it echoes (an 8 MB string in a config file) is shown by its start.
+    pub fn with_values_cut(mut self) -> Self {
+        const MAX: usize = 300;
+        let parts: Vec<String> = self
+            .message
+            .split("; ")
+            .map(|p| match p.char_indices().nth(MAX) {
+                Some((i, _)) => format!("{}… (cut: {} characters)", &p[..i], p.chars().count()),
+                None => p.to_string(),
+            })
+            .collect();
+        self.message = parts.join("; ");
+        self
     }
 
     /// An I/O error on a local file: a missing or unreadable file is an input error.

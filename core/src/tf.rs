@@ -717,14 +717,7 @@ fn line_range(text: &str, span: Range<usize>) -> Range<usize> {
 /// A Terraform file's text; one that is not UTF-8 is an input error naming the file and
 /// the byte offset, as the state reader does.
 pub(crate) fn read_text(path: &Path) -> Result<String> {
-    let bytes = std::fs::read(path).map_err(|e| Error::io(path, &e))?;
-    String::from_utf8(bytes).map_err(|e| {
-        let offset = e.utf8_error().valid_up_to();
-        Error::input(
-            path.display().to_string(),
-            format!("not UTF-8 text (invalid byte at offset {offset}): Terraform reads .tf and .tfvars files as UTF-8"),
-        )
-    })
+    crate::error::read_utf8(path, "Terraform reads .tf and .tfvars files as UTF-8")
 }
 
 /// The key at `line:column` is written a second time in its object: give the first one

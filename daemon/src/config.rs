@@ -420,8 +420,9 @@ impl Config {
     }
 
     pub fn read(path: &Path) -> Result<Config, Error> {
-        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, &e))?;
-        Config::parse(&path.display().to_string(), &text)
+        let text = driftd_core::error::read_utf8(path, "TOML files are UTF-8")?;
+        // Values a problem echoes are cut: a huge one does not flood the terminal.
+        Config::parse(&path.display().to_string(), &text).map_err(Error::with_values_cut)
     }
 
     pub fn parse(location: &str, text: &str) -> Result<Config, Error> {

@@ -278,3 +278,28 @@ fn common_mistakes_get_errors_that_say_what_to_do() {
     let folder = dir.path().join("reports/today");
     assert!(r.stderr.contains(&format!("the folder {} does not exist", folder.display())), "{}", r.stderr);
 }
+
+/// Files driftd reads as text name the byte that is not UTF-8; a huge bad value in the
+/// config is shown by its start, not echoed whole.
+#[test]
+fn non_utf8_policy_and_config_files_and_huge_config_values_get_short_clear_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::create_dir_all(dir.path().join("policies")).unwrap();
+    fs::write(dir.path().join("policies/gpu.rego"), b"package x\n# caf\xe9\n").unwrap();
+    let r =
+        driftd_in(dir.path(), &["check", "--state", &abs_demo_state(), "--provider", "none", "--policies", "policies"]);
+    assert_one_error(&r, 2);
+    assert!(r.stderr.contains("gpu.rego: not UTF-8 text (invalid byte at offset 15)"), "{}", r.stderr);
+
+    fs::write(dir.path().join("bad.toml"), b"[store]\npath = \"caf\xe9.db\"\n").unwrap();
+    let r = driftd_in(dir.path(), &["config", "check", "bad.toml"]);
+    assert_one_error(&r, 2);
+    assert!(r.stderr.contains("bad.toml: not UTF-8 text (invalid byte at offset 19)"), "{}", r.stderr);
+
+    let huge = "x".repeat(8 << 20);
+    fs::write(dir.path().join("huge.toml"), format!("[outbox]\ndeliver_for = \"{huge}\"\n")).unwrap();
+    let r = driftd_in(dir.path(), &["config", "check", "huge.toml"]);
+    assert_one_error(&r, 2);
+    assert!(r.stderr.len() < 2_000, "{} bytes of stderr", r.stderr.len());
+    assert!(r.stderr.contains("outbox.deliver_for") && r.stderr.contains("cut: "), "{:.500}", r.stderr);
+}

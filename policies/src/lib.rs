@@ -51,7 +51,7 @@ pub fn read_dir(dir: &Path, with_tests: bool) -> Result<Vec<Source>, Error> {
         if is_test && !with_tests {
             continue;
         }
-        let text = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, &e))?;
+        let text = driftd_core::error::read_utf8(&path, "Rego policies are UTF-8")?;
         out.push(Source { path: path.display().to_string(), text, builtin: false });
     }
     Ok(out)

@@ -126,23 +126,23 @@ fn list(s: &Option<String>) -> Vec<String> {
 }
 
 /// `limit`: 1 to 1,000, else 400 (0 is not "one").
-fn page_size(limit: Option<usize>, default: usize) -> Result<usize, Response> {
+fn page_size(limit: Option<usize>, default: usize) -> Result<usize, String> {
     match limit.unwrap_or(default) {
         n @ 1..=1000 => Ok(n),
-        n => Err(bad_request(format!("limit {n} is not from 1 to 1000"))),
+        n => Err(format!("limit {n} is not from 1 to 1000")),
     }
 }
 
 /// A comma-separated filter whose values must be among `allowed` (any case), lower-cased;
 /// an unknown value is 400, never an empty page.
-fn one_of(key: &str, given: &Option<String>, allowed: &[&str]) -> Result<Vec<String>, Response> {
+fn one_of(key: &str, given: &Option<String>, allowed: &[&str]) -> Result<Vec<String>, String> {
     list(given)
         .into_iter()
         .map(|v| {
             let lower = v.to_ascii_lowercase();
             match allowed.contains(&lower.as_str()) {
                 true => Ok(lower),
-                false => Err(bad_request(format!("{key} {:?} is not one of {}", cut(&v), allowed.join(", ")))),
+                false => Err(format!("{key} {:?} is not one of {}", cut(&v), allowed.join(", "))),
             }
         })
         .collect()
@@ -181,17 +181,17 @@ async fn findings(
     };
     let limit = match page_size(q.limit, 100) {
         Ok(l) => l,
-        Err(r) => return r,
+        Err(e) => return bad_request(e),
     };
     let mut args: Vec<String> = Vec::new();
     let mut clauses: Vec<String> = Vec::new();
     let severities = match one_of("severity", &q.severity, &["critical", "high", "medium", "low"]) {
         Ok(v) => v,
-        Err(r) => return r,
+        Err(e) => return bad_request(e),
     };
     let kinds = match one_of("kind", &q.kind, &["changed", "missing", "unmanaged", "violation"]) {
         Ok(v) => v,
-        Err(r) => return r,
+        Err(e) => return bad_request(e),
     };
     if q.after.is_some_and(|a| a < 0) {
         return bad_request("after must be a `next` cursor from a previous page (0 or more)".into());
@@ -251,11 +251,11 @@ async fn scans(
     };
     let limit = match page_size(q.limit, 50) {
         Ok(l) => l,
-        Err(r) => return r,
+        Err(e) => return bad_request(e),
     };
     let outcomes = match one_of("outcome", &q.outcome, &["ok", "partial", "failed"]) {
         Ok(v) => v,
-        Err(r) => return r,
+        Err(e) => return bad_request(e),
     };
     if q.before.is_some_and(|b| b < 1) {
         return bad_request("before must be a `next` cursor from a previous page (1 or more)".into());
