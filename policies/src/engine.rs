@@ -109,12 +109,49 @@ pub(crate) fn compile(engine: &mut regorus::Engine) -> Result<(), Error> {
 
 /// Add one source; returns its package (`data.x.y`).
 pub(crate) fn add_source(engine: &mut regorus::Engine, s: &Source) -> Result<String, Error> {
+    crate::guard::check(s)?;
     engine.add_policy(s.path.clone(), s.text.clone()).map_err(|e| syntax_error(&s.path, &e))
 }
 
+/// How long compiling a run's policies may take: ten evaluation time limits, at least
+/// 5 s. regorus' parser cannot be interrupted; past this the run ends with an error (the
+/// parse goes on in a thread nobody waits for, until the process ends).
+pub fn load_deadline(limit: Duration) -> Duration {
+    limit.saturating_mul(10).max(Duration::from_secs(5))
+}
+
+/// `f` on a thread of its own, given up after `deadline`.
+pub(crate) fn within<T: Send + 'static>(
+    deadline: Duration,
+    f: impl FnOnce() -> Result<T, Error> + Send + 'static,
+) -> Result<T, Error> {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::Builder::new()
+        .name("policy-compile".into())
+        .spawn(move || {
+            let _ = tx.send(f());
+        })
+        .map_err(|e| Error::input("policies", format!("cannot start compiling: {e}")))?;
+    rx.recv_timeout(deadline).unwrap_or_else(|_| {
+        Err(Error::input(
+            "policies",
+            format!(
+                "compiling the policies took longer than {} s ([policy] time_limit_ms x 10): a policy regorus cannot parse in time?",
+                deadline.as_secs()
+            ),
+        ))
+    })
+}
+
 impl RegoEngine {
-    /// Compile every source. Files without a `deny` rule are libraries, not policies.
+    /// Compile every source, within [`load_deadline`]. Files without a `deny` rule are
+    /// libraries, not policies.
     pub fn load(sources: &[Source], config: &Value, limit: Duration) -> Result<RegoEngine, Error> {
+        let (sources, config) = (sources.to_vec(), config.clone());
+        within(load_deadline(limit), move || RegoEngine::load_now(&sources, &config, limit))
+    }
+
+    fn load_now(sources: &[Source], config: &Value, limit: Duration) -> Result<RegoEngine, Error> {
         let mut engine = new_engine(config, limit)?;
         let mut policies: Vec<Policy> = Vec::new();
         for s in sources {

@@ -9,6 +9,7 @@ mod builtin;
 mod convert;
 mod engine;
 mod extensions;
+pub mod guard;
 mod metadata;
 mod testing;
 

@@ -272,3 +272,36 @@ fn docs_policies_md_is_current() {
         path.display()
     );
 }
+
+/// Lines past 4,096 characters and brackets nested past 12 are refused before regorus
+/// parses them, naming the file, line (and column); `nested-12.rego` still loads.
+#[test]
+fn rego_that_breaks_regorus_is_refused_naming_where() {
+    let src = |path: &str, text: String| Source { path: path.into(), text, builtin: false };
+    let long = format!("package x\n\np := \"{}\"\n", "a".repeat(5000));
+    let err = RegoEngine::load(&[src("long.rego", long)], &json!({}), LIMIT).err().unwrap();
+    assert_eq!(err.location, "long.rego:3");
+    assert!(err.message.contains("a line of 5007 characters"), "{err}");
+
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/regorus");
+    let read = |f: &str| std::fs::read_to_string(dir.join(f)).unwrap();
+    let err = RegoEngine::load(&[src("nested-20.rego", read("nested-20.rego"))], &json!({}), LIMIT).err().unwrap();
+    assert_eq!(err.location, "nested-20.rego:3:18", "{err}");
+    assert!(err.message.contains("nested more than 12 deep"), "{err}");
+    // Brackets in strings and comments do not count.
+    let quoted = format!("package x\n\n# {}\np := \"{}\"\n", "[".repeat(30), "{".repeat(30));
+    assert!(RegoEngine::load(&[src("quoted.rego", quoted)], &json!({}), LIMIT).is_ok());
+    assert!(RegoEngine::load(&[src("nested-12.rego", read("nested-12.rego"))], &json!({}), LIMIT).is_ok());
+}
+
+/// Compiling is given up at its deadline with an error, whatever regorus is doing.
+#[test]
+fn compiling_past_its_deadline_is_an_error() {
+    let err = crate::engine::within(Duration::from_millis(100), || {
+        std::thread::sleep(Duration::from_secs(2));
+        Ok(())
+    })
+    .err()
+    .unwrap();
+    assert!(err.message.contains("compiling the policies took longer than"), "{err}");
+}
