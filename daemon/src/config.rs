@@ -61,6 +61,10 @@ pub struct DaemonConfig {
     /// SIGTERM: how long a scan in flight may take to finish before the process exits.
     #[serde(default = "default_shutdown")]
     pub shutdown_timeout: String,
+    /// HTTP: a connection that sends nothing for this long (a half-sent request, an idle
+    /// keep-alive) is closed; so is one that takes nothing of an answer for as long.
+    #[serde(default = "default_http_timeout")]
+    pub http_timeout: String,
 }
 
 fn default_listen() -> String {
@@ -75,6 +79,9 @@ fn default_retry() -> String {
 fn default_shutdown() -> String {
     "20s".into()
 }
+fn default_http_timeout() -> String {
+    "30s".into()
+}
 
 impl Default for DaemonConfig {
     fn default() -> Self {
@@ -85,6 +92,7 @@ impl Default for DaemonConfig {
             api_token_file: None,
             retry_after_failure: default_retry(),
             shutdown_timeout: default_shutdown(),
+            http_timeout: default_http_timeout(),
         }
     }
 }
@@ -146,6 +154,10 @@ impl DaemonConfig {
 
     pub fn shutdown_timeout(&self) -> std::time::Duration {
         crate::notify::parse_duration(&self.shutdown_timeout).unwrap_or(std::time::Duration::from_secs(20))
+    }
+
+    pub fn http_timeout(&self) -> std::time::Duration {
+        crate::notify::parse_duration(&self.http_timeout).unwrap_or(std::time::Duration::from_secs(30))
     }
 }
 
@@ -545,7 +557,11 @@ impl Config {
                 "give daemon.api_token_env or daemon.api_token_file, not both".into(),
             ));
         }
-        for (key, v) in [("retry_after_failure", &d.retry_after_failure), ("shutdown_timeout", &d.shutdown_timeout)] {
+        for (key, v) in [
+            ("retry_after_failure", &d.retry_after_failure),
+            ("shutdown_timeout", &d.shutdown_timeout),
+            ("http_timeout", &d.http_timeout),
+        ] {
             if let Err(e) = crate::notify::parse_duration(v) {
                 problems.push((key_line(daemon_at, key), format!("daemon.{key}: {e}")));
             }

@@ -324,3 +324,42 @@ fn shard_flag_picks_this_replicas_targets() {
     assert_eq!(all, (0..6).map(|i| format!("account-{i}")).collect::<Vec<_>>(), "{owned:?}");
     assert!(!owned[0].is_empty() && !owned[1].is_empty(), "{owned:?}");
 }
+
+/// `[daemon] http_timeout`: a connection that sends half a request and then nothing, or
+/// stays idle after an answer, is closed by the daemon; a whole request is answered.
+#[test]
+fn half_sent_requests_and_idle_connections_are_closed_at_http_timeout() {
+    use std::io::{Read, Write};
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    std::fs::write(
+        dir.path().join("driftd.toml"),
+        format!(
+            "[daemon]\nlisten = \"127.0.0.1:{port}\"\nhttp_timeout = \"1s\"\n[[target]]\nname = \"demo\"\ninterval = \"1h\"\nstate = [\"{}\"]\nprovider = [\"none\"]\n",
+            abs_demo_state()
+        ),
+    )
+    .unwrap();
+    let d = Daemon::start(dir.path(), "driftd.toml", port, &[]);
+    // Closed: read returns end of file (or a reset) before our own 15 s limit.
+    let closed_by_daemon = |mut s: std::net::TcpStream| {
+        s.set_read_timeout(Some(std::time::Duration::from_secs(15))).unwrap();
+        let started = std::time::Instant::now();
+        let mut buf = Vec::new();
+        let r = s.read_to_end(&mut buf);
+        let timed_out = matches!(&r, Err(e) if e.kind() == std::io::ErrorKind::WouldBlock || e.kind() == std::io::ErrorKind::TimedOut);
+        (!timed_out, started.elapsed(), buf)
+    };
+    let mut half = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    half.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n").unwrap();
+    let (closed, after, _) = closed_by_daemon(half);
+    assert!(closed, "a half-sent request was still open after {after:?}");
+
+    let mut idle = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    idle.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n").unwrap();
+    let (closed, after, answer) = closed_by_daemon(idle);
+    assert!(String::from_utf8_lossy(&answer).starts_with("HTTP/1.1 200"), "{}", String::from_utf8_lossy(&answer));
+    assert!(closed, "an idle keep-alive connection was still open after {after:?}");
+    let (code, _) = d.terminate(10);
+    assert_eq!(code, 0);
+}

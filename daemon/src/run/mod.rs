@@ -9,6 +9,7 @@
 //! the store, and exit 0.
 
 mod http;
+mod listener;
 pub mod schedule;
 mod series;
 pub mod shard;
@@ -124,7 +125,8 @@ pub fn run(args: RunArgs) -> Result<u8, Error> {
 }
 
 async fn serve(daemon: Arc<Daemon>, listen: String) -> Result<u8, Error> {
-    let listener = tokio::net::TcpListener::bind(&listen)
+    let timeout = daemon.loaded.read().unwrap().config.daemon.http_timeout();
+    let listener = listener::bind(&listen, timeout)
         .await
         .map_err(|e| Error::input(format!("daemon.listen {listen}"), format!("cannot listen: {e}")))?;
     let (http_stop_tx, mut http_stop) = watch::channel(false);
