@@ -218,9 +218,9 @@ def main():
     lines = [
         "## Terraform code: real public modules (`bench/tf_real_corpus.py`)",
         "",
-        f"Measured {datetime.date.today()}: `python3 bench/tf_real_corpus.py --repos DIR"
+        "Command: `python3 bench/tf_real_corpus.py --repos DIR"
         + (f" --checkov-sample {args.checkov_sample}" if args.checkov_sample else "")
-        + f"`, release build, 2 cores. {len(all_folders)} folders with `.tf` files from "
+        + f"` (release build, 2 cores, {datetime.date.today()}). {len(all_folders)} folders with `.tf` files from "
         f"{len(repos_list)} public repositories (bench/tf_real_corpus.repos: module examples, "
         "whole modules and their submodules from terraform-aws-modules and Azure's modules, "
         "GPU reference architectures from aws-samples and awslabs), each checked with "

@@ -273,7 +273,7 @@ fn a_subscription_without_permission_exits_3_naming_it_and_the_permission() {
     assert!(r.stderr.contains("Microsoft.Compute/virtualMachines/read"), "{}", r.stderr);
     assert!(r.stderr.contains("AuthorizationFailed"), "{}", r.stderr);
     no_secret(&r);
-    // The readable subscription was still compared: its resources are in the report.
+    // What the denied subscription declares is not reported missing.
     let v = report(&r);
     assert_eq!(v["summary"]["missing"], 0, "unread declarations are not missing: {:#}", v["summary"]);
 }

@@ -215,17 +215,33 @@ fn every_figure_in_performance_md_comes_from_a_bench_script_or_is_a_dated_record
         .unwrap()
         .map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap_or_default())
         .collect();
-    for heading in doc.lines().filter(|l| l.starts_with("## ")) {
-        if heading.starts_with("## Record (") {
-            assert!(heading.contains("20"), "a record names its date: {heading}");
+    // A date as YYYY-MM-DD somewhere in the text.
+    let has_date = |t: &str| {
+        t.as_bytes()
+            .windows(10)
+            .any(|w| w.iter().enumerate().all(|(i, c)| if i == 4 || i == 7 { *c == b'-' } else { c.is_ascii_digit() }))
+    };
+    let sections: Vec<&str> = doc.split("\n## ").skip(1).collect();
+    assert!(!sections.is_empty());
+    for section in sections {
+        let heading = section.lines().next().unwrap();
+        if heading.starts_with("Record (") {
+            assert!(has_date(heading), "a record names its date (YYYY-MM-DD): ## {heading}");
             continue;
         }
         // Scripts rewrite their section by its heading's prefix (`## AWS scan:`).
-        let prefix = heading.split(':').next().unwrap();
+        let prefix = format!("## {}", heading.split(':').next().unwrap());
         assert!(
             scripts.contains(&format!("\"{prefix}:")) || scripts.contains(&format!("'{prefix}:")),
-            "no bench script writes `{heading}`"
+            "no bench script writes `## {heading}`"
         );
+        // And says how it was made: the command, which is a bench script, and when.
+        let command = section
+            .lines()
+            .find(|l| l.starts_with("Command: `"))
+            .unwrap_or_else(|| panic!("## {heading}: no `Command:` line"));
+        assert!(command.contains("bench/"), "## {heading}: the command is not a bench script: {command}");
+        assert!(has_date(section), "## {heading}: no date of the run");
     }
 }
 

@@ -865,6 +865,8 @@ types = ["aws_instance"]
 #[test]
 fn no_secret_reaches_logs_outbox_or_store_at_trace_level() {
     let hook = receiver::webhook();
+    let slack_hook = receiver::slack_webhook();
+    let teams = receiver::teams();
     let slack_api = receiver::slack_api(SLACK_TOKEN);
     let pd = receiver::pagerduty(PD_KEY);
     let (gh, _repo) = receiver::github("acme/infra", GH_TOKEN);
@@ -880,6 +882,12 @@ deliver_for = "20s"
 kind = "webhook"
 url_env = "HOOK_URL"
 secret_env = "HOOK_SECRET"
+[[notify]]
+kind = "slack"
+url_env = "SLACK_HOOK_URL"
+[[notify]]
+kind = "teams"
+url_env = "TEAMS_URL"
 [[notify]]
 kind = "slack"
 token_env = "SLACK_TOKEN"
@@ -898,8 +906,13 @@ api_url = "{}"
         slack_api.url, pd.url, gh.url
     ));
     let hook_path_secret = "T0SECRET/B0SECRET/hookpathsecret";
+    // Webhook URLs are secrets too: their paths carry the credential.
+    let slack_path_secret = "services/T0SLACK/B0SLACK/slackpathsecret";
+    let teams_path_secret = "workflows/teamspathsecret/triggers/manual";
     let mut env = vec![
         ("HOOK_URL", format!("{}/{hook_path_secret}", hook.url)),
+        ("SLACK_HOOK_URL", format!("{}/{slack_path_secret}", slack_hook.url)),
+        ("TEAMS_URL", format!("{}/{teams_path_secret}", teams.url)),
         ("HOOK_SECRET", HMAC_SECRET.to_string()),
         ("SLACK_TOKEN", SLACK_TOKEN.to_string()),
         ("PD_KEY", PD_KEY.to_string()),
@@ -908,6 +921,8 @@ api_url = "{}"
     ];
     // Failures too: their errors are logged and stored.
     hook.fail_next([Fault::Status(500), Fault::Reset, Fault::Status(401)]);
+    slack_hook.fail_next([Fault::Status(404)]);
+    teams.fail_next([Fault::Status(500), Fault::Status(400)]);
     pd.fail_next([Fault::Status(400)]);
     fleet.live(|v| set_type(v, "trainer-1", "p5.48xlarge"));
     let run = fleet.check(&env);
@@ -916,9 +931,13 @@ api_url = "{}"
     let list = driftd_env(fleet.path(), &["outbox", "list", "--config", "driftd.toml", "--status", "all"], &env);
     env.retain(|(k, _)| *k != "RUST_LOG");
     let db = std::fs::read(fleet.db()).unwrap();
+    // The main file, its write-ahead log and its shared-memory index.
     let wal = std::fs::read(fleet.path().join("driftd.db-wal")).unwrap_or_default();
-    let db_text = String::from_utf8_lossy(&db).to_string() + &String::from_utf8_lossy(&wal);
-    for secret in [hook_path_secret, HMAC_SECRET, SLACK_TOKEN, PD_KEY, GH_TOKEN] {
+    let shm = std::fs::read(fleet.path().join("driftd.db-shm")).unwrap_or_default();
+    let db_text =
+        String::from_utf8_lossy(&db).to_string() + &String::from_utf8_lossy(&wal) + &String::from_utf8_lossy(&shm);
+    let secrets = [hook_path_secret, slack_path_secret, teams_path_secret, HMAC_SECRET, SLACK_TOKEN, PD_KEY, GH_TOKEN];
+    for secret in secrets {
         assert!(!run.stderr.contains(secret), "{secret} in logs");
         assert!(!run.stdout.contains(secret), "{secret} in the report");
         assert!(!list.stdout.contains(secret), "{secret} in outbox list");

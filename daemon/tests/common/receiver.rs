@@ -37,7 +37,7 @@ pub enum Fault {
     RetryAfter(u16, u64),
     /// Read the request, answer nothing for this long (longer than the client waits).
     Hang(Duration),
-    /// Read the request and close the connection without an answer.
+    /// Read the request and reset the connection (a TCP RST) without an answer.
     Reset,
     /// Process the request (it counts as accepted), then answer 200 only after this long:
     /// a sender killed meanwhile never learns it was accepted.
@@ -197,7 +197,9 @@ fn serve(stream: TcpStream, state: Arc<Mutex<State>>) {
         ),
         Some(Fault::Hang(d)) => std::thread::sleep(d),
         Some(Fault::Reset) => {
-            let _ = stream.shutdown(std::net::Shutdown::Both);
+            // SO_LINGER 0: closing sends a TCP RST, not an orderly FIN.
+            let _ = socket2::SockRef::from(&stream).set_linger(Some(Duration::ZERO));
+            drop(stream);
         }
         Some(Fault::AcceptSlowly(d)) => {
             let reply = handle(&state, &req);
