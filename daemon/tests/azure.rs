@@ -472,9 +472,20 @@ fn microsofts_example_payloads_scan_into_a_snapshot() {
     let mig = res.iter().find(|r| r["attributes"]["gpu_instance"] == "MIG2g").expect("the MIG pool");
     assert_eq!(mig["attributes"]["vm_size"], "Standard_ND96asr_v4");
     assert_eq!(mig["gpu"]["count"], 8.0);
-    let scanned =
-        count("azurerm_linux_virtual_machine_scale_set") + count("azurerm_orchestrated_virtual_machine_scale_set");
-    assert!(scanned >= 1 && scanned <= sets.len(), "{scanned} of {}", sets.len());
+    // Scale sets, by azurerm's types: Flexible ones are orchestrated, Uniform Linux ones
+    // linux; Uniform Windows ones are a type driftd does not cover.
+    let flexible =
+        |v: &&Value| v["properties"]["orchestrationMode"].as_str().is_some_and(|m| m.eq_ignore_ascii_case("flexible"));
+    let windows = |v: &&Value| {
+        let profile = &v["properties"]["virtualMachineProfile"];
+        profile["osProfile"].get("windowsConfiguration").is_some()
+            || profile["storageProfile"]["osDisk"]["osType"].as_str().is_some_and(|t| t.eq_ignore_ascii_case("windows"))
+    };
+    let want_orchestrated = sets.iter().filter(flexible).count();
+    let want_linux = sets.iter().filter(|v| !flexible(v) && !windows(v)).count();
+    assert_eq!(count("azurerm_orchestrated_virtual_machine_scale_set"), want_orchestrated);
+    assert_eq!(count("azurerm_linux_virtual_machine_scale_set"), want_linux);
+    assert!(want_orchestrated + want_linux >= 1, "the examples hold a covered scale set");
     assert_eq!(snap["scans"][0]["error"], Value::Null, "{:#}", snap["scans"]);
     assert_eq!(snap["scans"][0]["failures"], Value::Null, "{:#}", snap["scans"]);
 }
