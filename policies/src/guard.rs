@@ -2,7 +2,7 @@
 //! deep take regorus (0.14) exponential time to parse (30 s and more at 20 levels), and a
 //! lexer panic past column 65,535 was reported by fuzzing. Real policies are nowhere near
 //! either bound, so driftd refuses such files naming the file and line instead. Inputs and
-//! measurements: `policies/testdata/regorus/README.md`.
+//! measurements: `testdata/regorus/README.md`.
 
 use crate::Source;
 use driftd_core::Error;

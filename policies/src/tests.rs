@@ -283,7 +283,8 @@ fn rego_that_breaks_regorus_is_refused_naming_where() {
     assert_eq!(err.location, "long.rego:3");
     assert!(err.message.contains("a line of 5007 characters"), "{err}");
 
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/regorus");
+    // Kept out of policies/, whose .rego files `driftd policy test policies/` loads.
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../testdata/regorus");
     let read = |f: &str| std::fs::read_to_string(dir.join(f)).unwrap();
     let err = RegoEngine::load(&[src("nested-20.rego", read("nested-20.rego"))], &json!({}), LIMIT).err().unwrap();
     assert_eq!(err.location, "nested-20.rego:3:18", "{err}");
