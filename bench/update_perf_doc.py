@@ -1,13 +1,13 @@
 #!/usr/bin/env python3
-"""Replace (or append) one section of docs/performance.md: the one whose heading starts
-with HEADING_PREFIX, with the contents of SECTION_FILE.
-    python3 bench/update_perf_doc.py SECTION_FILE "## Policies:"
+"""Replace (or append) one section of docs/performance.md (or DOC): the one whose
+heading starts with HEADING_PREFIX, with the contents of SECTION_FILE.
+    python3 bench/update_perf_doc.py SECTION_FILE "## Policies:" [DOC]
 """
 import sys
 
 section_file, head = sys.argv[1], sys.argv[2]
 section = open(section_file).read()
-path = "docs/performance.md"
+path = sys.argv[3] if len(sys.argv) > 3 else "docs/performance.md"
 try:
     doc = open(path).read()
 except FileNotFoundError:
