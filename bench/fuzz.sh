@@ -11,7 +11,8 @@ cd "$(dirname "$0")/.."
 SECS=${1:-600}
 shift || true
 TARGETS=("$@")
-[ ${#TARGETS[@]} -gt 0 ] || TARGETS=(tfstate snapshot driftignore tfcode rego)
+ALL=(tfstate snapshot driftignore tfcode rego)
+[ ${#TARGETS[@]} -gt 0 ] || TARGETS=("${ALL[@]}")
 command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked
 OUT=target/fuzz
 mkdir -p "$OUT"
@@ -29,7 +30,6 @@ seed() {
   esac
 }
 
-rows=""
 for t in "${TARGETS[@]}"; do
   log=$OUT/$t.log
   artifacts=$OUT/artifacts/$t/
@@ -40,6 +40,16 @@ for t in "${TARGETS[@]}"; do
       -max_total_time="$SECS" -timeout=1 -rss_limit_mb=1024 -malloc_limit_mb=1024 \
       -print_final_stats=1 -artifact_prefix="$artifacts" > "$log" 2>&1 || true
   fi
+done
+
+# One row per target from its latest log (this run's or an earlier one's: the seconds
+# column says how long each ran).
+rows=""
+for t in "${ALL[@]}"; do
+  log=$OUT/$t.log
+  artifacts=$OUT/artifacts/$t/
+  [ -f "$log" ] || continue
+  mkdir -p "$artifacts"
   row=$(python3 - "$log" "$artifacts" "$t" <<'PY'
 import os, re, sys
 log, artifacts, name = sys.argv[1], sys.argv[2], sys.argv[3]
@@ -48,8 +58,9 @@ execs = re.findall(r"stat::number_of_executed_units:\s*(\d+)", text)
 cov = re.findall(r"cov: (\d+) ft: (\d+)", text)
 peak = re.findall(r"stat::peak_rss_mb:\s*(\d+)", text)
 slow = re.findall(r"stat::slowest_unit_time_sec:\s*(\d+)", text)
+secs = re.findall(r"-max_total_time=(\d+)", text)
 found = sorted(f for f in os.listdir(artifacts) if f.startswith(("crash-", "timeout-", "oom-", "leak-", "slow-unit-")))
-print(f"| `{name}` | {execs[-1] if execs else '?'} | {cov[-1][0] if cov else '?'} | {cov[-1][1] if cov else '?'} | "
+print(f"| `{name}` | {secs[-1] if secs else '?'} | {execs[-1] if execs else '?'} | {cov[-1][0] if cov else '?'} | {cov[-1][1] if cov else '?'} | "
       f"{peak[-1] if peak else '?'} | {max(map(int, slow)) if slow else '?'} | {len(found)}{': ' + ', '.join(found) if found else ''} |")
 PY
 )
@@ -57,14 +68,14 @@ PY
 done
 
 cat > "$OUT/section.md" <<MD
-## Fuzzing: cargo fuzz, ${SECS} s per target
+## Fuzzing: cargo fuzz over driftd's parsers
 
-Command: \`bash bench/fuzz.sh ${SECS}\` ($(date -u +%Y-%m-%d), $(nproc) cores, $(cargo +nightly --version | cut -d' ' -f2) nightly,
+Command: \`bash bench/fuzz.sh SECONDS [TARGET...]\` (last run $(date -u +%Y-%m-%d), $(nproc) cores, $(cargo +nightly --version | cut -d' ' -f2) nightly,
 libFuzzer with \`-timeout=1 -rss_limit_mb=1024 -malloc_limit_mb=1024\`). Seeds: the repository's
 test data for each parser (bench/fuzz.sh). Targets in \`bench/fuzz/fuzz_targets/\`.
 
-| target | executions | coverage (edges) | features | peak RSS MiB | slowest input, whole s | crashes, timeouts, OOMs |
-|---|---:|---:|---:|---:|---:|---|
+| target | seconds | executions | coverage (edges) | features | peak RSS MiB | slowest input, whole s | crashes, timeouts, OOMs |
+|---|---:|---:|---:|---:|---:|---:|---|
 ${rows}
 A crash, timeout (an input over 1 s) or OOM (over 1 GiB) leaves its input in
 \`target/fuzz/artifacts/TARGET/\`; each one found becomes a regression test in the normal suite.
