@@ -22,6 +22,30 @@ impl ErrorKind {
     }
 }
 
+/// At most `max` characters of `s`, ending in `…` when cut: a value shown in a message.
+pub fn cut(s: &str, max: usize) -> String {
+    match s.char_indices().nth(max) {
+        Some((i, _)) => format!("{}…", &s[..i]),
+        None => s.to_string(),
+    }
+}
+
+/// A URL as messages and reports show it: without user info (`user:password@`) or query
+/// (`?token=`), either of which may hold a credential.
+pub fn redact_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_string();
+    };
+    let (authority, path) = rest.split_once('/').map_or((rest, ""), |(a, p)| (a, p));
+    let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    let path = path.split_once('?').map_or(path, |(p, _)| p);
+    if path.is_empty() {
+        format!("{scheme}://{host}")
+    } else {
+        format!("{scheme}://{host}/{path}")
+    }
+}
+
 /// A text file read whole; one that is not UTF-8 is an input error naming the file and
 /// the byte offset, and who wants UTF-8 (`Terraform reads .tf and .tfvars files as UTF-8`).
 pub fn read_utf8(path: &Path, why: &str) -> Result<String, Error> {
@@ -56,9 +80,9 @@ impl Error {
         let parts: Vec<String> = self
             .message
             .split("; ")
-            .map(|p| match p.char_indices().nth(MAX) {
-                Some((i, _)) => format!("{}… (cut: {} characters)", &p[..i], p.chars().count()),
-                None => p.to_string(),
+            .map(|p| match p.chars().count() {
+                n if n > MAX => format!("{} (cut: {n} characters)", cut(p, MAX)),
+                _ => p.to_string(),
             })
             .collect();
         self.message = parts.join("; ");
@@ -118,3 +142,20 @@ impl fmt::Display for Error {
 impl std::error::Error for Error {}
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redacts_userinfo_and_query() {
+        assert_eq!(redact_url("https://bob:s3cret@state.example/prod?token=abc"), "https://state.example/prod");
+        assert_eq!(redact_url("s3://bucket/key"), "s3://bucket/key");
+    }
+
+    #[test]
+    fn cut_marks_what_it_cuts() {
+        assert_eq!(cut("abcdef", 3), "abc…");
+        assert_eq!(cut("abc", 3), "abc");
+    }
+}

@@ -158,7 +158,7 @@ pub fn read_states(args: &[String]) -> Result<Vec<StateInput>, Error> {
             continue;
         }
         if let Some((scheme, _)) = arg.split_once("://") {
-            let shown = redact_url(arg);
+            let shown = driftd_core::error::redact_url(arg);
             return Err(Error::input(
                 shown,
                 format!("{scheme}:// is not a state source driftd reads: use a path, s3://, azurerm://, http(s):// (Terraform's http backend) or remote://HOST/ORG/WORKSPACE (HCP Terraform, Terraform Enterprise); or pull it (`terraform state pull > state.json`) and pass the file"),
@@ -216,30 +216,4 @@ fn runtime() -> Result<tokio::runtime::Runtime, Error> {
         .enable_all()
         .build()
         .map_err(|e| Error::input("driftd", format!("cannot start the async runtime: {e}")))
-}
-
-/// Drop credentials from a URL before it reaches a message (`https://user:token@host/...`).
-pub fn redact_url(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else {
-        return url.to_string();
-    };
-    let (authority, path) = rest.split_once('/').map_or((rest, ""), |(a, p)| (a, p));
-    let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
-    let path = path.split_once('?').map_or(path, |(p, _)| p);
-    if path.is_empty() {
-        format!("{scheme}://{host}")
-    } else {
-        format!("{scheme}://{host}/{path}")
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn redacts_userinfo_and_query() {
-        assert_eq!(redact_url("https://bob:s3cret@state.example/prod?token=abc"), "https://state.example/prod");
-        assert_eq!(redact_url("s3://bucket/key"), "s3://bucket/key");
-    }
 }

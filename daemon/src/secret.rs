@@ -74,13 +74,8 @@ impl SecretRef {
     /// not at every delivery. Errors name the variable or file, never the value.
     pub fn resolve_url(&self, key: &str) -> Result<Option<Secret>, String> {
         let Some(secret) = self.resolve(key)? else { return Ok(None) };
-        match reqwest::Url::parse(secret.expose()) {
-            Ok(u) if (u.scheme() == "https" || u.scheme() == "http") && u.host_str().is_some_and(|h| !h.is_empty()) => {
-                Ok(Some(secret))
-            }
-            Ok(u) => Err(format!("{key} from {}: not an http(s) URL (scheme {:?})", secret.origin, u.scheme())),
-            Err(e) => Err(format!("{key} from {}: not a valid URL ({e})", secret.origin)),
-        }
+        crate::notify::http_url(secret.expose()).map_err(|why| format!("{key} from {}: {why}", secret.origin))?;
+        Ok(Some(secret))
     }
 
     /// Reads the secret. Errors name the variable or file, never a value.

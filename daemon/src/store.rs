@@ -339,21 +339,16 @@ impl Store {
             "DELETE FROM scans WHERE finished_at < ?1 AND id NOT IN (SELECT max(id) FROM scans GROUP BY scope)",
             params![scans_before],
         )?;
-        tx.execute(
-            "DELETE FROM threads WHERE (scope, thread_key) IN (
-                SELECT scope, id FROM findings WHERE resolved_at IS NOT NULL AND resolved_at < ?1)",
-            params![resolved_before],
-        )?;
-        tx.execute(
-            "DELETE FROM notify_state WHERE (scope, finding_id) IN (
-                SELECT scope, id FROM findings WHERE resolved_at IS NOT NULL AND resolved_at < ?1)",
-            params![resolved_before],
-        )?;
-        tx.execute(
-            "DELETE FROM finding_bodies WHERE (scope, id) IN (
-                SELECT scope, id FROM findings WHERE resolved_at IS NOT NULL AND resolved_at < ?1)",
-            params![resolved_before],
-        )?;
+        // What hangs off a finding goes with it: its thread, notifier state and body.
+        for (table, id) in [("threads", "thread_key"), ("notify_state", "finding_id"), ("finding_bodies", "id")] {
+            tx.execute(
+                &format!(
+                    "DELETE FROM {table} WHERE (scope, {id}) IN (
+                        SELECT scope, id FROM findings WHERE resolved_at IS NOT NULL AND resolved_at < ?1)"
+                ),
+                params![resolved_before],
+            )?;
+        }
         let findings = tx.execute(
             "DELETE FROM findings WHERE resolved_at IS NOT NULL AND resolved_at < ?1",
             params![resolved_before],

@@ -87,7 +87,7 @@ fn write_findings(report: &Report, opts: &RenderOptions, head_len: usize, out: &
                     grouped,
                     "| {} | `{}` | {} | {} | {cost} |",
                     g.kind,
-                    cell(&short(g.tf_type, 100)),
+                    cell(&crate::error::cut(g.tf_type, 100)),
                     g.total,
                     severity_counts(&g.by_severity)
                 );
@@ -95,32 +95,36 @@ fn write_findings(report: &Report, opts: &RenderOptions, head_len: usize, out: &
             out.write_all(grouped.as_bytes())?;
         }
         // Each finding's table row and details, as long as they fit (or as many as asked).
-        let (rows, details): (Vec<String>, Vec<String>) = report.findings.iter().map(|f| (row(f), details(f))).unzip();
-        let shown = match opts.max_findings {
-            Some(0) => total,
-            Some(n) => n.min(total),
-            None => {
-                let mut used = head_len + grouped.chars().count() + RESERVED;
-                let mut n = 0;
-                for (r, d) in rows.iter().zip(&details) {
-                    used += r.chars().count() + d.chars().count();
-                    if used > COMMENT_LIMIT {
-                        break;
-                    }
-                    n += 1;
-                }
-                n
+        // Each finding's table row and details, rendered only as far as they are listed:
+        // as many as asked, or as fit the comment (a 50,000-finding report renders ~100).
+        let mut rows = Vec::new();
+        let mut folded = Vec::new();
+        let mut used = head_len + grouped.chars().count() + RESERVED;
+        for f in &report.findings {
+            if opts.max_findings.is_some_and(|n| n > 0 && rows.len() >= n) {
+                break;
             }
-        };
+            let (r, d) = (row(f), details(f));
+            // No count asked for: as many as fit.
+            if opts.max_findings.is_none() {
+                used += r.chars().count() + d.chars().count();
+                if used > COMMENT_LIMIT {
+                    break;
+                }
+            }
+            rows.push(r);
+            folded.push(d);
+        }
+        let shown = rows.len();
         if shown > 0 {
             writeln!(out)?;
             writeln!(out, "| severity | kind | resource | what | $/h |")?;
             writeln!(out, "|---|---|---|---|---:|")?;
-            for r in &rows[..shown] {
+            for r in &rows {
                 write!(out, "{r}")?;
             }
             writeln!(out)?;
-            for d in &details[..shown] {
+            for d in &folded {
                 write!(out, "{d}")?;
             }
         }
@@ -135,22 +139,14 @@ fn write_findings(report: &Report, opts: &RenderOptions, head_len: usize, out: &
         writeln!(out)?;
         let cap = if opts.max_findings == Some(0) { usize::MAX } else { MAX_WARNINGS };
         for w in report.warnings.iter().take(cap) {
-            let loc = w.location.as_ref().map(|l| format!("`{}`: ", short(l, 300))).unwrap_or_default();
-            writeln!(out, "- {loc}{}", short(&w.message, 500))?;
+            let loc = w.location.as_ref().map(|l| format!("`{}`: ", crate::error::cut(l, 300))).unwrap_or_default();
+            writeln!(out, "- {loc}{}", crate::error::cut(&w.message, 500))?;
         }
         if report.warnings.len() > cap {
             writeln!(out, "- and {} more warnings (all are in `--format json`)", report.warnings.len() - cap)?;
         }
     }
     Ok(())
-}
-
-/// At most `max` characters of `s`, marked when cut.
-fn short(s: &str, max: usize) -> String {
-    match s.char_indices().nth(max) {
-        Some((i, _)) => format!("{}…", &s[..i]),
-        None => s.to_string(),
-    }
 }
 
 /// A finding's row of the findings table.

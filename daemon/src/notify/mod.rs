@@ -326,10 +326,18 @@ impl Route {
 /// A problem with an endpoint setting that is not a secret (`api_url`, `events_url`):
 /// it must be an http(s) URL with a host.
 pub fn url_problem(key: &str, value: &str) -> Option<String> {
+    http_url(value).err().map(|why| format!("{key} {value:?} is {why}"))
+}
+
+/// An http(s) URL with a host, or why not, without echoing the value (it may be a
+/// secret): `not a valid URL (…)`, `not an http(s) URL (scheme "ftp")`.
+pub fn http_url(value: &str) -> Result<(), String> {
     match reqwest::Url::parse(value) {
-        Ok(u) if (u.scheme() == "https" || u.scheme() == "http") && u.host_str().is_some_and(|h| !h.is_empty()) => None,
-        Ok(_) => Some(format!("{key} {value:?} is not an http(s) URL")),
-        Err(e) => Some(format!("{key} {value:?} is not a valid URL ({e})")),
+        Ok(u) if (u.scheme() == "https" || u.scheme() == "http") && u.host_str().is_some_and(|h| !h.is_empty()) => {
+            Ok(())
+        }
+        Ok(u) => Err(format!("not an http(s) URL (scheme {:?})", u.scheme())),
+        Err(e) => Err(format!("not a valid URL ({e})")),
     }
 }
 

@@ -142,18 +142,12 @@ fn one_of(key: &str, given: &Option<String>, allowed: &[&str]) -> Result<Vec<Str
             let lower = v.to_ascii_lowercase();
             match allowed.contains(&lower.as_str()) {
                 true => Ok(lower),
-                false => Err(format!("{key} {:?} is not one of {}", cut(&v), allowed.join(", "))),
+                false => {
+                    Err(format!("{key} {:?} is not one of {}", driftd_core::error::cut(&v, 100), allowed.join(", ")))
+                }
             }
         })
         .collect()
-}
-
-/// A value echoed in an error, at most 100 characters.
-fn cut(v: &str) -> String {
-    match v.char_indices().nth(100) {
-        Some((i, _)) => format!("{}…", &v[..i]),
-        None => v.to_string(),
-    }
 }
 
 fn in_clause(column: &str, values: &[String], args: &mut Vec<String>, clauses: &mut Vec<String>) {
@@ -203,7 +197,12 @@ async fn findings(
         "open" => clauses.push("f.resolved_at IS NULL".into()),
         "resolved" => clauses.push("f.resolved_at IS NOT NULL".into()),
         "all" => {}
-        other => return bad_request(format!("status {:?} is not open, resolved or all", cut(other))),
+        other => {
+            return bad_request(format!(
+                "status {:?} is not open, resolved or all",
+                driftd_core::error::cut(other, 100)
+            ))
+        }
     }
     args.push(q.after.unwrap_or(0).to_string());
     clauses.push(format!("f.rowid > CAST(?{} AS INTEGER)", args.len()));

@@ -22,7 +22,7 @@ pub fn shown(url: &reqwest::Url) -> String {
 
 pub async fn read_state(address: &str) -> Result<StateInput, Error> {
     let url = reqwest::Url::parse(address).map_err(|e| {
-        Error::input(crate::backends::http::redact(address), format!("not a valid http(s) state address: {e}"))
+        Error::input(driftd_core::error::redact_url(address), format!("not a valid http(s) state address: {e}"))
     })?;
     if url.scheme() != "http" && url.scheme() != "https" {
         return Err(Error::input(shown(&url), "the http backend's address must be http:// or https://"));
@@ -87,18 +87,6 @@ pub async fn read_state(address: &str) -> Result<StateInput, Error> {
         }
     }
     tfstate::parse(&location, &bytes)
-}
-
-/// An address that does not parse, shown without anything after `//user:pass@`.
-pub fn redact(address: &str) -> String {
-    match address.split_once("://") {
-        Some((scheme, rest)) => {
-            let rest = rest.rsplit_once('@').map_or(rest, |(_, r)| r);
-            let rest = rest.split_once('?').map_or(rest, |(r, _)| r);
-            format!("{scheme}://{rest}")
-        }
-        None => address.to_string(),
-    }
 }
 
 fn percent_decode(s: &str) -> String {
