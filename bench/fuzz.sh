@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 SECS=${1:-600}
 shift || true
 TARGETS=("$@")
-ALL=(tfstate snapshot driftignore tfcode rego)
+ALL=(tfstate snapshot driftignore tfcode rego config api_query)
 [ ${#TARGETS[@]} -gt 0 ] || TARGETS=("${ALL[@]}")
 command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked
 OUT=target/fuzz
@@ -27,6 +27,24 @@ seed() {
     driftignore) cp testdata/demo/.driftignore "$dir/driftignore" ;;
     tfcode) find testdata/tf -name '*.tf' | head -300 | while read -r f; do cp "$f" "$dir/$(echo "$f" | tr / _)"; done ;;
     rego) cp policies/gpu/*.rego "$dir/" ;;
+    config)
+      cp deploy/driftd.toml deploy/demo.toml "$dir/"
+      # Every TOML example in the docs.
+      python3 - "$dir" <<'PY'
+import pathlib, re, sys
+for doc in sorted(pathlib.Path("docs").glob("*.md")):
+    for i, block in enumerate(re.findall(r"```toml\n(.*?)```", doc.read_text(), re.S)):
+        pathlib.Path(sys.argv[1], f"{doc.stem}-{i}.toml").write_text(block)
+PY
+      ;;
+    api_query)
+      # First byte: 0 findings, 1 scans, 2 trigger; the rest is the query string.
+      i=0
+      for q in 'severity=high,critical&kind=changed&status=all&limit=2' 'after=3&limit=1' \
+               'target=demo&status=resolved' 'outcome=ok,failed&before=5&limit=10' 'target=x'; do
+        for which in 0 1 2; do printf "\\x0$which%s" "$q" > "$dir/q$i-$which"; done
+        i=$((i+1))
+      done ;;
   esac
 }
 

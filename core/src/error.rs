@@ -69,6 +69,15 @@ impl Error {
         Error { kind: ErrorKind::Input, location: location.into(), message: message.into() }
     }
 
+    /// Every problem at once: one as it is, several as `N problems:` and one per line.
+    pub fn input_all(location: impl Into<String>, problems: &[String]) -> Self {
+        let message = match problems {
+            [one] => one.clone(),
+            many => format!("{} problems:\n  {}", many.len(), many.join("\n  ")),
+        };
+        Error::input(location, message)
+    }
+
     pub fn unreachable(location: impl Into<String>, message: impl Into<String>) -> Self {
         Error { kind: ErrorKind::Unreachable, location: location.into(), message: message.into() }
     }
@@ -77,15 +86,18 @@ impl Error {
     /// a value it echoes (an 8 MB string in a config file) is shown by its start.
     pub fn with_values_cut(mut self) -> Self {
         const MAX: usize = 300;
-        let parts: Vec<String> = self
-            .message
-            .split("; ")
-            .map(|p| match p.chars().count() {
-                n if n > MAX => format!("{} (cut: {n} characters)", cut(p, MAX)),
-                _ => p.to_string(),
-            })
-            .collect();
-        self.message = parts.join("; ");
+        // Each problem on its own: one per line, or several on a line after "; ".
+        let cut_line = |line: &str| -> String {
+            line.split("; ")
+                .map(|p| match p.chars().count() {
+                    n if n > MAX => format!("{} (cut: {n} characters)", cut(p, MAX)),
+                    _ => p.to_string(),
+                })
+                .collect::<Vec<_>>()
+                .join("; ")
+        };
+        let parts: Vec<String> = self.message.split('\n').map(cut_line).collect();
+        self.message = parts.join("\n");
         self
     }
 

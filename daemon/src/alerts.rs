@@ -47,7 +47,7 @@ impl Alerts {
     /// The daemon keeps history with or without notifiers.
     pub fn open_for_daemon(config: &Config, location: &str) -> Result<Alerts, Error> {
         let notifiers = crate::notify::build_all(&config.notifiers, config.outbox.request_timeout())
-            .map_err(|e| Error::input(location, e))?;
+            .map_err(|problems| Error::input_all(location, &problems))?;
         let store = Store::open(&config.store.path)?;
         Alerts::assemble(config, notifiers, Arc::new(Mutex::new(store)))
     }
@@ -55,7 +55,7 @@ impl Alerts {
     /// A reloaded config keeps the store it has (its path takes effect at restart).
     pub fn with_store(config: &Config, location: &str, store: Arc<Mutex<Store>>) -> Result<Alerts, Error> {
         let notifiers = crate::notify::build_all(&config.notifiers, config.outbox.request_timeout())
-            .map_err(|e| Error::input(location, e))?;
+            .map_err(|problems| Error::input_all(location, &problems))?;
         Alerts::assemble(config, notifiers, store)
     }
 
@@ -66,7 +66,7 @@ impl Alerts {
             policy: config.outbox.retry_policy(),
             cost_change_share: config.alerts.cost_change_share,
             deliver_for: config.outbox.deliver_for(),
-            retention: config.store.retention().map_err(|e| Error::input("[store]", e))?,
+            retention: config.store.retention(),
             last_prune_ms: AtomicI64::new(0),
         })
     }

@@ -1009,6 +1009,22 @@ fn an_invalid_notifier_url_fails_when_secrets_are_read_naming_its_variable() {
     assert!(run.stderr.contains("events_url \"https://events example/v2\" is not a valid URL"), "{}", run.stderr);
 }
 
+/// `config check --secrets` names every secret it cannot read in one run (two notifiers
+/// and the API token), each by where it was to come from.
+#[test]
+fn config_check_secrets_names_every_missing_secret_at_once() {
+    let fleet = Fleet::new();
+    fleet.config(
+        "[daemon]\napi_token_file = \"no-token-here\"\n\n[[notify]]\nkind = \"webhook\"\nurl_env = \"HOOK_UNSET\"\n\n[[notify]]\nkind = \"slack\"\nurl_file = \"missing-slack.url\"\n",
+    );
+    let run = driftd_env(fleet.path(), &["config", "check", "driftd.toml", "--secrets"], &[]);
+    common::assert_one_error(&run, 2);
+    assert!(run.stderr.contains("3 problems:"), "{}", run.stderr);
+    for named in ["HOOK_UNSET", "missing-slack.url", "no-token-here"] {
+        assert_eq!(run.stderr.lines().filter(|l| l.contains(named)).count(), 1, "{named}: {}", run.stderr);
+    }
+}
+
 /// Every key path of a JSON value, with its type: `finding.changes[].path:string`.
 fn shape(v: &Value, prefix: &str, out: &mut std::collections::BTreeSet<String>) {
     match v {

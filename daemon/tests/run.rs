@@ -287,6 +287,32 @@ fn config_check_names_every_problem_with_its_line() {
     assert!(run.stderr.contains("typo.toml:3") && run.stderr.contains("intervall"), "{}", run.stderr);
 }
 
+/// Three independent mistakes (a misspelt key, a bad duration, a bad `fail_on`) are all
+/// named in one run, each with its line and key, in line order; a misspelt required key
+/// is named once, as unknown, and not again as missing.
+#[test]
+fn config_check_names_three_independent_mistakes_in_one_run() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("three.toml"),
+        "[check]\nfail_on = \"sometimes\"\n\n[outbox]\ndeliver_fro = \"20s\"\n\n[[target]]\nname = \"gpu\"\ninterval = \"every hour\"\nprovider = [\"aws\"]\n\n[[target]]\nname = \"b\"\nintervall = \"1m\"\nprovider = [\"aws\"]\n",
+    )
+    .unwrap();
+    let run = driftd_in(dir.path(), &["config", "check", "three.toml"]);
+    assert_one_error(&run, 2);
+    let lines: Vec<&str> = run.stderr.lines().collect();
+    assert!(lines[0].starts_with("driftd: three.toml:2:1: 4 problems"), "{}", run.stderr);
+    assert!(lines[1].starts_with("  line 2: check.fail_on \"sometimes\" is not one of"), "{}", run.stderr);
+    assert!(lines[2].starts_with("  line 5: outbox: unknown field `deliver_fro`, expected one of"), "{}", run.stderr);
+    assert!(
+        lines[3].starts_with("  line 9: target \"gpu\": interval: \"every hour\" is not a duration"),
+        "{}",
+        run.stderr
+    );
+    assert!(lines[4].starts_with("  line 14: target \"b\": unknown field `intervall`"), "{}", run.stderr);
+    assert_eq!(lines.len(), 5, "{}", run.stderr);
+}
+
 /// The shipped configs are valid: the demo, and the complete commented example.
 #[test]
 fn shipped_configs_pass_config_check() {

@@ -347,7 +347,7 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
         return days.checked_mul(86_400).map(Duration::from_secs).ok_or_else(|| format!("{s:?} is too long"));
     }
     let d: jiff::SignedDuration =
-        s.parse().map_err(|e| format!("{s:?} is not a duration like \"24h\" or \"90d\" ({e})"))?;
+        s.parse().map_err(|_| format!("{s:?} is not a duration like \"90s\", \"15m\", \"24h\" or \"90d\""))?;
     Duration::try_from(d).map_err(|_| format!("{s:?} is negative"))
 }
 
@@ -493,15 +493,26 @@ pub struct Built {
 
 /// Builds every notifier: reads their secrets. Errors name the notifier and the variable
 /// or file, never a value.
-pub fn build_all(specs: &[NotifySpec], timeout: Duration) -> Result<Vec<Built>, String> {
+/// Builds every notifier; every problem (a secret that cannot be read) comes back.
+pub fn build_all(specs: &[NotifySpec], timeout: Duration) -> Result<Vec<Built>, Vec<String>> {
     let cx = BuildCx { client: http::client(timeout) };
-    specs
-        .iter()
-        .map(|s| {
-            let sender = s.config.build(&cx).map_err(|e| format!("notify {:?} ({}): {e}", s.name, s.kind))?;
-            Ok(Built { name: s.name.clone(), route: s.route.clone(), capabilities: s.config.capabilities(), sender })
-        })
-        .collect()
+    let mut built = Vec::new();
+    let mut problems = Vec::new();
+    for s in specs {
+        match s.config.build(&cx) {
+            Ok(sender) => built.push(Built {
+                name: s.name.clone(),
+                route: s.route.clone(),
+                capabilities: s.config.capabilities(),
+                sender,
+            }),
+            Err(e) => problems.push(format!("notify {:?} ({}): {e}", s.name, s.kind)),
+        }
+    }
+    match problems.is_empty() {
+        true => Ok(built),
+        false => Err(problems),
+    }
 }
 
 #[cfg(test)]

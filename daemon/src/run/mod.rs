@@ -8,7 +8,7 @@
 //! within `shutdown_timeout`, let each notifier finish the request in flight, checkpoint
 //! the store, and exit 0.
 
-mod http;
+pub mod http;
 mod listener;
 pub mod schedule;
 mod series;
@@ -82,6 +82,38 @@ fn load(path: &std::path::Path, shard: Shard, store: Option<Arc<Mutex<crate::sto
     Ok(Loaded { config, targets, alerts: Arc::new(alerts) })
 }
 
+impl Daemon {
+    fn new(
+        config_path: PathBuf,
+        shard: Shard,
+        loaded: Loaded,
+        api_token: Option<Secret>,
+        metrics: metrics_exporter_prometheus::PrometheusHandle,
+    ) -> Daemon {
+        Daemon {
+            config_path,
+            shard,
+            loaded: RwLock::new(Arc::new(loaded)),
+            status: RwLock::new(BTreeMap::new()),
+            triggers: RwLock::new(BTreeMap::new()),
+            metrics,
+            api_token: RwLock::new(api_token),
+            wake_outbox: Arc::new(Notify::new()),
+            scan_seq: Default::default(),
+            scan_locks: Default::default(),
+        }
+    }
+
+    /// A daemon for a config file that serves its API but schedules nothing: what the
+    /// API's fuzz target drives in-process.
+    pub fn serving_only(path: &std::path::Path) -> Result<Daemon, Error> {
+        let loaded = load(path, Shard::ALL, None)?;
+        let token = api_token(&loaded.config, path)?;
+        let metrics = metrics_exporter_prometheus::PrometheusBuilder::new().build_recorder().handle();
+        Ok(Daemon::new(path.to_path_buf(), Shard::ALL, loaded, token, metrics))
+    }
+}
+
 /// The API token; an error names the config file it was configured in.
 fn api_token(config: &Config, path: &std::path::Path) -> Result<Option<Secret>, Error> {
     config.daemon.api_token().map_err(|e| Error::input(path.display().to_string(), e))
@@ -109,18 +141,7 @@ pub fn run(args: RunArgs) -> Result<u8, Error> {
         .build()
         .map_err(|e| Error::input("tokio", e.to_string()))?;
     let listen = loaded.config.daemon.listen.clone();
-    let daemon = Arc::new(Daemon {
-        config_path: path,
-        shard,
-        loaded: RwLock::new(Arc::new(loaded)),
-        status: RwLock::new(BTreeMap::new()),
-        triggers: RwLock::new(BTreeMap::new()),
-        metrics,
-        api_token: RwLock::new(token),
-        wake_outbox: Arc::new(Notify::new()),
-        scan_seq: Default::default(),
-        scan_locks: Default::default(),
-    });
+    let daemon = Arc::new(Daemon::new(path, shard, loaded, token, metrics));
     runtime.block_on(serve(daemon, listen))
 }
 

@@ -8,6 +8,11 @@ use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+mod document;
+pub mod values;
+use document::Document;
+use values::Duration;
+
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
@@ -57,14 +62,14 @@ pub struct DaemonConfig {
     pub api_token_file: Option<PathBuf>,
     /// First retry after a failed scan; doubles up to the target's interval.
     #[serde(default = "default_retry")]
-    pub retry_after_failure: String,
+    pub retry_after_failure: Duration,
     /// SIGTERM: how long a scan in flight may take to finish before the process exits.
     #[serde(default = "default_shutdown")]
-    pub shutdown_timeout: String,
+    pub shutdown_timeout: Duration,
     /// HTTP: a connection that sends nothing for this long (a half-sent request, an idle
     /// keep-alive) is closed; so is one that takes nothing of an answer for as long.
     #[serde(default = "default_http_timeout")]
-    pub http_timeout: String,
+    pub http_timeout: Duration,
 }
 
 fn default_listen() -> String {
@@ -73,14 +78,14 @@ fn default_listen() -> String {
 fn default_concurrency() -> usize {
     2
 }
-fn default_retry() -> String {
-    "30s".into()
+fn default_retry() -> Duration {
+    Duration::secs(30)
 }
-fn default_shutdown() -> String {
-    "20s".into()
+fn default_shutdown() -> Duration {
+    Duration::secs(20)
 }
-fn default_http_timeout() -> String {
-    "30s".into()
+fn default_http_timeout() -> Duration {
+    Duration::secs(30)
 }
 
 impl Default for DaemonConfig {
@@ -105,10 +110,10 @@ pub struct TargetConfig {
     /// Unique; it is the scope of the target's findings in the store, so keep it stable.
     pub name: String,
     /// Time between scans (`"15m"`).
-    pub interval: String,
+    pub interval: Duration,
     /// Each wait is lengthened by a random part of this, so that targets drift apart.
     #[serde(default)]
-    pub jitter: Option<String>,
+    pub jitter: Option<Duration>,
     #[serde(default)]
     pub state: Vec<String>,
     #[serde(default)]
@@ -129,11 +134,11 @@ pub struct TargetConfig {
 
 impl TargetConfig {
     pub fn interval(&self) -> std::time::Duration {
-        crate::notify::parse_duration(&self.interval).unwrap_or(std::time::Duration::from_secs(900))
+        self.interval.get()
     }
 
     pub fn jitter(&self) -> std::time::Duration {
-        self.jitter.as_deref().and_then(|j| crate::notify::parse_duration(j).ok()).unwrap_or_default()
+        self.jitter.unwrap_or_default().get()
     }
 }
 
@@ -149,15 +154,15 @@ impl DaemonConfig {
     }
 
     pub fn retry_after_failure(&self) -> std::time::Duration {
-        crate::notify::parse_duration(&self.retry_after_failure).unwrap_or(std::time::Duration::from_secs(30))
+        self.retry_after_failure.get()
     }
 
     pub fn shutdown_timeout(&self) -> std::time::Duration {
-        crate::notify::parse_duration(&self.shutdown_timeout).unwrap_or(std::time::Duration::from_secs(20))
+        self.shutdown_timeout.get()
     }
 
     pub fn http_timeout(&self) -> std::time::Duration {
-        crate::notify::parse_duration(&self.http_timeout).unwrap_or(std::time::Duration::from_secs(30))
+        self.http_timeout.get()
     }
 }
 
@@ -173,35 +178,33 @@ pub struct StoreConfig {
     pub scope: Option<String>,
     /// How long scan rows are kept (the latest scan of each scope always is).
     #[serde(default = "default_keep_scans")]
-    pub keep_scans: String,
+    pub keep_scans: Duration,
     /// How long a resolved finding's history is kept after it resolved.
     #[serde(default = "default_keep_resolved")]
-    pub keep_resolved: String,
+    pub keep_resolved: Duration,
     /// How long delivered (sent or skipped) outbox messages are kept; dead letters stay
     /// until retried.
     #[serde(default = "default_keep_delivered")]
-    pub keep_delivered: String,
+    pub keep_delivered: Duration,
 }
 
-fn default_keep_scans() -> String {
-    "90d".into()
+fn default_keep_scans() -> Duration {
+    Duration::secs(7776000)
 }
-fn default_keep_resolved() -> String {
-    "90d".into()
+fn default_keep_resolved() -> Duration {
+    Duration::secs(7776000)
 }
-fn default_keep_delivered() -> String {
-    "30d".into()
+fn default_keep_delivered() -> Duration {
+    Duration::secs(2592000)
 }
 
 impl StoreConfig {
-    /// The retention periods, checked by `Config::validate`.
-    pub fn retention(&self) -> Result<crate::store::Retention, String> {
-        let d = |key: &str, v: &str| crate::notify::parse_duration(v).map_err(|e| format!("store.{key}: {e}"));
-        Ok(crate::store::Retention {
-            scans: d("keep_scans", &self.keep_scans)?,
-            resolved: d("keep_resolved", &self.keep_resolved)?,
-            delivered: d("keep_delivered", &self.keep_delivered)?,
-        })
+    pub fn retention(&self) -> crate::store::Retention {
+        crate::store::Retention {
+            scans: self.keep_scans.get(),
+            resolved: self.keep_resolved.get(),
+            delivered: self.keep_delivered.get(),
+        }
     }
 }
 
@@ -249,33 +252,33 @@ pub struct OutboxConfig {
     #[serde(default = "default_attempts")]
     pub max_attempts: u32,
     #[serde(default = "default_initial_backoff")]
-    pub initial_backoff: String,
+    pub initial_backoff: Duration,
     #[serde(default = "default_max_backoff")]
-    pub max_backoff: String,
+    pub max_backoff: Duration,
     /// Time limit of one HTTP request to a receiver.
     #[serde(default = "default_request_timeout")]
-    pub request_timeout: String,
+    pub request_timeout: Duration,
     /// `check --notify`: how long to keep delivering (and waiting for retries) before
     /// leaving the rest queued for the next run.
     #[serde(default = "default_deliver_for")]
-    pub deliver_for: String,
+    pub deliver_for: Duration,
 }
 
 fn default_attempts() -> u32 {
     10
 }
-fn default_initial_backoff() -> String {
-    "2s".into()
+fn default_initial_backoff() -> Duration {
+    Duration::secs(2)
 }
-fn default_max_backoff() -> String {
-    "10m".into()
+fn default_max_backoff() -> Duration {
+    Duration::secs(600)
 }
-fn default_request_timeout() -> String {
-    "10s".into()
+fn default_request_timeout() -> Duration {
+    Duration::secs(10)
 }
-fn default_deliver_for() -> String {
+fn default_deliver_for() -> Duration {
     // A CI job waits for it: long enough for a few retries, short of a stalled pipeline.
-    "20s".into()
+    Duration::secs(20)
 }
 
 impl Default for OutboxConfig {
@@ -291,31 +294,20 @@ impl Default for OutboxConfig {
 }
 
 impl OutboxConfig {
-    fn durations(&self) -> Result<[std::time::Duration; 4], String> {
-        let d = |key: &str, v: &str| crate::notify::parse_duration(v).map_err(|e| format!("outbox.{key}: {e}"));
-        Ok([
-            d("initial_backoff", &self.initial_backoff)?,
-            d("max_backoff", &self.max_backoff)?,
-            d("request_timeout", &self.request_timeout)?,
-            d("deliver_for", &self.deliver_for)?,
-        ])
-    }
-
     pub fn retry_policy(&self) -> crate::notify::outbox::RetryPolicy {
-        let [initial, max, _, _] = self.durations().unwrap_or_default();
         crate::notify::outbox::RetryPolicy {
             max_attempts: self.max_attempts,
-            initial_backoff: initial,
-            max_backoff: max,
+            initial_backoff: self.initial_backoff.get(),
+            max_backoff: self.max_backoff.get(),
         }
     }
 
     pub fn request_timeout(&self) -> std::time::Duration {
-        self.durations().map(|d| d[2]).unwrap_or(std::time::Duration::from_secs(10))
+        self.request_timeout.get()
     }
 
     pub fn deliver_for(&self) -> std::time::Duration {
-        self.durations().map(|d| d[3]).unwrap_or(std::time::Duration::from_secs(20))
+        self.deliver_for.get()
     }
 }
 
@@ -413,9 +405,16 @@ pub struct Prices {
     pub azure: BTreeMap<String, f64>,
 }
 
-/// The 1-based line of a byte offset.
-fn line_at(text: &str, offset: usize) -> usize {
-    text[..offset.min(text.len())].matches('\n').count() + 1
+/// One problem in a config file: the byte offset it is about, and what is wrong.
+type Problem = (usize, String);
+
+/// Every problem at once: the first's `file:line:col`, then one line per problem.
+fn problems_error(location: &str, text: &str, mut problems: Vec<Problem>) -> Error {
+    problems.sort_by_key(|(at, _)| *at);
+    let (line, col) = document::line_col(text, problems.first().map_or(0, |(at, _)| *at));
+    let lines: Vec<String> =
+        problems.iter().map(|(at, m)| format!("line {}: {m}", document::line_col(text, *at).0)).collect();
+    Error::input_all(format!("{location}:{line}:{col}"), &lines)
 }
 
 /// Read when no `--config` is given and it exists, as `./.driftignore` is.
@@ -438,166 +437,162 @@ impl Config {
     }
 
     pub fn parse(location: &str, text: &str) -> Result<Config, Error> {
-        let mut config: Config = toml::from_str(text).map_err(|e| {
-            let at = match e.span() {
-                Some(span) => {
-                    let before = &text[..span.start.min(text.len())];
-                    let col = before.len() - before.rfind('\n').map_or(0, |i| i + 1) + 1;
-                    format!("{location}:{}:{col}", line_at(text, span.start))
-                }
-                None => location.to_string(),
-            };
-            Error::input(at, e.message().to_string())
+        let mut doc = Document::parse(text).map_err(|e| {
+            let (line, col) = document::line_col(text, e.span().map_or(0, |s| s.start));
+            Error::input(format!("{location}:{line}:{col}"), e.message().to_string())
         })?;
-        config.validate(location)?;
-        config.validate_targets(location, text)?;
-        config.notifiers = crate::notify::parse(&config.notify.iter().map(|t| t.get_ref().clone()).collect::<Vec<_>>())
-            .map_err(|problems| {
-                let line_of = |i: usize| line_at(text, config.notify[i].span().start);
-                let first = problems.first().map(|(i, _)| line_of(*i)).unwrap_or(1);
-                let all: Vec<String> = problems
-                    .iter()
-                    .map(|(i, m)| format!("[[notify]] #{} (line {}): {m}", i + 1, line_of(*i)))
-                    .collect();
-                Error::input(format!("{location}:{first}"), all.join("; "))
-            })?;
-        Ok(config)
+        let mut problems: Vec<Problem> = Vec::new();
+        // Before anything is set aside: a target with a bad value still holds its name.
+        let mut names = std::collections::BTreeSet::new();
+        for (name, at) in doc.names_in("target") {
+            if !names.insert(name.clone()) {
+                problems.push((at, format!("target.name {name:?} is used twice")));
+            }
+        }
+        // A key or section that does not deserialize is set aside and the rest read
+        // again, so one run names every problem; each pass removes something. A required
+        // key that is then missing says nothing new when it was set aside, or when its
+        // table had an unknown key (most likely its misspelling).
+        let mut set_aside: Vec<(String, String)> = Vec::new();
+        let mut config = loop {
+            match Config::deserialize(toml::de::Deserializer::from(doc.root.clone())) {
+                Ok(config) => break Some(config),
+                Err(e) => {
+                    let span = e.span().unwrap_or(0..0);
+                    let message = e.message().trim_end();
+                    let path = doc.path_at(span.start);
+                    let missing = message.strip_prefix("missing field `").and_then(|m| m.split('`').next());
+                    let explained = missing.is_some_and(|field| {
+                        set_aside.iter().any(|(table, key)| *table == path && (key == field || key.is_empty()))
+                    });
+                    if !explained {
+                        problems.push((
+                            span.start,
+                            if path.is_empty() { message.into() } else { format!("{path}: {message}") },
+                        ));
+                    }
+                    let unknown = message.starts_with("unknown field");
+                    match doc.set_aside(&span) {
+                        // An unknown key is remembered by its table with no name.
+                        Some(_) if unknown => set_aside.push((path, String::new())),
+                        Some(key) => {
+                            let table = path.strip_suffix(key.as_str()).unwrap_or(&path);
+                            set_aside.push((table.trim_end_matches(['.', ':', ' ']).to_string(), key))
+                        }
+                        None => break None,
+                    }
+                }
+            }
+        };
+        if let Some(config) = &mut config {
+            config.validate(&doc, &mut problems);
+            config.validate_targets(&doc, &mut problems);
+            match crate::notify::parse(&config.notify.iter().map(|t| t.get_ref().clone()).collect::<Vec<_>>()) {
+                Ok(notifiers) => config.notifiers = notifiers,
+                Err(found) => problems.extend(
+                    found
+                        .into_iter()
+                        .map(|(i, m)| (config.notify[i].span().start, format!("[[notify]] #{}: {m}", i + 1))),
+                ),
+            }
+        }
+        match (config, problems.is_empty()) {
+            (Some(config), true) => Ok(config),
+            (_, _) => Err(problems_error(location, text, problems)),
+        }
     }
 
     /// Pure checks, all reported at once.
-    fn validate(&self, location: &str) -> Result<(), Error> {
-        let mut problems = Vec::new();
+    fn validate(&self, doc: &Document, problems: &mut Vec<Problem>) {
+        // Each problem at its key, else at its table, else at the top.
+        let at = |path: &[&str]| doc.key_span(path).map_or(0, |s| s.start);
         if let Some(f) = &self.check.format {
             if driftd_core::report::format(f).is_none() {
                 let names: Vec<&str> = driftd_core::report::FORMATS.iter().map(|f| f.name).collect();
-                problems.push(format!("check.format {f:?} is not one of {}", names.join(", ")));
+                problems
+                    .push((at(&["check", "format"]), format!("check.format {f:?} is not one of {}", names.join(", "))));
             }
         }
         if let Some(s) = &self.check.fail_on {
             if s != "never" && driftd_core::model::Severity::parse(s).is_none() {
-                problems.push(format!("check.fail_on {s:?} is not one of critical, high, medium, low, never"));
+                problems.push((
+                    at(&["check", "fail_on"]),
+                    format!("check.fail_on {s:?} is not one of critical, high, medium, low, never"),
+                ));
             }
         }
         for (cloud, table) in [("aws", &self.prices.aws), ("azure", &self.prices.azure)] {
             for (size, price) in table {
                 if !price.is_finite() || *price < 0.0 {
-                    problems.push(format!("prices.{cloud}.{size:?} must be a non-negative number of USD per hour"));
+                    problems.push((
+                        at(&["prices", cloud, size]),
+                        format!("prices.{cloud}.{size:?} must be a non-negative number of USD per hour"),
+                    ));
                 }
             }
         }
         for arn in self.aws.accounts.iter().filter_map(|a| a.role_arn.as_ref()) {
             let parts: Vec<&str> = arn.split(':').collect();
             if parts.len() < 6 || parts[0] != "arn" || parts[2] != "iam" || !parts[5].starts_with("role/") {
-                problems.push(format!(
-                    "aws.accounts role_arn {arn:?} is not an IAM role ARN (arn:aws:iam::ACCOUNT:role/NAME)"
+                problems.push((
+                    at(&["aws", "accounts"]),
+                    format!("aws.accounts role_arn {arn:?} is not an IAM role ARN (arn:aws:iam::ACCOUNT:role/NAME)"),
                 ));
             }
         }
         if !self.policy.config.is_object() {
-            problems.push("policy.config must be a table".to_string());
-        }
-        if let Err(e) = self.outbox.durations() {
-            problems.push(e);
-        }
-        if let Err(e) = self.store.retention() {
-            problems.push(e);
+            problems.push((at(&["policy", "config"]), "policy.config must be a table".to_string()));
         }
         if self.outbox.max_attempts == 0 {
-            problems.push("outbox.max_attempts must be at least 1".into());
+            problems.push((at(&["outbox", "max_attempts"]), "outbox.max_attempts must be at least 1".into()));
         }
         if !(self.alerts.cost_change_share.is_finite() && self.alerts.cost_change_share >= 0.0) {
-            problems.push("alerts.cost_change_share must be a non-negative share (0.1 = 10%)".into());
+            problems.push((
+                at(&["alerts", "cost_change_share"]),
+                "alerts.cost_change_share must be a non-negative share (0.1 = 10%)".into(),
+            ));
         }
         if self.policy.time_limit_ms == 0 {
-            problems.push("policy.time_limit_ms must be at least 1".to_string());
-        }
-        if problems.is_empty() {
-            Ok(())
-        } else {
-            Err(Error::input(location, problems.join("; ")))
+            problems.push((at(&["policy", "time_limit_ms"]), "policy.time_limit_ms must be at least 1".to_string()));
         }
     }
 
     /// `[daemon]` and `[[target]]`: every problem, each with its line.
-    fn validate_targets(&self, location: &str, text: &str) -> Result<(), Error> {
-        let line_of = |offset: usize| line_at(text, offset);
-        // The line of `key = ...` in the table that starts at `from`, else the table's line.
-        let key_line = |from: usize, key: &str| {
-            let mut offset = from;
-            for (i, l) in text[from.min(text.len())..].split_inclusive('\n').enumerate() {
-                let t = l.trim_start();
-                if i > 0 && t.starts_with('[') {
-                    break;
-                }
-                if t.strip_prefix(key).is_some_and(|rest| rest.trim_start().starts_with('=')) {
-                    return line_of(offset);
-                }
-                offset += l.len();
-            }
-            line_of(from)
-        };
-        let mut problems: Vec<(usize, String)> = Vec::new();
+    fn validate_targets(&self, doc: &Document, problems: &mut Vec<Problem>) {
+        let daemon = |key: &str| doc.key_span(&["daemon", key]).map_or(0, |s| s.start);
+        let in_target = |target: &toml::Spanned<TargetConfig>, key: &str| doc.key_in_table(target.span(), key).start;
         let d = &self.daemon;
-        let daemon_at = text.find("[daemon]").unwrap_or(0);
         if d.listen.parse::<std::net::SocketAddr>().is_err() {
             problems.push((
-                key_line(daemon_at, "listen"),
+                daemon("listen"),
                 format!("daemon.listen {:?} is not an address like 127.0.0.1:9464", d.listen),
             ));
         }
         if d.max_concurrent_scans == 0 {
-            problems.push((
-                key_line(daemon_at, "max_concurrent_scans"),
-                "daemon.max_concurrent_scans must be at least 1".into(),
-            ));
+            problems.push((daemon("max_concurrent_scans"), "daemon.max_concurrent_scans must be at least 1".into()));
         }
         if d.api_token_env.is_some() && d.api_token_file.is_some() {
             problems.push((
-                key_line(daemon_at, "api_token_file"),
+                daemon("api_token_file"),
                 "give daemon.api_token_env or daemon.api_token_file, not both".into(),
             ));
         }
-        for (key, v) in [
-            ("retry_after_failure", &d.retry_after_failure),
-            ("shutdown_timeout", &d.shutdown_timeout),
-            ("http_timeout", &d.http_timeout),
-        ] {
-            if let Err(e) = crate::notify::parse_duration(v) {
-                problems.push((key_line(daemon_at, key), format!("daemon.{key}: {e}")));
-            }
-        }
-        let mut names = std::collections::BTreeSet::new();
-        for t in &self.target {
-            let at = t.span().start;
-            let line = line_of(at);
-            let t = t.get_ref();
+        for spanned in &self.target {
+            let line = spanned.span().start;
+            let t = spanned.get_ref();
             if t.name.trim().is_empty() {
                 problems.push((line, "target.name must not be empty".into()));
             }
-            if !names.insert(t.name.clone()) {
-                problems.push((key_line(at, "name"), format!("target.name {:?} is used twice", t.name)));
-            }
-            match crate::notify::parse_duration(&t.interval) {
-                Ok(i) if i < std::time::Duration::from_secs(1) => problems
-                    .push((key_line(at, "interval"), format!("target {:?}: interval must be at least 1s", t.name))),
-                Ok(_) => {}
-                Err(e) => problems.push((key_line(at, "interval"), format!("target {:?}: interval: {e}", t.name))),
-            }
-            if let Some(j) = &t.jitter {
-                if let Err(e) = crate::notify::parse_duration(j) {
-                    problems.push((key_line(at, "jitter"), format!("target {:?}: jitter: {e}", t.name)));
-                }
+            if t.interval.get() < std::time::Duration::from_secs(1) {
+                problems.push((
+                    in_target(spanned, "interval"),
+                    format!("target {:?}: interval must be at least 1s", t.name),
+                ));
             }
             if t.state.is_empty() && t.provider.is_empty() {
                 problems.push((line, format!("target {:?}: give state and/or provider", t.name)));
             }
         }
-        if problems.is_empty() {
-            return Ok(());
-        }
-        let first = problems[0].0;
-        let all: Vec<String> = problems.iter().map(|(l, m)| format!("line {l}: {m}")).collect();
-        Err(Error::input(format!("{location}:{first}"), all.join("; ")))
     }
 
     pub fn price_table(&self) -> PriceTable {
@@ -617,9 +612,13 @@ pub fn check_command(args: crate::cli::ConfigCheckArgs) -> Result<u8, Error> {
     let config = Config::read(&args.file)?;
     let location = args.file.display().to_string();
     if args.secrets {
-        crate::notify::build_all(&config.notifiers, config.outbox.request_timeout())
-            .map_err(|e| Error::input(&location, e))?;
-        config.daemon.api_token().map_err(|e| Error::input(&location, e))?;
+        // Every secret that cannot be read, not the first.
+        let mut problems =
+            crate::notify::build_all(&config.notifiers, config.outbox.request_timeout()).err().unwrap_or_default();
+        problems.extend(config.daemon.api_token().err());
+        if !problems.is_empty() {
+            return Err(Error::input_all(&location, &problems));
+        }
     }
     println!(
         "{location}: ok ({} targets, {} notifiers{})",
