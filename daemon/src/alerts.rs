@@ -208,9 +208,9 @@ pub fn scope_of(report: &Report) -> String {
     format!("declared: {}; live: {}", none(&declared), none(&live))
 }
 
-/// The check's arguments with paths made canonical: a check that fails before it has
+/// What the check's plan compares, with paths made canonical: a check that fails before it has
 /// compared anything records its failure under the scope the same arguments had last.
-pub fn inputs_key(args: &crate::cli::CheckArgs) -> String {
+pub fn inputs_key(args: &crate::plan::RunPlan) -> String {
     let mut parts: Vec<String> = Vec::new();
     parts.extend(args.states.iter().map(|s| format!("state {}", canonical(s))));
     parts.extend(args.tf.iter().map(|d| format!("tf {}", canonical(&d.display().to_string()))));

@@ -5,29 +5,22 @@ use crate::alerts::{inputs_key, scope_of, Alerts};
 use crate::cli::CheckArgs;
 use crate::config::Config;
 use crate::live;
+use crate::plan::RunPlan;
 use driftd_core::check as core_check;
 use driftd_core::ignore::DriftIgnore;
-use driftd_core::model::{Severity, WarningKind};
-use driftd_core::report::{self, RenderOptions};
+use driftd_core::model::WarningKind;
+use driftd_core::report::RenderOptions;
 use driftd_core::Error;
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::time::Instant;
 
-pub fn run(mut args: CheckArgs) -> Result<u8, Error> {
+pub fn run(args: CheckArgs) -> Result<u8, Error> {
     let started = Instant::now();
     let started_at = crate::now();
     let config = Config::load(args.config.as_deref())?;
-    merge_config(&mut args, &config);
-
-    let fail_on = match args.fail_on.as_deref().unwrap_or("low") {
-        "never" => None,
-        s => Some(Severity::parse(s).ok_or_else(|| Error::input("--fail-on", format!("{s:?} is not a severity")))?),
-    };
-    let format_name = args.format.as_deref().unwrap_or("text");
-    let format = report::format(format_name)
-        .ok_or_else(|| Error::input("--format", format!("unknown format {format_name:?}")))?;
-    if args.states.is_empty() && args.live.providers.is_empty() && args.tf.is_empty() && args.discover.is_empty() {
+    let (plan, out) = RunPlan::for_check(&args, &config)?;
+    if plan.states.is_empty() && plan.live.providers.is_empty() && plan.tf.is_empty() && plan.discover.is_empty() {
         return Err(Error::input(
             "driftd check",
             "nothing to check: give --state (Terraform state or plan), --tf (Terraform code), --discover (a monorepo) and/or --provider",
@@ -39,9 +32,9 @@ pub fn run(mut args: CheckArgs) -> Result<u8, Error> {
         false => None,
     };
 
-    let result = check(&args, &config, started, std::io::stderr().is_terminal());
+    let result = check(&plan, started, std::io::stderr().is_terminal());
     if let Some(alerts) = &alerts {
-        let inputs = inputs_key(&args);
+        let inputs = inputs_key(&plan);
         let named = args.scope.clone().or_else(|| config.store.scope.clone());
         let scope = match (named, &result) {
             (Some(name), _) => name,
@@ -73,23 +66,23 @@ pub fn run(mut args: CheckArgs) -> Result<u8, Error> {
         eprintln!("driftd: {}", w.message);
     }
 
-    let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
+    let to_terminal = out.output.is_none() && std::io::stdout().is_terminal();
     let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
     let opts = RenderOptions {
         color: to_terminal && !no_color,
-        fail_on,
-        max_findings: args.max_findings,
+        fail_on: out.fail_on,
+        max_findings: out.max_findings,
         source_root: std::env::current_dir().ok(),
     };
     let mut buf = Vec::new();
-    report.render(format, &opts, &mut buf).map_err(|e| Error::input("report", e.to_string()))?;
-    if let Some(path) = &args.patch_out {
+    report.render(out.format.0, &opts, &mut buf).map_err(|e| Error::input("report", e.to_string()))?;
+    if let Some(path) = &out.patch_out {
         // In the report's finding order; empty when nothing can be fixed in code, so a CI
         // step can always apply it.
         let patches: String = report.findings.iter().filter_map(|f| f.remediation.patch.as_deref()).collect();
         std::fs::write(path, patches).map_err(|e| output_error(path, &e))?;
     }
-    match &args.output {
+    match &out.output {
         Some(path) => std::fs::write(path, &buf).map_err(|e| output_error(path, &e))?,
         None => {
             let mut out = std::io::stdout().lock();
@@ -103,7 +96,7 @@ pub fn run(mut args: CheckArgs) -> Result<u8, Error> {
 
     Ok(if report.incomplete() {
         3
-    } else if report.failing(fail_on) > 0 {
+    } else if report.failing(out.fail_on) > 0 {
         1
     } else {
         0
@@ -153,12 +146,7 @@ fn deliver(alerts: &Alerts) {
 /// The check itself: sources in, report out.
 /// `progress`: show a spinner with the phase and elapsed time on stderr (an interactive
 /// terminal only; CI logs and the daemon get nothing extra).
-pub(crate) fn check(
-    args: &CheckArgs,
-    config: &Config,
-    started: Instant,
-    progress: bool,
-) -> Result<driftd_core::report::Report, Error> {
+pub fn check(plan: &RunPlan, started: Instant, progress: bool) -> Result<driftd_core::report::Report, Error> {
     let spinner = progress.then(|| {
         let bar = indicatif::ProgressBar::new_spinner();
         bar.set_style(
@@ -173,7 +161,7 @@ pub(crate) fn check(
             s.set_message(msg);
         }
     };
-    let result = check_phases(args, config, started, &phase);
+    let result = check_phases(plan, started, &phase);
     if let Some(s) = spinner {
         s.finish_and_clear();
     }
@@ -181,37 +169,36 @@ pub(crate) fn check(
 }
 
 fn check_phases(
-    args: &CheckArgs,
-    config: &Config,
+    plan: &RunPlan,
     started: Instant,
     phase: &dyn Fn(&'static str),
 ) -> Result<driftd_core::report::Report, Error> {
     phase("reading Terraform state");
-    let ignore = match &args.driftignore {
+    let ignore = match &plan.driftignore {
         Some(path) => Some(DriftIgnore::read_file(path)?),
         None => {
             let default = PathBuf::from(".driftignore");
             default.is_file().then(|| DriftIgnore::read_file(&default)).transpose()?
         }
     };
-    let Declarations { states, code, sources, warnings: code_warnings, code_only } = declarations(args, phase)?;
-    let mut live_args = args.live.clone();
+    let Declarations { states, code, sources, warnings: code_warnings, code_only } = declarations(plan, phase)?;
+    let mut live = plan.live.clone();
     // Code alone is checked on its own unless a cloud is named: a pull request's gate
     // needs no credentials.
-    if code_only && live_args.providers.is_empty() {
-        live_args.providers = vec!["none".into()];
+    if code_only && live.providers.is_empty() {
+        live.providers = vec!["none".into()];
     }
     let declared = live::Declared::of(&states);
     phase("reading live resources");
-    let (live, notes) = live::live_inputs(&live_args, &declared, config)?;
-    let policies = crate::policy::engine(&args.policy, config)?;
+    let (live, notes) = live::live_inputs(&live, &declared)?;
+    let policies = crate::policy::engine(&plan.policies)?;
     phase("comparing and running policies");
 
     let mut report = core_check::run(core_check::Input {
         states,
         live,
         registry: driftd_providers::registry(),
-        prices: config.price_table(),
+        prices: plan.prices.clone(),
         ignore,
         today: crate::today(),
         generated_at: crate::now(),
@@ -236,7 +223,7 @@ struct Declarations {
     code_only: bool,
 }
 
-fn declarations(args: &CheckArgs, phase: &dyn Fn(&'static str)) -> Result<Declarations, Error> {
+fn declarations(args: &RunPlan, phase: &dyn Fn(&'static str)) -> Result<Declarations, Error> {
     for dir in &args.tf {
         if dir.is_file() {
             let folder = dir.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
@@ -338,26 +325,4 @@ fn declarations(args: &CheckArgs, phase: &dyn Fn(&'static str)) -> Result<Declar
         }
     }
     Ok(Declarations { states, code, sources, warnings: code_warnings, code_only })
-}
-
-/// Flags win; config fills in what flags left unset.
-fn merge_config(args: &mut CheckArgs, config: &Config) {
-    let c = &config.check;
-    let fill = |v: &mut Vec<String>, from: &Vec<String>| {
-        if v.is_empty() {
-            v.clone_from(from);
-        }
-    };
-    fill(&mut args.states, &c.state);
-    fill(&mut args.live.providers, &c.provider);
-    fill(&mut args.live.regions, &c.region);
-    fill(&mut args.live.subscriptions, &c.subscription);
-    if args.tf.is_empty() {
-        args.tf.clone_from(&c.tf);
-    }
-    args.live.azure_endpoint = args.live.azure_endpoint.take().or_else(|| c.azure_endpoint.clone());
-    args.driftignore = args.driftignore.take().or_else(|| c.driftignore.clone());
-    args.format = args.format.take().or_else(|| c.format.clone());
-    args.output = args.output.take().or_else(|| c.output.clone());
-    args.fail_on = args.fail_on.take().or_else(|| c.fail_on.clone());
 }

@@ -12,6 +12,7 @@ pub mod history;
 pub mod live;
 pub mod notify;
 pub mod outbox_cmd;
+pub mod plan;
 pub mod policy;
 pub mod run;
 pub mod secret;

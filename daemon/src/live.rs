@@ -1,8 +1,7 @@
 //! Where live resources and declarations come from: `--provider` and `--state`
 //! arguments resolved to snapshots and state inputs.
 
-use crate::cli::LiveArgs;
-use crate::config::Config;
+use crate::plan::LivePlan;
 use driftd_core::check::LiveInput;
 use driftd_core::model::Cloud;
 use driftd_core::model::{Warning, WarningKind};
@@ -41,11 +40,7 @@ impl Declared {
 }
 
 /// The live inputs, and notes on choices made for the user (to print or log).
-pub fn live_inputs(
-    args: &LiveArgs,
-    declared: &Declared,
-    config: &Config,
-) -> Result<(Vec<LiveInput>, Vec<String>), Error> {
+pub fn live_inputs(args: &LivePlan, declared: &Declared) -> Result<(Vec<LiveInput>, Vec<String>), Error> {
     let declared_clouds = &declared.clouds;
     let mut notes = Vec::new();
     let mut providers = args.providers.clone();
@@ -83,8 +78,8 @@ pub fn live_inputs(
                 let opts = driftd_providers::aws::AwsOptions {
                     regions,
                     all_regions: args.all_regions,
-                    skip_types: config.aws.skip_types.clone(),
-                    accounts: config
+                    skip_types: args.aws.skip_types.clone(),
+                    accounts: args
                         .aws
                         .accounts
                         .iter()
@@ -101,7 +96,7 @@ pub fn live_inputs(
             "azure" => {
                 let opts = driftd_providers::azure::AzureOptions {
                     subscriptions: if args.subscriptions.is_empty() {
-                        config.azure.subscriptions.clone()
+                        args.azure.subscriptions.clone()
                     } else {
                         args.subscriptions.clone()
                     },
@@ -110,7 +105,7 @@ pub fn live_inputs(
                         .azure_endpoint
                         .clone()
                         .or_else(|| std::env::var("DRIFTD_AZURE_ENDPOINT").ok().filter(|e| !e.is_empty())),
-                    skip_types: config.azure.skip_types.clone(),
+                    skip_types: args.azure.skip_types.clone(),
                 };
                 let snapshot = runtime()?.block_on(driftd_providers::azure::scan(&opts, crate::now()))?;
                 inputs.push(LiveInput::Snapshot(snapshot));

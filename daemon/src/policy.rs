@@ -1,37 +1,36 @@
 //! `driftd policy list` and `driftd policy test`, and building the policy engine a
 //! check uses.
 
-use crate::cli::{PolicyArgs, PolicyListArgs, PolicyTestArgs};
+use crate::cli::{PolicyListArgs, PolicyTestArgs};
 use crate::config::Config;
+use crate::plan::PolicyPlan;
 use driftd_core::Error;
 use driftd_policies::{RegoEngine, Scope, Source};
 use std::time::Duration;
 
-/// The policies of a run: the built-in pack unless dropped, then each `--policies` dir.
-pub fn sources(args: &PolicyArgs, config: &Config) -> Result<Vec<Source>, Error> {
+/// The policies of a run: the built-in pack unless dropped, then each folder.
+pub fn sources(plan: &PolicyPlan) -> Result<Vec<Source>, Error> {
     let mut out = Vec::new();
-    if !(args.no_builtin_policies || config.check.no_builtin_policies) {
+    if plan.builtin {
         out.extend(driftd_policies::builtin_sources(false));
     }
-    let dirs = if args.policies.is_empty() { &config.check.policies } else { &args.policies };
-    for dir in dirs {
+    for dir in &plan.dirs {
         out.extend(driftd_policies::read_dir(dir, false)?);
     }
     Ok(out)
 }
 
-pub fn engine(args: &PolicyArgs, config: &Config) -> Result<Option<RegoEngine>, Error> {
-    let sources = sources(args, config)?;
+pub fn engine(plan: &PolicyPlan) -> Result<Option<RegoEngine>, Error> {
+    let sources = sources(plan)?;
     if sources.is_empty() {
         return Ok(None);
     }
-    let limit = Duration::from_millis(config.policy.time_limit_ms);
-    RegoEngine::load(&sources, &config.policy.config, limit).map(Some)
+    RegoEngine::load(&sources, &plan.config, plan.time_limit).map(Some)
 }
 
 pub fn list(args: PolicyListArgs) -> Result<u8, Error> {
     let config = Config::load(args.config.as_deref())?;
-    let Some(engine) = engine(&args.policy, &config)? else {
+    let Some(engine) = engine(&PolicyPlan::for_check(&args.policy, &config))? else {
         println!("no policies");
         return Ok(0);
     };

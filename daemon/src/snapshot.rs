@@ -10,8 +10,8 @@ pub fn run(args: SnapshotArgs) -> Result<u8, Error> {
         return Err(Error::input("driftd snapshot", "give at least one --provider (aws, azure or snapshot:FILE)"));
     }
     let config = crate::config::Config::load(args.config.as_deref())?;
-    let snapshot =
-        live::read_all(live::live_inputs(&args.live, &live::Declared::default(), &config)?.0, &crate::now())?;
+    let plan = crate::plan::LivePlan::new(&args.live, &config);
+    let snapshot = live::read_all(live::live_inputs(&plan, &live::Declared::default())?.0, &crate::now())?;
     let mut text = snapshot.to_json_pretty();
     text.push('\n');
     match &args.output {

@@ -237,6 +237,61 @@ fn daemon_api_auth_paging_trigger_and_reload() {
     assert_eq!(code, 0);
 }
 
+/// `[check]` holds defaults for `driftd check` only: its `policies` and
+/// `no_builtin_policies` apply to `driftd check` with that config, and a daemon target
+/// with the same config runs the built-in pack and not the `[check]` folder.
+#[test]
+fn check_section_policies_reach_driftd_check_and_never_a_daemon_target() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    std::fs::copy(root().join("testdata/demo/live.json"), dir.path().join("live.json")).unwrap();
+    std::fs::create_dir(dir.path().join("extra")).unwrap();
+    std::fs::write(
+        dir.path().join("extra/every_instance.rego"),
+        "# METADATA\n# title: Every instance\n# custom:\n#   id: CHECKONLY001\n#   severity: low\npackage extra.every\n\ndeny contains \"an instance\" if { input.type == \"aws_instance\" }\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("driftd.toml"),
+        format!(
+            "[check]\npolicies = [\"extra\"]\nno_builtin_policies = true\n\n[daemon]\nlisten = \"127.0.0.1:{port}\"\n\n[[target]]\nname = \"demo\"\ninterval = \"1h\"\nstate = [\"{}\"]\nprovider = [\"snapshot:live.json\"]\n",
+            abs_demo_state()
+        ),
+    )
+    .unwrap();
+    let policy_ids = |findings: Vec<&Value>| -> std::collections::BTreeSet<String> {
+        findings.iter().filter_map(|f| f["policy"]["id"].as_str().map(str::to_string)).collect()
+    };
+
+    let run = driftd_in(
+        dir.path(),
+        &[
+            "check",
+            "--config",
+            "driftd.toml",
+            "--state",
+            &abs_demo_state(),
+            "--provider",
+            "snapshot:live.json",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let report: Value = serde_json::from_str(&run.stdout).unwrap();
+    let checked = policy_ids(report["findings"].as_array().unwrap().iter().collect());
+    assert_eq!(checked, ["CHECKONLY001".to_string()].into(), "driftd check runs [check] policies, not the pack");
+
+    let d = Daemon::start(dir.path(), "driftd.toml", port, &[]);
+    wait_for(30, "the first scan", || (d.get("/readyz", &[]).0 == 200).then_some(()));
+    let all = d.json("/api/v1/findings?limit=1000", &[]);
+    let scanned = policy_ids(all["findings"].as_array().unwrap().iter().map(|f| &f["finding"]).collect());
+    assert!(!scanned.contains("CHECKONLY001"), "a [check] policy reached the daemon: {scanned:?}");
+    assert!(scanned.iter().any(|id| id.starts_with("GPU")), "the target runs the built-in pack: {scanned:?}");
+    let (code, _) = d.terminate(10);
+    assert_eq!(code, 0);
+}
+
 #[test]
 fn readyz_fails_while_a_target_cannot_be_scanned() {
     let dir = tempfile::tempdir().unwrap();
@@ -302,7 +357,7 @@ fn config_check_names_three_independent_mistakes_in_one_run() {
     assert_one_error(&run, 2);
     let lines: Vec<&str> = run.stderr.lines().collect();
     assert!(lines[0].starts_with("driftd: three.toml:2:1: 4 problems"), "{}", run.stderr);
-    assert!(lines[1].starts_with("  line 2: check.fail_on \"sometimes\" is not one of"), "{}", run.stderr);
+    assert!(lines[1].starts_with("  line 2: check.fail_on: \"sometimes\" is not one of"), "{}", run.stderr);
     assert!(lines[2].starts_with("  line 5: outbox: unknown field `deliver_fro`, expected one of"), "{}", run.stderr);
     assert!(
         lines[3].starts_with("  line 9: target \"gpu\": interval: \"every hour\" is not a duration"),

@@ -312,7 +312,7 @@ impl OutboxConfig {
 }
 
 /// `[azure]`: what the Azure provider reads.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AzureConfig {
     /// Terraform types not to read (no permission, or not wanted); they are not covered.
@@ -325,7 +325,7 @@ pub struct AzureConfig {
 }
 
 /// `[aws]`: what the AWS provider reads.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AwsConfig {
     /// Terraform types not to read (no permission, or not wanted); they are not covered.
@@ -336,7 +336,7 @@ pub struct AwsConfig {
     pub accounts: Vec<AwsAccount>,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AwsAccount {
     /// The role to assume; none: the credentials' own account.
@@ -387,9 +387,9 @@ pub struct CheckConfig {
     pub subscription: Vec<String>,
     pub azure_endpoint: Option<String>,
     pub driftignore: Option<PathBuf>,
-    pub format: Option<String>,
+    pub format: Option<values::Format>,
     pub output: Option<PathBuf>,
-    pub fail_on: Option<String>,
+    pub fail_on: Option<values::FailOn>,
     #[serde(default)]
     pub policies: Vec<PathBuf>,
     #[serde(default)]
@@ -506,21 +506,6 @@ impl Config {
     fn validate(&self, doc: &Document, problems: &mut Vec<Problem>) {
         // Each problem at its key, else at its table, else at the top.
         let at = |path: &[&str]| doc.key_span(path).map_or(0, |s| s.start);
-        if let Some(f) = &self.check.format {
-            if driftd_core::report::format(f).is_none() {
-                let names: Vec<&str> = driftd_core::report::FORMATS.iter().map(|f| f.name).collect();
-                problems
-                    .push((at(&["check", "format"]), format!("check.format {f:?} is not one of {}", names.join(", "))));
-            }
-        }
-        if let Some(s) = &self.check.fail_on {
-            if s != "never" && driftd_core::model::Severity::parse(s).is_none() {
-                problems.push((
-                    at(&["check", "fail_on"]),
-                    format!("check.fail_on {s:?} is not one of critical, high, medium, low, never"),
-                ));
-            }
-        }
         for (cloud, table) in [("aws", &self.prices.aws), ("azure", &self.prices.azure)] {
             for (size, price) in table {
                 if !price.is_finite() || *price < 0.0 {

@@ -15,7 +15,7 @@ mod series;
 pub mod shard;
 
 use crate::alerts::Alerts;
-use crate::cli::{CheckArgs, LiveArgs, PolicyArgs, RunArgs};
+use crate::cli::RunArgs;
 use crate::config::{Config, TargetConfig};
 use crate::secret::Secret;
 use driftd_core::model::{FindingKind, Severity};
@@ -290,33 +290,6 @@ fn start(daemon: &Arc<Daemon>) -> Running {
     Running { stop: stop_tx, tasks }
 }
 
-fn check_args(t: &TargetConfig) -> CheckArgs {
-    CheckArgs {
-        config: None,
-        states: t.state.clone(),
-        tf: t.tf.clone(),
-        discover: vec![],
-        var_files: vec![],
-        vars: vec![],
-        live: LiveArgs {
-            providers: t.provider.clone(),
-            regions: t.region.clone(),
-            all_regions: false,
-            subscriptions: t.subscription.clone(),
-            azure_endpoint: t.azure_endpoint.clone(),
-        },
-        policy: PolicyArgs { policies: t.policies.clone(), no_builtin_policies: t.no_builtin_policies },
-        driftignore: t.driftignore.clone(),
-        format: None,
-        output: None,
-        max_findings: None,
-        patch_out: None,
-        fail_on: None,
-        notify: false,
-        scope: None,
-    }
-}
-
 /// One scan of one target: the check in a thread of its own (providers run their own
 /// runtime), then its record and notifications in the store; `true` when it succeeded.
 async fn scan_target(daemon: Arc<Daemon>, loaded: Arc<Loaded>, target: TargetConfig) -> bool {
@@ -333,8 +306,8 @@ async fn scan_target(daemon: Arc<Daemon>, loaded: Arc<Loaded>, target: TargetCon
         std::thread::spawn(move || {
             let _enter = span.enter();
             let started_at = crate::now();
-            let args = check_args(&target);
-            let result = crate::check::check(&args, &loaded.config, Instant::now(), false);
+            let plan = crate::plan::RunPlan::for_target(&target, &loaded.config);
+            let result = crate::check::check(&plan, Instant::now(), false);
             let recording = Instant::now();
             let recorded = loaded.alerts.record(&target.name, &started_at, result.as_ref());
             let _ = tx.send((result, recorded, recording.elapsed()));
