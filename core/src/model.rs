@@ -488,6 +488,12 @@ pub struct Finding {
 }
 
 impl Finding {
+    /// What the resource costs per hour: live, else declared; `None` when unpriced.
+    pub fn cost_per_hour(&self) -> Option<f64> {
+        let c = self.cost.as_ref()?;
+        c.live_per_hour_usd.or(c.declared_per_hour_usd)
+    }
+
     /// A stable fingerprint: the same drift of the same resource gets the same id
     /// in every run, whatever the values, so history can follow it.
     pub fn fingerprint(kind: FindingKind, provider: Cloud, tf_type: &str, id: &str, policy: Option<&str>) -> String {

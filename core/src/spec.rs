@@ -272,6 +272,9 @@ pub struct TypeSpec {
     /// Terraform types declared as resources of their own that add to this type's
     /// declared attributes (`aws_security_group_rule` to its group's `ingress`).
     pub absorbs: &'static [Absorb],
+    /// The attribute naming an instance type whose GPUs the provider looks up
+    /// (`ec2:DescribeInstanceTypes` on AWS) and attaches as `gpu` facts; `None`: none.
+    pub gpu_facts_from: Option<&'static str>,
 }
 
 /// A Terraform type whose declarations are part of another resource's declaration.

@@ -8,10 +8,59 @@
 //! when a scope starts failing, `scan_recovered` once when it succeeds again), never
 //! mixed with drift.
 
-use crate::notify::{EventKind, ScanEvent};
+use crate::store::findings;
 use driftd_core::model::Finding;
-use rusqlite::{params, Connection, OptionalExtension};
-use std::collections::{BTreeMap, HashMap};
+use rusqlite::Connection;
+use serde::{Deserialize, Serialize};
+
+/// What happened to a finding, or to the scans of a scope.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EventKind {
+    New,
+    Changed,
+    Reminder,
+    Resolved,
+    ScanFailed,
+    ScanRecovered,
+}
+
+impl EventKind {
+    pub const ALL: [EventKind; 6] = [
+        EventKind::New,
+        EventKind::Changed,
+        EventKind::Reminder,
+        EventKind::Resolved,
+        EventKind::ScanFailed,
+        EventKind::ScanRecovered,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventKind::New => "new",
+            EventKind::Changed => "changed",
+            EventKind::Reminder => "reminder",
+            EventKind::Resolved => "resolved",
+            EventKind::ScanFailed => "scan_failed",
+            EventKind::ScanRecovered => "scan_recovered",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<EventKind> {
+        EventKind::ALL.into_iter().find(|e| e.as_str() == s)
+    }
+}
+
+/// A scope's scans started failing, or recovered.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ScanEvent {
+    pub event: EventKind,
+    /// Why the scan failed (for `scan_failed`): no secrets, ever.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failing_since: Option<String>,
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Outcome {
@@ -102,27 +151,6 @@ fn cost_moved(before: Option<f64>, now: Option<f64>, share: f64) -> bool {
     }
 }
 
-/// An open finding as stored; its body is read only when a transition needs it (most
-/// findings of a scan are still open and unchanged).
-struct Known {
-    signature: String,
-    cost: Option<f64>,
-    first_seen: String,
-}
-
-/// The finding as last notified, with its tags; `None` when this version cannot read it.
-fn stored_finding(tx: &Connection, scope: &str, id: &str) -> rusqlite::Result<Option<Finding>> {
-    let row: Option<(String, String)> = tx
-        .prepare_cached("SELECT finding, tags FROM finding_bodies WHERE scope = ?1 AND id = ?2")?
-        .query_row(params![scope, id], |r| Ok((r.get(0)?, r.get(1)?)))
-        .optional()?;
-    Ok(row.and_then(|(json, tags)| {
-        let mut f: Finding = serde_json::from_str(&json).ok()?;
-        f.resource.tags = serde_json::from_str::<BTreeMap<String, String>>(&tags).unwrap_or_default();
-        Some(f)
-    }))
-}
-
 /// Records one scan and returns its transitions. Call inside a transaction, with the
 /// outbox writes of the same scan, so that a crash leaves both or neither.
 pub fn record<'f>(
@@ -130,20 +158,7 @@ pub fn record<'f>(
     scan: &ScanRecord<'_, 'f>,
     cost_change_share: f64,
 ) -> rusqlite::Result<Recorded<'f>> {
-    let mut open: HashMap<String, Known> = HashMap::new();
-    {
-        let mut stmt = tx.prepare_cached(
-            "SELECT id, signature, cost_per_hour_usd, first_seen FROM findings
-             WHERE scope = ?1 AND resolved_at IS NULL",
-        )?;
-        let rows = stmt.query_map(params![scan.scope], |r| {
-            Ok((r.get::<_, String>(0)?, Known { signature: r.get(1)?, cost: r.get(2)?, first_seen: r.get(3)? }))
-        })?;
-        for row in rows {
-            let (id, known) = row?;
-            open.insert(id, known);
-        }
-    }
+    let open = findings::open(tx, scan.scope)?;
 
     let mut tracked = Vec::new();
     let mut seen = std::collections::HashSet::new();
@@ -154,11 +169,11 @@ pub fn record<'f>(
                 continue;
             }
             let sig = signature(f);
-            let cost = crate::notify::render::cost_per_hour(f);
+            let cost = f.cost_per_hour();
             let (transition, first_seen) = match open.get(&f.id) {
                 None => (Transition::New, scan.finished_at.to_string()),
                 Some(k) if k.signature != sig || cost_moved(k.cost, cost, cost_change_share) => {
-                    match stored_finding(tx, scan.scope, &f.id)? {
+                    match findings::body(tx, scan.scope, &f.id)? {
                         Some(before) => (Transition::Changed { before: Box::new(before) }, k.first_seen.clone()),
                         // A row this version cannot read: told again as new.
                         None => (Transition::New, scan.finished_at.to_string()),
@@ -172,55 +187,30 @@ pub fn record<'f>(
                 // what people were last told. `last_seen` moves below, in one statement.
                 still_open.push(f.id.as_str());
             } else {
-                let json = serde_json::to_string(f).unwrap_or_default();
-                let tags = serde_json::to_string(&f.resource.tags).unwrap_or_default();
-                tx.prepare_cached(
-                    "INSERT INTO finding_bodies (scope, id, finding, tags) VALUES (?1, ?2, ?3, ?4)
-                     ON CONFLICT (scope, id) DO UPDATE SET finding = ?3, tags = ?4",
-                )?
-                .execute(params![scan.scope, f.id, json, tags])?;
-                tx.prepare_cached(
-                    "INSERT INTO findings (scope, id, kind, severity, type, resource_id, account, region,
-                        first_seen, last_seen, resolved_at, signature, cost_per_hour_usd)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, NULL, ?11, ?12)
-                     ON CONFLICT (scope, id) DO UPDATE SET
-                        kind = ?3, severity = ?4, type = ?5, resource_id = ?6, account = ?7, region = ?8,
-                        first_seen = ?9, last_seen = ?10, resolved_at = NULL, signature = ?11,
-                        cost_per_hour_usd = ?12",
-                )?
-                .execute(params![
-                    scan.scope,
-                    f.id,
-                    f.kind.as_str(),
-                    f.severity.as_str(),
-                    f.resource.tf_type,
-                    f.resource.id,
-                    f.resource.account,
-                    f.resource.region,
-                    first_seen,
-                    scan.finished_at,
-                    sig,
-                    cost
-                ])?;
+                findings::write(
+                    tx,
+                    &findings::Written {
+                        scope: scan.scope,
+                        finding: f,
+                        first_seen: &first_seen,
+                        seen_at: scan.finished_at,
+                        signature: &sig,
+                        cost,
+                    },
+                )?;
             }
             tracked.push(Tracked { transition, finding: std::borrow::Cow::Borrowed(f), first_seen });
         }
     }
-    if !still_open.is_empty() {
-        let ids = serde_json::to_string(&still_open).unwrap_or_default();
-        tx.prepare_cached(
-            "UPDATE findings SET last_seen = ?2 WHERE scope = ?1 AND id IN (SELECT value FROM json_each(?3))",
-        )?
-        .execute(params![scan.scope, scan.finished_at, ids])?;
-    }
+    findings::seen_again(tx, scan.scope, &still_open, scan.finished_at)?;
     if scan.outcome == Outcome::Ok {
-        let mut gone: Vec<(String, Known)> = open.into_iter().filter(|(id, _)| !seen.contains(id)).collect();
+        let mut gone: Vec<(String, findings::OpenFinding)> =
+            open.into_iter().filter(|(id, _)| !seen.contains(id)).collect();
         gone.sort_by(|a, b| a.0.cmp(&b.0));
         for (id, k) in gone {
-            tx.prepare_cached("UPDATE findings SET resolved_at = ?3 WHERE scope = ?1 AND id = ?2")?
-                .execute(params![scan.scope, id, scan.finished_at])?;
+            findings::resolve(tx, scan.scope, &id, scan.finished_at)?;
             // A row this version cannot read is resolved without a message.
-            if let Some(finding) = stored_finding(tx, scan.scope, &id)? {
+            if let Some(finding) = findings::body(tx, scan.scope, &id)? {
                 tracked.push(Tracked {
                     transition: Transition::Resolved,
                     finding: std::borrow::Cow::Owned(finding),
@@ -232,23 +222,22 @@ pub fn record<'f>(
 
     let scan_event = scope_transition(tx, scan)?;
     let count = |f: fn(&Transition) -> bool| tracked.iter().filter(|t| f(&t.transition)).count() as i64;
-    tx.execute(
-        "INSERT INTO scans (scope, started_at, finished_at, outcome, findings, new, changed, resolved, error)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-        params![
-            scan.scope,
-            scan.started_at,
-            scan.finished_at,
-            scan.outcome.as_str(),
-            seen.len() as i64,
-            count(|t| matches!(t, Transition::New)),
-            count(|t| matches!(t, Transition::Changed { .. })),
-            count(|t| matches!(t, Transition::Resolved)),
-            scan.error
-        ],
+    let scan_id = findings::add_scan(
+        tx,
+        &findings::ScanRow {
+            scope: scan.scope,
+            started_at: scan.started_at,
+            finished_at: scan.finished_at,
+            outcome: scan.outcome.as_str(),
+            findings: seen.len() as i64,
+            new: count(|t| matches!(t, Transition::New)),
+            changed: count(|t| matches!(t, Transition::Changed { .. })),
+            resolved: count(|t| matches!(t, Transition::Resolved)),
+            error: scan.error.as_deref(),
+        },
     )?;
     Ok(Recorded {
-        scan_id: tx.last_insert_rowid(),
+        scan_id,
         scope: scan.scope.to_string(),
         at: scan.finished_at.to_string(),
         scan_event,
@@ -256,31 +245,11 @@ pub fn record<'f>(
     })
 }
 
-/// The scope last recorded for a check's arguments (`alerts::inputs_key`).
-pub fn scope_of_inputs(conn: &Connection, inputs: &str) -> rusqlite::Result<Option<String>> {
-    conn.query_row(
-        "SELECT scope FROM scopes WHERE inputs = ?1 ORDER BY last_ok_at DESC LIMIT 1",
-        params![inputs],
-        |r| r.get(0),
-    )
-    .optional()
-}
-
-/// Remembers the arguments a scope was last checked with; another scope that had them
-/// lets them go.
-pub fn remember_inputs(conn: &Connection, scope: &str, inputs: &str) -> rusqlite::Result<()> {
-    conn.execute("UPDATE scopes SET inputs = NULL WHERE inputs = ?1 AND scope <> ?2", params![inputs, scope])?;
-    conn.execute("UPDATE scopes SET inputs = ?2 WHERE scope = ?1", params![scope, inputs])?;
-    Ok(())
-}
+pub use findings::{remember_inputs, scope_of_inputs};
 
 /// `scan_failed` once when a scope starts failing, `scan_recovered` once when it is back.
 fn scope_transition(tx: &Connection, scan: &ScanRecord<'_, '_>) -> rusqlite::Result<Option<ScanEvent>> {
-    let before: Option<(String, Option<String>)> = tx
-        .query_row("SELECT last_outcome, failing_since FROM scopes WHERE scope = ?1", params![scan.scope], |r| {
-            Ok((r.get(0)?, r.get(1)?))
-        })
-        .optional()?;
+    let before = findings::scope_health(tx, scan.scope)?;
     let was_failing = before.as_ref().is_some_and(|(o, _)| o != "ok");
     let failing_since = before.and_then(|(_, since)| since);
     let (event, since) = match (scan.outcome, was_failing) {
@@ -303,12 +272,7 @@ fn scope_transition(tx: &Connection, scan: &ScanRecord<'_, '_>) -> rusqlite::Res
         (_, true) => (None, failing_since),
     };
     let last_ok = (scan.outcome == Outcome::Ok).then_some(scan.finished_at);
-    tx.execute(
-        "INSERT INTO scopes (scope, last_outcome, failing_since, last_ok_at) VALUES (?1, ?2, ?3, ?4)
-         ON CONFLICT (scope) DO UPDATE SET last_outcome = ?2, failing_since = ?3,
-            last_ok_at = COALESCE(?4, last_ok_at)",
-        params![scan.scope, scan.outcome.as_str(), since, last_ok],
-    )?;
+    findings::set_scope_health(tx, scan.scope, scan.outcome.as_str(), since.as_deref(), last_ok)?;
     Ok(event)
 }
 
@@ -444,7 +408,7 @@ mod tests {
                 .execute(
                     "INSERT INTO outbox (notifier, scope, scan_id, event, finding_id, thread_key, message, status,
                         attempts, created_ms, next_attempt_ms) VALUES ('hook', 'prod', 1, 'new', 'a', 'a', '{}', ?1, 1, ?2, ?2)",
-                    params![status, old_ms],
+                    rusqlite::params![status, old_ms],
                 )
                 .unwrap();
         }

@@ -1161,6 +1161,10 @@ api_url = "{}"
         ("pagerduty.resolve", pd_action("resolve")),
         ("github.create_issue", gh_create),
     ];
+    // A new notifier kind needs its payload here (and its example in the docs).
+    for kind in driftd::notify::KINDS {
+        assert!(actual.iter().any(|(name, _)| name.starts_with(&format!("{kind}."))), "no {kind} payload checked");
+    }
     let doc_path = root().join("docs/notifications.md");
     let mut doc = std::fs::read_to_string(&doc_path).unwrap();
     if std::env::var_os("UPDATE_DOCS").is_some() {

@@ -356,7 +356,7 @@ fn config_check_names_three_independent_mistakes_in_one_run() {
     let run = driftd_in(dir.path(), &["config", "check", "three.toml"]);
     assert_one_error(&run, 2);
     let lines: Vec<&str> = run.stderr.lines().collect();
-    assert!(lines[0].starts_with("driftd: three.toml:2:1: 4 problems"), "{}", run.stderr);
+    assert!(lines[0].starts_with("driftd: three.toml:2:11: 4 problems"), "{}", run.stderr);
     assert!(lines[1].starts_with("  line 2: check.fail_on: \"sometimes\" is not one of"), "{}", run.stderr);
     assert!(lines[2].starts_with("  line 5: outbox: unknown field `deliver_fro`, expected one of"), "{}", run.stderr);
     assert!(

@@ -13,7 +13,7 @@ use driftd_core::spec::{Registry, TypeSpec};
 
 /// Every covered type of this build. A new type is one line in its cloud's `TYPES`.
 pub static ALL_TYPES: std::sync::LazyLock<Vec<&'static TypeSpec>> =
-    std::sync::LazyLock::new(|| aws::TYPES.iter().map(|t| t.spec).chain(azure::TYPES.iter().copied()).collect());
+    std::sync::LazyLock::new(|| aws::TYPES.iter().map(|t| t.spec).chain(azure::TYPES.iter().map(|t| t.spec)).collect());
 
 /// The registry the comparer uses.
 pub fn registry() -> Registry {

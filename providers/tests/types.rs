@@ -84,6 +84,21 @@ fn compared_attributes_are_never_computed_only() {
     }
 }
 
+/// A change message is keyed by a compared path (or a leaf below one): a key that matches
+/// nothing compared is a message nobody sees.
+#[test]
+fn every_change_message_is_for_a_compared_path() {
+    let mut checked = 0;
+    for spec in driftd_providers::registry().all() {
+        for (path, _) in spec.change_messages {
+            let compared = spec.compared.iter().any(|a| a.path == *path || path.starts_with(&format!("{}.", a.path)));
+            assert!(compared, "{}: change message for {path}, which is not compared", spec.tf_type);
+            checked += 1;
+        }
+    }
+    assert!(checked > 20, "only {checked} change messages");
+}
+
 #[test]
 fn types_are_registered_once_and_named_like_terraform() {
     let mut names: Vec<&str> = driftd_providers::registry().all().iter().map(|s| s.tf_type).collect();

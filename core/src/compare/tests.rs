@@ -45,6 +45,7 @@ static VM: TypeSpec = TypeSpec {
         },
     ],
     absorbs: &[],
+    gpu_facts_from: None,
 };
 /// An owner type that is covered and itself owned (EKS makes an auto scaling group per node group).
 static GROUP: TypeSpec = TypeSpec {
@@ -64,6 +65,7 @@ static GROUP: TypeSpec = TypeSpec {
         id: "{eks:cluster-name}:{eks:nodegroup-name}",
     }],
     absorbs: &[],
+    gpu_facts_from: None,
 };
 static ASG: Owner = Owner { tf_type: "aws_autoscaling_group", label: "auto scaling group", kind: OwnerKind::Terraform };
 static NODE_GROUP: Owner = Owner { tf_type: "aws_eks_node_group", label: "EKS node group", kind: OwnerKind::Terraform };

@@ -17,50 +17,13 @@ mod slack;
 mod teams;
 mod webhook;
 
+pub use crate::history::{EventKind, ScanEvent};
 use crate::secret::SecretRef;
 use async_trait::async_trait;
 use driftd_core::model::{Finding, FindingKind, Severity};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::time::Duration;
-
-/// What happened to a finding, or to the scans of a scope.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum EventKind {
-    New,
-    Changed,
-    Reminder,
-    Resolved,
-    ScanFailed,
-    ScanRecovered,
-}
-
-impl EventKind {
-    pub const ALL: [EventKind; 6] = [
-        EventKind::New,
-        EventKind::Changed,
-        EventKind::Reminder,
-        EventKind::Resolved,
-        EventKind::ScanFailed,
-        EventKind::ScanRecovered,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            EventKind::New => "new",
-            EventKind::Changed => "changed",
-            EventKind::Reminder => "reminder",
-            EventKind::Resolved => "resolved",
-            EventKind::ScanFailed => "scan_failed",
-            EventKind::ScanRecovered => "scan_recovered",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<EventKind> {
-        EventKind::ALL.into_iter().find(|e| e.as_str() == s)
-    }
-}
 
 /// One event about one finding.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -76,17 +39,6 @@ pub struct FindingEvent {
     /// resource close only when this is 0).
     #[serde(default)]
     pub others_open_on_resource: usize,
-}
-
-/// A scope's scans started failing, or recovered.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct ScanEvent {
-    pub event: EventKind,
-    /// Why the scan failed (for `scan_failed`): no secrets, ever.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub error: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub failing_since: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -268,19 +220,10 @@ fn default_cap() -> usize {
     20
 }
 
-const ROUTE_KEYS: &[&str] = &[
-    "name",
-    "min_severity",
-    "kinds",
-    "events",
-    "types",
-    "accounts",
-    "tags",
-    "digest",
-    "max_messages_per_scan",
-    "remind_after",
-    "report_url",
-];
+/// The keys of `RouteConfig`, from its own fields: a key added there is a route key.
+pub fn route_keys() -> &'static [&'static str] {
+    serde_aux::serde_introspection::serde_introspect::<RouteConfig>()
+}
 
 /// A `[[notify]]` table, checked.
 #[derive(Debug)]
@@ -369,7 +312,7 @@ pub fn parse(tables: &[toml::Table]) -> Result<Vec<NotifySpec>, Vec<(usize, Stri
             }
         };
         let (route_table, rest): (toml::Table, toml::Table) =
-            table.into_iter().partition(|(k, _)| ROUTE_KEYS.contains(&k.as_str()));
+            table.into_iter().partition(|(k, _)| route_keys().contains(&k.as_str()));
         let route_cfg = match RouteConfig::deserialize(route_table) {
             Ok(r) => r,
             Err(e) => {

@@ -79,11 +79,6 @@ pub fn cost_line(f: &Finding) -> Option<String> {
     })
 }
 
-pub fn cost_per_hour(f: &Finding) -> Option<f64> {
-    let c = f.cost.as_ref()?;
-    c.live_per_hour_usd.or(c.declared_per_hour_usd)
-}
-
 pub fn location_line(f: &Finding) -> Option<String> {
     f.declared_at.as_ref().map(|l| format!("{}:{}", l.file, l.line))
 }
@@ -112,7 +107,7 @@ pub fn delta_lines(e: &FindingEvent) -> Vec<String> {
     if prev.severity != e.finding.severity {
         out.push(format!("severity {} → {}", prev.severity, e.finding.severity));
     }
-    if let (Some(a), Some(b)) = (cost_per_hour(prev), cost_per_hour(&e.finding)) {
+    if let (Some(a), Some(b)) = (prev.cost_per_hour(), e.finding.cost_per_hour()) {
         if (a - b).abs() >= 0.005 {
             out.push(format!("cost ${a:.2}/h → ${b:.2}/h"));
         }

@@ -14,7 +14,8 @@
 
 use super::{Body, Capabilities, EventKind, FindingEvent, Message, Route, ScanEvent};
 use crate::history::{Recorded, Transition};
-use rusqlite::{params, Connection, OptionalExtension};
+use crate::store::notify_state;
+use rusqlite::Connection;
 use std::cmp::Reverse;
 
 /// The parts of a notifier that routing needs.
@@ -43,16 +44,11 @@ pub fn enqueue(tx: &Connection, target: &Target<'_>, scan: &Recorded<'_>, now_ms
     let mut events: Vec<FindingEvent> = Vec::new();
     for t in &scan.findings {
         let f = &t.finding;
-        let known: Option<i64> = tx
-            .prepare_cached(
-                "SELECT last_notified_ms FROM notify_state WHERE notifier = ?1 AND scope = ?2 AND finding_id = ?3",
-            )?
-            .query_row(params![target.name, scan.scope, f.id], |r| r.get(0))
-            .optional()?;
+        let known = notify_state::last_notified(tx, target.name, &scan.scope, &f.id)?;
         let event = match (&t.transition, known) {
             (Transition::Resolved, None) => continue,
             (Transition::Resolved, Some(_)) => {
-                crate::store::forget(tx, target.name, &scan.scope, &f.id)?;
+                notify_state::forget(tx, target.name, &scan.scope, &f.id)?;
                 EventKind::Resolved
             }
             _ if !route.matches(f) => continue,
@@ -64,12 +60,7 @@ pub fn enqueue(tx: &Connection, target: &Target<'_>, scan: &Recorded<'_>, now_ms
             },
         };
         if event != EventKind::Resolved {
-            tx.prepare_cached(
-                "INSERT INTO notify_state (notifier, scope, finding_id, last_event, last_notified_ms)
-                 VALUES (?1, ?2, ?3, ?4, ?5)
-                 ON CONFLICT (notifier, scope, finding_id) DO UPDATE SET last_event = ?4, last_notified_ms = ?5",
-            )?
-            .execute(params![target.name, scan.scope, f.id, event.as_str(), now_ms])?;
+            notify_state::notified(tx, target.name, &scan.scope, &f.id, event.as_str(), now_ms)?;
         }
         if !route.hears(event) {
             continue;
@@ -79,13 +70,14 @@ pub fn enqueue(tx: &Connection, target: &Target<'_>, scan: &Recorded<'_>, now_ms
             _ => None,
         };
         let others_open_on_resource = if target.capabilities.per_resource {
-            tx.query_row(
-                "SELECT count(*) FROM notify_state n JOIN findings f ON f.scope = n.scope AND f.id = n.finding_id
-                 WHERE n.notifier = ?1 AND n.scope = ?2 AND f.type = ?3 AND f.resource_id = ?4
-                   AND f.resolved_at IS NULL AND f.id != ?5",
-                params![target.name, scan.scope, f.resource.tf_type, f.resource.id, f.id],
-                |r| r.get::<_, i64>(0),
-            )? as usize
+            notify_state::others_open_on_resource(
+                tx,
+                target.name,
+                &scan.scope,
+                &f.resource.tf_type,
+                &f.resource.id,
+                &f.id,
+            )?
         } else {
             0
         };
@@ -99,7 +91,7 @@ pub fn enqueue(tx: &Connection, target: &Target<'_>, scan: &Recorded<'_>, now_ms
     }
     // Most severe and most expensive first, resolutions after; stable by id.
     events.sort_by(|a, b| {
-        let cost = |e: &FindingEvent| super::render::cost_per_hour(&e.finding).unwrap_or(0.0);
+        let cost = |e: &FindingEvent| e.finding.cost_per_hour().unwrap_or(0.0);
         (a.event == EventKind::Resolved, Reverse(a.finding.severity))
             .cmp(&(b.event == EventKind::Resolved, Reverse(b.finding.severity)))
             .then(cost(b).total_cmp(&cost(a)))
@@ -141,7 +133,7 @@ pub fn enqueue(tx: &Connection, target: &Target<'_>, scan: &Recorded<'_>, now_ms
                 room -= 1;
                 keep.push(e);
             } else {
-                crate::store::forget(tx, target.name, &scan.scope, &e.finding.id)?;
+                notify_state::forget(tx, target.name, &scan.scope, &e.finding.id)?;
             }
         }
         (keep, Vec::new(), false)
@@ -166,21 +158,17 @@ pub fn enqueue(tx: &Connection, target: &Target<'_>, scan: &Recorded<'_>, now_ms
     }
 
     for (msg, finding_id, thread_key) in &out {
-        tx.execute(
-            "INSERT INTO outbox (notifier, scope, scan_id, event, finding_id, thread_key, message, status,
-                attempts, created_ms, next_attempt_ms)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'pending', 0, ?8, ?8)",
-            params![
-                target.name,
-                scan.scope,
-                scan.scan_id,
-                msg.event_name(),
-                finding_id,
-                thread_key,
-                serde_json::to_string(msg).unwrap_or_default(),
-                now_ms
-            ],
-        )?;
+        let message = serde_json::to_string(msg).unwrap_or_default();
+        let queued = notify_state::Queued {
+            notifier: target.name,
+            scope: &scan.scope,
+            scan_id: scan.scan_id,
+            event: msg.event_name(),
+            finding_id: finding_id.as_deref(),
+            thread_key: thread_key.as_deref(),
+            message: &message,
+        };
+        notify_state::enqueue(tx, &queued, now_ms)?;
     }
     Ok(out.len())
 }

@@ -4,15 +4,15 @@
 //! `Authorization: Bearer TOKEN`; health and metrics stay open for probes and scrapers.
 
 use super::Daemon;
+use crate::store::api;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
-use rusqlite::params_from_iter;
 use serde::Deserialize;
-use serde_json::{json, Value};
+use serde_json::json;
 use std::sync::Arc;
 
 pub fn router(daemon: Arc<Daemon>) -> Router {
@@ -66,28 +66,14 @@ fn unauthorized(d: &Daemon, headers: &HeaderMap) -> Option<Response> {
     (!ok).then(|| (StatusCode::UNAUTHORIZED, Json(json!({"error": "a bearer token is required"}))).into_response())
 }
 
-/// One page of a query that selects `limit + 1` rows: `{KEY: [...], "next": cursor|null}`,
-/// the cursor being the key (first column) of the last row shown.
-fn page(
-    d: &Daemon,
-    sql: &str,
-    args: &[String],
-    limit: usize,
-    key: &str,
-    row: impl Fn(&rusqlite::Row<'_>) -> rusqlite::Result<(i64, Value)>,
-) -> Response {
+/// A page read from the store: `{KEY: [...], "next": cursor|null}`.
+fn page(d: &Daemon, key: &str, read: impl FnOnce(&rusqlite::Connection) -> rusqlite::Result<api::Page>) -> Response {
     let loaded = d.loaded.read().unwrap().clone();
     let store = loaded.alerts.store.lock().unwrap_or_else(|p| p.into_inner());
-    let rows: Result<Vec<(i64, Value)>, rusqlite::Error> =
-        store.conn.prepare(sql).and_then(|mut stmt| stmt.query_map(params_from_iter(args.iter()), &row)?.collect());
-    let mut rows = match rows {
-        Ok(r) => r,
-        Err(e) => return store_error(e),
-    };
-    let next = (rows.len() > limit).then(|| rows[limit - 1].0);
-    rows.truncate(limit);
-    let items: Vec<Value> = rows.into_iter().map(|(_, v)| v).collect();
-    Json(json!({key: items, "next": next})).into_response()
+    match read(&store.conn) {
+        Ok(page) => Json(json!({key: page.items, "next": page.next})).into_response(),
+        Err(e) => store_error(e),
+    }
 }
 
 /// What every `/api/*` handler checks first: the token, then the query.
@@ -150,20 +136,6 @@ fn one_of(key: &str, given: &Option<String>, allowed: &[&str]) -> Result<Vec<Str
         .collect()
 }
 
-fn in_clause(column: &str, values: &[String], args: &mut Vec<String>, clauses: &mut Vec<String>) {
-    if values.is_empty() {
-        return;
-    }
-    let marks: Vec<String> = values
-        .iter()
-        .map(|v| {
-            args.push(v.clone());
-            format!("?{}", args.len())
-        })
-        .collect();
-    clauses.push(format!("{column} IN ({})", marks.join(", ")));
-}
-
 async fn findings(
     State(d): State<Arc<Daemon>>,
     headers: HeaderMap,
@@ -177,8 +149,6 @@ async fn findings(
         Ok(l) => l,
         Err(e) => return bad_request(e),
     };
-    let mut args: Vec<String> = Vec::new();
-    let mut clauses: Vec<String> = Vec::new();
     let severities = match one_of("severity", &q.severity, &["critical", "high", "medium", "low"]) {
         Ok(v) => v,
         Err(e) => return bad_request(e),
@@ -190,42 +160,20 @@ async fn findings(
     if q.after.is_some_and(|a| a < 0) {
         return bad_request("after must be a `next` cursor from a previous page (0 or more)".into());
     }
-    in_clause("f.severity", &severities, &mut args, &mut clauses);
-    in_clause("f.kind", &kinds, &mut args, &mut clauses);
-    in_clause("f.scope", &list(&q.target), &mut args, &mut clauses);
-    match q.status.as_deref().unwrap_or("open") {
-        "open" => clauses.push("f.resolved_at IS NULL".into()),
-        "resolved" => clauses.push("f.resolved_at IS NOT NULL".into()),
-        "all" => {}
+    let status = match q.status.as_deref().unwrap_or("open") {
+        "open" => api::Status::Open,
+        "resolved" => api::Status::Resolved,
+        "all" => api::Status::All,
         other => {
             return bad_request(format!(
                 "status {:?} is not open, resolved or all",
                 driftd_core::error::cut(other, 100)
             ))
         }
-    }
-    args.push(q.after.unwrap_or(0).to_string());
-    clauses.push(format!("f.rowid > CAST(?{} AS INTEGER)", args.len()));
-    let sql = format!(
-        "SELECT f.rowid, f.scope, f.first_seen, f.last_seen, f.resolved_at, b.finding
-         FROM findings f JOIN finding_bodies b ON b.scope = f.scope AND b.id = f.id
-         WHERE {} ORDER BY f.rowid LIMIT {}",
-        clauses.join(" AND "),
-        limit + 1
-    );
-    page(&d, &sql, &args, limit, "findings", |r| {
-        let finding: String = r.get(5)?;
-        Ok((
-            r.get::<_, i64>(0)?,
-            json!({
-                "target": r.get::<_, String>(1)?,
-                "first_seen": r.get::<_, String>(2)?,
-                "last_seen": r.get::<_, String>(3)?,
-                "resolved_at": r.get::<_, Option<String>>(4)?,
-                "finding": serde_json::from_str::<Value>(&finding).unwrap_or(Value::Null),
-            }),
-        ))
-    })
+    };
+    let filter =
+        api::FindingFilter { severities, kinds, scopes: list(&q.target), status, after: q.after.unwrap_or(0), limit };
+    page(&d, "findings", |conn| api::findings(conn, &filter))
 }
 
 #[derive(Debug, Deserialize)]
@@ -259,35 +207,8 @@ async fn scans(
     if q.before.is_some_and(|b| b < 1) {
         return bad_request("before must be a `next` cursor from a previous page (1 or more)".into());
     }
-    let mut args = Vec::new();
-    let mut clauses = vec!["1 = 1".to_string()];
-    in_clause("scope", &list(&q.target), &mut args, &mut clauses);
-    in_clause("outcome", &outcomes, &mut args, &mut clauses);
-    args.push(q.before.unwrap_or(i64::MAX).to_string());
-    clauses.push(format!("id < CAST(?{} AS INTEGER)", args.len()));
-    let sql = format!(
-        "SELECT id, scope, started_at, finished_at, outcome, findings, new, changed, resolved, error FROM scans
-         WHERE {} ORDER BY id DESC LIMIT {}",
-        clauses.join(" AND "),
-        limit + 1
-    );
-    page(&d, &sql, &args, limit, "scans", |r| {
-        Ok((
-            r.get::<_, i64>(0)?,
-            json!({
-                "id": r.get::<_, i64>(0)?,
-                "target": r.get::<_, String>(1)?,
-                "started_at": r.get::<_, String>(2)?,
-                "finished_at": r.get::<_, String>(3)?,
-                "outcome": r.get::<_, String>(4)?,
-                "findings": r.get::<_, i64>(5)?,
-                "new": r.get::<_, i64>(6)?,
-                "changed": r.get::<_, i64>(7)?,
-                "resolved": r.get::<_, i64>(8)?,
-                "error": r.get::<_, Option<String>>(9)?,
-            }),
-        ))
-    })
+    let filter = api::ScanFilter { scopes: list(&q.target), outcomes, before: q.before.unwrap_or(i64::MAX), limit };
+    page(&d, "scans", |conn| api::scans(conn, &filter))
 }
 
 #[derive(Debug, Deserialize, Default)]

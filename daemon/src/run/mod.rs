@@ -200,7 +200,7 @@ async fn serve(daemon: Arc<Daemon>, listen: String) -> Result<u8, Error> {
     let _ = tokio::time::timeout(Duration::from_secs(2), server).await;
     let loaded = daemon.loaded.read().unwrap().clone();
     let store = loaded.alerts.store.lock().unwrap_or_else(|p| p.into_inner());
-    let _ = store.conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);");
+    let _ = store.checkpoint();
     info!("stopped");
     Ok(0)
 }

@@ -294,18 +294,19 @@ async fn credential_source(config: &SdkConfig) -> String {
     }
 }
 
-/// DescribeInstanceTypes for the distinct instance types of instances and launch
-/// templates (100 per call), as `gpu` facts on each (none for types without GPUs).
+/// DescribeInstanceTypes for the distinct instance types of the types whose spec names
+/// `gpu_facts_from` (100 per call), as `gpu` facts on each (none for types without GPUs).
 async fn attach_gpu_facts(
     ec2: &aws_sdk_ec2::Client,
     region: &str,
     resources: &mut [Resource],
 ) -> Result<(), ListError> {
-    let types: std::collections::BTreeSet<String> = resources
-        .iter()
-        .filter(|r| matches!(r.tf_type.as_str(), "aws_instance" | "aws_launch_template"))
-        .filter_map(|r| r.attributes.get("instance_type")?.as_str().filter(|t| !t.is_empty()).map(str::to_string))
-        .collect();
+    let registry = crate::registry();
+    let size_of = |r: &Resource| -> Option<String> {
+        let attr = registry.get(&r.tf_type)?.gpu_facts_from?;
+        driftd_core::path::get(&r.attributes, attr)?.as_str().filter(|t| !t.is_empty()).map(str::to_string)
+    };
+    let types: std::collections::BTreeSet<String> = resources.iter().filter_map(size_of).collect();
     let types: Vec<String> = types.into_iter().collect();
     let mut facts: HashMap<String, serde_json::Value> = HashMap::new();
     for chunk in types.chunks(100) {
@@ -333,8 +334,8 @@ async fn attach_gpu_facts(
         }
     }
     for r in resources.iter_mut() {
-        if let Some(t) = r.attributes.get("instance_type").and_then(|t| t.as_str()) {
-            r.gpu = facts.get(t).cloned();
+        if let Some(t) = size_of(r) {
+            r.gpu = facts.get(&t).cloned();
         }
     }
     Ok(())

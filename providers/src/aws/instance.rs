@@ -105,6 +105,7 @@ pub const SPEC: TypeSpec = TypeSpec {
         BY_CLOUDFORMATION_NAME,
     ],
     absorbs: &[],
+    gpu_facts_from: Some("instance_type"),
 };
 
 #[cfg(feature = "aws")]

@@ -31,6 +31,7 @@ pub const SPEC: TypeSpec = TypeSpec {
     change_messages: &[("strategy", "placement group strategy changed outside Terraform")],
     owners: &[BY_PARALLELCLUSTER, BY_CLOUDFORMATION, BY_CLOUDFORMATION_NAME],
     absorbs: &[],
+    gpu_facts_from: None,
 };
 
 #[cfg(feature = "aws")]

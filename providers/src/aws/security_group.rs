@@ -48,6 +48,7 @@ pub const SPEC: TypeSpec = TypeSpec {
     ],
     owners: &[BY_VPC_DEFAULT, BY_EKS_CLUSTER, BY_PARALLELCLUSTER, BY_CLOUDFORMATION, BY_CLOUDFORMATION_NAME],
     absorbs: &[RULE_RESOURCE, INGRESS_RULE_RESOURCE, EGRESS_RULE_RESOURCE],
+    gpu_facts_from: None,
 };
 
 /// `aws_security_group_rule`: `type` says ingress or egress; one block of the group's shape.

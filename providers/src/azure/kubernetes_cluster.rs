@@ -94,6 +94,7 @@ pub const SPEC: TypeSpec = TypeSpec {
     ],
     owners: &[],
     absorbs: &[],
+    gpu_facts_from: None,
 };
 
 #[cfg(feature = "azure")]

@@ -95,6 +95,7 @@ pub const SPEC: TypeSpec = TypeSpec {
     ],
     owners: owners::VM,
     absorbs: &[],
+    gpu_facts_from: None,
 };
 
 #[cfg(feature = "azure")]

@@ -82,6 +82,7 @@ pub const SPEC: TypeSpec = TypeSpec {
     ],
     owners: owners::COMPUTE,
     absorbs: &[],
+    gpu_facts_from: None,
 };
 
 #[cfg(feature = "azure")]

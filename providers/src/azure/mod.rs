@@ -3,8 +3,9 @@
 //! price like any other.
 //!
 //! A new type is one file next to `linux_virtual_machine.rs` (docs, spec, owner rules,
-//! `to_resource`) and one line in [`TYPES`]; the read that lists it is in `scan.rs`
-//! (three reads cover every type: VMs, scale sets, AKS clusters with their pools).
+//! `to_resource`) and one line in [`TYPES`] naming its spec and the read that lists it
+//! (three subscription-wide reads cover every type: VMs, scale sets, AKS clusters with
+//! their pools); `scan.rs` derives which types each read covers from that line.
 
 pub mod kubernetes_cluster;
 pub mod kubernetes_cluster_node_pool;
@@ -42,11 +43,35 @@ pub use scan::{scan, AzureOptions};
 
 use driftd_core::spec::TypeSpec;
 
-pub const TYPES: &[&TypeSpec] = &[
-    &linux_virtual_machine::SPEC,
-    &windows_virtual_machine::SPEC,
-    &linux_virtual_machine_scale_set::SPEC,
-    &orchestrated_virtual_machine_scale_set::SPEC,
-    &kubernetes_cluster::SPEC,
-    &kubernetes_cluster_node_pool::SPEC,
+/// Which subscription-wide read lists a type (each read maps what it lists to the types'
+/// `to_resource` in `scan.rs`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ListedBy {
+    /// `Microsoft.Compute/virtualMachines` (Linux and Windows VMs).
+    VirtualMachines,
+    /// `Microsoft.Compute/virtualMachineScaleSets` (uniform and flexible).
+    ScaleSets,
+    /// `Microsoft.ContainerService/managedClusters`, with their agent pools.
+    AksClusters,
+}
+
+/// A covered Azure type: its spec and the read that lists it.
+#[derive(Debug)]
+pub struct AzureType {
+    pub spec: &'static TypeSpec,
+    pub listed_by: ListedBy,
+}
+
+pub const TYPES: &[AzureType] = &[
+    AzureType { spec: &linux_virtual_machine::SPEC, listed_by: ListedBy::VirtualMachines },
+    AzureType { spec: &windows_virtual_machine::SPEC, listed_by: ListedBy::VirtualMachines },
+    AzureType { spec: &linux_virtual_machine_scale_set::SPEC, listed_by: ListedBy::ScaleSets },
+    AzureType { spec: &orchestrated_virtual_machine_scale_set::SPEC, listed_by: ListedBy::ScaleSets },
+    AzureType { spec: &kubernetes_cluster::SPEC, listed_by: ListedBy::AksClusters },
+    AzureType { spec: &kubernetes_cluster_node_pool::SPEC, listed_by: ListedBy::AksClusters },
 ];
+
+/// The Terraform types a read lists, in registry order.
+pub fn listed_by(read: ListedBy) -> Vec<&'static str> {
+    TYPES.iter().filter(|t| t.listed_by == read).map(|t| t.spec.tf_type).collect()
+}

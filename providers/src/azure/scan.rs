@@ -6,7 +6,7 @@
 use super::arm::Arm;
 use super::error::{AzureError, AzureErrorKind};
 use super::sdk::{VirtualMachine, VirtualMachineScaleSet};
-use super::{aks, scale_set, vm};
+use super::{aks, listed_by, scale_set, vm, ListedBy};
 use driftd_core::model::{Cloud, Resource};
 use driftd_core::snapshot::{Scan, ScanFailure, Snapshot};
 use driftd_core::Error;
@@ -33,18 +33,13 @@ const SUBSCRIPTIONS_AT_ONCE: usize = 8;
 
 /// One read of a subscription: what it covers and what it found.
 struct Read {
-    types: &'static [&'static str],
+    types: Vec<&'static str>,
     result: Result<Vec<Resource>, AzureError>,
 }
 
-const VM_TYPES: &[&str] = &["azurerm_linux_virtual_machine", "azurerm_windows_virtual_machine"];
-const SCALE_SET_TYPES: &[&str] =
-    &["azurerm_linux_virtual_machine_scale_set", "azurerm_orchestrated_virtual_machine_scale_set"];
-const AKS_TYPES: &[&str] = &["azurerm_kubernetes_cluster", "azurerm_kubernetes_cluster_node_pool"];
-
 pub async fn scan(opts: &AzureOptions, taken_at: String) -> Result<Snapshot, Error> {
     for t in &opts.skip_types {
-        if !super::TYPES.iter().any(|s| s.tf_type == t) {
+        if !super::TYPES.iter().any(|s| s.spec.tf_type == t) {
             return Err(Error::input("azure.skip_types", format!("{t:?} is not an Azure type driftd reads")));
         }
     }
@@ -91,24 +86,24 @@ pub async fn scan(opts: &AzureOptions, taken_at: String) -> Result<Snapshot, Err
 async fn scan_subscription(arm: &Arm, sub: &str, skip: &[String]) -> Result<(Scan, Vec<Resource>), Error> {
     let started = Instant::now();
     let started_at = driftd_core::snapshot::now_utc();
-    let wanted = |types: &[&str]| types.iter().any(|t| !skip.iter().any(|s| s == t));
+    let wanted = |read: ListedBy| listed_by(read).iter().any(|t| !skip.iter().any(|s| s == t));
     let (vms, sets, clusters) = tokio::join!(
         async {
-            if wanted(VM_TYPES) {
+            if wanted(ListedBy::VirtualMachines) {
                 Some(list_vms(arm, sub).await)
             } else {
                 None
             }
         },
         async {
-            if wanted(SCALE_SET_TYPES) {
+            if wanted(ListedBy::ScaleSets) {
                 Some(list_scale_sets(arm, sub).await)
             } else {
                 None
             }
         },
         async {
-            if wanted(AKS_TYPES) {
+            if wanted(ListedBy::AksClusters) {
                 Some(list_clusters(arm, sub).await)
             } else {
                 None
@@ -118,17 +113,17 @@ async fn scan_subscription(arm: &Arm, sub: &str, skip: &[String]) -> Result<(Sca
     let mut reads: Vec<Read> = Vec::new();
     let mut node_groups: HashMap<String, NodeGroup> = HashMap::new();
     if let Some(result) = vms {
-        reads.push(Read { types: VM_TYPES, result });
+        reads.push(Read { types: listed_by(ListedBy::VirtualMachines), result });
     }
     if let Some(result) = sets {
-        reads.push(Read { types: SCALE_SET_TYPES, result });
+        reads.push(Read { types: listed_by(ListedBy::ScaleSets), result });
     }
     if let Some(result) = clusters {
         let result = result.map(|clusters| {
             node_groups = node_resource_groups(&clusters);
             clusters.iter().flat_map(|c| cluster_resources(sub, c)).collect()
         });
-        reads.push(Read { types: AKS_TYPES, result });
+        reads.push(Read { types: listed_by(ListedBy::AksClusters), result });
     }
     if let Some(bad) =
         reads.iter().find_map(|r| r.result.as_ref().err().filter(|e| e.kind == AzureErrorKind::BadCredentials))
@@ -152,8 +147,8 @@ async fn scan_subscription(arm: &Arm, sub: &str, skip: &[String]) -> Result<(Sca
     }
     for r in resources.iter_mut() {
         attach_aks_owner(r, &node_groups);
-        if let Some(spec) = super::TYPES.iter().find(|s| s.tf_type == r.tf_type) {
-            r.owner = driftd_core::owner::owner_of(spec, r);
+        if let Some(t) = super::TYPES.iter().find(|t| t.spec.tf_type == r.tf_type) {
+            r.owner = driftd_core::owner::owner_of(t.spec, r);
         }
     }
     let error = driftd_core::snapshot::whole_scope_error(&mut failures, types.len());

@@ -6,6 +6,10 @@
 //!
 //! Secrets are never stored: notifiers are named, never addressed by URL or token.
 
+pub mod api;
+pub mod findings;
+pub mod notify_state;
+
 use driftd_core::Error;
 use rusqlite::{params, Connection, OptionalExtension};
 use std::path::{Path, PathBuf};
@@ -134,6 +138,11 @@ impl Store {
             tx.commit()?;
         }
         Ok(())
+    }
+
+    /// Folds the write-ahead log into the file (at shutdown): one file to back up.
+    pub fn checkpoint(&self) -> rusqlite::Result<()> {
+        self.conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")
     }
 
     pub fn error(&self, e: rusqlite::Error) -> Error {
@@ -399,12 +408,7 @@ impl Store {
     }
 }
 
-/// A notifier no longer tracks a finding: the next scan that sees it offers it as `new`.
-pub fn forget(conn: &Connection, notifier: &str, scope: &str, finding_id: &str) -> rusqlite::Result<()> {
-    conn.prepare_cached("DELETE FROM notify_state WHERE notifier = ?1 AND scope = ?2 AND finding_id = ?3")?
-        .execute(params![notifier, scope, finding_id])?;
-    Ok(())
-}
+pub use notify_state::forget;
 
 #[cfg(test)]
 mod tests {

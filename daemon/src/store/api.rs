@@ -1,0 +1,134 @@
+//! What the API reads: pages of findings and scans, keyset-paged by row id.
+
+use rusqlite::{params_from_iter, Connection};
+use serde_json::{json, Value};
+
+/// Which findings: each list empty means any.
+pub struct FindingFilter {
+    pub severities: Vec<String>,
+    pub kinds: Vec<String>,
+    pub scopes: Vec<String>,
+    pub status: Status,
+    /// After this row (the `next` of the previous page).
+    pub after: i64,
+    pub limit: usize,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    Open,
+    Resolved,
+    All,
+}
+
+/// Which scans, newest first.
+pub struct ScanFilter {
+    pub scopes: Vec<String>,
+    pub outcomes: Vec<String>,
+    /// Before this scan id (the `next` of the previous page).
+    pub before: i64,
+    pub limit: usize,
+}
+
+/// One page: its items and the cursor of the next page, if there is one.
+pub struct Page {
+    pub items: Vec<Value>,
+    pub next: Option<i64>,
+}
+
+fn in_clause(column: &str, values: &[String], args: &mut Vec<String>, clauses: &mut Vec<String>) {
+    if values.is_empty() {
+        return;
+    }
+    let marks: Vec<String> = values
+        .iter()
+        .map(|v| {
+            args.push(v.clone());
+            format!("?{}", args.len())
+        })
+        .collect();
+    clauses.push(format!("{column} IN ({})", marks.join(", ")));
+}
+
+/// Runs a query that selects `limit + 1` rows; the cursor is the key (first value) of
+/// the last row shown.
+fn page(
+    conn: &Connection,
+    sql: &str,
+    args: &[String],
+    limit: usize,
+    row: impl Fn(&rusqlite::Row<'_>) -> rusqlite::Result<(i64, Value)>,
+) -> rusqlite::Result<Page> {
+    let mut rows: Vec<(i64, Value)> =
+        conn.prepare(sql).and_then(|mut stmt| stmt.query_map(params_from_iter(args.iter()), &row)?.collect())?;
+    let next = (rows.len() > limit).then(|| rows[limit - 1].0);
+    rows.truncate(limit);
+    Ok(Page { items: rows.into_iter().map(|(_, v)| v).collect(), next })
+}
+
+pub fn findings(conn: &Connection, f: &FindingFilter) -> rusqlite::Result<Page> {
+    let mut args: Vec<String> = Vec::new();
+    let mut clauses: Vec<String> = Vec::new();
+    in_clause("f.severity", &f.severities, &mut args, &mut clauses);
+    in_clause("f.kind", &f.kinds, &mut args, &mut clauses);
+    in_clause("f.scope", &f.scopes, &mut args, &mut clauses);
+    match f.status {
+        Status::Open => clauses.push("f.resolved_at IS NULL".into()),
+        Status::Resolved => clauses.push("f.resolved_at IS NOT NULL".into()),
+        Status::All => {}
+    }
+    args.push(f.after.to_string());
+    clauses.push(format!("f.rowid > CAST(?{} AS INTEGER)", args.len()));
+    let sql = format!(
+        "SELECT f.rowid, f.scope, f.first_seen, f.last_seen, f.resolved_at, b.finding
+         FROM findings f JOIN finding_bodies b ON b.scope = f.scope AND b.id = f.id
+         WHERE {} ORDER BY f.rowid LIMIT {}",
+        clauses.join(" AND "),
+        f.limit + 1
+    );
+    page(conn, &sql, &args, f.limit, |r| {
+        let finding: String = r.get(5)?;
+        Ok((
+            r.get::<_, i64>(0)?,
+            json!({
+                "target": r.get::<_, String>(1)?,
+                "first_seen": r.get::<_, String>(2)?,
+                "last_seen": r.get::<_, String>(3)?,
+                "resolved_at": r.get::<_, Option<String>>(4)?,
+                "finding": serde_json::from_str::<Value>(&finding).unwrap_or(Value::Null),
+            }),
+        ))
+    })
+}
+
+pub fn scans(conn: &Connection, f: &ScanFilter) -> rusqlite::Result<Page> {
+    let mut args = Vec::new();
+    let mut clauses = vec!["1 = 1".to_string()];
+    in_clause("scope", &f.scopes, &mut args, &mut clauses);
+    in_clause("outcome", &f.outcomes, &mut args, &mut clauses);
+    args.push(f.before.to_string());
+    clauses.push(format!("id < CAST(?{} AS INTEGER)", args.len()));
+    let sql = format!(
+        "SELECT id, scope, started_at, finished_at, outcome, findings, new, changed, resolved, error FROM scans
+         WHERE {} ORDER BY id DESC LIMIT {}",
+        clauses.join(" AND "),
+        f.limit + 1
+    );
+    page(conn, &sql, &args, f.limit, |r| {
+        Ok((
+            r.get::<_, i64>(0)?,
+            json!({
+                "id": r.get::<_, i64>(0)?,
+                "target": r.get::<_, String>(1)?,
+                "started_at": r.get::<_, String>(2)?,
+                "finished_at": r.get::<_, String>(3)?,
+                "outcome": r.get::<_, String>(4)?,
+                "findings": r.get::<_, i64>(5)?,
+                "new": r.get::<_, i64>(6)?,
+                "changed": r.get::<_, i64>(7)?,
+                "resolved": r.get::<_, i64>(8)?,
+                "error": r.get::<_, Option<String>>(9)?,
+            }),
+        ))
+    })
+}

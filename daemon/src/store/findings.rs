@@ -1,0 +1,169 @@
+//! Finding history's rows: open findings, their bodies, scans and each scope's health.
+//! Every function runs on the caller's connection or transaction (`history::record`
+//! writes a scan and its outbox messages in one).
+
+use driftd_core::model::Finding;
+use rusqlite::{params, Connection, OptionalExtension};
+use std::collections::{BTreeMap, HashMap};
+
+/// An open finding as stored; its body is read only when a transition needs it.
+pub struct OpenFinding {
+    pub signature: String,
+    pub cost: Option<f64>,
+    pub first_seen: String,
+}
+
+/// The open findings of a scope, by id.
+pub fn open(conn: &Connection, scope: &str) -> rusqlite::Result<HashMap<String, OpenFinding>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, signature, cost_per_hour_usd, first_seen FROM findings
+         WHERE scope = ?1 AND resolved_at IS NULL",
+    )?;
+    let rows = stmt.query_map(params![scope], |r| {
+        Ok((r.get::<_, String>(0)?, OpenFinding { signature: r.get(1)?, cost: r.get(2)?, first_seen: r.get(3)? }))
+    })?;
+    rows.collect()
+}
+
+/// The finding as last notified, with its tags; `None` when this version cannot read it.
+pub fn body(conn: &Connection, scope: &str, id: &str) -> rusqlite::Result<Option<Finding>> {
+    let row: Option<(String, String)> = conn
+        .prepare_cached("SELECT finding, tags FROM finding_bodies WHERE scope = ?1 AND id = ?2")?
+        .query_row(params![scope, id], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?;
+    Ok(row.and_then(|(json, tags)| {
+        let mut f: Finding = serde_json::from_str(&json).ok()?;
+        f.resource.tags = serde_json::from_str::<BTreeMap<String, String>>(&tags).unwrap_or_default();
+        Some(f)
+    }))
+}
+
+/// A finding that is new or changed: its row (open again) and its body.
+pub struct Written<'a> {
+    pub scope: &'a str,
+    pub finding: &'a Finding,
+    pub first_seen: &'a str,
+    pub seen_at: &'a str,
+    pub signature: &'a str,
+    pub cost: Option<f64>,
+}
+
+pub fn write(conn: &Connection, w: &Written<'_>) -> rusqlite::Result<()> {
+    let f = w.finding;
+    let json = serde_json::to_string(f).unwrap_or_default();
+    let tags = serde_json::to_string(&f.resource.tags).unwrap_or_default();
+    conn.prepare_cached(
+        "INSERT INTO finding_bodies (scope, id, finding, tags) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT (scope, id) DO UPDATE SET finding = ?3, tags = ?4",
+    )?
+    .execute(params![w.scope, f.id, json, tags])?;
+    conn.prepare_cached(
+        "INSERT INTO findings (scope, id, kind, severity, type, resource_id, account, region,
+            first_seen, last_seen, resolved_at, signature, cost_per_hour_usd)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, NULL, ?11, ?12)
+         ON CONFLICT (scope, id) DO UPDATE SET
+            kind = ?3, severity = ?4, type = ?5, resource_id = ?6, account = ?7, region = ?8,
+            first_seen = ?9, last_seen = ?10, resolved_at = NULL, signature = ?11,
+            cost_per_hour_usd = ?12",
+    )?
+    .execute(params![
+        w.scope,
+        f.id,
+        f.kind.as_str(),
+        f.severity.as_str(),
+        f.resource.tf_type,
+        f.resource.id,
+        f.resource.account,
+        f.resource.region,
+        w.first_seen,
+        w.seen_at,
+        w.signature,
+        w.cost
+    ])?;
+    Ok(())
+}
+
+/// Findings still open and unchanged: only `last_seen` moves, in one statement.
+pub fn seen_again(conn: &Connection, scope: &str, ids: &[&str], at: &str) -> rusqlite::Result<()> {
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let ids = serde_json::to_string(ids).unwrap_or_default();
+    conn.prepare_cached(
+        "UPDATE findings SET last_seen = ?2 WHERE scope = ?1 AND id IN (SELECT value FROM json_each(?3))",
+    )?
+    .execute(params![scope, at, ids])?;
+    Ok(())
+}
+
+pub fn resolve(conn: &Connection, scope: &str, id: &str, at: &str) -> rusqlite::Result<()> {
+    conn.prepare_cached("UPDATE findings SET resolved_at = ?3 WHERE scope = ?1 AND id = ?2")?
+        .execute(params![scope, id, at])?;
+    Ok(())
+}
+
+/// One scan's row, as it ended.
+pub struct ScanRow<'a> {
+    pub scope: &'a str,
+    pub started_at: &'a str,
+    pub finished_at: &'a str,
+    pub outcome: &'a str,
+    pub findings: i64,
+    pub new: i64,
+    pub changed: i64,
+    pub resolved: i64,
+    pub error: Option<&'a str>,
+}
+
+/// Adds a scan; returns its id.
+pub fn add_scan(conn: &Connection, s: &ScanRow<'_>) -> rusqlite::Result<i64> {
+    conn.execute(
+        "INSERT INTO scans (scope, started_at, finished_at, outcome, findings, new, changed, resolved, error)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        params![s.scope, s.started_at, s.finished_at, s.outcome, s.findings, s.new, s.changed, s.resolved, s.error],
+    )?;
+    Ok(conn.last_insert_rowid())
+}
+
+/// How a scope's scans have been going: the last outcome and since when it fails.
+pub fn scope_health(conn: &Connection, scope: &str) -> rusqlite::Result<Option<(String, Option<String>)>> {
+    conn.query_row("SELECT last_outcome, failing_since FROM scopes WHERE scope = ?1", params![scope], |r| {
+        Ok((r.get(0)?, r.get(1)?))
+    })
+    .optional()
+}
+
+/// Sets a scope's health after a scan; `last_ok_at` moves only with a successful one.
+pub fn set_scope_health(
+    conn: &Connection,
+    scope: &str,
+    outcome: &str,
+    failing_since: Option<&str>,
+    last_ok_at: Option<&str>,
+) -> rusqlite::Result<()> {
+    conn.execute(
+        "INSERT INTO scopes (scope, last_outcome, failing_since, last_ok_at) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT (scope) DO UPDATE SET last_outcome = ?2, failing_since = ?3,
+            last_ok_at = COALESCE(?4, last_ok_at)",
+        params![scope, outcome, failing_since, last_ok_at],
+    )?;
+    Ok(())
+}
+
+/// The scope last recorded for a check's arguments (`alerts::inputs_key`).
+pub fn scope_of_inputs(conn: &Connection, inputs: &str) -> rusqlite::Result<Option<String>> {
+    conn.query_row(
+        "SELECT scope FROM scopes WHERE inputs = ?1 ORDER BY last_ok_at DESC LIMIT 1",
+        params![inputs],
+        |r| r.get(0),
+    )
+    .optional()
+}
+
+/// Remembers the arguments a scope was last checked with; another scope that had them
+/// lets them go.
+pub fn remember_inputs(conn: &Connection, scope: &str, inputs: &str) -> rusqlite::Result<()> {
+    conn.execute("UPDATE scopes SET inputs = NULL WHERE inputs = ?1 AND scope <> ?2", params![inputs, scope])?;
+    conn.execute("UPDATE scopes SET inputs = ?2 WHERE scope = ?1", params![scope, inputs])?;
+    Ok(())
+}
