@@ -34,12 +34,12 @@ pub struct Input {
     pub today: Date,
     pub generated_at: String,
     /// Adds `declared_at` and patches from `.tf` sources, when given.
-    pub sources: Option<crate::tf::Sources>,
+    pub sources: Option<crate::terraform::patch::Sources>,
     /// Runs policies on live and declared resources, when given.
     pub policies: Option<Box<dyn PolicyEngine>>,
     /// The code's own declarations beside a state (`--state` and `--tf`): never compared
     /// with live, only with the state, for `code_differs` warnings.
-    pub code: Vec<crate::tfcode::Evaluated>,
+    pub code: Vec<crate::terraform::eval::Evaluated>,
 }
 
 /// Fails only when a live source cannot be read (a snapshot file that is missing or malformed).
@@ -57,7 +57,11 @@ pub fn run(mut input: Input) -> Result<Report, Error> {
         }
         let live: Vec<&crate::model::Resource> = snapshots.iter().flat_map(|s| &s.resources).collect();
         for state in &mut input.states {
-            code_warnings.extend(crate::tfcode::live_match::match_live(&mut state.resources, &live, &input.registry));
+            code_warnings.extend(crate::terraform::eval::live_match::match_live(
+                &mut state.resources,
+                &live,
+                &input.registry,
+            ));
         }
         input.live = snapshots.into_iter().map(LiveInput::Snapshot).collect();
     }
@@ -81,7 +85,7 @@ pub fn run(mut input: Input) -> Result<Report, Error> {
             src.locate(&mut code.input.resources);
         }
     }
-    warnings.extend(crate::tfcode::unapplied::unapplied(&declared, &input.code, &input.registry));
+    warnings.extend(crate::terraform::eval::unapplied::unapplied(&declared, &input.code, &input.registry));
     lifecycle_from_code(&mut declared, &input.code);
     let (ignore, expired) = match &input.ignore {
         Some(file) => file.active(input.today),
@@ -315,7 +319,7 @@ fn summary(
 
 /// A state read with its code takes the code's `lifecycle` (by address): what the code
 /// tells Terraform to ignore is no drift of the state's either.
-fn lifecycle_from_code(declared: &mut [crate::model::DeclaredResource], code: &[crate::tfcode::Evaluated]) {
+fn lifecycle_from_code(declared: &mut [crate::model::DeclaredResource], code: &[crate::terraform::eval::Evaluated]) {
     let by_address: HashMap<(Option<&str>, &str), &crate::model::DeclaredResource> = code
         .iter()
         .flat_map(|c| &c.input.resources)

@@ -20,9 +20,7 @@ pub mod remediation;
 pub mod report;
 pub mod snapshot;
 pub mod spec;
-pub mod tf;
-pub mod tfcode;
-pub mod tfroots;
+pub mod terraform;
 pub mod tfstate;
 
 pub use error::{Error, ErrorKind};

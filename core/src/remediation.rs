@@ -1,6 +1,6 @@
 //! Concrete remediation for each kind of finding: the Terraform command that reverts,
 //! the import that adopts, and the `.driftignore` line that accepts on purpose.
-//! Patches against `.tf` files are added by [`crate::tf`] when sources are given.
+//! Patches against `.tf` files are added by [`crate::terraform::patch`] when sources are given.
 
 use crate::ignore;
 use crate::model::{Change, Remediation};

@@ -210,17 +210,18 @@ pub fn scope_of(report: &Report) -> String {
 
 /// What the check's plan compares, with paths made canonical: a check that fails before it has
 /// compared anything records its failure under the scope the same arguments had last.
-pub fn inputs_key(args: &crate::plan::RunPlan) -> String {
+pub fn inputs_key(plan: &crate::plan::RunPlan) -> String {
+    let args = &plan.declared;
     let mut parts: Vec<String> = Vec::new();
     parts.extend(args.states.iter().map(|s| format!("state {}", canonical(s))));
     parts.extend(args.tf.iter().map(|d| format!("tf {}", canonical(&d.display().to_string()))));
     parts.extend(args.discover.iter().map(|d| format!("discover {}", canonical(&d.display().to_string()))));
-    parts.extend(args.live.providers.iter().map(|p| match p.strip_prefix("snapshot:") {
+    parts.extend(plan.live.providers.iter().map(|p| match p.strip_prefix("snapshot:") {
         Some(file) => format!("provider snapshot:{}", canonical(file)),
         None => format!("provider {p}"),
     }));
-    parts.extend(args.live.regions.iter().map(|r| format!("region {r}")));
-    parts.extend(args.live.subscriptions.iter().map(|s| format!("subscription {s}")));
+    parts.extend(plan.live.regions.iter().map(|r| format!("region {r}")));
+    parts.extend(plan.live.subscriptions.iter().map(|s| format!("subscription {s}")));
     parts.sort();
     parts.dedup();
     parts.join("; ")

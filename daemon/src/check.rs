@@ -10,6 +10,7 @@ use driftd_core::check as core_check;
 use driftd_core::ignore::DriftIgnore;
 use driftd_core::model::WarningKind;
 use driftd_core::report::RenderOptions;
+use driftd_core::terraform::declarations::{self, Declarations};
 use driftd_core::Error;
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
@@ -20,7 +21,12 @@ pub fn run(args: CheckArgs) -> Result<u8, Error> {
     let started_at = crate::now();
     let config = Config::load(args.config.as_deref())?;
     let (plan, out) = RunPlan::for_check(&args, &config)?;
-    if plan.states.is_empty() && plan.live.providers.is_empty() && plan.tf.is_empty() && plan.discover.is_empty() {
+    let declared = &plan.declared;
+    if declared.states.is_empty()
+        && plan.live.providers.is_empty()
+        && declared.tf.is_empty()
+        && declared.discover.is_empty()
+    {
         return Err(Error::input(
             "driftd check",
             "nothing to check: give --state (Terraform state or plan), --tf (Terraform code), --discover (a monorepo) and/or --provider",
@@ -181,7 +187,8 @@ fn check_phases(
             default.is_file().then(|| DriftIgnore::read_file(&default)).transpose()?
         }
     };
-    let Declarations { states, code, sources, warnings: code_warnings, code_only } = declarations(plan, phase)?;
+    let Declarations { states, code, sources, warnings: code_warnings, code_only } =
+        declarations::gather(&plan.declared, &live::States, phase)?;
     let mut live = plan.live.clone();
     // Code alone is checked on its own unless a cloud is named: a pull request's gate
     // needs no credentials.
@@ -210,119 +217,4 @@ fn check_phases(
     report.warnings.extend(code_warnings);
     report.notes = notes;
     Ok(report)
-}
-
-/// What is declared: states (given, or found in root modules' backends), the code's
-/// own declarations beside them, and the sources for `declared_at` and patches.
-struct Declarations {
-    states: Vec<driftd_core::tfstate::StateInput>,
-    code: Vec<driftd_core::tfcode::Evaluated>,
-    sources: Option<driftd_core::tf::Sources>,
-    warnings: Vec<driftd_core::model::Warning>,
-    /// No state: the code is what is declared.
-    code_only: bool,
-}
-
-fn declarations(args: &RunPlan, phase: &dyn Fn(&'static str)) -> Result<Declarations, Error> {
-    for dir in &args.tf {
-        if dir.is_file() {
-            let folder = dir.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
-            return Err(Error::input(
-                dir.display().to_string(),
-                format!(
-                    "--tf takes a folder (a root module, or a repository to discover), not a file: --tf {}",
-                    folder.display()
-                ),
-            ));
-        }
-    }
-    let mut states = live::read_states(&args.states)?;
-    let mut code_warnings = Vec::new();
-    // `--tf` on a folder with no code of its own is a monorepo: discover its root modules.
-    let (tf_dirs, mut discover_dirs): (Vec<PathBuf>, Vec<PathBuf>) =
-        args.tf.iter().cloned().partition(|d| !driftd_core::tf::has_no_tf_files(d));
-    discover_dirs.extend(args.discover.iter().cloned());
-    let mut roots = Vec::new();
-    // `--tf` on a folder of modules or examples with no backend (what a pull request
-    // touches): each top-most folder of code is evaluated on its own, inputs unknown.
-    let mut standalone: Vec<(String, PathBuf)> = Vec::new();
-    for dir in &discover_dirs {
-        let found = driftd_core::tfroots::discover(dir)?;
-        if found.is_empty() {
-            if !args.tf.contains(dir) {
-                return Err(Error::input(
-                    dir.display().to_string(),
-                    "no root module here: none has a backend or cloud block, and no terragrunt.hcl has remote_state",
-                ));
-            }
-            let folders = driftd_core::tf::code_folders(dir)?;
-            if folders.is_empty() {
-                return Err(driftd_core::tf::no_tf_files(dir));
-            }
-            standalone.extend(folders);
-            continue;
-        }
-        roots.extend(found);
-    }
-    if !roots.is_empty() {
-        phase("reading the root modules' states");
-        let (discovered, warnings) = live::read_root_states(&roots)?;
-        states.extend(discovered);
-        code_warnings.extend(warnings);
-    }
-    // No state: the code is what is declared (a pull request before apply).
-    let code_only = states.is_empty() && (!tf_dirs.is_empty() || !standalone.is_empty());
-    let sources = match tf_dirs.is_empty() && roots.is_empty() {
-        true => None,
-        false => {
-            let mut code: Vec<(Option<String>, PathBuf)> = tf_dirs.iter().map(|d| (None, d.clone())).collect();
-            code.extend(roots.iter().filter(|r| !r.terragrunt).map(|r| (Some(r.name.clone()), r.dir.clone())));
-            let import_dir = tf_dirs.first().cloned();
-            Some(match code_only {
-                // Evaluation parses (and so checks) every file; patches parse again only
-                // when there is something to patch.
-                true => driftd_core::tf::Sources::on_demand(&code, import_dir),
-                false => driftd_core::tf::Sources::load_roots(&code, import_dir)?,
-            })
-        }
-    };
-    let cli = driftd_core::tfcode::CommandLineVars { files: args.var_files.clone(), values: args.vars.clone() };
-    let mut code = Vec::new();
-    if code_only {
-        phase("evaluating Terraform code");
-        let named = standalone.iter().map(|(name, dir)| (Some(name.as_str()), dir));
-        for (name, dir) in tf_dirs.iter().map(|d| (None, d)).chain(named) {
-            let (input, warnings) = driftd_core::tfcode::declarations(dir, &cli)?;
-            states.push(match name {
-                Some(name) => input.in_root_module(name),
-                None => input,
-            });
-            code_warnings.extend(warnings);
-        }
-    } else if sources.is_some() {
-        // Beside a state the code only adds `code_differs` notes: code that cannot be
-        // evaluated here (a variable CI sets elsewhere) costs the notes, never the check.
-        phase("evaluating Terraform code");
-        let no_cli = driftd_core::tfcode::CommandLineVars::default();
-        let dirs = tf_dirs.iter().map(|d| (None, d, &cli));
-        let root_dirs = roots.iter().filter(|r| !r.terragrunt).map(|r| (Some(r.name.as_str()), &r.dir, &no_cli));
-        for (root, dir, vars) in dirs.chain(root_dirs) {
-            match driftd_core::tfcode::evaluate(dir, vars) {
-                Ok(mut evaluated) => {
-                    // What the code could not know limits the notes: say so.
-                    code_warnings.append(&mut evaluated.warnings);
-                    if let Some(root) = root {
-                        evaluated.input = evaluated.input.in_root_module(root);
-                    }
-                    code.push(evaluated);
-                }
-                Err(e) => code_warnings.push(driftd_core::model::Warning::new(
-                    driftd_core::model::WarningKind::NotCompared,
-                    format!("the code was not evaluated, so it is not compared with the state: {e}"),
-                    Some(dir.display().to_string()),
-                )),
-            }
-        }
-    }
-    Ok(Declarations { states, code, sources, warnings: code_warnings, code_only })
 }

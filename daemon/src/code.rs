@@ -3,7 +3,7 @@
 
 use crate::cli::CodeArgs;
 use driftd_core::error::Error;
-use driftd_core::tfcode::{evaluate, CommandLineVars};
+use driftd_core::terraform::eval::{evaluate, CommandLineVars};
 use serde_json::json;
 
 pub fn run(args: CodeArgs) -> Result<u8, Error> {

@@ -6,7 +6,7 @@ use driftd_core::check::LiveInput;
 use driftd_core::model::Cloud;
 use driftd_core::model::{Warning, WarningKind};
 use driftd_core::snapshot::Snapshot;
-use driftd_core::tfroots::{RootModule, StateLocation};
+use driftd_core::terraform::discover::{RootModule, StateLocation};
 use driftd_core::tfstate::{self, StateInput};
 use driftd_core::{Error, ErrorKind};
 use std::path::PathBuf;
@@ -133,6 +133,19 @@ pub fn read_all(inputs: Vec<LiveInput>, now: &str) -> Result<Snapshot, Error> {
 }
 
 /// Read every `--state`: local paths and globs here; remote backends by scheme.
+/// The daemon's state reader: local files and every backend this build has.
+pub struct States;
+
+impl driftd_core::terraform::declarations::StateReader for States {
+    fn read(&self, sources: &[String]) -> Result<Vec<StateInput>, Error> {
+        read_states(sources)
+    }
+
+    fn read_roots(&self, roots: &[RootModule]) -> Result<(Vec<StateInput>, Vec<Warning>), Error> {
+        read_root_states(roots)
+    }
+}
+
 pub fn read_states(args: &[String]) -> Result<Vec<StateInput>, Error> {
     let mut out = Vec::new();
     for arg in args {

@@ -8,6 +8,7 @@ use crate::config::values::{FailOn, Format};
 use crate::config::{AwsConfig, AzureConfig, Config, TargetConfig};
 use driftd_core::cost::PriceTable;
 use driftd_core::model::Severity;
+use driftd_core::terraform::declarations::Request;
 use driftd_core::Error;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -15,14 +16,8 @@ use std::time::Duration;
 /// What is compared with what, and which policies run.
 #[derive(Debug, Clone)]
 pub struct RunPlan {
-    /// Terraform states (`--state`).
-    pub states: Vec<String>,
-    /// Terraform code folders (`--tf`).
-    pub tf: Vec<PathBuf>,
-    /// Monorepos whose root modules are found (`--discover`).
-    pub discover: Vec<PathBuf>,
-    pub var_files: Vec<PathBuf>,
-    pub vars: Vec<String>,
+    /// States, code and monorepos: what is declared.
+    pub declared: Request,
     pub live: LivePlan,
     pub policies: PolicyPlan,
     /// `None`: `./.driftignore` when present.
@@ -106,11 +101,13 @@ impl RunPlan {
         live.subscriptions = or(&args.live.subscriptions, &c.subscription);
         live.azure_endpoint = args.live.azure_endpoint.clone().or_else(|| c.azure_endpoint.clone());
         let plan = RunPlan {
-            states: or(&args.states, &c.state),
-            tf: if args.tf.is_empty() { c.tf.clone() } else { args.tf.clone() },
-            discover: args.discover.clone(),
-            var_files: args.var_files.clone(),
-            vars: args.vars.clone(),
+            declared: Request {
+                states: or(&args.states, &c.state),
+                tf: if args.tf.is_empty() { c.tf.clone() } else { args.tf.clone() },
+                discover: args.discover.clone(),
+                var_files: args.var_files.clone(),
+                vars: args.vars.clone(),
+            },
             live,
             policies: PolicyPlan::for_check(&args.policy, config),
             driftignore: args.driftignore.clone().or_else(|| c.driftignore.clone()),
@@ -141,11 +138,7 @@ impl RunPlan {
     /// `[azure]`, `[policy]`, `[prices]`), never `[check]`.
     pub fn for_target(t: &TargetConfig, config: &Config) -> RunPlan {
         RunPlan {
-            states: t.state.clone(),
-            tf: t.tf.clone(),
-            discover: Vec::new(),
-            var_files: Vec::new(),
-            vars: Vec::new(),
+            declared: Request { states: t.state.clone(), tf: t.tf.clone(), ..Request::default() },
             live: LivePlan {
                 providers: t.provider.clone(),
                 regions: t.region.clone(),

@@ -6,5 +6,5 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| {
     if std::fs::write(dir.path().join("main.tf"), data).is_err() {
         return;
     }
-    let _ = driftd_core::tfcode::declarations(dir.path(), &Default::default());
+    let _ = driftd_core::terraform::eval::declarations(dir.path(), &Default::default());
 });

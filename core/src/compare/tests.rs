@@ -450,8 +450,11 @@ fn code_declarations_match_live_by_name_or_say_why_not() {
     let live_a = live("i-a", json!({"instance_type": "p5.48xlarge", "tags": {"Name": "a"}}));
     let twin1 = live("i-t1", json!({"tags": {"Name": "twin"}}));
     let twin2 = live("i-t2", json!({"tags": {"Name": "twin"}}));
-    let warnings =
-        crate::tfcode::live_match::match_live(&mut declared, &[&live_a, &twin1, &twin2], &Registry::new(SPECS));
+    let warnings = crate::terraform::eval::live_match::match_live(
+        &mut declared,
+        &[&live_a, &twin1, &twin2],
+        &Registry::new(SPECS),
+    );
     assert_eq!(declared[0].id, "i-a");
     assert_eq!(declared[0].region.as_deref(), Some("us-east-1"));
     assert!(declared[1].pending_create && declared[2].pending_create, "ambiguous and unnamed: not compared");

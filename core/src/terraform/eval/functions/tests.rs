@@ -1,7 +1,7 @@
 //! The library against Terraform's list of functions, and each function against the
 //! examples in Terraform's documentation.
 
-use crate::tfcode::expr::{Evaluator, Fatal, Resolver};
+use crate::terraform::eval::expr::{Evaluator, Fatal, Resolver};
 use hcl::Value;
 use std::path::{Path, PathBuf};
 

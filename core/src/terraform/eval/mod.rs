@@ -77,14 +77,14 @@ pub struct Evaluated {
 impl Evaluated {
     /// Is this state address under something the code could not expand?
     pub fn covers(&self, address: &str) -> bool {
-        let config = crate::tf::config_address(address);
+        let config = crate::terraform::files::config_address(address);
         !self.unevaluated.iter().any(|u| config == *u || (u.ends_with('.') && config.starts_with(u.as_str())))
     }
 }
 
 /// Evaluate the root module in `dir` and the modules it calls.
 pub fn evaluate(dir: &Path, cli: &CommandLineVars) -> Result<Evaluated> {
-    let root = crate::tf::canonical(dir);
+    let root = crate::terraform::files::canonical(dir);
     let mut eval = Evaluator {
         resources: Vec::new(),
         warnings: Vec::new(),
@@ -218,9 +218,9 @@ impl File {
 }
 
 fn load(dir: &Path) -> Result<Vec<File>> {
-    let paths = crate::tf::tf_files(dir)?;
+    let paths = crate::terraform::files::tf_files(dir)?;
     if paths.is_empty() {
-        return Err(crate::tf::no_tf_files(dir));
+        return Err(crate::terraform::files::no_tf_files(dir));
     }
     let mut files = Vec::new();
     for path in paths {
@@ -237,12 +237,12 @@ pub(crate) fn parse_file(path: &Path) -> Result<Body> {
 
 /// The body and where each top-level block is, from one parse.
 fn parse_file_locs(path: &Path) -> Result<(Body, Vec<BlockLoc>)> {
-    let text = crate::tf::read_text(path)?;
+    let text = crate::terraform::files::read_text(path)?;
     let shown = path.display().to_string();
-    if crate::tf::is_json(path) {
+    if crate::terraform::files::is_json(path) {
         return Ok((json::parse(&shown, &text)?, Vec::new()));
     }
-    let mut edit = crate::tf::parse_body(&shown, &text)?;
+    let mut edit = crate::terraform::files::parse_body(&shown, &text)?;
     hcl_edit::visit_mut::VisitMut::visit_body_mut(&mut NestedDedent, &mut edit);
     use hcl_edit::Span;
     let line_starts: Vec<usize> = std::iter::once(0).chain(text.match_indices('\n').map(|(i, _)| i + 1)).collect();
@@ -442,10 +442,10 @@ fn imports(files: &[File], root: &Path) -> HashMap<String, String> {
 }
 
 /// Values of the root module's variables from outside: its tfvars files in Terraform's
-/// order ([`crate::tf::tfvars_files`]), then `TF_VAR_name` (strings; HCL for lists and maps).
+/// order ([`crate::terraform::files::tfvars_files`]), then `TF_VAR_name` (strings; HCL for lists and maps).
 fn root_variables(dir: &Path, root: &Path) -> Result<Map<String, Value>> {
     let mut vars = Map::new();
-    for path in crate::tf::tfvars_files(dir) {
+    for path in crate::terraform::files::tfvars_files(dir) {
         vars.extend(tfvars(&path, root)?);
     }
     for (k, v) in std::env::vars() {
@@ -458,7 +458,7 @@ fn root_variables(dir: &Path, root: &Path) -> Result<Map<String, Value>> {
 
 /// The assignments of one tfvars file (HCL, or JSON for `.tfvars.json`).
 fn tfvars(path: &Path, root: &Path) -> Result<Map<String, Value>> {
-    let text = crate::tf::read_text(path)?;
+    let text = crate::terraform::files::read_text(path)?;
     let shown = path.display().to_string();
     if shown.ends_with(".json") {
         let v: serde_json::Value = serde_json::from_str(&text)
@@ -468,7 +468,7 @@ fn tfvars(path: &Path, root: &Path) -> Result<Map<String, Value>> {
         };
         return Ok(o.into_iter().map(|(k, v)| (k, functions::from_json(v))).collect());
     }
-    let body: Body = crate::tf::parse_body(&shown, &text)?.into();
+    let body: Body = crate::terraform::files::parse_body(&shown, &text)?.into();
     let mut vars = Map::new();
     for attr in body.attributes() {
         let v = constant(&attr.expr, root).map_err(|e| Error::input(&shown, format!("{}: {e}", attr.key)))?;
@@ -747,11 +747,11 @@ impl ModuleEval<'_> {
         let key = if self.key.is_empty() { name.clone() } else { format!("{}.{name}", self.key) };
         let local = source.starts_with("./") || source.starts_with("../");
         let child_dir = match (local, self.ev.manifest.dirs.get(&key)) {
-            (true, _) => Some(crate::tf::clean_path(&self.dir.join(&source))),
+            (true, _) => Some(crate::terraform::files::clean_path(&self.dir.join(&source))),
             (false, Some(dir)) if dir.is_dir() => Some(dir.clone()),
             _ => None,
         };
-        let Some(child_dir) = child_dir.filter(|d| !crate::tf::has_no_tf_files(d)) else {
+        let Some(child_dir) = child_dir.filter(|d| !crate::terraform::files::has_no_tf_files(d)) else {
             self.ev.warnings.push(Warning::new(
                 WarningKind::NotCompared,
                 format!(
@@ -762,21 +762,27 @@ impl ModuleEval<'_> {
                 Some(f.at(bi, Some("source"))),
             ));
             self.ev.modules_not_evaluated += 1;
-            self.ev.unevaluated.push(crate::tf::config_address(&format!("{}module.{name}.", self.prefix)));
+            self.ev
+                .unevaluated
+                .push(crate::terraform::files::config_address(&format!("{}module.{name}.", self.prefix)));
             return Ok(unknown());
         };
-        let abs_child = crate::tf::canonical(&child_dir);
+        let abs_child = crate::terraform::files::canonical(&child_dir);
         let what = format!("{}: module {name:?}", f.at(bi, None));
         let instances = match self.instances(call, fi, bi) {
             Ok(Some(i)) => i,
             Ok(None) => {
-                self.ev.unevaluated.push(crate::tf::config_address(&format!("{}module.{name}.", self.prefix)));
+                self.ev
+                    .unevaluated
+                    .push(crate::terraform::files::config_address(&format!("{}module.{name}.", self.prefix)));
                 return Ok(unknown());
             }
             Err(e) => return Err(Error::input(what, e)),
         };
         if instances.is_empty() {
-            self.ev.empty_blocks.push(crate::tf::config_address(&format!("{}module.{name}.", self.prefix)));
+            self.ev
+                .empty_blocks
+                .push(crate::terraform::files::config_address(&format!("{}module.{name}.", self.prefix)));
         }
         let mut outs: Vec<(String, Value)> = Vec::new();
         for (ikey, iter) in instances {
@@ -819,13 +825,17 @@ impl ModuleEval<'_> {
                     format!("{what}: count or for_each is known only after apply; its instances are not declared here"),
                     Some(f.at(bi, None)),
                 ));
-                self.ev.unevaluated.push(crate::tf::config_address(&format!("{}{tf_type}.{name}", self.prefix)));
+                self.ev
+                    .unevaluated
+                    .push(crate::terraform::files::config_address(&format!("{}{tf_type}.{name}", self.prefix)));
                 return Ok(());
             }
             Err(e) => return Err(Error::input(what, e)),
         };
         if instances.is_empty() {
-            self.ev.empty_blocks.push(crate::tf::config_address(&format!("{}{tf_type}.{name}", self.prefix)));
+            self.ev
+                .empty_blocks
+                .push(crate::terraform::files::config_address(&format!("{}{tf_type}.{name}", self.prefix)));
         }
         if self.ev.instances + instances.len() > MAX_INSTANCES_PER_RUN {
             return Err(Error::input(

@@ -60,11 +60,14 @@ pub fn discover(dir: &Path) -> Result<Vec<RootModule>> {
     // Each terragrunt.hcl parsed once, by canonical path: units and the files they include.
     let mut parsed: BTreeMap<PathBuf, (PathBuf, Body)> = BTreeMap::new();
     for f in &terragrunt_files {
-        parsed.insert(crate::tf::canonical(f), (f.clone(), terragrunt_body(f)?));
+        parsed.insert(crate::terraform::files::canonical(f), (f.clone(), terragrunt_body(f)?));
     }
     // A terragrunt.hcl that another one includes is configuration shared by its units, not a unit.
-    let included: BTreeSet<PathBuf> =
-        parsed.values().flat_map(|(f, body)| includes(f, body)).map(|p| crate::tf::canonical(&p)).collect();
+    let included: BTreeSet<PathBuf> = parsed
+        .values()
+        .flat_map(|(f, body)| includes(f, body))
+        .map(|p| crate::terraform::files::canonical(&p))
+        .collect();
     for (key, (file, body)) in &parsed {
         if included.contains(key) {
             continue;
@@ -115,9 +118,9 @@ fn relative_name(base: &Path, dir: &Path) -> String {
 /// The state location of a module directory with a `backend` or `cloud` block; `None`
 /// for a module without one (a child module, or code run with the default local state).
 fn backend_of(dir: &Path) -> Result<Option<StateLocation>> {
-    for file in crate::tf::tf_files(dir)? {
+    for file in crate::terraform::files::tf_files(dir)? {
         let shown = file.display().to_string();
-        let body = crate::tfcode::parse_file(&file)?;
+        let body = crate::terraform::eval::parse_file(&file)?;
         for terraform in body.blocks().filter(|b| b.identifier.as_str() == "terraform") {
             if let Some(cloud) = terraform.body.blocks().find(|b| b.identifier.as_str() == "cloud") {
                 let config = literals(&cloud.body, "cloud", &shown)?;
@@ -210,7 +213,7 @@ fn location(kind: &str, config: &hcl::Map<String, Value>, dir: &Path, shown: &st
     match kind {
         "s3" => url("s3", &["bucket", "key"]),
         "azurerm" => url("azurerm", &["storage_account_name", "container_name", "key"]),
-        "local" => StateLocation::Local(crate::tf::clean_path(&dir.join(get("path").unwrap_or("terraform.tfstate")))),
+        "local" => StateLocation::Local(crate::terraform::files::clean_path(&dir.join(get("path").unwrap_or("terraform.tfstate")))),
         // Credentials stay out of the location (it is reported): the reader takes them
         // from TF_HTTP_USERNAME and TF_HTTP_PASSWORD, as Terraform recommends.
         "http" => match get("address").map(str::to_string).or_else(|| std::env::var("TF_HTTP_ADDRESS").ok()) {
@@ -229,7 +232,7 @@ fn location(kind: &str, config: &hcl::Map<String, Value>, dir: &Path, shown: &st
 fn terragrunt_body(file: &Path) -> Result<Body> {
     let text = std::fs::read_to_string(file).map_err(|e| Error::io(file, &e))?;
     let shown = file.display().to_string();
-    crate::tf::parse_body(&shown, &text)?;
+    crate::terraform::files::parse_body(&shown, &text)?;
     hcl::parse(&text).map_err(|e| Error::input(&shown, format!("HCL: {e}")))
 }
 
@@ -263,7 +266,7 @@ fn terragrunt_state(
     }
     for parent in includes(file, body) {
         let read;
-        let parent_body = match parsed.get(&crate::tf::canonical(&parent)) {
+        let parent_body = match parsed.get(&crate::terraform::files::canonical(&parent)) {
             Some((_, b)) => b,
             None => {
                 read = terragrunt_body(&parent)?;
@@ -319,24 +322,33 @@ fn terragrunt_calls(e: &mut Expression, defined_in: &Path, unit: &Path) -> std::
     let unit_dir = unit.parent().unwrap_or(Path::new("."));
     let defined_dir = defined_in.parent().unwrap_or(Path::new("."));
     let mut failure = None;
-    crate::tfcode::map_calls(e, &mut |call: &FuncCall| {
+    crate::terraform::eval::map_calls(e, &mut |call: &FuncCall| {
         let arg = |i: usize| call.args.get(i).and_then(|a| a.evaluate(&Context::new()).ok());
         let text = |v: Option<Value>| v.and_then(|v| v.as_str().map(str::to_string));
         let value = match call.name.name.as_str() {
             "path_relative_to_include" => {
-                let rel = pathdiff(crate::tf::canonical(unit_dir), crate::tf::canonical(defined_dir));
+                let rel = pathdiff(
+                    crate::terraform::files::canonical(unit_dir),
+                    crate::terraform::files::canonical(defined_dir),
+                );
                 Value::from(if rel.is_empty() { ".".to_string() } else { rel })
             }
-            "path_relative_from_include" => {
-                Value::from(pathdiff(crate::tf::canonical(defined_dir), crate::tf::canonical(unit_dir)))
+            "path_relative_from_include" => Value::from(pathdiff(
+                crate::terraform::files::canonical(defined_dir),
+                crate::terraform::files::canonical(unit_dir),
+            )),
+            "get_terragrunt_dir" => Value::from(crate::terraform::files::canonical(unit_dir).display().to_string()),
+            "get_parent_terragrunt_dir" => {
+                Value::from(crate::terraform::files::canonical(defined_dir).display().to_string())
             }
-            "get_terragrunt_dir" => Value::from(crate::tf::canonical(unit_dir).display().to_string()),
-            "get_parent_terragrunt_dir" => Value::from(crate::tf::canonical(defined_dir).display().to_string()),
             "find_in_parent_folders" => {
                 let name = text(arg(0)).unwrap_or_else(|| "terragrunt.hcl".into());
                 // An absolute path, as Terragrunt returns.
-                let found =
-                    crate::tf::canonical(unit_dir).ancestors().skip(1).map(|d| d.join(&name)).find(|p| p.is_file());
+                let found = crate::terraform::files::canonical(unit_dir)
+                    .ancestors()
+                    .skip(1)
+                    .map(|d| d.join(&name))
+                    .find(|p| p.is_file());
                 match found {
                     Some(p) => Value::from(p.display().to_string()),
                     None => {

@@ -151,8 +151,8 @@ impl<'r> Evaluator<'r> {
                     };
                     let value = self.expr(v)?;
                     // The earlier of a key written twice, renamed by the parser's retry
-                    // (`crate::tf::parse_body`): the later value wins, as in Terraform.
-                    if crate::tf::is_renamed_duplicate(&key) {
+                    // (`crate::terraform::files::parse_body`): the later value wins, as in Terraform.
+                    if crate::terraform::files::is_renamed_duplicate(&key) {
                         continue;
                     }
                     out.insert(key, value);

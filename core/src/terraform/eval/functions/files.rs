@@ -41,7 +41,7 @@ fn read_text(env: &Env, p: &str, what: &str) -> Result<String, String> {
 pub fn abspath(a: &[Value], env: &Env) -> Result<Value, String> {
     let s = string(&a[0], "abspath")?;
     let p = if Path::new(&s).is_absolute() { PathBuf::from(&s) } else { env.root.join(&s) };
-    Ok(Value::from(crate::tf::clean_path(&p).display().to_string()))
+    Ok(Value::from(crate::terraform::files::clean_path(&p).display().to_string()))
 }
 
 pub fn dirname(a: &[Value], _: &Env) -> Result<Value, String> {
