@@ -149,27 +149,19 @@ impl driftd_core::terraform::declarations::StateReader for States {
 pub fn read_states(args: &[String]) -> Result<Vec<StateInput>, Error> {
     let mut out = Vec::new();
     for arg in args {
-        if arg.starts_with("s3://") {
-            out.push(runtime()?.block_on(driftd_providers::aws::read_state(arg))?);
-            continue;
-        }
-        if arg.starts_with("azurerm://") {
-            out.push(runtime()?.block_on(driftd_providers::azure::read_state(arg))?);
-            continue;
-        }
-        if arg.starts_with("http://") || arg.starts_with("https://") {
-            out.push(runtime()?.block_on(driftd_providers::backends::http::read_state(arg))?);
-            continue;
-        }
-        if arg.starts_with("remote://") {
-            out.push(runtime()?.block_on(driftd_providers::backends::hcp::read_state(arg))?);
+        if let Some(backend) = driftd_providers::state_backend(arg) {
+            out.push(runtime()?.block_on((backend.read)(arg))?);
             continue;
         }
         if let Some((scheme, _)) = arg.split_once("://") {
             let shown = driftd_core::error::redact_url(arg);
+            let usages: Vec<&str> = driftd_providers::STATE_BACKENDS.iter().map(|b| b.usage).collect();
             return Err(Error::input(
                 shown,
-                format!("{scheme}:// is not a state source driftd reads: use a path, s3://, azurerm://, http(s):// (Terraform's http backend) or remote://HOST/ORG/WORKSPACE (HCP Terraform, Terraform Enterprise); or pull it (`terraform state pull > state.json`) and pass the file"),
+                format!(
+                    "{scheme}:// is not a state source driftd reads: use a path, {}; or pull it (`terraform state pull > state.json`) and pass the file",
+                    usages.join(", ")
+                ),
             ));
         }
         for path in tfstate::expand_local(arg)? {
