@@ -43,6 +43,9 @@ pub struct Declarations {
 
 /// Gathers what is declared. `phase` names each step as it starts (for a progress line).
 pub fn gather(args: &Request, states_from: &dyn StateReader, phase: &dyn Fn(&'static str)) -> Result<Declarations> {
+    // Each file is read and parsed once, whichever of discovery, evaluation,
+    // `declared_at` and patches reads it first.
+    let parsed = std::sync::Arc::new(crate::terraform::files::ParsedFiles::default());
     for dir in &args.tf {
         if dir.is_file() {
             let folder = dir.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
@@ -66,7 +69,7 @@ pub fn gather(args: &Request, states_from: &dyn StateReader, phase: &dyn Fn(&'st
     // touches): each top-most folder of code is evaluated on its own, inputs unknown.
     let mut standalone: Vec<(String, PathBuf)> = Vec::new();
     for dir in &discover_dirs {
-        let found = crate::terraform::discover::discover(dir)?;
+        let found = crate::terraform::discover::discover_with(dir, &parsed)?;
         if found.is_empty() {
             if !args.tf.contains(dir) {
                 return Err(Error::input(
@@ -100,8 +103,8 @@ pub fn gather(args: &Request, states_from: &dyn StateReader, phase: &dyn Fn(&'st
             Some(match code_only {
                 // Evaluation parses (and so checks) every file; patches parse again only
                 // when there is something to patch.
-                true => crate::terraform::patch::Sources::on_demand(&code, import_dir),
-                false => crate::terraform::patch::Sources::load_roots(&code, import_dir)?,
+                true => crate::terraform::patch::Sources::on_demand(&code, import_dir, parsed.clone()),
+                false => crate::terraform::patch::Sources::load_roots(&code, import_dir, parsed.clone())?,
             })
         }
     };
@@ -111,7 +114,8 @@ pub fn gather(args: &Request, states_from: &dyn StateReader, phase: &dyn Fn(&'st
         phase("evaluating Terraform code");
         let named = standalone.iter().map(|(name, dir)| (Some(name.as_str()), dir));
         for (name, dir) in tf_dirs.iter().map(|d| (None, d)).chain(named) {
-            let (input, warnings) = crate::terraform::eval::declarations(dir, &cli)?;
+            let evaluated = crate::terraform::eval::evaluate_with(dir, &cli, &parsed)?;
+            let (input, warnings) = (evaluated.input, evaluated.warnings);
             states.push(match name {
                 Some(name) => input.in_root_module(name),
                 None => input,
@@ -126,7 +130,7 @@ pub fn gather(args: &Request, states_from: &dyn StateReader, phase: &dyn Fn(&'st
         let dirs = tf_dirs.iter().map(|d| (None, d, &cli));
         let root_dirs = roots.iter().filter(|r| !r.terragrunt).map(|r| (Some(r.name.as_str()), &r.dir, &no_cli));
         for (root, dir, vars) in dirs.chain(root_dirs) {
-            match crate::terraform::eval::evaluate(dir, vars) {
+            match crate::terraform::eval::evaluate_with(dir, vars, &parsed) {
                 Ok(mut evaluated) => {
                     // What the code could not know limits the notes: say so.
                     code_warnings.append(&mut evaluated.warnings);
@@ -144,4 +148,54 @@ pub fn gather(args: &Request, states_from: &dyn StateReader, phase: &dyn Fn(&'st
         }
     }
     Ok(Declarations { states, code, sources, warnings: code_warnings, code_only })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::terraform::files::PARSES;
+
+    struct LocalStates;
+
+    impl StateReader for LocalStates {
+        fn read(&self, sources: &[String]) -> Result<Vec<crate::tfstate::StateInput>> {
+            sources.iter().map(|s| crate::tfstate::read_file(std::path::Path::new(s))).collect()
+        }
+        fn read_roots(
+            &self,
+            _: &[RootModule],
+        ) -> Result<(Vec<crate::tfstate::StateInput>, Vec<crate::model::Warning>)> {
+            Ok((Vec::new(), Vec::new()))
+        }
+    }
+
+    /// Code beside a state is evaluated (for `code_differs`) and loaded for `declared_at`
+    /// and patches: each of its files is parsed once for both.
+    #[test]
+    fn each_file_is_parsed_once_for_evaluation_and_patches() {
+        let demo = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../testdata/demo");
+        let request = Request {
+            states: vec![demo.join("terraform.tfstate").display().to_string()],
+            tf: vec![demo.join("infra")],
+            ..Request::default()
+        };
+        let files = walk_tf(&demo.join("infra"));
+        assert!(files >= 3, "{files} files");
+        let before = PARSES.with(|p| p.get());
+        let declared = gather(&request, &LocalStates, &|_| {}).unwrap();
+        assert_eq!(declared.code.len(), 1, "the code was evaluated");
+        assert!(declared.sources.is_some(), "and loaded for patches");
+        assert_eq!(PARSES.with(|p| p.get()) - before, files, "each of {files} files parsed once");
+    }
+
+    fn walk_tf(dir: &std::path::Path) -> usize {
+        std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .map(|p| match p.is_dir() {
+                true => walk_tf(&p),
+                false => usize::from(p.extension().is_some_and(|e| e == "tf")),
+            })
+            .sum()
+    }
 }

@@ -42,6 +42,11 @@ pub enum StateLocation {
 
 /// Every root module under `dir`, in path order.
 pub fn discover(dir: &Path) -> Result<Vec<RootModule>> {
+    discover_with(dir, &crate::terraform::files::ParsedFiles::default())
+}
+
+/// As [`discover`], with files parsed once for the whole check.
+pub fn discover_with(dir: &Path, parsed: &crate::terraform::files::ParsedFiles) -> Result<Vec<RootModule>> {
     if !dir.is_dir() {
         return Err(Error::input(
             dir.display().to_string(),
@@ -53,7 +58,7 @@ pub fn discover(dir: &Path) -> Result<Vec<RootModule>> {
     walk(dir, &mut tf_dirs, &mut terragrunt_files, 0)?;
     let mut roots = Vec::new();
     for d in tf_dirs {
-        if let Some(state) = backend_of(&d)? {
+        if let Some(state) = backend_of(&d, parsed)? {
             roots.push(RootModule { name: relative_name(dir, &d), dir: d, state, terragrunt: false });
         }
     }
@@ -117,10 +122,10 @@ fn relative_name(base: &Path, dir: &Path) -> String {
 
 /// The state location of a module directory with a `backend` or `cloud` block; `None`
 /// for a module without one (a child module, or code run with the default local state).
-fn backend_of(dir: &Path) -> Result<Option<StateLocation>> {
+fn backend_of(dir: &Path, parsed: &crate::terraform::files::ParsedFiles) -> Result<Option<StateLocation>> {
     for file in crate::terraform::files::tf_files(dir)? {
         let shown = file.display().to_string();
-        let body = crate::terraform::eval::parse_file(&file)?;
+        let body = crate::terraform::eval::parse_file(&file, parsed)?;
         for terraform in body.blocks().filter(|b| b.identifier.as_str() == "terraform") {
             if let Some(cloud) = terraform.body.blocks().find(|b| b.identifier.as_str() == "cloud") {
                 let config = literals(&cloud.body, "cloud", &shown)?;

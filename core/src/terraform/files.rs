@@ -5,7 +5,44 @@
 
 use crate::error::{Error, Result};
 use hcl_edit::structure::Body;
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+/// One `.tf` or `.tf.json` file, read and parsed once.
+pub struct ParsedFile {
+    /// As first asked for (how messages show it).
+    pub shown: String,
+    pub text: String,
+    /// hcl-edit's body, with the spans and formatting patches need; `None` for JSON.
+    pub body: Option<Body>,
+}
+
+/// The files of one check, each read and parsed at most once however many of discovery,
+/// evaluation, `declared_at` and patches look at it.
+#[derive(Default)]
+pub struct ParsedFiles {
+    files: Mutex<HashMap<PathBuf, Arc<ParsedFile>>>,
+}
+
+impl ParsedFiles {
+    /// The file at `path`; a syntax error names `file:line:column` with a caret.
+    pub fn get(&self, path: &Path) -> Result<Arc<ParsedFile>> {
+        let key = canonical(path);
+        if let Some(file) = self.files.lock().unwrap_or_else(|p| p.into_inner()).get(&key) {
+            return Ok(file.clone());
+        }
+        let text = read_text(path)?;
+        let shown = path.display().to_string();
+        let body = match is_json(path) {
+            true => None,
+            false => Some(parse_body(&shown, &text)?),
+        };
+        let file = Arc::new(ParsedFile { shown, text, body });
+        self.files.lock().unwrap_or_else(|p| p.into_inner()).insert(key, file.clone());
+        Ok(file)
+    }
+}
 
 /// The root module's variable files in Terraform's order (a later file wins):
 /// `terraform.tfvars`, `terraform.tfvars.json`, then `*.auto.tfvars` and
@@ -55,8 +92,16 @@ pub fn no_tf_files(dir: &Path) -> Error {
     Error::input(dir.display().to_string(), "no .tf files here: --tf takes a Terraform module directory")
 }
 
+#[cfg(test)]
+thread_local! {
+    /// Files parsed by this thread, for the test that each is parsed once per check.
+    pub(crate) static PARSES: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
 /// Parse one `.tf` file; a syntax error names `file:line:column` and shows the line.
 pub(crate) fn parse_body(shown: &str, text: &str) -> Result<Body> {
+    #[cfg(test)]
+    PARSES.with(|p| p.set(p.get() + 1));
     // Terraform takes an object key written twice (the later value wins); hcl-edit
     // refuses it. Rename the earlier one out of the way and parse again.
     let mut current = std::borrow::Cow::Borrowed(text);

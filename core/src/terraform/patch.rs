@@ -18,14 +18,28 @@ use serde_json::Value;
 use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
-/// One parsed `.tf` file.
+/// One parsed `.tf` file (HCL, never JSON: patches edit HCL only).
 struct File {
-    path: String,
-    text: String,
-    body: Body,
+    parsed: Arc<ParsedFile>,
     /// Its module's directory, canonical.
     dir: PathBuf,
+}
+
+impl File {
+    fn path(&self) -> &str {
+        &self.parsed.shown
+    }
+
+    fn text(&self) -> &str {
+        &self.parsed.text
+    }
+
+    fn body(&self) -> &Body {
+        static EMPTY: std::sync::LazyLock<Body> = std::sync::LazyLock::new(Body::new);
+        self.parsed.body.as_ref().unwrap_or(&EMPTY)
+    }
 }
 
 /// One module instance in the call tree: where its code is, and the `module` block
@@ -67,11 +81,14 @@ type BlockKey = (Option<String>, String);
 pub struct Sources {
     roots: Vec<(Option<String>, PathBuf)>,
     import_dir: Option<PathBuf>,
+    parsed: Arc<ParsedFiles>,
     loaded: std::sync::OnceLock<Option<Loaded>>,
 }
 
 /// The parsed sources.
 struct Loaded {
+    /// Every file read for this check, shared with evaluation and discovery.
+    parsed: Arc<ParsedFiles>,
     files: Vec<File>,
     blocks: HashMap<BlockKey, BlockRef>,
     /// Every module instance by root module and prefix (`module.gpu.`; `""` for the root).
@@ -86,20 +103,30 @@ struct Loaded {
 impl Sources {
     /// Several address spaces: `--tf` directories (`None`) and discovered root modules (by
     /// name). Import files go to `import_dir`.
-    pub fn load_roots(roots: &[(Option<String>, PathBuf)], import_dir: Option<PathBuf>) -> Result<Sources> {
-        let sources = Sources::on_demand(roots, import_dir);
-        let loaded = Loaded::load(&sources.roots, sources.import_dir.clone())?;
+    pub fn load_roots(
+        roots: &[(Option<String>, PathBuf)],
+        import_dir: Option<PathBuf>,
+        parsed: Arc<ParsedFiles>,
+    ) -> Result<Sources> {
+        let sources = Sources::on_demand(roots, import_dir, parsed);
+        let loaded = Loaded::load(&sources.roots, sources.import_dir.clone(), sources.parsed.clone())?;
         let _ = sources.loaded.set(Some(loaded));
         Ok(sources)
     }
 
     /// As [`Sources::load_roots`], parsed on first use (code that evaluated parses).
-    pub fn on_demand(roots: &[(Option<String>, PathBuf)], import_dir: Option<PathBuf>) -> Sources {
-        Sources { roots: roots.to_vec(), import_dir, loaded: std::sync::OnceLock::new() }
+    pub fn on_demand(
+        roots: &[(Option<String>, PathBuf)],
+        import_dir: Option<PathBuf>,
+        parsed: Arc<ParsedFiles>,
+    ) -> Sources {
+        Sources { roots: roots.to_vec(), import_dir, parsed, loaded: std::sync::OnceLock::new() }
     }
 
     fn get(&self) -> Option<&Loaded> {
-        self.loaded.get_or_init(|| Loaded::load(&self.roots, self.import_dir.clone()).ok()).as_ref()
+        self.loaded
+            .get_or_init(|| Loaded::load(&self.roots, self.import_dir.clone(), self.parsed.clone()).ok())
+            .as_ref()
     }
 
     /// Fill in `declared_at` for every declaration whose block was found (code's own
@@ -133,8 +160,13 @@ impl Sources {
 }
 
 impl Loaded {
-    fn load(roots: &[(Option<String>, PathBuf)], import_dir: Option<PathBuf>) -> Result<Loaded> {
+    fn load(
+        roots: &[(Option<String>, PathBuf)],
+        import_dir: Option<PathBuf>,
+        parsed: Arc<ParsedFiles>,
+    ) -> Result<Loaded> {
         let mut s = Loaded {
+            parsed,
             files: vec![],
             blocks: HashMap::new(),
             modules: HashMap::new(),
@@ -174,15 +206,14 @@ impl Loaded {
         self.modules.insert((root.map(str::to_string), prefix.to_string()), module);
         let mut calls = Vec::new();
         for path in paths.into_iter().filter(|p| !is_json(p)) {
-            let text = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, &e))?;
-            let shown = path.display().to_string();
-            let body = parse_body(&shown, &text)?;
+            let parsed = self.parsed.get(&path)?;
+            let (text, Some(body)) = (&parsed.text, &parsed.body) else { continue };
             let file = self.files.len();
             for (index, block) in body.blocks().enumerate() {
                 let labels: Vec<&str> = block.labels.iter().map(|l| l.as_str()).collect();
                 match (block.ident.as_str(), labels.as_slice()) {
                     ("resource", [tf_type, name]) => {
-                        let line = line_of(&text, block.span().map_or(0, |s| s.start));
+                        let line = line_of(text, block.span().map_or(0, |s| s.start));
                         let multi = block.body.get_attribute("count").is_some()
                             || block.body.get_attribute("for_each").is_some();
                         self.blocks.insert(
@@ -202,7 +233,7 @@ impl Loaded {
                     _ => {}
                 }
             }
-            self.files.push(File { path: shown, text, body, dir: module_dir.clone() });
+            self.files.push(File { parsed: parsed.clone(), dir: module_dir.clone() });
         }
         for (name, child, multi, file, index) in calls {
             let key = canonical(&child);
@@ -218,7 +249,7 @@ impl Loaded {
         for d in declared.iter_mut().filter(|d| d.declared_at.is_none()) {
             if let Some(b) = self.blocks.get(&(d.root_module.clone(), config_address(&d.address))) {
                 d.declared_at = Some(SourceLoc {
-                    file: self.files[b.file].path.clone(),
+                    file: self.files[b.file].path().to_string(),
                     line: b.line,
                     column: None,
                     end_line: None,
@@ -272,7 +303,7 @@ impl Loaded {
             return None;
         }
         let file = &self.files[b.file];
-        let block = file.body.blocks().nth(b.index)?;
+        let block = file.body().blocks().nth(b.index)?;
         // `module.gpu.aws_instance.x` -> `module.gpu.`
         let prefix = config.rsplitn(3, '.').nth(2).map_or(String::new(), |p| format!("{p}."));
         let mut edits = FileEdits::default();
@@ -280,8 +311,8 @@ impl Loaded {
             if c.live == "(sensitive)" {
                 continue;
             }
-            if let Some((range, text)) = edit_for(block, &c.path, &c.live, &file.text) {
-                edits.add(&file.path, &file.text, range, text);
+            if let Some((range, text)) = edit_for(block, &c.path, &c.live, file.text()) {
+                edits.add(file.path(), file.text(), range, text);
             } else if let Some(var) = plain_variable(block, &c.path) {
                 self.variable_edit(root, &prefix, &var, &c.live, &mut edits, 0);
             }
@@ -295,18 +326,18 @@ impl Loaded {
     fn expression_hint(&self, root: Option<&str>, address: &str, f: &Finding) -> Option<String> {
         let b = self.blocks.get(&(root.map(str::to_string), config_address(address)))?;
         let file = &self.files[b.file];
-        let block = file.body.blocks().nth(b.index)?;
+        let block = file.body().blocks().nth(b.index)?;
         let mut shown = Vec::new();
         for c in f.changes.iter().flatten() {
             let Some(attr) = attribute_at(block, &c.path) else { continue };
-            let line = line_of(&file.text, attr.span().map_or(0, |s| s.start));
-            let text = attr.value.span().map(|s| file.text[s].trim().to_string()).unwrap_or_default();
+            let line = line_of(file.text(), attr.span().map_or(0, |s| s.start));
+            let text = attr.value.span().map(|s| file.text()[s].trim().to_string()).unwrap_or_default();
             let why = match (b.shared, var_name(&attr.value)) {
                 (true, _) => "sets more than this resource (count, for_each or a module called twice): change it there if all of them should follow",
                 (false, Some(_)) => "reads a variable that other code uses too: change where it is set if all of them should follow",
                 (false, None) => "is an expression driftd does not rewrite: change what it reads",
             };
-            shown.push(format!("`{} = {text}` ({}:{line}) {why}", attr.key.as_str(), file.path));
+            shown.push(format!("`{} = {text}` ({}:{line}) {why}", attr.key.as_str(), file.path()));
         }
         (!shown.is_empty()).then(|| format!(". In code, {}", shown.join("; ")))
     }
@@ -324,7 +355,7 @@ impl Loaded {
         let Some(module) = self.modules.get(&(root.map(str::to_string), prefix.to_string())) else { return };
         let files: Vec<&File> = self.files.iter().filter(|f| f.dir == module.dir).collect();
         // Only when this one reference uses it, and the module is not called from elsewhere.
-        let uses: usize = files.iter().map(|f| references(&f.text, name)).sum();
+        let uses: usize = files.iter().map(|f| references(f.text(), name)).sum();
         if uses != 1 || depth > 8 || self.uses.get(&module.dir).is_some_and(|n| *n > 1) {
             return;
         }
@@ -347,13 +378,13 @@ impl Loaded {
             }
             Some(call) => {
                 let caller = &self.files[call.file];
-                let Some(block) = caller.body.blocks().nth(call.index) else { return };
+                let Some(block) = caller.body().blocks().nth(call.index) else { return };
                 if let Some(attr) = block.body.get_attribute(name) {
                     if call.multi {
                         return;
                     }
                     if let (true, Some(span)) = (is_literal(&attr.value), attr.value.span()) {
-                        edits.add(&caller.path, &caller.text, span, hcl_literal(live));
+                        edits.add(caller.path(), caller.text(), span, hcl_literal(live));
                     } else if let Some(parent_var) = var_name(&attr.value) {
                         self.variable_edit(root, &call.parent, &parent_var, live, edits, depth + 1);
                     }
@@ -364,12 +395,12 @@ impl Loaded {
         // Not set from outside: the default, in the `variable` block.
         for f in files {
             let variable = f
-                .body
+                .body()
                 .blocks()
                 .find(|b| b.ident.as_str() == "variable" && b.labels.first().is_some_and(|l| l.as_str() == name));
             if let Some(default) = variable.and_then(|v| v.body.get_attribute("default")) {
                 if let (true, Some(span)) = (is_literal(&default.value), default.value.span()) {
-                    edits.add(&f.path, &f.text, span, hcl_literal(live));
+                    edits.add(f.path(), f.text(), span, hcl_literal(live));
                 }
                 return;
             }

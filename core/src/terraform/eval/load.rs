@@ -49,32 +49,33 @@ impl File {
     }
 }
 
-pub(super) fn load(dir: &Path) -> Result<Vec<File>> {
+pub(super) fn load(dir: &Path, parsed: &ParsedFiles) -> Result<Vec<File>> {
     let paths = crate::terraform::files::tf_files(dir)?;
     if paths.is_empty() {
         return Err(crate::terraform::files::no_tf_files(dir));
     }
     let mut files = Vec::new();
     for path in paths {
-        let (body, blocks) = parse_file_locs(&path)?;
+        let (body, blocks) = parse_file_locs(&path, parsed)?;
         files.push(File { shown: path.display().to_string(), body, blocks });
     }
     Ok(files)
 }
 
 /// One `.tf` file's body; a syntax error names `file:line:column` with a caret.
-pub(crate) fn parse_file(path: &Path) -> Result<Body> {
-    parse_file_locs(path).map(|(body, _)| body)
+pub(crate) fn parse_file(path: &Path, parsed: &ParsedFiles) -> Result<Body> {
+    parse_file_locs(path, parsed).map(|(body, _)| body)
 }
 
 /// The body and where each top-level block is, from one parse.
-pub(super) fn parse_file_locs(path: &Path) -> Result<(Body, Vec<BlockLoc>)> {
-    let text = crate::terraform::files::read_text(path)?;
-    let shown = path.display().to_string();
-    if crate::terraform::files::is_json(path) {
-        return Ok((json::parse(&shown, &text)?, Vec::new()));
-    }
-    let mut edit = crate::terraform::files::parse_body(&shown, &text)?;
+pub(super) fn parse_file_locs(path: &Path, parsed: &ParsedFiles) -> Result<(Body, Vec<BlockLoc>)> {
+    let file = parsed.get(path)?;
+    let (shown, text) = (&file.shown, &file.text);
+    let Some(body) = &file.body else {
+        return Ok((json::parse(shown, text)?, Vec::new()));
+    };
+    // Evaluation reads heredocs dedented; the shared body stays as written, for patches.
+    let mut edit = body.clone();
     hcl_edit::visit_mut::VisitMut::visit_body_mut(&mut NestedDedent, &mut edit);
     use hcl_edit::Span;
     let line_starts: Vec<usize> = std::iter::once(0).chain(text.match_indices('\n').map(|(i, _)| i + 1)).collect();

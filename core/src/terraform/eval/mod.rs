@@ -26,14 +26,15 @@ mod load;
 mod module;
 mod variables;
 
-use load::*;
 pub(crate) use load::parse_file;
+use load::*;
 use module::*;
 pub use variables::CommandLineVars;
 use variables::*;
 
 use crate::error::{Error, Result};
 use crate::model::{DeclaredKind, SourceLoc, Warning, WarningKind};
+use crate::terraform::files::ParsedFiles;
 use crate::tfstate::{self, StateInput};
 use expr::{Evaluator as ExprEvaluator, Fatal, Resolver};
 use functions::{contains_unknown, is_unknown, unknown, UNKNOWN};
@@ -43,6 +44,7 @@ use hcl::{Block, Body, Map, Value};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
+use std::sync::Arc;
 
 const META_ARGUMENTS: &[&str] =
     &["count", "for_each", "provider", "depends_on", "lifecycle", "provisioner", "connection"];
@@ -83,6 +85,11 @@ impl Evaluated {
 
 /// Evaluate the root module in `dir` and the modules it calls.
 pub fn evaluate(dir: &Path, cli: &CommandLineVars) -> Result<Evaluated> {
+    evaluate_with(dir, cli, &Arc::new(ParsedFiles::default()))
+}
+
+/// As [`evaluate`], with files parsed once for the whole check.
+pub fn evaluate_with(dir: &Path, cli: &CommandLineVars, parsed: &Arc<ParsedFiles>) -> Result<Evaluated> {
     let root = crate::terraform::files::canonical(dir);
     let mut eval = Evaluator {
         resources: Vec::new(),
@@ -96,6 +103,7 @@ pub fn evaluate(dir: &Path, cli: &CommandLineVars) -> Result<Evaluated> {
         manifest: ModuleManifest::read(&root),
         instances: 0,
         empty_blocks: Vec::new(),
+        parsed: parsed.clone(),
     };
     let mut root_vars = root_variables(dir, &root)?;
     for file in &cli.files {
@@ -169,6 +177,7 @@ struct Evaluator {
     /// Resource instances so far, against [`MAX_INSTANCES_PER_RUN`].
     instances: usize,
     empty_blocks: Vec<String>,
+    parsed: Arc<ParsedFiles>,
 }
 
 /// Replace function calls in an expression, wherever they are: `f` returns the
@@ -259,7 +268,7 @@ impl Evaluator {
         let files = match self.loaded.get(dir) {
             Some(files) => files.clone(),
             None => {
-                let files = Rc::new(load(dir)?);
+                let files = Rc::new(load(dir, &self.parsed)?);
                 self.loaded.insert(dir.to_path_buf(), files.clone());
                 files
             }
