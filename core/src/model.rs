@@ -412,39 +412,6 @@ pub struct Remediation {
     pub patch: Option<String>,
 }
 
-impl Remediation {
-    /// What the resource's `lifecycle` changes in the advice: a revert that replaces it is
-    /// refused under `prevent_destroy`, and runs old and new together under
-    /// `create_before_destroy`.
-    pub fn with_lifecycle(mut self, prevent_destroy: bool, create_before_destroy: bool) -> Remediation {
-        if prevent_destroy {
-            self.summary.push_str(
-                "; lifecycle.prevent_destroy is set: if reverting an attribute replaces the resource, terraform apply refuses, so accept the live value in code or lift prevent_destroy for that apply",
-            );
-        }
-        if create_before_destroy {
-            self.summary.push_str(
-                "; lifecycle.create_before_destroy is set: a revert that replaces the resource creates the new one first, so old and new run (and bill) together until the old one is destroyed, and the capacity for both must be available",
-            );
-        }
-        self
-    }
-
-    /// Run the Terraform commands in a discovered root module (`terraform -chdir=DIR ...`),
-    /// as a monorepo's pipeline would from the repository's top.
-    pub fn in_root_module(mut self, root: Option<&str>) -> Remediation {
-        if let Some(root) = root.filter(|r| *r != ".") {
-            let chdir = format!("terraform -chdir={} ", crate::remediation::sh_quote(root));
-            for c in &mut self.commands {
-                if let Some(rest) = c.strip_prefix("terraform ") {
-                    *c = format!("{chdir}{rest}");
-                }
-            }
-        }
-        self
-    }
-}
-
 /// The resource a finding is about, as reports show it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FindingResource {

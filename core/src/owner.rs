@@ -48,6 +48,10 @@ pub enum Match {
     /// A plain attribute is set and not empty: an id the API gives (an Azure VM's
     /// `virtual_machine_scale_set_id`).
     AttrSet(&'static str),
+    /// The scan itself names the owner on the resource (`Resource::owner`), from what it
+    /// joins across listings; the text says how. Listed for the docs: it never matches
+    /// attributes.
+    FromScan(&'static str),
 }
 
 /// One ownership rule of a type: a match, the owner, and how the owner's id is built.
@@ -67,6 +71,7 @@ impl OwnerRule {
             Match::Tags(keys) => keys.iter().all(|k| tag(attributes, k).is_some()),
             Match::AttrEquals(attr, value) => attributes.get(attr).and_then(Value::as_str) == Some(value),
             Match::AttrSet(attr) => attributes.get(attr).and_then(Value::as_str).is_some_and(|s| !s.is_empty()),
+            Match::FromScan(_) => false,
         };
         if !matched {
             return None;
@@ -83,6 +88,7 @@ impl OwnerRule {
             }
             Match::AttrEquals(attr, value) => format!("`{attr}` = `{value}`"),
             Match::AttrSet(attr) => format!("`{attr}` set"),
+            Match::FromScan(how) => how.to_string(),
         };
         format!("{when} → {} `{}`", self.owner.label, self.id)
     }

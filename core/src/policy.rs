@@ -141,10 +141,8 @@ pub fn finding(v: &Violation, input: &Value) -> Finding {
         cost: None,
         message: v.message.clone(),
         remediation: Remediation {
-            summary: v
-                .remediation
-                .clone()
-                .unwrap_or_else(|| format!("make {} comply with {}", side_noun(side), v.policy_id)),
+            // None: said once the sides are known (`explain_sides`).
+            summary: v.remediation.clone().unwrap_or_default(),
             commands,
             patch: None,
         },
@@ -176,18 +174,17 @@ pub fn merge_live(declared: &mut Finding, live: Finding) {
             p.sides.push(Side::Live);
         }
     }
-    if live.remediation.summary.starts_with("make the live resource comply") {
-        declared.remediation.summary = declared
-            .remediation
-            .summary
-            .replace("make the Terraform code comply", "make the Terraform code and the live resource comply");
-    }
 }
 
-/// What the sides a violation was found on mean for fixing it, added to its remediation:
-/// `drifted` says the resource also has a `changed` finding.
+/// What the sides a violation was found on mean for fixing it, added to its remediation
+/// (which, when the policy gives none, says what to make comply): `drifted` says the
+/// resource also has a `changed` finding.
 pub fn explain_sides(f: &mut Finding, drifted: bool) {
     let Some(policy) = &f.policy else { return };
+    if f.remediation.summary.is_empty() {
+        let sides: Vec<&str> = policy.sides.iter().map(|s| side_noun(*s)).collect();
+        f.remediation.summary = format!("make {} comply with {}", sides.join(" and "), policy.id);
+    }
     let note = match policy.sides.as_slice() {
         [Side::Declared, Side::Live] => {
             "found in the code and on the running resource alike: fix the code, then apply it"

@@ -318,4 +318,13 @@ fn non_utf8_policy_and_config_files_and_huge_config_values_get_short_clear_error
     assert_one_error(&r, 2);
     assert!(r.stderr.len() < 2_000, "{} bytes of stderr", r.stderr.len());
     assert!(r.stderr.contains("outbox.deliver_for") && r.stderr.contains("cut: "), "{:.500}", r.stderr);
+
+    // Thousands of mistakes: the first ones are told, and the run ends (each problem is
+    // one more pass over the file).
+    let typos: String = (0..20_000).map(|i| format!("typo_{i} = 1\n")).collect();
+    fs::write(dir.path().join("typos.toml"), format!("[daemon]\n{typos}")).unwrap();
+    let r = driftd_in(dir.path(), &["config", "check", "typos.toml"]);
+    assert_one_error(&r, 2);
+    assert!(r.stderr.contains("stopped after 50 problems"), "{:.500}", r.stderr);
+    assert_eq!(r.stderr.matches("unknown field `typo_").count(), 50, "{:.500}", r.stderr);
 }

@@ -269,6 +269,56 @@ fn finding_ids_are_unique_and_every_suggested_ignore_line_parses_and_ignores_jus
     }
 }
 
+/// A policy with no remediation of its own: its violation says what to make comply, by
+/// the sides it was found on (both, when a live twin joined the declared finding).
+#[test]
+fn a_policy_without_remediation_says_which_sides_to_make_comply() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::create_dir(dir.path().join("acme")).unwrap();
+    fs::write(
+        dir.path().join("acme/sizes.rego"),
+        "# METADATA\n# title: No g5\n# custom:\n#   id: ACME002\n#   severity: low\npackage acme.g5\n\ndeny contains \"g5\" if { input.type == \"aws_instance\"; startswith(input.attributes.instance_type, \"g5.\") }\n",
+    )
+    .unwrap();
+    fs::write(
+        dir.path().join("acme/p5.rego"),
+        "# METADATA\n# title: No p5\n# custom:\n#   id: ACME003\n#   severity: low\npackage acme.p5\n\ndeny contains \"p5\" if { input.type == \"aws_instance\"; input.attributes.instance_type == \"p5.48xlarge\" }\n",
+    )
+    .unwrap();
+    let r = driftd_in(
+        dir.path(),
+        &[
+            "check",
+            "--state",
+            &abs_demo_state(),
+            "--provider",
+            &format!("snapshot:{}", root().join("testdata/demo/live.json").display()),
+            "--no-builtin-policies",
+            "--policies",
+            "acme",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let summary_of = |id: &str, policy: &str| -> String {
+        let f = v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["resource"]["id"] == id && f["policy"]["id"] == policy)
+            .unwrap_or_else(|| panic!("no {policy} on {id}"));
+        f["remediation"]["summary"].as_str().unwrap().to_string()
+    };
+    // Declared g5.xlarge, live g5.4xlarge: the same violation on both sides.
+    let both = summary_of("i-09cda5030e30f8786", "ACME002");
+    assert!(both.starts_with("make the Terraform code and the live resource comply with ACME002"), "{both}");
+    // Declared p4d.24xlarge, live p5.48xlarge: live only.
+    let live = summary_of("i-0334f4275ea84ffff", "ACME003");
+    assert!(live.starts_with("make the live resource comply with ACME003"), "{live}");
+}
+
 /// The demo fleet edited so that one resource breaks a policy on both sides, one only in
 /// the code and one (the demo's own mistral server) only live: each violation is one
 /// finding, and its remediation says what its sides mean.

@@ -408,6 +408,9 @@ pub struct Prices {
 /// One problem in a config file: the byte offset it is about, and what is wrong.
 type Problem = (usize, String);
 
+/// How many keys or sections `Config::parse` sets aside before it stops.
+const MAX_PASSES: usize = 50;
+
 /// Every problem at once: the first's `file:line:col`, then one line per problem.
 fn problems_error(location: &str, text: &str, mut problems: Vec<Problem>) -> Error {
     problems.sort_by_key(|(at, _)| *at);
@@ -455,6 +458,12 @@ impl Config {
         // table had an unknown key (most likely its misspelling).
         let mut set_aside: Vec<(String, String)> = Vec::new();
         let mut config = loop {
+            // Each pass reads the whole file again: a file of thousands of mistakes is told
+            // its first ones, in bounded time.
+            if set_aside.len() >= MAX_PASSES {
+                problems.push((text.len(), format!("stopped after {MAX_PASSES} problems; fix these first")));
+                break None;
+            }
             match Config::deserialize(toml::de::Deserializer::from(doc.root.clone())) {
                 Ok(config) => break Some(config),
                 Err(e) => {

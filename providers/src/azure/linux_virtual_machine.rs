@@ -75,8 +75,6 @@ pub const SPEC: TypeSpec = TypeSpec {
         "platform_fault_domain",
         "provision_vm_agent",
         "source_image_id",
-        "aks_node_pool_id",
-        "aks_cluster_id",
     ],
     cost: Some(CostRule {
         size_attr: "size",

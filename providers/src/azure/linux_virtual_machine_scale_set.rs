@@ -65,8 +65,6 @@ pub const SPEC: TypeSpec = TypeSpec {
         "computer_name_prefix",
         "network_interface",
         "os_disk.0.caching",
-        "aks_node_pool_id",
-        "aks_cluster_id",
     ],
     cost: Some(CostRule { size_attr: "sku", count_attr: Some("instances"), idle_when: None }),
     name: NameRule::Attr("name"),
@@ -87,5 +85,5 @@ pub const SPEC: TypeSpec = TypeSpec {
 
 #[cfg(feature = "azure")]
 pub fn to_resource(subscription: &str, set: &super::sdk::VirtualMachineScaleSet) -> driftd_core::model::Resource {
-    super::scale_set::to_resource(SPEC.tf_type, subscription, set)
+    super::scale_set::to_resource(SPEC.tf_type, super::scale_set::Orchestration::UniformLinux, subscription, set)
 }

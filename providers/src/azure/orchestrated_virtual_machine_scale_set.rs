@@ -43,7 +43,7 @@ pub const SPEC: TypeSpec = TypeSpec {
         Attr::new("identity.0.identity_ids", Medium).norms(&[Norm::Lowercase, Norm::Set]),
         Attr::new("tags", Low),
     ],
-    computed_only: &["id", "unique_id", "os_profile", "network_interface", "aks_node_pool_id", "aks_cluster_id"],
+    computed_only: &["id", "unique_id", "os_profile", "network_interface"],
     cost: Some(CostRule { size_attr: "sku_name", count_attr: Some("instances"), idle_when: None }),
     name: NameRule::Attr("name"),
     missing: High,
@@ -62,5 +62,5 @@ pub const SPEC: TypeSpec = TypeSpec {
 
 #[cfg(feature = "azure")]
 pub fn to_resource(subscription: &str, set: &super::sdk::VirtualMachineScaleSet) -> driftd_core::model::Resource {
-    super::scale_set::to_resource(SPEC.tf_type, subscription, set)
+    super::scale_set::to_resource(SPEC.tf_type, super::scale_set::Orchestration::Flexible, subscription, set)
 }

@@ -6,10 +6,10 @@
 //!   (`properties.nodeResourceGroup` of the managed cluster, `MC_<rg>_<cluster>_<location>`
 //!   by default) and tags it `aks-managed-poolName` (cluster-autoscaler's Azure cache reads
 //!   the same tag, `agentpoolNameTag`). The tag alone does not say which cluster, so the
-//!   lister joins it with the cluster listing of the same subscription and writes the
-//!   owner's ARM id into a driftd-derived attribute: `aks_node_pool_id` for a pool that
-//!   is its own `azurerm_kubernetes_cluster_node_pool`, `aks_cluster_id` for the default
-//!   pool, which Terraform declares inside `azurerm_kubernetes_cluster`. A scale set with
+//!   scan joins it with the cluster listing of the same subscription and names the owner
+//!   on the resource itself (`Resource::owner`): the node pool for a pool that is its
+//!   own `azurerm_kubernetes_cluster_node_pool`, the cluster for the default pool, which
+//!   Terraform declares inside `azurerm_kubernetes_cluster`. A scale set with
 //!   the tag whose cluster was not read (another subscription, a failed listing) still
 //!   belongs to AKS, never to nobody.
 //! - A scale set in Flexible orchestration lists its VMs among the subscription's VMs,
@@ -34,10 +34,16 @@ pub static FLEXIBLE_SCALE_SET: Owner =
 pub static CYCLECLOUD: Owner =
     Owner { tf_type: "cyclecloud", label: "CycleCloud cluster", kind: OwnerKind::Orchestrator };
 
-pub const BY_AKS_NODE_POOL: OwnerRule =
-    OwnerRule { owner: &AKS_NODE_POOL, when: Match::AttrSet("aks_node_pool_id"), id: "{@aks_node_pool_id}" };
-pub const BY_AKS_DEFAULT_POOL: OwnerRule =
-    OwnerRule { owner: &AKS_CLUSTER, when: Match::AttrSet("aks_cluster_id"), id: "{@aks_cluster_id}" };
+pub const BY_AKS_NODE_POOL: OwnerRule = OwnerRule {
+    owner: &AKS_NODE_POOL,
+    when: Match::FromScan("tag `aks-managed-poolName` of a pool of a cluster the scan read"),
+    id: "CLUSTER_ID/agentPools/POOL",
+};
+pub const BY_AKS_DEFAULT_POOL: OwnerRule = OwnerRule {
+    owner: &AKS_CLUSTER,
+    when: Match::FromScan("tag `aks-managed-poolName` of the default pool of a cluster the scan read"),
+    id: "CLUSTER_ID",
+};
 pub const BY_AKS_POOL_TAG: OwnerRule = OwnerRule {
     owner: &AKS,
     when: Match::Tags(&["aks-managed-poolName"]),

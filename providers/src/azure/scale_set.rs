@@ -1,21 +1,30 @@
-//! A scale set from `VirtualMachineScaleSets_ListAll` in azurerm's shape, for
+//! A scale set from `VirtualMachineScaleSets_ListAll` in azurerm's shape, shared by
 //! `azurerm_linux_virtual_machine_scale_set` (Uniform) and
-//! `azurerm_orchestrated_virtual_machine_scale_set` (Flexible), which the type files
-//! name when they call [`to_resource`].
+//! `azurerm_orchestrated_virtual_machine_scale_set` (Flexible): the type files call
+//! [`to_resource`] with their type and orchestration; this file names neither.
 
 use super::sdk::VirtualMachineScaleSet;
 use super::util::{self, wire};
 use driftd_core::model::Resource;
 use serde_json::{json, Value};
 
-/// Which covered type a scale set is: Flexible orchestration is the orchestrated type;
-/// Uniform with a Linux profile (or none: AKS pools carry one) the Linux type; `None`
-/// for Uniform Windows scale sets, a type driftd does not cover.
-pub fn tf_type(set: &VirtualMachineScaleSet) -> Option<&'static str> {
+/// How a scale set runs its VMs, as far as the covered types go.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Orchestration {
+    /// Flexible: `azurerm_orchestrated_virtual_machine_scale_set`.
+    Flexible,
+    /// Uniform with a Linux profile (or none: AKS pools carry one):
+    /// `azurerm_linux_virtual_machine_scale_set`.
+    UniformLinux,
+}
+
+/// A scale set's orchestration; `None` for Uniform Windows scale sets, a type driftd
+/// does not cover.
+pub fn orchestration(set: &VirtualMachineScaleSet) -> Option<Orchestration> {
     let props = set.properties.as_ref();
     let mode = wire(props.and_then(|p| p.orchestration_mode.as_ref()));
     if mode.as_str().is_some_and(|m| m.eq_ignore_ascii_case("flexible")) {
-        return Some(super::orchestrated_virtual_machine_scale_set::SPEC.tf_type);
+        return Some(Orchestration::Flexible);
     }
     let profile = props.and_then(|p| p.virtual_machine_profile.as_ref());
     let windows = profile.and_then(|v| v.os_profile.as_ref()).is_some_and(|o| o.windows_configuration.is_some())
@@ -27,10 +36,15 @@ pub fn tf_type(set: &VirtualMachineScaleSet) -> Option<&'static str> {
         )
         .as_str()
         .is_some_and(|t| t.eq_ignore_ascii_case("windows"));
-    (!windows).then_some(super::linux_virtual_machine_scale_set::SPEC.tf_type)
+    (!windows).then_some(Orchestration::UniformLinux)
 }
 
-pub fn to_resource(tf_type: &str, subscription: &str, set: &VirtualMachineScaleSet) -> Resource {
+pub fn to_resource(
+    tf_type: &str,
+    orchestration: Orchestration,
+    subscription: &str,
+    set: &VirtualMachineScaleSet,
+) -> Resource {
     let id = set.resource.id.clone().unwrap_or_default();
     let props = set.properties.as_ref();
     let profile = props.and_then(|p| p.virtual_machine_profile.as_ref());
@@ -68,7 +82,7 @@ pub fn to_resource(tf_type: &str, subscription: &str, set: &VirtualMachineScaleS
         "unique_id": props.and_then(|p| p.unique_id.clone()),
         "tags": util::tags(set.resource.tags.as_ref()),
     });
-    if tf_type == super::orchestrated_virtual_machine_scale_set::SPEC.tf_type {
+    if orchestration == Orchestration::Flexible {
         attributes["sku_name"] = sku.map(Value::from).unwrap_or(Value::Null);
     } else {
         attributes["sku"] = sku.map(Value::from).unwrap_or(Value::Null);

@@ -5,9 +5,10 @@
 
 use super::arm::Arm;
 use super::error::{AzureError, AzureErrorKind};
+use super::scale_set::{self, Orchestration};
 use super::sdk::{VirtualMachine, VirtualMachineScaleSet};
-use super::{aks, listed_by, scale_set, vm, ListedBy};
-use driftd_core::model::{Cloud, Resource};
+use super::{aks, listed_by, vm, ListedBy};
+use driftd_core::model::{Cloud, OwnerRef, Resource};
 use driftd_core::snapshot::{Scan, ScanFailure, Snapshot};
 use driftd_core::Error;
 use futures::StreamExt;
@@ -190,11 +191,10 @@ async fn list_scale_sets(arm: &Arm, sub: &str) -> Result<Vec<Resource>, AzureErr
     let mut out = Vec::new();
     while let Some(page) = pages.next().await {
         let page = page.map_err(|e| AzureError::from_core(action, Some(sub), &arm.shown(), &e))?;
-        out.extend(
-            page.value
-                .iter()
-                .filter_map(|s: &VirtualMachineScaleSet| Some(scale_set::to_resource(scale_set::tf_type(s)?, sub, s))),
-        );
+        out.extend(page.value.iter().filter_map(|s: &VirtualMachineScaleSet| match scale_set::orchestration(s)? {
+            Orchestration::Flexible => Some(super::orchestrated_virtual_machine_scale_set::to_resource(sub, s)),
+            Orchestration::UniformLinux => Some(super::linux_virtual_machine_scale_set::to_resource(sub, s)),
+        }));
     }
     Ok(out)
 }
@@ -239,15 +239,23 @@ fn node_resource_groups(clusters: &[aks::ManagedCluster]) -> HashMap<String, Nod
         .collect()
 }
 
-/// A VM or scale set AKS made for a pool: name its owner's ARM id (`owners.rs`).
+/// A VM or scale set AKS made for a pool of a cluster this scan read: its owner, the
+/// node pool (the cluster, for its default pool), by ARM id (`owners.rs`).
 fn attach_aks_owner(r: &mut Resource, groups: &HashMap<String, NodeGroup>) {
+    // A Flexible scale set's VM belongs to its scale set first (`owners::VM` order).
+    if r.attributes.get("virtual_machine_scale_set_id").and_then(Value::as_str).is_some_and(|s| !s.is_empty()) {
+        return;
+    }
     let Some(pool) = driftd_core::owner::tag(&r.attributes, "aks-managed-poolName").map(str::to_string) else { return };
     let group =
         r.attributes.get("resource_group_name").and_then(Value::as_str).unwrap_or_default().to_ascii_lowercase();
     let Some(g) = groups.get(&group) else { return };
-    if g.default_pool.as_deref().is_some_and(|d| d.eq_ignore_ascii_case(&pool)) {
-        r.attributes["aks_cluster_id"] = Value::from(g.cluster_id.clone());
+    r.owner = Some(if g.default_pool.as_deref().is_some_and(|d| d.eq_ignore_ascii_case(&pool)) {
+        OwnerRef { tf_type: super::owners::AKS_CLUSTER.tf_type.to_string(), id: g.cluster_id.clone() }
     } else {
-        r.attributes["aks_node_pool_id"] = Value::from(format!("{}/agentPools/{pool}", g.cluster_id));
-    }
+        OwnerRef {
+            tf_type: super::owners::AKS_NODE_POOL.tf_type.to_string(),
+            id: format!("{}/agentPools/{pool}", g.cluster_id),
+        }
+    });
 }
