@@ -46,7 +46,9 @@ pub fn init_logging(default: &str, json: bool) {
     };
 }
 
-/// Runs one parsed command line; the exit code is `main`'s contract.
+/// Runs one parsed command line and returns its exit code: 0 clean, 1 findings at or
+/// above `--fail-on`, 2 an input error, 3 something that could not be read. An error
+/// prints once, as `driftd: {where}: {what}`.
 pub fn dispatch(cli: cli::Cli) -> ExitCode {
     // The daemon says what it does (info); a one-shot command only warns.
     match &cli.command {

@@ -1,7 +1,8 @@
 //! driftd: finds configuration drift in GPU fleets.
 //!
-//! `main` owns exit codes: an error prints once as `driftd: {where}: {what}` and
-//! maps to 2 (input) or 3 (unreachable); findings map to 1.
+//! `main` parses the command line and exits with what `driftd::dispatch` returns: an
+//! error prints once as `driftd: {where}: {what}` and maps to 2 (input) or 3
+//! (unreachable); findings map to 1; a panic prints one line and never exits 0.
 
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
