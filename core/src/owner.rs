@@ -94,10 +94,20 @@ impl OwnerRule {
     }
 }
 
-/// The first owner rule of `spec` that matches `r`; the snapshot's own `owner` wins
-/// (a provider may know it from the API rather than from tags).
+/// The first owner rule of `spec` that matches `r`. The snapshot's own `owner` (a
+/// provider may know it from the API rather than from tags) takes the place of the
+/// `FromScan` rule naming its owner type, so the rules' order still decides; an owner no
+/// rule names wins outright.
 pub fn owner_of(spec: &TypeSpec, r: &Resource) -> Option<OwnerRef> {
-    r.owner.clone().or_else(|| spec.owners.iter().find_map(|rule| rule.apply(&r.attributes)))
+    let from_scan = |rule: &OwnerRule| {
+        matches!(rule.when, Match::FromScan(_)).then(|| r.owner.clone().filter(|o| o.tf_type == rule.owner.tf_type))
+    };
+    if let Some(own) = &r.owner {
+        if !spec.owners.iter().any(|rule| from_scan(rule).flatten().is_some()) {
+            return Some(own.clone());
+        }
+    }
+    spec.owners.iter().find_map(|rule| from_scan(rule).unwrap_or_else(|| rule.apply(&r.attributes)))
 }
 
 /// A tag's value, from Terraform's `tags` map or from an auto scaling group's `tag`

@@ -132,7 +132,6 @@ pub fn read_all(inputs: Vec<LiveInput>, now: &str) -> Result<Snapshot, Error> {
     Ok(snapshot)
 }
 
-/// Read every `--state`: local paths and globs here; remote backends by scheme.
 /// The daemon's state reader: local files and every backend this build has.
 pub struct States;
 
@@ -146,6 +145,8 @@ impl driftd_core::terraform::declarations::StateReader for States {
     }
 }
 
+/// Read every `--state`: local paths and globs here; remote backends by scheme
+/// (`driftd_providers::STATE_BACKENDS`).
 pub fn read_states(args: &[String]) -> Result<Vec<StateInput>, Error> {
     let mut out = Vec::new();
     for arg in args {

@@ -60,6 +60,7 @@ pub struct ReportPlan {
 }
 
 impl LivePlan {
+    /// `driftd snapshot`: its flags.
     pub fn new(args: &LiveArgs, config: &Config) -> LivePlan {
         LivePlan {
             providers: args.providers.clone(),
@@ -67,9 +68,13 @@ impl LivePlan {
             all_regions: args.all_regions,
             subscriptions: args.subscriptions.clone(),
             azure_endpoint: args.azure_endpoint.clone(),
-            aws: config.aws.clone(),
-            azure: config.azure.clone(),
+            ..LivePlan::sections(config)
         }
+    }
+
+    /// The providers' settings every plan shares, and no sources yet.
+    fn sections(config: &Config) -> LivePlan {
+        LivePlan { aws: config.aws.clone(), azure: config.azure.clone(), ..LivePlan::default() }
     }
 }
 
@@ -94,16 +99,18 @@ impl RunPlan {
     /// `driftd check`: flags win; `[check]` fills in what they left unset.
     pub fn for_check(args: &CheckArgs, config: &Config) -> Result<(RunPlan, ReportPlan), Error> {
         let c = &config.check;
-        let or = |flag: &Vec<String>, key: &Vec<String>| if flag.is_empty() { key.clone() } else { flag.clone() };
-        let mut live = LivePlan::new(&args.live, config);
-        live.providers = or(&args.live.providers, &c.provider);
-        live.regions = or(&args.live.regions, &c.region);
-        live.subscriptions = or(&args.live.subscriptions, &c.subscription);
-        live.azure_endpoint = args.live.azure_endpoint.clone().or_else(|| c.azure_endpoint.clone());
+        let live = LivePlan {
+            providers: flag_or(&args.live.providers, &c.provider),
+            regions: flag_or(&args.live.regions, &c.region),
+            all_regions: args.live.all_regions,
+            subscriptions: flag_or(&args.live.subscriptions, &c.subscription),
+            azure_endpoint: args.live.azure_endpoint.clone().or_else(|| c.azure_endpoint.clone()),
+            ..LivePlan::sections(config)
+        };
         let plan = RunPlan {
             declared: Request {
-                states: or(&args.states, &c.state),
-                tf: if args.tf.is_empty() { c.tf.clone() } else { args.tf.clone() },
+                states: flag_or(&args.states, &c.state),
+                tf: flag_or(&args.tf, &c.tf),
                 discover: args.discover.clone(),
                 var_files: args.var_files.clone(),
                 vars: args.vars.clone(),
@@ -142,15 +149,18 @@ impl RunPlan {
             live: LivePlan {
                 providers: t.provider.clone(),
                 regions: t.region.clone(),
-                all_regions: false,
                 subscriptions: t.subscription.clone(),
                 azure_endpoint: t.azure_endpoint.clone(),
-                aws: config.aws.clone(),
-                azure: config.azure.clone(),
+                ..LivePlan::sections(config)
             },
             policies: PolicyPlan::new(!t.no_builtin_policies, t.policies.clone(), config),
             driftignore: t.driftignore.clone(),
             prices: config.price_table(),
         }
     }
+}
+
+/// A list flag given on the command line wins over its `[check]` key as a whole.
+fn flag_or<T: Clone>(flag: &[T], key: &[T]) -> Vec<T> {
+    if flag.is_empty() { key } else { flag }.to_vec()
 }

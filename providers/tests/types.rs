@@ -102,6 +102,35 @@ fn every_change_message_is_for_a_compared_path() {
     assert!(checked > 20, "only {checked} change messages");
 }
 
+/// An owner the scan names (AKS, from the cluster listing) ranks where its type's rules
+/// put it: a Flexible scale set's VM belongs to its scale set first, as `owners::VM`
+/// orders them; without one, to the AKS node pool the scan named.
+#[test]
+fn an_owner_the_scan_names_ranks_among_the_rules_in_their_order() {
+    use driftd_core::model::{Cloud, OwnerRef, Resource};
+    use driftd_providers::azure::{linux_virtual_machine, owners};
+    let pool = OwnerRef { tf_type: owners::AKS_NODE_POOL.tf_type.into(), id: "/clusters/c/agentPools/gpu".into() };
+    let vm = |attributes: serde_json::Value| Resource {
+        tf_type: "azurerm_linux_virtual_machine".into(),
+        id: "/vm".into(),
+        provider: Cloud::Azure,
+        account: None,
+        region: None,
+        name: None,
+        owner: Some(pool.clone()),
+        gpu: None,
+        attributes,
+    };
+    let in_flex = vm(serde_json::json!({"virtual_machine_scale_set_id": "/flex"}));
+    let owner = driftd_core::owner::owner_of(&linux_virtual_machine::SPEC, &in_flex).unwrap();
+    assert_eq!(
+        (owner.tf_type.as_str(), owner.id.as_str()),
+        ("azurerm_orchestrated_virtual_machine_scale_set", "/flex")
+    );
+    let alone = vm(serde_json::json!({}));
+    assert_eq!(driftd_core::owner::owner_of(&linux_virtual_machine::SPEC, &alone), Some(pool.clone()));
+}
+
 #[test]
 fn types_are_registered_once_and_named_like_terraform() {
     let mut names: Vec<&str> = driftd_providers::registry().all().iter().map(|s| s.tf_type).collect();

@@ -83,13 +83,17 @@ impl<'i> Document<'i> {
 
     /// Sets aside what a deserialization error at `span` was about: the key whose key or
     /// value is at `span` (the rest of its table is still checked), else the top-level
-    /// section or the `[[array]]` element holding it. Returns the name of a key set aside,
-    /// `Some("")` for a section, `None` when nothing could be removed (the caller stops).
-    pub fn set_aside(&mut self, span: &Range<usize>) -> Option<String> {
-        if let Some(name) = remove_key(self.root.get_mut(), span) {
-            return Some(name);
+    /// section or the `[[array]]` element holding it. Returns where that was (the table's
+    /// path, as [`Document::path_at`] names it) and the key's name (empty for a section);
+    /// `None` when nothing could be removed (the caller stops).
+    pub fn set_aside(&mut self, span: &Range<usize>) -> Option<(String, String)> {
+        if let Some(key) = key_at(self.root.get_ref(), span) {
+            // An offset in a key names the table that holds it.
+            let table = self.path_at(key.start);
+            return remove_key(self.root.get_mut(), &key).map(|name| (table, name));
         }
         // Found by contents: a `[section]`'s own span is only its header.
+        let table = self.path_at(span.start);
         let path = find_path(self.root.get_ref(), span.start)?;
         let Some(Segment::Key(section)) = path.first() else { return None };
         let element = match path.get(1) {
@@ -105,9 +109,9 @@ impl<'i> Document<'i> {
                 }
             }
             *a = kept;
-            return Some(String::new());
+            return Some((table, String::new()));
         }
-        root.remove(section.as_str()).map(|_| String::new())
+        root.remove(section.as_str()).map(|_| (table, String::new()))
     }
 }
 
@@ -157,31 +161,42 @@ fn find_path(table: &DeTable<'_>, offset: usize) -> Option<Vec<Segment>> {
     None
 }
 
-/// Removes the key whose own span or value's span is `span`, at any depth below the
-/// top level (a whole section is set aside by the caller), and returns its name.
-fn remove_key(table: &mut DeTable<'_>, span: &Range<usize>) -> Option<String> {
-    fn within(table: &mut DeTable<'_>, span: &Range<usize>) -> Option<String> {
-        if let Some(name) = table
+/// The span of the key, below the top level (a whole section is set aside apart), whose
+/// own span or value's span (not a table's) is `span`.
+fn key_at(table: &DeTable<'_>, span: &Range<usize>) -> Option<Range<usize>> {
+    fn within(table: &DeTable<'_>, span: &Range<usize>) -> Option<Range<usize>> {
+        let own = table
             .iter()
-            .find(|(k, v)| k.span() == *span || (v.span() == *span && !matches!(v.get_ref(), DeValue::Table(_))))
-            .map(|(k, _)| k.get_ref().to_string())
-        {
-            table.remove(name.as_str());
-            return Some(name);
-        }
-        descend(table, span)
+            .find(|(k, v)| k.span() == *span || (v.span() == *span && !matches!(v.get_ref(), DeValue::Table(_))));
+        own.map(|(k, _)| k.span()).or_else(|| below(table, span))
     }
-    fn descend(table: &mut DeTable<'_>, span: &Range<usize>) -> Option<String> {
-        table.iter_mut().find_map(|(_, v)| match v.get_mut() {
+    fn below(table: &DeTable<'_>, span: &Range<usize>) -> Option<Range<usize>> {
+        table.values().find_map(|v| match v.get_ref() {
             DeValue::Table(t) => within(t, span),
-            DeValue::Array(a) => a.iter_mut().find_map(|e| match e.get_mut() {
+            DeValue::Array(a) => a.iter().find_map(|e| match e.get_ref() {
                 DeValue::Table(t) => within(t, span),
                 _ => None,
             }),
             _ => None,
         })
     }
-    descend(table, span)
+    below(table, span)
+}
+
+/// Removes the key whose own span is `key` (found by [`key_at`]), and returns its name.
+fn remove_key(table: &mut DeTable<'_>, key: &Range<usize>) -> Option<String> {
+    if let Some(name) = table.keys().find(|k| k.span() == *key).map(|k| k.get_ref().to_string()) {
+        table.remove(name.as_str());
+        return Some(name);
+    }
+    table.iter_mut().find_map(|(_, v)| match v.get_mut() {
+        DeValue::Table(t) => remove_key(t, key),
+        DeValue::Array(a) => a.iter_mut().find_map(|e| match e.get_mut() {
+            DeValue::Table(t) => remove_key(t, key),
+            _ => None,
+        }),
+        _ => None,
+    })
 }
 
 pub fn line_col(text: &str, offset: usize) -> (usize, usize) {

@@ -189,13 +189,13 @@ pub struct StoreConfig {
 }
 
 fn default_keep_scans() -> Duration {
-    Duration::secs(7776000)
+    Duration::days(90)
 }
 fn default_keep_resolved() -> Duration {
-    Duration::secs(7776000)
+    Duration::days(90)
 }
 fn default_keep_delivered() -> Duration {
-    Duration::secs(2592000)
+    Duration::days(30)
 }
 
 impl StoreConfig {
@@ -480,14 +480,13 @@ impl Config {
                             if path.is_empty() { message.into() } else { format!("{path}: {message}") },
                         ));
                     }
-                    let unknown = message.starts_with("unknown field");
                     match doc.set_aside(&span) {
-                        // An unknown key is remembered by its table with no name.
-                        Some(_) if unknown => set_aside.push((path, String::new())),
-                        Some(key) => {
-                            let table = path.strip_suffix(key.as_str()).unwrap_or(&path);
-                            set_aside.push((table.trim_end_matches(['.', ':', ' ']).to_string(), key))
+                        // An unknown key is remembered by its table with no name: it may
+                        // be the misspelling of any key found missing there.
+                        Some((table, _)) if message.starts_with("unknown field") => {
+                            set_aside.push((table, String::new()))
                         }
+                        Some(table_and_key) => set_aside.push(table_and_key),
                         None => break None,
                     }
                 }

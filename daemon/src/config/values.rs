@@ -12,6 +12,11 @@ impl Duration {
         Duration(std::time::Duration::from_secs(n))
     }
 
+    /// Days of 24 hours, as `"90d"` reads.
+    pub const fn days(n: u64) -> Duration {
+        Duration::secs(n * 86_400)
+    }
+
     pub fn get(self) -> std::time::Duration {
         self.0
     }

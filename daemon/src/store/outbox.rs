@@ -51,7 +51,6 @@ impl OutboxRow {
 
 /// Outbox reads and writes that delivery needs.
 impl Store {
-    /// The oldest undelivered row of one notifier: delivery is in order, per notifier.
     /// The notifier's next message to try: the oldest pending one that is due and waits
     /// for no earlier pending message of its own. Order holds per finding (or resource, for
     /// notifiers that thread per resource), not across findings, so that one finding's

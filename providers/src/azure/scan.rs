@@ -240,12 +240,9 @@ fn node_resource_groups(clusters: &[aks::ManagedCluster]) -> HashMap<String, Nod
 }
 
 /// A VM or scale set AKS made for a pool of a cluster this scan read: its owner, the
-/// node pool (the cluster, for its default pool), by ARM id (`owners.rs`).
+/// node pool (the cluster, for its default pool), by ARM id (`owners.rs`); where this
+/// ranks among the type's other owner rules is `owner_of`'s to decide.
 fn attach_aks_owner(r: &mut Resource, groups: &HashMap<String, NodeGroup>) {
-    // A Flexible scale set's VM belongs to its scale set first (`owners::VM` order).
-    if r.attributes.get("virtual_machine_scale_set_id").and_then(Value::as_str).is_some_and(|s| !s.is_empty()) {
-        return;
-    }
     let Some(pool) = driftd_core::owner::tag(&r.attributes, "aks-managed-poolName").map(str::to_string) else { return };
     let group =
         r.attributes.get("resource_group_name").and_then(Value::as_str).unwrap_or_default().to_ascii_lowercase();
