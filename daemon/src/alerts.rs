@@ -6,7 +6,7 @@ use crate::history::{self, Outcome, ScanRecord, Transition};
 use crate::notify::outbox::{self, Delivery, RetryPolicy};
 use crate::notify::route::{self, Target};
 use crate::notify::Built;
-use crate::store::{Retention, Store};
+use crate::store::{DbError, Retention, Store};
 use driftd_core::model::WarningKind;
 use driftd_core::report::Report;
 use driftd_core::Error;
@@ -48,7 +48,8 @@ impl Alerts {
     pub fn open_for_daemon(config: &Config, location: &str) -> Result<Alerts, Error> {
         let notifiers = crate::notify::build_all(&config.notifiers, config.outbox.request_timeout())
             .map_err(|problems| Error::input_all(location, &problems))?;
-        let store = Store::open(&config.store.path)?;
+        let at = config.store.location().map_err(|e| Error::input(location, e))?;
+        let store = Store::open(&at)?;
         Alerts::assemble(config, notifiers, Arc::new(Mutex::new(store)))
     }
 
@@ -88,9 +89,9 @@ impl Alerts {
             Err(e) => (Outcome::Failed, &[][..], Some(e.to_string())),
         };
         let mut store = self.store.lock().unwrap_or_else(|p| p.into_inner());
-        let path = store.path.clone();
-        let at = |e: rusqlite::Error| Error::input(path.display().to_string(), format!("store: {e}"));
-        let tx = store.conn.transaction().map_err(at)?;
+        let location = store.location.clone();
+        let at = |e: DbError| Error::input(&location, format!("store: {e}"));
+        let tx = store.transaction().map_err(at)?;
         let scan = ScanRecord { scope, started_at, finished_at: &finished_at, outcome, findings, error };
         let recorded = history::record(&tx, &scan, self.cost_change_share).map_err(at)?;
         let now = outbox::now_ms();
@@ -143,20 +144,18 @@ impl Alerts {
     /// The scope a check with these arguments was last recorded under, if any.
     pub fn scope_of_inputs(&self, inputs: &str) -> Result<Option<String>, Error> {
         let store = self.store.lock().unwrap_or_else(|p| p.into_inner());
-        history::scope_of_inputs(&store.conn, inputs)
-            .map_err(|e| Error::input(store.path.display().to_string(), format!("store: {e}")))
+        history::scope_of_inputs(&store.db, inputs).map_err(|e| store.error(e))
     }
 
     /// Remembers the arguments a scope was checked with (see [`inputs_key`]).
     pub fn remember_inputs(&self, scope: &str, inputs: &str) -> Result<(), Error> {
         let store = self.store.lock().unwrap_or_else(|p| p.into_inner());
-        history::remember_inputs(&store.conn, scope, inputs)
-            .map_err(|e| Error::input(store.path.display().to_string(), format!("store: {e}")))
+        history::remember_inputs(&store.db, scope, inputs).map_err(|e| store.error(e))
     }
 
     /// Delivers what is queued, for at most `deliver_for`; the rest stays queued.
     pub fn deliver_now(&self) -> Result<(Delivery, i64), Error> {
-        let path = self.store.lock().unwrap_or_else(|p| p.into_inner()).path.display().to_string();
+        let path = self.store.lock().unwrap_or_else(|p| p.into_inner()).location.clone();
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()

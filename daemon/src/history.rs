@@ -10,7 +10,7 @@
 
 use crate::store::findings;
 use driftd_core::model::Finding;
-use rusqlite::Connection;
+use crate::store::{DbResult, Sql};
 use serde::{Deserialize, Serialize};
 
 /// What happened to a finding, or to the scans of a scope.
@@ -154,10 +154,10 @@ fn cost_moved(before: Option<f64>, now: Option<f64>, share: f64) -> bool {
 /// Records one scan and returns its transitions. Call inside a transaction, with the
 /// outbox writes of the same scan, so that a crash leaves both or neither.
 pub fn record<'f>(
-    tx: &Connection,
+    tx: &dyn Sql,
     scan: &ScanRecord<'_, 'f>,
     cost_change_share: f64,
-) -> rusqlite::Result<Recorded<'f>> {
+) -> DbResult<Recorded<'f>> {
     let open = findings::open(tx, scan.scope)?;
 
     let mut tracked = Vec::new();
@@ -248,7 +248,7 @@ pub fn record<'f>(
 pub use findings::{remember_inputs, scope_of_inputs};
 
 /// `scan_failed` once when a scope starts failing, `scan_recovered` once when it is back.
-fn scope_transition(tx: &Connection, scan: &ScanRecord<'_, '_>) -> rusqlite::Result<Option<ScanEvent>> {
+fn scope_transition(tx: &dyn Sql, scan: &ScanRecord<'_, '_>) -> DbResult<Option<ScanEvent>> {
     let before = findings::scope_health(tx, scan.scope)?;
     let was_failing = before.as_ref().is_some_and(|(o, _)| o != "ok");
     let failing_since = before.and_then(|(_, since)| since);
@@ -279,7 +279,8 @@ fn scope_transition(tx: &Connection, scan: &ScanRecord<'_, '_>) -> rusqlite::Res
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::{Pruned, Retention, Store};
+    use crate::store::testing::each_backend;
+    use crate::store::{Pruned, Retention, Sql, Store};
     use driftd_core::model::*;
     use serde_json::json;
     use std::time::Duration;
@@ -319,7 +320,7 @@ mod tests {
 
     fn scan<'a>(store: &mut Store, n: u32, outcome: Outcome, findings: &'a [Finding]) -> Recorded<'a> {
         let at = format!("2026-11-23T00:{n:02}:00Z");
-        let tx = store.conn.transaction().unwrap();
+        let tx = store.transaction().unwrap();
         let rec = ScanRecord { scope: "prod", started_at: &at, finished_at: &at, outcome, findings, error: None };
         let r = record(&tx, &rec, 0.1).unwrap();
         tx.commit().unwrap();
@@ -339,9 +340,15 @@ mod tests {
     }
 
     #[test]
-    fn new_open_changed_resolved() {
-        let dir = tempfile::tempdir().unwrap();
-        let mut store = Store::open(&dir.path().join("d.db")).unwrap();
+    fn new_open_changed_resolved_on_both_backends() {
+        for (backend, mut store, _dir) in each_backend() {
+            eprintln!("{backend}");
+            new_open_changed_resolved(&mut store);
+        }
+    }
+
+    fn new_open_changed_resolved(store: &mut Store) {
+        let mut store = store;
         assert_eq!(kinds(&scan(&mut store, 1, Outcome::Ok, &[finding("a", "p5.48xlarge", 98.32)])), ["new"]);
         assert_eq!(kinds(&scan(&mut store, 2, Outcome::Ok, &[finding("a", "p5.48xlarge", 98.32)])), ["open"]);
         // Live value moved.
@@ -362,9 +369,15 @@ mod tests {
     }
 
     #[test]
-    fn scan_failed_once_then_recovered_once() {
-        let dir = tempfile::tempdir().unwrap();
-        let mut store = Store::open(&dir.path().join("d.db")).unwrap();
+    fn scan_failed_once_then_recovered_once_on_both_backends() {
+        for (backend, mut store, _dir) in each_backend() {
+            eprintln!("{backend}");
+            scan_failed_once_then_recovered_once(&mut store);
+        }
+    }
+
+    fn scan_failed_once_then_recovered_once(store: &mut Store) {
+        let mut store = store;
         let ev = |r: Recorded| r.scan_event.map(|e| e.event);
         assert_eq!(ev(scan(&mut store, 1, Outcome::Ok, &[])), None);
         assert_eq!(ev(scan(&mut store, 2, Outcome::Failed, &[])), Some(EventKind::ScanFailed));
@@ -378,8 +391,14 @@ mod tests {
     /// dead letters stay whatever their age.
     #[test]
     fn pruning_removes_what_is_past_retention_and_keeps_the_rest() {
-        let dir = tempfile::tempdir().unwrap();
-        let mut store = Store::open(&dir.path().join("d.db")).unwrap();
+        for (backend, mut store, _dir) in each_backend() {
+            eprintln!("{backend}");
+            pruning(&mut store);
+        }
+    }
+
+    fn pruning(store: &mut Store) {
+        let mut store = store;
         let a = [finding("a", "p5.48xlarge", 98.32)];
         let mut b = finding("b", "p5.48xlarge", 98.32);
         b.resource.id = "i-2".into();
@@ -389,7 +408,7 @@ mod tests {
         assert_eq!(kinds(&scan(&mut store, 3, Outcome::Ok, &b)), ["new"]);
         assert_eq!(kinds(&scan(&mut store, 9, Outcome::Ok, &b)), ["open"]);
         // Another scope whose only scan is old.
-        let tx = store.conn.transaction().unwrap();
+        let tx = store.transaction().unwrap();
         let at = "2026-11-23T00:00:30Z";
         let rec = ScanRecord {
             scope: "staging",
@@ -404,11 +423,11 @@ mod tests {
         let old_ms = "2026-11-23T00:00:00Z".parse::<jiff::Timestamp>().unwrap().as_millisecond();
         for status in ["sent", "skipped", "dead", "pending"] {
             store
-                .conn
+                .db
                 .execute(
                     "INSERT INTO outbox (notifier, scope, scan_id, event, finding_id, thread_key, message, status,
                         attempts, created_ms, next_attempt_ms) VALUES ('hook', 'prod', 1, 'new', 'a', 'a', '{}', ?1, 1, ?2, ?2)",
-                    rusqlite::params![status, old_ms],
+                    crate::store::db::args![status, old_ms],
                 )
                 .unwrap();
         }
@@ -421,8 +440,7 @@ mod tests {
         let pruned = store.prune(now, &keep).unwrap();
         assert_eq!(pruned, Pruned { scans: 3, findings: 1, messages: 2 });
         let ids = |sql: &str| -> Vec<String> {
-            let mut stmt = store.conn.prepare(sql).unwrap();
-            stmt.query_map([], |r| r.get::<_, String>(0)).unwrap().map(Result::unwrap).collect()
+            store.db.query(sql, &[]).unwrap().iter().map(|r| r.get::<String>(0).unwrap()).collect()
         };
         assert_eq!(
             ids("SELECT scope || ' ' || finished_at FROM scans ORDER BY id"),

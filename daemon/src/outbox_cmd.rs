@@ -8,7 +8,8 @@ use driftd_core::Error;
 
 pub fn list(args: OutboxListArgs) -> Result<u8, Error> {
     let config = Config::load(args.config.as_deref())?;
-    let store = Store::open(&config.store.path)?;
+    let location = args.config.as_ref().map(|p| p.display().to_string()).unwrap_or_else(|| "driftd.toml".into());
+    let store = Store::open(&config.store.location().map_err(|e| Error::input(location, e))?)?;
     let statuses: &[&str] = match args.status.as_str() {
         "all" => &[],
         "undelivered" => &["pending", "dead"],
@@ -16,7 +17,7 @@ pub fn list(args: OutboxListArgs) -> Result<u8, Error> {
     };
     let mut out = std::io::stdout().lock();
     crate::notify::outbox::list(&store, statuses, &args.status, &mut out)
-        .map_err(|e| Error::input(store.path.display().to_string(), e))?;
+        .map_err(|e| Error::input(&store.location, e))?;
     Ok(0)
 }
 

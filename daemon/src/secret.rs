@@ -22,6 +22,11 @@ impl Secret {
         &self.origin
     }
 
+    /// A secret given another way (a command-line argument); `origin` says which.
+    pub fn given(value: &str, origin: &str) -> Secret {
+        Secret { value: value.to_string(), origin: origin.to_string() }
+    }
+
     #[cfg(test)]
     pub fn for_test(value: &str) -> Secret {
         Secret { value: value.to_string(), origin: "test".into() }

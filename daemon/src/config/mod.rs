@@ -170,9 +170,18 @@ impl DaemonConfig {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct StoreConfig {
-    /// SQLite file; created with its directories on first use.
-    #[serde(default = "default_store_path")]
-    pub path: PathBuf,
+    /// SQLite file (the default store, `driftd.db`); created with its directories on
+    /// first use. One replica.
+    pub path: Option<PathBuf>,
+    /// PostgreSQL, shared by many replicas: `postgres://USER:PASSWORD@HOST:PORT/DB?sslmode=verify-full`.
+    /// It holds a password: prefer `url_env` or `url_file`.
+    pub url: Option<String>,
+    pub url_env: Option<String>,
+    pub url_file: Option<PathBuf>,
+    /// With a shared store: how long a replica's claim on a target or a notifier's queue
+    /// lasts unless renewed; a replica that dies hands its work over after this.
+    #[serde(default = "default_lease_time")]
+    pub lease_time: Duration,
     /// Names what a check covers, so that its findings resolve only against checks of
     /// the same scope. Default: what was compared (see `alerts::scope_of`).
     pub scope: Option<String>,
@@ -188,6 +197,9 @@ pub struct StoreConfig {
     pub keep_delivered: Duration,
 }
 
+fn default_lease_time() -> Duration {
+    Duration::secs(60)
+}
 fn default_keep_scans() -> Duration {
     Duration::days(90)
 }
@@ -199,6 +211,22 @@ fn default_keep_delivered() -> Duration {
 }
 
 impl StoreConfig {
+    fn url(&self) -> crate::secret::SecretRef {
+        crate::secret::SecretRef { inline: self.url.clone(), env: self.url_env.clone(), file: self.url_file.clone() }
+    }
+
+    /// Where the store is; reads the URL's secret. Errors name the variable or file.
+    pub fn location(&self) -> Result<crate::store::Location, String> {
+        match self.url().resolve("store.url")? {
+            Some(url) => Ok(crate::store::Location::Postgres(url)),
+            None => Ok(crate::store::Location::Sqlite(self.path.clone().unwrap_or_else(default_store_path))),
+        }
+    }
+
+    pub fn lease_time(&self) -> std::time::Duration {
+        self.lease_time.get()
+    }
+
     pub fn retention(&self) -> crate::store::Retention {
         crate::store::Retention {
             scans: self.keep_scans.get(),
@@ -215,7 +243,11 @@ fn default_store_path() -> PathBuf {
 impl Default for StoreConfig {
     fn default() -> Self {
         StoreConfig {
-            path: default_store_path(),
+            path: None,
+            url: None,
+            url_env: None,
+            url_file: None,
+            lease_time: default_lease_time(),
             scope: None,
             keep_scans: default_keep_scans(),
             keep_resolved: default_keep_resolved(),
@@ -548,6 +580,21 @@ impl Config {
         if self.policy.time_limit_ms == 0 {
             problems.push((at(&["policy", "time_limit_ms"]), "policy.time_limit_ms must be at least 1".to_string()));
         }
+        let mut store = Vec::new();
+        self.store.url().validate("store.url", false, &mut store);
+        if self.store.path.is_some() && self.store.url().is_set() {
+            store.push("give store.path (SQLite, one replica) or store.url (PostgreSQL, shared), not both".into());
+        }
+        if let Some(url) = &self.store.url {
+            if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
+                // The value is not echoed: it may hold a password.
+                store.push("store.url must start with postgres:// or postgresql://".into());
+            }
+        }
+        if self.store.lease_time.get() < std::time::Duration::from_secs(3) {
+            store.push("store.lease_time must be at least 3s".into());
+        }
+        problems.extend(store.into_iter().map(|p| (at(&["store"]), p)));
     }
 
     /// `[daemon]` and `[[target]]`: every problem, each with its line.

@@ -111,7 +111,7 @@ async fn deliver_one(
     deadline: bool,
 ) -> Result<Delivery, String> {
     let mut done = Delivery::default();
-    let db_err = |e: rusqlite::Error| format!("store: {e}");
+    let db_err = |e: crate::store::DbError| format!("store: {e}");
     loop {
         let now = now_ms();
         let next = lock(&store).outbox_next(&n.name, now).map_err(db_err)?;
@@ -207,7 +207,7 @@ enum Attempt {
     Failed(super::SendError),
 }
 
-async fn attempt(store: &Mutex<Store>, n: &Built, row: &OutboxRow) -> rusqlite::Result<Attempt> {
+async fn attempt(store: &Mutex<Store>, n: &Built, row: &OutboxRow) -> crate::store::DbResult<Attempt> {
     let msg: Message = match serde_json::from_str(&row.message) {
         Ok(m) => m,
         Err(e) => {

@@ -15,7 +15,7 @@
 use super::{Body, Capabilities, EventKind, FindingEvent, Message, Route, ScanEvent};
 use crate::history::{Recorded, Transition};
 use crate::store::notify_state;
-use rusqlite::Connection;
+use crate::store::{DbResult, Sql};
 use std::cmp::Reverse;
 
 /// The parts of a notifier that routing needs.
@@ -39,7 +39,7 @@ pub fn thread_key(cap: &Capabilities, f: &driftd_core::model::Finding) -> String
 }
 
 /// Writes one notifier's messages for one scan; returns how many.
-pub fn enqueue(tx: &Connection, target: &Target<'_>, scan: &Recorded<'_>, now_ms: i64) -> rusqlite::Result<usize> {
+pub fn enqueue(tx: &dyn Sql, target: &Target<'_>, scan: &Recorded<'_>, now_ms: i64) -> DbResult<usize> {
     let route = target.route;
     let mut events: Vec<FindingEvent> = Vec::new();
     for t in &scan.findings {

@@ -4,7 +4,7 @@
 //! `Authorization: Bearer TOKEN`; health and metrics stay open for probes and scrapers.
 
 use super::Daemon;
-use crate::store::api;
+use crate::store::{api, DbError, DbResult, Sql};
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -67,10 +67,10 @@ fn unauthorized(d: &Daemon, headers: &HeaderMap) -> Option<Response> {
 }
 
 /// A page read from the store: `{KEY: [...], "next": cursor|null}`.
-fn page(d: &Daemon, key: &str, read: impl FnOnce(&rusqlite::Connection) -> rusqlite::Result<api::Page>) -> Response {
+fn page(d: &Daemon, key: &str, read: impl FnOnce(&dyn Sql) -> DbResult<api::Page>) -> Response {
     let loaded = d.loaded.read().unwrap().clone();
     let store = loaded.alerts.store.lock().unwrap_or_else(|p| p.into_inner());
-    match read(&store.conn) {
+    match read(&store.db) {
         Ok(page) => Json(json!({key: page.items, "next": page.next})).into_response(),
         Err(e) => store_error(e),
     }
@@ -88,7 +88,7 @@ fn bad_request(msg: String) -> Response {
     (StatusCode::BAD_REQUEST, Json(json!({"error": msg}))).into_response()
 }
 
-fn store_error(e: rusqlite::Error) -> Response {
+fn store_error(e: DbError) -> Response {
     (StatusCode::INTERNAL_SERVER_ERROR, Json(json!({"error": format!("store: {e}")}))).into_response()
 }
 

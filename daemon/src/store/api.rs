@@ -1,6 +1,6 @@
 //! What the API reads: pages of findings and scans, keyset-paged by row id.
 
-use rusqlite::{params_from_iter, Connection};
+use super::db::{Arg, DbResult, Row, Sql};
 use serde_json::{json, Value};
 
 /// Which findings: each list empty means any.
@@ -36,14 +36,14 @@ pub struct Page {
     pub next: Option<i64>,
 }
 
-fn in_clause(column: &str, values: &[String], args: &mut Vec<String>, clauses: &mut Vec<String>) {
+fn in_clause<'a>(column: &str, values: &'a [String], args: &mut Vec<Arg<'a>>, clauses: &mut Vec<String>) {
     if values.is_empty() {
         return;
     }
     let marks: Vec<String> = values
         .iter()
         .map(|v| {
-            args.push(v.clone());
+            args.push(Arg::Text(v));
             format!("?{}", args.len())
         })
         .collect();
@@ -53,21 +53,20 @@ fn in_clause(column: &str, values: &[String], args: &mut Vec<String>, clauses: &
 /// Runs a query that selects `limit + 1` rows; the cursor is the key (first value) of
 /// the last row shown.
 fn page(
-    conn: &Connection,
+    conn: &dyn Sql,
     sql: &str,
-    args: &[String],
+    args: &[Arg<'_>],
     limit: usize,
-    row: impl Fn(&rusqlite::Row<'_>) -> rusqlite::Result<(i64, Value)>,
-) -> rusqlite::Result<Page> {
-    let mut rows: Vec<(i64, Value)> =
-        conn.prepare(sql).and_then(|mut stmt| stmt.query_map(params_from_iter(args.iter()), &row)?.collect())?;
+    row: impl Fn(&Row) -> DbResult<(i64, Value)>,
+) -> DbResult<Page> {
+    let mut rows: Vec<(i64, Value)> = conn.query(sql, args)?.iter().map(row).collect::<DbResult<_>>()?;
     let next = (rows.len() > limit).then(|| rows[limit - 1].0);
     rows.truncate(limit);
     Ok(Page { items: rows.into_iter().map(|(_, v)| v).collect(), next })
 }
 
-pub fn findings(conn: &Connection, f: &FindingFilter) -> rusqlite::Result<Page> {
-    let mut args: Vec<String> = Vec::new();
+pub fn findings(conn: &dyn Sql, f: &FindingFilter) -> DbResult<Page> {
+    let mut args: Vec<Arg<'_>> = Vec::new();
     let mut clauses: Vec<String> = Vec::new();
     in_clause("f.severity", &f.severities, &mut args, &mut clauses);
     in_clause("f.kind", &f.kinds, &mut args, &mut clauses);
@@ -77,8 +76,8 @@ pub fn findings(conn: &Connection, f: &FindingFilter) -> rusqlite::Result<Page> 
         Status::Resolved => clauses.push("f.resolved_at IS NOT NULL".into()),
         Status::All => {}
     }
-    args.push(f.after.to_string());
-    clauses.push(format!("f.rowid > CAST(?{} AS INTEGER)", args.len()));
+    args.push(Arg::Int(f.after));
+    clauses.push(format!("f.rowid > ?{}", args.len()));
     let sql = format!(
         "SELECT f.rowid, f.scope, f.first_seen, f.last_seen, f.resolved_at, b.finding
          FROM findings f JOIN finding_bodies b ON b.scope = f.scope AND b.id = f.id
@@ -89,25 +88,25 @@ pub fn findings(conn: &Connection, f: &FindingFilter) -> rusqlite::Result<Page> 
     page(conn, &sql, &args, f.limit, |r| {
         let finding: String = r.get(5)?;
         Ok((
-            r.get::<_, i64>(0)?,
+            r.get::<i64>(0)?,
             json!({
-                "target": r.get::<_, String>(1)?,
-                "first_seen": r.get::<_, String>(2)?,
-                "last_seen": r.get::<_, String>(3)?,
-                "resolved_at": r.get::<_, Option<String>>(4)?,
+                "target": r.get::<String>(1)?,
+                "first_seen": r.get::<String>(2)?,
+                "last_seen": r.get::<String>(3)?,
+                "resolved_at": r.get::<Option<String>>(4)?,
                 "finding": serde_json::from_str::<Value>(&finding).unwrap_or(Value::Null),
             }),
         ))
     })
 }
 
-pub fn scans(conn: &Connection, f: &ScanFilter) -> rusqlite::Result<Page> {
-    let mut args = Vec::new();
+pub fn scans(conn: &dyn Sql, f: &ScanFilter) -> DbResult<Page> {
+    let mut args: Vec<Arg<'_>> = Vec::new();
     let mut clauses = vec!["1 = 1".to_string()];
     in_clause("scope", &f.scopes, &mut args, &mut clauses);
     in_clause("outcome", &f.outcomes, &mut args, &mut clauses);
-    args.push(f.before.to_string());
-    clauses.push(format!("id < CAST(?{} AS INTEGER)", args.len()));
+    args.push(Arg::Int(f.before));
+    clauses.push(format!("id < ?{}", args.len()));
     let sql = format!(
         "SELECT id, scope, started_at, finished_at, outcome, findings, new, changed, resolved, error FROM scans
          WHERE {} ORDER BY id DESC LIMIT {}",
@@ -116,18 +115,18 @@ pub fn scans(conn: &Connection, f: &ScanFilter) -> rusqlite::Result<Page> {
     );
     page(conn, &sql, &args, f.limit, |r| {
         Ok((
-            r.get::<_, i64>(0)?,
+            r.get::<i64>(0)?,
             json!({
-                "id": r.get::<_, i64>(0)?,
-                "target": r.get::<_, String>(1)?,
-                "started_at": r.get::<_, String>(2)?,
-                "finished_at": r.get::<_, String>(3)?,
-                "outcome": r.get::<_, String>(4)?,
-                "findings": r.get::<_, i64>(5)?,
-                "new": r.get::<_, i64>(6)?,
-                "changed": r.get::<_, i64>(7)?,
-                "resolved": r.get::<_, i64>(8)?,
-                "error": r.get::<_, Option<String>>(9)?,
+                "id": r.get::<i64>(0)?,
+                "target": r.get::<String>(1)?,
+                "started_at": r.get::<String>(2)?,
+                "finished_at": r.get::<String>(3)?,
+                "outcome": r.get::<String>(4)?,
+                "findings": r.get::<i64>(5)?,
+                "new": r.get::<i64>(6)?,
+                "changed": r.get::<i64>(7)?,
+                "resolved": r.get::<i64>(8)?,
+                "error": r.get::<Option<String>>(9)?,
             }),
         ))
     })

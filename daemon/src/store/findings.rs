@@ -3,7 +3,7 @@
 //! writes a scan and its outbox messages in one).
 
 use driftd_core::model::Finding;
-use rusqlite::{params, Connection, OptionalExtension};
+use super::db::{args, DbResult, Sql};
 use std::collections::{BTreeMap, HashMap};
 
 /// An open finding as stored; its body is read only when a transition needs it.
@@ -14,23 +14,25 @@ pub struct OpenFinding {
 }
 
 /// The open findings of a scope, by id.
-pub fn open(conn: &Connection, scope: &str) -> rusqlite::Result<HashMap<String, OpenFinding>> {
-    let mut stmt = conn.prepare_cached(
+pub fn open(conn: &dyn Sql, scope: &str) -> DbResult<HashMap<String, OpenFinding>> {
+    conn.query(
         "SELECT id, signature, cost_per_hour_usd, first_seen FROM findings
          WHERE scope = ?1 AND resolved_at IS NULL",
-    )?;
-    let rows = stmt.query_map(params![scope], |r| {
-        Ok((r.get::<_, String>(0)?, OpenFinding { signature: r.get(1)?, cost: r.get(2)?, first_seen: r.get(3)? }))
-    })?;
-    rows.collect()
+        args![scope],
+    )?
+    .iter()
+    .map(|r| Ok((r.get(0)?, OpenFinding { signature: r.get(1)?, cost: r.get(2)?, first_seen: r.get(3)? })))
+    .collect()
 }
 
 /// The finding as last notified, with its tags; `None` when this version cannot read it.
-pub fn body(conn: &Connection, scope: &str, id: &str) -> rusqlite::Result<Option<Finding>> {
-    let row: Option<(String, String)> = conn
-        .prepare_cached("SELECT finding, tags FROM finding_bodies WHERE scope = ?1 AND id = ?2")?
-        .query_row(params![scope, id], |r| Ok((r.get(0)?, r.get(1)?)))
-        .optional()?;
+pub fn body(conn: &dyn Sql, scope: &str, id: &str) -> DbResult<Option<Finding>> {
+    let row: Option<(String, String)> = match conn
+        .query_opt("SELECT finding, tags FROM finding_bodies WHERE scope = ?1 AND id = ?2", args![scope, id])?
+    {
+        Some(r) => Some((r.get(0)?, r.get(1)?)),
+        None => None,
+    };
     Ok(row.and_then(|(json, tags)| {
         let mut f: Finding = serde_json::from_str(&json).ok()?;
         f.resource.tags = serde_json::from_str::<BTreeMap<String, String>>(&tags).unwrap_or_default();
@@ -48,16 +50,16 @@ pub struct Written<'a> {
     pub cost: Option<f64>,
 }
 
-pub fn write(conn: &Connection, w: &Written<'_>) -> rusqlite::Result<()> {
+pub fn write(conn: &dyn Sql, w: &Written<'_>) -> DbResult<()> {
     let f = w.finding;
     let json = serde_json::to_string(f).unwrap_or_default();
     let tags = serde_json::to_string(&f.resource.tags).unwrap_or_default();
-    conn.prepare_cached(
+    conn.execute(
         "INSERT INTO finding_bodies (scope, id, finding, tags) VALUES (?1, ?2, ?3, ?4)
-         ON CONFLICT (scope, id) DO UPDATE SET finding = ?3, tags = ?4",
-    )?
-    .execute(params![w.scope, f.id, json, tags])?;
-    conn.prepare_cached(
+         ON CONFLICT (scope, id) DO UPDATE SET finding = excluded.finding, tags = excluded.tags",
+        args![w.scope, &f.id, &json, &tags],
+    )?;
+    conn.execute(
         "INSERT INTO findings (scope, id, kind, severity, type, resource_id, account, region,
             first_seen, last_seen, resolved_at, signature, cost_per_hour_usd)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, NULL, ?11, ?12)
@@ -65,40 +67,37 @@ pub fn write(conn: &Connection, w: &Written<'_>) -> rusqlite::Result<()> {
             kind = ?3, severity = ?4, type = ?5, resource_id = ?6, account = ?7, region = ?8,
             first_seen = ?9, last_seen = ?10, resolved_at = NULL, signature = ?11,
             cost_per_hour_usd = ?12",
-    )?
-    .execute(params![
-        w.scope,
-        f.id,
-        f.kind.as_str(),
-        f.severity.as_str(),
-        f.resource.tf_type,
-        f.resource.id,
-        f.resource.account,
-        f.resource.region,
-        w.first_seen,
-        w.seen_at,
-        w.signature,
-        w.cost
-    ])?;
+        args![
+            w.scope,
+            &f.id,
+            f.kind.as_str(),
+            f.severity.as_str(),
+            &f.resource.tf_type,
+            &f.resource.id,
+            f.resource.account.as_deref(),
+            f.resource.region.as_deref(),
+            w.first_seen,
+            w.seen_at,
+            w.signature,
+            w.cost
+        ],
+    )?;
     Ok(())
 }
 
 /// Findings still open and unchanged: only `last_seen` moves, in one statement.
-pub fn seen_again(conn: &Connection, scope: &str, ids: &[&str], at: &str) -> rusqlite::Result<()> {
+pub fn seen_again(conn: &dyn Sql, scope: &str, ids: &[&str], at: &str) -> DbResult<()> {
     if ids.is_empty() {
         return Ok(());
     }
     let ids = serde_json::to_string(ids).unwrap_or_default();
-    conn.prepare_cached(
-        "UPDATE findings SET last_seen = ?2 WHERE scope = ?1 AND id IN (SELECT value FROM json_each(?3))",
-    )?
-    .execute(params![scope, at, ids])?;
+    let sql = format!("UPDATE findings SET last_seen = ?2 WHERE scope = ?1 AND id IN ({})", conn.dialect().json_texts("?3"));
+    conn.execute(&sql, args![scope, at, &ids])?;
     Ok(())
 }
 
-pub fn resolve(conn: &Connection, scope: &str, id: &str, at: &str) -> rusqlite::Result<()> {
-    conn.prepare_cached("UPDATE findings SET resolved_at = ?3 WHERE scope = ?1 AND id = ?2")?
-        .execute(params![scope, id, at])?;
+pub fn resolve(conn: &dyn Sql, scope: &str, id: &str, at: &str) -> DbResult<()> {
+    conn.execute("UPDATE findings SET resolved_at = ?3 WHERE scope = ?1 AND id = ?2", args![scope, id, at])?;
     Ok(())
 }
 
@@ -116,54 +115,55 @@ pub struct ScanRow<'a> {
 }
 
 /// Adds a scan; returns its id.
-pub fn add_scan(conn: &Connection, s: &ScanRow<'_>) -> rusqlite::Result<i64> {
-    conn.execute(
+pub fn add_scan(conn: &dyn Sql, s: &ScanRow<'_>) -> DbResult<i64> {
+    conn.query_one(
         "INSERT INTO scans (scope, started_at, finished_at, outcome, findings, new, changed, resolved, error)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-        params![s.scope, s.started_at, s.finished_at, s.outcome, s.findings, s.new, s.changed, s.resolved, s.error],
-    )?;
-    Ok(conn.last_insert_rowid())
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) RETURNING id",
+        args![s.scope, s.started_at, s.finished_at, s.outcome, s.findings, s.new, s.changed, s.resolved, s.error],
+    )?
+    .get(0)
 }
 
 /// How a scope's scans have been going: the last outcome and since when it fails.
-pub fn scope_health(conn: &Connection, scope: &str) -> rusqlite::Result<Option<(String, Option<String>)>> {
-    conn.query_row("SELECT last_outcome, failing_since FROM scopes WHERE scope = ?1", params![scope], |r| {
-        Ok((r.get(0)?, r.get(1)?))
-    })
-    .optional()
+pub fn scope_health(conn: &dyn Sql, scope: &str) -> DbResult<Option<(String, Option<String>)>> {
+    match conn.query_opt("SELECT last_outcome, failing_since FROM scopes WHERE scope = ?1", args![scope])? {
+        Some(r) => Ok(Some((r.get(0)?, r.get(1)?))),
+        None => Ok(None),
+    }
 }
 
 /// Sets a scope's health after a scan; `last_ok_at` moves only with a successful one.
 pub fn set_scope_health(
-    conn: &Connection,
+    conn: &dyn Sql,
     scope: &str,
     outcome: &str,
     failing_since: Option<&str>,
     last_ok_at: Option<&str>,
-) -> rusqlite::Result<()> {
+) -> DbResult<()> {
     conn.execute(
         "INSERT INTO scopes (scope, last_outcome, failing_since, last_ok_at) VALUES (?1, ?2, ?3, ?4)
-         ON CONFLICT (scope) DO UPDATE SET last_outcome = ?2, failing_since = ?3,
-            last_ok_at = COALESCE(?4, last_ok_at)",
-        params![scope, outcome, failing_since, last_ok_at],
+         ON CONFLICT (scope) DO UPDATE SET last_outcome = excluded.last_outcome,
+            failing_since = excluded.failing_since, last_ok_at = COALESCE(excluded.last_ok_at, scopes.last_ok_at)",
+        args![scope, outcome, failing_since, last_ok_at],
     )?;
     Ok(())
 }
 
 /// The scope last recorded for a check's arguments (`alerts::inputs_key`).
-pub fn scope_of_inputs(conn: &Connection, inputs: &str) -> rusqlite::Result<Option<String>> {
-    conn.query_row(
-        "SELECT scope FROM scopes WHERE inputs = ?1 ORDER BY last_ok_at DESC LIMIT 1",
-        params![inputs],
-        |r| r.get(0),
-    )
-    .optional()
+pub fn scope_of_inputs(conn: &dyn Sql, inputs: &str) -> DbResult<Option<String>> {
+    match conn.query_opt(
+        "SELECT scope FROM scopes WHERE inputs = ?1 ORDER BY last_ok_at DESC NULLS LAST LIMIT 1",
+        args![inputs],
+    )? {
+        Some(r) => Ok(Some(r.get(0)?)),
+        None => Ok(None),
+    }
 }
 
 /// Remembers the arguments a scope was last checked with; another scope that had them
 /// lets them go.
-pub fn remember_inputs(conn: &Connection, scope: &str, inputs: &str) -> rusqlite::Result<()> {
-    conn.execute("UPDATE scopes SET inputs = NULL WHERE inputs = ?1 AND scope <> ?2", params![inputs, scope])?;
-    conn.execute("UPDATE scopes SET inputs = ?2 WHERE scope = ?1", params![scope, inputs])?;
+pub fn remember_inputs(conn: &dyn Sql, scope: &str, inputs: &str) -> DbResult<()> {
+    conn.execute("UPDATE scopes SET inputs = NULL WHERE inputs = ?1 AND scope <> ?2", args![inputs, scope])?;
+    conn.execute("UPDATE scopes SET inputs = ?2 WHERE scope = ?1", args![scope, inputs])?;
     Ok(())
 }

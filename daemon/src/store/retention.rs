@@ -2,7 +2,7 @@
 //! older than `[store] keep_*` says.
 
 use super::Store;
-use rusqlite::params;
+use super::db::{args, DbResult, Sql};
 
 /// How long the store keeps what it no longer needs (`[store] keep_*`).
 #[derive(Debug, Clone, Copy)]
@@ -32,7 +32,7 @@ impl Store {
     /// Removes scans, resolved findings and delivered messages older than `keep` says, in
     /// one transaction: the latest scan of each scope, open findings, pending messages and
     /// dead letters always stay. Freed pages are reused, so the file stops growing.
-    pub fn prune(&mut self, now: jiff::Timestamp, keep: &Retention) -> rusqlite::Result<Pruned> {
+    pub fn prune(&mut self, now: jiff::Timestamp, keep: &Retention) -> DbResult<Pruned> {
         let before = |d: std::time::Duration| {
             let at = now.checked_sub(jiff::SignedDuration::try_from(d).unwrap_or(jiff::SignedDuration::MAX));
             let at = at.unwrap_or(jiff::Timestamp::MIN);
@@ -42,16 +42,16 @@ impl Store {
         let scans_before = before(keep.scans).to_string();
         let resolved_before = before(keep.resolved).to_string();
         let delivered_before_ms = before(keep.delivered).as_millisecond();
-        let tx = self.conn.transaction()?;
+        let tx = self.db.transaction()?;
         tx.execute(
             "DELETE FROM threads WHERE thread_key IN (
                 SELECT 'scan:' || id FROM scans WHERE finished_at < ?1
                 AND id NOT IN (SELECT max(id) FROM scans GROUP BY scope))",
-            params![scans_before],
+            args![&scans_before],
         )?;
         let scans = tx.execute(
             "DELETE FROM scans WHERE finished_at < ?1 AND id NOT IN (SELECT max(id) FROM scans GROUP BY scope)",
-            params![scans_before],
+            args![&scans_before],
         )?;
         // What hangs off a finding goes with it: its thread, notifier state and body.
         for (table, id) in [("threads", "thread_key"), ("notify_state", "finding_id"), ("finding_bodies", "id")] {
@@ -60,16 +60,16 @@ impl Store {
                     "DELETE FROM {table} WHERE (scope, {id}) IN (
                         SELECT scope, id FROM findings WHERE resolved_at IS NOT NULL AND resolved_at < ?1)"
                 ),
-                params![resolved_before],
+                args![&resolved_before],
             )?;
         }
         let findings = tx.execute(
             "DELETE FROM findings WHERE resolved_at IS NOT NULL AND resolved_at < ?1",
-            params![resolved_before],
+            args![&resolved_before],
         )?;
         let messages = tx.execute(
             "DELETE FROM outbox WHERE status IN ('sent', 'skipped') AND coalesce(sent_ms, created_ms) < ?1",
-            params![delivered_before_ms],
+            args![delivered_before_ms],
         )?;
         tx.commit()?;
         Ok(Pruned { scans, findings, messages })

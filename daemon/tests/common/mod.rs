@@ -9,6 +9,7 @@ pub mod azurite;
 pub mod daemon;
 pub mod fleet;
 pub mod moto;
+pub mod postgres;
 pub mod receiver;
 pub mod throttle;
 
