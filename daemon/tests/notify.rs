@@ -4,11 +4,25 @@
 
 mod common;
 
+use common::postgres::Backend;
 use common::receiver::{self, Fault, Receiver, Request};
 use common::{abs_demo_state, driftd_env, root, Run};
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
+
+// The outbox and history suite runs on both stores.
+crate::on_both_backends!(
+    new_reminder_changed_resolved_once_each_in_order_per_receiver,
+    faults_then_recovery_deliver_everything_once,
+    sigkill_during_delivery_loses_nothing,
+    dead_letters_are_listed_and_retried,
+    one_findings_failing_message_does_not_hold_up_the_others,
+    twenty_scans_send_one_message_per_transition,
+    scan_failures_are_their_own_events_and_resolve_nothing,
+    a_digest_larger_than_a_message_is_split_into_parts_and_loses_nothing,
+    filters_pick_what_each_notifier_hears
+);
 
 const SLACK_TOKEN: &str = "xoxb-test-0123456789-secret";
 const PD_KEY: &str = "pdkey0123456789abcdefsecret";
@@ -20,12 +34,18 @@ const HMAC_SECRET: &str = "whsec-test-signing-key-secret";
 struct Fleet {
     dir: tempfile::TempDir,
     base: Value,
+    backend: Backend,
 }
 
 impl Fleet {
     fn new() -> Fleet {
+        Fleet::on(Backend::Sqlite)
+    }
+
+    /// A fleet whose configs keep their store on `backend`.
+    fn on(backend: Backend) -> Fleet {
         let text = std::fs::read_to_string(root().join("testdata/demo/live-in-sync.json")).unwrap();
-        Fleet { dir: tempfile::tempdir().unwrap(), base: serde_json::from_str(&text).unwrap() }
+        Fleet { dir: tempfile::tempdir().unwrap(), base: serde_json::from_str(&text).unwrap(), backend }
     }
 
     fn path(&self) -> &Path {
@@ -40,7 +60,7 @@ impl Fleet {
     }
 
     fn config(&self, toml: &str) {
-        std::fs::write(self.path().join("driftd.toml"), toml).unwrap();
+        std::fs::write(self.path().join("driftd.toml"), self.backend.config(toml)).unwrap();
     }
 
     fn check(&self, env: &[(&str, String)]) -> Run {
@@ -128,15 +148,14 @@ fn verify_signature(req: &Request) {
     assert_eq!(sig, format!("v1={expected}"), "signature does not verify");
 }
 
-#[test]
-fn new_reminder_changed_resolved_once_each_in_order_per_receiver() {
+fn new_reminder_changed_resolved_once_each_in_order_per_receiver(backend: Backend) {
     let hook = receiver::webhook();
     let slack_hook = receiver::slack_webhook();
     let slack_api = receiver::slack_api(SLACK_TOKEN);
     let teams = receiver::teams();
     let pd = receiver::pagerduty(PD_KEY);
     let (gh, repo) = receiver::github("acme/infra", GH_TOKEN);
-    let fleet = Fleet::new();
+    let fleet = Fleet::on(backend);
     fleet.config(&format!(
         r#"
 [store]
@@ -378,10 +397,9 @@ digest = true
     assert_eq!(listed_in(&digest_msgs), 200);
 }
 
-#[test]
-fn faults_then_recovery_deliver_everything_once() {
+fn faults_then_recovery_deliver_everything_once(backend: Backend) {
     let hook = receiver::webhook();
-    let fleet = Fleet::new();
+    let fleet = Fleet::on(backend);
     fleet.config(&format!(
         r#"
 {FAST_OUTBOX}
@@ -421,10 +439,9 @@ secret_env = "HOOK_SECRET"
     assert!(hook.received().is_empty());
 }
 
-#[test]
-fn sigkill_during_delivery_loses_nothing() {
+fn sigkill_during_delivery_loses_nothing(backend: Backend) {
     let hook = receiver::webhook();
-    let fleet = Fleet::new();
+    let fleet = Fleet::on(backend);
     fleet.config(&format!(
         r#"
 {FAST_OUTBOX}
@@ -481,10 +498,9 @@ secret_env = "HOOK_SECRET"
     assert_eq!(accepted.len(), 15);
 }
 
-#[test]
-fn dead_letters_are_listed_and_retried() {
+fn dead_letters_are_listed_and_retried(backend: Backend) {
     let hook = receiver::webhook();
-    let fleet = Fleet::new();
+    let fleet = Fleet::on(backend);
     fleet.config(
         r#"
 [outbox]
@@ -527,8 +543,7 @@ url_env = "HOOK_URL"
 /// A receiver that refuses every message about one finding: the other findings' messages
 /// are delivered all the same, the refused one stays pending (listed as such) and goes
 /// out once the receiver takes it.
-#[test]
-fn one_findings_failing_message_does_not_hold_up_the_others() {
+fn one_findings_failing_message_does_not_hold_up_the_others(backend: Backend) {
     let refuse = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
     let refusing = refuse.clone();
     let hook = receiver::Receiver::start(move |req| {
@@ -539,7 +554,7 @@ fn one_findings_failing_message_does_not_hold_up_the_others() {
             receiver::Reply::new(200, "ok")
         }
     });
-    let fleet = Fleet::new();
+    let fleet = Fleet::on(backend);
     fleet.config(
         r#"
 [outbox]
@@ -617,11 +632,10 @@ fn fleet_env(hook: &Receiver) -> Vec<(&'static str, String)> {
 }
 
 /// Alert fatigue, measured: over 20 scripted scans, messages = transitions.
-#[test]
-fn twenty_scans_send_one_message_per_transition() {
+fn twenty_scans_send_one_message_per_transition(backend: Backend) {
     let hook = receiver::webhook();
     let slack = receiver::slack_webhook();
-    let fleet = Fleet::new();
+    let fleet = Fleet::on(backend);
     fleet.config(&format!(
         r#"
 {FAST_OUTBOX}
@@ -679,10 +693,9 @@ url_env = "SLACK_HOOK"
     assert_eq!(kinds.into_iter().collect::<Vec<_>>(), ["changed", "new", "resolved"]);
 }
 
-#[test]
-fn scan_failures_are_their_own_events_and_resolve_nothing() {
+fn scan_failures_are_their_own_events_and_resolve_nothing(backend: Backend) {
     let hook = receiver::webhook();
-    let fleet = Fleet::new();
+    let fleet = Fleet::on(backend);
     fleet.config(&format!(
         r#"
 {FAST_OUTBOX}
@@ -807,11 +820,10 @@ url_env = "HOOK_URL"
     assert!(named.stderr.contains("in \"prod-gpu\""), "{}", named.stderr);
 }
 
-#[test]
-fn filters_pick_what_each_notifier_hears() {
+fn filters_pick_what_each_notifier_hears(backend: Backend) {
     let serving = receiver::webhook();
     let high_changed = receiver::webhook();
-    let fleet = Fleet::new();
+    let fleet = Fleet::on(backend);
     fleet.config(&format!(
         r#"
 {FAST_OUTBOX}
@@ -1392,8 +1404,7 @@ srv.serve_forever()
 /// every finding reaches the receiver exactly once. A part the receiver refuses for good
 /// is dead-lettered and its findings are forgotten by the notifier, so the next scan
 /// offers them again.
-#[test]
-fn a_digest_larger_than_a_message_is_split_into_parts_and_loses_nothing() {
+fn a_digest_larger_than_a_message_is_split_into_parts_and_loses_nothing(backend: Backend) {
     let refuse_part_two = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
     let refusing = refuse_part_two.clone();
     let hook = Receiver::start(move |req: &Request| {
@@ -1404,7 +1415,7 @@ fn a_digest_larger_than_a_message_is_split_into_parts_and_loses_nothing() {
             receiver::Reply::new(200, "ok")
         }
     });
-    let fleet = Fleet::new();
+    let fleet = Fleet::on(backend);
     fleet.config(&format!("{FAST_OUTBOX}\n[[notify]]\nkind = \"webhook\"\nurl_env = \"HOOK_URL\"\n"));
     fleet.live(|v| add_unmanaged(v, 1500));
     let run = fleet.check(&env_for(&hook));

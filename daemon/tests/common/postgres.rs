@@ -184,3 +184,47 @@ impl Postgres {
         format!("postgres://driftd@127.0.0.1:{}/{database}?sslmode=disable", self.port)
     }
 }
+
+/// Which store a test's config uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    /// `toml` with its store on this backend: as written for SQLite; for PostgreSQL a
+    /// fresh database's `url` in `[store]` (added when the config has none) in place of
+    /// any `path`.
+    pub fn config(self, toml: &str) -> String {
+        match self {
+            Backend::Sqlite => toml.to_string(),
+            Backend::Postgres => {
+                let url = format!("url = \"{}\"", Postgres::shared().fresh_database_url());
+                let kept: Vec<&str> = toml.lines().filter(|l| !l.trim_start().starts_with("path =")).collect();
+                let text = kept.join("\n");
+                match text.find("[store]\n") {
+                    Some(at) => format!("{}[store]\n{url}\n{}", &text[..at], &text[at + "[store]\n".len()..]),
+                    None => format!("[store]\n{url}\n\n{text}\n"),
+                }
+            }
+        }
+    }
+}
+
+/// `on_both_backends!(f, g)`: tests `f::sqlite`, `f::postgres`, ... that run `f(Backend)`.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            #[test]
+            fn sqlite() {
+                super::$name($crate::common::postgres::Backend::Sqlite)
+            }
+            #[test]
+            fn postgres() {
+                super::$name($crate::common::postgres::Backend::Postgres)
+            }
+        }
+    )*};
+}
