@@ -6,7 +6,7 @@ use crate::history::{self, Outcome, ScanRecord, Transition};
 use crate::notify::outbox::{self, Delivery, RetryPolicy};
 use crate::notify::route::{self, Target};
 use crate::notify::Built;
-use crate::store::{DbError, Retention, Store};
+use crate::store::{findings, leases, DbError, Retention, Store};
 use driftd_core::model::WarningKind;
 use driftd_core::report::Report;
 use driftd_core::Error;
@@ -21,6 +21,8 @@ pub struct Alerts {
     pub cost_change_share: f64,
     pub deliver_for: Duration,
     pub retention: Retention,
+    /// With a shared store: how long a claim on a target or a queue lasts unless renewed.
+    pub lease_time: Duration,
     /// When the store was last pruned (ms since the epoch; 0: not yet in this process).
     last_prune_ms: AtomicI64,
 }
@@ -49,7 +51,8 @@ impl Alerts {
         let notifiers = crate::notify::build_all(&config.notifiers, config.outbox.request_timeout())
             .map_err(|problems| Error::input_all(location, &problems))?;
         let at = config.store.location().map_err(|e| Error::input(location, e))?;
-        let store = Store::open(&at)?;
+        let mut store = Store::open(&at)?;
+        store.lease_time_ms = config.store.lease_time().as_millis() as i64;
         Alerts::assemble(config, notifiers, Arc::new(Mutex::new(store)))
     }
 
@@ -68,12 +71,22 @@ impl Alerts {
             cost_change_share: config.alerts.cost_change_share,
             deliver_for: config.outbox.deliver_for(),
             retention: config.store.retention(),
+            lease_time: config.store.lease_time(),
             last_prune_ms: AtomicI64::new(0),
         })
     }
 
-    /// Records a scan's outcome: its report, or the error that ended it.
-    pub fn record(&self, scope: &str, started_at: &str, result: Result<&Report, &Error>) -> Result<Recorded, Error> {
+    /// Records a scan's outcome: its report, or the error that ended it. `lease`: the
+    /// target's lease this replica holds (shared store); the record is written only if it
+    /// still does, in the same transaction, so a replica whose lease lapsed mid-scan (and
+    /// whose target another replica took) writes and announces nothing.
+    pub fn record(
+        &self,
+        scope: &str,
+        started_at: &str,
+        result: Result<&Report, &Error>,
+        lease: Option<&str>,
+    ) -> Result<Recorded, Error> {
         let finished_at = crate::now();
         let (outcome, findings, error) = match result {
             Ok(report) if report.incomplete() => {
@@ -92,8 +105,22 @@ impl Alerts {
         let location = store.location.clone();
         let at = |e: DbError| Error::input(&location, format!("store: {e}"));
         let tx = store.transaction().map_err(at)?;
+        if let Some(lease) = lease {
+            let ttl = self.lease_time.as_millis() as i64;
+            if !leases::renew(&tx, lease, leases::replica_id(), outbox::now_ms(), ttl).map_err(at)? {
+                return Err(Error::input(
+                    &location,
+                    format!("{lease}: this replica's lease lapsed during the scan; another replica scans it"),
+                ));
+            }
+        }
         let scan = ScanRecord { scope, started_at, finished_at: &finished_at, outcome, findings, error };
         let recorded = history::record(&tx, &scan, self.cost_change_share).map_err(at)?;
+        if let (Ok(report), Outcome::Ok) = (result, outcome) {
+            let s = &report.summary;
+            findings::set_scope_costs(&tx, scope, s.cost_delta_per_hour_usd, s.unmanaged_cost_per_hour_usd)
+                .map_err(at)?;
+        }
         let now = outbox::now_ms();
         let mut queued = 0;
         for n in &self.notifiers {

@@ -48,7 +48,7 @@ pub fn run(args: CheckArgs) -> Result<u8, Error> {
             // Nothing was compared: the failure goes where these arguments' checks go.
             (None, Err(_)) => alerts.scope_of_inputs(&inputs)?.unwrap_or_else(|| inputs.clone()),
         };
-        let recorded = alerts.record(&scope, &started_at, result.as_ref())?;
+        let recorded = alerts.record(&scope, &started_at, result.as_ref(), None)?;
         alerts.remember_inputs(&scope, &inputs)?;
         eprintln!(
             "driftd: notify: {} new, {} changed, {} resolved in {scope:?}; {} messages queued",

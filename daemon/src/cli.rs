@@ -33,6 +33,9 @@ pub enum Command {
     /// The notification outbox: list messages, re-queue dead letters.
     #[command(subcommand)]
     Outbox(OutboxCommand),
+    /// The store itself: copy one into another (`store migrate`).
+    #[command(subcommand)]
+    Store(StoreCommand),
     /// Run as a service: scan each [[target]] on its schedule, keep history, notify, and
     /// serve /healthz, /readyz, /metrics and the API.
     Run(RunArgs),
@@ -194,6 +197,28 @@ pub struct CheckArgs {
     /// clouds, accounts and regions scanned), never how a path was spelled.
     #[arg(long, value_name = "NAME", requires = "notify")]
     pub scope: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum StoreCommand {
+    /// Copy a store into an empty one (SQLite to PostgreSQL when moving to several
+    /// replicas): history, notification state, threads and the outbox, so that nothing is
+    /// announced again.
+    Migrate(StoreMigrateArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct StoreMigrateArgs {
+    /// The store to copy: a SQLite file, or a postgres:// URL.
+    #[arg(long, value_name = "FILE|URL")]
+    pub from: String,
+    /// The empty store to copy into: a postgres:// URL or a SQLite file. A URL holds a
+    /// password: prefer --to-env.
+    #[arg(long, value_name = "FILE|URL", required_unless_present = "to_env", conflicts_with = "to_env")]
+    pub to: Option<String>,
+    /// An environment variable that holds the destination (a postgres:// URL).
+    #[arg(long, value_name = "VAR")]
+    pub to_env: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -234,6 +234,7 @@ pub fn record<'f>(
             changed: count(|t| matches!(t, Transition::Changed { .. })),
             resolved: count(|t| matches!(t, Transition::Resolved)),
             error: scan.error.as_deref(),
+            replica: crate::store::leases::replica_id(),
         },
     )?;
     Ok(Recorded {

@@ -18,6 +18,7 @@ pub mod run;
 pub mod secret;
 pub mod snapshot;
 pub mod store;
+pub mod store_cmd;
 pub mod types;
 
 use std::process::ExitCode;
@@ -64,6 +65,7 @@ pub fn dispatch(cli: cli::Cli) -> ExitCode {
         cli::Command::Policy(cli::PolicyCommand::Test(args)) => policy::test(args),
         cli::Command::Outbox(cli::OutboxCommand::List(args)) => outbox_cmd::list(args),
         cli::Command::Outbox(cli::OutboxCommand::Retry(args)) => outbox_cmd::retry(args),
+        cli::Command::Store(cli::StoreCommand::Migrate(args)) => store_cmd::migrate(args),
         cli::Command::Run(args) => run::run(args),
         cli::Command::Config(cli::ConfigCommand::Check(args)) => config::check_command(args),
     };

@@ -103,6 +103,9 @@ fn lock(store: &Mutex<Store>) -> std::sync::MutexGuard<'_, Store> {
     store.lock().unwrap_or_else(|p| p.into_inner())
 }
 
+/// With a shared store, a notifier's queue is delivered by one replica at a time: the
+/// one holding its `notify:NAME` lease. That keeps each message sent once and in order
+/// across replicas; the others leave the queue alone until the lease is free or lapses.
 async fn deliver_one(
     store: Arc<Mutex<Store>>,
     n: Arc<Built>,
@@ -110,10 +113,49 @@ async fn deliver_one(
     until: Option<i64>,
     deadline: bool,
 ) -> Result<Delivery, String> {
+    let db_err = |e: crate::store::DbError| format!("store: {e}");
+    let lease = format!("notify:{}", n.name);
+    let owner = crate::store::leases::replica_id();
+    let ttl = {
+        let store = lock(&store);
+        match store.is_shared() {
+            false => None,
+            true => {
+                let ttl = store.lease_time_ms;
+                if !store.claim(&lease, owner, now_ms(), ttl).map_err(db_err)? {
+                    return Ok(Delivery::default());
+                }
+                Some(ttl)
+            }
+        }
+    };
+    let holding = ttl.map(|ttl| (lease.as_str(), owner, ttl));
+    let done = deliver_queue(&store, &n, policy, until, deadline, holding).await;
+    if ttl.is_some() {
+        lock(&store).release(&lease, owner, None).map_err(db_err)?;
+    }
+    done
+}
+
+async fn deliver_queue(
+    store: &Arc<Mutex<Store>>,
+    n: &Arc<Built>,
+    policy: RetryPolicy,
+    until: Option<i64>,
+    deadline: bool,
+    holding: Option<(&str, &str, i64)>,
+) -> Result<Delivery, String> {
+    let (store, n) = (store.clone(), n.clone());
     let mut done = Delivery::default();
     let db_err = |e: crate::store::DbError| format!("store: {e}");
     loop {
         let now = now_ms();
+        if let Some((lease, owner, ttl)) = holding {
+            if !lock(&store).renew(lease, owner, now, ttl).map_err(db_err)? {
+                tracing::warn!(notifier = %n.name, "the queue's lease lapsed; another replica delivers it");
+                break;
+            }
+        }
         let next = lock(&store).outbox_next(&n.name, now).map_err(db_err)?;
         let row = match next {
             OutboxNext::Empty => break,

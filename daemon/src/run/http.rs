@@ -30,8 +30,33 @@ async fn healthz() -> &'static str {
 }
 
 /// Ready when every target's last successful scan is within two intervals (plus jitter).
+/// With a shared store, by any replica: the store says when each target last succeeded.
 async fn readyz(State(d): State<Arc<Daemon>>) -> Response {
-    let status = d.status.read().unwrap().clone();
+    let mut status = d.status.read().unwrap().clone();
+    let loaded = d.loaded.read().unwrap().clone();
+    if loaded.shared {
+        let store = loaded.alerts.store.clone();
+        let figures = tokio::task::spawn_blocking(move || {
+            crate::store::findings::scope_figures(&store.lock().unwrap_or_else(|p| p.into_inner()).db)
+        })
+        .await;
+        let figures = match figures {
+            Ok(Ok(f)) => f,
+            Ok(Err(e)) => return store_error(e),
+            Err(e) => return store_error(DbError(e.to_string())),
+        };
+        let now = jiff::Timestamp::now();
+        for s in status.values_mut() {
+            let Some(f) = figures.iter().find(|f| f.scope == s.name) else { continue };
+            let last_ok = f.last_ok_at.as_deref().and_then(|a| a.parse::<jiff::Timestamp>().ok());
+            s.last_success_at = f.last_ok_at.clone();
+            s.last_success = last_ok.and_then(|at| {
+                let ago = std::time::Duration::try_from(now.duration_since(at)).unwrap_or_default();
+                std::time::Instant::now().checked_sub(ago)
+            });
+            s.consecutive_failures = f.failures_since_ok as u32;
+        }
+    }
     let not_ready: Vec<_> =
         status.values().filter(|s| s.last_success.is_none_or(|t| t.elapsed() > s.ready_within)).cloned().collect();
     let body = json!({"ready": not_ready.is_empty(), "targets": status.values().collect::<Vec<_>>()});
@@ -40,13 +65,42 @@ async fn readyz(State(d): State<Arc<Daemon>>) -> Response {
 }
 
 async fn metrics(State(d): State<Arc<Daemon>>) -> Response {
+    let loaded = d.loaded.read().unwrap().clone();
+    if loaded.shared {
+        return shared_metrics(&d, &loaded).await;
+    }
     let pending = {
-        let loaded = d.loaded.read().unwrap().clone();
         let store = loaded.alerts.store.lock().unwrap_or_else(|p| p.into_inner());
         store.pending_count().unwrap_or(0)
     };
     metrics::gauge!("driftd_outbox_pending").set(pending as f64);
     ([("content-type", "text/plain; version=0.0.4")], d.metrics.render()).into_response()
+}
+
+/// With a shared store: this replica's own series, and the fleet's when it holds the
+/// `metrics` lease (claimed, or renewed, at each scrape; another replica's scrape takes
+/// it over when this one stops being scraped for a lease time).
+async fn shared_metrics(d: &Daemon, loaded: &super::Loaded) -> Response {
+    let store = loaded.alerts.store.clone();
+    let targets: Vec<String> = loaded.targets.iter().map(|t| t.name.clone()).collect();
+    let ttl = loaded.alerts.lease_time.as_millis() as i64;
+    let fleet = tokio::task::spawn_blocking(move || -> crate::store::DbResult<Option<String>> {
+        let store = store.lock().unwrap_or_else(|p| p.into_inner());
+        let owner = crate::store::leases::replica_id();
+        if !store.claim("metrics", owner, crate::notify::outbox::now_ms(), ttl)? {
+            return Ok(None);
+        }
+        let figures = crate::store::findings::scope_figures(&store.db)?;
+        Ok(Some(super::series::fleet(&figures, &targets, store.pending_count()?)))
+    })
+    .await;
+    let fleet = match fleet {
+        Ok(Ok(f)) => f.unwrap_or_default(),
+        Ok(Err(e)) => return store_error(e),
+        Err(e) => return store_error(DbError(e.to_string())),
+    };
+    let text = format!("{}{fleet}", d.metrics.render());
+    ([("content-type", "text/plain; version=0.0.4")], text).into_response()
 }
 
 fn unauthorized(d: &Daemon, headers: &HeaderMap) -> Option<Response> {

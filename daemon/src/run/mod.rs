@@ -9,6 +9,7 @@
 //! the store, and exit 0.
 
 pub mod http;
+pub mod leased;
 mod listener;
 pub mod schedule;
 mod series;
@@ -48,11 +49,14 @@ pub struct TargetStatus {
     pub ready_within: Duration,
 }
 
-/// A config in force: its targets (this shard's) and its notifiers.
+/// A config in force: its targets (this shard's, or all of them with a shared store,
+/// where they are leased) and its notifiers.
 pub struct Loaded {
     pub config: Config,
     pub targets: Vec<TargetConfig>,
     pub alerts: Arc<Alerts>,
+    /// The store is shared with other replicas (PostgreSQL).
+    pub shared: bool,
 }
 
 pub struct Daemon {
@@ -72,14 +76,21 @@ pub struct Daemon {
 
 fn load(path: &std::path::Path, shard: Shard, store: Option<Arc<Mutex<crate::store::Store>>>) -> Result<Loaded, Error> {
     let config = Config::read(path)?;
-    let targets: Vec<TargetConfig> =
-        config.target.iter().map(|t| t.get_ref().clone()).filter(|t| shard.owns(&t.name)).collect();
     let location = path.display().to_string();
     let alerts = match store {
         Some(store) => Alerts::with_store(&config, &location, store)?,
         None => Alerts::open_for_daemon(&config, &location)?,
     };
-    Ok(Loaded { config, targets, alerts: Arc::new(alerts) })
+    let shared = alerts.store.lock().unwrap_or_else(|p| p.into_inner()).is_shared();
+    if shared && shard != Shard::ALL {
+        return Err(Error::input(
+            "--shard",
+            "a shared store ([store] url) leases targets to replicas; --shard and DRIFTD_SHARD* are for SQLite stores",
+        ));
+    }
+    let targets: Vec<TargetConfig> =
+        config.target.iter().map(|t| t.get_ref().clone()).filter(|t| shard.owns(&t.name)).collect();
+    Ok(Loaded { config, targets, alerts: Arc::new(alerts), shared })
 }
 
 impl Daemon {
@@ -251,19 +262,35 @@ fn start(daemon: &Arc<Daemon>) -> Running {
             retry_after_failure: loaded.config.daemon.retry_after_failure(),
         };
         let entry = status.entry(target.name.clone()).or_default();
-        series::init_target(&target.name, entry.consecutive_failures);
+        series::init_target(&target.name, entry.consecutive_failures, loaded.shared);
         entry.name = target.name.clone();
         entry.interval_seconds = schedule.interval.as_secs();
         entry.ready_within = schedule.interval * 2 + schedule.jitter;
         let (tx, rx) = mpsc::channel(1);
         triggers.insert(target.name.clone(), tx);
+        let lease = loaded.shared.then(|| leased::TargetLease {
+            store: loaded.alerts.store.clone(),
+            name: format!("target:{}", target.name),
+            lease_time: loaded.alerts.lease_time,
+        });
         let scan: ScanFn = {
             let daemon = daemon.clone();
             let loaded = loaded.clone();
             let target = target.clone();
-            Arc::new(move || Box::pin(scan_target(daemon.clone(), loaded.clone(), target.clone())))
+            let lease_name = lease.as_ref().map(|l| l.name.clone());
+            Arc::new(move || {
+                Box::pin(scan_target(daemon.clone(), loaded.clone(), target.clone(), lease_name.clone()))
+            })
         };
-        tasks.push(tokio::spawn(schedule::target_loop(schedule, scan, limit.clone(), rx, stop.clone())));
+        match lease {
+            Some(lease) => {
+                // Ready when its last success (by any replica) is within two intervals
+                // plus the jitter and the time a lapsed lease takes to be taken over.
+                entry.ready_within += lease.lease_time + lease.poll(&schedule);
+                tasks.push(tokio::spawn(leased::target_loop(schedule, lease, scan, limit.clone(), rx, stop.clone())))
+            }
+            None => tasks.push(tokio::spawn(schedule::target_loop(schedule, scan, limit.clone(), rx, stop.clone()))),
+        }
     }
     drop(status);
     *daemon.triggers.write().unwrap() = triggers;
@@ -292,7 +319,7 @@ fn start(daemon: &Arc<Daemon>) -> Running {
 
 /// One scan of one target: the check in a thread of its own (providers run their own
 /// runtime), then its record and notifications in the store; `true` when it succeeded.
-async fn scan_target(daemon: Arc<Daemon>, loaded: Arc<Loaded>, target: TargetConfig) -> bool {
+async fn scan_target(daemon: Arc<Daemon>, loaded: Arc<Loaded>, target: TargetConfig, lease: Option<String>) -> bool {
     let seq = daemon.scan_seq.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
     let span = tracing::info_span!("scan", target = %target.name, scan = seq);
     async move {
@@ -302,6 +329,7 @@ async fn scan_target(daemon: Arc<Daemon>, loaded: Arc<Loaded>, target: TargetCon
         let started = Instant::now();
         let (tx, rx) = tokio::sync::oneshot::channel();
         let name = target.name.clone();
+        let shared = loaded.shared;
         let span = tracing::Span::current();
         std::thread::spawn(move || {
             let _enter = span.enter();
@@ -309,7 +337,7 @@ async fn scan_target(daemon: Arc<Daemon>, loaded: Arc<Loaded>, target: TargetCon
             let plan = crate::plan::RunPlan::for_target(&target, &loaded.config);
             let result = crate::check::check(&plan, Instant::now(), false);
             let recording = Instant::now();
-            let recorded = loaded.alerts.record(&target.name, &started_at, result.as_ref());
+            let recorded = loaded.alerts.record(&target.name, &started_at, result.as_ref(), lease.as_deref());
             let _ = tx.send((result, recorded, recording.elapsed()));
         });
         let outcome = rx.await;
@@ -317,7 +345,7 @@ async fn scan_target(daemon: Arc<Daemon>, loaded: Arc<Loaded>, target: TargetCon
         metrics::histogram!("driftd_scan_duration_seconds", "target" => name.clone()).record(elapsed.as_secs_f64());
         let (ok, outcome_label, error) = match &outcome {
             Ok((Ok(report), Ok(rec), record_time)) => {
-                record_metrics(&name, report);
+                record_metrics(&name, report, shared);
                 for note in &report.notes {
                     info!(note = %note, "scan note");
                 }
@@ -348,7 +376,9 @@ async fn scan_target(daemon: Arc<Daemon>, loaded: Arc<Loaded>, target: TargetCon
             warn!(error = %e, outcome = outcome_label, "scan failed");
         }
         metrics::counter!("driftd_scans_total", "target" => name.clone(), "outcome" => outcome_label).increment(1);
-        if ok {
+        // With a shared store the target's state is the fleet's, exported from the store
+        // by one replica (`series::fleet`); this replica's own view would double it.
+        if ok && !shared {
             let now = jiff::Timestamp::now().as_second() as f64;
             metrics::gauge!("driftd_last_successful_scan_timestamp_seconds", "target" => name.clone()).set(now);
         }
@@ -366,8 +396,10 @@ async fn scan_target(daemon: Arc<Daemon>, loaded: Arc<Loaded>, target: TargetCon
                 s.consecutive_failures += 1;
             }
         });
-        metrics::gauge!("driftd_target_consecutive_failures", "target" => name.clone())
-            .set(daemon.status.read().unwrap().get(&name).map(|s| s.consecutive_failures).unwrap_or(0) as f64);
+        if !shared {
+            metrics::gauge!("driftd_target_consecutive_failures", "target" => name.clone())
+                .set(daemon.status.read().unwrap().get(&name).map(|s| s.consecutive_failures).unwrap_or(0) as f64);
+        }
         daemon.wake_outbox.notify_waiters();
         ok
     }
@@ -381,7 +413,14 @@ fn set_status(daemon: &Daemon, name: &str, f: impl FnOnce(&mut TargetStatus)) {
     }
 }
 
-fn record_metrics(target: &str, report: &driftd_core::report::Report) {
+fn record_metrics(target: &str, report: &driftd_core::report::Report, shared: bool) {
+    for live in &report.sources.live {
+        metrics::counter!("driftd_provider_api_calls_total", "provider" => live.provider.as_str())
+            .increment(live.api_calls);
+    }
+    if shared {
+        return;
+    }
     for kind in [FindingKind::Changed, FindingKind::Missing, FindingKind::Unmanaged, FindingKind::Violation] {
         for sev in Severity::ALL {
             let n = report.findings.iter().filter(|f| f.kind == kind && f.severity == sev).count();
@@ -394,8 +433,4 @@ fn record_metrics(target: &str, report: &driftd_core::report::Report) {
         .set(s.cost_delta_per_hour_usd);
     metrics::gauge!("driftd_drift_cost_per_hour_usd", "target" => target.to_string(), "kind" => "unmanaged")
         .set(s.unmanaged_cost_per_hour_usd);
-    for live in &report.sources.live {
-        metrics::counter!("driftd_provider_api_calls_total", "provider" => live.provider.as_str())
-            .increment(live.api_calls);
-    }
 }

@@ -57,11 +57,75 @@ pub fn init_notifier(name: &str) {
 }
 
 /// A target's counters and failure gauge, present before its first scan ends (a reload
-/// keeps the failures counted so far).
-pub fn init_target(name: &str, consecutive_failures: u32) {
+/// keeps the failures counted so far). With a shared store the gauge is the fleet's
+/// (`fleet`).
+pub fn init_target(name: &str, consecutive_failures: u32, shared: bool) {
     for outcome in ["ok", "partial", "failed"] {
         metrics::counter!("driftd_scans_total", "target" => name.to_string(), "outcome" => outcome).increment(0);
     }
-    metrics::gauge!("driftd_target_consecutive_failures", "target" => name.to_string())
-        .set(consecutive_failures as f64);
+    if !shared {
+        metrics::gauge!("driftd_target_consecutive_failures", "target" => name.to_string())
+            .set(consecutive_failures as f64);
+    }
+}
+
+/// The fleet's series with a shared store, read from it, for the replica that holds the
+/// `metrics` lease to export (the others export none, so sums over replicas are not
+/// multiplied): per target its findings, drift cost, last success and failures, and the
+/// outbox. Every kind and severity is present for every configured target, at 0 when none.
+pub fn fleet(figures: &[crate::store::findings::ScopeFigures], targets: &[String], pending: i64) -> String {
+    use driftd_core::model::{FindingKind, Severity};
+    use std::fmt::Write;
+    let escape = |v: &str| v.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n");
+    let mut out = String::new();
+    let head = |out: &mut String, name: &str, help: &str| {
+        let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} gauge");
+    };
+    let of = |t: &str| figures.iter().find(|f| f.scope == t);
+    head(&mut out, "driftd_findings", "Open findings of the target, by kind and severity (from the shared store).");
+    for t in targets {
+        for kind in [FindingKind::Changed, FindingKind::Missing, FindingKind::Unmanaged, FindingKind::Violation] {
+            for sev in Severity::ALL {
+                let n = of(t)
+                    .and_then(|f| f.open.iter().find(|(k, s, _)| k == kind.as_str() && s == sev.as_str()))
+                    .map_or(0, |(_, _, n)| *n);
+                let _ = writeln!(
+                    out,
+                    "driftd_findings{{target=\"{}\",kind=\"{}\",severity=\"{}\"}} {n}",
+                    escape(t),
+                    kind.as_str(),
+                    sev.as_str()
+                );
+            }
+        }
+    }
+    head(
+        &mut out,
+        "driftd_drift_cost_per_hour_usd",
+        "USD per hour of the target's last complete scan: kind changed is the cost drift, unmanaged the capacity nobody declares.",
+    );
+    for t in targets {
+        let (changed, unmanaged) = of(t).map_or((0.0, 0.0), |f| (f.changed_cost, f.unmanaged_cost));
+        let _ = writeln!(out, "driftd_drift_cost_per_hour_usd{{target=\"{}\",kind=\"changed\"}} {changed}", escape(t));
+        let _ = writeln!(out, "driftd_drift_cost_per_hour_usd{{target=\"{}\",kind=\"unmanaged\"}} {unmanaged}", escape(t));
+    }
+    head(
+        &mut out,
+        "driftd_last_successful_scan_timestamp_seconds",
+        "Unix time of the target's last scan that read everything, by any replica.",
+    );
+    for t in targets {
+        let at = of(t).and_then(|f| f.last_ok_at.as_deref()).and_then(|a| a.parse::<jiff::Timestamp>().ok());
+        if let Some(at) = at {
+            let _ = writeln!(out, "driftd_last_successful_scan_timestamp_seconds{{target=\"{}\"}} {}", escape(t), at.as_second());
+        }
+    }
+    head(&mut out, "driftd_target_consecutive_failures", "Failed or partial scans of the target since its last success.");
+    for t in targets {
+        let n = of(t).map_or(0, |f| f.failures_since_ok);
+        let _ = writeln!(out, "driftd_target_consecutive_failures{{target=\"{}\"}} {n}", escape(t));
+    }
+    head(&mut out, "driftd_outbox_pending", "Messages waiting in the shared outbox (queued or waiting for a retry).");
+    let _ = writeln!(out, "driftd_outbox_pending {pending}");
+    out
 }

@@ -108,7 +108,7 @@ pub fn scans(conn: &dyn Sql, f: &ScanFilter) -> DbResult<Page> {
     args.push(Arg::Int(f.before));
     clauses.push(format!("id < ?{}", args.len()));
     let sql = format!(
-        "SELECT id, scope, started_at, finished_at, outcome, findings, new, changed, resolved, error FROM scans
+        "SELECT id, scope, started_at, finished_at, outcome, findings, new, changed, resolved, error, replica FROM scans
          WHERE {} ORDER BY id DESC LIMIT {}",
         clauses.join(" AND "),
         f.limit + 1
@@ -127,6 +127,7 @@ pub fn scans(conn: &dyn Sql, f: &ScanFilter) -> DbResult<Page> {
                 "changed": r.get::<i64>(7)?,
                 "resolved": r.get::<i64>(8)?,
                 "error": r.get::<Option<String>>(9)?,
+                "replica": r.get::<Option<String>>(10)?,
             }),
         ))
     })

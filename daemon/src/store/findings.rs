@@ -112,14 +112,16 @@ pub struct ScanRow<'a> {
     pub changed: i64,
     pub resolved: i64,
     pub error: Option<&'a str>,
+    /// The process that scanned (`leases::replica_id`).
+    pub replica: &'a str,
 }
 
 /// Adds a scan; returns its id.
 pub fn add_scan(conn: &dyn Sql, s: &ScanRow<'_>) -> DbResult<i64> {
     conn.query_one(
-        "INSERT INTO scans (scope, started_at, finished_at, outcome, findings, new, changed, resolved, error)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) RETURNING id",
-        args![s.scope, s.started_at, s.finished_at, s.outcome, s.findings, s.new, s.changed, s.resolved, s.error],
+        "INSERT INTO scans (scope, started_at, finished_at, outcome, findings, new, changed, resolved, error, replica)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) RETURNING id",
+        args![s.scope, s.started_at, s.finished_at, s.outcome, s.findings, s.new, s.changed, s.resolved, s.error, s.replica],
     )?
     .get(0)
 }
@@ -166,4 +168,59 @@ pub fn remember_inputs(conn: &dyn Sql, scope: &str, inputs: &str) -> DbResult<()
     conn.execute("UPDATE scopes SET inputs = NULL WHERE inputs = ?1 AND scope <> ?2", args![inputs, scope])?;
     conn.execute("UPDATE scopes SET inputs = ?2 WHERE scope = ?1", args![scope, inputs])?;
     Ok(())
+}
+
+/// The drift cost of a scope's last complete scan (the report's summary), for the fleet
+/// metrics one replica exports for all.
+pub fn set_scope_costs(conn: &dyn Sql, scope: &str, changed: f64, unmanaged: f64) -> DbResult<()> {
+    conn.execute(
+        "UPDATE scopes SET changed_cost_per_hour_usd = ?2, unmanaged_cost_per_hour_usd = ?3 WHERE scope = ?1",
+        args![scope, changed, unmanaged],
+    )?;
+    Ok(())
+}
+
+/// One scope as the fleet metrics show it.
+pub struct ScopeFigures {
+    pub scope: String,
+    pub last_ok_at: Option<String>,
+    pub failures_since_ok: i64,
+    pub changed_cost: f64,
+    pub unmanaged_cost: f64,
+    /// Open findings by (kind, severity).
+    pub open: Vec<(String, String, i64)>,
+}
+
+/// Every scope's figures for the fleet metrics.
+pub fn scope_figures(conn: &dyn Sql) -> DbResult<Vec<ScopeFigures>> {
+    let mut out: Vec<ScopeFigures> = conn
+        .query(
+            "SELECT s.scope, s.last_ok_at, COALESCE(s.changed_cost_per_hour_usd, 0), COALESCE(s.unmanaged_cost_per_hour_usd, 0),
+                (SELECT count(*) FROM scans c WHERE c.scope = s.scope AND c.outcome <> 'ok' AND c.id >
+                    COALESCE((SELECT max(o.id) FROM scans o WHERE o.scope = s.scope AND o.outcome = 'ok'), 0))
+             FROM scopes s ORDER BY s.scope",
+            &[],
+        )?
+        .iter()
+        .map(|r| {
+            Ok(ScopeFigures {
+                scope: r.get(0)?,
+                last_ok_at: r.get(1)?,
+                changed_cost: r.get(2)?,
+                unmanaged_cost: r.get(3)?,
+                failures_since_ok: r.get(4)?,
+                open: Vec::new(),
+            })
+        })
+        .collect::<DbResult<_>>()?;
+    for r in conn.query(
+        "SELECT scope, kind, severity, count(*) FROM findings WHERE resolved_at IS NULL GROUP BY scope, kind, severity",
+        &[],
+    )? {
+        let scope: String = r.get(0)?;
+        if let Some(s) = out.iter_mut().find(|s| s.scope == scope) {
+            s.open.push((r.get(1)?, r.get(2)?, r.get(3)?));
+        }
+    }
+    Ok(out)
 }

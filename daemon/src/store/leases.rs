@@ -81,6 +81,21 @@ pub fn renew(db: &dyn Sql, name: &str, owner: &str, now_ms: i64, ttl_ms: i64) ->
     Ok(n == 1)
 }
 
+/// This process, as a lease owner: host name, process id and a random part (a restarted
+/// replica is a new owner, whatever its pod name).
+pub fn replica_id() -> &'static str {
+    static ID: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    ID.get_or_init(|| {
+        let host = std::env::var("HOSTNAME")
+            .ok()
+            .or_else(|| std::fs::read_to_string("/etc/hostname").ok())
+            .map(|h| h.trim().to_string())
+            .filter(|h| !h.is_empty())
+            .unwrap_or_else(|| "driftd".into());
+        format!("{host}/{}/{:08x}", std::process::id(), fastrand::u32(..))
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use crate::store::testing::each_backend;

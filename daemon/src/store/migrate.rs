@@ -9,14 +9,17 @@ use super::Store;
 
 /// Each table and the columns copied, in an order that keeps references whole.
 const TABLES: &[(&str, &str)] = &[
-    ("scans", "id, scope, started_at, finished_at, outcome, findings, new, changed, resolved, error"),
+    ("scans", "id, scope, started_at, finished_at, outcome, findings, new, changed, resolved, error, replica"),
     (
         "findings",
         "rowid, scope, id, kind, severity, type, resource_id, account, region, first_seen, last_seen, resolved_at,
          signature, cost_per_hour_usd",
     ),
     ("finding_bodies", "scope, id, finding, tags"),
-    ("scopes", "scope, last_outcome, failing_since, last_ok_at, inputs"),
+    (
+        "scopes",
+        "scope, last_outcome, failing_since, last_ok_at, inputs, changed_cost_per_hour_usd, unmanaged_cost_per_hour_usd",
+    ),
     ("notify_state", "notifier, scope, finding_id, last_event, last_notified_ms"),
     ("threads", "notifier, scope, thread_key, thread_ref"),
     (

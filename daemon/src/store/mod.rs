@@ -202,7 +202,8 @@ pub const MIGRATIONS: &[Migration] = &[
     CREATE INDEX scopes_inputs ON scopes (inputs);
     CREATE INDEX outbox_pending ON outbox (notifier, scope, thread_key, id) WHERE status = 'pending';",
     },
-    // 3: leases, for replicas that share the store.
+    // 3: leases, for replicas that share the store, and each scope's last costs, which
+    // the replica holding the `metrics` lease exports for all.
     Migration { sqlite: LEASES, postgres: LEASES },
 ];
 
@@ -211,7 +212,10 @@ const LEASES: &str = "CREATE TABLE leases (                 -- who works on what
         owner TEXT,                       -- the replica holding it; NULL when free
         expires_ms BIGINT NOT NULL,       -- the holder's claim lapses then unless renewed
         due_ms BIGINT NOT NULL            -- a target: when it is next to be scanned
-    );";
+    );
+    ALTER TABLE scans ADD COLUMN replica TEXT;    -- the process that scanned: host/pid/random
+    ALTER TABLE scopes ADD COLUMN changed_cost_per_hour_usd DOUBLE PRECISION;
+    ALTER TABLE scopes ADD COLUMN unmanaged_cost_per_hour_usd DOUBLE PRECISION;";
 
 /// A store of a newer driftd is refused: this one cannot know what its rows mean.
 fn refuse_newer(version: usize, known: usize) -> DbResult<()> {
@@ -233,7 +237,12 @@ pub struct Store {
     pub db: Db,
     /// The file, or `postgres://host:port/db`: for errors and logs, never a password.
     pub location: String,
+    /// With a shared store: how long a claim lasts unless renewed (`[store] lease_time`).
+    pub lease_time_ms: i64,
 }
+
+/// `[store] lease_time`'s default, for stores opened without a config.
+const DEFAULT_LEASE_MS: i64 = 60_000;
 
 impl Store {
     pub fn open(at: &Location) -> Result<Store, Error> {
@@ -245,7 +254,7 @@ impl Store {
                 let location = pg.location.clone();
                 let mut pg = pg;
                 pg.migrate(MIGRATIONS).map_err(|e| Error::input(&location, format!("store: {e}")))?;
-                Ok(Store { db: Db::Postgres(pg), location })
+                Ok(Store { db: Db::Postgres(pg), location, lease_time_ms: DEFAULT_LEASE_MS })
             }
         }
     }
@@ -255,7 +264,7 @@ impl Store {
         let at = |e: DbError| Error::input(&location, format!("store: {e}"));
         let mut conn = sqlite::open(path).map_err(at)?;
         sqlite::migrate(&mut conn, MIGRATIONS).map_err(at)?;
-        Ok(Store { db: Db::Sqlite(conn), location })
+        Ok(Store { db: Db::Sqlite(conn), location, lease_time_ms: DEFAULT_LEASE_MS })
     }
 
     /// Several replicas may share this store: targets and notifier queues are leased.
