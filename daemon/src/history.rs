@@ -9,8 +9,8 @@
 //! mixed with drift.
 
 use crate::store::findings;
-use driftd_core::model::Finding;
 use crate::store::{DbResult, Sql};
+use driftd_core::model::Finding;
 use serde::{Deserialize, Serialize};
 
 /// What happened to a finding, or to the scans of a scope.
@@ -153,11 +153,7 @@ fn cost_moved(before: Option<f64>, now: Option<f64>, share: f64) -> bool {
 
 /// Records one scan and returns its transitions. Call inside a transaction, with the
 /// outbox writes of the same scan, so that a crash leaves both or neither.
-pub fn record<'f>(
-    tx: &dyn Sql,
-    scan: &ScanRecord<'_, 'f>,
-    cost_change_share: f64,
-) -> DbResult<Recorded<'f>> {
+pub fn record<'f>(tx: &dyn Sql, scan: &ScanRecord<'_, 'f>, cost_change_share: f64) -> DbResult<Recorded<'f>> {
     let open = findings::open(tx, scan.scope)?;
 
     let mut tracked = Vec::new();

@@ -87,6 +87,43 @@ fn kubernetes_manifests_are_complete_and_safe() {
     }
 }
 
+/// Shared-store mode: a Deployment of several replicas, the PostgreSQL URL from a Secret,
+/// no shard count and no volume; its config is valid and reads the URL from that variable.
+#[test]
+fn shared_store_manifests_run_replicas_on_postgres_from_a_secret() {
+    let docs = yaml_docs("deploy/kubernetes/driftd-shared.yaml");
+    let kinds: BTreeSet<&str> = docs.iter().map(|d| d["kind"].as_str().unwrap()).collect();
+    assert_eq!(
+        kinds,
+        ["ConfigMap", "Deployment", "PrometheusRule", "Service", "ServiceAccount", "ServiceMonitor"]
+            .into_iter()
+            .collect()
+    );
+    let of = |k: &str| docs.iter().find(|d| d["kind"] == k).unwrap();
+    let deployment = of("Deployment");
+    assert!(deployment["spec"]["replicas"].as_i64().unwrap() > 1);
+    let c = &deployment["spec"]["template"]["spec"]["containers"][0];
+    let env = c["env"].as_array().unwrap();
+    assert!(env.iter().all(|e| e["name"] != "DRIFTD_SHARD_COUNT"), "no shards with a shared store");
+    let url = env.iter().find(|e| e["name"] == "DRIFTD_STORE_URL").expect("DRIFTD_STORE_URL");
+    assert!(url["valueFrom"]["secretKeyRef"]["key"].is_string(), "the URL comes from a Secret");
+    let mounts: Vec<&str> =
+        c["volumeMounts"].as_array().unwrap().iter().map(|m| m["mountPath"].as_str().unwrap()).collect();
+    assert_eq!(mounts, ["/etc/driftd"]);
+    let toml = of("ConfigMap")["data"]["driftd.toml"].as_str().unwrap().to_string();
+    assert!(toml.contains("url_env = \"DRIFTD_STORE_URL\"") && !toml.contains("path ="), "{toml}");
+    check_config_text(&toml);
+    // The same rules as the sharded manifests: per target, whichever pod exports it.
+    let rules = |f: &str| yaml_docs(f).into_iter().find(|d| d["kind"] == "PrometheusRule").unwrap()["spec"].clone();
+    assert_eq!(rules("deploy/kubernetes/driftd-shared.yaml"), rules("deploy/kubernetes/driftd.yaml"));
+    for r in rules("deploy/kubernetes/driftd.yaml")["groups"][0]["rules"].as_array().unwrap() {
+        let expr = r["expr"].as_str().unwrap();
+        if expr.contains("driftd_target_consecutive_failures") || expr.contains("driftd_last_successful") {
+            assert!(expr.contains("max by (target)"), "{expr}");
+        }
+    }
+}
+
 #[test]
 fn helm_chart_matches_the_manifests() {
     let chart = &yaml_docs("deploy/helm/driftd/Chart.yaml")[0];
@@ -112,9 +149,16 @@ fn helm_chart_matches_the_manifests() {
             kinds.insert(k.trim().to_string());
         }
     }
-    let manifest_kinds: BTreeSet<String> =
-        yaml_docs("deploy/kubernetes/driftd.yaml").iter().map(|d| d["kind"].as_str().unwrap().to_string()).collect();
-    assert_eq!(kinds, manifest_kinds, "the chart and the rendered manifests have the same objects");
+    let manifest_kinds: BTreeSet<String> = ["deploy/kubernetes/driftd.yaml", "deploy/kubernetes/driftd-shared.yaml"]
+        .iter()
+        .flat_map(|f| yaml_docs(f))
+        .map(|d| d["kind"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(kinds, manifest_kinds, "the chart and the rendered manifests (both modes) have the same objects");
+    // The two modes exclude each other.
+    let template = |f: &str| std::fs::read_to_string(dir.join(f)).unwrap();
+    assert!(template("statefulset.yaml").starts_with("{{- if not .Values.sharedStore.enabled }}"));
+    assert!(template("deployment.yaml").starts_with("{{- if .Values.sharedStore.enabled }}"));
     assert!(values["serviceAccount"]["annotations"].is_object());
 }
 

@@ -107,9 +107,69 @@ fn shipped_alert_rules_fire_on_the_series_the_daemon_exports() {
                         "exp_annotations": {
                             "summary": "driftd cannot scan demo",
                             "description": "Three or more scans in a row failed; /readyz lists the error."}}])),
+            // With a shared store the replica that exports a target's state can change (the
+            // metrics lease moved): the alert holds across the move.
+            json!({
+                "interval": "1m",
+                "input_series": [
+                    {"series": "driftd_target_consecutive_failures{target=\"demo\",pod=\"driftd-a\"}", "values": "3 3 3 3"},
+                    {"series": "driftd_target_consecutive_failures{target=\"demo\",pod=\"driftd-b\"}", "values": "_ _ _ _ 3 3 3 3 3 3 3"},
+                ],
+                "alert_rule_test": [{"eval_time": "10m", "alertname": "DriftdScansFailing",
+                    "exp_alerts": [{"exp_labels": {"severity": "warning", "target": "demo"},
+                        "exp_annotations": {
+                            "summary": "driftd cannot scan demo",
+                            "description": "Three or more scans in a row failed; /readyz lists the error."}}]}],
+            }),
         ],
     });
     std::fs::write(dir.path().join("tests.json"), tests.to_string()).unwrap();
     let (ok, text) = promtool(&["test", "rules", "tests.json"], None, dir.path());
     assert!(ok, "promtool test rules:\n{text}");
+}
+
+/// Two replicas on one PostgreSQL store: each one's `/metrics` passes promtool; the
+/// fleet's series (findings, drift cost, last success, outbox) come from exactly one of
+/// them, with the demo's 14 findings, so a sum over replicas is not doubled.
+#[test]
+fn with_a_shared_store_one_replica_exports_the_fleet_and_both_pass_promtool() {
+    let url = common::postgres::Postgres::shared().fresh_database_url();
+    let dir = tempfile::tempdir().unwrap();
+    let replicas: Vec<Daemon> = (0..2)
+        .map(|i| {
+            let port = free_port();
+            let config = format!(
+                "[daemon]\nlisten = \"127.0.0.1:{port}\"\n[store]\nurl_env = \"DRIFTD_STORE_URL\"\nlease_time = \"3s\"\n\
+                 [[target]]\nname = \"demo\"\ninterval = \"1h\"\nstate = [\"{state}\"]\nprovider = [\"{live}\"]\n",
+                state = root().join(DEMO_STATE).display(),
+                live = abs_demo_live("live.json"),
+            );
+            let sub = dir.path().join(format!("r{i}"));
+            std::fs::create_dir_all(&sub).unwrap();
+            std::fs::write(sub.join("driftd.toml"), config).unwrap();
+            Daemon::start(&sub, "driftd.toml", port, &[("DRIFTD_STORE_URL", url.clone())])
+        })
+        .collect();
+    for d in &replicas {
+        wait_for(60, "the scan, by either replica", || (d.get("/readyz", &[]).0 == 200).then_some(()));
+    }
+    let texts: Vec<String> = replicas.iter().map(|d| d.get("/metrics", &[]).1).collect();
+    for text in &texts {
+        let (ok, lint) = promtool(&["check", "metrics"], Some(text), dir.path());
+        assert!(ok && lint.trim().is_empty(), "promtool check metrics:\n{lint}\n--- exported:\n{text}");
+    }
+    let findings = |t: &str| -> f64 {
+        t.lines()
+            .filter(|l| l.starts_with("driftd_findings{target=\"demo\""))
+            .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+            .sum()
+    };
+    let exporting: Vec<&String> = texts.iter().filter(|t| t.contains("driftd_findings{")).collect();
+    assert_eq!(exporting.len(), 1, "one replica exports the fleet");
+    assert_eq!(texts.iter().map(|t| findings(t)).sum::<f64>(), 14.0, "the demo's findings, once");
+    assert!(exporting[0].contains("driftd_last_successful_scan_timestamp_seconds{target=\"demo\"}"));
+    assert!(exporting[0].lines().any(|l| l.starts_with("driftd_outbox_pending ")));
+    for d in replicas {
+        let _ = d.terminate(30);
+    }
 }

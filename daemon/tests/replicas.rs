@@ -75,8 +75,9 @@ fn recorded_requests(path: &std::path::Path) -> Vec<(String, String)> {
             use base64::Engine;
             let body = r["body"].as_str().unwrap_or("");
             let body = match r["body_encoded"].as_bool() {
-                Some(true) => String::from_utf8_lossy(&base64::engine::general_purpose::STANDARD.decode(body).ok()?)
-                    .into_owned(),
+                Some(true) => {
+                    String::from_utf8_lossy(&base64::engine::general_purpose::STANDARD.decode(body).ok()?).into_owned()
+                }
                 _ => body.to_string(),
             };
             let home_region_lookup = service == "sts" || body.contains("Action=DescribeInstanceTypes");
@@ -101,10 +102,8 @@ fn three_replicas_share_six_targets_through_leases() {
     let url = pg.fresh_database_url();
     let dir = tempfile::tempdir().unwrap();
     let recording = dir.path().join("moto-requests.jsonl");
-    let moto = Moto::start_with(&[
-        ("MOTO_ENABLE_RECORDING", "true"),
-        ("MOTO_RECORDER_FILEPATH", recording.to_str().unwrap()),
-    ]);
+    let moto =
+        Moto::start_with(&[("MOTO_ENABLE_RECORDING", "true"), ("MOTO_RECORDER_FILEPATH", recording.to_str().unwrap())]);
     let hook = receiver::webhook();
     let rt = rt();
     let state = rt.block_on(async {
@@ -191,7 +190,8 @@ url_env = "HOOK_URL"
     let exporting: Vec<usize> = (0..3)
         .filter(|i| {
             let m = replicas[*i].as_ref().unwrap().get("/metrics", &[]).1;
-            m.lines().any(|l| l.starts_with("driftd_findings{") && l.contains("kind=\"unmanaged\",severity=\"high\"} 1"))
+            m.lines()
+                .any(|l| l.starts_with("driftd_findings{") && l.contains("kind=\"unmanaged\",severity=\"high\"} 1"))
         })
         .collect();
     assert_eq!(exporting.len(), 1, "one replica exports the fleet's findings, not every replica");
@@ -213,7 +213,11 @@ url_env = "HOOK_URL"
         REGIONS
             .iter()
             .all(|r| {
-                s.iter().any(|x| x.target == format!("prod-{r}") && x.started > killed_at && !x.replica.starts_with(&format!("driftd-replica-{victim}/")))
+                s.iter().any(|x| {
+                    x.target == format!("prod-{r}")
+                        && x.started > killed_at
+                        && !x.replica.starts_with(&format!("driftd-replica-{victim}/"))
+                })
             })
             .then_some(())
     });

@@ -121,12 +121,14 @@ fn unauthorized(d: &Daemon, headers: &HeaderMap) -> Option<Response> {
 }
 
 /// A page read from the store: `{KEY: [...], "next": cursor|null}`.
-fn page(d: &Daemon, key: &str, read: impl FnOnce(&dyn Sql) -> DbResult<api::Page>) -> Response {
-    let loaded = d.loaded.read().unwrap().clone();
-    let store = loaded.alerts.store.lock().unwrap_or_else(|p| p.into_inner());
-    match read(&store.db) {
-        Ok(page) => Json(json!({key: page.items, "next": page.next})).into_response(),
-        Err(e) => store_error(e),
+/// Read off the async workers: with a shared store a read waits on the network.
+async fn page(d: &Daemon, key: &str, read: impl FnOnce(&dyn Sql) -> DbResult<api::Page> + Send + 'static) -> Response {
+    let store = d.loaded.read().unwrap().alerts.store.clone();
+    let read = tokio::task::spawn_blocking(move || read(&store.lock().unwrap_or_else(|p| p.into_inner()).db)).await;
+    match read {
+        Ok(Ok(page)) => Json(json!({key: page.items, "next": page.next})).into_response(),
+        Ok(Err(e)) => store_error(e),
+        Err(e) => store_error(DbError(e.to_string())),
     }
 }
 
@@ -227,7 +229,7 @@ async fn findings(
     };
     let filter =
         api::FindingFilter { severities, kinds, scopes: list(&q.target), status, after: q.after.unwrap_or(0), limit };
-    page(&d, "findings", |conn| api::findings(conn, &filter))
+    page(&d, "findings", move |conn| api::findings(conn, &filter)).await
 }
 
 #[derive(Debug, Deserialize)]
@@ -262,7 +264,7 @@ async fn scans(
         return bad_request("before must be a `next` cursor from a previous page (1 or more)".into());
     }
     let filter = api::ScanFilter { scopes: list(&q.target), outcomes, before: q.before.unwrap_or(i64::MAX), limit };
-    page(&d, "scans", |conn| api::scans(conn, &filter))
+    page(&d, "scans", move |conn| api::scans(conn, &filter)).await
 }
 
 #[derive(Debug, Deserialize, Default)]

@@ -278,9 +278,7 @@ fn start(daemon: &Arc<Daemon>) -> Running {
             let loaded = loaded.clone();
             let target = target.clone();
             let lease_name = lease.as_ref().map(|l| l.name.clone());
-            Arc::new(move || {
-                Box::pin(scan_target(daemon.clone(), loaded.clone(), target.clone(), lease_name.clone()))
-            })
+            Arc::new(move || Box::pin(scan_target(daemon.clone(), loaded.clone(), target.clone(), lease_name.clone())))
         };
         match lease {
             Some(lease) => {

@@ -107,7 +107,8 @@ pub fn fleet(figures: &[crate::store::findings::ScopeFigures], targets: &[String
     for t in targets {
         let (changed, unmanaged) = of(t).map_or((0.0, 0.0), |f| (f.changed_cost, f.unmanaged_cost));
         let _ = writeln!(out, "driftd_drift_cost_per_hour_usd{{target=\"{}\",kind=\"changed\"}} {changed}", escape(t));
-        let _ = writeln!(out, "driftd_drift_cost_per_hour_usd{{target=\"{}\",kind=\"unmanaged\"}} {unmanaged}", escape(t));
+        let _ =
+            writeln!(out, "driftd_drift_cost_per_hour_usd{{target=\"{}\",kind=\"unmanaged\"}} {unmanaged}", escape(t));
     }
     head(
         &mut out,
@@ -117,10 +118,19 @@ pub fn fleet(figures: &[crate::store::findings::ScopeFigures], targets: &[String
     for t in targets {
         let at = of(t).and_then(|f| f.last_ok_at.as_deref()).and_then(|a| a.parse::<jiff::Timestamp>().ok());
         if let Some(at) = at {
-            let _ = writeln!(out, "driftd_last_successful_scan_timestamp_seconds{{target=\"{}\"}} {}", escape(t), at.as_second());
+            let _ = writeln!(
+                out,
+                "driftd_last_successful_scan_timestamp_seconds{{target=\"{}\"}} {}",
+                escape(t),
+                at.as_second()
+            );
         }
     }
-    head(&mut out, "driftd_target_consecutive_failures", "Failed or partial scans of the target since its last success.");
+    head(
+        &mut out,
+        "driftd_target_consecutive_failures",
+        "Failed or partial scans of the target since its last success.",
+    );
     for t in targets {
         let n = of(t).map_or(0, |f| f.failures_since_ok);
         let _ = writeln!(out, "driftd_target_consecutive_failures{{target=\"{}\"}} {n}", escape(t));

@@ -29,10 +29,17 @@ impl From<rusqlite::Error> for DbError {
 impl From<tokio_postgres::Error> for DbError {
     fn from(e: tokio_postgres::Error) -> Self {
         // The server's own message (constraint, syntax) is more use than "db error".
-        match e.as_db_error() {
-            Some(db) => DbError(format!("{}: {}", db.severity(), db.message())),
-            None => DbError(e.to_string()),
+        if let Some(db) = e.as_db_error() {
+            return DbError(format!("{}: {}", db.severity(), db.message()));
         }
+        // And why: "error performing TLS handshake: invalid peer certificate: …".
+        let mut text = e.to_string();
+        let mut source = std::error::Error::source(&e);
+        while let Some(s) = source {
+            text = format!("{text}: {s}");
+            source = s.source();
+        }
+        DbError(text)
     }
 }
 

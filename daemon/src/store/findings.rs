@@ -2,8 +2,8 @@
 //! Every function runs on the caller's connection or transaction (`history::record`
 //! writes a scan and its outbox messages in one).
 
-use driftd_core::model::Finding;
 use super::db::{args, DbResult, Sql};
+use driftd_core::model::Finding;
 use std::collections::{BTreeMap, HashMap};
 
 /// An open finding as stored; its body is read only when a transition needs it.
@@ -91,7 +91,8 @@ pub fn seen_again(conn: &dyn Sql, scope: &str, ids: &[&str], at: &str) -> DbResu
         return Ok(());
     }
     let ids = serde_json::to_string(ids).unwrap_or_default();
-    let sql = format!("UPDATE findings SET last_seen = ?2 WHERE scope = ?1 AND id IN ({})", conn.dialect().json_texts("?3"));
+    let sql =
+        format!("UPDATE findings SET last_seen = ?2 WHERE scope = ?1 AND id IN ({})", conn.dialect().json_texts("?3"));
     conn.execute(&sql, args![scope, at, &ids])?;
     Ok(())
 }
@@ -121,7 +122,18 @@ pub fn add_scan(conn: &dyn Sql, s: &ScanRow<'_>) -> DbResult<i64> {
     conn.query_one(
         "INSERT INTO scans (scope, started_at, finished_at, outcome, findings, new, changed, resolved, error, replica)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) RETURNING id",
-        args![s.scope, s.started_at, s.finished_at, s.outcome, s.findings, s.new, s.changed, s.resolved, s.error, s.replica],
+        args![
+            s.scope,
+            s.started_at,
+            s.finished_at,
+            s.outcome,
+            s.findings,
+            s.new,
+            s.changed,
+            s.resolved,
+            s.error,
+            s.replica
+        ],
     )?
     .get(0)
 }

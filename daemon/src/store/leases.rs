@@ -62,7 +62,11 @@ impl Store {
     }
 
     pub fn leases(&self) -> DbResult<Vec<Lease>> {
-        self.db.query("SELECT name, owner, expires_ms, due_ms FROM leases ORDER BY name", &[])?.iter().map(lease).collect()
+        self.db
+            .query("SELECT name, owner, expires_ms, due_ms FROM leases ORDER BY name", &[])?
+            .iter()
+            .map(lease)
+            .collect()
     }
 }
 
@@ -132,9 +136,7 @@ mod tests {
     #[test]
     fn concurrent_claims_have_exactly_one_winner_on_postgres() {
         let url = crate::store::testing::server::Postgres::shared().fresh_database_url();
-        let open = || {
-            Store::open(&crate::store::Location::Postgres(crate::secret::Secret::for_test(&url))).unwrap()
-        };
+        let open = || Store::open(&crate::store::Location::Postgres(crate::secret::Secret::for_test(&url))).unwrap();
         let mut stores: Vec<Store> = (0..8).map(|_| open()).collect();
         for round in 0..50i64 {
             let name = format!("target:t{round}");

@@ -220,7 +220,9 @@ const LEASES: &str = "CREATE TABLE leases (                 -- who works on what
 /// A store of a newer driftd is refused: this one cannot know what its rows mean.
 fn refuse_newer(version: usize, known: usize) -> DbResult<()> {
     if version > known {
-        return Err(DbError(format!("schema version {version} is newer than this driftd knows ({known}); upgrade driftd")));
+        return Err(DbError(format!(
+            "schema version {version} is newer than this driftd knows ({known}); upgrade driftd"
+        )));
     }
     Ok(())
 }

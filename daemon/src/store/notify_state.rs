@@ -4,12 +4,7 @@ use super::db::{args, DbResult, Sql};
 
 /// When a notifier last told of a finding (ms since the epoch); `None`: never, or it
 /// forgot.
-pub fn last_notified(
-    conn: &dyn Sql,
-    notifier: &str,
-    scope: &str,
-    finding_id: &str,
-) -> DbResult<Option<i64>> {
+pub fn last_notified(conn: &dyn Sql, notifier: &str, scope: &str, finding_id: &str) -> DbResult<Option<i64>> {
     match conn.query_opt(
         "SELECT last_notified_ms FROM notify_state WHERE notifier = ?1 AND scope = ?2 AND finding_id = ?3",
         args![notifier, scope, finding_id],

@@ -1,9 +1,9 @@
 //! The outbox queue: what each notifier sends next, in order per finding, and each
 //! message's fate (sent, retried, skipped, dead), with the threads later messages join.
 
+use super::db::{args, DbResult, Row, Sql};
 use super::notify_state::forget;
 use super::Store;
-use super::db::{args, DbResult, Row, Sql};
 
 /// What a notifier's queue holds next.
 pub enum OutboxNext {
@@ -81,7 +81,9 @@ impl Store {
         let next: Option<i64> = self
             .db
             .query_one(
-                &format!("SELECT min(next_attempt_ms) FROM outbox o WHERE notifier = ?1 AND status = 'pending' AND {FREE}"),
+                &format!(
+                    "SELECT min(next_attempt_ms) FROM outbox o WHERE notifier = ?1 AND status = 'pending' AND {FREE}"
+                ),
                 args![notifier],
             )?
             .get(0)?;
@@ -112,7 +114,8 @@ impl Store {
             args![row.id, now_ms],
         )?;
         if let (Some(key), Some(thread)) = (&row.thread_key, thread_ref) {
-            let on_conflict = if row.event == "new" { "DO UPDATE SET thread_ref = excluded.thread_ref" } else { "DO NOTHING" };
+            let on_conflict =
+                if row.event == "new" { "DO UPDATE SET thread_ref = excluded.thread_ref" } else { "DO NOTHING" };
             tx.execute(
                 &format!(
                     "INSERT INTO threads (notifier, scope, thread_key, thread_ref) VALUES (?1, ?2, ?3, ?4)

@@ -61,7 +61,12 @@ fn value(row: &tokio_postgres::Row, i: usize) -> DbResult<Value> {
         Type::FLOAT8 => row.try_get::<_, Option<f64>>(i)?.map(Value::Real),
         Type::FLOAT4 => row.try_get::<_, Option<f32>>(i)?.map(|v| Value::Real(v.into())),
         _ if is_text(ty) => row.try_get::<_, Option<String>>(i)?.map(Value::Text),
-        _ => return Err(DbError(format!("column {} has type {ty}, which the store does not read", row.columns()[i].name()))),
+        _ => {
+            return Err(DbError(format!(
+                "column {} has type {ty}, which the store does not read",
+                row.columns()[i].name()
+            )))
+        }
     };
     Ok(v.unwrap_or(Value::Null))
 }
@@ -343,17 +348,54 @@ fn location(config: &tokio_postgres::Config) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::testing::server::Postgres;
+
+    /// Whether the store's own connection is encrypted (`pg_stat_ssl`), or why it failed.
+    fn connect_tls(url: &str) -> Result<bool, String> {
+        let pg = Pg::connect(url).map_err(|e| e.to_string())?;
+        let rows = pg.query("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()", &[]).unwrap();
+        Ok(rows[0].get::<i64>(0).unwrap() == 1)
+    }
+
+    /// `sslmode` as libpq means it, against a server whose certificate names `db.internal`
+    /// (signed by the test CA), reached at 127.0.0.1 under several host names.
+    #[test]
+    fn sslmode_is_honoured_against_a_tls_server() {
+        let server = Postgres::shared();
+        let ca = server.ca.display().to_string();
+        let at = |host: &str, query: &str| {
+            format!("postgres://driftd@{host}:{}/postgres?hostaddr=127.0.0.1&{query}", server.port)
+        };
+        assert_eq!(connect_tls(&at("127.0.0.1", "sslmode=disable")), Ok(false), "disable: plain");
+        assert_eq!(connect_tls(&at("127.0.0.1", "sslmode=require")), Ok(true), "require: encrypted, any certificate");
+        assert_eq!(
+            connect_tls(&at("elsewhere", &format!("sslmode=verify-ca&sslrootcert={ca}"))),
+            Ok(true),
+            "verify-ca: any name"
+        );
+        assert_eq!(connect_tls(&at("db.internal", &format!("sslmode=verify-full&sslrootcert={ca}"))), Ok(true));
+        let wrong_name = connect_tls(&at("elsewhere", &format!("sslmode=verify-full&sslrootcert={ca}"))).unwrap_err();
+        assert!(wrong_name.contains("cannot connect") && wrong_name.contains("certificate"), "{wrong_name}");
+        let unknown_ca = connect_tls(&at("db.internal", "sslmode=verify-ca")).unwrap_err();
+        assert!(unknown_ca.contains("certificate"), "the system's roots do not know the test CA: {unknown_ca}");
+        let bad = connect_tls(&at("db.internal", "sslmode=verify-everything")).unwrap_err();
+        assert!(bad.contains("sslmode=verify-everything is not one of"), "{bad}");
+    }
 
     #[test]
     fn parameters_are_renumbered_in_postgres_spelling() {
-        assert_eq!(dollar_params("SELECT a FROM t WHERE b = ?1 AND c IN (?2, ?10)"), "SELECT a FROM t WHERE b = $1 AND c IN ($2, $10)");
+        assert_eq!(
+            dollar_params("SELECT a FROM t WHERE b = ?1 AND c IN (?2, ?10)"),
+            "SELECT a FROM t WHERE b = $1 AND c IN ($2, $10)"
+        );
     }
 
     #[test]
     fn tls_parameters_are_taken_out_and_the_password_never_named() {
-        let (rest, mode, root) =
-            split_tls_params("postgres://u:hunter22@db:5433/driftd?sslmode=verify-full&sslrootcert=%2Fca.pem&connect_timeout=5")
-                .unwrap();
+        let (rest, mode, root) = split_tls_params(
+            "postgres://u:hunter22@db:5433/driftd?sslmode=verify-full&sslrootcert=%2Fca.pem&connect_timeout=5",
+        )
+        .unwrap();
         assert_eq!((mode.as_str(), root.as_deref()), ("verify-full", Some("/ca.pem")));
         assert_eq!(rest, "postgres://u:hunter22@db:5433/driftd?connect_timeout=5");
         let config: tokio_postgres::Config = rest.parse().unwrap();

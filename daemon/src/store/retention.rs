@@ -1,8 +1,8 @@
 //! Retention: scans, resolved findings and delivered messages removed once they are
 //! older than `[store] keep_*` says.
 
-use super::Store;
 use super::db::{args, DbResult, Sql};
+use super::Store;
 
 /// How long the store keeps what it no longer needs (`[store] keep_*`).
 #[derive(Debug, Clone, Copy)]

@@ -14,7 +14,65 @@ use std::time::{Duration, Instant};
 pub struct Postgres {
     pub port: u16,
     pub dir: PathBuf,
+    /// The CA that signed the server's certificate (names `db.internal`, `localhost`):
+    /// the server takes TLS as well as plain connections.
+    pub ca: PathBuf,
     databases: AtomicU32,
+}
+
+/// A CA and a server certificate signed by it, made with the openssl command line.
+fn certificates(dir: &Path) {
+    let run = |args: &[&str]| sh(Command::new("openssl").current_dir(dir).args(args), &format!("openssl {}", args[0]));
+    run(&[
+        "req",
+        "-x509",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+        "-nodes",
+        "-keyout",
+        "ca.key",
+        "-out",
+        "ca.pem",
+        "-days",
+        "2",
+        "-subj",
+        "/CN=driftd test CA",
+    ]);
+    run(&[
+        "req",
+        "-new",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+        "-nodes",
+        "-keyout",
+        "server.key",
+        "-out",
+        "server.csr",
+        "-subj",
+        "/CN=db.internal",
+    ]);
+    std::fs::write(dir.join("san.ext"), "subjectAltName=DNS:db.internal,DNS:localhost\n").unwrap();
+    run(&[
+        "x509",
+        "-req",
+        "-in",
+        "server.csr",
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-out",
+        "server.crt",
+        "-days",
+        "2",
+        "-extfile",
+        "san.ext",
+    ]);
 }
 
 fn sh(cmd: &mut Command, what: &str) -> String {
@@ -118,12 +176,22 @@ impl Postgres {
                 up = p.parent();
             }
         }
+        certificates(&dir);
         let data = dir.join("data");
+        if is_root() {
+            sh(Command::new("chown").args(["-R", "postgres:postgres"]).arg(&dir), "chown postgres");
+        }
+        // The server refuses a key others can read.
+        sh(Command::new("chmod").arg("600").arg(dir.join("server.key")), "chmod server.key");
         sh(
-            as_server_user(&bin.join("initdb"))
-                .args(["-D"])
-                .arg(&data)
-                .args(["-U", "driftd", "--auth=trust", "--encoding=UTF8", "--locale=C", "--no-sync"]),
+            as_server_user(&bin.join("initdb")).args(["-D"]).arg(&data).args([
+                "-U",
+                "driftd",
+                "--auth=trust",
+                "--encoding=UTF8",
+                "--locale=C",
+                "--no-sync",
+            ]),
             "initdb",
         );
         let log = dir.join("server.log");
@@ -132,7 +200,8 @@ impl Postgres {
         let parent = std::process::id();
         let script = format!(
             "{postgres} -D {data} -p {port} -k {dir} -c listen_addresses=127.0.0.1 -c fsync=off \
-             -c synchronous_commit=off -c full_page_writes=off -c max_connections=200 >{log} 2>&1 & \
+             -c synchronous_commit=off -c full_page_writes=off -c max_connections=200 \
+             -c ssl=on -c ssl_cert_file={dir}/server.crt -c ssl_key_file={dir}/server.key >{log} 2>&1 & \
              pg=$!; while [ -d /proc/{parent} ] && kill -0 $pg 2>/dev/null; do sleep 1; done; \
              kill -INT $pg 2>/dev/null; wait $pg; rm -rf {dir}",
             postgres = bin.join("postgres").display(),
@@ -144,9 +213,10 @@ impl Postgres {
         shell.args(["-c", &script]).stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::null());
         shell.spawn().expect("the PostgreSQL server starts");
         let started = Instant::now();
-        let server = Postgres { port, dir, databases: AtomicU32::new(0) };
+        let server = Postgres { port, ca: dir.join("ca.pem"), dir, databases: AtomicU32::new(0) };
         loop {
-            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() && server.psql("postgres", "SELECT 1").is_ok() {
+            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() && server.psql("postgres", "SELECT 1").is_ok()
+            {
                 return server;
             }
             assert!(
@@ -185,6 +255,10 @@ impl Postgres {
     }
 }
 
+/// `[store] lease_time` of the tests' shared stores: a process killed while it held a
+/// notifier's queue hands it over after this.
+pub const LEASE_TIME: Duration = Duration::from_secs(3);
+
 /// Which store a test's config uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -195,12 +269,16 @@ pub enum Backend {
 impl Backend {
     /// `toml` with its store on this backend: as written for SQLite; for PostgreSQL a
     /// fresh database's `url` in `[store]` (added when the config has none) in place of
-    /// any `path`.
+    /// any `path`, and leases of [`LEASE_TIME`].
     pub fn config(self, toml: &str) -> String {
         match self {
             Backend::Sqlite => toml.to_string(),
             Backend::Postgres => {
-                let url = format!("url = \"{}\"", Postgres::shared().fresh_database_url());
+                let url = format!(
+                    "url = \"{}\"\nlease_time = \"{}s\"",
+                    Postgres::shared().fresh_database_url(),
+                    LEASE_TIME.as_secs()
+                );
                 let kept: Vec<&str> = toml.lines().filter(|l| !l.trim_start().starts_with("path =")).collect();
                 let text = kept.join("\n");
                 match text.find("[store]\n") {

@@ -122,6 +122,11 @@ impl Receiver {
         s.accepted.clear();
         s.rejected.clear();
     }
+
+    /// The faults not met yet are dropped: the service is healthy from now on.
+    pub fn heal(&self) {
+        self.state.lock().unwrap().faults.clear();
+    }
 }
 
 fn read_request(stream: &mut BufReader<TcpStream>) -> Option<Request> {
