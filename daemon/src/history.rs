@@ -345,24 +345,23 @@ mod tests {
     }
 
     fn new_open_changed_resolved(store: &mut Store) {
-        let mut store = store;
-        assert_eq!(kinds(&scan(&mut store, 1, Outcome::Ok, &[finding("a", "p5.48xlarge", 98.32)])), ["new"]);
-        assert_eq!(kinds(&scan(&mut store, 2, Outcome::Ok, &[finding("a", "p5.48xlarge", 98.32)])), ["open"]);
+        assert_eq!(kinds(&scan(store, 1, Outcome::Ok, &[finding("a", "p5.48xlarge", 98.32)])), ["new"]);
+        assert_eq!(kinds(&scan(store, 2, Outcome::Ok, &[finding("a", "p5.48xlarge", 98.32)])), ["open"]);
         // Live value moved.
         let moved = [finding("a", "p5en.48xlarge", 98.32)];
-        let r = scan(&mut store, 3, Outcome::Ok, &moved);
+        let r = scan(store, 3, Outcome::Ok, &moved);
         assert_eq!(kinds(&r), ["changed"]);
         // Cost within 10%: not a change; the third small step passes 10% from the last notified value.
-        assert_eq!(kinds(&scan(&mut store, 4, Outcome::Ok, &[finding("a", "p5en.48xlarge", 102.0)])), ["open"]);
-        assert_eq!(kinds(&scan(&mut store, 5, Outcome::Ok, &[finding("a", "p5en.48xlarge", 106.0)])), ["open"]);
-        assert_eq!(kinds(&scan(&mut store, 6, Outcome::Ok, &[finding("a", "p5en.48xlarge", 110.0)])), ["changed"]);
+        assert_eq!(kinds(&scan(store, 4, Outcome::Ok, &[finding("a", "p5en.48xlarge", 102.0)])), ["open"]);
+        assert_eq!(kinds(&scan(store, 5, Outcome::Ok, &[finding("a", "p5en.48xlarge", 106.0)])), ["open"]);
+        assert_eq!(kinds(&scan(store, 6, Outcome::Ok, &[finding("a", "p5en.48xlarge", 110.0)])), ["changed"]);
         // A partial or failed scan resolves nothing.
-        assert_eq!(kinds(&scan(&mut store, 7, Outcome::Partial, &[])), Vec::<&str>::new());
-        assert_eq!(kinds(&scan(&mut store, 8, Outcome::Failed, &[])), Vec::<&str>::new());
-        let r = scan(&mut store, 9, Outcome::Ok, &[]);
+        assert_eq!(kinds(&scan(store, 7, Outcome::Partial, &[])), Vec::<&str>::new());
+        assert_eq!(kinds(&scan(store, 8, Outcome::Failed, &[])), Vec::<&str>::new());
+        let r = scan(store, 9, Outcome::Ok, &[]);
         assert_eq!(kinds(&r), ["resolved"]);
         assert_eq!(r.findings[0].finding.resource.tags["team"], "ml", "tags survive the store");
-        assert_eq!(kinds(&scan(&mut store, 10, Outcome::Ok, &[finding("a", "p5.48xlarge", 98.32)])), ["new"]);
+        assert_eq!(kinds(&scan(store, 10, Outcome::Ok, &[finding("a", "p5.48xlarge", 98.32)])), ["new"]);
     }
 
     #[test]
@@ -374,13 +373,12 @@ mod tests {
     }
 
     fn scan_failed_once_then_recovered_once(store: &mut Store) {
-        let mut store = store;
         let ev = |r: Recorded| r.scan_event.map(|e| e.event);
-        assert_eq!(ev(scan(&mut store, 1, Outcome::Ok, &[])), None);
-        assert_eq!(ev(scan(&mut store, 2, Outcome::Failed, &[])), Some(EventKind::ScanFailed));
-        assert_eq!(ev(scan(&mut store, 3, Outcome::Partial, &[])), None);
-        assert_eq!(ev(scan(&mut store, 4, Outcome::Ok, &[])), Some(EventKind::ScanRecovered));
-        assert_eq!(ev(scan(&mut store, 5, Outcome::Ok, &[])), None);
+        assert_eq!(ev(scan(store, 1, Outcome::Ok, &[])), None);
+        assert_eq!(ev(scan(store, 2, Outcome::Failed, &[])), Some(EventKind::ScanFailed));
+        assert_eq!(ev(scan(store, 3, Outcome::Partial, &[])), None);
+        assert_eq!(ev(scan(store, 4, Outcome::Ok, &[])), Some(EventKind::ScanRecovered));
+        assert_eq!(ev(scan(store, 5, Outcome::Ok, &[])), None);
     }
 
     /// `[store] keep_*`: old scans (but each scope's latest), findings resolved long ago
@@ -395,15 +393,14 @@ mod tests {
     }
 
     fn pruning(store: &mut Store) {
-        let mut store = store;
         let a = [finding("a", "p5.48xlarge", 98.32)];
         let mut b = finding("b", "p5.48xlarge", 98.32);
         b.resource.id = "i-2".into();
         let b = [b];
-        assert_eq!(kinds(&scan(&mut store, 1, Outcome::Ok, &a)), ["new"]);
-        assert_eq!(kinds(&scan(&mut store, 2, Outcome::Ok, &[])), ["resolved"]);
-        assert_eq!(kinds(&scan(&mut store, 3, Outcome::Ok, &b)), ["new"]);
-        assert_eq!(kinds(&scan(&mut store, 9, Outcome::Ok, &b)), ["open"]);
+        assert_eq!(kinds(&scan(store, 1, Outcome::Ok, &a)), ["new"]);
+        assert_eq!(kinds(&scan(store, 2, Outcome::Ok, &[])), ["resolved"]);
+        assert_eq!(kinds(&scan(store, 3, Outcome::Ok, &b)), ["new"]);
+        assert_eq!(kinds(&scan(store, 9, Outcome::Ok, &b)), ["open"]);
         // Another scope whose only scan is old.
         let tx = store.transaction().unwrap();
         let at = "2026-11-23T00:00:30Z";

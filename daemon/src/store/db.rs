@@ -193,7 +193,7 @@ pub trait Sql {
 /// The store's connection.
 pub enum Db {
     Sqlite(rusqlite::Connection),
-    Postgres(super::postgres::Pg),
+    Postgres(Box<super::postgres::Pg>),
 }
 
 /// A transaction: committed by [`Tx::commit`], rolled back when dropped without it.

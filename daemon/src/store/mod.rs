@@ -256,7 +256,7 @@ impl Store {
                 let location = pg.location.clone();
                 let mut pg = pg;
                 pg.migrate(MIGRATIONS).map_err(|e| Error::input(&location, format!("store: {e}")))?;
-                Ok(Store { db: Db::Postgres(pg), location, lease_time_ms: DEFAULT_LEASE_MS })
+                Ok(Store { db: Db::Postgres(Box::new(pg)), location, lease_time_ms: DEFAULT_LEASE_MS })
             }
         }
     }

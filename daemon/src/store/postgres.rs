@@ -273,7 +273,7 @@ impl Pg {
 }
 
 /// The advisory lock key migrations hold ("driftd" in ASCII).
-const MIGRATION_LOCK: i64 = 0x0064_7269_6674_64;
+const MIGRATION_LOCK: i64 = 0x6472_6966_7464;
 
 /// A transaction on the connection: `COMMIT` by [`PgTx::commit`], `ROLLBACK` when dropped.
 pub struct PgTx<'a> {

@@ -18,6 +18,8 @@ pub struct Postgres {
     /// the server takes TLS as well as plain connections.
     pub ca: PathBuf,
     databases: AtomicU32,
+    /// The shell that runs the server and stops it when this process is gone.
+    _watcher: std::process::Child,
 }
 
 /// A CA and a server certificate signed by it, made with the openssl command line.
@@ -211,9 +213,9 @@ impl Postgres {
         );
         let mut shell = as_server_user(Path::new("/bin/sh"));
         shell.args(["-c", &script]).stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::null());
-        shell.spawn().expect("the PostgreSQL server starts");
+        let watcher = shell.spawn().expect("the PostgreSQL server starts");
         let started = Instant::now();
-        let server = Postgres { port, ca: dir.join("ca.pem"), dir, databases: AtomicU32::new(0) };
+        let server = Postgres { port, ca: dir.join("ca.pem"), dir, databases: AtomicU32::new(0), _watcher: watcher };
         loop {
             if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() && server.psql("postgres", "SELECT 1").is_ok()
             {
