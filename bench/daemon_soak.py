@@ -189,6 +189,9 @@ log.close()
 if pg:
     scan_rows = int(pg.psql("driftd", "SELECT count(*) FROM scans"))
     finding_rows = int(pg.psql("driftd", "SELECT count(*) FROM findings"))
+    # What one more scan row takes (for sizing a fleet's growth per day): its data; two
+    # index entries (primary key, scope) come on top.
+    scan_row_bytes = round(float(pg.psql("driftd", "SELECT avg(pg_column_size(s.*)) FROM scans s") or 0))
     store_end = store_kib()
     pg.stop()
 else:
@@ -196,6 +199,7 @@ else:
     db = sqlite3.connect(f"{OUT}/driftd.db")
     scan_rows = db.execute("SELECT count(*) FROM scans").fetchone()[0]
     finding_rows = db.execute("SELECT count(*) FROM findings").fetchone()[0]
+    scan_row_bytes = None
     db.close()
     store_end = store_kib()
 api_samples.sort()
@@ -228,6 +232,8 @@ def mark(ok):
 rows = "\n".join(f"| {s[0]} | {s[3]:.0f} | {s[1] / 1024:.1f} | {s[2]:.1f} | {s[4] / 1024:.1f} |"
                  for s in samples if s[0] in (1, 2, 5, 10, WARMUP, 50, 100, 150, SCANS) or s is samples[-1])
 size_label = "database (pg_database_size)" if pg else "file + WAL"
+scan_row_note = f"- a scan row: {scan_row_bytes} bytes of data (`avg(pg_column_size(scans.*))`), plus two index entries\n" \
+    if scan_row_bytes else ""
 checkpoint_note = "" if pg else ", after the shutdown checkpoint"
 section = f"""## Daemon soak ({BACKEND}): {SCANS} scans of a {N}-resource snapshot target
 
@@ -252,7 +258,7 @@ code after SIGTERM: {code}.
 - CPU per scan: {cpu_per_scan:.2f} s
 - store after {len(durations)} scans: **{store_end / 1024:.1f} MiB** ({size_label}{checkpoint_note}), {scan_rows} scan rows (the last minute's), {finding_rows} finding rows;
   at scan 100 it was {next((s[4] for s in samples if s[0] >= 100), 0) / 1024:.1f} MiB
-- API: `/api/v1/findings?limit=100` during the soak, {len(api_samples)} requests, p99 **{api_p99:.1f} ms**
+{scan_row_note}- API: `/api/v1/findings?limit=100` during the soak, {len(api_samples)} requests, p99 **{api_p99:.1f} ms**
 """
 open(f"{OUT}/section.md", "w").write(section)
 print(section)

@@ -107,12 +107,14 @@ fn bin_dir() -> PathBuf {
         dirs.sort();
         dirs.pop().map(|(_, p)| p)
     };
-    if let Some(dir) = find() {
+    let has_openssl = || Command::new("openssl").arg("version").output().is_ok_and(|o| o.status.success());
+    if let (Some(dir), true) = (find(), has_openssl()) {
         return dir;
     }
+    // The server, and openssl for the test certificates.
     let install = || {
         Command::new("apt-get")
-            .args(["install", "-y", "--no-install-recommends", "postgresql"])
+            .args(["install", "-y", "--no-install-recommends", "postgresql", "openssl"])
             .env("DEBIAN_FRONTEND", "noninteractive")
             .output()
     };
@@ -125,6 +127,7 @@ fn bin_dir() -> PathBuf {
         Ok(o) => String::from_utf8_lossy(&o.stderr).into_owned(),
         Err(e) => e.to_string(),
     };
+    assert!(has_openssl(), "openssl is needed for the test certificates: `apt-get install openssl` failed: {detail}");
     find().unwrap_or_else(|| {
         panic!("PostgreSQL is needed: `apt-get install postgresql` failed (run the tests as root, or install it first): {detail}")
     })
