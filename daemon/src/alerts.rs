@@ -56,10 +56,12 @@ impl Alerts {
         Alerts::assemble(config, notifiers, Arc::new(Mutex::new(store)))
     }
 
-    /// A reloaded config keeps the store it has (its path takes effect at restart).
+    /// A reloaded config keeps the store it has (its path or URL takes effect at restart;
+    /// its lease time at once).
     pub fn with_store(config: &Config, location: &str, store: Arc<Mutex<Store>>) -> Result<Alerts, Error> {
         let notifiers = crate::notify::build_all(&config.notifiers, config.outbox.request_timeout())
             .map_err(|problems| Error::input_all(location, &problems))?;
+        store.lock().unwrap_or_else(|p| p.into_inner()).lease_time_ms = config.store.lease_time().as_millis() as i64;
         Alerts::assemble(config, notifiers, store)
     }
 
