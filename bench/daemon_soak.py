@@ -86,7 +86,9 @@ class Postgres:
         return r.stdout.strip() if r.returncode == 0 else None
 
     def stop(self):
-        self.proc.send_signal(signal.SIGINT)
+        # Through pg_ctl: `runuser` does not pass a signal on to the server.
+        subprocess.run(self.run_as + [f"{self.bin}/pg_ctl", "stop", "-D", f"{self.dir}/data", "-m", "fast"],
+                       check=True, stdout=subprocess.DEVNULL)
         self.proc.wait(timeout=30)
 
 

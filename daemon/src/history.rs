@@ -180,7 +180,7 @@ pub fn record<'f>(tx: &dyn Sql, scan: &ScanRecord<'_, 'f>, cost_change_share: f6
             if transition == Transition::Open {
                 // Signature, cost and the finding stay as last notified, so that many
                 // small cost steps still add up to one `changed`, and `previous` shows
-                // what people were last told. `last_seen` moves below, in one statement.
+                // what people were last told. `last_seen` moves below.
                 still_open.push(f.id.as_str());
             } else {
                 findings::write(
@@ -198,13 +198,19 @@ pub fn record<'f>(tx: &dyn Sql, scan: &ScanRecord<'_, 'f>, cost_change_share: f6
             tracked.push(Tracked { transition, finding: std::borrow::Cow::Borrowed(f), first_seen });
         }
     }
-    findings::seen_again(tx, scan.scope, &still_open, scan.finished_at)?;
+    // A complete scan saw every finding it leaves open: their `last_seen` is the scope's
+    // last complete scan (`last_ok_at`, set below), so their rows are not rewritten. A
+    // partial scan moves the `last_seen` of the ones it saw.
+    if scan.outcome == Outcome::Partial {
+        findings::seen_again(tx, scan.scope, &still_open, scan.finished_at)?;
+    }
     if scan.outcome == Outcome::Ok {
+        let seen_complete = findings::last_ok_at(tx, scan.scope)?;
         let mut gone: Vec<(String, findings::OpenFinding)> =
             open.into_iter().filter(|(id, _)| !seen.contains(id)).collect();
         gone.sort_by(|a, b| a.0.cmp(&b.0));
         for (id, k) in gone {
-            findings::resolve(tx, scan.scope, &id, scan.finished_at)?;
+            findings::resolve(tx, scan.scope, &id, scan.finished_at, seen_complete.as_deref())?;
             // A row this version cannot read is resolved without a message.
             if let Some(finding) = findings::body(tx, scan.scope, &id)? {
                 tracked.push(Tracked {
@@ -379,6 +385,60 @@ mod tests {
         assert_eq!(ev(scan(store, 3, Outcome::Partial, &[])), None);
         assert_eq!(ev(scan(store, 4, Outcome::Ok, &[])), Some(EventKind::ScanRecovered));
         assert_eq!(ev(scan(store, 5, Outcome::Ok, &[])), None);
+    }
+
+    /// `last_seen` (as the API reads it) is the last scan that saw the finding: complete
+    /// scans move it without rewriting the finding's row, a partial scan moves it for the
+    /// findings it saw, a failed scan not at all, and a resolved finding keeps the last
+    /// scan that saw it.
+    #[test]
+    fn last_seen_is_the_last_scan_that_saw_the_finding_on_both_backends() {
+        for (backend, mut store, _dir) in each_backend() {
+            eprintln!("{backend}");
+            last_seen(&mut store);
+        }
+    }
+
+    fn last_seen(store: &mut Store) {
+        let seen = |store: &Store, status: crate::store::api::Status| -> String {
+            let filter = crate::store::api::FindingFilter {
+                severities: vec![],
+                kinds: vec![],
+                scopes: vec![],
+                status,
+                after: 0,
+                limit: 10,
+            };
+            let page = crate::store::api::findings(&store.db, &filter).unwrap();
+            page.items[0]["last_seen"].as_str().unwrap().to_string()
+        };
+        let a = [finding("a", "p5.48xlarge", 98.32)];
+        let open = crate::store::api::Status::Open;
+        scan(store, 1, Outcome::Ok, &a);
+        assert_eq!(seen(store, open), "2026-11-23T00:01:00Z");
+        scan(store, 2, Outcome::Ok, &a);
+        scan(store, 3, Outcome::Ok, &a);
+        assert_eq!(seen(store, open), "2026-11-23T00:03:00Z");
+        let rewritten: i64 = store
+            .db
+            .query_one("SELECT count(*) FROM findings WHERE last_seen = '2026-11-23T00:03:00Z'", &[])
+            .unwrap()
+            .get(0)
+            .unwrap();
+        assert_eq!(rewritten, 0, "a complete scan does not rewrite an unchanged finding's row");
+        scan(store, 4, Outcome::Partial, &a);
+        assert_eq!(seen(store, open), "2026-11-23T00:04:00Z", "a partial scan that saw it");
+        scan(store, 5, Outcome::Partial, &[]);
+        scan(store, 6, Outcome::Failed, &[]);
+        assert_eq!(seen(store, open), "2026-11-23T00:04:00Z", "neither saw it");
+        scan(store, 7, Outcome::Ok, &a);
+        assert_eq!(seen(store, open), "2026-11-23T00:07:00Z");
+        scan(store, 8, Outcome::Ok, &[]);
+        assert_eq!(
+            seen(store, crate::store::api::Status::Resolved),
+            "2026-11-23T00:07:00Z",
+            "resolved at 8, seen at 7"
+        );
     }
 
     /// `[store] keep_*`: old scans (but each scope's latest), findings resolved long ago

@@ -79,8 +79,11 @@ pub fn findings(conn: &dyn Sql, f: &FindingFilter) -> DbResult<Page> {
     args.push(Arg::Int(f.after));
     clauses.push(format!("f.rowid > ?{}", args.len()));
     let sql = format!(
-        "SELECT f.rowid, f.scope, f.first_seen, f.last_seen, f.resolved_at, b.finding
+        "SELECT f.rowid, f.scope, f.first_seen,
+            CASE WHEN f.resolved_at IS NULL AND s.last_ok_at > f.last_seen THEN s.last_ok_at ELSE f.last_seen END,
+            f.resolved_at, b.finding
          FROM findings f JOIN finding_bodies b ON b.scope = f.scope AND b.id = f.id
+         LEFT JOIN scopes s ON s.scope = f.scope
          WHERE {} ORDER BY f.rowid LIMIT {}",
         clauses.join(" AND "),
         f.limit + 1

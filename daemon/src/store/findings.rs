@@ -85,7 +85,8 @@ pub fn write(conn: &dyn Sql, w: &Written<'_>) -> DbResult<()> {
     Ok(())
 }
 
-/// Findings still open and unchanged: only `last_seen` moves, in one statement.
+/// Findings still open and unchanged, seen by a partial scan: only `last_seen` moves, in
+/// one statement.
 pub fn seen_again(conn: &dyn Sql, scope: &str, ids: &[&str], at: &str) -> DbResult<()> {
     if ids.is_empty() {
         return Ok(());
@@ -97,9 +98,25 @@ pub fn seen_again(conn: &dyn Sql, scope: &str, ids: &[&str], at: &str) -> DbResu
     Ok(())
 }
 
-pub fn resolve(conn: &dyn Sql, scope: &str, id: &str, at: &str) -> DbResult<()> {
-    conn.execute("UPDATE findings SET resolved_at = ?3 WHERE scope = ?1 AND id = ?2", args![scope, id, at])?;
+/// Resolved `at`; last seen by the scope's last complete scan before (`seen_complete`),
+/// unless a partial scan saw it later.
+pub fn resolve(conn: &dyn Sql, scope: &str, id: &str, at: &str, seen_complete: Option<&str>) -> DbResult<()> {
+    conn.execute(
+        "UPDATE findings SET resolved_at = ?3,
+            last_seen = CASE WHEN CAST(?4 AS TEXT) > last_seen THEN ?4 ELSE last_seen END
+         WHERE scope = ?1 AND id = ?2",
+        args![scope, id, at, seen_complete],
+    )?;
     Ok(())
+}
+
+/// When the scope's last complete scan finished: what an open finding's `last_seen` is
+/// at least (see `history::record`).
+pub fn last_ok_at(conn: &dyn Sql, scope: &str) -> DbResult<Option<String>> {
+    match conn.query_opt("SELECT last_ok_at FROM scopes WHERE scope = ?1", args![scope])? {
+        Some(r) => r.get(0),
+        None => Ok(None),
+    }
 }
 
 /// One scan's row, as it ended.
