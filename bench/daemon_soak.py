@@ -181,7 +181,14 @@ wall = time.time() - start
 # Idle: no scan due for an hour.
 open(f"{OUT}/driftd.toml", "w").write(config("1h"))
 os.kill(proc.pid, signal.SIGHUP)
-time.sleep(2)
+# The reloaded config may still scan once (a target due under the old interval): idle
+# starts once no scan has finished for 8 s.
+last, quiet_since = None, time.time()
+while time.time() - quiet_since < 8:
+    n = get("/api/v1/scans?limit=1")["scans"][0]["id"]
+    if n != last:
+        last, quiet_since = n, time.time()
+    time.sleep(0.2)
 c0, t0 = cpu_s(), time.time()
 time.sleep(10)
 idle_pct = 100 * (cpu_s() - c0) / (time.time() - t0)

@@ -170,6 +170,9 @@ fn with_a_shared_store_one_replica_exports_the_fleet_and_both_pass_promtool() {
     assert!(exporting[0].contains("driftd_last_successful_scan_timestamp_seconds{target=\"demo\"}"));
     assert!(exporting[0].lines().any(|l| l.starts_with("driftd_outbox_pending ")));
     for d in replicas {
-        let _ = d.terminate(30);
+        let log = d.log.clone();
+        let (code, _) = d.terminate(30);
+        let log = std::fs::read_to_string(log).unwrap_or_default();
+        assert_eq!(code, 0, "SIGTERM with a shared store exits 0:\n{log}");
     }
 }

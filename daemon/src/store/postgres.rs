@@ -15,7 +15,6 @@ use super::db::{Arg, DbError, DbResult, Row, Value};
 use bytes::BytesMut;
 use std::cell::RefCell;
 use std::collections::HashMap;
-use std::sync::Arc;
 use std::time::Duration;
 use tokio_postgres::types::{IsNull, ToSql, Type};
 use tokio_postgres::{Client, Statement};
@@ -94,8 +93,8 @@ struct Conn {
 pub struct Pg {
     config: tokio_postgres::Config,
     tls: Option<tokio_postgres_rustls::MakeRustlsConnect>,
-    /// Where the connection's I/O runs.
-    runtime: Arc<tokio::runtime::Runtime>,
+    /// Where the connection's I/O runs; `None` only while dropping.
+    runtime: Option<tokio::runtime::Runtime>,
     conn: RefCell<Option<Conn>>,
     /// `host:port/database`, for errors and logs: never the password.
     pub location: String,
@@ -148,7 +147,7 @@ impl Pg {
             .enable_all()
             .build()
             .map_err(|e| DbError(format!("cannot start the PostgreSQL I/O thread: {e}")))?;
-        let pg = Pg { config, tls, runtime: Arc::new(runtime), conn: RefCell::new(None), location };
+        let pg = Pg { config, tls, runtime: Some(runtime), conn: RefCell::new(None), location };
         pg.ensure_connected()?;
         Ok(pg)
     }
@@ -161,7 +160,8 @@ impl Pg {
         let config = self.config.clone();
         let tls = self.tls.clone();
         let location = self.location.clone();
-        let connecting = self.runtime.spawn(async move {
+        let runtime = self.runtime.as_ref().ok_or_else(|| DbError("the store is closing".into()))?;
+        let connecting = runtime.spawn(async move {
             let connected = match tls {
                 Some(tls) => config.connect(tls).await.map(|(client, c)| {
                     tokio::spawn(async move {
@@ -269,6 +269,17 @@ impl Pg {
             tx.execute("UPDATE driftd_schema SET version = ?1", &[Arg::Int(i as i64 + 1)])?;
         }
         tx.commit()
+    }
+}
+
+impl Drop for Pg {
+    /// The store may go last inside the daemon's async shutdown, where dropping a runtime
+    /// the ordinary way panics: its I/O thread is told to stop instead.
+    fn drop(&mut self) {
+        self.conn.borrow_mut().take();
+        if let Some(runtime) = self.runtime.take() {
+            runtime.shutdown_background();
+        }
     }
 }
 
