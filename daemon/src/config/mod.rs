@@ -693,6 +693,26 @@ mod tests {
         );
     }
 
+    /// `[store]`: SQLite or PostgreSQL, not both; a URL that is not PostgreSQL's is refused
+    /// without echoing it (it may hold a password); leases of at least 3 s.
+    #[test]
+    fn store_is_sqlite_or_postgres_and_a_url_is_never_echoed() {
+        let err = Config::parse(
+            "c.toml",
+            "[store]\npath = \"d.db\"\nurl = \"mysql://u:hunter22@db/x\"\nlease_time = \"1s\"\n",
+        )
+        .unwrap_err();
+        let text = err.to_string();
+        assert!(text.contains("not both"), "{text}");
+        assert!(text.contains("must start with postgres://"), "{text}");
+        assert!(text.contains("lease_time must be at least 3s"), "{text}");
+        assert!(!text.contains("hunter22"), "the URL is not echoed: {text}");
+        let c = Config::parse("c.toml", "[store]\nurl_env = \"DRIFTD_STORE_URL\"\n").unwrap();
+        assert!(c.store.location().unwrap_err().contains("DRIFTD_STORE_URL"));
+        let c = Config::parse("c.toml", "").unwrap();
+        assert!(matches!(c.store.location(), Ok(crate::store::Location::Sqlite(p)) if p == std::path::Path::new("driftd.db")));
+    }
+
     #[test]
     fn prices_override_builtin() {
         let c = Config::parse("c.toml", "[prices.aws]\n\"p5en.48xlarge\" = 63.3\n").unwrap();
