@@ -710,7 +710,9 @@ mod tests {
         let c = Config::parse("c.toml", "[store]\nurl_env = \"DRIFTD_STORE_URL\"\n").unwrap();
         assert!(c.store.location().unwrap_err().contains("DRIFTD_STORE_URL"));
         let c = Config::parse("c.toml", "").unwrap();
-        assert!(matches!(c.store.location(), Ok(crate::store::Location::Sqlite(p)) if p == std::path::Path::new("driftd.db")));
+        assert!(
+            matches!(c.store.location(), Ok(crate::store::Location::Sqlite(p)) if p == std::path::Path::new("driftd.db"))
+        );
     }
 
     #[test]
