@@ -275,6 +275,63 @@ pub struct TypeSpec {
     /// The attribute naming an instance type whose GPUs the provider looks up
     /// (`ec2:DescribeInstanceTypes` on AWS) and attaches as `gpu` facts; `None`: none.
     pub gpu_facts_from: Option<&'static str>,
+    /// The cloud API calls that change resources of this type, and where in the call's
+    /// audit record (CloudTrail) their ids are: an event is a reason to read those
+    /// resources again, never their new state.
+    pub events: &'static [EventRule],
+}
+
+/// One API call that touches resources of a type.
+#[derive(Debug)]
+pub struct EventRule {
+    /// The service that records it (`ec2.amazonaws.com`).
+    pub source: &'static str,
+    pub name: &'static str,
+    /// Paths in the record whose string values are resource ids; `[]` steps into each
+    /// element of a list (`requestParameters.instancesSet.items[].instanceId`).
+    pub ids: &'static [&'static str],
+    /// Ids of this type start so (`CreateTags` names resources of any type).
+    pub prefix: &'static str,
+}
+
+impl EventRule {
+    /// The ids of this type the record names, each once, in order.
+    pub fn ids_in(&self, record: &Value) -> Vec<String> {
+        fn walk<'a>(v: &'a Value, steps: &[&str], out: &mut Vec<&'a str>) {
+            let Some((step, rest)) = steps.split_first() else {
+                if let Some(s) = v.as_str() {
+                    out.push(s);
+                }
+                return;
+            };
+            match step.strip_suffix("[]") {
+                Some(key) => {
+                    if let Some(items) = v.get(key).and_then(Value::as_array) {
+                        for item in items {
+                            walk(item, rest, out);
+                        }
+                    }
+                }
+                None => {
+                    if let Some(next) = v.get(*step) {
+                        walk(next, rest, out);
+                    }
+                }
+            }
+        }
+        let mut found = Vec::new();
+        for path in self.ids {
+            let steps: Vec<&str> = path.split('.').collect();
+            walk(record, &steps, &mut found);
+        }
+        let mut out: Vec<String> = Vec::new();
+        for id in found.into_iter().filter(|id| id.starts_with(self.prefix) && !id.is_empty()) {
+            if !out.iter().any(|o| o == id) {
+                out.push(id.to_string());
+            }
+        }
+        out
+    }
 }
 
 /// A Terraform type whose declarations are part of another resource's declaration.

@@ -46,6 +46,7 @@ static VM: TypeSpec = TypeSpec {
     ],
     absorbs: &[],
     gpu_facts_from: None,
+    events: &[],
 };
 /// An owner type that is covered and itself owned (EKS makes an auto scaling group per node group).
 static GROUP: TypeSpec = TypeSpec {
@@ -66,6 +67,7 @@ static GROUP: TypeSpec = TypeSpec {
     }],
     absorbs: &[],
     gpu_facts_from: None,
+    events: &[],
 };
 static ASG: Owner = Owner { tf_type: "aws_autoscaling_group", label: "auto scaling group", kind: OwnerKind::Terraform };
 static NODE_GROUP: Owner = Owner { tf_type: "aws_eks_node_group", label: "EKS node group", kind: OwnerKind::Terraform };

@@ -38,6 +38,7 @@ pub const SPEC: TypeSpec = TypeSpec {
     owners: &[BY_CLOUDFORMATION, BY_CLOUDFORMATION_NAME],
     absorbs: &[],
     gpu_facts_from: Some("instance_type"),
+    events: &[],
 };
 
 #[cfg(feature = "aws")]

@@ -25,7 +25,14 @@ use crate::aws::owners::{
     BY_KARPENTER_NODEPOOL, BY_KARPENTER_PROVISIONER, BY_PARALLELCLUSTER, BY_SPOT_FLEET,
 };
 use driftd_core::model::{Cloud, Severity::*};
-use driftd_core::spec::{Attr, CostRule, Lit, NameRule, Norm, TypeSpec};
+use driftd_core::spec::{Attr, CostRule, EventRule, Lit, NameRule, Norm, TypeSpec};
+
+const EC2: &str = "ec2.amazonaws.com";
+/// Where CloudTrail records the instances a call names (request) or made (response).
+const REQUEST_INSTANCES: &str = "requestParameters.instancesSet.items[].instanceId";
+const RESPONSE_INSTANCES: &str = "responseElements.instancesSet.items[].instanceId";
+/// `CreateTags` and `DeleteTags`: resources of any type.
+const TAGGED: &str = "requestParameters.resourcesSet.items[].resourceId";
 
 pub const SPEC: TypeSpec = TypeSpec {
     tf_type: "aws_instance",
@@ -106,6 +113,26 @@ pub const SPEC: TypeSpec = TypeSpec {
     ],
     absorbs: &[],
     gpu_facts_from: Some("instance_type"),
+    events: &[
+        EventRule { source: EC2, name: "RunInstances", ids: &[RESPONSE_INSTANCES], prefix: "i-" },
+        EventRule { source: EC2, name: "TerminateInstances", ids: &[REQUEST_INSTANCES], prefix: "i-" },
+        EventRule { source: EC2, name: "StartInstances", ids: &[REQUEST_INSTANCES], prefix: "i-" },
+        EventRule { source: EC2, name: "StopInstances", ids: &[REQUEST_INSTANCES], prefix: "i-" },
+        EventRule {
+            source: EC2,
+            name: "ModifyInstanceAttribute",
+            ids: &["requestParameters.instanceId"],
+            prefix: "i-",
+        },
+        EventRule {
+            source: EC2,
+            name: "ModifyInstanceMetadataOptions",
+            ids: &["requestParameters.ModifyInstanceMetadataOptionsRequest.InstanceId", "requestParameters.instanceId"],
+            prefix: "i-",
+        },
+        EventRule { source: EC2, name: "CreateTags", ids: &[TAGGED], prefix: "i-" },
+        EventRule { source: EC2, name: "DeleteTags", ids: &[TAGGED], prefix: "i-" },
+    ],
 };
 
 #[cfg(feature = "aws")]

@@ -49,6 +49,7 @@ pub const SPEC: TypeSpec = TypeSpec {
     owners: &[BY_EKS_NODE_GROUP, BY_KARPENTER_CLUSTER, BY_PARALLELCLUSTER, BY_CLOUDFORMATION, BY_CLOUDFORMATION_NAME],
     absorbs: &[],
     gpu_facts_from: Some("instance_type"),
+    events: &[],
 };
 
 #[cfg(feature = "aws")]

@@ -5,6 +5,7 @@
 pub mod autoscaling_group;
 pub mod capacity_reservation;
 pub mod eks_node_group;
+pub mod events;
 pub mod instance;
 pub mod launch_template;
 pub mod owners;

@@ -32,6 +32,7 @@ pub const SPEC: TypeSpec = TypeSpec {
     owners: &[BY_PARALLELCLUSTER, BY_CLOUDFORMATION, BY_CLOUDFORMATION_NAME],
     absorbs: &[],
     gpu_facts_from: None,
+    events: &[],
 };
 
 #[cfg(feature = "aws")]

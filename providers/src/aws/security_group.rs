@@ -25,8 +25,12 @@ use crate::aws::owners::{
     BY_CLOUDFORMATION, BY_CLOUDFORMATION_NAME, BY_EKS_CLUSTER, BY_PARALLELCLUSTER, BY_VPC_DEFAULT,
 };
 use driftd_core::model::{Cloud, Severity::*};
-use driftd_core::spec::{Absorb, Attr, NameRule, Norm, TypeSpec};
+use driftd_core::spec::{Absorb, Attr, EventRule, NameRule, Norm, TypeSpec};
 use serde_json::{json, Value};
+
+const EC2: &str = "ec2.amazonaws.com";
+/// The group a rule change names.
+const GROUP: &str = "requestParameters.groupId";
 
 pub const SPEC: TypeSpec = TypeSpec {
     tf_type: "aws_security_group",
@@ -49,6 +53,25 @@ pub const SPEC: TypeSpec = TypeSpec {
     owners: &[BY_VPC_DEFAULT, BY_EKS_CLUSTER, BY_PARALLELCLUSTER, BY_CLOUDFORMATION, BY_CLOUDFORMATION_NAME],
     absorbs: &[RULE_RESOURCE, INGRESS_RULE_RESOURCE, EGRESS_RULE_RESOURCE],
     gpu_facts_from: None,
+    events: &[
+        EventRule { source: EC2, name: "CreateSecurityGroup", ids: &["responseElements.groupId"], prefix: "sg-" },
+        EventRule { source: EC2, name: "AuthorizeSecurityGroupIngress", ids: &[GROUP], prefix: "sg-" },
+        EventRule { source: EC2, name: "AuthorizeSecurityGroupEgress", ids: &[GROUP], prefix: "sg-" },
+        EventRule { source: EC2, name: "RevokeSecurityGroupIngress", ids: &[GROUP], prefix: "sg-" },
+        EventRule { source: EC2, name: "RevokeSecurityGroupEgress", ids: &[GROUP], prefix: "sg-" },
+        EventRule {
+            source: EC2,
+            name: "CreateTags",
+            ids: &["requestParameters.resourcesSet.items[].resourceId"],
+            prefix: "sg-",
+        },
+        EventRule {
+            source: EC2,
+            name: "DeleteTags",
+            ids: &["requestParameters.resourcesSet.items[].resourceId"],
+            prefix: "sg-",
+        },
+    ],
 };
 
 /// `aws_security_group_rule`: `type` says ingress or egress; one block of the group's shape.

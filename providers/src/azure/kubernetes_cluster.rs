@@ -95,6 +95,7 @@ pub const SPEC: TypeSpec = TypeSpec {
     owners: &[],
     absorbs: &[],
     gpu_facts_from: None,
+    events: &[],
 };
 
 #[cfg(feature = "azure")]

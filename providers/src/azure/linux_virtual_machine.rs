@@ -94,6 +94,7 @@ pub const SPEC: TypeSpec = TypeSpec {
     owners: owners::VM,
     absorbs: &[],
     gpu_facts_from: None,
+    events: &[],
 };
 
 #[cfg(feature = "azure")]

@@ -81,6 +81,7 @@ pub const SPEC: TypeSpec = TypeSpec {
     owners: owners::COMPUTE,
     absorbs: &[],
     gpu_facts_from: None,
+    events: &[],
 };
 
 #[cfg(feature = "azure")]

@@ -1,0 +1,279 @@
+//! CloudTrail records of API calls (the `detail` of an EventBridge "AWS API Call via
+//! CloudTrail" event, or one record of `LookupEvents`): which covered resources a call
+//! touched (each type's `events` rules, next to its spec), whether it changed anything
+//! (failed calls and dry runs did not), and who made it. An event is a reason to read the
+//! resources again, never their new state.
+
+use driftd_core::spec::TypeSpec;
+use serde_json::Value;
+
+/// Why a change was made, as its caller shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cause {
+    /// A person: the console, the CLI, or an SDK under a person's identity.
+    Manual,
+    /// A role or service principal that is not Terraform's (a pipeline, a script).
+    Automation,
+    /// Terraform itself (its user agent): the code or the state is behind.
+    Terraform,
+    /// An AWS service on an owner's behalf (Auto Scaling, EKS node groups).
+    Service,
+}
+
+impl Cause {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Cause::Manual => "manual",
+            Cause::Automation => "automation",
+            Cause::Terraform => "terraform",
+            Cause::Service => "service",
+        }
+    }
+}
+
+/// Who made a call.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChangedBy {
+    /// The identity's ARN (a user, a role session, the root user), or its principal id.
+    pub principal: String,
+    /// CloudTrail's `userIdentity.type`: `IAMUser`, `AssumedRole`, `Root`, `AWSService`, ...
+    pub principal_type: String,
+    /// A role session's name, a user's name: who, in words.
+    pub display_name: Option<String>,
+    pub source_ip: Option<String>,
+    pub user_agent: Option<String>,
+    pub event_time: String,
+    pub event_id: String,
+    pub event_name: String,
+    /// The AWS service that made the call for someone (`autoscaling.amazonaws.com`).
+    pub invoked_by: Option<String>,
+    pub cause: Cause,
+}
+
+/// One recorded API call, as far as drift goes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiCall {
+    pub source: String,
+    pub name: String,
+    pub region: Option<String>,
+    pub account: Option<String>,
+    /// A failed call (`errorCode`) or a dry run changed nothing.
+    pub changed_nothing: bool,
+    pub changed_by: ChangedBy,
+    /// (Terraform type, id) of each covered resource the call names.
+    pub resources: Vec<(&'static str, String)>,
+}
+
+/// Consoles sign their calls as these: a person, not a service acting for one.
+const CONSOLES: &[&str] = &["signin.amazonaws.com", "console.amazonaws.com", "AWS Internal"];
+
+fn text(v: &Value, key: &str) -> Option<String> {
+    v.get(key).and_then(Value::as_str).filter(|s| !s.is_empty()).map(str::to_string)
+}
+
+fn is_console(agent: &str) -> bool {
+    CONSOLES.contains(&agent) || (agent.starts_with("console.") && agent.ends_with(".amazonaws.com"))
+}
+
+/// Why the call was made, from who made it and with what.
+fn cause(identity: &Value, agent: Option<&str>, invoked_by: Option<&str>, session: Option<&str>) -> Cause {
+    let agent = agent.unwrap_or("");
+    if let Some(service) = invoked_by.filter(|s| !is_console(s)) {
+        if service.ends_with(".amazonaws.com") {
+            return Cause::Service;
+        }
+    }
+    if identity.get("type").and_then(Value::as_str) == Some("AWSService") {
+        return Cause::Service;
+    }
+    if agent.contains("Terraform/") || agent.contains("terraform-provider-aws") {
+        return Cause::Terraform;
+    }
+    if is_console(agent) || invoked_by.is_some_and(is_console) || agent.starts_with("aws-cli/") {
+        return Cause::Manual;
+    }
+    match identity.get("type").and_then(Value::as_str) {
+        Some("IAMUser") | Some("Root") => Cause::Manual,
+        // A role session named after a person (an e-mail, SSO's permission sets).
+        Some("AssumedRole") | Some("FederatedUser")
+            if session.is_some_and(|s| s.contains('@'))
+                || identity
+                    .pointer("/sessionContext/sessionIssuer/userName")
+                    .and_then(Value::as_str)
+                    .is_some_and(|r| r.starts_with("AWSReservedSSO_")) =>
+        {
+            Cause::Manual
+        }
+        _ => Cause::Automation,
+    }
+}
+
+/// Reads a CloudTrail record, or an EventBridge event whose `detail` is one. `None`: not
+/// an API call record (another detail type, or no `eventName`).
+pub fn parse(event: &Value, types: &[&TypeSpec]) -> Option<ApiCall> {
+    let record = match event.get("detail") {
+        Some(detail) if event.get("detail-type").and_then(Value::as_str) == Some("AWS API Call via CloudTrail") => {
+            detail
+        }
+        Some(_) => return None,
+        None => event,
+    };
+    let name = text(record, "eventName")?;
+    let source = text(record, "eventSource")?;
+    let identity = record.get("userIdentity").cloned().unwrap_or(Value::Null);
+    let agent = text(record, "userAgent");
+    let invoked_by = text(&identity, "invokedBy");
+    let arn = text(&identity, "arn");
+    // The session name of `assumed-role/ROLE/SESSION`, or a user's name.
+    let session = arn.as_deref().and_then(|a| a.split_once(":assumed-role/")).and_then(|(_, r)| r.split_once('/'));
+    let display_name = session.map(|(_, s)| s.to_string()).or_else(|| text(&identity, "userName"));
+    let cause = cause(&identity, agent.as_deref(), invoked_by.as_deref(), session.map(|(_, s)| s));
+    let changed_by = ChangedBy {
+        principal: arn.or_else(|| text(&identity, "principalId")).unwrap_or_else(|| "unknown".into()),
+        principal_type: text(&identity, "type").unwrap_or_else(|| "unknown".into()),
+        display_name,
+        source_ip: text(record, "sourceIPAddress"),
+        user_agent: agent,
+        event_time: text(record, "eventTime").unwrap_or_default(),
+        event_id: text(record, "eventID").unwrap_or_default(),
+        event_name: name.clone(),
+        invoked_by,
+        cause,
+    };
+    let error = text(record, "errorCode");
+    let dry_run = error.as_deref().is_some_and(|e| e.ends_with("DryRunOperation"))
+        || record.pointer("/requestParameters/dryRun").and_then(Value::as_bool) == Some(true);
+    let mut resources = Vec::new();
+    for spec in types {
+        for rule in spec.events.iter().filter(|r| r.source == source && r.name == name) {
+            for id in rule.ids_in(record) {
+                if !resources.iter().any(|(t, i)| *t == spec.tf_type && *i == id) {
+                    resources.push((spec.tf_type, id));
+                }
+            }
+        }
+    }
+    Some(ApiCall {
+        source,
+        name,
+        region: text(record, "awsRegion"),
+        account: text(record, "recipientAccountId").or_else(|| text(&identity, "accountId")),
+        changed_nothing: error.is_some() || dry_run,
+        changed_by,
+        resources,
+    })
+}
+
+/// Every AWS type's spec, for [`parse`].
+pub fn specs() -> Vec<&'static TypeSpec> {
+    super::TYPES.iter().map(|t| t.spec).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A real record from `testdata/cloudtrail/` (see its README).
+    fn record(file: &str) -> ApiCall {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../testdata/cloudtrail").join(file);
+        let v: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        parse(&v, &specs()).unwrap_or_else(|| panic!("{file}: not an API call"))
+    }
+
+    /// Who, why and which resources, for real records of people, roles, Terraform and
+    /// AWS services.
+    #[test]
+    fn real_cloudtrail_records_name_who_why_and_what() {
+        // The console, by an IAM user: manual, although `invokedBy` names the sign-in service.
+        let console = record("custodian-event-cloud-trail-run-instance-creator.json");
+        assert_eq!(console.changed_by.cause, Cause::Manual);
+        assert_eq!(console.changed_by.display_name.as_deref(), Some("c7nbot"));
+        assert_eq!(console.changed_by.principal, "arn:aws:iam::644160558196:user/c7nbot");
+        assert_eq!(console.changed_by.source_ip.as_deref(), Some("204.63.44.142"));
+        assert_eq!(console.resources.len(), 1, "{:?}", console.resources);
+        assert_eq!(console.resources[0].0, "aws_instance");
+        assert!(console.resources[0].1.starts_with("i-"));
+        assert!(!console.changed_nothing);
+
+        // Auto Scaling launching for its group: a service on an owner's behalf.
+        let asg = record("custodian-event-cloud-trail-run-instances.json");
+        assert_eq!(asg.changed_by.cause, Cause::Service);
+        assert_eq!(asg.changed_by.invoked_by.as_deref(), Some("autoscaling.amazonaws.com"));
+        let asg_term =
+            record("panther-aws_modify_cloud_compute_infrastructure-terminate-instance-from-autoscaling.json");
+        assert_eq!(asg_term.changed_by.cause, Cause::Service);
+        assert_eq!(asg_term.resources.iter().filter(|(t, _)| *t == "aws_instance").count(), asg_term.resources.len());
+        assert!(!asg_term.resources.is_empty());
+
+        // Terraform's user agent, under a deployment role.
+        let tf = record("panther-aws_ec2_manual_security_group_changes-terraform-security-group-authorize-egress.json");
+        assert_eq!(tf.changed_by.cause, Cause::Terraform);
+        assert_eq!(tf.resources, [("aws_security_group", "sg-03eee825d6bb78f54".to_string())]);
+
+        // A script under a person's role session; the CLI by a user; the EC2 console.
+        let script = record("panther-aws_ec2_manual_security_group_changes-go-script-authorize-ingress.json");
+        assert_eq!(script.changed_by.cause, Cause::Manual, "a session named after a person");
+        assert_eq!(script.changed_by.display_name.as_deref(), Some("ryan@example.com"));
+        let cli = record("panther-aws_ec2_stopinstances-cloudtrail-instances-were-stopped.json");
+        assert_eq!(cli.changed_by.cause, Cause::Manual);
+        assert!(
+            !cli.resources.is_empty()
+                && cli.resources.iter().all(|(t, id)| *t == "aws_instance" && id.starts_with("i-"))
+        );
+        let ec2_console =
+            record("panther-aws_ec2_manual_security_group_changes-aws-console-ingress-sg-authorization.json");
+        assert_eq!(ec2_console.changed_by.cause, Cause::Manual);
+
+        // A role session that is no person: automation.
+        let role = record("panther-aws_modify_cloud_compute_infrastructure-terminate-instance-from-assumedrole.json");
+        assert_eq!(role.changed_by.cause, Cause::Automation);
+        assert_eq!(role.changed_by.display_name.as_deref(), Some("AThing"));
+    }
+
+    /// A failed call and a dry run changed nothing; they still say who tried.
+    #[test]
+    fn failed_calls_and_dry_runs_change_nothing() {
+        let denied =
+            record("panther-aws_ec2_manual_security_group_changes-aws-console-ingress-sg-authorization-error.json");
+        assert!(denied.changed_nothing);
+        let dry = record("panther-aws_ec2_monitoring-runinstance-dry-run.json");
+        assert!(dry.changed_nothing);
+        assert_eq!(dry.changed_by.invoked_by.as_deref(), Some("eks-nodegroup.amazonaws.com"));
+        assert_eq!(dry.changed_by.cause, Cause::Service);
+    }
+
+    /// The EventBridge envelope is read through; another detail type is not an API call.
+    #[test]
+    fn eventbridge_envelopes_are_read_and_other_detail_types_are_not_calls() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../testdata/cloudtrail");
+        let detail: Value = serde_json::from_str(
+            &std::fs::read_to_string(path.join("custodian-event-cloud-trail-run-instance-creator.json")).unwrap(),
+        )
+        .unwrap();
+        let envelope = serde_json::json!({
+            "version": "0", "detail-type": "AWS API Call via CloudTrail", "source": "aws.ec2",
+            "account": "644160558196", "region": "us-east-1", "detail": detail,
+        });
+        assert_eq!(parse(&envelope, &specs()), parse(&detail, &specs()));
+        let state_change = serde_json::json!({
+            "detail-type": "EC2 Instance State-change Notification", "detail": {"instance-id": "i-1", "state": "running"},
+        });
+        assert_eq!(parse(&state_change, &specs()), None);
+    }
+
+    /// `CreateTags` names resources of any type: each type takes the ids of its own.
+    #[test]
+    fn tags_on_mixed_resources_go_to_each_type() {
+        let record = serde_json::json!({
+            "eventSource": "ec2.amazonaws.com", "eventName": "CreateTags", "eventTime": "2026-12-05T06:00:00Z",
+            "eventID": "e1", "userIdentity": {"type": "IAMUser", "arn": "arn:aws:iam::1:user/ana", "userName": "ana"},
+            "userAgent": "aws-cli/2.15.0",
+            "requestParameters": {"resourcesSet": {"items": [{"resourceId": "i-0abc"}, {"resourceId": "sg-0def"}, {"resourceId": "vol-1"}]}},
+        });
+        let call = parse(&record, &specs()).unwrap();
+        assert_eq!(
+            call.resources,
+            [("aws_instance", "i-0abc".to_string()), ("aws_security_group", "sg-0def".to_string())]
+        );
+    }
+}
