@@ -51,17 +51,14 @@ impl Alerts {
         let notifiers = crate::notify::build_all(&config.notifiers, config.outbox.request_timeout())
             .map_err(|problems| Error::input_all(location, &problems))?;
         let at = config.store.location().map_err(|e| Error::input(location, e))?;
-        let mut store = Store::open(&at)?;
-        store.lease_time_ms = config.store.lease_time().as_millis() as i64;
+        let store = Store::open(&at)?;
         Alerts::assemble(config, notifiers, Arc::new(Mutex::new(store)))
     }
 
-    /// A reloaded config keeps the store it has (its path or URL takes effect at restart;
-    /// its lease time at once).
+    /// A reloaded config keeps the store it has (its path or URL takes effect at restart).
     pub fn with_store(config: &Config, location: &str, store: Arc<Mutex<Store>>) -> Result<Alerts, Error> {
         let notifiers = crate::notify::build_all(&config.notifiers, config.outbox.request_timeout())
             .map_err(|problems| Error::input_all(location, &problems))?;
-        store.lock().unwrap_or_else(|p| p.into_inner()).lease_time_ms = config.store.lease_time().as_millis() as i64;
         Alerts::assemble(config, notifiers, store)
     }
 
@@ -192,7 +189,13 @@ impl Alerts {
             .map_err(|e| Error::input("tokio", e.to_string()))?;
         let until = outbox::now_ms() + self.deliver_for.as_millis() as i64;
         let done = runtime
-            .block_on(outbox::deliver(self.store.clone(), self.notifiers.clone(), self.policy, Some(until)))
+            .block_on(outbox::deliver(
+                self.store.clone(),
+                self.notifiers.clone(),
+                self.policy,
+                self.lease_time,
+                Some(until),
+            ))
             .map_err(|e| Error::input(&path, e))?;
         let pending = self
             .store

@@ -282,7 +282,7 @@ fn scope_transition(tx: &dyn Sql, scan: &ScanRecord<'_, '_>) -> DbResult<Option<
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::testing::each_backend;
+    use crate::store::testing::on_each_backend;
     use crate::store::{Pruned, Retention, Sql, Store};
     use driftd_core::model::*;
     use serde_json::json;
@@ -344,10 +344,7 @@ mod tests {
 
     #[test]
     fn new_open_changed_resolved_on_both_backends() {
-        for (backend, mut store, _dir) in each_backend() {
-            eprintln!("{backend}");
-            new_open_changed_resolved(&mut store);
-        }
+        on_each_backend(new_open_changed_resolved);
     }
 
     fn new_open_changed_resolved(store: &mut Store) {
@@ -372,10 +369,7 @@ mod tests {
 
     #[test]
     fn scan_failed_once_then_recovered_once_on_both_backends() {
-        for (backend, mut store, _dir) in each_backend() {
-            eprintln!("{backend}");
-            scan_failed_once_then_recovered_once(&mut store);
-        }
+        on_each_backend(scan_failed_once_then_recovered_once);
     }
 
     fn scan_failed_once_then_recovered_once(store: &mut Store) {
@@ -393,10 +387,7 @@ mod tests {
     /// scan that saw it.
     #[test]
     fn last_seen_is_the_last_scan_that_saw_the_finding_on_both_backends() {
-        for (backend, mut store, _dir) in each_backend() {
-            eprintln!("{backend}");
-            last_seen(&mut store);
-        }
+        on_each_backend(last_seen);
     }
 
     fn last_seen(store: &mut Store) {
@@ -446,10 +437,7 @@ mod tests {
     /// dead letters stay whatever their age.
     #[test]
     fn pruning_removes_what_is_past_retention_and_keeps_the_rest() {
-        for (backend, mut store, _dir) in each_backend() {
-            eprintln!("{backend}");
-            pruning(&mut store);
-        }
+        on_each_backend(pruning);
     }
 
     fn pruning(store: &mut Store) {

@@ -65,17 +65,19 @@ impl Delivery {
 
 /// Delivers what is pending, each notifier's queue in order per finding. `until`: the end
 /// of a one-shot `check --notify`'s delivery (no retry waited for past it, no request
-/// left running past it); what is left stays queued.
+/// left running past it); what is left stays queued. `lease_time`: a shared store's
+/// claim on a notifier's queue.
 pub async fn deliver(
     store: Arc<Mutex<Store>>,
     notifiers: Vec<Arc<Built>>,
     policy: RetryPolicy,
+    lease_time: Duration,
     until: Option<i64>,
 ) -> Result<Delivery, String> {
     let mut tasks = tokio::task::JoinSet::new();
     for n in notifiers {
         let store = store.clone();
-        tasks.spawn(async move { deliver_one(store, n, policy, until, true).await });
+        tasks.spawn(async move { deliver_one(store, n, policy, lease_time, until, true).await });
     }
     let mut total = Delivery::default();
     let mut first_error = None;
@@ -94,8 +96,13 @@ pub async fn deliver(
 
 /// The daemon's delivery: what is due now for one notifier, in order; returns when its
 /// queue is empty or its head waits for a retry.
-pub async fn deliver_due(store: Arc<Mutex<Store>>, n: Arc<Built>, policy: RetryPolicy) -> Result<Delivery, String> {
-    deliver_one(store, n, policy, Some(now_ms()), false).await
+pub async fn deliver_due(
+    store: Arc<Mutex<Store>>,
+    n: Arc<Built>,
+    policy: RetryPolicy,
+    lease_time: Duration,
+) -> Result<Delivery, String> {
+    deliver_one(store, n, policy, lease_time, Some(now_ms()), false).await
 }
 
 fn lock(store: &Mutex<Store>) -> std::sync::MutexGuard<'_, Store> {
@@ -110,6 +117,7 @@ async fn deliver_one(
     store: Arc<Mutex<Store>>,
     n: Arc<Built>,
     policy: RetryPolicy,
+    lease_time: Duration,
     until: Option<i64>,
     deadline: bool,
 ) -> Result<Delivery, String> {
@@ -121,7 +129,7 @@ async fn deliver_one(
         match store.is_shared() {
             false => None,
             true => {
-                let ttl = store.lease_time_ms;
+                let ttl = lease_time.as_millis() as i64;
                 if !store.claim(&lease, owner, now_ms(), ttl).map_err(db_err)? {
                     return Ok(Delivery::default());
                 }

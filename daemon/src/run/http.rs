@@ -4,7 +4,7 @@
 //! `Authorization: Bearer TOKEN`; health and metrics stay open for probes and scrapers.
 
 use super::Daemon;
-use crate::store::{api, DbError, DbResult, Sql};
+use crate::store::{self, api, DbError, DbResult, Sql};
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -35,15 +35,9 @@ async fn readyz(State(d): State<Arc<Daemon>>) -> Response {
     let mut status = d.status.read().unwrap().clone();
     let loaded = d.loaded.read().unwrap().clone();
     if loaded.shared {
-        let store = loaded.alerts.store.clone();
-        let figures = tokio::task::spawn_blocking(move || {
-            crate::store::findings::scope_figures(&store.lock().unwrap_or_else(|p| p.into_inner()).db)
-        })
-        .await;
-        let figures = match figures {
-            Ok(Ok(f)) => f,
-            Ok(Err(e)) => return store_error(e),
-            Err(e) => return store_error(DbError(e.to_string())),
+        let figures = match store::blocking(&loaded.alerts.store, |s| store::findings::scope_figures(&s.db)).await {
+            Ok(f) => f,
+            Err(e) => return store_error(e),
         };
         let now = jiff::Timestamp::now();
         for s in status.values_mut() {
@@ -81,23 +75,19 @@ async fn metrics(State(d): State<Arc<Daemon>>) -> Response {
 /// `metrics` lease (claimed, or renewed, at each scrape; another replica's scrape takes
 /// it over when this one stops being scraped for a lease time).
 async fn shared_metrics(d: &Daemon, loaded: &super::Loaded) -> Response {
-    let store = loaded.alerts.store.clone();
     let targets: Vec<String> = loaded.targets.iter().map(|t| t.name.clone()).collect();
     let ttl = loaded.alerts.lease_time.as_millis() as i64;
-    let fleet = tokio::task::spawn_blocking(move || -> crate::store::DbResult<Option<String>> {
-        let store = store.lock().unwrap_or_else(|p| p.into_inner());
-        let owner = crate::store::leases::replica_id();
-        if !store.claim("metrics", owner, crate::notify::outbox::now_ms(), ttl)? {
-            return Ok(None);
+    let fleet = store::blocking(&loaded.alerts.store, move |s| {
+        if !s.claim("metrics", store::leases::replica_id(), crate::notify::outbox::now_ms(), ttl)? {
+            return Ok(String::new());
         }
-        let figures = crate::store::findings::scope_figures(&store.db)?;
-        Ok(Some(super::series::fleet(&figures, &targets, store.pending_count()?)))
+        let figures = store::findings::scope_figures(&s.db)?;
+        Ok(super::series::fleet(&figures, &targets, s.pending_count()?))
     })
     .await;
     let fleet = match fleet {
-        Ok(Ok(f)) => f.unwrap_or_default(),
-        Ok(Err(e)) => return store_error(e),
-        Err(e) => return store_error(DbError(e.to_string())),
+        Ok(f) => f,
+        Err(e) => return store_error(e),
     };
     let text = format!("{}{fleet}", d.metrics.render());
     ([("content-type", "text/plain; version=0.0.4")], text).into_response()
@@ -124,11 +114,9 @@ fn unauthorized(d: &Daemon, headers: &HeaderMap) -> Option<Response> {
 /// Read off the async workers: with a shared store a read waits on the network.
 async fn page(d: &Daemon, key: &str, read: impl FnOnce(&dyn Sql) -> DbResult<api::Page> + Send + 'static) -> Response {
     let store = d.loaded.read().unwrap().alerts.store.clone();
-    let read = tokio::task::spawn_blocking(move || read(&store.lock().unwrap_or_else(|p| p.into_inner()).db)).await;
-    match read {
-        Ok(Ok(page)) => Json(json!({key: page.items, "next": page.next})).into_response(),
-        Ok(Err(e)) => store_error(e),
-        Err(e) => store_error(DbError(e.to_string())),
+    match store::blocking(&store, move |s| read(&s.db)).await {
+        Ok(page) => Json(json!({key: page.items, "next": page.next})).into_response(),
+        Err(e) => store_error(e),
     }
 }
 

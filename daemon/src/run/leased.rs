@@ -8,7 +8,7 @@
 //! time while any replica is alive.
 
 use super::schedule::{ScanFn, Schedule};
-use crate::store::{leases, Store};
+use crate::store::{self, leases, Store};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::{mpsc, watch, Semaphore};
@@ -28,17 +28,6 @@ impl TargetLease {
     /// is taken over soon after it lapses, at most every 5 s.
     pub fn poll(&self, schedule: &Schedule) -> Duration {
         (self.lease_time / 4).min(schedule.interval / 2).min(Duration::from_secs(5)).max(Duration::from_millis(200))
-    }
-
-    /// Runs `f` on the store off the async workers (a store call may wait on the network).
-    async fn with_store<T: Send + 'static>(
-        &self,
-        f: impl FnOnce(&Store) -> crate::store::DbResult<T> + Send + 'static,
-    ) -> crate::store::DbResult<T> {
-        let store = self.store.clone();
-        tokio::task::spawn_blocking(move || f(&store.lock().unwrap_or_else(|p| p.into_inner())))
-            .await
-            .map_err(|e| crate::store::DbError(format!("store task: {e}")))?
     }
 }
 
@@ -68,7 +57,7 @@ pub async fn target_loop(
         };
         if triggered {
             let name = lease.name.clone();
-            if let Err(e) = lease.with_store(move |s| s.make_due(&name, now_ms())).await {
+            if let Err(e) = store::blocking(&lease.store, move |s| s.make_due(&name, now_ms())).await {
                 warn!(lease = %lease.name, error = %e, "cannot mark the target due");
             }
         }
@@ -79,7 +68,7 @@ pub async fn target_loop(
             _ = stop.wait_for(|s| *s) => return,
         };
         let name = lease.name.clone();
-        match lease.with_store(move |s| s.claim(&name, owner, now_ms(), ttl)).await {
+        match store::blocking(&lease.store, move |s| s.claim(&name, owner, now_ms(), ttl)).await {
             Ok(true) => {}
             Ok(false) => continue,
             Err(e) => {
@@ -93,7 +82,7 @@ pub async fn target_loop(
                 loop {
                     tokio::time::sleep(lease.lease_time / 3).await;
                     let name = lease.name.clone();
-                    match lease.with_store(move |s| s.renew(&name, owner, now_ms(), ttl)).await {
+                    match store::blocking(&lease.store, move |s| s.renew(&name, owner, now_ms(), ttl)).await {
                         Ok(true) => {}
                         Ok(false) => {
                             warn!(lease = %lease.name, "the lease lapsed during the scan; its result will not be recorded");
@@ -110,7 +99,7 @@ pub async fn target_loop(
         failures = if ok { 0 } else { failures.saturating_add(1) };
         let next_due = now_ms() + schedule.next_wait(failures).as_millis() as i64;
         let name = lease.name.clone();
-        if let Err(e) = lease.with_store(move |s| s.release(&name, owner, Some(next_due))).await {
+        if let Err(e) = store::blocking(&lease.store, move |s| s.release(&name, owner, Some(next_due))).await {
             warn!(lease = %lease.name, error = %e, "cannot release the target; it is free again when the lease lapses");
         }
         if *stop.borrow() {

@@ -296,12 +296,12 @@ fn start(daemon: &Arc<Daemon>) -> Running {
         series::init_notifier(&n.name);
         let store = loaded.alerts.store.clone();
         let n = n.clone();
-        let policy = loaded.alerts.policy;
+        let (policy, lease_time) = (loaded.alerts.policy, loaded.alerts.lease_time);
         let wake = daemon.wake_outbox.clone();
         let mut stop = stop.clone();
         tasks.push(tokio::spawn(async move {
             loop {
-                if let Err(e) = crate::notify::outbox::deliver_due(store.clone(), n.clone(), policy).await {
+                if let Err(e) = crate::notify::outbox::deliver_due(store.clone(), n.clone(), policy, lease_time).await {
                     error!(notifier = %n.name, error = %e, "outbox delivery failed");
                 }
                 tokio::select! {

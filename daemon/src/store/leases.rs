@@ -102,15 +102,12 @@ pub fn replica_id() -> &'static str {
 
 #[cfg(test)]
 mod tests {
-    use crate::store::testing::each_backend;
+    use crate::store::testing::on_each_backend;
     use crate::store::Store;
 
     #[test]
     fn a_lease_has_one_holder_until_it_lapses_or_is_released_on_both_backends() {
-        for (backend, store, _dir) in each_backend() {
-            eprintln!("{backend}");
-            holder_rules(&store);
-        }
+        on_each_backend(|store| holder_rules(store));
     }
 
     fn holder_rules(store: &Store) {

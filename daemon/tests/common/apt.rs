@@ -14,9 +14,21 @@ pub fn ensure(program: &str, package: &str) {
     if on_path(program) {
         return;
     }
+    let detail = install(&[package]);
+    assert!(
+        on_path(program),
+        "{program} is needed: `apt-get install {package}` failed (run the tests as root, or install it first): {detail}"
+    );
+}
+
+/// `apt-get install`s the packages (after `apt-get update` when a first try fails);
+/// returns what apt said on stderr, for the caller's failure message. The caller checks
+/// that what it needs is there now.
+pub fn install(packages: &[&str]) -> String {
     let install = || {
         Command::new("apt-get")
-            .args(["install", "-y", "--no-install-recommends", package])
+            .args(["install", "-y", "--no-install-recommends"])
+            .args(packages)
             .env("DEBIAN_FRONTEND", "noninteractive")
             .output()
     };
@@ -25,12 +37,8 @@ pub fn ensure(program: &str, package: &str) {
         let _ = Command::new("apt-get").arg("update").output();
         out = install();
     }
-    let detail = match &out {
+    match &out {
         Ok(o) => String::from_utf8_lossy(&o.stderr).into_owned(),
         Err(e) => e.to_string(),
-    };
-    assert!(
-        on_path(program),
-        "{program} is needed: `apt-get install {package}` failed (run the tests as root, or install it first): {detail}"
-    );
+    }
 }

@@ -25,38 +25,11 @@ pub struct Postgres {
 /// A CA and a server certificate signed by it, made with the openssl command line.
 fn certificates(dir: &Path) {
     let run = |args: &[&str]| sh(Command::new("openssl").current_dir(dir).args(args), &format!("openssl {}", args[0]));
-    run(&[
-        "req",
-        "-x509",
-        "-newkey",
-        "ec",
-        "-pkeyopt",
-        "ec_paramgen_curve:P-256",
-        "-nodes",
-        "-keyout",
-        "ca.key",
-        "-out",
-        "ca.pem",
-        "-days",
-        "2",
-        "-subj",
-        "/CN=driftd test CA",
-    ]);
-    run(&[
-        "req",
-        "-new",
-        "-newkey",
-        "ec",
-        "-pkeyopt",
-        "ec_paramgen_curve:P-256",
-        "-nodes",
-        "-keyout",
-        "server.key",
-        "-out",
-        "server.csr",
-        "-subj",
-        "/CN=db.internal",
-    ]);
+    // A new P-256 key, unencrypted, into the file that follows.
+    let new_key = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout"];
+    run(&[&["req", "-x509"][..], &new_key, &["ca.key", "-out", "ca.pem", "-days", "2", "-subj", "/CN=driftd test CA"]]
+        .concat());
+    run(&[&["req", "-new"][..], &new_key, &["server.key", "-out", "server.csr", "-subj", "/CN=db.internal"]].concat());
     std::fs::write(dir.join("san.ext"), "subjectAltName=DNS:db.internal,DNS:localhost\n").unwrap();
     run(&[
         "x509",
@@ -112,21 +85,7 @@ fn bin_dir() -> PathBuf {
         return dir;
     }
     // The server, and openssl for the test certificates.
-    let install = || {
-        Command::new("apt-get")
-            .args(["install", "-y", "--no-install-recommends", "postgresql", "openssl"])
-            .env("DEBIAN_FRONTEND", "noninteractive")
-            .output()
-    };
-    let mut out = install();
-    if !out.as_ref().is_ok_and(|o| o.status.success()) {
-        let _ = Command::new("apt-get").arg("update").output();
-        out = install();
-    }
-    let detail = match &out {
-        Ok(o) => String::from_utf8_lossy(&o.stderr).into_owned(),
-        Err(e) => e.to_string(),
-    };
+    let detail = super::apt::install(&["postgresql", "openssl"]);
     assert!(has_openssl(), "openssl is needed for the test certificates: `apt-get install openssl` failed: {detail}");
     find().unwrap_or_else(|| {
         panic!("PostgreSQL is needed: `apt-get install postgresql` failed (run the tests as root, or install it first): {detail}")

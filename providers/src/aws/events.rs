@@ -64,6 +64,12 @@ pub struct ApiCall {
     pub resources: Vec<(&'static str, String)>,
 }
 
+/// The service that records EC2's calls (the `source` of their `EventRule`s).
+pub const EC2: &str = "ec2.amazonaws.com";
+/// `CreateTags` and `DeleteTags` name resources of any type here: each type's rule takes
+/// the ids with its prefix.
+pub const TAGGED: &str = "requestParameters.resourcesSet.items[].resourceId";
+
 /// Consoles sign their calls as these: a person, not a service acting for one.
 const CONSOLES: &[&str] = &["signin.amazonaws.com", "console.amazonaws.com", "AWS Internal"];
 

@@ -20,6 +20,7 @@
 //! Fleet (`aws:ec2spot:fleet-request-id`), CloudFormation (`aws:cloudformation:stack-id`).
 //! Where each tag name was confirmed: `owners.rs`.
 
+use crate::aws::events::{EC2, TAGGED};
 use crate::aws::owners::{
     BY_AUTOSCALING_GROUP, BY_CLOUDFORMATION, BY_CLOUDFORMATION_NAME, BY_EC2_FLEET, BY_EKS_NODE_GROUP,
     BY_KARPENTER_NODEPOOL, BY_KARPENTER_PROVISIONER, BY_PARALLELCLUSTER, BY_SPOT_FLEET,
@@ -27,12 +28,9 @@ use crate::aws::owners::{
 use driftd_core::model::{Cloud, Severity::*};
 use driftd_core::spec::{Attr, CostRule, EventRule, Lit, NameRule, Norm, TypeSpec};
 
-const EC2: &str = "ec2.amazonaws.com";
 /// Where CloudTrail records the instances a call names (request) or made (response).
 const REQUEST_INSTANCES: &str = "requestParameters.instancesSet.items[].instanceId";
 const RESPONSE_INSTANCES: &str = "responseElements.instancesSet.items[].instanceId";
-/// `CreateTags` and `DeleteTags`: resources of any type.
-const TAGGED: &str = "requestParameters.resourcesSet.items[].resourceId";
 
 pub const SPEC: TypeSpec = TypeSpec {
     tf_type: "aws_instance",

@@ -21,6 +21,7 @@
 //! (`aws:eks:cluster-name`) to the cluster.
 //! Where each tag name was confirmed: `owners.rs`.
 
+use crate::aws::events::{EC2, TAGGED};
 use crate::aws::owners::{
     BY_CLOUDFORMATION, BY_CLOUDFORMATION_NAME, BY_EKS_CLUSTER, BY_PARALLELCLUSTER, BY_VPC_DEFAULT,
 };
@@ -28,7 +29,6 @@ use driftd_core::model::{Cloud, Severity::*};
 use driftd_core::spec::{Absorb, Attr, EventRule, NameRule, Norm, TypeSpec};
 use serde_json::{json, Value};
 
-const EC2: &str = "ec2.amazonaws.com";
 /// The group a rule change names.
 const GROUP: &str = "requestParameters.groupId";
 
@@ -59,18 +59,8 @@ pub const SPEC: TypeSpec = TypeSpec {
         EventRule { source: EC2, name: "AuthorizeSecurityGroupEgress", ids: &[GROUP], prefix: "sg-" },
         EventRule { source: EC2, name: "RevokeSecurityGroupIngress", ids: &[GROUP], prefix: "sg-" },
         EventRule { source: EC2, name: "RevokeSecurityGroupEgress", ids: &[GROUP], prefix: "sg-" },
-        EventRule {
-            source: EC2,
-            name: "CreateTags",
-            ids: &["requestParameters.resourcesSet.items[].resourceId"],
-            prefix: "sg-",
-        },
-        EventRule {
-            source: EC2,
-            name: "DeleteTags",
-            ids: &["requestParameters.resourcesSet.items[].resourceId"],
-            prefix: "sg-",
-        },
+        EventRule { source: EC2, name: "CreateTags", ids: &[TAGGED], prefix: "sg-" },
+        EventRule { source: EC2, name: "DeleteTags", ids: &[TAGGED], prefix: "sg-" },
     ],
 };
 
