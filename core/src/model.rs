@@ -412,6 +412,76 @@ pub struct Remediation {
     pub patch: Option<String>,
 }
 
+/// Why a change was made, as the audit record of its call shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Cause {
+    /// A person: the console, the CLI, or an SDK under a person's identity.
+    Manual,
+    /// A role or service principal that is not Terraform's (a pipeline, a script).
+    Automation,
+    /// Terraform itself (its user agent): the code or the state is behind.
+    Terraform,
+    /// A cloud service on an owner's behalf (Auto Scaling, EKS node groups, AKS).
+    Service,
+}
+
+impl Cause {
+    pub const ALL: [Cause; 4] = [Cause::Manual, Cause::Automation, Cause::Terraform, Cause::Service];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Cause::Manual => "manual",
+            Cause::Automation => "automation",
+            Cause::Terraform => "terraform",
+            Cause::Service => "service",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Cause> {
+        Cause::ALL.into_iter().find(|c| c.as_str() == s)
+    }
+}
+
+/// Who made the change behind a finding, from the cloud's audit record of the call
+/// (CloudTrail, the Azure Activity Log). Never a credential: access key ids are dropped
+/// when the record is read.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChangedBy {
+    /// The identity's ARN (a user, a role session, the root user) or object id, else its
+    /// principal id.
+    pub principal: String,
+    /// `IAMUser`, `AssumedRole`, `Root`, `AWSService`; `User`, `ServicePrincipal` on Azure.
+    pub principal_type: String,
+    /// A role session's or user's name, a service principal's display name: who, in words.
+    pub display_name: Option<String>,
+    pub source_ip: Option<String>,
+    pub user_agent: Option<String>,
+    pub event_time: String,
+    pub event_id: String,
+    /// The call: `RunInstances`, `Microsoft.Compute/virtualMachines/write`.
+    pub event_name: String,
+    /// The cloud service that made the call on someone's behalf (`autoscaling.amazonaws.com`).
+    pub invoked_by: Option<String>,
+    pub cause: Cause,
+}
+
+impl ChangedBy {
+    /// Who, in words: the display name, else the principal.
+    pub fn who(&self) -> &str {
+        self.display_name.as_deref().unwrap_or(&self.principal)
+    }
+
+    /// One line for reports and messages: `alice (manual, RunInstances at 2026-…)`.
+    pub fn line(&self) -> String {
+        let by = match &self.invoked_by {
+            Some(service) => format!(" via {service}"),
+            None => String::new(),
+        };
+        format!("{}{by} ({}, {} at {})", self.who(), self.cause.as_str(), self.event_name, self.event_time)
+    }
+}
+
 /// The resource a finding is about, as reports show it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FindingResource {
@@ -452,6 +522,9 @@ pub struct Finding {
     pub cost: Option<Cost>,
     pub message: String,
     pub remediation: Remediation,
+    /// Who made the change, where an audit record of it was found; absent otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub changed_by: Option<ChangedBy>,
 }
 
 impl Finding {

@@ -114,6 +114,7 @@ pub fn finding(v: &Violation, input: &Value) -> Finding {
         commands.push(format!("echo {} >> .driftignore", crate::remediation::sh_quote(&line)));
     }
     Finding {
+        changed_by: None,
         id: Finding::fingerprint(FindingKind::Violation, provider, &tf_type, &key, Some(&policy_key)),
         kind: FindingKind::Violation,
         severity: v.severity,

@@ -37,6 +37,10 @@ pub struct Scan {
     /// others still compared) or an enrichment such as GPU facts. A check then exits 3.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub failures: Vec<ScanFailure>,
+    /// A re-read of these resources only (after a cloud event), not of whole types: only
+    /// these ids can be missing here.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub only_ids: Option<Vec<String>>,
 }
 
 /// One part of a scan that could not be read.
@@ -87,9 +91,16 @@ impl Scan {
         self.error.is_some() || !self.failures.is_empty()
     }
 
-    /// Does this scan speak for a resource of `tf_type` in `account`/`region`?
+    /// Does this scan speak for the resource `id` of `tf_type` in `account`/`region`?
     /// Unknown account or region on either side does not rule a scan out.
-    pub fn covers(&self, provider: Cloud, tf_type: &str, account: Option<&str>, region: Option<&str>) -> bool {
+    pub fn covers(
+        &self,
+        provider: Cloud,
+        tf_type: &str,
+        id: &str,
+        account: Option<&str>,
+        region: Option<&str>,
+    ) -> bool {
         let same = |a: Option<&str>, b: Option<&str>, fold: fn(&str) -> String| match (a, b) {
             (Some(a), Some(b)) => fold(a) == fold(b),
             _ => true,
@@ -104,6 +115,10 @@ impl Scan {
             && !self.failures.iter().any(|f| f.tf_type.as_deref() == Some(tf_type))
             && same(self.account.as_deref(), account, str::to_ascii_lowercase)
             && same(self.region.as_deref(), region, region_fold)
+            && self.only_ids.as_ref().is_none_or(|ids| {
+                let key = provider.match_key(id);
+                ids.iter().any(|i| provider.match_key(i) == key)
+            })
     }
 }
 

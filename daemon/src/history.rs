@@ -290,6 +290,7 @@ mod tests {
 
     fn finding(id: &str, live: &str, cost: f64) -> Finding {
         Finding {
+            changed_by: None,
             id: id.into(),
             kind: FindingKind::Changed,
             severity: Severity::High,

@@ -76,6 +76,7 @@ pub fn live_inputs(args: &LivePlan, declared: &Declared) -> Result<(Vec<LiveInpu
                     }
                 }
                 let opts = driftd_providers::aws::AwsOptions {
+                    only: args.aws_only.clone(),
                     regions,
                     all_regions: args.all_regions,
                     skip_types: args.aws.skip_types.clone(),

@@ -35,6 +35,8 @@ pub struct LivePlan {
     pub azure_endpoint: Option<String>,
     pub aws: AwsConfig,
     pub azure: AzureConfig,
+    /// A re-read after events: these AWS resources only. Empty: everything.
+    pub aws_only: Vec<driftd_providers::aws::Wanted>,
 }
 
 /// The policies of a run: the built-in pack unless dropped, then each folder.

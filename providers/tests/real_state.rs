@@ -56,6 +56,7 @@ fn assert_real_shape_matches(fixture: &str, address: &str, live: Resource, path:
         let input = Input { declared: &declared, terraform_drift: &[], registry, prices: &prices, ignore: &ignore };
         let mut snap = Snapshot::new("2026-11-23T00:00:00Z".into());
         snap.scans.push(Scan {
+            only_ids: None,
             provider: Cloud::Aws,
             account: live.account.clone(),
             region: live.region.clone(),

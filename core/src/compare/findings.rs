@@ -54,6 +54,7 @@ pub(super) fn changed_finding(
     resource.region = live.region.clone().or_else(|| decl.region.clone());
     let cost = spec.cost.map(|_| cost(prices.hourly_of(spec, decl.provider, &declared), prices.hourly(spec, live)));
     Some(Finding {
+        changed_by: None,
         id: Finding::fingerprint(FindingKind::Changed, live.provider, &live.tf_type, &live.id, None),
         kind: FindingKind::Changed,
         severity,
@@ -72,7 +73,7 @@ pub(super) fn changed_finding(
 pub(super) fn missing_finding(spec: &TypeSpec, decl: &DeclaredResource, prices: &PriceTable) -> Finding {
     let r = &decl.to_resource();
     let cost = spec.cost.map(|_| cost(prices.hourly(spec, r), Some(0.0)));
-    Finding {
+    Finding { changed_by: None,
         id: Finding::fingerprint(FindingKind::Missing, r.provider, &r.tf_type, &r.id, None),
         kind: FindingKind::Missing,
         severity: spec.missing,
@@ -97,6 +98,7 @@ pub(super) fn unmanaged_finding(spec: &TypeSpec, r: &Resource, prices: &PriceTab
     let cost = spec.cost.map(|_| cost(Some(0.0), prices.hourly(spec, r)));
     let resource = finding_resource(spec, r, None);
     Finding {
+        changed_by: None,
         id: Finding::fingerprint(FindingKind::Unmanaged, r.provider, &r.tf_type, &r.id, None),
         kind: FindingKind::Unmanaged,
         severity: spec.unmanaged,
@@ -121,6 +123,7 @@ pub(super) fn other_tool_finding(
     let cost = spec.cost.map(|_| cost(Some(0.0), prices.hourly(spec, r)));
     let resource = finding_resource(spec, r, None);
     Finding {
+        changed_by: None,
         id: Finding::fingerprint(FindingKind::Unmanaged, r.provider, &r.tf_type, &r.id, None),
         kind: FindingKind::Unmanaged,
         severity: Severity::Low,
@@ -149,6 +152,7 @@ pub(super) fn unit_finding(tf_type: &str, unit: &Unit) -> Finding {
         tags: Default::default(),
     };
     Finding {
+        changed_by: None,
         id: Finding::fingerprint(FindingKind::Unmanaged, unit.provider, tf_type, &unit.id, None),
         kind: FindingKind::Unmanaged,
         severity: unit.severity,

@@ -309,7 +309,9 @@ impl<'a> Comparer<'a> {
                 continue;
             }
             let in_scope = !r.id.is_empty()
-                && scans.iter().any(|s| s.covers(r.provider, &r.tf_type, r.account.as_deref(), r.region.as_deref()));
+                && scans
+                    .iter()
+                    .any(|s| s.covers(r.provider, &r.tf_type, &r.id, r.account.as_deref(), r.region.as_deref()));
             if !in_scope {
                 if refreshed.contains(decl.address.as_str()) && !decl.pending_create {
                     self.counts.managed += 1;

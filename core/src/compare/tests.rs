@@ -97,6 +97,7 @@ fn live(id: &str, attrs: serde_json::Value) -> Resource {
 fn snap(resources: Vec<Resource>) -> Snapshot {
     let mut s = Snapshot::new("t".into());
     s.scans.push(Scan {
+        only_ids: None,
         provider: Cloud::Aws,
         account: Some("1".into()),
         region: Some("us-east-1".into()),

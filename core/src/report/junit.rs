@@ -74,6 +74,9 @@ pub fn render(report: &Report, opts: &RenderOptions, out: &mut dyn Write) -> io:
             };
             writeln!(out, r#"    <testcase classname="{}" name="{}">"#, esc(&f.resource.tf_type), esc(&name))?;
             let mut body = format!("{} ({})\n", f.message, f.resource.id);
+            if let Some(by) = &f.changed_by {
+                body.push_str(&format!("changed by {}\n", by.line()));
+            }
             for c in f.changes.iter().flatten() {
                 body.push_str(&format!("{}: {} -> {}\n", c.path, show_value(&c.declared), show_value(&c.live)));
             }

@@ -170,6 +170,10 @@ fn details(f: &Finding) -> String {
     let at = f.declared_at.as_ref().map(|a| format!(" · `{}:{}`", a.file, a.line)).unwrap_or_default();
     let _ = writeln!(out, "`{}` · {}{}", f.resource.id, f.resource.provider, at);
     let _ = writeln!(out);
+    if let Some(by) = &f.changed_by {
+        let _ = writeln!(out, "Changed by {}", html(&by.line()));
+        let _ = writeln!(out);
+    }
     if let Some(changes) = &f.changes {
         let _ = writeln!(out, "| attribute | declared | live |");
         let _ = writeln!(out, "|---|---|---|");

@@ -167,7 +167,7 @@ pub fn render(report: &Report, opts: &RenderOptions, out: &mut dyn Write) -> io:
                     "region": region(at),
                 });
             }
-            json!({
+            let mut result = json!({
                 "ruleId": id,
                 "ruleIndex": index[&id],
                 "level": level(f.severity),
@@ -183,7 +183,11 @@ pub fn render(report: &Report, opts: &RenderOptions, out: &mut dyn Write) -> io:
                     "cost": f.cost,
                     "commands": f.remediation.commands,
                 },
-            })
+            });
+            if let Some(by) = &f.changed_by {
+                result["properties"]["changedBy"] = json!(by);
+            }
+            result
         })
         .collect();
     let doc = json!({

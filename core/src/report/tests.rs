@@ -7,6 +7,7 @@ use serde_json::json;
 
 fn finding(kind: FindingKind, severity: Severity, address: Option<&str>, id: &str) -> Finding {
     Finding {
+        changed_by: None,
         id: Finding::fingerprint(kind, Cloud::Aws, "aws_instance", id, None),
         kind,
         severity,

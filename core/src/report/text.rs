@@ -126,6 +126,9 @@ pub fn render(report: &Report, opts: &RenderOptions, out: &mut dyn Write) -> io:
         }
         writeln!(out, "{:19}{}", "", p.dim(&whereabouts.join(" · ")))?;
         writeln!(out, "{:19}{}", "", f.message)?;
+        if let Some(by) = &f.changed_by {
+            writeln!(out, "{:19}changed by {}", "", by.line())?;
+        }
         if let Some(policy) = &f.policy {
             let sides: Vec<&str> = policy.sides.iter().map(|s| s.as_str()).collect();
             let side = if sides.is_empty() { String::new() } else { format!(" ({})", sides.join(", ")) };

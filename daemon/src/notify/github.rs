@@ -278,6 +278,9 @@ fn details(f: &driftd_core::model::Finding) -> String {
     if let Some(l) = render::location_line(f) {
         out.push_str(&format!("| Declared at | `{l}` |\n"));
     }
+    if let Some(by) = render::changed_by_line(f) {
+        out.push_str(&format!("| Changed by | {} |\n", by.replace('|', "\\|")));
+    }
     out.push_str(&format!("| Finding | `{}` |\n", f.id));
     let changes = render::change_lines(f);
     if !changes.is_empty() {

@@ -100,6 +100,7 @@ impl PagerDuty {
                             "changes": render::change_lines(f),
                             "cost": render::cost_line(f),
                             "declared_at": render::location_line(f),
+                            "changed_by": render::changed_by_line(f),
                             "fix": render::fix_commands(f),
                             "first_seen": e.first_seen,
                         },

@@ -79,6 +79,11 @@ pub fn cost_line(f: &Finding) -> Option<String> {
     })
 }
 
+/// Who made the change, where an audit record names them: `alice (manual, RunInstances at …)`.
+pub fn changed_by_line(f: &Finding) -> Option<String> {
+    f.changed_by.as_ref().map(|c| c.line())
+}
+
 pub fn location_line(f: &Finding) -> Option<String> {
     f.declared_at.as_ref().map(|l| format!("{}:{}", l.file, l.line))
 }
@@ -115,10 +120,11 @@ pub fn delta_lines(e: &FindingEvent) -> Vec<String> {
     out
 }
 
-/// A one-line summary of an event, for digests: `high changed aws_instance.x (i-1) $98.32/h`.
+/// A one-line summary of an event, for digests: `high changed aws_instance.x (i-1) $98.32/h by alice`.
 pub fn brief(e: &FindingEvent) -> String {
     let cost = cost_line(&e.finding).map(|c| format!(" {c}")).unwrap_or_default();
-    format!("{} {} {} {}{cost}", e.event.as_str(), e.finding.severity, e.finding.kind, resource_label(&e.finding))
+    let by = e.finding.changed_by.as_ref().map(|c| format!(" by {}", c.who())).unwrap_or_default();
+    format!("{} {} {} {}{cost}{by}", e.event.as_str(), e.finding.severity, e.finding.kind, resource_label(&e.finding))
 }
 
 /// The headline of a digest message.

@@ -301,6 +301,9 @@ fn payload_for_finding(msg: &Message, e: &FindingEvent, resolved_header: bool) -
         if resolved_header { format!("Resolved: {} {}", f.kind, render::resource_label(f)) } else { render::title(e) };
     let mut blocks = vec![header(&title)];
     let mut text = format!("{} *{}*", severity_icon(f.severity), esc(&f.message));
+    if let Some(by) = render::changed_by_line(f) {
+        text.push_str(&format!("\n*Changed by* {}", esc(&by)));
+    }
     let changes = render::change_lines(f);
     if !changes.is_empty() && !resolved_header {
         text.push_str("\n*What changed* (declared → live)");
@@ -379,6 +382,7 @@ mod tests {
     fn a_huge_finding_stays_within_limits() {
         use driftd_core::model::*;
         let f = Finding {
+            changed_by: None,
             id: "changed-1".into(),
             kind: FindingKind::Changed,
             severity: Severity::High,

@@ -77,6 +77,9 @@ pub fn card(msg: &Message) -> Value {
             body.push(json!({"type": "TextBlock", "text": fit(&render::title(e), 200), "weight": "Bolder", "size": "Medium", "wrap": true}));
             body.push(text(&f.message));
             let mut pairs = vec![("Severity", f.severity.to_string()), ("Kind", f.kind.to_string())];
+            if let Some(by) = render::changed_by_line(f) {
+                pairs.push(("Changed by", by));
+            }
             if let Some(c) = render::cost_line(f) {
                 pairs.push(("Cost", c));
             }

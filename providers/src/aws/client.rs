@@ -33,6 +33,28 @@ pub struct AwsOptions {
     pub accounts: Vec<AssumeRole>,
     /// Terraform types not to read (not permitted, or not wanted): not covered.
     pub skip_types: Vec<String>,
+    /// Read these resources only (a re-read after events), in their regions; empty: every
+    /// resource of every type.
+    pub only: Vec<Wanted>,
+}
+
+/// One resource to read again.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Wanted {
+    /// `None`: in whichever account is scanned.
+    pub account: Option<String>,
+    pub region: String,
+    pub tf_type: String,
+    pub id: String,
+}
+
+/// Of `only`, the ids wanted in one account and region, by type.
+fn wanted_in(only: &[Wanted], account: &str, region: &str) -> HashMap<String, Vec<String>> {
+    let mut out: HashMap<String, Vec<String>> = HashMap::new();
+    for w in only.iter().filter(|w| w.region == region && w.account.as_deref().is_none_or(|a| a == account)) {
+        out.entry(w.tf_type.clone()).or_default().push(w.id.clone());
+    }
+    out
 }
 
 /// An account to scan: through sts:AssumeRole, or (no role) the credentials' own.
@@ -97,6 +119,16 @@ pub struct RegionCx {
     pub endpoint: String,
     pub autoscaling_endpoint: String,
     pub eks_endpoint: String,
+    /// A re-read: the ids wanted, by type (a lister may filter its calls by them; the
+    /// scan keeps only these). `None`: everything.
+    pub only: Option<HashMap<String, Vec<String>>>,
+}
+
+impl RegionCx {
+    /// The ids of `tf_type` a re-read wants; `None` when every resource is read.
+    pub fn only(&self, tf_type: &str) -> Option<&[String]> {
+        self.only.as_ref().map(|o| o.get(tf_type).map(Vec::as_slice).unwrap_or(&[]))
+    }
 }
 
 /// The SDK configuration of a run: the standard chain (env, profile, web identity,
@@ -198,7 +230,17 @@ async fn scan_account(config: &SdkConfig, opts: &AwsOptions, snapshot: &mut Snap
         }
     };
     let account = identity.account().unwrap_or_default().to_string();
-    let regions: Vec<String> = if opts.all_regions {
+    let regions: Vec<String> = if !opts.only.is_empty() {
+        let mut wanted: Vec<String> = opts
+            .only
+            .iter()
+            .filter(|w| w.account.as_deref().is_none_or(|a| a == account))
+            .map(|w| w.region.clone())
+            .collect();
+        wanted.sort();
+        wanted.dedup();
+        wanted
+    } else if opts.all_regions {
         let ec2 = aws_sdk_ec2::Client::from_conf(
             aws_sdk_ec2::config::Builder::from(config)
                 .region(Region::new(home.clone()))
@@ -237,6 +279,7 @@ async fn scan_account(config: &SdkConfig, opts: &AwsOptions, snapshot: &mut Snap
                 endpoint: endpoint_for("ec2", &region),
                 autoscaling_endpoint: endpoint_for("autoscaling", &region),
                 eks_endpoint: endpoint_for("eks", &region),
+                only: (!opts.only.is_empty()).then(|| wanted_in(&opts.only, &account, &region)),
                 calls,
                 region,
                 account: account.clone(),
@@ -349,8 +392,11 @@ async fn scan_region(cx: RegionCx, skip: Vec<String>) -> (Scan, Vec<Resource>) {
     let started_at = driftd_core::snapshot::now_utc();
     let cx = Arc::new(cx);
     let gate = Arc::new(tokio::sync::Semaphore::new(4));
-    let read: Vec<&super::AwsType> =
-        super::TYPES.iter().filter(|t| !skip.iter().any(|s| s == t.spec.tf_type)).collect();
+    let read: Vec<&super::AwsType> = super::TYPES
+        .iter()
+        .filter(|t| !skip.iter().any(|s| s == t.spec.tf_type))
+        .filter(|t| cx.only.as_ref().is_none_or(|only| only.contains_key(t.spec.tf_type)))
+        .collect();
     let tasks: Vec<_> = read
         .iter()
         .map(|t| {
@@ -365,6 +411,12 @@ async fn scan_region(cx: RegionCx, skip: Vec<String>) -> (Scan, Vec<Resource>) {
     let mut failures = Vec::new();
     for (t, task) in read.iter().zip(tasks) {
         let result = task.await.unwrap_or_else(|e| Err(ListError::task(&cx.region, e)));
+        // A lister that cannot filter its calls by id lists the type; the re-read keeps
+        // the wanted ones.
+        let result = result.map(|found| match cx.only(t.spec.tf_type) {
+            Some(ids) => found.into_iter().filter(|r| ids.contains(&r.id)).collect(),
+            None => found,
+        });
         match result {
             Ok(found) => resources.extend(found.into_iter().map(|mut r| {
                 // Recorded in the snapshot for its readers; the comparer applies the same rules.
@@ -378,6 +430,7 @@ async fn scan_region(cx: RegionCx, skip: Vec<String>) -> (Scan, Vec<Resource>) {
     // region, said once when every type failed the same way.
     let error = driftd_core::snapshot::whole_scope_error(&mut failures, read.len());
     let scan = Scan {
+        only_ids: cx.only.as_ref().map(|o| o.values().flatten().cloned().collect()),
         provider: Cloud::Aws,
         account: Some(cx.account.clone()),
         region: Some(cx.region.clone()),

@@ -4,51 +4,9 @@
 //! (failed calls and dry runs did not), and who made it. An event is a reason to read the
 //! resources again, never their new state.
 
+use driftd_core::model::{Cause, ChangedBy};
 use driftd_core::spec::TypeSpec;
 use serde_json::Value;
-
-/// Why a change was made, as its caller shows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Cause {
-    /// A person: the console, the CLI, or an SDK under a person's identity.
-    Manual,
-    /// A role or service principal that is not Terraform's (a pipeline, a script).
-    Automation,
-    /// Terraform itself (its user agent): the code or the state is behind.
-    Terraform,
-    /// An AWS service on an owner's behalf (Auto Scaling, EKS node groups).
-    Service,
-}
-
-impl Cause {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Cause::Manual => "manual",
-            Cause::Automation => "automation",
-            Cause::Terraform => "terraform",
-            Cause::Service => "service",
-        }
-    }
-}
-
-/// Who made a call.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ChangedBy {
-    /// The identity's ARN (a user, a role session, the root user), or its principal id.
-    pub principal: String,
-    /// CloudTrail's `userIdentity.type`: `IAMUser`, `AssumedRole`, `Root`, `AWSService`, ...
-    pub principal_type: String,
-    /// A role session's name, a user's name: who, in words.
-    pub display_name: Option<String>,
-    pub source_ip: Option<String>,
-    pub user_agent: Option<String>,
-    pub event_time: String,
-    pub event_id: String,
-    pub event_name: String,
-    /// The AWS service that made the call for someone (`autoscaling.amazonaws.com`).
-    pub invoked_by: Option<String>,
-    pub cause: Cause,
-}
 
 /// One recorded API call, as far as drift goes.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -59,7 +17,8 @@ pub struct ApiCall {
     pub account: Option<String>,
     /// A failed call (`errorCode`) or a dry run changed nothing.
     pub changed_nothing: bool,
-    pub changed_by: ChangedBy,
+    /// Who made the call; `None` for a notification that names nobody (a state change).
+    pub changed_by: Option<ChangedBy>,
     /// (Terraform type, id) of each covered resource the call names.
     pub resources: Vec<(&'static str, String)>,
 }
@@ -114,12 +73,19 @@ fn cause(identity: &Value, agent: Option<&str>, invoked_by: Option<&str>, sessio
     }
 }
 
-/// Reads a CloudTrail record, or an EventBridge event whose `detail` is one. `None`: not
-/// an API call record (another detail type, or no `eventName`).
+/// EventBridge's detail type of CloudTrail's management events.
+pub const API_CALL: &str = "AWS API Call via CloudTrail";
+/// EventBridge's detail type of EC2's instance state changes (no caller: spot
+/// interruptions and retirements have none).
+pub const STATE_CHANGE: &str = "EC2 Instance State-change Notification";
+
+/// Reads a CloudTrail record, or an EventBridge event whose `detail` is one, or an EC2
+/// instance state change. `None`: none of these (another detail type, no `eventName`).
 pub fn parse(event: &Value, types: &[&TypeSpec]) -> Option<ApiCall> {
     let record = match event.get("detail") {
-        Some(detail) if event.get("detail-type").and_then(Value::as_str) == Some("AWS API Call via CloudTrail") => {
-            detail
+        Some(detail) if event.get("detail-type").and_then(Value::as_str) == Some(API_CALL) => detail,
+        Some(detail) if event.get("detail-type").and_then(Value::as_str) == Some(STATE_CHANGE) => {
+            return state_change(event, detail, types)
         }
         Some(_) => return None,
         None => event,
@@ -134,7 +100,7 @@ pub fn parse(event: &Value, types: &[&TypeSpec]) -> Option<ApiCall> {
     let session = arn.as_deref().and_then(|a| a.split_once(":assumed-role/")).and_then(|(_, r)| r.split_once('/'));
     let display_name = session.map(|(_, s)| s.to_string()).or_else(|| text(&identity, "userName"));
     let cause = cause(&identity, agent.as_deref(), invoked_by.as_deref(), session.map(|(_, s)| s));
-    let changed_by = ChangedBy {
+    let changed_by = Some(ChangedBy {
         principal: arn.or_else(|| text(&identity, "principalId")).unwrap_or_else(|| "unknown".into()),
         principal_type: text(&identity, "type").unwrap_or_else(|| "unknown".into()),
         display_name,
@@ -145,7 +111,7 @@ pub fn parse(event: &Value, types: &[&TypeSpec]) -> Option<ApiCall> {
         event_name: name.clone(),
         invoked_by,
         cause,
-    };
+    });
     let error = text(record, "errorCode");
     let dry_run = error.as_deref().is_some_and(|e| e.ends_with("DryRunOperation"))
         || record.pointer("/requestParameters/dryRun").and_then(Value::as_bool) == Some(true);
@@ -170,6 +136,23 @@ pub fn parse(event: &Value, types: &[&TypeSpec]) -> Option<ApiCall> {
     })
 }
 
+/// An instance's new state: a reason to read it again. `pending` changes nothing here:
+/// the launch's own `RunInstances` record follows, saying who.
+fn state_change(event: &Value, detail: &Value, types: &[&TypeSpec]) -> Option<ApiCall> {
+    let state = text(detail, "state")?;
+    let id = text(detail, "instance-id")?;
+    let covered = types.iter().any(|t| t.tf_type == super::instance::SPEC.tf_type);
+    Some(ApiCall {
+        source: EC2.to_string(),
+        name: format!("{STATE_CHANGE}: {state}"),
+        region: text(event, "region"),
+        account: text(event, "account"),
+        changed_nothing: state == "pending",
+        changed_by: None,
+        resources: if covered { vec![(super::instance::SPEC.tf_type, id)] } else { Vec::new() },
+    })
+}
+
 /// Every AWS type's spec, for [`parse`].
 pub fn specs() -> Vec<&'static TypeSpec> {
     super::TYPES.iter().map(|t| t.spec).collect()
@@ -178,6 +161,11 @@ pub fn specs() -> Vec<&'static TypeSpec> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Who made a call that names someone.
+    fn by(call: &ApiCall) -> &ChangedBy {
+        call.changed_by.as_ref().unwrap_or_else(|| panic!("{}: names nobody", call.name))
+    }
 
     /// A real record from `testdata/cloudtrail/` (see its README).
     fn record(file: &str) -> ApiCall {
@@ -192,10 +180,10 @@ mod tests {
     fn real_cloudtrail_records_name_who_why_and_what() {
         // The console, by an IAM user: manual, although `invokedBy` names the sign-in service.
         let console = record("custodian-event-cloud-trail-run-instance-creator.json");
-        assert_eq!(console.changed_by.cause, Cause::Manual);
-        assert_eq!(console.changed_by.display_name.as_deref(), Some("c7nbot"));
-        assert_eq!(console.changed_by.principal, "arn:aws:iam::644160558196:user/c7nbot");
-        assert_eq!(console.changed_by.source_ip.as_deref(), Some("204.63.44.142"));
+        assert_eq!(by(&console).cause, Cause::Manual);
+        assert_eq!(by(&console).display_name.as_deref(), Some("c7nbot"));
+        assert_eq!(by(&console).principal, "arn:aws:iam::644160558196:user/c7nbot");
+        assert_eq!(by(&console).source_ip.as_deref(), Some("204.63.44.142"));
         assert_eq!(console.resources.len(), 1, "{:?}", console.resources);
         assert_eq!(console.resources[0].0, "aws_instance");
         assert!(console.resources[0].1.starts_with("i-"));
@@ -203,37 +191,37 @@ mod tests {
 
         // Auto Scaling launching for its group: a service on an owner's behalf.
         let asg = record("custodian-event-cloud-trail-run-instances.json");
-        assert_eq!(asg.changed_by.cause, Cause::Service);
-        assert_eq!(asg.changed_by.invoked_by.as_deref(), Some("autoscaling.amazonaws.com"));
+        assert_eq!(by(&asg).cause, Cause::Service);
+        assert_eq!(by(&asg).invoked_by.as_deref(), Some("autoscaling.amazonaws.com"));
         let asg_term =
             record("panther-aws_modify_cloud_compute_infrastructure-terminate-instance-from-autoscaling.json");
-        assert_eq!(asg_term.changed_by.cause, Cause::Service);
+        assert_eq!(by(&asg_term).cause, Cause::Service);
         assert_eq!(asg_term.resources.iter().filter(|(t, _)| *t == "aws_instance").count(), asg_term.resources.len());
         assert!(!asg_term.resources.is_empty());
 
         // Terraform's user agent, under a deployment role.
         let tf = record("panther-aws_ec2_manual_security_group_changes-terraform-security-group-authorize-egress.json");
-        assert_eq!(tf.changed_by.cause, Cause::Terraform);
+        assert_eq!(by(&tf).cause, Cause::Terraform);
         assert_eq!(tf.resources, [("aws_security_group", "sg-03eee825d6bb78f54".to_string())]);
 
         // A script under a person's role session; the CLI by a user; the EC2 console.
         let script = record("panther-aws_ec2_manual_security_group_changes-go-script-authorize-ingress.json");
-        assert_eq!(script.changed_by.cause, Cause::Manual, "a session named after a person");
-        assert_eq!(script.changed_by.display_name.as_deref(), Some("ryan@example.com"));
+        assert_eq!(by(&script).cause, Cause::Manual, "a session named after a person");
+        assert_eq!(by(&script).display_name.as_deref(), Some("ryan@example.com"));
         let cli = record("panther-aws_ec2_stopinstances-cloudtrail-instances-were-stopped.json");
-        assert_eq!(cli.changed_by.cause, Cause::Manual);
+        assert_eq!(by(&cli).cause, Cause::Manual);
         assert!(
             !cli.resources.is_empty()
                 && cli.resources.iter().all(|(t, id)| *t == "aws_instance" && id.starts_with("i-"))
         );
         let ec2_console =
             record("panther-aws_ec2_manual_security_group_changes-aws-console-ingress-sg-authorization.json");
-        assert_eq!(ec2_console.changed_by.cause, Cause::Manual);
+        assert_eq!(by(&ec2_console).cause, Cause::Manual);
 
         // A role session that is no person: automation.
         let role = record("panther-aws_modify_cloud_compute_infrastructure-terminate-instance-from-assumedrole.json");
-        assert_eq!(role.changed_by.cause, Cause::Automation);
-        assert_eq!(role.changed_by.display_name.as_deref(), Some("AThing"));
+        assert_eq!(by(&role).cause, Cause::Automation);
+        assert_eq!(by(&role).display_name.as_deref(), Some("AThing"));
     }
 
     /// A failed call and a dry run changed nothing; they still say who tried.
@@ -244,8 +232,8 @@ mod tests {
         assert!(denied.changed_nothing);
         let dry = record("panther-aws_ec2_monitoring-runinstance-dry-run.json");
         assert!(dry.changed_nothing);
-        assert_eq!(dry.changed_by.invoked_by.as_deref(), Some("eks-nodegroup.amazonaws.com"));
-        assert_eq!(dry.changed_by.cause, Cause::Service);
+        assert_eq!(by(&dry).invoked_by.as_deref(), Some("eks-nodegroup.amazonaws.com"));
+        assert_eq!(by(&dry).cause, Cause::Service);
     }
 
     /// The EventBridge envelope is read through; another detail type is not an API call.
@@ -261,10 +249,29 @@ mod tests {
             "account": "644160558196", "region": "us-east-1", "detail": detail,
         });
         assert_eq!(parse(&envelope, &specs()), parse(&detail, &specs()));
-        let state_change = serde_json::json!({
-            "detail-type": "EC2 Instance State-change Notification", "detail": {"instance-id": "i-1", "state": "running"},
+        let other = serde_json::json!({
+            "detail-type": "EBS Volume Notification", "source": "aws.ec2", "detail": {"event": "createVolume"},
         });
-        assert_eq!(parse(&state_change, &specs()), None);
+        assert_eq!(parse(&other, &specs()), None);
+    }
+
+    /// A real EC2 state change names its instance and nobody; `pending` changes nothing
+    /// (the launch's own record says who), any later state is a reason to read it again.
+    #[test]
+    fn instance_state_changes_name_the_instance_and_nobody() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../testdata/cloudtrail");
+        let mut event: Value =
+            serde_json::from_str(&std::fs::read_to_string(path.join("custodian-event-instance-state.json")).unwrap())
+                .unwrap();
+        let pending = parse(&event, &specs()).unwrap();
+        assert_eq!(pending.resources, [("aws_instance", "i-a2d74f12".to_string())]);
+        assert_eq!((pending.region.as_deref(), pending.account.as_deref()), (Some("us-east-1"), Some("101010101111")));
+        assert!(pending.changed_nothing);
+        assert_eq!(pending.changed_by, None);
+        event["detail"]["state"] = "stopped".into();
+        let stopped = parse(&event, &specs()).unwrap();
+        assert!(!stopped.changed_nothing);
+        assert_eq!(stopped.name, "EC2 Instance State-change Notification: stopped");
     }
 
     /// `CreateTags` names resources of any type: each type takes the ids of its own.

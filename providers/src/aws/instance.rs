@@ -151,18 +151,19 @@ mod lister {
     const LIVE_STATES: &[&str] = &["pending", "running", "stopping", "stopped", "shutting-down"];
 
     pub async fn list(cx: &RegionCx) -> Result<Vec<Resource>, ListError> {
-        let mut pages = cx
-            .ec2
-            .describe_instances()
-            .max_results(1000)
-            .filters(
-                Filter::builder()
-                    .name("instance-state-name")
-                    .set_values(Some(LIVE_STATES.iter().map(|s| s.to_string()).collect()))
-                    .build(),
-            )
-            .into_paginator()
-            .send();
+        let mut request = cx.ec2.describe_instances().max_results(1000).filters(
+            Filter::builder()
+                .name("instance-state-name")
+                .set_values(Some(LIVE_STATES.iter().map(|s| s.to_string()).collect()))
+                .build(),
+        );
+        // A re-read after an event: those instances only. A filter, not `InstanceIds`,
+        // which fails the whole call for one id that no longer exists.
+        let only = cx.only(super::SPEC.tf_type).map(<[String]>::to_vec);
+        if let Some(ids) = &only {
+            request = request.filters(Filter::builder().name("instance-id").set_values(Some(ids.clone())).build());
+        }
+        let mut pages = request.into_paginator().send();
         let mut instances: Vec<Instance> = Vec::new();
         // Root volumes are read while the rest of the instances page in: started as soon as
         // a page shows there are any, so a region without instances costs no call.
@@ -174,8 +175,10 @@ mod lister {
             }
             if volumes.is_none() && !instances.is_empty() {
                 let (ec2, region, endpoint) = (cx.ec2.clone(), cx.region.clone(), cx.endpoint.clone());
-                volumes =
-                    Some(AbortOnDrop(tokio::spawn(async move { attached_volumes(&ec2, &region, &endpoint).await })));
+                let only = only.clone();
+                volumes = Some(AbortOnDrop(tokio::spawn(async move {
+                    attached_volumes(&ec2, &region, &endpoint, only.as_deref()).await
+                })));
             }
         }
         let volumes = match volumes.as_mut() {
@@ -200,13 +203,21 @@ mod lister {
     /// every attached volume of the region, in one response (DescribeVolumes without
     /// MaxResults returns all items; one filter value, since EC2 takes at most 200 values
     /// per filter and listing volume ids would cost more calls, not fewer).
-    async fn attached_volumes(ec2: &aws_sdk_ec2::Client, region: &str, endpoint: &str) -> Volumes {
+    /// The region's attached volumes, or those of `instances` only.
+    async fn attached_volumes(
+        ec2: &aws_sdk_ec2::Client,
+        region: &str,
+        endpoint: &str,
+        instances: Option<&[String]>,
+    ) -> Volumes {
         let mut out = HashMap::new();
-        let mut pages = ec2
-            .describe_volumes()
-            .filters(Filter::builder().name("attachment.status").values("attached").build())
-            .into_paginator()
-            .send();
+        let mut request =
+            ec2.describe_volumes().filters(Filter::builder().name("attachment.status").values("attached").build());
+        if let Some(ids) = instances {
+            request = request
+                .filters(Filter::builder().name("attachment.instance-id").set_values(Some(ids.to_vec())).build());
+        }
+        let mut pages = request.into_paginator().send();
         while let Some(page) = pages.next().await {
             let page = page.map_err(|e| ListError::from_sdk("ec2:DescribeVolumes", region, endpoint, e))?;
             for v in page.volumes() {

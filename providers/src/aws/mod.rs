@@ -17,12 +17,14 @@ mod client;
 #[cfg(feature = "aws")]
 mod error;
 #[cfg(feature = "aws")]
+pub mod queue;
+#[cfg(feature = "aws")]
 mod s3;
 #[cfg(feature = "aws")]
 pub(crate) mod util;
 
 #[cfg(feature = "aws")]
-pub use client::{default_region, iam_action, scan, AssumeRole, AwsOptions, CallCounter, RegionCx};
+pub use client::{default_region, iam_action, scan, AssumeRole, AwsOptions, CallCounter, RegionCx, Wanted};
 #[cfg(feature = "aws")]
 pub use error::ListError;
 #[cfg(feature = "aws")]

@@ -135,7 +135,14 @@ mod lister {
 
     pub async fn list(cx: &RegionCx) -> Result<Vec<Resource>, ListError> {
         let mut out = Vec::new();
-        let mut pages = cx.ec2.describe_security_groups().max_results(1000).into_paginator().send();
+        let mut request = cx.ec2.describe_security_groups().max_results(1000);
+        // A re-read after an event: a filter, which (unlike `GroupIds`) does not fail for a
+        // group deleted since.
+        if let Some(ids) = cx.only(super::SPEC.tf_type) {
+            request = request
+                .filters(aws_sdk_ec2::types::Filter::builder().name("group-id").set_values(Some(ids.to_vec())).build());
+        }
+        let mut pages = request.into_paginator().send();
         while let Some(page) = pages.next().await {
             let page =
                 page.map_err(|e| ListError::from_sdk("ec2:DescribeSecurityGroups", &cx.region, &cx.endpoint, e))?;

@@ -154,6 +154,7 @@ async fn scan_subscription(arm: &Arm, sub: &str, skip: &[String]) -> Result<(Sca
     }
     let error = driftd_core::snapshot::whole_scope_error(&mut failures, types.len());
     let scan = Scan {
+        only_ids: None,
         provider: Cloud::Azure,
         account: Some(sub.to_ascii_lowercase()),
         region: None,
