@@ -76,17 +76,16 @@ impl Alerts {
     }
 
     /// Records a scan's outcome: its report, or the error that ended it. `lease`: the
-    /// target's lease this replica holds (shared store); the record is written only if it
-    /// still does, in the same transaction, so a replica whose lease lapsed mid-scan (and
-    /// whose target another replica took) writes and announces nothing.
+    /// target's lease (name, owner) this replica holds (shared store); the record is
+    /// written only if it still does, in the same transaction, so a replica whose lease
+    /// lapsed mid-scan (and whose target another replica took) writes and announces nothing.
     pub fn record(
         &self,
         scope: &str,
         started_at: &str,
         result: Result<&Report, &Error>,
-        lease: Option<&str>,
+        lease: Option<(&str, &str)>,
     ) -> Result<Recorded, Error> {
-        let finished_at = crate::now();
         let (outcome, findings, error) = match result {
             Ok(report) if report.incomplete() => {
                 let errors: Vec<&str> = report
@@ -100,23 +99,55 @@ impl Alerts {
             Ok(report) => (Outcome::Ok, report.findings.as_slice(), None),
             Err(e) => (Outcome::Failed, &[][..], Some(e.to_string())),
         };
+        let summary = match (result, outcome) {
+            (Ok(report), Outcome::Ok) => Some(&report.summary),
+            _ => None,
+        };
+        self.record_as(scope, started_at, outcome, findings, error, &[], summary, lease)
+    }
+
+    /// Records a re-read of `reread` (type, id) after cloud events: the findings of those
+    /// resources only (see `history`).
+    pub fn record_reread(
+        &self,
+        scope: &str,
+        started_at: &str,
+        findings: &[driftd_core::model::Finding],
+        reread: &[(String, String)],
+        lease: Option<(&str, &str)>,
+    ) -> Result<Recorded, Error> {
+        self.record_as(scope, started_at, Outcome::Event, findings, None, reread, None, lease)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn record_as(
+        &self,
+        scope: &str,
+        started_at: &str,
+        outcome: Outcome,
+        findings: &[driftd_core::model::Finding],
+        error: Option<String>,
+        reread: &[(String, String)],
+        summary: Option<&driftd_core::report::Summary>,
+        lease: Option<(&str, &str)>,
+    ) -> Result<Recorded, Error> {
+        let finished_at = crate::now();
         let mut store = self.store.lock().unwrap_or_else(|p| p.into_inner());
         let location = store.location.clone();
         let at = |e: DbError| Error::input(&location, format!("store: {e}"));
         let tx = store.transaction().map_err(at)?;
-        if let Some(lease) = lease {
+        if let Some((lease, owner)) = lease {
             let ttl = self.lease_time.as_millis() as i64;
-            if !leases::renew(&tx, lease, leases::replica_id(), outbox::now_ms(), ttl).map_err(at)? {
+            if !leases::renew(&tx, lease, owner, outbox::now_ms(), ttl).map_err(at)? {
                 return Err(Error::input(
                     &location,
                     format!("{lease}: this replica's lease lapsed during the scan; another replica scans it"),
                 ));
             }
         }
-        let scan = ScanRecord { scope, started_at, finished_at: &finished_at, outcome, findings, error };
+        let scan = ScanRecord { scope, started_at, finished_at: &finished_at, outcome, findings, error, reread };
         let recorded = history::record(&tx, &scan, self.cost_change_share).map_err(at)?;
-        if let (Ok(report), Outcome::Ok) = (result, outcome) {
-            let s = &report.summary;
+        if let Some(s) = summary {
             findings::set_scope_costs(&tx, scope, s.cost_delta_per_hour_usd, s.unmanaged_cost_per_hour_usd)
                 .map_err(at)?;
         }

@@ -7,6 +7,12 @@
 //! failed scan resolve nothing. Scan failures are their own events (`scan_failed` once
 //! when a scope starts failing, `scan_recovered` once when it succeeds again), never
 //! mixed with drift.
+//!
+//! A re-read after cloud events (`Outcome::Event`) speaks for the resources it read
+//! only: their findings are new, changed or resolved as above, every other finding and
+//! the scope's health stay as they are. Transitions follow what the store holds, so an
+//! event handled twice, or an event and a scheduled scan that see the same drift, tell
+//! people once.
 
 use crate::store::findings;
 use crate::store::{DbResult, Sql};
@@ -70,6 +76,9 @@ pub enum Outcome {
     Partial,
     /// Nothing usable: no findings recorded, none resolved.
     Failed,
+    /// A re-read of some resources after cloud events: their findings recorded, theirs
+    /// alone resolved; the scope's health untouched.
+    Event,
 }
 
 impl Outcome {
@@ -78,6 +87,7 @@ impl Outcome {
             Outcome::Ok => "ok",
             Outcome::Partial => "partial",
             Outcome::Failed => "failed",
+            Outcome::Event => "event",
         }
     }
 }
@@ -91,6 +101,8 @@ pub struct ScanRecord<'a, 'f> {
     pub findings: &'f [Finding],
     /// Why it failed or was partial (no secrets).
     pub error: Option<String>,
+    /// `Outcome::Event`: the (type, id) of each resource read again.
+    pub reread: &'a [(String, String)],
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -182,6 +194,11 @@ pub fn record<'f>(tx: &dyn Sql, scan: &ScanRecord<'_, 'f>, cost_change_share: f6
                 // small cost steps still add up to one `changed`, and `previous` shows
                 // what people were last told. `last_seen` moves below.
                 still_open.push(f.id.as_str());
+                // Who made it, learnt after the drift was first seen (a scan found it
+                // before the event came): kept with the finding, told nobody again.
+                if let Some(by) = &f.changed_by {
+                    findings::attribute(tx, scan.scope, &f.id, by)?;
+                }
             } else {
                 findings::write(
                     tx,
@@ -201,13 +218,20 @@ pub fn record<'f>(tx: &dyn Sql, scan: &ScanRecord<'_, 'f>, cost_change_share: f6
     // A complete scan saw every finding it leaves open: their `last_seen` is the scope's
     // last complete scan (`last_ok_at`, set below), so their rows are not rewritten. A
     // partial scan moves the `last_seen` of the ones it saw.
-    if scan.outcome == Outcome::Partial {
+    if matches!(scan.outcome, Outcome::Partial | Outcome::Event) {
         findings::seen_again(tx, scan.scope, &still_open, scan.finished_at)?;
     }
-    if scan.outcome == Outcome::Ok {
+    if matches!(scan.outcome, Outcome::Ok | Outcome::Event) {
         let seen_complete = findings::last_ok_at(tx, scan.scope)?;
+        // An event's re-read speaks for the resources it read, and only for them.
+        let reread: std::collections::HashSet<(&str, String)> =
+            scan.reread.iter().map(|(t, id)| (t.as_str(), resource_key(t, id))).collect();
+        let spoken_for = |k: &findings::OpenFinding| {
+            scan.outcome == Outcome::Ok
+                || reread.contains(&(k.tf_type.as_str(), resource_key(&k.tf_type, &k.resource_id)))
+        };
         let mut gone: Vec<(String, findings::OpenFinding)> =
-            open.into_iter().filter(|(id, _)| !seen.contains(id)).collect();
+            open.into_iter().filter(|(id, k)| !seen.contains(id) && spoken_for(k)).collect();
         gone.sort_by(|a, b| a.0.cmp(&b.0));
         for (id, k) in gone {
             findings::resolve(tx, scan.scope, &id, scan.finished_at, seen_complete.as_deref())?;
@@ -222,7 +246,10 @@ pub fn record<'f>(tx: &dyn Sql, scan: &ScanRecord<'_, 'f>, cost_change_share: f6
         }
     }
 
-    let scan_event = scope_transition(tx, scan)?;
+    let scan_event = match scan.outcome {
+        Outcome::Event => None,
+        _ => scope_transition(tx, scan)?,
+    };
     let count = |f: fn(&Transition) -> bool| tracked.iter().filter(|t| f(&t.transition)).count() as i64;
     let scan_id = findings::add_scan(
         tx,
@@ -249,6 +276,14 @@ pub fn record<'f>(tx: &dyn Sql, scan: &ScanRecord<'_, 'f>, cost_change_share: f6
 }
 
 pub use findings::{remember_inputs, scope_of_inputs};
+
+/// A resource id as findings match it: Azure's ARM ids in any case.
+fn resource_key(tf_type: &str, id: &str) -> String {
+    match tf_type.starts_with("azurerm_") {
+        true => id.to_ascii_lowercase(),
+        false => id.to_string(),
+    }
+}
 
 /// `scan_failed` once when a scope starts failing, `scan_recovered` once when it is back.
 fn scope_transition(tx: &dyn Sql, scan: &ScanRecord<'_, '_>) -> DbResult<Option<ScanEvent>> {
@@ -325,7 +360,15 @@ mod tests {
     fn scan<'a>(store: &mut Store, n: u32, outcome: Outcome, findings: &'a [Finding]) -> Recorded<'a> {
         let at = format!("2026-11-23T00:{n:02}:00Z");
         let tx = store.transaction().unwrap();
-        let rec = ScanRecord { scope: "prod", started_at: &at, finished_at: &at, outcome, findings, error: None };
+        let rec = ScanRecord {
+            scope: "prod",
+            started_at: &at,
+            finished_at: &at,
+            outcome,
+            findings,
+            error: None,
+            reread: &[],
+        };
         let r = record(&tx, &rec, 0.1).unwrap();
         tx.commit().unwrap();
         r
@@ -366,6 +409,75 @@ mod tests {
         assert_eq!(kinds(&r), ["resolved"]);
         assert_eq!(r.findings[0].finding.resource.tags["team"], "ml", "tags survive the store");
         assert_eq!(kinds(&scan(store, 10, Outcome::Ok, &[finding("a", "p5.48xlarge", 98.32)])), ["new"]);
+    }
+
+    /// A re-read after events speaks for what it read: a finding of another resource
+    /// stays open, the re-read resource's finding resolves, a new one is new once (a
+    /// second delivery of the same event and the next scheduled scan are `open`), who
+    /// made it is added to an open finding's body without a transition, and the scope's
+    /// health is left alone.
+    #[test]
+    fn event_rereads_speak_only_for_what_they_read_on_both_backends() {
+        on_each_backend(event_rereads);
+    }
+
+    fn event_rereads(store: &mut Store) {
+        let event = |store: &mut Store, n: u32, findings: &[Finding], reread: &[(String, String)]| {
+            let at = format!("2026-11-23T01:{n:02}:00Z");
+            let tx = store.transaction().unwrap();
+            let rec = ScanRecord {
+                scope: "prod",
+                started_at: &at,
+                finished_at: &at,
+                outcome: Outcome::Event,
+                findings,
+                error: None,
+                reread,
+            };
+            let r = record(&tx, &rec, 0.1).unwrap();
+            let kinds: Vec<&str> = kinds(&r);
+            let event = r.scan_event.map(|e| e.event);
+            tx.commit().unwrap();
+            (kinds, event)
+        };
+        let a = finding("a", "p5.48xlarge", 98.32);
+        let mut b = finding("b", "p5.48xlarge", 98.32);
+        b.resource.id = "i-2".into();
+        assert_eq!(kinds(&scan(store, 1, Outcome::Ok, &[a.clone(), b.clone()])), ["new", "new"]);
+        let i1 = [("aws_instance".to_string(), "i-1".to_string())];
+        let i2 = [("aws_instance".to_string(), "i-2".to_string())];
+        // i-1 re-read and fixed: a resolves, b (not read) stays open.
+        assert_eq!(event(store, 1, &[], &i1), (vec!["resolved"], None));
+        // i-1 drifts again, found by an event with who did it; the same event again.
+        let mut by = a.clone();
+        by.changed_by = Some(ChangedBy {
+            principal: "arn:aws:iam::123456789012:user/ana".into(),
+            principal_type: "IAMUser".into(),
+            display_name: Some("ana".into()),
+            source_ip: None,
+            user_agent: Some("aws-cli/2.15.0".into()),
+            event_time: "2026-11-23T01:01:30Z".into(),
+            event_id: "e-1".into(),
+            event_name: "ModifyInstanceAttribute".into(),
+            invoked_by: None,
+            cause: Cause::Manual,
+        });
+        assert_eq!(event(store, 2, std::slice::from_ref(&by), &i1), (vec!["new"], None));
+        assert_eq!(event(store, 3, std::slice::from_ref(&by), &i1), (vec!["open"], None));
+        // The next scheduled scan sees both, without who: nothing new; who stays.
+        assert_eq!(kinds(&scan(store, 4, Outcome::Ok, &[a.clone(), b.clone()])), ["open", "open"]);
+        let body = crate::store::findings::body(&store.db, "prod", "a").unwrap().unwrap();
+        assert_eq!(body.changed_by.as_ref().map(|c| c.who()), Some("ana"));
+        // b was found by a scan; an event says who later: kept, told nobody.
+        let mut b_by = b.clone();
+        b_by.changed_by = by.changed_by.clone();
+        assert_eq!(event(store, 5, &[b_by], &i2), (vec!["open"], None));
+        let body = crate::store::findings::body(&store.db, "prod", "b").unwrap().unwrap();
+        assert_eq!(body.changed_by.map(|c| c.event_id), Some("e-1".to_string()));
+        // A failing scope stays failing through events; they neither fail nor recover it.
+        assert_eq!(scan(store, 6, Outcome::Failed, &[]).scan_event.map(|e| e.event), Some(EventKind::ScanFailed));
+        assert_eq!(event(store, 7, &[a.clone()], &i1).1, None);
+        assert_eq!(scan(store, 8, Outcome::Ok, &[a, b]).scan_event.map(|e| e.event), Some(EventKind::ScanRecovered));
     }
 
     #[test]
@@ -454,6 +566,7 @@ mod tests {
         let tx = store.transaction().unwrap();
         let at = "2026-11-23T00:00:30Z";
         let rec = ScanRecord {
+            reread: &[],
             scope: "staging",
             started_at: at,
             finished_at: at,

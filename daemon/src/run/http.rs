@@ -244,7 +244,7 @@ async fn scans(
         Ok(l) => l,
         Err(e) => return bad_request(e),
     };
-    let outcomes = match one_of("outcome", &q.outcome, &["ok", "partial", "failed"]) {
+    let outcomes = match one_of("outcome", &q.outcome, &["ok", "partial", "failed", "event"]) {
         Ok(v) => v,
         Err(e) => return bad_request(e),
     };

@@ -335,7 +335,12 @@ async fn scan_target(daemon: Arc<Daemon>, loaded: Arc<Loaded>, target: TargetCon
             let plan = crate::plan::RunPlan::for_target(&target, &loaded.config);
             let result = crate::check::check(&plan, Instant::now(), false);
             let recording = Instant::now();
-            let recorded = loaded.alerts.record(&target.name, &started_at, result.as_ref(), lease.as_deref());
+            let recorded = loaded.alerts.record(
+                &target.name,
+                &started_at,
+                result.as_ref(),
+                lease.as_deref().map(|l| (l, crate::store::leases::replica_id())),
+            );
             let _ = tx.send((result, recorded, recording.elapsed()));
         });
         let outcome = rx.await;

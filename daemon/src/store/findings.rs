@@ -11,18 +11,52 @@ pub struct OpenFinding {
     pub signature: String,
     pub cost: Option<f64>,
     pub first_seen: String,
+    pub tf_type: String,
+    pub resource_id: String,
 }
 
 /// The open findings of a scope, by id.
 pub fn open(conn: &dyn Sql, scope: &str) -> DbResult<HashMap<String, OpenFinding>> {
     conn.query(
-        "SELECT id, signature, cost_per_hour_usd, first_seen FROM findings
+        "SELECT id, signature, cost_per_hour_usd, first_seen, type, resource_id FROM findings
          WHERE scope = ?1 AND resolved_at IS NULL",
         args![scope],
     )?
     .iter()
-    .map(|r| Ok((r.get(0)?, OpenFinding { signature: r.get(1)?, cost: r.get(2)?, first_seen: r.get(3)? })))
+    .map(|r| {
+        Ok((
+            r.get(0)?,
+            OpenFinding {
+                signature: r.get(1)?,
+                cost: r.get(2)?,
+                first_seen: r.get(3)?,
+                tf_type: r.get(4)?,
+                resource_id: r.get(5)?,
+            },
+        ))
+    })
     .collect()
+}
+
+/// Who made an open finding's change, learnt after it was told: written into its body
+/// unless the body says so already.
+pub fn attribute(conn: &dyn Sql, scope: &str, id: &str, by: &driftd_core::model::ChangedBy) -> DbResult<()> {
+    let Some(json) = conn
+        .query_opt("SELECT finding FROM finding_bodies WHERE scope = ?1 AND id = ?2", args![scope, id])?
+        .map(|r| r.get::<String>(0))
+        .transpose()?
+    else {
+        return Ok(());
+    };
+    let Ok(mut body) = serde_json::from_str::<serde_json::Value>(&json) else { return Ok(()) };
+    let by = serde_json::to_value(by).unwrap_or_default();
+    if body.get("changed_by") == Some(&by) {
+        return Ok(());
+    }
+    body["changed_by"] = by;
+    let body = body.to_string();
+    conn.execute("UPDATE finding_bodies SET finding = ?3 WHERE scope = ?1 AND id = ?2", args![scope, id, &body])?;
+    Ok(())
 }
 
 /// The finding as last notified, with its tags; `None` when this version cannot read it.
@@ -225,7 +259,7 @@ pub fn scope_figures(conn: &dyn Sql) -> DbResult<Vec<ScopeFigures>> {
     let mut out: Vec<ScopeFigures> = conn
         .query(
             "SELECT s.scope, s.last_ok_at, COALESCE(s.changed_cost_per_hour_usd, 0), COALESCE(s.unmanaged_cost_per_hour_usd, 0),
-                (SELECT count(*) FROM scans c WHERE c.scope = s.scope AND c.outcome <> 'ok' AND c.id >
+                (SELECT count(*) FROM scans c WHERE c.scope = s.scope AND c.outcome NOT IN ('ok', 'event') AND c.id >
                     COALESCE((SELECT max(o.id) FROM scans o WHERE o.scope = s.scope AND o.outcome = 'ok'), 0))
              FROM scopes s ORDER BY s.scope",
             &[],
