@@ -476,7 +476,7 @@ mod tests {
         assert_eq!(body.changed_by.map(|c| c.event_id), Some("e-1".to_string()));
         // A failing scope stays failing through events; they neither fail nor recover it.
         assert_eq!(scan(store, 6, Outcome::Failed, &[]).scan_event.map(|e| e.event), Some(EventKind::ScanFailed));
-        assert_eq!(event(store, 7, &[a.clone()], &i1).1, None);
+        assert_eq!(event(store, 7, std::slice::from_ref(&a), &i1).1, None);
         assert_eq!(scan(store, 8, Outcome::Ok, &[a, b]).scan_event.map(|e| e.event), Some(EventKind::ScanRecovered));
     }
 

@@ -47,6 +47,10 @@ pub fn live_inputs(args: &LivePlan, declared: &Declared) -> Result<(Vec<LiveInpu
     if providers.is_empty() {
         providers.extend(declared_clouds.iter().filter(|c| **c != Cloud::Other).map(|c| c.as_str().to_string()));
     }
+    // A re-read after AWS events reads AWS alone, and only where this plan scans AWS.
+    if !args.aws_only.is_empty() {
+        providers.retain(|p| p == "aws");
+    }
     // Validate every name first: a typo must not surface after a long scan.
     for p in &providers {
         let known = matches!(p.as_str(), "none" | "aws" | "azure")
@@ -75,8 +79,21 @@ pub fn live_inputs(args: &LivePlan, declared: &Declared) -> Result<(Vec<LiveInpu
                         ));
                     }
                 }
+                // A re-read keeps to the regions the scheduled scans read: elsewhere a
+                // resource would be found by events and lost by the next scan.
+                let mut only = args.aws_only.clone();
+                if !only.is_empty() && !args.all_regions {
+                    let scanned = match regions.is_empty() {
+                        true => runtime()?.block_on(driftd_providers::aws::default_region()).into_iter().collect(),
+                        false => regions.clone(),
+                    };
+                    only.retain(|w| scanned.contains(&w.region));
+                    if only.is_empty() {
+                        continue;
+                    }
+                }
                 let opts = driftd_providers::aws::AwsOptions {
-                    only: args.aws_only.clone(),
+                    only,
                     regions,
                     all_regions: args.all_regions,
                     skip_types: args.aws.skip_types.clone(),

@@ -366,6 +366,49 @@ pub struct AwsConfig {
     /// More accounts, through sts:AssumeRole (`[[aws.accounts]]`); none: the credentials' own.
     #[serde(default)]
     pub accounts: Vec<AwsAccount>,
+    /// `[aws.events]`: changes as they happen, from an SQS queue (`driftd run` only).
+    pub events: Option<AwsEvents>,
+}
+
+/// `[aws.events]`: the SQS queue(s) an EventBridge rule fills with CloudTrail API calls
+/// and EC2 state changes (`deploy/aws/events.tf`). Every `[[target]]` that scans AWS
+/// takes the events of its accounts and regions.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AwsEvents {
+    /// One queue URL, or a list of them.
+    pub queue_url: QueueUrls,
+    /// How long events are gathered after the first before what they touched is read
+    /// again, in one batch per target.
+    #[serde(default = "default_coalesce")]
+    pub coalesce: Duration,
+    /// How long a received message stays hidden from other readers while it is handled;
+    /// one that is not deleted by then (the daemon died) is delivered again.
+    #[serde(default = "default_visibility_timeout")]
+    pub visibility_timeout: Duration,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum QueueUrls {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl AwsEvents {
+    pub fn queue_urls(&self) -> Vec<String> {
+        match &self.queue_url {
+            QueueUrls::One(u) => vec![u.clone()],
+            QueueUrls::Many(us) => us.clone(),
+        }
+    }
+}
+
+fn default_coalesce() -> Duration {
+    Duration::secs(1)
+}
+fn default_visibility_timeout() -> Duration {
+    Duration::secs(300)
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -563,6 +606,25 @@ impl Config {
                     at(&["aws", "accounts"]),
                     format!("aws.accounts role_arn {arn:?} is not an IAM role ARN (arn:aws:iam::ACCOUNT:role/NAME)"),
                 ));
+            }
+        }
+        if let Some(events) = &self.aws.events {
+            let at = at(&["aws", "events"]);
+            let urls = events.queue_urls();
+            if urls.is_empty() {
+                problems.push((at, "aws.events.queue_url: give the SQS queue's URL".into()));
+            }
+            for url in urls.iter().filter(|u| !(u.starts_with("https://") || u.starts_with("http://"))) {
+                problems.push((
+                    at,
+                    format!("aws.events.queue_url {url:?} is not a queue URL (https://sqs.REGION.amazonaws.com/ACCOUNT/NAME)"),
+                ));
+            }
+            if events.coalesce.get() > std::time::Duration::from_secs(60) {
+                problems.push((at, "aws.events.coalesce must be at most 60s".into()));
+            }
+            if events.visibility_timeout.get() < std::time::Duration::from_secs(10) {
+                problems.push((at, "aws.events.visibility_timeout must be at least 10s".into()));
             }
         }
         if !self.policy.config.is_object() {

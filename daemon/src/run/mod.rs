@@ -8,6 +8,7 @@
 //! within `shutdown_timeout`, let each notifier finish the request in flight, checkpoint
 //! the store, and exit 0.
 
+mod aws_events;
 pub mod http;
 pub mod leased;
 mod listener;
@@ -292,6 +293,11 @@ fn start(daemon: &Arc<Daemon>) -> Running {
     }
     drop(status);
     *daemon.triggers.write().unwrap() = triggers;
+    if let Some(events) = &loaded.config.aws.events {
+        for url in events.queue_urls() {
+            tasks.push(tokio::spawn(aws_events::queue_loop(daemon.clone(), loaded.clone(), url, stop.clone())));
+        }
+    }
     for n in &loaded.alerts.notifiers {
         series::init_notifier(&n.name);
         let store = loaded.alerts.store.clone();

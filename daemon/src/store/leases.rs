@@ -35,6 +35,21 @@ impl Store {
         Ok(claimed == 1)
     }
 
+    /// Claims `name` as [`Store::claim`] does, due or not: a re-read after events takes
+    /// a target between its scheduled scans. Released with its due time unchanged.
+    pub fn claim_now(&self, name: &str, owner: &str, now_ms: i64, ttl_ms: i64) -> DbResult<bool> {
+        self.db.execute(
+            "INSERT INTO leases (name, owner, expires_ms, due_ms) VALUES (?1, NULL, 0, 0) ON CONFLICT (name) DO NOTHING",
+            args![name],
+        )?;
+        let claimed = self.db.execute(
+            "UPDATE leases SET owner = ?2, expires_ms = ?4 WHERE name = ?1
+             AND (owner IS NULL OR owner = ?2 OR expires_ms <= ?3)",
+            args![name, owner, now_ms, now_ms + ttl_ms],
+        )?;
+        Ok(claimed == 1)
+    }
+
     /// Extends the owner's claim; `false` when it is no longer the owner's (it lapsed
     /// and another replica took it).
     pub fn renew(&self, name: &str, owner: &str, now_ms: i64, ttl_ms: i64) -> DbResult<bool> {

@@ -11,6 +11,7 @@ pub mod fleet;
 pub mod moto;
 pub mod postgres;
 pub mod receiver;
+pub mod sqs_gate;
 pub mod throttle;
 
 use std::path::{Path, PathBuf};

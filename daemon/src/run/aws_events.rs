@@ -1,0 +1,300 @@
+//! `[aws.events]`: drift within seconds, and who made it. One task per queue long-polls
+//! SQS; after the first message it gathers more for `coalesce`, reads each CloudTrail
+//! call or EC2 state change (`driftd_providers::aws::events`), re-reads the resources
+//! they touched in every target that scans AWS, records their findings with who made
+//! the change (`history`, `Outcome::Event`), and only then deletes the messages. A crash
+//! before the delete re-delivers them; the store's transitions make that tell nobody
+//! twice. An event is a reason to read again, never the new state itself.
+//!
+//! Failed calls, dry runs and calls driftd does not map to a covered type are counted
+//! by name (`driftd_cloud_events_total`) and deleted; a message that is not JSON is
+//! counted as `unreadable` and deleted. A re-read that fails leaves its messages in the
+//! queue, to come back after `visibility_timeout` (the queue's redrive policy moves one
+//! that keeps failing to its dead-letter queue).
+
+use super::{Daemon, Loaded};
+use crate::config::{AwsEvents, TargetConfig};
+use crate::plan::RunPlan;
+use driftd_core::model::{ChangedBy, Finding};
+use driftd_providers::aws::queue::{EventQueue, QueueMessage};
+use driftd_providers::aws::Wanted;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::sync::watch;
+use tracing::{info, warn, Instrument};
+
+/// At most this many messages are handled in one batch (ten receives).
+const MAX_BATCH: usize = 100;
+
+/// What a batch of messages asks of one target.
+#[derive(Debug, Default)]
+pub struct TargetWork {
+    pub wanted: BTreeSet<Wanted>,
+    /// The latest caller of each (type, id), by event time.
+    pub changed_by: HashMap<(String, String), ChangedBy>,
+    /// Indexes of the messages this target's re-read settles.
+    pub messages: BTreeSet<usize>,
+}
+
+/// A batch sorted: the work of each target, and the messages nothing needs to re-read.
+#[derive(Debug, Default)]
+pub struct Sorted {
+    pub targets: BTreeMap<String, TargetWork>,
+    pub settled: Vec<usize>,
+}
+
+/// Does this target scan AWS (by name, or by what it declares: the re-read then decides)?
+fn scans_aws(plan: &RunPlan) -> bool {
+    plan.live.providers.is_empty() || plan.live.providers.iter().any(|p| p == "aws")
+}
+
+/// Reads each message and gives each target the resources its events touched. Whether a
+/// target's accounts and regions hold them is decided by the re-read (`live::live_inputs`
+/// and the AWS scan), from the same settings as its scheduled scans.
+pub fn sort(messages: &[QueueMessage], targets: &[(String, RunPlan)]) -> Sorted {
+    let specs = driftd_providers::aws::events::specs();
+    let mut out = Sorted::default();
+    for (i, m) in messages.iter().enumerate() {
+        let Ok(event) = serde_json::from_str::<serde_json::Value>(&m.body) else {
+            count("unreadable", "unreadable");
+            out.settled.push(i);
+            continue;
+        };
+        let Some(call) = driftd_providers::aws::events::parse(&event, &specs) else {
+            let kind = event.get("detail-type").and_then(|d| d.as_str()).unwrap_or("unknown");
+            count(&short(kind), "ignored");
+            out.settled.push(i);
+            continue;
+        };
+        if call.changed_nothing {
+            count(&call.name, "changed_nothing");
+            out.settled.push(i);
+            continue;
+        }
+        let (Some(region), false) = (call.region.clone(), call.resources.is_empty()) else {
+            count(&call.name, "ignored");
+            out.settled.push(i);
+            continue;
+        };
+        let takers: Vec<&(String, RunPlan)> = targets.iter().filter(|(_, plan)| scans_aws(plan)).collect();
+        if takers.is_empty() {
+            count(&call.name, "no_target");
+            out.settled.push(i);
+            continue;
+        }
+        count(&call.name, "reread");
+        for (name, _) in takers {
+            let work = out.targets.entry(name.clone()).or_default();
+            work.messages.insert(i);
+            for (tf_type, id) in &call.resources {
+                work.wanted.insert(Wanted {
+                    account: call.account.clone(),
+                    region: region.clone(),
+                    tf_type: tf_type.to_string(),
+                    id: id.clone(),
+                });
+                if let Some(by) = &call.changed_by {
+                    let key = (tf_type.to_string(), id.clone());
+                    let later = work.changed_by.get(&key).is_none_or(|b| b.event_time <= by.event_time);
+                    if later {
+                        work.changed_by.insert(key, by.clone());
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+/// State changes carry their state in the name; the metric keeps the kind.
+fn short(name: &str) -> String {
+    name.split(':').next().unwrap_or(name).to_string()
+}
+
+fn count(event: &str, outcome: &'static str) {
+    metrics::counter!("driftd_cloud_events_total", "cloud" => "aws", "event" => short(event), "outcome" => outcome)
+        .increment(1);
+}
+
+/// The findings of a re-read that are about the resources it read, each with who made
+/// its change where an event said.
+pub fn findings_of(report: &driftd_core::report::Report, work: &TargetWork) -> (Vec<Finding>, Vec<(String, String)>) {
+    let reread: Vec<(String, String)> = work.wanted.iter().map(|w| (w.tf_type.clone(), w.id.clone())).collect();
+    let findings = report
+        .findings
+        .iter()
+        .filter(|f| reread.iter().any(|(t, id)| *t == f.resource.tf_type && *id == f.resource.id))
+        .map(|f| {
+            let mut f = f.clone();
+            f.changed_by = work.changed_by.get(&(f.resource.tf_type.clone(), f.resource.id.clone())).cloned();
+            f
+        })
+        .collect();
+    (findings, reread)
+}
+
+/// One queue, until `stop`.
+pub async fn queue_loop(daemon: Arc<Daemon>, loaded: Arc<Loaded>, url: String, mut stop: watch::Receiver<bool>) {
+    let Some(settings) = loaded.config.aws.events.clone() else { return };
+    let queue = EventQueue::new(&url).await;
+    info!(queue = %url, "reading AWS events");
+    let mut backoff = Duration::from_secs(1);
+    loop {
+        let first = tokio::select! {
+            r = queue.receive(10, Duration::from_secs(20), settings.visibility_timeout.get()) => r,
+            _ = stop.wait_for(|s| *s) => return,
+        };
+        let mut batch = match first {
+            Ok(m) if m.is_empty() => continue,
+            Ok(m) => m,
+            Err(e) => {
+                metrics::counter!("driftd_cloud_event_queue_errors_total", "cloud" => "aws").increment(1);
+                warn!(queue = %url, error = %e, "cannot read the event queue; trying again");
+                tokio::select! {
+                    _ = tokio::time::sleep(backoff) => {}
+                    _ = stop.wait_for(|s| *s) => return,
+                }
+                backoff = (backoff * 2).min(Duration::from_secs(60));
+                continue;
+            }
+        };
+        backoff = Duration::from_secs(1);
+        let received = Instant::now();
+        tokio::select! {
+            _ = tokio::time::sleep(settings.coalesce.get()) => {}
+            _ = stop.wait_for(|s| *s) => return,
+        }
+        while batch.len() < MAX_BATCH {
+            match queue.receive(10, Duration::ZERO, settings.visibility_timeout.get()).await {
+                Ok(more) if !more.is_empty() => batch.extend(more),
+                _ => break,
+            }
+        }
+        let span = tracing::info_span!("events", queue = %url, messages = batch.len());
+        handle(&daemon, &loaded, &queue, &settings, batch, received).instrument(span).await;
+    }
+}
+
+/// Re-reads what a batch touched, target by target, and deletes the messages settled.
+async fn handle(
+    daemon: &Arc<Daemon>,
+    loaded: &Arc<Loaded>,
+    queue: &EventQueue,
+    settings: &AwsEvents,
+    batch: Vec<QueueMessage>,
+    received: Instant,
+) {
+    let targets: Vec<(String, RunPlan)> =
+        loaded.targets.iter().map(|t| (t.name.clone(), RunPlan::for_target(t, &loaded.config))).collect();
+    let sorted = sort(&batch, &targets);
+    let mut settled: BTreeSet<usize> = sorted.settled.iter().copied().collect();
+    let mut failed: BTreeSet<usize> = BTreeSet::new();
+    for (name, work) in &sorted.targets {
+        let Some(target) = loaded.targets.iter().find(|t| &t.name == name) else { continue };
+        match reread(daemon, loaded, target, work, settings).await {
+            Ok(rec) => {
+                info!(
+                    target = %name,
+                    resources = work.wanted.len(),
+                    new = rec.new,
+                    changed = rec.changed,
+                    resolved = rec.resolved,
+                    since_received_ms = received.elapsed().as_millis() as u64,
+                    "events handled"
+                );
+                metrics::counter!("driftd_event_rereads_total", "target" => name.clone(), "outcome" => "ok")
+                    .increment(1);
+                settled.extend(work.messages.iter().copied());
+            }
+            Err(e) => {
+                warn!(target = %name, error = %e, "re-reading after events failed; the events come back from the queue");
+                metrics::counter!("driftd_event_rereads_total", "target" => name.clone(), "outcome" => "failed")
+                    .increment(1);
+                failed.extend(work.messages.iter().copied());
+            }
+        }
+    }
+    daemon.wake_outbox.notify_waiters();
+    // A message one target settled and another did not stays: it comes back, and the
+    // target that settled it sees nothing new.
+    let done: Vec<&QueueMessage> = settled.difference(&failed).filter_map(|i| batch.get(*i)).collect();
+    match queue.delete(&done).await {
+        Ok(undeleted) if undeleted.is_empty() => {}
+        Ok(undeleted) => warn!(count = undeleted.len(), "some handled messages were not deleted; they come back"),
+        Err(e) => warn!(error = %e, "cannot delete handled messages; they come back and are handled again"),
+    }
+}
+
+/// One target's re-read of what the events touched, recorded as `Outcome::Event`. With a
+/// shared store it holds the target's lease meanwhile (under its own owner name, so that
+/// this replica's scheduled scan of the target waits too).
+async fn reread(
+    daemon: &Arc<Daemon>,
+    loaded: &Arc<Loaded>,
+    target: &TargetConfig,
+    work: &TargetWork,
+    settings: &AwsEvents,
+) -> Result<crate::alerts::Recorded, String> {
+    let lock = daemon.scan_locks.lock().unwrap().entry(target.name.clone()).or_default().clone();
+    let _one_at_a_time = lock.lock().await;
+    let lease_name = format!("target:{}", target.name);
+    let owner = format!("{}/events", crate::store::leases::replica_id());
+    if loaded.shared {
+        let (name, owner, ttl) = (lease_name.clone(), owner.clone(), loaded.alerts.lease_time.as_millis() as i64);
+        let deadline = Instant::now() + settings.visibility_timeout.get() / 2;
+        loop {
+            let (n, o) = (name.clone(), owner.clone());
+            let claimed = crate::store::blocking(&loaded.alerts.store, move |s| {
+                s.claim_now(&n, &o, crate::notify::outbox::now_ms(), ttl)
+            })
+            .await
+            .map_err(|e| e.to_string())?;
+            if claimed {
+                break;
+            }
+            if Instant::now() > deadline {
+                return Err(format!("{name}: another replica holds the target"));
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    let (loaded2, target2) = (loaded.clone(), target.clone());
+    let wanted: Vec<Wanted> = work.wanted.iter().cloned().collect();
+    let changed_by = work.changed_by.clone();
+    let shared = loaded.shared;
+    let (lease, owner2) = (lease_name.clone(), owner.clone());
+    let span = tracing::Span::current();
+    std::thread::spawn(move || {
+        let _enter = span.enter();
+        let started_at = crate::now();
+        let mut plan = RunPlan::for_target(&target2, &loaded2.config);
+        plan.live.aws_only = wanted.clone();
+        let result = crate::check::check(&plan, Instant::now(), false).and_then(|report| {
+            if report.incomplete() {
+                let errors: Vec<String> = report
+                    .warnings
+                    .iter()
+                    .filter(|w| w.kind == driftd_core::model::WarningKind::ScanError)
+                    .map(|w| w.message.clone())
+                    .collect();
+                return Err(driftd_core::Error::unreachable("aws", errors.join("; ")));
+            }
+            let work = TargetWork { wanted: wanted.into_iter().collect(), changed_by, messages: BTreeSet::new() };
+            let (findings, reread) = findings_of(&report, &work);
+            let held = shared.then_some((lease.as_str(), owner2.as_str()));
+            loaded2.alerts.record_reread(&target2.name, &started_at, &findings, &reread, held)
+        });
+        let _ = tx.send(result);
+    });
+    let result = rx
+        .await
+        .map_err(|_| "the re-read ended without a result".to_string())
+        .and_then(|r| r.map_err(|e| e.to_string()));
+    if loaded.shared {
+        let (name, owner) = (lease_name, owner);
+        let _ = crate::store::blocking(&loaded.alerts.store, move |s| s.release(&name, &owner, None)).await;
+    }
+    result
+}

@@ -1,0 +1,401 @@
+//! Event-driven detection end to end against moto: an EventBridge rule in moto routes
+//! CloudTrail-shaped events (put with PutEvents, built from the real records in
+//! testdata/cloudtrail) to an SQS queue in moto; `driftd run` with `[aws.events]` reads
+//! it, re-reads what the events touched from moto's EC2, and tells Slack who did it.
+
+mod common;
+
+use common::daemon::{free_port, wait_for, Daemon};
+use common::fleet;
+use common::moto::{Moto, CONFIG};
+use common::receiver;
+use serde_json::{json, Value};
+use std::time::{Duration, Instant};
+
+/// moto's account.
+const ACCOUNT: &str = "123456789012";
+/// The access key id in the real RunInstances record: a credential, never to be repeated.
+const ACCESS_KEY_ID: &str = "ASIAIBYSIDIWJHEJYUIQ";
+
+/// The queue and the rule `deploy/aws/events.json` describes, made in moto; returns the
+/// queue URL.
+fn event_queue(moto: &Moto) -> String {
+    let pattern = std::fs::read_to_string(common::root().join("deploy/aws/events-rule-pattern.json")).unwrap();
+    let script = format!(
+        r#"
+import boto3, sys
+kw = dict(endpoint_url=sys.argv[1], region_name="us-east-1", aws_access_key_id="t", aws_secret_access_key="t")
+sqs = boto3.client("sqs", **kw); events = boto3.client("events", **kw)
+url = sqs.create_queue(QueueName="driftd-events")["QueueUrl"]
+arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+events.put_rule(Name="driftd-events", EventPattern={pattern:?})
+events.put_targets(Rule="driftd-events", Targets=[{{"Id": "driftd", "Arn": arn}}])
+print(url)
+"#
+    );
+    moto.python(&script).trim().to_string()
+}
+
+/// PutEvents, as CloudTrail's EventBridge integration sends an API call.
+fn put_events(moto: &Moto, details: &[Value]) {
+    let entries: Vec<Value> = details
+        .iter()
+        .map(|d| json!({"Source": "aws.ec2", "DetailType": "AWS API Call via CloudTrail", "Detail": d.to_string()}))
+        .collect();
+    let script = format!(
+        r#"
+import boto3, json, sys
+kw = dict(endpoint_url=sys.argv[1], region_name="us-east-1", aws_access_key_id="t", aws_secret_access_key="t")
+r = boto3.client("events", **kw).put_events(Entries=json.loads({entries:?}))
+assert r["FailedEntryCount"] == 0, r
+"#,
+        entries = serde_json::to_string(&entries).unwrap()
+    );
+    moto.python(&script);
+}
+
+/// Messages still in the queue, visible or in flight.
+fn queue_depth(moto: &Moto, url: &str) -> u64 {
+    let script = format!(
+        r#"
+import boto3, sys
+kw = dict(endpoint_url=sys.argv[1], region_name="us-east-1", aws_access_key_id="t", aws_secret_access_key="t")
+a = boto3.client("sqs", **kw).get_queue_attributes(QueueUrl={url:?}, AttributeNames=["All"])["Attributes"]
+print(int(a["ApproximateNumberOfMessages"]) + int(a["ApproximateNumberOfMessagesNotVisible"]))
+"#
+    );
+    moto.python(&script).trim().parse().unwrap()
+}
+
+/// A real CloudTrail record (testdata/cloudtrail) made into this call in moto's account.
+fn record(file: &str, event_id: &str, edit: impl FnOnce(&mut Value)) -> Value {
+    let path = common::root().join("testdata/cloudtrail").join(file);
+    let mut r: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    r["recipientAccountId"] = ACCOUNT.into();
+    r["awsRegion"] = "us-east-1".into();
+    r["eventID"] = event_id.into();
+    r["eventTime"] = jiff::Timestamp::now().to_string().into();
+    edit(&mut r);
+    r
+}
+
+/// c7nbot launches an instance from the console (the real RunInstances record).
+fn run_instances(id: &str, event_id: &str) -> Value {
+    record("custodian-event-cloud-trail-run-instance-creator.json", event_id, |r| {
+        r["responseElements"]["instancesSet"]["items"][0]["instanceId"] = id.into();
+    })
+}
+
+/// c7nbot changes an instance's type: the RunInstances record's caller, the documented
+/// ModifyInstanceAttribute request shape.
+fn modify_instance_type(id: &str, itype: &str, event_id: &str) -> Value {
+    record("custodian-event-cloud-trail-run-instance-creator.json", event_id, |r| {
+        r["eventName"] = "ModifyInstanceAttribute".into();
+        r["requestParameters"] = json!({"instanceId": id, "instanceType": {"value": itype}});
+        r["responseElements"] = json!({"_return": true});
+    })
+}
+
+/// alan opens a port from the console (the real AuthorizeSecurityGroupIngress record).
+fn authorize_ssh(group: &str, event_id: &str) -> Value {
+    record("panther-aws_ec2_manual_security_group_changes-aws-console-ingress-sg-authorization.json", event_id, |r| {
+        r["requestParameters"]["groupId"] = group.into()
+    })
+}
+
+struct Fleet {
+    moto: Moto,
+    dir: tempfile::TempDir,
+    queue: String,
+    declared_instance: String,
+    declared_group: String,
+}
+
+/// One declared GPU instance and one declared security group in moto, their state on
+/// disk, and the event queue.
+fn fleet() -> Fleet {
+    let moto = Moto::start();
+    let dir = tempfile::tempdir().unwrap();
+    let queue = event_queue(&moto);
+    let (declared_instance, declared_group) = fleet::rt().block_on(async {
+        let conf = moto.sdk("us-east-1").await;
+        let ec2 = aws_sdk_ec2::Client::new(&conf);
+        let ami = fleet::ami(&ec2).await;
+        let sg = fleet::group(&ec2, "trainers").await;
+        let id = fleet::launch(&ec2, &ami, "trainer", "p4d.24xlarge", &sg, &[("team", "ml")]).await;
+        let state = fleet::terraform_state(&[("us-east-1", conf)], ACCOUNT).await;
+        std::fs::write(dir.path().join("terraform.tfstate"), state.to_string()).unwrap();
+        (id, sg)
+    });
+    Fleet { moto, dir, queue, declared_instance, declared_group }
+}
+
+fn config(queue: &str, port: u16) -> String {
+    format!(
+        r#"{CONFIG}
+[daemon]
+listen = "127.0.0.1:{port}"
+
+[aws.events]
+queue_url = "{queue}"
+coalesce = "200ms"
+visibility_timeout = "10s"
+
+[store]
+path = "driftd.db"
+
+[outbox]
+initial_backoff = "200ms"
+
+[[notify]]
+kind = "slack"
+url_env = "SLACK_HOOK"
+
+[[target]]
+name = "gpu"
+state = ["terraform.tfstate"]
+provider = ["aws"]
+interval = "1h"
+# Drift only: the fleet's own policy violations are not what this test is about.
+no_builtin_policies = true
+"#
+    )
+}
+
+/// `driftd run` on the fleet, listening on `port`, with Slack's webhook at `slack`.
+fn start(f: &Fleet, port: u16, slack: &receiver::Receiver, extra_env: &[(&str, String)]) -> Daemon {
+    std::fs::write(f.dir.path().join("driftd.toml"), config(&f.queue, port)).unwrap();
+    let mut env = f.moto.env();
+    env.push(("SLACK_HOOK", format!("{}/hook", slack.url)));
+    env.extend(extra_env.iter().cloned());
+    Daemon::start(f.dir.path(), "driftd.toml", port, &env)
+}
+
+fn scans(d: &Daemon) -> Vec<Value> {
+    d.json("/api/v1/scans", &[])["scans"].as_array().cloned().unwrap_or_default()
+}
+
+fn open_findings(d: &Daemon) -> Vec<Value> {
+    d.json("/api/v1/findings?status=open&limit=100", &[])["findings"].as_array().cloned().unwrap_or_default()
+}
+
+fn finding_of<'a>(findings: &'a [Value], id: &str) -> Option<&'a Value> {
+    findings.iter().find(|f| f["finding"]["resource"]["id"] == id || f["resource"]["id"] == id)
+}
+
+/// The finding's report body, however the API nests it.
+fn body(f: &Value) -> &Value {
+    if f.get("finding").is_some() {
+        &f["finding"]
+    } else {
+        f
+    }
+}
+
+fn slack_texts(slack: &receiver::Receiver) -> Vec<String> {
+    slack.accepted().iter().map(|r| String::from_utf8_lossy(&r.body).to_string()).collect()
+}
+
+fn wait_first_scan(d: &Daemon) {
+    let started = Instant::now();
+    while scans(d).is_empty() {
+        assert!(started.elapsed() < Duration::from_secs(60), "no scan within 60 s:\n{}", d.log());
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+/// Acceptance: a GPU instance launched by hand, a declared instance's type changed and an
+/// SSH rule added, each with its CloudTrail event through EventBridge and SQS: each gives
+/// its finding with who made it (name, type, source IP, agent, event id, cause manual) in
+/// `/api/v1/findings` and at Slack (naming the person), recorded as an event re-read
+/// while the hourly scan has not run again; a failed call and an Auto Scaling launch give
+/// none; every message is deleted; the record's access key id appears nowhere.
+#[test]
+fn events_through_eventbridge_and_sqs_find_drift_and_who_made_it() {
+    let f = fleet();
+    let slack = receiver::slack_webhook();
+    let d = start(&f, free_port(), &slack, &[]);
+    wait_first_scan(&d);
+    assert!(open_findings(&d).is_empty(), "the fleet starts as declared: {:?}", open_findings(&d));
+    slack.clear();
+
+    // The changes, made in moto as a person would, and their events.
+    let (manual, autoscaled) = fleet::rt().block_on(async {
+        let conf = f.moto.sdk("us-east-1").await;
+        let ec2 = aws_sdk_ec2::Client::new(&conf);
+        let ami = fleet::ami(&ec2).await;
+        let manual = fleet::launch(&ec2, &ami, "by-hand", "p5.48xlarge", "", &[]).await;
+        ec2.modify_instance_attribute()
+            .instance_id(&f.declared_instance)
+            .instance_type(aws_sdk_ec2::types::AttributeValue::builder().value("p5.48xlarge").build())
+            .send()
+            .await
+            .unwrap();
+        ec2.authorize_security_group_ingress()
+            .group_id(&f.declared_group)
+            .ip_protocol("tcp")
+            .from_port(22)
+            .to_port(22)
+            .cidr_ip("0.0.0.0/0")
+            .send()
+            .await
+            .unwrap();
+        // An Auto Scaling group launches one: its instance carries the group's tag.
+        let lt = ec2
+            .create_launch_template()
+            .launch_template_name("asg-gpu")
+            .launch_template_data(fleet::gpu_template(&ami, "p4d.24xlarge"))
+            .send()
+            .await
+            .unwrap();
+        let asg = aws_sdk_autoscaling::Client::new(&conf);
+        asg.create_auto_scaling_group()
+            .auto_scaling_group_name("trainers-asg")
+            .launch_template(
+                aws_sdk_autoscaling::types::LaunchTemplateSpecification::builder()
+                    .launch_template_id(lt.launch_template().unwrap().launch_template_id().unwrap())
+                    .build(),
+            )
+            .min_size(1)
+            .max_size(1)
+            .desired_capacity(1)
+            .availability_zones("us-east-1a")
+            .send()
+            .await
+            .unwrap();
+        let all = ec2.describe_instances().send().await.unwrap();
+        let autoscaled = all
+            .reservations()
+            .iter()
+            .flat_map(|r| r.instances())
+            .find(|i| i.tags().iter().any(|t| t.key() == Some("aws:autoscaling:groupName")))
+            .and_then(|i| i.instance_id())
+            .unwrap()
+            .to_string();
+        (manual, autoscaled)
+    });
+    let asg_launch = record(
+        "panther-aws_modify_cloud_compute_infrastructure-terminate-instance-from-autoscaling.json",
+        "ev-asg",
+        |r| {
+            r["eventName"] = "RunInstances".into();
+            r["requestParameters"] = json!({});
+            r["responseElements"] = json!({"instancesSet": {"items": [{"instanceId": autoscaled}]}});
+        },
+    );
+    let mut failed = run_instances("i-0000000000000dead", "ev-failed");
+    failed["errorCode"] = "Client.UnauthorizedOperation".into();
+    let sent = Instant::now();
+    put_events(
+        &f.moto,
+        &[
+            run_instances(&manual, "ev-run"),
+            modify_instance_type(&f.declared_instance, "p5.48xlarge", "ev-modify"),
+            authorize_ssh(&f.declared_group, "ev-ssh"),
+            asg_launch,
+            failed,
+        ],
+    );
+
+    let findings = wait_for(30, "three findings from the events", || {
+        let open = open_findings(&d);
+        (open.len() >= 3).then_some(open)
+    });
+    let took = sent.elapsed();
+    assert_eq!(findings.len(), 3, "{findings:#?}");
+    let by = |id: &str| -> Value {
+        let f = finding_of(&findings, id).unwrap_or_else(|| panic!("no finding for {id}: {findings:#?}"));
+        body(f)["changed_by"].clone()
+    };
+    let launched = by(&manual);
+    assert_eq!(launched["display_name"], "c7nbot");
+    assert_eq!(launched["principal"], "arn:aws:iam::644160558196:user/c7nbot");
+    assert_eq!(launched["principal_type"], "IAMUser");
+    assert_eq!(launched["source_ip"], "204.63.44.142");
+    assert_eq!(launched["event_id"], "ev-run");
+    assert_eq!(launched["event_name"], "RunInstances");
+    assert_eq!(launched["cause"], "manual");
+    assert_eq!(body(finding_of(&findings, &manual).unwrap())["kind"], "unmanaged");
+    let resized = finding_of(&findings, &f.declared_instance).unwrap();
+    assert_eq!(body(resized)["kind"], "changed");
+    assert_eq!(by(&f.declared_instance)["event_id"], "ev-modify");
+    let ssh = by(&f.declared_group);
+    assert_eq!((ssh["display_name"].as_str(), ssh["cause"].as_str()), (Some("alan"), Some("manual")));
+    assert!(finding_of(&findings, &autoscaled).is_none(), "an Auto Scaling launch is not drift");
+
+    // Recorded as event re-reads; the hourly scan ran once.
+    let outcomes: Vec<String> = scans(&d).iter().map(|s| s["outcome"].as_str().unwrap_or("").to_string()).collect();
+    assert_eq!(outcomes.iter().filter(|o| *o == "ok").count(), 1, "{outcomes:?}");
+    assert!(outcomes.iter().any(|o| o == "event"), "{outcomes:?}");
+
+    // Slack names the people.
+    let texts = wait_for(30, "three Slack messages", || {
+        let t = slack_texts(&slack);
+        (t.len() >= 3).then_some(t)
+    });
+    assert_eq!(texts.len(), 3, "{texts:#?}");
+    for (id, who) in [(&manual, "c7nbot"), (&f.declared_instance, "c7nbot"), (&f.declared_group, "alan")] {
+        let text = texts.iter().find(|t| t.contains(id.as_str())).unwrap_or_else(|| panic!("no message on {id}"));
+        assert!(text.contains(&format!("*Changed by* {who}")), "{text}");
+    }
+
+    // Every message handled is gone from the queue; the failed call was counted.
+    wait_for(20, "the queue to empty", || (queue_depth(&f.moto, &f.queue) == 0).then_some(()));
+    let (_, metrics) = d.get("/metrics", &[]);
+    assert!(
+        metrics.contains(r#"driftd_cloud_events_total{cloud="aws",event="RunInstances",outcome="changed_nothing"} 1"#),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains(r#"driftd_cloud_events_total{cloud="aws",event="RunInstances",outcome="reread"} 2"#),
+        "{metrics}"
+    );
+
+    let log = d.log();
+    let api = d.get("/api/v1/findings?limit=100", &[]).1;
+    for (what, text) in [("log", &log), ("API", &api), ("Slack", &texts.join("\n"))] {
+        assert!(!text.contains(ACCESS_KEY_ID), "the access key id reached the {what}");
+    }
+    eprintln!("PutEvents to three findings in the API: {} ms", took.as_millis());
+    let (code, _) = d.terminate(20);
+    assert_eq!(code, 0);
+}
+
+/// An event handled again after a crash tells nobody twice: SIGKILL once the re-read is
+/// recorded and before its messages are deleted (the daemon is killed when it asks SQS
+/// to delete them), restart, and the message comes back after its visibility timeout and
+/// is handled again: one Slack message in all, the queue empty.
+#[test]
+fn an_event_handled_again_after_sigkill_notifies_once() {
+    let f = fleet();
+    let gate = common::sqs_gate::SqsGate::start(&f.moto.endpoint, "AmazonSQS.DeleteMessageBatch");
+    let slack = receiver::slack_webhook();
+    let mut d = start(&f, free_port(), &slack, &[("AWS_ENDPOINT_URL_SQS", gate.url.clone())]);
+    wait_first_scan(&d);
+    let manual = fleet::rt().block_on(async {
+        let ec2 = aws_sdk_ec2::Client::new(&f.moto.sdk("us-east-1").await);
+        let ami = fleet::ami(&ec2).await;
+        fleet::launch(&ec2, &ami, "by-hand", "p5.48xlarge", "", &[]).await
+    });
+    put_events(&f.moto, &[run_instances(&manual, "ev-run")]);
+    gate.wait_held(Duration::from_secs(30));
+    // The re-read is recorded (its finding is in the store) and its message not deleted.
+    assert_eq!(open_findings(&d).len(), 1);
+    d.child.kill().unwrap();
+    let _ = d.child.wait();
+    gate.release();
+    assert_eq!(queue_depth(&f.moto, &f.queue), 1, "the message was not deleted");
+
+    let d = start(&f, free_port(), &slack, &[]);
+    // Handled again once it is visible again (10 s), then deleted.
+    wait_for(60, "the message to be handled again and deleted", || (queue_depth(&f.moto, &f.queue) == 0).then_some(()));
+    let events = scans(&d).iter().filter(|s| s["outcome"] == "event").count();
+    assert_eq!(events, 2, "handled before the kill and again after it");
+    std::thread::sleep(Duration::from_secs(2));
+    let texts = slack_texts(&slack);
+    let about: Vec<&String> = texts.iter().filter(|t| t.contains(manual.as_str())).collect();
+    assert_eq!(about.len(), 1, "{texts:#?}");
+    assert_eq!(open_findings(&d).len(), 1);
+    let (code, _) = d.terminate(20);
+    assert_eq!(code, 0);
+}
