@@ -74,7 +74,7 @@ fn record(file: &str, event_id: &str, edit: impl FnOnce(&mut Value)) -> Value {
     r["recipientAccountId"] = ACCOUNT.into();
     r["awsRegion"] = "us-east-1".into();
     r["eventID"] = event_id.into();
-    r["eventTime"] = jiff::Timestamp::now().to_string().into();
+    r["eventTime"] = jiff::Timestamp::from_second(jiff::Timestamp::now().as_second()).unwrap().to_string().into();
     edit(&mut r);
     r
 }
@@ -130,7 +130,41 @@ fn fleet() -> Fleet {
     Fleet { moto, dir, queue, declared_instance, declared_group }
 }
 
-fn config(queue: &str, port: u16) -> String {
+const PD_KEY: &str = "pdkey0123456789abcdefsecret";
+const GH_TOKEN: &str = "ghp_testtoken0123456789secret";
+
+/// The five notifiers' receivers.
+struct Receivers {
+    slack: receiver::Receiver,
+    webhook: receiver::Receiver,
+    teams: receiver::Receiver,
+    pagerduty: receiver::Receiver,
+    github: receiver::Receiver,
+}
+
+impl Receivers {
+    fn start() -> Receivers {
+        Receivers {
+            slack: receiver::slack_webhook(),
+            webhook: receiver::webhook(),
+            teams: receiver::teams(),
+            pagerduty: receiver::pagerduty(PD_KEY),
+            github: receiver::github("acme/infra", GH_TOKEN).0,
+        }
+    }
+
+    fn env(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("SLACK_HOOK", format!("{}/hook", self.slack.url)),
+            ("HOOK_URL", format!("{}/hook", self.webhook.url)),
+            ("TEAMS_URL", format!("{}/workflows/secret", self.teams.url)),
+            ("PD_KEY", PD_KEY.into()),
+            ("GH_TOKEN", GH_TOKEN.into()),
+        ]
+    }
+}
+
+fn config(queue: &str, port: u16, r: &Receivers) -> String {
     format!(
         r#"{CONFIG}
 [daemon]
@@ -151,6 +185,25 @@ initial_backoff = "200ms"
 kind = "slack"
 url_env = "SLACK_HOOK"
 
+[[notify]]
+kind = "webhook"
+url_env = "HOOK_URL"
+
+[[notify]]
+kind = "teams"
+url_env = "TEAMS_URL"
+
+[[notify]]
+kind = "pagerduty"
+routing_key_env = "PD_KEY"
+events_url = "{pd}/v2/enqueue"
+
+[[notify]]
+kind = "github"
+repo = "acme/infra"
+token_env = "GH_TOKEN"
+api_url = "{gh}"
+
 [[target]]
 name = "gpu"
 state = ["terraform.tfstate"]
@@ -158,15 +211,17 @@ provider = ["aws"]
 interval = "1h"
 # Drift only: the fleet's own policy violations are not what this test is about.
 no_builtin_policies = true
-"#
+"#,
+        pd = r.pagerduty.url,
+        gh = r.github.url,
     )
 }
 
-/// `driftd run` on the fleet, listening on `port`, with Slack's webhook at `slack`.
-fn start(f: &Fleet, port: u16, slack: &receiver::Receiver, extra_env: &[(&str, String)]) -> Daemon {
-    std::fs::write(f.dir.path().join("driftd.toml"), config(&f.queue, port)).unwrap();
+/// `driftd run` on the fleet, listening on `port`, telling the receivers.
+fn start(f: &Fleet, port: u16, r: &Receivers, extra_env: &[(&str, String)]) -> Daemon {
+    std::fs::write(f.dir.path().join("driftd.toml"), config(&f.queue, port, r)).unwrap();
     let mut env = f.moto.env();
-    env.push(("SLACK_HOOK", format!("{}/hook", slack.url)));
+    env.extend(r.env());
     env.extend(extra_env.iter().cloned());
     Daemon::start(f.dir.path(), "driftd.toml", port, &env)
 }
@@ -192,8 +247,13 @@ fn body(f: &Value) -> &Value {
     }
 }
 
-fn slack_texts(slack: &receiver::Receiver) -> Vec<String> {
-    slack.accepted().iter().map(|r| String::from_utf8_lossy(&r.body).to_string()).collect()
+/// The messages a receiver accepted (GitHub: the issues opened, not its searches).
+fn texts(r: &receiver::Receiver) -> Vec<String> {
+    r.accepted()
+        .iter()
+        .filter(|r| r.method == "POST" && !r.path.contains("/comments") && !r.path.contains("/labels"))
+        .map(|r| String::from_utf8_lossy(&r.body).to_string())
+        .collect()
 }
 
 fn wait_first_scan(d: &Daemon) {
@@ -207,17 +267,16 @@ fn wait_first_scan(d: &Daemon) {
 /// Acceptance: a GPU instance launched by hand, a declared instance's type changed and an
 /// SSH rule added, each with its CloudTrail event through EventBridge and SQS: each gives
 /// its finding with who made it (name, type, source IP, agent, event id, cause manual) in
-/// `/api/v1/findings` and at Slack (naming the person), recorded as an event re-read
+/// `/api/v1/findings` and at every notifier (Slack's message naming the person), recorded as an event re-read
 /// while the hourly scan has not run again; a failed call and an Auto Scaling launch give
 /// none; every message is deleted; the record's access key id appears nowhere.
 #[test]
 fn events_through_eventbridge_and_sqs_find_drift_and_who_made_it() {
     let f = fleet();
-    let slack = receiver::slack_webhook();
-    let d = start(&f, free_port(), &slack, &[]);
+    let r = Receivers::start();
+    let d = start(&f, free_port(), &r, &[]);
     wait_first_scan(&d);
     assert!(open_findings(&d).is_empty(), "the fleet starts as declared: {:?}", open_findings(&d));
-    slack.clear();
 
     // The changes, made in moto as a person would, and their events.
     let (manual, autoscaled) = fleet::rt().block_on(async {
@@ -328,15 +387,28 @@ fn events_through_eventbridge_and_sqs_find_drift_and_who_made_it() {
     assert_eq!(outcomes.iter().filter(|o| *o == "ok").count(), 1, "{outcomes:?}");
     assert!(outcomes.iter().any(|o| o == "event"), "{outcomes:?}");
 
-    // Slack names the people.
-    let texts = wait_for(30, "three Slack messages", || {
-        let t = slack_texts(&slack);
-        (t.len() >= 3).then_some(t)
-    });
-    assert_eq!(texts.len(), 3, "{texts:#?}");
-    for (id, who) in [(&manual, "c7nbot"), (&f.declared_instance, "c7nbot"), (&f.declared_group, "alan")] {
-        let text = texts.iter().find(|t| t.contains(id.as_str())).unwrap_or_else(|| panic!("no message on {id}"));
-        assert!(text.contains(&format!("*Changed by* {who}")), "{text}");
+    // Every notifier names the people: Slack in its text, the others in their fields.
+    let told = [(&manual, "c7nbot"), (&f.declared_instance, "c7nbot"), (&f.declared_group, "alan")];
+    let mut all = Vec::new();
+    for (name, receiver, said) in [
+        ("slack", &r.slack, "*Changed by* {who} (manual"),
+        ("webhook", &r.webhook, "\"display_name\":\"{who}\""),
+        ("teams", &r.teams, "\"Changed by\",\"value\":\"{who} (manual"),
+        ("pagerduty", &r.pagerduty, "\"changed_by\":\"{who} (manual"),
+        ("github", &r.github, "| Changed by | {who} (manual"),
+    ] {
+        let got = wait_for(30, &format!("three {name} messages"), || {
+            let t = texts(receiver);
+            (t.len() >= 3).then_some(t)
+        });
+        assert_eq!(got.len(), 3, "{name}: {got:#?}");
+        for (id, who) in told {
+            let text =
+                got.iter().find(|t| t.contains(id.as_str())).unwrap_or_else(|| panic!("{name}: nothing on {id}"));
+            let want = said.replace("{who}", who);
+            assert!(text.contains(&want), "{name} does not say {want:?}: {text}");
+        }
+        all.extend(got);
     }
 
     // Every message handled is gone from the queue; the failed call was counted.
@@ -353,7 +425,7 @@ fn events_through_eventbridge_and_sqs_find_drift_and_who_made_it() {
 
     let log = d.log();
     let api = d.get("/api/v1/findings?limit=100", &[]).1;
-    for (what, text) in [("log", &log), ("API", &api), ("Slack", &texts.join("\n"))] {
+    for (what, text) in [("log", &log), ("API", &api), ("notifiers", &all.join("\n"))] {
         assert!(!text.contains(ACCESS_KEY_ID), "the access key id reached the {what}");
     }
     eprintln!("PutEvents to three findings in the API: {} ms", took.as_millis());
@@ -369,8 +441,8 @@ fn events_through_eventbridge_and_sqs_find_drift_and_who_made_it() {
 fn an_event_handled_again_after_sigkill_notifies_once() {
     let f = fleet();
     let gate = common::sqs_gate::SqsGate::start(&f.moto.endpoint, "AmazonSQS.DeleteMessageBatch");
-    let slack = receiver::slack_webhook();
-    let mut d = start(&f, free_port(), &slack, &[("AWS_ENDPOINT_URL_SQS", gate.url.clone())]);
+    let r = Receivers::start();
+    let mut d = start(&f, free_port(), &r, &[("AWS_ENDPOINT_URL_SQS", gate.url.clone())]);
     wait_first_scan(&d);
     let manual = fleet::rt().block_on(async {
         let ec2 = aws_sdk_ec2::Client::new(&f.moto.sdk("us-east-1").await);
@@ -386,15 +458,17 @@ fn an_event_handled_again_after_sigkill_notifies_once() {
     gate.release();
     assert_eq!(queue_depth(&f.moto, &f.queue), 1, "the message was not deleted");
 
-    let d = start(&f, free_port(), &slack, &[]);
+    let d = start(&f, free_port(), &r, &[]);
     // Handled again once it is visible again (10 s), then deleted.
     wait_for(60, "the message to be handled again and deleted", || (queue_depth(&f.moto, &f.queue) == 0).then_some(()));
     let events = scans(&d).iter().filter(|s| s["outcome"] == "event").count();
     assert_eq!(events, 2, "handled before the kill and again after it");
     std::thread::sleep(Duration::from_secs(2));
-    let texts = slack_texts(&slack);
-    let about: Vec<&String> = texts.iter().filter(|t| t.contains(manual.as_str())).collect();
-    assert_eq!(about.len(), 1, "{texts:#?}");
+    for (name, receiver) in [("slack", &r.slack), ("webhook", &r.webhook), ("pagerduty", &r.pagerduty)] {
+        let got = texts(receiver);
+        let about: Vec<&String> = got.iter().filter(|t| t.contains(manual.as_str())).collect();
+        assert_eq!(about.len(), 1, "{name}: {got:#?}");
+    }
     assert_eq!(open_findings(&d).len(), 1);
     let (code, _) = d.terminate(20);
     assert_eq!(code, 0);

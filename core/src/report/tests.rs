@@ -274,3 +274,43 @@ fn a_large_text_report_puts_the_summary_first_and_lists_200() {
     assert_eq!(all.matches("\nMEDIUM   changed").count() + all.matches("\nCRITICAL changed").count(), 3000);
     assert!(!all.contains("more findings are not listed"));
 }
+
+/// Who made a change: a finding with `changed_by` says so in every format (the JSON one
+/// valid against the schema, which refuses an unknown cause), and one without it has
+/// no such key.
+#[test]
+fn who_made_a_change_is_shown_in_every_format() {
+    let mut report = sample();
+    report.findings[0].changed_by = Some(crate::model::ChangedBy {
+        principal: "arn:aws:sts::123456789012:assumed-role/Admin/ana@example.com".into(),
+        principal_type: "AssumedRole".into(),
+        display_name: Some("ana@example.com".into()),
+        source_ip: Some("198.51.100.7".into()),
+        user_agent: Some("signin.amazonaws.com".into()),
+        event_time: "2026-12-05T06:00:00Z".into(),
+        event_id: "e-42".into(),
+        event_name: "ModifyInstanceAttribute".into(),
+        invoked_by: None,
+        cause: crate::model::Cause::Manual,
+    });
+    let line = "ana@example.com (manual, ModifyInstanceAttribute at 2026-12-05T06:00:00Z)";
+    for name in ["text", "markdown", "junit"] {
+        let out = rendered(&report, name, None);
+        assert!(out.contains(line), "{name}: {out}");
+    }
+    let sarif: serde_json::Value = serde_json::from_str(&rendered(&report, "sarif", None)).unwrap();
+    let results = sarif["runs"][0]["results"].as_array().unwrap();
+    assert_eq!(results[0]["properties"]["changedBy"]["event_id"], "e-42");
+    assert!(results[1]["properties"].get("changedBy").is_none());
+    let json: serde_json::Value = serde_json::from_str(&rendered(&report, "json", None)).unwrap();
+    assert_eq!(json["findings"][0]["changed_by"]["cause"], "manual");
+    assert!(json["findings"][1].get("changed_by").is_none());
+    let schema: serde_json::Value =
+        serde_json::from_str(include_str!("../../../docs/report.schema.json")).expect("schema is JSON");
+    let validator = jsonschema::validator_for(&schema).expect("schema compiles");
+    let errors: Vec<String> = validator.iter_errors(&json).map(|e| format!("{e} at {}", e.instance_path())).collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+    let mut broken = json;
+    broken["findings"][0]["changed_by"]["cause"] = json!("magic");
+    assert!(!validator.is_valid(&broken));
+}

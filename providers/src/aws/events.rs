@@ -109,7 +109,9 @@ pub fn parse(event: &Value, types: &[&TypeSpec]) -> Option<ApiCall> {
         event_time: text(record, "eventTime").unwrap_or_default(),
         event_id: text(record, "eventID").unwrap_or_default(),
         event_name: name.clone(),
-        invoked_by,
+        // The console signs a person's calls as `signin.amazonaws.com`: that is the
+        // person's own change, not a service's on their behalf.
+        invoked_by: invoked_by.filter(|s| !is_console(s)),
         cause,
     });
     let error = text(record, "errorCode");
@@ -181,6 +183,7 @@ mod tests {
         // The console, by an IAM user: manual, although `invokedBy` names the sign-in service.
         let console = record("custodian-event-cloud-trail-run-instance-creator.json");
         assert_eq!(by(&console).cause, Cause::Manual);
+        assert_eq!(by(&console).invoked_by, None, "the console is not a service acting for someone");
         assert_eq!(by(&console).display_name.as_deref(), Some("c7nbot"));
         assert_eq!(by(&console).principal, "arn:aws:iam::644160558196:user/c7nbot");
         assert_eq!(by(&console).source_ip.as_deref(), Some("204.63.44.142"));
