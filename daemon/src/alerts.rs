@@ -198,6 +198,12 @@ impl Alerts {
         }
     }
 
+    /// The ids of a scope's open findings.
+    pub fn open_finding_ids(&self, scope: &str) -> Result<std::collections::HashSet<String>, Error> {
+        let store = self.store.lock().unwrap_or_else(|p| p.into_inner());
+        Ok(findings::open(&store.db, scope).map_err(|e| store.error(e))?.into_keys().collect())
+    }
+
     /// The scope a check with these arguments was last recorded under, if any.
     pub fn scope_of_inputs(&self, inputs: &str) -> Result<Option<String>, Error> {
         let store = self.store.lock().unwrap_or_else(|p| p.into_inner());

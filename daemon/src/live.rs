@@ -229,7 +229,7 @@ pub fn read_root_states(roots: &[RootModule]) -> Result<(Vec<StateInput>, Vec<Wa
 }
 
 /// The runtime cloud SDKs run on (the check itself is synchronous).
-fn runtime() -> Result<tokio::runtime::Runtime, Error> {
+pub(crate) fn runtime() -> Result<tokio::runtime::Runtime, Error> {
     tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()

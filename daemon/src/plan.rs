@@ -62,6 +62,12 @@ pub struct ReportPlan {
 }
 
 impl LivePlan {
+    /// Does this plan scan AWS itself (by name, or as a cloud its declarations use), not
+    /// from a snapshot file?
+    pub fn reads_aws(&self) -> bool {
+        self.providers.is_empty() || self.providers.iter().any(|p| p == "aws")
+    }
+
     /// `driftd snapshot`: its flags.
     pub fn new(args: &LiveArgs, config: &Config) -> LivePlan {
         LivePlan {

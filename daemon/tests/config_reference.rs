@@ -31,6 +31,7 @@ fn configuration_reference_covers_every_key() {
         ("[policy]", "## `[policy]`"),
         ("[aws]", "## `[aws]`"),
         ("[[aws.accounts]]", "## `[aws]`"),
+        ("[aws.events]\nqueue_url = \"https://sqs.us-east-1.amazonaws.com/1/q\"", "## `[aws]`"),
         ("[store]", "## `[store]`"),
         ("[alerts]", "## `[alerts]`"),
         ("[outbox]", "## `[outbox]`"),

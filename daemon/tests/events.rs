@@ -164,17 +164,20 @@ impl Receivers {
     }
 }
 
-fn config(queue: &str, port: u16, r: &Receivers) -> String {
+/// With the event queue, or (`queue` `None`) in poll mode every 2 s.
+fn config(queue: Option<&str>, port: u16, r: &Receivers) -> String {
+    let (events, interval) = match queue {
+        Some(q) => {
+            (format!("[aws.events]\nqueue_url = \"{q}\"\ncoalesce = \"200ms\"\nvisibility_timeout = \"10s\"\n"), "1h")
+        }
+        None => (String::new(), "2s"),
+    };
     format!(
         r#"{CONFIG}
 [daemon]
 listen = "127.0.0.1:{port}"
 
-[aws.events]
-queue_url = "{queue}"
-coalesce = "200ms"
-visibility_timeout = "10s"
-
+{events}
 [store]
 path = "driftd.db"
 
@@ -208,7 +211,7 @@ api_url = "{gh}"
 name = "gpu"
 state = ["terraform.tfstate"]
 provider = ["aws"]
-interval = "1h"
+interval = "{interval}"
 # Drift only: the fleet's own policy violations are not what this test is about.
 no_builtin_policies = true
 "#,
@@ -219,7 +222,7 @@ no_builtin_policies = true
 
 /// `driftd run` on the fleet, listening on `port`, telling the receivers.
 fn start(f: &Fleet, port: u16, r: &Receivers, extra_env: &[(&str, String)]) -> Daemon {
-    std::fs::write(f.dir.path().join("driftd.toml"), config(&f.queue, port, r)).unwrap();
+    std::fs::write(f.dir.path().join("driftd.toml"), config(Some(&f.queue), port, r)).unwrap();
     let mut env = f.moto.env();
     env.extend(r.env());
     env.extend(extra_env.iter().cloned());
@@ -470,6 +473,74 @@ fn an_event_handled_again_after_sigkill_notifies_once() {
         assert_eq!(about.len(), 1, "{name}: {got:#?}");
     }
     assert_eq!(open_findings(&d).len(), 1);
+    let (code, _) = d.terminate(20);
+    assert_eq!(code, 0);
+}
+
+/// Poll mode (no `[aws.events]`): a new finding's change is looked up in CloudTrail's
+/// `LookupEvents` (a local server in its documented shape, throttling the first request
+/// and paging one event at a time): the launch and the resize are attributed to c7nbot,
+/// a read of the instance is passed over, the lookups ask for the last interval plus
+/// CloudTrail's delivery delay only; Slack names him.
+#[test]
+fn poll_mode_looks_up_who_made_new_findings_in_cloudtrail() {
+    let f = fleet();
+    let trail = common::cloudtrail::CloudTrail::start();
+    let r = Receivers::start();
+    let port = free_port();
+    std::fs::write(f.dir.path().join("driftd.toml"), config(None, port, &r)).unwrap();
+    let mut env = f.moto.env();
+    env.extend(r.env());
+    env.push(("AWS_ENDPOINT_URL_CLOUDTRAIL", trail.receiver.url.clone()));
+    let d = Daemon::start(f.dir.path(), "driftd.toml", port, &env);
+    wait_first_scan(&d);
+    trail.throttle_next(1);
+    let manual = fleet::rt().block_on(async {
+        let ec2 = aws_sdk_ec2::Client::new(&f.moto.sdk("us-east-1").await);
+        let ami = fleet::ami(&ec2).await;
+        let manual = fleet::launch(&ec2, &ami, "by-hand", "p5.48xlarge", "", &[]).await;
+        // CloudTrail has the calls before the next scan sees their effect.
+        trail.add(&manual, run_instances(&manual, "ev-run"));
+        trail.add(&f.declared_instance, modify_instance_type(&f.declared_instance, "p5.48xlarge", "ev-modify"));
+        // A read of the instance, newest, on the first page: no change, passed over.
+        trail.add(
+            &f.declared_instance,
+            record("custodian-event-cloud-trail-run-instance-creator.json", "ev-read", |r| {
+                r["eventName"] = "DescribeInstances".into();
+                r["requestParameters"] = json!({"instancesSet": {"items": [{"instanceId": f.declared_instance}]}});
+            }),
+        );
+        ec2.modify_instance_attribute()
+            .instance_id(&f.declared_instance)
+            .instance_type(aws_sdk_ec2::types::AttributeValue::builder().value("p5.48xlarge").build())
+            .send()
+            .await
+            .unwrap();
+        manual
+    });
+    let findings = wait_for(30, "two findings", || {
+        let open = open_findings(&d);
+        (open.len() >= 2).then_some(open)
+    });
+    assert_eq!(findings.len(), 2, "{findings:#?}");
+    for (id, event) in [(&manual, "ev-run"), (&f.declared_instance, "ev-modify")] {
+        let f = finding_of(&findings, id).unwrap_or_else(|| panic!("no finding on {id}"));
+        let by = &body(f)["changed_by"];
+        assert_eq!((by["display_name"].as_str(), by["event_id"].as_str()), (Some("c7nbot"), Some(event)), "{f:#}");
+        assert_eq!(by["cause"], "manual");
+    }
+    let slack = wait_for(20, "two Slack messages", || {
+        let t = texts(&r.slack);
+        (t.len() >= 2).then_some(t)
+    });
+    assert!(slack.iter().all(|t| t.contains("*Changed by* c7nbot")), "{slack:#?}");
+    assert_eq!(trail.throttled.load(std::sync::atomic::Ordering::SeqCst), 1, "the throttled request was retried");
+    assert!(trail.tokens().contains(&"page-1".to_string()), "the second page was read");
+    let now = jiff::Timestamp::now().as_second() as f64;
+    for req in trail.receiver.received() {
+        let start = req.json()["StartTime"].as_f64().unwrap();
+        assert!(now - start <= 15.0 * 60.0 + 2.0 + 60.0 && now - start >= 15.0 * 60.0, "window from {start}");
+    }
     let (code, _) = d.terminate(20);
     assert_eq!(code, 0);
 }

@@ -70,12 +70,21 @@ resource "aws_iam_role_policy" "driftd_reads_events" {
   role = var.reader_role_name
   policy = jsonencode({
     Version = "2012-10-17"
-    Statement = [{
-      Sid      = "DriftdReadEvents"
-      Effect   = "Allow"
-      Action   = ["sqs:DeleteMessage", "sqs:ReceiveMessage"]
-      Resource = aws_sqs_queue.events.arn
-    }]
+    Statement = [
+      {
+        Sid      = "DriftdReadEvents"
+        Effect   = "Allow"
+        Action   = ["sqs:DeleteMessage", "sqs:ReceiveMessage"]
+        Resource = aws_sqs_queue.events.arn
+      },
+      {
+        # Who made a change the scheduled scan found without an event ([aws] lookup_events).
+        Sid      = "DriftdLooksUpWhoChangedIt"
+        Effect   = "Allow"
+        Action   = ["cloudtrail:LookupEvents"]
+        Resource = "*"
+      },
+    ]
   })
 }
 

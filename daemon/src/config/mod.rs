@@ -357,7 +357,7 @@ pub struct AzureConfig {
 }
 
 /// `[aws]`: what the AWS provider reads.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AwsConfig {
     /// Terraform types not to read (no permission, or not wanted); they are not covered.
@@ -368,6 +368,21 @@ pub struct AwsConfig {
     pub accounts: Vec<AwsAccount>,
     /// `[aws.events]`: changes as they happen, from an SQS queue (`driftd run` only).
     pub events: Option<AwsEvents>,
+    /// `driftd run`: look up who made each new finding's change in CloudTrail
+    /// (`LookupEvents`) when no event said.
+    #[serde(default = "yes")]
+    pub lookup_events: bool,
+    /// At most this many new findings are looked up per scan (LookupEvents answers two
+    /// requests a second).
+    #[serde(default = "default_lookup_events_max")]
+    pub lookup_events_max: usize,
+}
+
+fn yes() -> bool {
+    true
+}
+fn default_lookup_events_max() -> usize {
+    20
 }
 
 /// `[aws.events]`: the SQS queue(s) an EventBridge rule fills with CloudTrail API calls
@@ -409,6 +424,18 @@ fn default_coalesce() -> Duration {
 }
 fn default_visibility_timeout() -> Duration {
     Duration::secs(300)
+}
+
+impl Default for AwsConfig {
+    fn default() -> Self {
+        AwsConfig {
+            skip_types: Vec::new(),
+            accounts: Vec::new(),
+            events: None,
+            lookup_events: true,
+            lookup_events_max: default_lookup_events_max(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]

@@ -44,11 +44,6 @@ pub struct Sorted {
     pub settled: Vec<usize>,
 }
 
-/// Does this target scan AWS (by name, or by what it declares: the re-read then decides)?
-fn scans_aws(plan: &RunPlan) -> bool {
-    plan.live.providers.is_empty() || plan.live.providers.iter().any(|p| p == "aws")
-}
-
 /// Reads each message and gives each target the resources its events touched. Whether a
 /// target's accounts and regions hold them is decided by the re-read (`live::live_inputs`
 /// and the AWS scan), from the same settings as its scheduled scans.
@@ -77,7 +72,7 @@ pub fn sort(messages: &[QueueMessage], targets: &[(String, RunPlan)]) -> Sorted 
             out.settled.push(i);
             continue;
         };
-        let takers: Vec<&(String, RunPlan)> = targets.iter().filter(|(_, plan)| scans_aws(plan)).collect();
+        let takers: Vec<&(String, RunPlan)> = targets.iter().filter(|(_, plan)| plan.live.reads_aws()).collect();
         if takers.is_empty() {
             count(&call.name, "no_target");
             out.settled.push(i);

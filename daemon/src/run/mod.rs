@@ -8,6 +8,7 @@
 //! within `shutdown_timeout`, let each notifier finish the request in flight, checkpoint
 //! the store, and exit 0.
 
+mod attribution;
 mod aws_events;
 pub mod http;
 pub mod leased;
@@ -339,7 +340,10 @@ async fn scan_target(daemon: Arc<Daemon>, loaded: Arc<Loaded>, target: TargetCon
             let _enter = span.enter();
             let started_at = crate::now();
             let plan = crate::plan::RunPlan::for_target(&target, &loaded.config);
-            let result = crate::check::check(&plan, Instant::now(), false);
+            let mut result = crate::check::check(&plan, Instant::now(), false);
+            if let Ok(report) = &mut result {
+                attribution::look_up_new(&loaded, &target, &plan, report);
+            }
             let recording = Instant::now();
             let recorded = loaded.alerts.record(
                 &target.name,

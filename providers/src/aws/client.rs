@@ -178,24 +178,23 @@ pub async fn scan(opts: &AwsOptions, taken_at: String) -> Result<Snapshot, Error
         scan_account(&base, opts, &mut snapshot).await?;
     }
     for role in &opts.accounts {
-        let Some(role_arn) = &role.role_arn else {
-            scan_account(&base, opts, &mut snapshot).await?;
-            continue;
-        };
-        let mut provider = aws_config::sts::AssumeRoleProvider::builder(role_arn)
-            .session_name(role.session_name.clone().unwrap_or_else(|| "driftd".into()))
-            .configure(&base);
-        if let Some(id) = &role.external_id {
-            provider = provider.external_id(id);
-        }
-        let provider = provider.build().await;
-        let config = base
-            .to_builder()
-            .credentials_provider(aws_sdk_sts::config::SharedCredentialsProvider::new(provider))
-            .build();
-        scan_account(&config, opts, &mut snapshot).await?;
+        scan_account(&account_config(&base, role).await, opts, &mut snapshot).await?;
     }
     Ok(snapshot)
+}
+
+/// The SDK configuration of one account: the credentials' own (no role), or the role's
+/// through sts:AssumeRole.
+pub(crate) async fn account_config(base: &SdkConfig, role: &AssumeRole) -> SdkConfig {
+    let Some(role_arn) = &role.role_arn else { return base.clone() };
+    let mut provider = aws_config::sts::AssumeRoleProvider::builder(role_arn)
+        .session_name(role.session_name.clone().unwrap_or_else(|| "driftd".into()))
+        .configure(base);
+    if let Some(id) = &role.external_id {
+        provider = provider.external_id(id);
+    }
+    let provider = provider.build().await;
+    base.to_builder().credentials_provider(aws_sdk_sts::config::SharedCredentialsProvider::new(provider)).build()
 }
 
 /// One account: its id (sts:GetCallerIdentity), its regions, every region in parallel.

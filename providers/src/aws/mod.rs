@@ -17,6 +17,8 @@ mod client;
 #[cfg(feature = "aws")]
 mod error;
 #[cfg(feature = "aws")]
+pub mod lookup;
+#[cfg(feature = "aws")]
 pub mod queue;
 #[cfg(feature = "aws")]
 mod s3;
