@@ -288,7 +288,8 @@ pub struct EventRule {
     pub source: &'static str,
     pub name: &'static str,
     /// Paths in the record whose string values are resource ids; `[]` steps into each
-    /// element of a list (`requestParameters.instancesSet.items[].instanceId`).
+    /// element of a list (`requestParameters.instancesSet.items[].instanceId`); `a+b`
+    /// joins the values at two paths with `:` (an EKS node group's `cluster:nodegroup`).
     pub ids: &'static [&'static str],
     /// Ids of this type start so (`CreateTags` names resources of any type).
     pub prefix: &'static str,
@@ -319,13 +320,26 @@ impl EventRule {
                 }
             }
         }
-        let mut found = Vec::new();
+        let mut found: Vec<String> = Vec::new();
         for path in self.ids {
-            let steps: Vec<&str> = path.split('.').collect();
-            walk(record, &steps, &mut found);
+            let mut parts: Vec<Vec<&str>> = Vec::new();
+            for part in path.split('+') {
+                let steps: Vec<&str> = part.split('.').collect();
+                let mut values = Vec::new();
+                walk(record, &steps, &mut values);
+                parts.push(values);
+            }
+            match parts.as_slice() {
+                [one] => found.extend(one.iter().map(|s| s.to_string())),
+                // Joined: one value at each path, else nothing (a list cannot pair up).
+                many if many.iter().all(|p| p.len() == 1) => {
+                    found.push(many.iter().map(|p| p[0]).collect::<Vec<_>>().join(":"))
+                }
+                _ => {}
+            }
         }
         let mut out: Vec<String> = Vec::new();
-        for id in found.into_iter().filter(|id| id.starts_with(self.prefix) && !id.is_empty()) {
+        for id in found.iter().filter(|id| id.starts_with(self.prefix) && !id.is_empty()) {
             if !out.iter().any(|o| o == id) {
                 out.push(id.to_string());
             }
@@ -442,6 +456,16 @@ pub fn markdown(specs: &[&TypeSpec]) -> String {
         if !s.absorbs.is_empty() {
             let types: Vec<String> = s.absorbs.iter().map(|a| format!("`{}`", a.tf_type)).collect();
             out.push_str(&format!("\nDeclarations of {} count as part of the resource they name.\n", types.join(", ")));
+        }
+        if !s.events.is_empty() {
+            let mut calls: Vec<String> = Vec::new();
+            for e in s.events {
+                let call = format!("`{}`", e.name);
+                if !calls.contains(&call) {
+                    calls.push(call);
+                }
+            }
+            out.push_str(&format!("\nRead again on the events of (`[aws.events]`): {}.\n", calls.join(", ")));
         }
     }
     out

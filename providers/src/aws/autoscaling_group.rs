@@ -13,9 +13,13 @@
 //! `eks:cluster-name` + `eks:nodegroup-name`): it belongs to the node group.
 //! Where each tag name was confirmed: `owners.rs`.
 
+use crate::aws::events::AUTOSCALING;
 use crate::aws::owners::{BY_CLOUDFORMATION, BY_CLOUDFORMATION_NAME, BY_EKS_NODE_GROUP, BY_PARALLELCLUSTER};
 use driftd_core::model::{Cloud, Severity::*};
-use driftd_core::spec::{Attr, CostRule, NameRule, Norm, TypeSpec};
+use driftd_core::spec::{Attr, CostRule, EventRule, NameRule, Norm, TypeSpec};
+
+/// Where Auto Scaling's records name the group (its name is its id).
+const GROUP: &str = "requestParameters.autoScalingGroupName";
 
 pub const SPEC: TypeSpec = TypeSpec {
     tf_type: "aws_autoscaling_group",
@@ -50,7 +54,12 @@ pub const SPEC: TypeSpec = TypeSpec {
     owners: &[BY_EKS_NODE_GROUP, BY_PARALLELCLUSTER, BY_CLOUDFORMATION, BY_CLOUDFORMATION_NAME],
     absorbs: &[],
     gpu_facts_from: None,
-    events: &[],
+    events: &[
+        EventRule { source: AUTOSCALING, name: "CreateAutoScalingGroup", ids: &[GROUP], prefix: "" },
+        EventRule { source: AUTOSCALING, name: "UpdateAutoScalingGroup", ids: &[GROUP], prefix: "" },
+        EventRule { source: AUTOSCALING, name: "SetDesiredCapacity", ids: &[GROUP], prefix: "" },
+        EventRule { source: AUTOSCALING, name: "DeleteAutoScalingGroup", ids: &[GROUP], prefix: "" },
+    ],
 };
 
 #[cfg(feature = "aws")]

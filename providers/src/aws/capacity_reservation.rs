@@ -10,9 +10,10 @@
 //! moto_server does not serve capacity reservations; the mapping is tested with
 //! constructed API responses (see the tests below).
 
+use crate::aws::events::{EC2, TAGGED};
 use crate::aws::owners::{BY_CLOUDFORMATION, BY_CLOUDFORMATION_NAME};
 use driftd_core::model::{Cloud, Severity::*};
-use driftd_core::spec::{Attr, CostRule, NameRule, Norm, TypeSpec};
+use driftd_core::spec::{Attr, CostRule, EventRule, NameRule, Norm, TypeSpec};
 
 pub const SPEC: TypeSpec = TypeSpec {
     tf_type: "aws_ec2_capacity_reservation",
@@ -38,7 +39,28 @@ pub const SPEC: TypeSpec = TypeSpec {
     owners: &[BY_CLOUDFORMATION, BY_CLOUDFORMATION_NAME],
     absorbs: &[],
     gpu_facts_from: Some("instance_type"),
-    events: &[],
+    events: &[
+        EventRule {
+            source: EC2,
+            name: "CreateCapacityReservation",
+            ids: &["responseElements.CreateCapacityReservationResponse.capacityReservation.capacityReservationId"],
+            prefix: "cr-",
+        },
+        EventRule {
+            source: EC2,
+            name: "ModifyCapacityReservation",
+            ids: &["requestParameters.ModifyCapacityReservationRequest.CapacityReservationId"],
+            prefix: "cr-",
+        },
+        EventRule {
+            source: EC2,
+            name: "CancelCapacityReservation",
+            ids: &["requestParameters.CancelCapacityReservationRequest.CapacityReservationId"],
+            prefix: "cr-",
+        },
+        EventRule { source: EC2, name: "CreateTags", ids: &[TAGGED], prefix: "cr-" },
+        EventRule { source: EC2, name: "DeleteTags", ids: &[TAGGED], prefix: "cr-" },
+    ],
 };
 
 #[cfg(feature = "aws")]

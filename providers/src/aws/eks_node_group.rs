@@ -9,9 +9,17 @@
 //! a standard AMI on GPU instances leaves the GPUs without drivers. Its instances belong
 //! to it and are never unmanaged.
 
+use crate::aws::events::EKS;
 use crate::aws::owners::{BY_CLOUDFORMATION, BY_CLOUDFORMATION_NAME};
 use driftd_core::model::{Cloud, Severity::*};
-use driftd_core::spec::{Attr, CostRule, Lit, NameRule, Norm, TypeSpec};
+use driftd_core::spec::{Attr, CostRule, EventRule, Lit, NameRule, Norm, TypeSpec};
+
+/// A node group's id is `cluster:nodegroup`: the request's path parameters (the cluster
+/// as `name`, or `clusterName`), or the created node group in the response.
+const REQUEST_GROUP: &[&str] = &[
+    "requestParameters.name+requestParameters.nodegroupName",
+    "requestParameters.clusterName+requestParameters.nodegroupName",
+];
 
 pub const SPEC: TypeSpec = TypeSpec {
     tf_type: "aws_eks_node_group",
@@ -51,7 +59,17 @@ pub const SPEC: TypeSpec = TypeSpec {
     owners: &[BY_CLOUDFORMATION, BY_CLOUDFORMATION_NAME],
     absorbs: &[],
     gpu_facts_from: None,
-    events: &[],
+    events: &[
+        EventRule {
+            source: EKS,
+            name: "CreateNodegroup",
+            ids: &["responseElements.nodegroup.clusterName+responseElements.nodegroup.nodegroupName"],
+            prefix: "",
+        },
+        EventRule { source: EKS, name: "UpdateNodegroupConfig", ids: REQUEST_GROUP, prefix: "" },
+        EventRule { source: EKS, name: "UpdateNodegroupVersion", ids: REQUEST_GROUP, prefix: "" },
+        EventRule { source: EKS, name: "DeleteNodegroup", ids: REQUEST_GROUP, prefix: "" },
+    ],
 };
 
 #[cfg(feature = "aws")]

@@ -23,8 +23,10 @@ pub struct ApiCall {
     pub resources: Vec<(&'static str, String)>,
 }
 
-/// The service that records EC2's calls (the `source` of their `EventRule`s).
+/// The services that record the calls (the `source` of each type's `EventRule`s).
 pub const EC2: &str = "ec2.amazonaws.com";
+pub const AUTOSCALING: &str = "autoscaling.amazonaws.com";
+pub const EKS: &str = "eks.amazonaws.com";
 /// `CreateTags` and `DeleteTags` name resources of any type here: each type's rule takes
 /// the ids with its prefix.
 pub const TAGGED: &str = "requestParameters.resourcesSet.items[].resourceId";
@@ -163,6 +165,7 @@ pub fn specs() -> Vec<&'static TypeSpec> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     /// Who made a call that names someone.
     fn by(call: &ApiCall) -> &ChangedBy {
@@ -290,6 +293,71 @@ mod tests {
         assert_eq!(
             call.resources,
             [("aws_instance", "i-0abc".to_string()), ("aws_security_group", "sg-0def".to_string())]
+        );
+    }
+
+    /// Auto Scaling's documented record names its group by name (its id); an EKS node
+    /// group's id joins the cluster and node group named in the request's path, or in the
+    /// created node group; EC2's wrapped calls name launch templates and capacity
+    /// reservations inside `<Call>Request`/`<Call>Response`.
+    #[test]
+    fn groups_node_groups_templates_and_reservations_map_to_their_ids() {
+        let asg = record("awsdocs-autoscaling-update-auto-scaling-group.json");
+        assert_eq!(asg.resources, [("aws_autoscaling_group", "asg1".to_string())]);
+        assert_eq!(by(&asg).cause, Cause::Manual);
+        let call = |source: &str, name: &str, request: Value, response: Value| {
+            let record = serde_json::json!({
+                "eventSource": source, "eventName": name, "eventTime": "2026-12-05T06:00:00Z", "eventID": "e",
+                "userIdentity": {"type": "IAMUser", "arn": "arn:aws:iam::1:user/ana", "userName": "ana"},
+                "requestParameters": request, "responseElements": response,
+            });
+            parse(&record, &specs()).unwrap().resources
+        };
+        assert_eq!(
+            call(
+                "eks.amazonaws.com",
+                "UpdateNodegroupConfig",
+                json!({"name": "gpu", "nodegroupName": "trainers"}),
+                Value::Null
+            ),
+            [("aws_eks_node_group", "gpu:trainers".to_string())]
+        );
+        assert_eq!(
+            call(
+                "eks.amazonaws.com",
+                "CreateNodegroup",
+                json!({"clusterName": "gpu", "nodegroupName": "trainers"}),
+                json!({"nodegroup": {"clusterName": "gpu", "nodegroupName": "trainers"}})
+            ),
+            [("aws_eks_node_group", "gpu:trainers".to_string())]
+        );
+        assert_eq!(
+            call(
+                "ec2.amazonaws.com",
+                "CreateLaunchTemplateVersion",
+                json!({"CreateLaunchTemplateVersionRequest": {"LaunchTemplateName": "gpu"}}),
+                json!({"CreateLaunchTemplateVersionResponse": {"launchTemplateVersion": {"launchTemplateId": "lt-0abc"}}})
+            ),
+            [("aws_launch_template", "lt-0abc".to_string())]
+        );
+        assert_eq!(
+            call(
+                "ec2.amazonaws.com",
+                "ModifyCapacityReservation",
+                json!({"ModifyCapacityReservationRequest": {"CapacityReservationId": "cr-0def"}}),
+                Value::Null
+            ),
+            [("aws_ec2_capacity_reservation", "cr-0def".to_string())]
+        );
+        // A list on one side of a join pairs with nothing: no id is made up.
+        assert_eq!(
+            call(
+                "eks.amazonaws.com",
+                "DeleteNodegroup",
+                json!({"name": ["a", "b"], "nodegroupName": "x"}),
+                Value::Null
+            ),
+            Vec::<(&str, String)>::new()
         );
     }
 }

@@ -14,11 +14,12 @@
 //! (`karpenter.k8s.aws/cluster`), ParallelCluster and CloudFormation create templates too.
 //! Where each tag name was confirmed: `owners.rs`.
 
+use crate::aws::events::{EC2, TAGGED};
 use crate::aws::owners::{
     BY_CLOUDFORMATION, BY_CLOUDFORMATION_NAME, BY_EKS_NODE_GROUP, BY_KARPENTER_CLUSTER, BY_PARALLELCLUSTER,
 };
 use driftd_core::model::{Cloud, Severity::*};
-use driftd_core::spec::{Attr, Lit, NameRule, Norm, TypeSpec};
+use driftd_core::spec::{Attr, EventRule, Lit, NameRule, Norm, TypeSpec};
 
 pub const SPEC: TypeSpec = TypeSpec {
     tf_type: "aws_launch_template",
@@ -49,7 +50,46 @@ pub const SPEC: TypeSpec = TypeSpec {
     owners: &[BY_EKS_NODE_GROUP, BY_KARPENTER_CLUSTER, BY_PARALLELCLUSTER, BY_CLOUDFORMATION, BY_CLOUDFORMATION_NAME],
     absorbs: &[],
     gpu_facts_from: Some("instance_type"),
-    events: &[],
+    // EC2's newer calls wrap their request in `<Call>Request` and their response in
+    // `<Call>Response` (the fields of CloudTrail's own index mappings); the response names
+    // the template when the request named it by name.
+    events: &[
+        EventRule {
+            source: EC2,
+            name: "CreateLaunchTemplate",
+            ids: &["responseElements.CreateLaunchTemplateResponse.launchTemplate.launchTemplateId"],
+            prefix: "lt-",
+        },
+        EventRule {
+            source: EC2,
+            name: "CreateLaunchTemplateVersion",
+            ids: &[
+                "requestParameters.CreateLaunchTemplateVersionRequest.LaunchTemplateId",
+                "responseElements.CreateLaunchTemplateVersionResponse.launchTemplateVersion.launchTemplateId",
+            ],
+            prefix: "lt-",
+        },
+        EventRule {
+            source: EC2,
+            name: "ModifyLaunchTemplate",
+            ids: &[
+                "requestParameters.ModifyLaunchTemplateRequest.LaunchTemplateId",
+                "responseElements.ModifyLaunchTemplateResponse.launchTemplate.launchTemplateId",
+            ],
+            prefix: "lt-",
+        },
+        EventRule {
+            source: EC2,
+            name: "DeleteLaunchTemplate",
+            ids: &[
+                "requestParameters.DeleteLaunchTemplateRequest.LaunchTemplateId",
+                "responseElements.DeleteLaunchTemplateResponse.launchTemplate.launchTemplateId",
+            ],
+            prefix: "lt-",
+        },
+        EventRule { source: EC2, name: "CreateTags", ids: &[TAGGED], prefix: "lt-" },
+        EventRule { source: EC2, name: "DeleteTags", ids: &[TAGGED], prefix: "lt-" },
+    ],
 };
 
 #[cfg(feature = "aws")]

@@ -9,9 +9,10 @@
 //! moto_server does not serve placement groups; the mapping is tested with constructed
 //! API responses (see the tests below).
 
+use crate::aws::events::EC2;
 use crate::aws::owners::{BY_CLOUDFORMATION, BY_CLOUDFORMATION_NAME, BY_PARALLELCLUSTER};
 use driftd_core::model::{Cloud, Severity::*};
-use driftd_core::spec::{Attr, NameRule, Norm, TypeSpec};
+use driftd_core::spec::{Attr, EventRule, NameRule, Norm, TypeSpec};
 
 pub const SPEC: TypeSpec = TypeSpec {
     tf_type: "aws_placement_group",
@@ -32,7 +33,12 @@ pub const SPEC: TypeSpec = TypeSpec {
     owners: &[BY_PARALLELCLUSTER, BY_CLOUDFORMATION, BY_CLOUDFORMATION_NAME],
     absorbs: &[],
     gpu_facts_from: None,
-    events: &[],
+    // A placement group's id is its name. Tag calls name groups by their `pg-` id, not
+    // the name, so they are not mapped here.
+    events: &[
+        EventRule { source: EC2, name: "CreatePlacementGroup", ids: &["requestParameters.groupName"], prefix: "" },
+        EventRule { source: EC2, name: "DeletePlacementGroup", ids: &["requestParameters.groupName"], prefix: "" },
+    ],
 };
 
 #[cfg(feature = "aws")]
