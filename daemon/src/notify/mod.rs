@@ -194,6 +194,10 @@ pub struct RouteConfig {
     /// Terraform types; default all.
     #[serde(default)]
     pub types: Vec<String>,
+    /// Why the change was made (`manual`, `automation`, `terraform`, `service`; `unknown`
+    /// where nobody is named); default all.
+    #[serde(default)]
+    pub causes: Vec<String>,
     /// AWS accounts / Azure subscriptions; default all.
     #[serde(default)]
     pub accounts: Vec<String>,
@@ -241,6 +245,8 @@ pub struct Route {
     pub kinds: Vec<FindingKind>,
     pub events: Vec<EventKind>,
     pub types: Vec<String>,
+    /// `None`: findings nobody is named for.
+    pub causes: Vec<Option<driftd_core::model::Cause>>,
     pub accounts: Vec<String>,
     pub tags: BTreeMap<String, String>,
     pub digest: bool,
@@ -255,6 +261,7 @@ impl Route {
         f.severity >= self.min_severity
             && (self.kinds.is_empty() || self.kinds.contains(&f.kind))
             && (self.types.is_empty() || self.types.contains(&f.resource.tf_type))
+            && (self.causes.is_empty() || self.causes.contains(&f.changed_by.as_ref().map(|c| c.cause)))
             && (self.accounts.is_empty()
                 || f.resource.account.as_ref().is_some_and(|a| self.accounts.iter().any(|x| x == a)))
             && self.tags.iter().all(|(k, v)| f.resource.tags.get(k) == Some(v))
@@ -393,6 +400,19 @@ fn route_of(c: &RouteConfig, problems: &mut Vec<String>) -> Route {
             ev
         })
         .collect();
+    let causes = c
+        .causes
+        .iter()
+        .filter_map(|name| match (name.as_str(), driftd_core::model::Cause::parse(name)) {
+            ("unknown", _) => Some(None),
+            (_, Some(cause)) => Some(Some(cause)),
+            _ => {
+                problems
+                    .push(format!("causes: {name:?} is not one of manual, automation, terraform, service, unknown"));
+                None
+            }
+        })
+        .collect();
     let remind_after = c.remind_after.as_deref().and_then(|s| match parse_duration(s) {
         Ok(d) if d.is_zero() => {
             problems.push("remind_after must be longer than 0".into());
@@ -412,6 +432,7 @@ fn route_of(c: &RouteConfig, problems: &mut Vec<String>) -> Route {
         kinds,
         events,
         types: c.types.clone(),
+        causes,
         accounts: c.accounts.clone(),
         tags: c.tags.clone(),
         digest: c.digest,
@@ -524,6 +545,41 @@ digest = true
         assert!(text.contains("urgent") && text.contains("soon"), "{text}");
         assert!(err.iter().any(|(i, m)| *i == 1 && m.contains("webhook")), "{text}");
         assert!(err.iter().any(|(i, m)| *i == 2 && m.contains("digest")), "{text}");
+    }
+
+    /// `causes` picks findings by why their change was made; `unknown` picks those nobody
+    /// is named for; a cause that does not exist is a problem naming it.
+    #[test]
+    fn routes_filter_on_the_cause_of_a_change() {
+        let specs = parse(&tables(
+            "[[notify]]\nkind = \"webhook\"\nurl = \"http://127.0.0.1:9/hook\"\ncauses = [\"manual\", \"unknown\"]\n",
+        ))
+        .unwrap();
+        let route = &specs[0].route;
+        let finding = |cause: Option<&str>| -> Finding {
+            let mut f = serde_json::json!({
+                "id": "changed-1", "kind": "changed", "severity": "high",
+                "resource": {"type": "aws_instance", "id": "i-1", "address": null, "provider": "aws", "account": null,
+                             "region": null, "name": null, "root_module": null},
+                "changes": null, "policy": null, "declared_at": null, "cost": null, "message": "m",
+                "remediation": {"summary": "s", "commands": [], "patch": null},
+            });
+            if let Some(cause) = cause {
+                f["changed_by"] = serde_json::json!({
+                    "principal": "p", "principal_type": "IAMUser", "display_name": null, "source_ip": null,
+                    "user_agent": null, "event_time": "t", "event_id": "e", "event_name": "RunInstances",
+                    "invoked_by": null, "cause": cause,
+                });
+            }
+            serde_json::from_value(f).unwrap()
+        };
+        assert!(route.matches(&finding(Some("manual"))));
+        assert!(route.matches(&finding(None)));
+        assert!(!route.matches(&finding(Some("service"))));
+        assert!(!route.matches(&finding(Some("terraform"))));
+        let err =
+            parse(&tables("[[notify]]\nkind = \"webhook\"\nurl = \"http://x\"\ncauses = [\"hand\"]\n")).unwrap_err();
+        assert!(err.iter().any(|(_, m)| m.contains("causes: \"hand\" is not one of")), "{err:?}");
     }
 
     #[test]

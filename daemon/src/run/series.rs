@@ -32,6 +32,12 @@ pub fn describe() {
         "Cloud API calls made by scans, by provider (retries included)."
     );
     describe_gauge!("driftd_outbox_pending", "Messages waiting in the outbox (queued or waiting for a retry).");
+    describe_counter!(
+        "driftd_cloud_events_total",
+        "Events read from the event queues, by cloud, call name and outcome (reread, changed_nothing, ignored, no_target, unreadable)."
+    );
+    describe_counter!("driftd_event_rereads_total", "Re-reads of a target's resources after events, by outcome.");
+    describe_counter!("driftd_cloud_event_queue_errors_total", "Failed reads of an event queue (retried).");
     describe_counter!("driftd_notifications_sent_total", "Messages the notifier's receiver accepted.");
     describe_counter!(
         "driftd_notifications_skipped_total",
