@@ -425,6 +425,8 @@ fn events_through_eventbridge_and_sqs_find_drift_and_who_made_it() {
         metrics.contains(r#"driftd_cloud_events_total{cloud="aws",event="RunInstances",outcome="reread"} 2"#),
         "{metrics}"
     );
+    let (ok, lint) = common::promtool(&["check", "metrics"], Some(&metrics), f.dir.path());
+    assert!(ok && lint.trim().is_empty(), "promtool check metrics:\n{lint}");
 
     let log = d.log();
     let api = d.get("/api/v1/findings?limit=100", &[]).1;

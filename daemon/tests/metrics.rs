@@ -9,27 +9,6 @@ mod common;
 use common::daemon::{free_port, wait_for, Daemon};
 use common::*;
 use serde_json::{json, Value};
-use std::io::Write;
-use std::process::{Command, Stdio};
-
-fn promtool(args: &[&str], stdin: Option<&str>, dir: &std::path::Path) -> (bool, String) {
-    common::apt::ensure("promtool", "prometheus");
-    let mut child = Command::new("promtool")
-        .args(args)
-        .current_dir(dir)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    if let Some(text) = stdin {
-        child.stdin.take().unwrap().write_all(text.as_bytes()).unwrap();
-    }
-    drop(child.stdin.take());
-    let out = child.wait_with_output().unwrap();
-    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-    (out.status.success(), text)
-}
 
 #[test]
 fn exported_metrics_pass_promtool_with_help_and_delivery_counters_at_zero() {

@@ -130,3 +130,24 @@ pub fn yaml_docs(path: &str) -> Vec<serde_json::Value> {
     assert!(out.status.success(), "{path} is not YAML: {}", String::from_utf8_lossy(&out.stderr));
     serde_json::from_slice(&out.stdout).unwrap()
 }
+
+/// Prometheus' own `promtool` (Debian's `prometheus`, installed when absent) with `args`,
+/// `stdin` on its input: whether it passed, and what it said.
+pub fn promtool(args: &[&str], stdin: Option<&str>, dir: &std::path::Path) -> (bool, String) {
+    apt::ensure("promtool", "prometheus");
+    let mut child = std::process::Command::new("promtool")
+        .args(args)
+        .current_dir(dir)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    if let Some(text) = stdin {
+        std::io::Write::write_all(&mut child.stdin.take().unwrap(), text.as_bytes()).unwrap();
+    }
+    drop(child.stdin.take());
+    let out = child.wait_with_output().unwrap();
+    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    (out.status.success(), text)
+}
