@@ -42,6 +42,8 @@ pub struct TargetWork {
 pub struct Sorted {
     pub targets: BTreeMap<String, TargetWork>,
     pub settled: Vec<usize>,
+    /// Each message's event name and outcome (`driftd_cloud_events_total`), in order.
+    pub outcomes: Vec<(String, &'static str)>,
 }
 
 /// Reads each message and gives each target the resources its events touched. Whether a
@@ -51,34 +53,34 @@ pub fn sort(messages: &[QueueMessage], targets: &[(String, RunPlan)]) -> Sorted 
     let specs = driftd_providers::aws::events::specs();
     let mut out = Sorted::default();
     for (i, m) in messages.iter().enumerate() {
-        let Ok(event) = serde_json::from_str::<serde_json::Value>(&m.body) else {
-            count("unreadable", "unreadable");
+        let mut settle = |event: &str, outcome: &'static str| {
+            count(event, outcome);
+            out.outcomes.push((short(event), outcome));
             out.settled.push(i);
+        };
+        let Ok(event) = serde_json::from_str::<serde_json::Value>(&m.body) else {
+            settle("unreadable", "unreadable");
             continue;
         };
         let Some(call) = driftd_providers::aws::events::parse(&event, &specs) else {
-            let kind = event.get("detail-type").and_then(|d| d.as_str()).unwrap_or("unknown");
-            count(&short(kind), "ignored");
-            out.settled.push(i);
+            settle(event.get("detail-type").and_then(|d| d.as_str()).unwrap_or("unknown"), "ignored");
             continue;
         };
         if call.changed_nothing {
-            count(&call.name, "changed_nothing");
-            out.settled.push(i);
+            settle(&call.name, "changed_nothing");
             continue;
         }
         let (Some(region), false) = (call.region.clone(), call.resources.is_empty()) else {
-            count(&call.name, "ignored");
-            out.settled.push(i);
+            settle(&call.name, "ignored");
             continue;
         };
         let takers: Vec<&(String, RunPlan)> = targets.iter().filter(|(_, plan)| plan.live.reads_aws()).collect();
         if takers.is_empty() {
-            count(&call.name, "no_target");
-            out.settled.push(i);
+            settle(&call.name, "no_target");
             continue;
         }
         count(&call.name, "reread");
+        out.outcomes.push((short(&call.name), "reread"));
         for (name, _) in takers {
             let work = out.targets.entry(name.clone()).or_default();
             work.messages.insert(i);
@@ -292,4 +294,120 @@ async fn reread(
         let _ = crate::store::blocking(&loaded.alerts.store, move |s| s.release(&name, &owner, None)).await;
     }
     result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every real record in testdata/cloudtrail, delivered as EventBridge delivers it to
+    /// the queue (an API call wrapped in its envelope; a state change as it is), is read
+    /// again for the resources it names, or counted as changing nothing (failed calls, dry
+    /// runs, an instance still pending) or as ignored (calls on types driftd does not
+    /// cover, other detail types); a message that is not JSON is unreadable.
+    #[test]
+    fn every_real_record_is_read_again_or_counted() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../testdata/cloudtrail");
+        let mut files: Vec<_> = std::fs::read_dir(&dir)
+            .unwrap()
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "json"))
+            .collect();
+        files.sort();
+        let expected: &[(&str, &str, &str)] = &[
+            ("awsdocs-autoscaling-update-auto-scaling-group", "reread", "aws_autoscaling_group asg1"),
+            ("custodian-event-asg-instance-failed", "ignored", ""),
+            ("custodian-event-cloud-trail-run-instance-creator-assumed", "reread", "aws_instance"),
+            ("custodian-event-cloud-trail-run-instance-creator", "reread", "aws_instance"),
+            ("custodian-event-cloud-trail-run-instances", "reread", "aws_instance"),
+            ("custodian-event-instance-state", "changed_nothing", ""),
+            (
+                "panther-aws_ec2_manual_security_group_changes-aws-console-ingress-sg-authorization-error",
+                "changed_nothing",
+                "",
+            ),
+            (
+                "panther-aws_ec2_manual_security_group_changes-aws-console-ingress-sg-authorization",
+                "reread",
+                "aws_security_group sg-04f0b44316f7d2471",
+            ),
+            (
+                "panther-aws_ec2_manual_security_group_changes-go-script-authorize-ingress",
+                "reread",
+                "aws_security_group",
+            ),
+            (
+                "panther-aws_ec2_manual_security_group_changes-terraform-security-group-authorize-egress",
+                "reread",
+                "aws_security_group",
+            ),
+            (
+                "panther-aws_ec2_manual_security_group_changes-terraform-security-group-creation",
+                "reread",
+                "aws_security_group",
+            ),
+            ("panther-aws_ec2_monitoring-copyimage-useridentity-null", "ignored", ""),
+            ("panther-aws_ec2_monitoring-copyimage", "ignored", ""),
+            ("panther-aws_ec2_monitoring-runinstance-dry-run", "changed_nothing", ""),
+            ("panther-aws_ec2_monitoring-runinstance", "reread", "aws_instance"),
+            ("panther-aws_ec2_stopinstances-cloudtrail-instances-were-started", "reread", "aws_instance"),
+            ("panther-aws_ec2_stopinstances-cloudtrail-instances-were-stopped", "reread", "aws_instance"),
+            ("panther-aws_ec2_stopinstances-error-stopping-cloudtrail-instances", "changed_nothing", ""),
+            ("panther-aws_modify_cloud_compute_infrastructure-get-partition", "changed_nothing", ""),
+            (
+                "panther-aws_modify_cloud_compute_infrastructure-terminate-instance-from-assumedrole",
+                "reread",
+                "aws_instance i-0d9853f67e40ab80b",
+            ),
+            (
+                "panther-aws_modify_cloud_compute_infrastructure-terminate-instance-from-autoscaling",
+                "reread",
+                "aws_instance i-0d9853f67e40ab80b",
+            ),
+            (
+                "panther-aws_modify_cloud_compute_infrastructure-terminate-instance-from-webui-with-assumedrole",
+                "reread",
+                "aws_instance",
+            ),
+            ("panther-aws_modify_cloud_compute_infrastructure-weird-aws-internal-message", "changed_nothing", ""),
+        ];
+        let names: Vec<String> = files.iter().map(|p| p.file_stem().unwrap().to_string_lossy().to_string()).collect();
+        assert_eq!(names, expected.iter().map(|e| e.0).collect::<Vec<_>>(), "one expectation per record");
+        let messages: Vec<QueueMessage> = files
+            .iter()
+            .map(|p| {
+                let record: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap();
+                let body = match record.get("detail-type") {
+                    Some(_) => record,
+                    None => serde_json::json!({"version": "0", "detail-type": "AWS API Call via CloudTrail",
+                                               "source": "aws.ec2", "detail": record}),
+                };
+                QueueMessage { id: String::new(), receipt: String::new(), body: body.to_string(), receive_count: 1 }
+            })
+            .chain(std::iter::once(QueueMessage {
+                id: String::new(),
+                receipt: String::new(),
+                body: "not json".into(),
+                receive_count: 1,
+            }))
+            .collect();
+        let config: crate::config::Config = toml::from_str(
+            "[[target]]\nname = \"gpu\"\ninterval = \"1h\"\nstate = [\"s.tfstate\"]\nprovider = [\"aws\"]\n",
+        )
+        .unwrap();
+        let plan = RunPlan::for_target(config.target[0].get_ref(), &config);
+        let sorted = sort(&messages, &[("gpu".to_string(), plan)]);
+        assert_eq!(sorted.outcomes.last().map(|o| o.1), Some("unreadable"));
+        let work = &sorted.targets["gpu"];
+        for (i, (name, outcome, what)) in expected.iter().enumerate() {
+            assert_eq!(sorted.outcomes[i].1, *outcome, "{name}");
+            assert_eq!(work.messages.contains(&i), *outcome == "reread", "{name}");
+            if let Some((tf_type, id)) = what.split_once(' ').or((!what.is_empty()).then_some((what, ""))) {
+                let found = work.wanted.iter().any(|w| w.tf_type == tf_type && (id.is_empty() || w.id == id));
+                assert!(found, "{name}: {tf_type} {id} not read again: {:?}", work.wanted);
+            }
+        }
+        // Every settled message is deleted at once; every other waits for its re-read.
+        assert_eq!(sorted.settled.len() + work.messages.len(), messages.len());
+    }
 }
