@@ -47,9 +47,10 @@ pub fn live_inputs(args: &LivePlan, declared: &Declared) -> Result<(Vec<LiveInpu
     if providers.is_empty() {
         providers.extend(declared_clouds.iter().filter(|c| **c != Cloud::Other).map(|c| c.as_str().to_string()));
     }
-    // A re-read after AWS events reads AWS alone, and only where this plan scans AWS.
-    if !args.aws_only.is_empty() {
-        providers.retain(|p| p == "aws");
+    // A re-read after events reads that cloud alone, and only where this plan scans it.
+    if !args.aws_only.is_empty() || !args.azure_only.is_empty() {
+        providers
+            .retain(|p| (p == "aws" && !args.aws_only.is_empty()) || (p == "azure" && !args.azure_only.is_empty()));
     }
     // Validate every name first: a typo must not surface after a long scan.
     for p in &providers {
@@ -124,6 +125,7 @@ pub fn live_inputs(args: &LivePlan, declared: &Declared) -> Result<(Vec<LiveInpu
                         .clone()
                         .or_else(|| std::env::var("DRIFTD_AZURE_ENDPOINT").ok().filter(|e| !e.is_empty())),
                     skip_types: args.azure.skip_types.clone(),
+                    only: args.azure_only.clone(),
                 };
                 let snapshot = runtime()?.block_on(driftd_providers::azure::scan(&opts, crate::now()))?;
                 inputs.push(LiveInput::Snapshot(snapshot));

@@ -37,6 +37,8 @@ pub struct LivePlan {
     pub azure: AzureConfig,
     /// A re-read after events: these AWS resources only. Empty: everything.
     pub aws_only: Vec<driftd_providers::aws::Wanted>,
+    /// A re-read after events: these Azure (type, id) only. Empty: everything.
+    pub azure_only: Vec<(String, String)>,
 }
 
 /// The policies of a run: the built-in pack unless dropped, then each folder.
@@ -62,10 +64,10 @@ pub struct ReportPlan {
 }
 
 impl LivePlan {
-    /// Does this plan scan AWS itself (by name, or as a cloud its declarations use), not
-    /// from a snapshot file?
-    pub fn reads_aws(&self) -> bool {
-        self.providers.is_empty() || self.providers.iter().any(|p| p == "aws")
+    /// Does this plan scan this cloud (`aws`, `azure`) itself, by name or as a cloud its
+    /// declarations use, not from a snapshot file?
+    pub fn reads(&self, cloud: &str) -> bool {
+        self.providers.is_empty() || self.providers.iter().any(|p| p == cloud)
     }
 
     /// `driftd snapshot`: its flags.

@@ -445,9 +445,10 @@ fn microsofts_example_payloads_scan_into_a_snapshot() {
     cluster["properties"]["agentPoolProfiles"].as_array_mut().unwrap().extend(profiles);
     let sub = sub_id(9);
     let mut fleet = Fleet { page_size: 3, ..Fleet::default() };
-    fleet
-        .subscriptions
-        .insert(sub.clone(), Subscription { vms: vms.clone(), scale_sets: sets.clone(), clusters: vec![cluster] });
+    fleet.subscriptions.insert(
+        sub.clone(),
+        Subscription { activity_log: vec![], vms: vms.clone(), scale_sets: sets.clone(), clusters: vec![cluster] },
+    );
     let server = ArmServer::start(fleet);
     let dir = tempfile::tempdir().unwrap();
     let r = driftd_env(dir.path(), &["snapshot", "--provider", "azure", "--subscription", &sub], &server.env());

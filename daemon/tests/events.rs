@@ -546,3 +546,251 @@ fn poll_mode_looks_up_who_made_new_findings_in_cloudtrail() {
     let (code, _) = d.terminate(20);
     assert_eq!(code, 0);
 }
+
+// ---- Azure: Event Grid events through a Storage queue on Azurite, the local ARM server.
+
+mod azure {
+    use super::*;
+    use common::arm::{ArmServer, Fleet, Subscription};
+    use common::azure_fleet::{sub_id, tfstate, Cluster, Pool, Vm};
+    use common::azurite::AzuriteQueue;
+
+    const QUEUE: &str = "driftd-events";
+
+    /// Two declared GPU VMs and an AKS cluster (declared) whose GPU pool's scale set AKS
+    /// owns, in one subscription on the local ARM server; their state on disk.
+    struct World {
+        dir: tempfile::TempDir,
+        server: ArmServer,
+        sub: String,
+        vms: Vec<Vm>,
+        cluster: Cluster,
+    }
+
+    fn fleet_of(sub: &str, vms: &[Vm], cluster: &Cluster) -> Fleet {
+        let s = Subscription {
+            vms: vms.iter().map(Vm::arm).collect(),
+            scale_sets: cluster.node_scale_sets(),
+            clusters: vec![cluster.arm()],
+            ..Default::default()
+        };
+        let mut fleet = Fleet::default();
+        fleet.subscriptions.insert(sub.to_string(), s);
+        fleet
+    }
+
+    fn world() -> World {
+        let sub = sub_id(7);
+        let vms = vec![
+            Vm::new(&sub, "nd-train-0", "Standard_ND96asr_v4"),
+            Vm::new(&sub, "nd-train-1", "Standard_ND96asr_v4"),
+        ];
+        let mut system = Pool::new("system", "Standard_D4s_v5", 1);
+        system.mode = "System".into();
+        let cluster = Cluster::new(&sub, "ml-aks", vec![system, Pool::new("gpu", "Standard_ND96asr_v4", 2)]);
+        let dir = tempfile::tempdir().unwrap();
+        let mut res: Vec<(&str, String, Value)> =
+            vms.iter().map(|v| ("azurerm_linux_virtual_machine", v.name.replace('-', "_"), v.state())).collect();
+        res.push(("azurerm_kubernetes_cluster", "ml".into(), cluster.state()));
+        res.push(("azurerm_kubernetes_cluster_node_pool", "gpu".into(), cluster.pool_state(&cluster.pools[1])));
+        let refs: Vec<(&str, &str, Value)> = res.iter().map(|(t, n, v)| (*t, n.as_str(), v.clone())).collect();
+        std::fs::write(dir.path().join("state.json"), tfstate(&refs).to_string()).unwrap();
+        let server = ArmServer::start(fleet_of(&sub, &vms, &cluster));
+        World { dir, server, sub, vms, cluster }
+    }
+
+    /// Microsoft's documented ResourceWriteSuccess event (testdata/azure-events) for `uri`.
+    fn write_event(sub: &str, uri: &str, operation: &str, id: &str) -> Value {
+        let text = std::fs::read_to_string(common::root().join("testdata/azure-events/resource-write-success.json"))
+            .unwrap()
+            .replace(
+                "/subscriptions/{subscription-id}/resourcegroups/{resource-group}/providers/Microsoft.Storage/storageAccounts/{storage-name}",
+                uri,
+            )
+            .replace("Microsoft.Storage/storageAccounts/write", operation)
+            .replace("{subscription-id}", sub)
+            .replace("{full-name}", "John Smith")
+            .replace("{user-name}", "john@contoso.com")
+            .replace("{IP-address}", "203.0.113.9")
+            .replace("4db48cba-50a2-455a-93b4-de41a3b5b7f6", id);
+        let mut v: Value = serde_json::from_str(&text).unwrap();
+        v[0]["eventTime"] = jiff::Timestamp::now().to_string().into();
+        v[0].take()
+    }
+
+    fn config(w: &World, port: u16, queue: Option<&str>) -> String {
+        let (events, interval) = match queue {
+            Some(q) => (
+                format!("[azure.events]\nqueue_url = \"{q}\"\ncoalesce = \"200ms\"\nvisibility_timeout = \"10s\"\n"),
+                "1h",
+            ),
+            None => (String::new(), "2s"),
+        };
+        format!(
+            r#"[daemon]
+listen = "127.0.0.1:{port}"
+
+{events}
+[store]
+path = "driftd.db"
+
+[[notify]]
+kind = "slack"
+url_env = "SLACK_HOOK"
+
+[[target]]
+name = "gpu"
+state = ["state.json"]
+provider = ["azure"]
+subscription = ["{sub}"]
+interval = "{interval}"
+no_builtin_policies = true
+"#,
+            sub = w.sub
+        )
+    }
+
+    fn resize(w: &World, vm: usize, size: &str) {
+        let mut vms = w.vms.clone();
+        vms[vm].size = size.into();
+        w.server.update(|f| *f = fleet_of(&w.sub, &vms, &w.cluster));
+    }
+
+    /// Acceptance (Azure): a declared VM resized and its Event Grid event (Microsoft's
+    /// documented schema, Base64 in a Storage queue on Azurite) give a changed finding with
+    /// who made it, at Slack naming the person; a write to the scale set AKS owns gives
+    /// none; a failed write changes nothing; every message is deleted; the storage key
+    /// appears nowhere.
+    #[test]
+    fn event_grid_events_through_a_storage_queue_find_drift_and_who_made_it() {
+        let w = world();
+        let queue = AzuriteQueue::start();
+        queue.create(QUEUE);
+        let slack = receiver::slack_webhook();
+        let port = free_port();
+        std::fs::write(
+            w.dir.path().join("driftd.toml"),
+            config(&w, port, Some(&format!("{}/{QUEUE}", queue.endpoint))),
+        )
+        .unwrap();
+        let mut env = w.server.env();
+        env.push(("AZURE_STORAGE_CONNECTION_STRING", queue.connection_string()));
+        env.push(("SLACK_HOOK", format!("{}/hook", slack.url)));
+        let d = Daemon::start(w.dir.path(), "driftd.toml", port, &env);
+        wait_first_scan(&d);
+        assert!(open_findings(&d).is_empty(), "declared as it runs: {:#?}", open_findings(&d));
+
+        resize(&w, 0, "Standard_ND96isr_H100_v5");
+        let node_set = format!(
+            "/subscriptions/{}/resourceGroups/{}/providers/Microsoft.Compute/virtualMachineScaleSets/aks-gpu-31415926-vmss",
+            w.sub,
+            w.cluster.node_resource_group()
+        );
+        let mut failed = write_event(&w.sub, &w.vms[1].id(), "Microsoft.Compute/virtualMachines/write", "ev-failed");
+        failed["eventType"] = "Microsoft.Resources.ResourceWriteFailure".into();
+        failed["data"]["status"] = "Failed".into();
+        for event in [
+            write_event(&w.sub, &w.vms[0].id(), "Microsoft.Compute/virtualMachines/write", "ev-resize"),
+            write_event(&w.sub, &node_set, "Microsoft.Compute/virtualMachineScaleSets/write", "ev-aks"),
+            failed,
+        ] {
+            queue.put(QUEUE, &event.to_string());
+        }
+        // Every message handled (and deleted only then): what the events found is recorded.
+        wait_for(30, "the queue to empty", || (queue.depth(QUEUE) == 0).then_some(()));
+        let findings = open_findings(&d);
+        assert_eq!(findings.len(), 1, "{findings:#?}");
+        let f = body(&findings[0]);
+        assert_eq!(f["kind"], "changed");
+        assert!(f["resource"]["id"].as_str().unwrap().eq_ignore_ascii_case(&w.vms[0].id()));
+        let by = &f["changed_by"];
+        assert_eq!(
+            (by["display_name"].as_str(), by["principal"].as_str()),
+            (Some("John Smith"), Some("john@contoso.com"))
+        );
+        assert_eq!(
+            (by["cause"].as_str(), by["source_ip"].as_str(), by["event_id"].as_str()),
+            (Some("manual"), Some("203.0.113.9"), Some("ev-resize"))
+        );
+        let texts = wait_for(20, "the Slack message", || {
+            let t = texts(&slack);
+            (!t.is_empty()).then_some(t)
+        });
+        assert_eq!(texts.len(), 1, "{texts:#?}");
+        assert!(texts[0].contains("*Changed by* John Smith (manual"), "{}", texts[0]);
+        let (_, metrics) = d.get("/metrics", &[]);
+        for line in [
+            r#"driftd_cloud_events_total{cloud="azure",event="Microsoft.Compute/virtualMachines/write",outcome="reread"} 1"#,
+            r#"driftd_cloud_events_total{cloud="azure",event="Microsoft.Compute/virtualMachines/write",outcome="changed_nothing"} 1"#,
+            r#"driftd_cloud_events_total{cloud="azure",event="Microsoft.Compute/virtualMachineScaleSets/write",outcome="reread"} 1"#,
+        ] {
+            assert!(metrics.contains(line), "{line} in {metrics}");
+        }
+        let log = d.log();
+        assert!(!log.contains(common::azurite::KEY) && !log.contains(common::arm::SECRET), "a secret reached the log");
+        let (code, _) = d.terminate(20);
+        assert_eq!(code, 0);
+    }
+
+    /// Poll mode (no `[azure.events]`): a new finding's change is looked up in the
+    /// subscription's Activity Log (the local ARM server answering
+    /// `eventtypes/management/values` with Microsoft's documented entry, made into a write
+    /// of the VM): the resize is attributed to its caller; Slack names him.
+    #[test]
+    fn poll_mode_looks_up_who_made_new_findings_in_the_activity_log() {
+        let w = world();
+        let slack = receiver::slack_webhook();
+        let port = free_port();
+        std::fs::write(w.dir.path().join("driftd.toml"), config(&w, port, None)).unwrap();
+        let mut env = w.server.env();
+        env.push(("SLACK_HOOK", format!("{}/hook", slack.url)));
+        let d = Daemon::start(w.dir.path(), "driftd.toml", port, &env);
+        wait_first_scan(&d);
+        let example: Value = serde_json::from_str(
+            &std::fs::read_to_string(
+                common::root().join("testdata/azure-arm/monitor-2015-04-01/GetActivityLogsFiltered.json"),
+            )
+            .unwrap(),
+        )
+        .unwrap();
+        let mut entry = example["responses"]["200"]["body"]["value"][0].clone();
+        let vm = w.vms[0].id();
+        entry["resourceId"] = vm.clone().into();
+        entry["operationName"] = json!({"value": "Microsoft.Compute/virtualMachines/write", "localizedValue": "Create or Update Virtual Machine"});
+        entry["eventTimestamp"] = jiff::Timestamp::now().to_string().into();
+        let mut vms = w.vms.clone();
+        vms[0].size = "Standard_ND96isr_H100_v5".into();
+        w.server.update(|f| {
+            *f = fleet_of(&w.sub, &vms, &w.cluster);
+            f.subscriptions.get_mut(&w.sub).unwrap().activity_log.push(entry);
+        });
+        let findings = wait_for(30, "the resize's finding", || {
+            let open = open_findings(&d);
+            (!open.is_empty()).then_some(open)
+        });
+        assert_eq!(findings.len(), 1, "{findings:#?}");
+        let by = &body(&findings[0])["changed_by"];
+        assert_eq!(
+            (by["principal"].as_str(), by["display_name"].as_str()),
+            (Some("admin@contoso.com"), Some("John Smith"))
+        );
+        assert_eq!(
+            (by["cause"].as_str(), by["event_id"].as_str()),
+            (Some("manual"), Some("44ade6b4-3813-45e6-ae27-7420a95fa2f8"))
+        );
+        let looked_up = w
+            .server
+            .calls()
+            .iter()
+            .filter(|c| c.path.contains("/Microsoft.Insights/eventtypes/management/values"))
+            .count();
+        assert!(looked_up >= 1, "the Activity Log was asked");
+        let texts = wait_for(20, "the Slack message", || {
+            let t = texts(&slack);
+            (!t.is_empty()).then_some(t)
+        });
+        assert!(texts[0].contains("*Changed by* John Smith (manual"), "{}", texts[0]);
+        let (code, _) = d.terminate(20);
+        assert_eq!(code, 0);
+    }
+}

@@ -6,6 +6,7 @@ pub mod aws;
 pub mod azure;
 #[cfg(feature = "backends")]
 pub mod backends;
+pub mod events;
 #[cfg(any(feature = "aws", feature = "azure"))]
 mod trace;
 

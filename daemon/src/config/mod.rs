@@ -344,7 +344,7 @@ impl OutboxConfig {
 }
 
 /// `[azure]`: what the Azure provider reads.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AzureConfig {
     /// Terraform types not to read (no permission, or not wanted); they are not covered.
@@ -354,6 +354,28 @@ pub struct AzureConfig {
     /// the identity can read.
     #[serde(default)]
     pub subscriptions: Vec<String>,
+    /// `[azure.events]`: changes as they happen, from a Storage queue an Event Grid
+    /// subscription fills (`driftd run` only).
+    pub events: Option<EventQueues>,
+    /// `driftd run`: look up who made each new finding's change in the Activity Log when
+    /// no event said.
+    #[serde(default = "yes")]
+    pub lookup_events: bool,
+    /// At most this many new findings are looked up per scan.
+    #[serde(default = "default_lookup_events_max")]
+    pub lookup_events_max: usize,
+}
+
+impl Default for AzureConfig {
+    fn default() -> Self {
+        AzureConfig {
+            skip_types: Vec::new(),
+            subscriptions: Vec::new(),
+            events: None,
+            lookup_events: true,
+            lookup_events_max: default_lookup_events_max(),
+        }
+    }
 }
 
 /// `[aws]`: what the AWS provider reads.
@@ -367,7 +389,7 @@ pub struct AwsConfig {
     #[serde(default)]
     pub accounts: Vec<AwsAccount>,
     /// `[aws.events]`: changes as they happen, from an SQS queue (`driftd run` only).
-    pub events: Option<AwsEvents>,
+    pub events: Option<EventQueues>,
     /// `driftd run`: look up who made each new finding's change in CloudTrail
     /// (`LookupEvents`) when no event said.
     #[serde(default = "yes")]
@@ -385,12 +407,15 @@ fn default_lookup_events_max() -> usize {
     20
 }
 
-/// `[aws.events]`: the SQS queue(s) an EventBridge rule fills with CloudTrail API calls
-/// and EC2 state changes (`deploy/aws/events.tf`). Every `[[target]]` that scans AWS
-/// takes the events of its accounts and regions.
+/// `[aws.events]` and `[azure.events]`: the queue(s) a cloud's change events arrive in: on
+/// AWS an SQS queue an EventBridge rule fills with CloudTrail API calls and EC2 state
+/// changes (`deploy/aws/events.tf`), on Azure a Storage queue an Event Grid subscription
+/// fills with the subscription's resource events (`deploy/azure/events.tf`). Every
+/// `[[target]]` that scans the cloud takes the events of its accounts, regions or
+/// subscriptions.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct AwsEvents {
+pub struct EventQueues {
     /// One queue URL, or a list of them.
     pub queue_url: QueueUrls,
     /// How long events are gathered after the first before what they touched is read
@@ -410,7 +435,7 @@ pub enum QueueUrls {
     Many(Vec<String>),
 }
 
-impl AwsEvents {
+impl EventQueues {
     pub fn queue_urls(&self) -> Vec<String> {
         match &self.queue_url {
             QueueUrls::One(u) => vec![u.clone()],
@@ -635,23 +660,24 @@ impl Config {
                 ));
             }
         }
-        if let Some(events) = &self.aws.events {
-            let at = at(&["aws", "events"]);
+        for (cloud, events, example) in [
+            ("aws", &self.aws.events, "https://sqs.REGION.amazonaws.com/ACCOUNT/NAME"),
+            ("azure", &self.azure.events, "https://ACCOUNT.queue.core.windows.net/NAME"),
+        ] {
+            let Some(events) = events else { continue };
+            let at = at(&[cloud, "events"]);
             let urls = events.queue_urls();
             if urls.is_empty() {
-                problems.push((at, "aws.events.queue_url: give the SQS queue's URL".into()));
+                problems.push((at, format!("{cloud}.events.queue_url: give the queue's URL")));
             }
             for url in urls.iter().filter(|u| !(u.starts_with("https://") || u.starts_with("http://"))) {
-                problems.push((
-                    at,
-                    format!("aws.events.queue_url {url:?} is not a queue URL (https://sqs.REGION.amazonaws.com/ACCOUNT/NAME)"),
-                ));
+                problems.push((at, format!("{cloud}.events.queue_url {url:?} is not a queue URL ({example})")));
             }
             if events.coalesce.get() > std::time::Duration::from_secs(60) {
-                problems.push((at, "aws.events.coalesce must be at most 60s".into()));
+                problems.push((at, format!("{cloud}.events.coalesce must be at most 60s")));
             }
             if events.visibility_timeout.get() < std::time::Duration::from_secs(10) {
-                problems.push((at, "aws.events.visibility_timeout must be at least 10s".into()));
+                problems.push((at, format!("{cloud}.events.visibility_timeout must be at least 10s")));
             }
         }
         if !self.policy.config.is_object() {

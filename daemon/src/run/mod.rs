@@ -9,7 +9,7 @@
 //! the store, and exit 0.
 
 mod attribution;
-mod aws_events;
+mod cloud_events;
 pub mod http;
 pub mod leased;
 mod listener;
@@ -21,7 +21,7 @@ use crate::alerts::Alerts;
 use crate::cli::RunArgs;
 use crate::config::{Config, TargetConfig};
 use crate::secret::Secret;
-use driftd_core::model::{FindingKind, Severity};
+use driftd_core::model::{Cloud, FindingKind, Severity};
 use driftd_core::Error;
 use schedule::{ScanFn, Schedule};
 use serde::Serialize;
@@ -294,9 +294,10 @@ fn start(daemon: &Arc<Daemon>) -> Running {
     }
     drop(status);
     *daemon.triggers.write().unwrap() = triggers;
-    if let Some(events) = &loaded.config.aws.events {
-        for url in events.queue_urls() {
-            tasks.push(tokio::spawn(aws_events::queue_loop(daemon.clone(), loaded.clone(), url, stop.clone())));
+    for (cloud, events) in [(Cloud::Aws, &loaded.config.aws.events), (Cloud::Azure, &loaded.config.azure.events)] {
+        for url in events.iter().flat_map(|e| e.queue_urls()) {
+            let (daemon, loaded) = (daemon.clone(), loaded.clone());
+            tasks.push(tokio::spawn(cloud_events::queue_loop(daemon, loaded, cloud, url, stop.clone())));
         }
     }
     for n in &loaded.alerts.notifiers {

@@ -21,6 +21,8 @@ pub struct Subscription {
     pub vms: Vec<Value>,
     pub scale_sets: Vec<Value>,
     pub clusters: Vec<Value>,
+    /// Activity Log entries (`eventtypes/management/values`), each with its `resourceId`.
+    pub activity_log: Vec<Value>,
 }
 
 #[derive(Debug, Clone)]
@@ -233,6 +235,33 @@ fn arm(req: &Request, fleet: &Fleet, tokens: &[String]) -> Reply {
                     format!("No registered resource provider found for {namespace}/{kind}."),
                 ),
             }
+        }
+        ["subscriptions", sub, "providers", "Microsoft.Insights", "eventtypes", "management", "values"] => {
+            let Some(data) = fleet.subscriptions.get(*sub) else {
+                return arm_error(404, "SubscriptionNotFound", format!("The subscription '{sub}' could not be found."));
+            };
+            // `$filter=eventTimestamp ge '…' and resourceUri eq '…'`, as the Activity Log takes it.
+            let filter = query
+                .split('&')
+                .find_map(|kv| kv.strip_prefix("%24filter=").or(kv.strip_prefix("$filter=")))
+                .map(percent_decode)
+                .unwrap_or_default();
+            let quoted = |key: &str| -> Option<String> {
+                let rest = &filter[filter.find(key)? + key.len()..];
+                let rest = rest.trim_start().strip_prefix("'")?;
+                Some(rest[..rest.find('\'')?].to_string())
+            };
+            let (Some(since), Some(uri)) = (quoted("eventTimestamp ge"), quoted("resourceUri eq")) else {
+                return arm_error(400, "BadRequest", format!("The $filter '{filter}' is not supported."));
+            };
+            let entries: Vec<Value> = data
+                .activity_log
+                .iter()
+                .filter(|e| e["resourceId"].as_str().is_some_and(|r| r.eq_ignore_ascii_case(&uri)))
+                .filter(|e| e["eventTimestamp"].as_str().is_some_and(|t| t >= since.as_str()))
+                .cloned()
+                .collect();
+            page(&entries)
         }
         _ => arm_error(404, "InvalidResourceType", format!("The resource type could not be found: {path}")),
     }

@@ -22,6 +22,10 @@ fn bin() -> PathBuf {
     prefix().join("node_modules/.bin/azurite-blob")
 }
 
+fn queue_bin() -> PathBuf {
+    prefix().join("node_modules/.bin/azurite-queue")
+}
+
 fn ensure_installed() {
     static INSTALL: std::sync::Mutex<()> = std::sync::Mutex::new(());
     let _guard = INSTALL.lock().unwrap_or_else(|e| e.into_inner());
@@ -83,7 +87,9 @@ impl Azurite {
             &[("x-ms-date", &date), ("x-ms-version", VERSION)],
             &format!("/{ACCOUNT}/{ACCOUNT}/{container}\nrestype:container"),
         );
-        let (status, _) = self.request(
+        let (status, _) = request(
+            &self.endpoint,
+            "PUT",
             &format!("/{ACCOUNT}/{container}?restype=container"),
             &[("x-ms-date", &date), ("x-ms-version", VERSION), ("authorization", &auth)],
             b"",
@@ -97,7 +103,9 @@ impl Azurite {
             &[("x-ms-blob-type", "BlockBlob"), ("x-ms-date", &date), ("x-ms-version", VERSION)],
             &format!("/{ACCOUNT}/{ACCOUNT}/{container}/{blob}"),
         );
-        let (status, text) = self.request(
+        let (status, text) = request(
+            &self.endpoint,
+            "PUT",
             &format!("/{ACCOUNT}/{container}/{blob}"),
             &[
                 ("x-ms-date", &date),
@@ -125,30 +133,136 @@ impl Azurite {
         let enc = |v: &str| v.replace('+', "%2B").replace('/', "%2F").replace('=', "%3D").replace(':', "%3A");
         format!("sv={VERSION}&se={}&sr=b&sp=r&sig={}", enc(expiry), enc(&sig))
     }
-
-    /// One HTTP/1.1 PUT to Azurite: status and body.
-    fn request(&self, path: &str, headers: &[(&str, &str)], body: &[u8]) -> (u16, String) {
-        use std::io::{Read, Write};
-        let authority = self.endpoint.trim_start_matches("http://").split('/').next().unwrap().to_string();
-        let mut stream = TcpStream::connect(&authority).unwrap();
-        let mut head = format!(
-            "PUT {path} HTTP/1.1\r\nhost: {authority}\r\ncontent-length: {}\r\nconnection: close\r\n",
-            body.len()
-        );
-        for (k, v) in headers {
-            head.push_str(&format!("{k}: {v}\r\n"));
-        }
-        head.push_str("\r\n");
-        stream.write_all(head.as_bytes()).unwrap();
-        stream.write_all(body).unwrap();
-        let mut out = String::new();
-        stream.read_to_string(&mut out).unwrap();
-        let status = out.split_whitespace().nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
-        (status, out)
-    }
 }
 
 impl Drop for Azurite {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// One HTTP/1.1 request to an Azurite service at `endpoint`: status and the whole answer.
+fn request(endpoint: &str, method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> (u16, String) {
+    use std::io::{Read, Write};
+    let authority = endpoint.trim_start_matches("http://").split('/').next().unwrap().to_string();
+    let mut stream = TcpStream::connect(&authority).unwrap();
+    let mut head = format!(
+        "{method} {path} HTTP/1.1\r\nhost: {authority}\r\ncontent-length: {}\r\nconnection: close\r\n",
+        body.len()
+    );
+    for (k, v) in headers {
+        head.push_str(&format!("{k}: {v}\r\n"));
+    }
+    head.push_str("\r\n");
+    stream.write_all(head.as_bytes()).unwrap();
+    stream.write_all(body).unwrap();
+    let mut out = String::new();
+    stream.read_to_string(&mut out).unwrap();
+    let status = out.split_whitespace().nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
+    (status, out)
+}
+
+/// Azurite's queue service on a free loopback port: the Storage queue an Event Grid
+/// subscription delivers to.
+pub struct AzuriteQueue {
+    child: Child,
+    /// `http://127.0.0.1:PORT/devstoreaccount1`.
+    pub endpoint: String,
+}
+
+impl AzuriteQueue {
+    pub fn start() -> AzuriteQueue {
+        ensure_installed();
+        assert!(queue_bin().is_file(), "azurite installed no azurite-queue");
+        let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let child = Command::new(queue_bin())
+            .args([
+                "--queueHost",
+                "127.0.0.1",
+                "--queuePort",
+                &port.to_string(),
+                "--inMemoryPersistence",
+                "--skipApiVersionCheck",
+                "--silent",
+            ])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("azurite-queue did not start");
+        let started = Instant::now();
+        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(started.elapsed() < Duration::from_secs(60), "azurite-queue did not listen on {port} within 60 s");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        AzuriteQueue { child, endpoint: format!("http://127.0.0.1:{port}/{ACCOUNT}") }
+    }
+
+    /// The connection string a driftd run authenticates with (the account key).
+    pub fn connection_string(&self) -> String {
+        format!(
+            "DefaultEndpointsProtocol=http;AccountName={ACCOUNT};AccountKey={KEY};QueueEndpoint={}/;",
+            self.endpoint
+        )
+    }
+
+    pub fn create(&self, queue: &str) {
+        let date = httpdate();
+        let headers = [("x-ms-date", date.as_str()), ("x-ms-version", VERSION)];
+        let auth = sign("PUT", "", "", &headers, &format!("/{ACCOUNT}/{ACCOUNT}/{queue}"));
+        let (status, text) = request(
+            &self.endpoint,
+            "PUT",
+            &format!("/{ACCOUNT}/{queue}"),
+            &[headers[0], headers[1], ("authorization", &auth)],
+            b"",
+        );
+        assert!(status == 201 || status == 204, "create queue {queue}: {text}");
+    }
+
+    /// Puts `text` on the queue Base64-encoded, as Event Grid's Storage queue destination does.
+    pub fn put(&self, queue: &str, text: &str) {
+        let body = format!(
+            "<QueueMessage><MessageText>{}</MessageText></QueueMessage>",
+            base64::engine::general_purpose::STANDARD.encode(text)
+        );
+        let date = httpdate();
+        let len = body.len().to_string();
+        let headers = [("x-ms-date", date.as_str()), ("x-ms-version", VERSION)];
+        let auth = sign("POST", &len, "application/xml", &headers, &format!("/{ACCOUNT}/{ACCOUNT}/{queue}/messages"));
+        let (status, text) = request(
+            &self.endpoint,
+            "POST",
+            &format!("/{ACCOUNT}/{queue}/messages"),
+            &[headers[0], headers[1], ("content-type", "application/xml"), ("authorization", &auth)],
+            body.as_bytes(),
+        );
+        assert_eq!(status, 201, "put message: {text}");
+    }
+
+    /// Messages in the queue, visible or not (`x-ms-approximate-messages-count`).
+    pub fn depth(&self, queue: &str) -> u64 {
+        let date = httpdate();
+        let headers = [("x-ms-date", date.as_str()), ("x-ms-version", VERSION)];
+        let auth = sign("GET", "", "", &headers, &format!("/{ACCOUNT}/{ACCOUNT}/{queue}\ncomp:metadata"));
+        let (status, text) = request(
+            &self.endpoint,
+            "GET",
+            &format!("/{ACCOUNT}/{queue}?comp=metadata"),
+            &[headers[0], headers[1], ("authorization", &auth)],
+            b"",
+        );
+        assert_eq!(status, 200, "queue metadata: {text}");
+        text.lines()
+            .find_map(|l| {
+                l.to_ascii_lowercase().strip_prefix("x-ms-approximate-messages-count:").map(|v| v.trim().to_string())
+            })
+            .and_then(|v| v.parse().ok())
+            .unwrap_or_else(|| panic!("no message count in {text}"))
+    }
+}
+
+impl Drop for AzuriteQueue {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();

@@ -8,20 +8,7 @@ use driftd_core::model::{Cause, ChangedBy};
 use driftd_core::spec::TypeSpec;
 use serde_json::Value;
 
-/// One recorded API call, as far as drift goes.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ApiCall {
-    pub source: String,
-    pub name: String,
-    pub region: Option<String>,
-    pub account: Option<String>,
-    /// A failed call (`errorCode`) or a dry run changed nothing.
-    pub changed_nothing: bool,
-    /// Who made the call; `None` for a notification that names nobody (a state change).
-    pub changed_by: Option<ChangedBy>,
-    /// (Terraform type, id) of each covered resource the call names.
-    pub resources: Vec<(&'static str, String)>,
-}
+pub use crate::events::ApiCall;
 
 /// The services that record the calls (the `source` of each type's `EventRule`s).
 pub const EC2: &str = "ec2.amazonaws.com";
@@ -119,16 +106,7 @@ pub fn parse(event: &Value, types: &[&TypeSpec]) -> Option<ApiCall> {
     let error = text(record, "errorCode");
     let dry_run = error.as_deref().is_some_and(|e| e.ends_with("DryRunOperation"))
         || record.pointer("/requestParameters/dryRun").and_then(Value::as_bool) == Some(true);
-    let mut resources = Vec::new();
-    for spec in types {
-        for rule in spec.events.iter().filter(|r| r.source == source && r.name == name) {
-            for id in rule.ids_in(record) {
-                if !resources.iter().any(|(t, i)| *t == spec.tf_type && *i == id) {
-                    resources.push((spec.tf_type, id));
-                }
-            }
-        }
-    }
+    let resources = crate::events::resources_named(types, &source, &name, record);
     Some(ApiCall {
         source,
         name,

@@ -5,6 +5,7 @@
 
 use super::client::{endpoint_for, sdk_config, CallCounter};
 use super::ListError;
+pub use crate::events::QueueMessage;
 use aws_config::Region;
 use std::time::Duration;
 
@@ -15,16 +16,6 @@ pub struct EventQueue {
     region: String,
     endpoint: String,
     pub calls: CallCounter,
-}
-
-/// One received message: its body (an EventBridge event) and the handle that deletes it.
-#[derive(Debug, Clone)]
-pub struct QueueMessage {
-    pub id: String,
-    pub receipt: String,
-    pub body: String,
-    /// How often SQS has handed this message out (1 on its first delivery).
-    pub receive_count: u32,
 }
 
 /// The region of an SQS queue URL (`https://sqs.eu-west-1.amazonaws.com/123456789012/q`);

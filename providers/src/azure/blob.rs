@@ -12,16 +12,11 @@
 //! otherwise Entra ID through the same credential chain as the scan
 //! (`Storage Blob Data Reader` on the container).
 
-use super::arm::{credential, Transport};
 use super::error::scrub;
+use super::storage::{auth, connection_string, cs_get, env, shared_key, Auth, STORAGE_VERSION};
 use azure_core::Url;
 use driftd_core::tfstate::{self, StateInput};
 use driftd_core::Error;
-use hmac::{KeyInit, Mac};
-use std::sync::Arc;
-
-/// The Blob service version we speak (Shared Key and bearer tokens both need one).
-const STORAGE_VERSION: &str = "2021-08-06";
 
 #[derive(Debug, PartialEq)]
 struct BlobRef {
@@ -41,23 +36,6 @@ fn parse_url(url: &str) -> Result<BlobRef, Error> {
     }
 }
 
-/// `AZURE_STORAGE_CONNECTION_STRING` as key/value pairs.
-fn connection_string() -> Vec<(String, String)> {
-    std::env::var("AZURE_STORAGE_CONNECTION_STRING")
-        .unwrap_or_default()
-        .split(';')
-        .filter_map(|kv| kv.split_once('=').map(|(k, v)| (k.trim().to_string(), v.trim().to_string())))
-        .collect()
-}
-
-fn cs_get<'a>(cs: &'a [(String, String)], key: &str) -> Option<&'a str> {
-    cs.iter().find(|(k, _)| k.eq_ignore_ascii_case(key)).map(|(_, v)| v.as_str()).filter(|v| !v.is_empty())
-}
-
-fn env(name: &str) -> Option<String> {
-    std::env::var(name).ok().filter(|v| !v.is_empty())
-}
-
 /// The blob service's base URL for `account` (no trailing slash).
 fn endpoint(account: &str, cs: &[(String, String)]) -> String {
     if let Some(e) = env("DRIFTD_AZURE_BLOB_ENDPOINT") {
@@ -74,42 +52,6 @@ fn endpoint(account: &str, cs: &[(String, String)]) -> String {
         }
     }
     format!("https://{account}.blob.core.windows.net")
-}
-
-enum Auth {
-    Sas(String),
-    SharedKey(Vec<u8>),
-    Entra,
-}
-
-fn auth(account: &str, cs: &[(String, String)]) -> Result<Auth, String> {
-    if let Some(sas) = env("ARM_SAS_TOKEN")
-        .or_else(|| env("AZURE_STORAGE_SAS_TOKEN"))
-        .or_else(|| cs_get(cs, "SharedAccessSignature").map(str::to_string))
-    {
-        return Ok(Auth::Sas(sas.trim_start_matches('?').to_string()));
-    }
-    let cs_key = cs_get(cs, "AccountKey").filter(|_| cs_get(cs, "AccountName").is_none_or(|a| a == account));
-    if let Some(key) = env("ARM_ACCESS_KEY").or_else(|| env("AZURE_STORAGE_KEY")).or_else(|| cs_key.map(str::to_string))
-    {
-        return azure_core::base64::decode(key.trim()).map(Auth::SharedKey).map_err(|_| {
-            "the storage account key is not base64 (ARM_ACCESS_KEY / AZURE_STORAGE_KEY / AccountKey)".to_string()
-        });
-    }
-    Ok(Auth::Entra)
-}
-
-/// The Shared Key signature of a GET with no body (Blob service, version 2015-02-21 on:
-/// empty Content-Length), over the headers we send.
-fn shared_key(account: &str, key: &[u8], url: &Url, date: &str) -> String {
-    let canonical_headers = format!("x-ms-date:{date}\nx-ms-version:{STORAGE_VERSION}\n");
-    // `/account` then the URL's path: path-style endpoints (Azurite) carry the account
-    // in the path too, and the service signs it that way.
-    let resource = format!("/{account}{}", url.path());
-    let to_sign = format!("GET\n\n\n\n\n\n\n\n\n\n\n\n{canonical_headers}{resource}");
-    let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(key).expect("HMAC takes any key length");
-    mac.update(to_sign.as_bytes());
-    azure_core::base64::encode(mac.finalize().into_bytes())
 }
 
 /// Read and parse one state blob. Unreadable (network, credentials, no such blob): exit 3.
@@ -135,19 +77,13 @@ pub async fn read_state(url: &str) -> Result<StateInput, Error> {
             "a SAS token"
         }
         Auth::SharedKey(key) => {
-            let sig = shared_key(&b.account, &key, &blob_url, &date);
+            let sig = shared_key("GET", &b.account, &key, &blob_url, &date);
             req = req.header("Authorization", format!("SharedKey {}:{sig}", b.account));
             "the storage account key"
         }
         Auth::Entra => {
-            let arm = Url::parse(super::arm::PUBLIC_ARM).expect("constant URL");
-            let transport = Arc::new(Transport::new(&arm).map_err(unreachable)?);
-            let cred = credential(transport).map_err(|e| unreachable(format!("no credential for the blob: {e}")))?;
-            let token = cred
-                .get_token(&["https://storage.azure.com/.default"])
-                .await
-                .map_err(|e| unreachable(format!("no token for Azure Storage: {e}")))?;
-            req = req.header("Authorization", format!("Bearer {}", token.token.secret()));
+            let token = super::storage::entra_token().await.map_err(unreachable)?;
+            req = req.header("Authorization", format!("Bearer {token}"));
             "Entra ID"
         }
     };
@@ -179,6 +115,7 @@ fn time_now() -> time::OffsetDateTime {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use hmac::{KeyInit, Mac};
 
     #[test]
     fn parses_account_container_and_blob() {
@@ -197,7 +134,7 @@ mod tests {
     #[test]
     fn shared_key_signs_path_style_resources_with_the_account_twice() {
         let url = Url::parse("http://127.0.0.1:10000/devstoreaccount1/c/b.tfstate").unwrap();
-        let a = shared_key("devstoreaccount1", b"k", &url, "Mon, 23 Nov 2026 06:00:00 GMT");
+        let a = shared_key("GET", "devstoreaccount1", b"k", &url, "Mon, 23 Nov 2026 06:00:00 GMT");
         let to_sign = "GET\n\n\n\n\n\n\n\n\n\n\n\nx-ms-date:Mon, 23 Nov 2026 06:00:00 GMT\nx-ms-version:2021-08-06\n/devstoreaccount1/devstoreaccount1/c/b.tfstate";
         let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(b"k").unwrap();
         mac.update(to_sign.as_bytes());

@@ -95,7 +95,7 @@ pub const SPEC: TypeSpec = TypeSpec {
     owners: &[],
     absorbs: &[],
     gpu_facts_from: None,
-    events: &[],
+    events: super::events::CLUSTER_OPERATIONS,
 };
 
 #[cfg(feature = "azure")]

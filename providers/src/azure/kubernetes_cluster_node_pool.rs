@@ -71,7 +71,7 @@ pub const SPEC: TypeSpec = TypeSpec {
     owners: &[],
     absorbs: &[],
     gpu_facts_from: None,
-    events: &[],
+    events: super::events::NODE_POOL_OPERATIONS,
 };
 
 #[cfg(feature = "azure")]

@@ -7,6 +7,7 @@
 //! (three subscription-wide reads cover every type: VMs, scale sets, AKS clusters with
 //! their pools); `scan.rs` derives which types each read covers from that line.
 
+pub mod events;
 pub mod kubernetes_cluster;
 pub mod kubernetes_cluster_node_pool;
 pub mod linux_virtual_machine;
@@ -26,11 +27,17 @@ mod certificate;
 #[cfg(feature = "azure")]
 pub mod error;
 #[cfg(feature = "azure")]
+pub mod lookup;
+#[cfg(feature = "azure")]
+pub mod queue;
+#[cfg(feature = "azure")]
 mod scale_set;
 #[cfg(feature = "azure")]
 mod scan;
 #[cfg(feature = "azure")]
 pub mod sdk;
+#[cfg(feature = "azure")]
+mod storage;
 #[cfg(feature = "azure")]
 pub(crate) mod util;
 #[cfg(feature = "azure")]

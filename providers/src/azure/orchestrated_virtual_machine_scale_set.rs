@@ -58,7 +58,7 @@ pub const SPEC: TypeSpec = TypeSpec {
     owners: owners::COMPUTE,
     absorbs: &[],
     gpu_facts_from: None,
-    events: &[],
+    events: super::events::SCALE_SET_OPERATIONS,
 };
 
 #[cfg(feature = "azure")]

@@ -26,6 +26,16 @@ pub struct AzureOptions {
     pub endpoint: Option<String>,
     /// Terraform types not to read (not permitted, or not wanted): not covered.
     pub skip_types: Vec<String>,
+    /// Read these (type, resource id) only, after events: their subscriptions, with the
+    /// reads that list their types, keeping only them. Empty: everything.
+    pub only: Vec<(String, String)>,
+}
+
+/// The subscription of an ARM id, lowercase.
+fn subscription_of(id: &str) -> Option<String> {
+    let rest = id.to_ascii_lowercase();
+    let rest = rest.strip_prefix("/subscriptions/")?.to_string();
+    rest.split('/').next().map(str::to_string)
 }
 
 /// Subscriptions scanned at once. ARM's read limits are per subscription and identity,
@@ -45,7 +55,14 @@ pub async fn scan(opts: &AzureOptions, taken_at: String) -> Result<Snapshot, Err
         }
     }
     let arm = Arc::new(Arm::new(opts.endpoint.as_deref().unwrap_or(super::arm::PUBLIC_ARM))?);
-    let subscriptions = if opts.subscriptions.is_empty() {
+    let subscriptions = if !opts.only.is_empty() {
+        let mut subs: Vec<String> = opts.only.iter().filter_map(|(_, id)| subscription_of(id)).collect();
+        subs.sort();
+        subs.dedup();
+        // Within the subscriptions this plan scans, when it names them.
+        subs.retain(|s| opts.subscriptions.is_empty() || opts.subscriptions.iter().any(|o| o.eq_ignore_ascii_case(s)));
+        subs
+    } else if opts.subscriptions.is_empty() {
         let subs = arm.subscriptions().await.map_err(|e| arm.explain(e).into_error())?;
         if subs.is_empty() {
             return Err(Error::unreachable(
@@ -62,9 +79,16 @@ pub async fn scan(opts: &AzureOptions, taken_at: String) -> Result<Snapshot, Err
         .iter()
         .map(|sub| {
             let (arm, gate, sub, skip) = (arm.clone(), gate.clone(), sub.clone(), opts.skip_types.clone());
+            let only: Option<Vec<(String, String)>> = (!opts.only.is_empty()).then(|| {
+                opts.only
+                    .iter()
+                    .filter(|(_, id)| subscription_of(id).as_deref() == Some(&sub.to_ascii_lowercase()))
+                    .cloned()
+                    .collect()
+            });
             tokio::spawn(async move {
                 let _permit = gate.acquire().await.expect("semaphore open");
-                scan_subscription(&arm, &sub, &skip).await
+                scan_subscription(&arm, &sub, &skip, only.as_deref()).await
             })
         })
         .collect();
@@ -83,11 +107,24 @@ pub async fn scan(opts: &AzureOptions, taken_at: String) -> Result<Snapshot, Err
 }
 
 /// One subscription: its three reads in parallel, then owners. A rejected credential is
-/// the run's error; anything else is this subscription's (partial) scan.
-async fn scan_subscription(arm: &Arm, sub: &str, skip: &[String]) -> Result<(Scan, Vec<Resource>), Error> {
+/// the run's error; anything else is this subscription's (partial) scan. `only`: a
+/// re-read of these (type, id): the reads that list their types, and them alone kept.
+async fn scan_subscription(
+    arm: &Arm,
+    sub: &str,
+    skip: &[String],
+    only: Option<&[(String, String)]>,
+) -> Result<(Scan, Vec<Resource>), Error> {
     let started = Instant::now();
     let started_at = driftd_core::snapshot::now_utc();
-    let wanted = |read: ListedBy| listed_by(read).iter().any(|t| !skip.iter().any(|s| s == t));
+    let wanted = |read: ListedBy| {
+        listed_by(read).iter().any(|t| {
+            // A re-read lists the clusters whatever it wants: their node resource groups
+            // say which VMs and scale sets AKS owns.
+            let asked = read == ListedBy::AksClusters || only.is_none_or(|o| o.iter().any(|(wanted, _)| wanted == t));
+            !skip.iter().any(|s| s == t) && asked
+        })
+    };
     let (vms, sets, clusters) = tokio::join!(
         async {
             if wanted(ListedBy::VirtualMachines) {
@@ -137,8 +174,11 @@ async fn scan_subscription(arm: &Arm, sub: &str, skip: &[String]) -> Result<(Sca
     for read in reads {
         let read_types: Vec<&str> = read.types.iter().copied().filter(|t| !skip.iter().any(|s| s == t)).collect();
         types.extend(read_types.iter().map(|t| t.to_string()));
+        let kept = |r: &Resource| only.is_none_or(|o| o.iter().any(|(_, id)| id.eq_ignore_ascii_case(&r.id)));
         match read.result {
-            Ok(found) => resources.extend(found.into_iter().filter(|r| read_types.contains(&r.tf_type.as_str()))),
+            Ok(found) => {
+                resources.extend(found.into_iter().filter(|r| read_types.contains(&r.tf_type.as_str()) && kept(r)))
+            }
             Err(e) => {
                 for t in &read_types {
                     failures.push(ScanFailure { tf_type: Some(t.to_string()), message: e.to_string() });
@@ -154,7 +194,7 @@ async fn scan_subscription(arm: &Arm, sub: &str, skip: &[String]) -> Result<(Sca
     }
     let error = driftd_core::snapshot::whole_scope_error(&mut failures, types.len());
     let scan = Scan {
-        only_ids: None,
+        only_ids: only.map(|o| o.iter().map(|(_, id)| id.clone()).collect()),
         provider: Cloud::Azure,
         account: Some(sub.to_ascii_lowercase()),
         region: None,

@@ -98,7 +98,7 @@ pub const SPEC: TypeSpec = TypeSpec {
     owners: owners::VM,
     absorbs: &[],
     gpu_facts_from: None,
-    events: &[],
+    events: super::events::VM_OPERATIONS,
 };
 
 #[cfg(feature = "azure")]

@@ -1,7 +1,9 @@
-//! `[aws.events]`: drift within seconds, and who made it. One task per queue long-polls
-//! SQS; after the first message it gathers more for `coalesce`, reads each CloudTrail
-//! call or EC2 state change (`driftd_providers::aws::events`), re-reads the resources
-//! they touched in every target that scans AWS, records their findings with who made
+//! `[aws.events]` and `[azure.events]`: drift within seconds, and who made it. One task
+//! per queue reads it (SQS long-polled; an Azure Storage queue asked every second while
+//! empty); after the first message it gathers more for `coalesce`, reads each event (a
+//! CloudTrail call or EC2 state change, `driftd_providers::aws::events`; an Event Grid
+//! resource event, `driftd_providers::azure::events`), re-reads the resources they
+//! touched in every target that scans that cloud, records their findings with who made
 //! the change (`history`, `Outcome::Event`), and only then deletes the messages. A crash
 //! before the delete re-delivers them; the store's transitions make that tell nobody
 //! twice. An event is a reason to read again, never the new state itself.
@@ -13,11 +15,13 @@
 //! that keeps failing to its dead-letter queue).
 
 use super::{Daemon, Loaded};
-use crate::config::{AwsEvents, TargetConfig};
+use crate::config::{EventQueues, TargetConfig};
 use crate::plan::RunPlan;
-use driftd_core::model::{ChangedBy, Finding};
-use driftd_providers::aws::queue::{EventQueue, QueueMessage};
+use driftd_core::model::{ChangedBy, Cloud, Finding};
+use driftd_providers::aws::queue::EventQueue;
 use driftd_providers::aws::Wanted;
+use driftd_providers::azure::queue::StorageQueue;
+use driftd_providers::events::{ApiCall, QueueMessage};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -27,10 +31,65 @@ use tracing::{info, warn, Instrument};
 /// At most this many messages are handled in one batch (ten receives).
 const MAX_BATCH: usize = 100;
 
+/// A queue of one cloud's events.
+pub enum Queue {
+    Aws(EventQueue),
+    Azure(StorageQueue),
+}
+
+impl Queue {
+    pub async fn new(cloud: Cloud, url: &str) -> Result<Queue, String> {
+        match cloud {
+            Cloud::Azure => StorageQueue::new(url).map(Queue::Azure),
+            _ => Ok(Queue::Aws(EventQueue::new(url).await)),
+        }
+    }
+
+    fn cloud(&self) -> Cloud {
+        match self {
+            Queue::Aws(_) => Cloud::Aws,
+            Queue::Azure(_) => Cloud::Azure,
+        }
+    }
+
+    /// Up to ten messages, waiting up to `wait` for the first (SQS's long poll; an Azure
+    /// queue is asked once and, empty, again after `wait` at most a second).
+    async fn receive(&self, wait: Duration, visibility: Duration) -> Result<Vec<QueueMessage>, String> {
+        match self {
+            Queue::Aws(q) => q.receive(10, wait, visibility).await.map_err(|e| e.to_string()),
+            Queue::Azure(q) => {
+                let got = q.receive(10, visibility).await?;
+                if got.is_empty() && !wait.is_zero() {
+                    tokio::time::sleep(wait.min(Duration::from_secs(1))).await;
+                }
+                Ok(got)
+            }
+        }
+    }
+
+    async fn delete(&self, messages: &[&QueueMessage]) -> Result<Vec<String>, String> {
+        match self {
+            Queue::Aws(q) => q.delete(messages).await.map_err(|e| e.to_string()),
+            Queue::Azure(q) => q.delete(messages).await,
+        }
+    }
+
+    /// An event of this cloud, read: `None` when it is no call (another detail or event type).
+    fn parse(&self, event: &serde_json::Value) -> Option<ApiCall> {
+        match self {
+            Queue::Aws(_) => driftd_providers::aws::events::parse(event, &driftd_providers::aws::events::specs()),
+            Queue::Azure(_) => driftd_providers::azure::events::parse(event, &driftd_providers::azure::events::specs()),
+        }
+    }
+}
+
 /// What a batch of messages asks of one target.
 #[derive(Debug, Default)]
 pub struct TargetWork {
+    /// AWS resources to read again (with their account and region).
     pub wanted: BTreeSet<Wanted>,
+    /// Azure (type, id) to read again.
+    pub azure: BTreeSet<(String, String)>,
     /// The latest caller of each (type, id), by event time.
     pub changed_by: HashMap<(String, String), ChangedBy>,
     /// Indexes of the messages this target's re-read settles.
@@ -47,14 +106,20 @@ pub struct Sorted {
 }
 
 /// Reads each message and gives each target the resources its events touched. Whether a
-/// target's accounts and regions hold them is decided by the re-read (`live::live_inputs`
-/// and the AWS scan), from the same settings as its scheduled scans.
-pub fn sort(messages: &[QueueMessage], targets: &[(String, RunPlan)]) -> Sorted {
-    let specs = driftd_providers::aws::events::specs();
+/// target's accounts, regions or subscriptions hold them is decided by the re-read
+/// (`live::live_inputs` and the providers' scans), from the same settings as its
+/// scheduled scans.
+pub fn sort(
+    messages: &[QueueMessage],
+    cloud: Cloud,
+    parse: impl Fn(&serde_json::Value) -> Option<ApiCall>,
+    targets: &[(String, RunPlan)],
+) -> Sorted {
+    let label = cloud.as_str();
     let mut out = Sorted::default();
     for (i, m) in messages.iter().enumerate() {
         let mut settle = |event: &str, outcome: &'static str| {
-            count(event, outcome);
+            count(label, event, outcome);
             out.outcomes.push((short(event), outcome));
             out.settled.push(i);
         };
@@ -62,35 +127,45 @@ pub fn sort(messages: &[QueueMessage], targets: &[(String, RunPlan)]) -> Sorted 
             settle("unreadable", "unreadable");
             continue;
         };
-        let Some(call) = driftd_providers::aws::events::parse(&event, &specs) else {
-            settle(event.get("detail-type").and_then(|d| d.as_str()).unwrap_or("unknown"), "ignored");
+        let Some(call) = parse(&event) else {
+            let kind = event.get("detail-type").or_else(|| event.get("eventType")).and_then(|d| d.as_str());
+            settle(kind.unwrap_or("unknown"), "ignored");
             continue;
         };
         if call.changed_nothing {
             settle(&call.name, "changed_nothing");
             continue;
         }
-        let (Some(region), false) = (call.region.clone(), call.resources.is_empty()) else {
+        // An AWS call says its region; an Azure id says where it is.
+        let region = call.region.clone();
+        if call.resources.is_empty() || (cloud == Cloud::Aws && region.is_none()) {
             settle(&call.name, "ignored");
             continue;
-        };
-        let takers: Vec<&(String, RunPlan)> = targets.iter().filter(|(_, plan)| plan.live.reads_aws()).collect();
+        }
+        let takers: Vec<&(String, RunPlan)> = targets.iter().filter(|(_, plan)| plan.live.reads(label)).collect();
         if takers.is_empty() {
             settle(&call.name, "no_target");
             continue;
         }
-        count(&call.name, "reread");
+        count(label, &call.name, "reread");
         out.outcomes.push((short(&call.name), "reread"));
         for (name, _) in takers {
             let work = out.targets.entry(name.clone()).or_default();
             work.messages.insert(i);
             for (tf_type, id) in &call.resources {
-                work.wanted.insert(Wanted {
-                    account: call.account.clone(),
-                    region: region.clone(),
-                    tf_type: tf_type.to_string(),
-                    id: id.clone(),
-                });
+                match (cloud, &region) {
+                    (Cloud::Aws, Some(region)) => {
+                        work.wanted.insert(Wanted {
+                            account: call.account.clone(),
+                            region: region.clone(),
+                            tf_type: tf_type.to_string(),
+                            id: id.clone(),
+                        });
+                    }
+                    _ => {
+                        work.azure.insert((tf_type.to_string(), id.clone()));
+                    }
+                }
                 if let Some(by) = &call.changed_by {
                     let key = (tf_type.to_string(), id.clone());
                     let later = work.changed_by.get(&key).is_none_or(|b| b.event_time <= by.event_time);
@@ -109,44 +184,64 @@ fn short(name: &str) -> String {
     name.split(':').next().unwrap_or(name).to_string()
 }
 
-fn count(event: &str, outcome: &'static str) {
-    metrics::counter!("driftd_cloud_events_total", "cloud" => "aws", "event" => short(event), "outcome" => outcome)
+fn count(cloud: &'static str, event: &str, outcome: &'static str) {
+    metrics::counter!("driftd_cloud_events_total", "cloud" => cloud, "event" => short(event), "outcome" => outcome)
         .increment(1);
 }
 
 /// The findings of a re-read that are about the resources it read, each with who made
 /// its change where an event said.
 pub fn findings_of(report: &driftd_core::report::Report, work: &TargetWork) -> (Vec<Finding>, Vec<(String, String)>) {
-    let reread: Vec<(String, String)> = work.wanted.iter().map(|w| (w.tf_type.clone(), w.id.clone())).collect();
+    let mut reread: Vec<(String, String)> = work.wanted.iter().map(|w| (w.tf_type.clone(), w.id.clone())).collect();
+    reread.extend(work.azure.iter().cloned());
+    // Azure's ids match in any case (an event's `resourcegroups`, ARM's `resourceGroups`).
+    let same = |f: &Finding, t: &str, id: &str| {
+        t == f.resource.tf_type && f.resource.provider.match_key(id) == f.resource.provider.match_key(&f.resource.id)
+    };
     let findings = report
         .findings
         .iter()
-        .filter(|f| reread.iter().any(|(t, id)| *t == f.resource.tf_type && *id == f.resource.id))
+        .filter(|f| reread.iter().any(|(t, id)| same(f, t, id)))
         .map(|f| {
             let mut f = f.clone();
-            f.changed_by = work.changed_by.get(&(f.resource.tf_type.clone(), f.resource.id.clone())).cloned();
+            f.changed_by = work.changed_by.iter().find(|((t, id), _)| same(&f, t, id)).map(|(_, by)| by.clone());
             f
         })
         .collect();
     (findings, reread)
 }
 
-/// One queue, until `stop`.
-pub async fn queue_loop(daemon: Arc<Daemon>, loaded: Arc<Loaded>, url: String, mut stop: watch::Receiver<bool>) {
-    let Some(settings) = loaded.config.aws.events.clone() else { return };
-    let queue = EventQueue::new(&url).await;
-    info!(queue = %url, "reading AWS events");
+/// One queue of `cloud`'s events, until `stop`.
+pub async fn queue_loop(
+    daemon: Arc<Daemon>,
+    loaded: Arc<Loaded>,
+    cloud: Cloud,
+    url: String,
+    mut stop: watch::Receiver<bool>,
+) {
+    let settings = match cloud {
+        Cloud::Azure => loaded.config.azure.events.clone(),
+        _ => loaded.config.aws.events.clone(),
+    };
+    let Some(settings) = settings else { return };
+    let queue = match Queue::new(cloud, &url).await {
+        Ok(q) => q,
+        Err(e) => {
+            return warn!(queue = %url, error = %e, "cannot read this event queue; fix [{}.events] and reload", cloud.as_str())
+        }
+    };
+    info!(queue = %url, cloud = cloud.as_str(), "reading events");
     let mut backoff = Duration::from_secs(1);
     loop {
         let first = tokio::select! {
-            r = queue.receive(10, Duration::from_secs(20), settings.visibility_timeout.get()) => r,
+            r = queue.receive(Duration::from_secs(20), settings.visibility_timeout.get()) => r,
             _ = stop.wait_for(|s| *s) => return,
         };
         let mut batch = match first {
             Ok(m) if m.is_empty() => continue,
             Ok(m) => m,
             Err(e) => {
-                metrics::counter!("driftd_cloud_event_queue_errors_total", "cloud" => "aws").increment(1);
+                metrics::counter!("driftd_cloud_event_queue_errors_total", "cloud" => cloud.as_str()).increment(1);
                 warn!(queue = %url, error = %e, "cannot read the event queue; trying again");
                 tokio::select! {
                     _ = tokio::time::sleep(backoff) => {}
@@ -163,7 +258,7 @@ pub async fn queue_loop(daemon: Arc<Daemon>, loaded: Arc<Loaded>, url: String, m
             _ = stop.wait_for(|s| *s) => return,
         }
         while batch.len() < MAX_BATCH {
-            match queue.receive(10, Duration::ZERO, settings.visibility_timeout.get()).await {
+            match queue.receive(Duration::ZERO, settings.visibility_timeout.get()).await {
                 Ok(more) if !more.is_empty() => batch.extend(more),
                 _ => break,
             }
@@ -177,14 +272,14 @@ pub async fn queue_loop(daemon: Arc<Daemon>, loaded: Arc<Loaded>, url: String, m
 async fn handle(
     daemon: &Arc<Daemon>,
     loaded: &Arc<Loaded>,
-    queue: &EventQueue,
-    settings: &AwsEvents,
+    queue: &Queue,
+    settings: &EventQueues,
     batch: Vec<QueueMessage>,
     received: Instant,
 ) {
     let targets: Vec<(String, RunPlan)> =
         loaded.targets.iter().map(|t| (t.name.clone(), RunPlan::for_target(t, &loaded.config))).collect();
-    let sorted = sort(&batch, &targets);
+    let sorted = sort(&batch, queue.cloud(), |e| queue.parse(e), &targets);
     let mut settled: BTreeSet<usize> = sorted.settled.iter().copied().collect();
     let mut failed: BTreeSet<usize> = BTreeSet::new();
     for (name, work) in &sorted.targets {
@@ -193,7 +288,7 @@ async fn handle(
             Ok(rec) => {
                 info!(
                     target = %name,
-                    resources = work.wanted.len(),
+                    resources = work.wanted.len() + work.azure.len(),
                     new = rec.new,
                     changed = rec.changed,
                     resolved = rec.resolved,
@@ -231,7 +326,7 @@ async fn reread(
     loaded: &Arc<Loaded>,
     target: &TargetConfig,
     work: &TargetWork,
-    settings: &AwsEvents,
+    settings: &EventQueues,
 ) -> Result<crate::alerts::Recorded, String> {
     let lock = daemon.scan_locks.lock().unwrap().entry(target.name.clone()).or_default().clone();
     let _one_at_a_time = lock.lock().await;
@@ -259,6 +354,7 @@ async fn reread(
     let (tx, rx) = tokio::sync::oneshot::channel();
     let (loaded2, target2) = (loaded.clone(), target.clone());
     let wanted: Vec<Wanted> = work.wanted.iter().cloned().collect();
+    let azure: Vec<(String, String)> = work.azure.iter().cloned().collect();
     let changed_by = work.changed_by.clone();
     let shared = loaded.shared;
     let (lease, owner2) = (lease_name.clone(), owner.clone());
@@ -268,6 +364,7 @@ async fn reread(
         let started_at = crate::now();
         let mut plan = RunPlan::for_target(&target2, &loaded2.config);
         plan.live.aws_only = wanted.clone();
+        plan.live.azure_only = azure.clone();
         let result = crate::check::check(&plan, Instant::now(), false).and_then(|report| {
             if report.incomplete() {
                 let errors: Vec<String> = report
@@ -278,7 +375,12 @@ async fn reread(
                     .collect();
                 return Err(driftd_core::Error::unreachable("aws", errors.join("; ")));
             }
-            let work = TargetWork { wanted: wanted.into_iter().collect(), changed_by, messages: BTreeSet::new() };
+            let work = TargetWork {
+                wanted: wanted.into_iter().collect(),
+                azure: azure.into_iter().collect(),
+                changed_by,
+                messages: BTreeSet::new(),
+            };
             let (findings, reread) = findings_of(&report, &work);
             let held = shared.then_some((lease.as_str(), owner2.as_str()));
             loaded2.alerts.record_reread(&target2.name, &started_at, &findings, &reread, held)
@@ -396,7 +498,9 @@ mod tests {
         )
         .unwrap();
         let plan = RunPlan::for_target(config.target[0].get_ref(), &config);
-        let sorted = sort(&messages, &[("gpu".to_string(), plan)]);
+        let parse =
+            |e: &serde_json::Value| driftd_providers::aws::events::parse(e, &driftd_providers::aws::events::specs());
+        let sorted = sort(&messages, Cloud::Aws, parse, &[("gpu".to_string(), plan)]);
         assert_eq!(sorted.outcomes.last().map(|o| o.1), Some("unreadable"));
         let work = &sorted.targets["gpu"];
         for (i, (name, outcome, what)) in expected.iter().enumerate() {
