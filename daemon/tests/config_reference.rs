@@ -32,6 +32,8 @@ fn configuration_reference_covers_every_key() {
         ("[aws]", "## `[aws]`"),
         ("[[aws.accounts]]", "## `[aws]`"),
         ("[aws.events]\nqueue_url = \"https://sqs.us-east-1.amazonaws.com/1/q\"", "## `[aws]`"),
+        ("[azure]", "## `[azure]`"),
+        ("[azure.events]\nqueue_url = \"https://a.queue.core.windows.net/q\"", "## `[aws]`"),
         ("[store]", "## `[store]`"),
         ("[alerts]", "## `[alerts]`"),
         ("[outbox]", "## `[outbox]`"),
