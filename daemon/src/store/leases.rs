@@ -143,6 +143,26 @@ mod tests {
         assert_eq!(leases[0].owner.as_deref(), Some("r1"));
     }
 
+    /// A re-read after events takes a target between its scheduled scans (not due) but
+    /// never while a scan holds it, and keeps it from the scan meanwhile; released, the
+    /// target's due time is what the scan left.
+    #[test]
+    fn a_reread_claims_a_target_that_is_not_due_but_not_one_that_is_held_on_both_backends() {
+        on_each_backend(|store| reread_rules(store));
+    }
+
+    fn reread_rules(store: &Store) {
+        assert!(store.claim("target:a", "r1", 1_000, 60_000).unwrap());
+        assert!(store.release("target:a", "r1", Some(50_000)).unwrap(), "next scan due at 50,000");
+        assert!(store.claim_now("target:a", "r1/events", 40_000, 60_000).unwrap(), "not due, yet free: re-read");
+        assert!(!store.claim("target:a", "r1", 60_000, 60_000).unwrap(), "due, but the re-read holds it");
+        assert!(!store.claim_now("target:a", "r2/events", 61_000, 60_000).unwrap(), "one re-read at a time");
+        assert!(store.release("target:a", "r1/events", None).unwrap());
+        assert_eq!(store.leases().unwrap()[0].due_ms, 50_000, "the scan's due time stays");
+        assert!(store.claim("target:a", "r1", 62_000, 60_000).unwrap(), "the scan that was due runs");
+        assert!(!store.claim_now("target:a", "r1/events", 63_000, 60_000).unwrap(), "a scan holds it: wait");
+    }
+
     /// Eight replicas claim one due target at the same moment, 50 times over: exactly
     /// one gets it each time.
     #[test]
