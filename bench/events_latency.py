@@ -166,7 +166,7 @@ no_builtin_policies = true
     verdict = "met" if p99 < 5 else "**missed**"
     section = f"""## Events: PutEvents to Slack, {N} events
 
-`python3 bench/events_latency.py {N}` ({time.strftime('%Y-%m-%d')}, release build, {os.cpu_count()} cores). moto serves
+Command: `python3 bench/events_latency.py {N}` ({time.strftime('%Y-%m-%d')}, release build, {os.cpu_count()} cores). moto serves
 EC2, SQS and EventBridge; the rule of `deploy/aws/events-rule-pattern.json` routes each
 CloudTrail-shaped RunInstances (the real record in testdata/cloudtrail, with the launched
 instance's id) to the queue; `driftd run` with `[aws.events]` (default `coalesce = "1s"`)

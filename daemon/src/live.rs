@@ -98,16 +98,7 @@ pub fn live_inputs(args: &LivePlan, declared: &Declared) -> Result<(Vec<LiveInpu
                     regions,
                     all_regions: args.all_regions,
                     skip_types: args.aws.skip_types.clone(),
-                    accounts: args
-                        .aws
-                        .accounts
-                        .iter()
-                        .map(|a| driftd_providers::aws::AssumeRole {
-                            role_arn: a.role_arn.clone(),
-                            external_id: a.external_id.clone(),
-                            session_name: a.session_name.clone(),
-                        })
-                        .collect(),
+                    accounts: args.aws.assume_roles(),
                 };
                 let snapshot = runtime()?.block_on(driftd_providers::aws::scan(&opts, crate::now()))?;
                 inputs.push(LiveInput::Snapshot(snapshot));

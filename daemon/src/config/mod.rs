@@ -451,6 +451,20 @@ fn default_visibility_timeout() -> Duration {
     Duration::secs(300)
 }
 
+impl AwsConfig {
+    /// The accounts to read, as the AWS provider takes them.
+    pub fn assume_roles(&self) -> Vec<driftd_providers::aws::AssumeRole> {
+        self.accounts
+            .iter()
+            .map(|a| driftd_providers::aws::AssumeRole {
+                role_arn: a.role_arn.clone(),
+                external_id: a.external_id.clone(),
+                session_name: a.session_name.clone(),
+            })
+            .collect()
+    }
+}
+
 impl Default for AwsConfig {
     fn default() -> Self {
         AwsConfig {

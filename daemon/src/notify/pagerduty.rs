@@ -100,11 +100,13 @@ impl PagerDuty {
                             "changes": render::change_lines(f),
                             "cost": render::cost_line(f),
                             "declared_at": render::location_line(f),
-                            "changed_by": render::changed_by_line(f),
                             "fix": render::fix_commands(f),
                             "first_seen": e.first_seen,
                         },
                     });
+                    if let Some(by) = render::changed_by_line(f) {
+                        ev["payload"]["custom_details"]["changed_by"] = json!(by);
+                    }
                     if let Some(url) = &msg.report_url {
                         ev["links"] = json!([{"href": url, "text": "Full report"}]);
                     }

@@ -107,17 +107,7 @@ fn look_up_aws(plan: &RunPlan, report: &Report, wanted: &[(String, String)], sin
             Some(Wanted { account: r.account.clone(), region: r.region.clone()?, tf_type: t.clone(), id: id.clone() })
         })
         .collect();
-    let accounts: Vec<driftd_providers::aws::AssumeRole> = plan
-        .live
-        .aws
-        .accounts
-        .iter()
-        .map(|a| driftd_providers::aws::AssumeRole {
-            role_arn: a.role_arn.clone(),
-            external_id: a.external_id.clone(),
-            session_name: a.session_name.clone(),
-        })
-        .collect();
+    let accounts = plan.live.aws.assume_roles();
     let rt = crate::live::runtime().map_err(|e| e.to_string())?;
     rt.block_on(driftd_providers::aws::lookup::changed_by(&accounts, &wanted, since)).map_err(|e| e.to_string())
 }

@@ -23,29 +23,24 @@ impl Store {
     /// owner's already, and due (`due_ms <= now_ms`; leases that are not targets are
     /// always due). `true` when the owner holds it now.
     pub fn claim(&self, name: &str, owner: &str, now_ms: i64, ttl_ms: i64) -> DbResult<bool> {
-        self.db.execute(
-            "INSERT INTO leases (name, owner, expires_ms, due_ms) VALUES (?1, NULL, 0, 0) ON CONFLICT (name) DO NOTHING",
-            args![name],
-        )?;
-        let claimed = self.db.execute(
-            "UPDATE leases SET owner = ?2, expires_ms = ?4 WHERE name = ?1
-             AND (owner IS NULL OR owner = ?2 OR expires_ms <= ?3) AND due_ms <= ?3",
-            args![name, owner, now_ms, now_ms + ttl_ms],
-        )?;
-        Ok(claimed == 1)
+        self.claim_if(name, owner, now_ms, ttl_ms, true)
     }
 
     /// Claims `name` as [`Store::claim`] does, due or not: a re-read after events takes
     /// a target between its scheduled scans. Released with its due time unchanged.
     pub fn claim_now(&self, name: &str, owner: &str, now_ms: i64, ttl_ms: i64) -> DbResult<bool> {
+        self.claim_if(name, owner, now_ms, ttl_ms, false)
+    }
+
+    fn claim_if(&self, name: &str, owner: &str, now_ms: i64, ttl_ms: i64, when_due: bool) -> DbResult<bool> {
         self.db.execute(
             "INSERT INTO leases (name, owner, expires_ms, due_ms) VALUES (?1, NULL, 0, 0) ON CONFLICT (name) DO NOTHING",
             args![name],
         )?;
         let claimed = self.db.execute(
             "UPDATE leases SET owner = ?2, expires_ms = ?4 WHERE name = ?1
-             AND (owner IS NULL OR owner = ?2 OR expires_ms <= ?3)",
-            args![name, owner, now_ms, now_ms + ttl_ms],
+             AND (owner IS NULL OR owner = ?2 OR expires_ms <= ?3) AND (?5 = 0 OR due_ms <= ?3)",
+            args![name, owner, now_ms, now_ms + ttl_ms, when_due as i64],
         )?;
         Ok(claimed == 1)
     }

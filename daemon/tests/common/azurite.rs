@@ -22,10 +22,6 @@ fn bin() -> PathBuf {
     prefix().join("node_modules/.bin/azurite-blob")
 }
 
-fn queue_bin() -> PathBuf {
-    prefix().join("node_modules/.bin/azurite-queue")
-}
-
 fn ensure_installed() {
     static INSTALL: std::sync::Mutex<()> = std::sync::Mutex::new(());
     let _guard = INSTALL.lock().unwrap_or_else(|e| e.into_inner());
@@ -47,30 +43,32 @@ pub struct Azurite {
     pub endpoint: String,
 }
 
+/// One Azurite service (`blob`, `queue`) on a free loopback port, in memory, once it
+/// listens: its process and endpoint.
+fn spawn(service: &str) -> (Child, String) {
+    ensure_installed();
+    let program = prefix().join(format!("node_modules/.bin/azurite-{service}"));
+    assert!(program.is_file(), "azurite installed no azurite-{service}");
+    let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let child = Command::new(program)
+        .args([&format!("--{service}Host"), "127.0.0.1", &format!("--{service}Port"), &port.to_string()])
+        .args(["--inMemoryPersistence", "--skipApiVersionCheck", "--silent"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| panic!("azurite-{service} did not start: {e}"));
+    let started = Instant::now();
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(started.elapsed() < Duration::from_secs(60), "azurite-{service} did not listen on {port} within 60 s");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    (child, format!("http://127.0.0.1:{port}/{ACCOUNT}"))
+}
+
 impl Azurite {
     pub fn start() -> Azurite {
-        ensure_installed();
-        let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        let child = Command::new(bin())
-            .args([
-                "--blobHost",
-                "127.0.0.1",
-                "--blobPort",
-                &port.to_string(),
-                "--inMemoryPersistence",
-                "--skipApiVersionCheck",
-                "--silent",
-            ])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("azurite-blob did not start");
-        let started = Instant::now();
-        while TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(started.elapsed() < Duration::from_secs(60), "azurite did not listen on {port} within 60 s");
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        Azurite { child, endpoint: format!("http://127.0.0.1:{port}/{ACCOUNT}") }
+        let (child, endpoint) = spawn("blob");
+        Azurite { child, endpoint }
     }
 
     pub fn connection_string(&self) -> String {
@@ -173,29 +171,8 @@ pub struct AzuriteQueue {
 
 impl AzuriteQueue {
     pub fn start() -> AzuriteQueue {
-        ensure_installed();
-        assert!(queue_bin().is_file(), "azurite installed no azurite-queue");
-        let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        let child = Command::new(queue_bin())
-            .args([
-                "--queueHost",
-                "127.0.0.1",
-                "--queuePort",
-                &port.to_string(),
-                "--inMemoryPersistence",
-                "--skipApiVersionCheck",
-                "--silent",
-            ])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("azurite-queue did not start");
-        let started = Instant::now();
-        while TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(started.elapsed() < Duration::from_secs(60), "azurite-queue did not listen on {port} within 60 s");
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        AzuriteQueue { child, endpoint: format!("http://127.0.0.1:{port}/{ACCOUNT}") }
+        let (child, endpoint) = spawn("queue");
+        AzuriteQueue { child, endpoint }
     }
 
     /// The connection string a driftd run authenticates with (the account key).

@@ -2,9 +2,9 @@
 //! `X-Amz-Target`, `AmazonSQS.DeleteMessageBatch` say) without answering, so that a test
 //! can kill the caller at exactly that point; every other request goes to moto.
 
-use super::throttle::read_request;
-use std::io::{BufReader, Read, Write};
-use std::net::{TcpListener, TcpStream};
+use super::throttle::{read_request, relay};
+use std::io::BufReader;
+use std::net::TcpListener;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -39,22 +39,7 @@ impl SqsGate {
                         }
                         return;
                     }
-                    let Ok(mut up) = TcpStream::connect(&upstream) else { return };
-                    let head: String = head
-                        .lines()
-                        .filter(|l| !l.to_ascii_lowercase().starts_with("connection:"))
-                        .map(|l| format!("{l}\r\n"))
-                        .collect::<String>()
-                        .trim_end_matches("\r\n")
-                        .to_string();
-                    let request = format!("{head}\r\nConnection: close\r\n\r\n");
-                    if up.write_all(request.as_bytes()).and_then(|_| up.write_all(&body)).is_err() {
-                        return;
-                    }
-                    let mut response = Vec::new();
-                    if up.read_to_end(&mut response).is_ok() {
-                        let _ = conn.write_all(&response);
-                    }
+                    relay(&head, &body, &upstream, &mut conn);
                 });
             }
         });

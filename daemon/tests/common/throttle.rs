@@ -39,6 +39,27 @@ pub fn read_request(stream: &mut BufReader<TcpStream>) -> Option<(String, Vec<u8
     Some((head, body))
 }
 
+/// Forwards one request to `upstream` on a fresh connection, closed after one exchange,
+/// and writes the answer back to `conn`.
+pub fn relay(head: &str, body: &[u8], upstream: &str, conn: &mut TcpStream) {
+    let Ok(mut up) = TcpStream::connect(upstream) else { return };
+    let head: String = head
+        .lines()
+        .filter(|l| !l.to_ascii_lowercase().starts_with("connection:"))
+        .map(|l| format!("{l}\r\n"))
+        .collect::<String>()
+        .trim_end_matches("\r\n")
+        .to_string();
+    let request = format!("{head}\r\nConnection: close\r\n\r\n");
+    if up.write_all(request.as_bytes()).and_then(|_| up.write_all(body)).is_err() {
+        return;
+    }
+    let mut response = Vec::new();
+    if up.read_to_end(&mut response).is_ok() {
+        let _ = conn.write_all(&response);
+    }
+}
+
 impl Throttle {
     /// `fail`: how many matching requests to throttle (usize::MAX: all of them).
     pub fn start(upstream: &str, action: &'static str, fail: usize) -> Throttle {
@@ -67,25 +88,8 @@ impl Throttle {
                             }
                             continue;
                         }
-                        // Forward on a fresh upstream connection, closed after one exchange.
-                        let Ok(mut up) = TcpStream::connect(&upstream) else { return };
-                        let head: String = head
-                            .lines()
-                            .filter(|l| !l.to_ascii_lowercase().starts_with("connection:"))
-                            .map(|l| format!("{l}\r\n"))
-                            .collect::<String>()
-                            .trim_end_matches("\r\n")
-                            .to_string();
-                        let request = format!("{head}\r\nConnection: close\r\n\r\n");
-                        if up.write_all(request.as_bytes()).and_then(|_| up.write_all(&body)).is_err() {
-                            return;
-                        }
-                        let mut response = Vec::new();
-                        if up.read_to_end(&mut response).is_err() {
-                            return;
-                        }
                         // Close after relaying: the client reconnects for the next request.
-                        let _ = conn.write_all(&response);
+                        relay(&head, &body, &upstream, &mut conn);
                         return;
                     }
                 });
