@@ -601,13 +601,25 @@ mod azure {
 
     /// Microsoft's documented ResourceWriteSuccess event (testdata/azure-events) for `uri`.
     fn write_event(sub: &str, uri: &str, operation: &str, id: &str) -> Value {
-        let text = std::fs::read_to_string(common::root().join("testdata/azure-events/resource-write-success.json"))
+        documented_event("resource-write-success.json", sub, uri, operation, id)
+    }
+
+    /// One of Microsoft's documented events (testdata/azure-events) made into `operation`
+    /// on `uri` by John Smith.
+    fn documented_event(file: &str, sub: &str, uri: &str, operation: &str, id: &str) -> Value {
+        let text = std::fs::read_to_string(common::root().join("testdata/azure-events").join(file))
             .unwrap()
             .replace(
                 "/subscriptions/{subscription-id}/resourcegroups/{resource-group}/providers/Microsoft.Storage/storageAccounts/{storage-name}",
                 uri,
             )
+            .replace(
+                "/subscriptions/{subscription-id}/resourceGroups/{resource-group}/providers/Microsoft.Storage/storageAccounts/{storage-name}",
+                uri,
+            )
             .replace("Microsoft.Storage/storageAccounts/write", operation)
+            .replace("Microsoft.Storage/storageAccounts/delete", operation)
+            .replace("19a69642-1aad-4a96-a5ab-8d05494513ce", id)
             .replace("{subscription-id}", sub)
             .replace("{full-name}", "John Smith")
             .replace("{user-name}", "john@contoso.com")
@@ -650,17 +662,22 @@ no_builtin_policies = true
         )
     }
 
-    fn resize(w: &World, vm: usize, size: &str) {
+    /// The first VM resized, the second deleted (when `delete`).
+    fn change(w: &World, size: &str, delete: bool) {
         let mut vms = w.vms.clone();
-        vms[vm].size = size.into();
+        vms[0].size = size.into();
+        if delete {
+            vms.truncate(1);
+        }
         w.server.update(|f| *f = fleet_of(&w.sub, &vms, &w.cluster));
     }
 
-    /// Acceptance (Azure): a declared VM resized and its Event Grid event (Microsoft's
-    /// documented schema, Base64 in a Storage queue on Azurite) give a changed finding with
-    /// who made it, at Slack naming the person; a write to the scale set AKS owns gives
-    /// none; a failed write changes nothing; every message is deleted; the storage key
-    /// appears nowhere.
+    /// Acceptance (Azure): a declared VM resized and another deleted, with their Event Grid
+    /// events (Microsoft's documented schema, Base64 in a Storage queue on Azurite): each
+    /// VM read again by its id (the deleted one answers 404), a changed and a missing
+    /// finding with who made them, at Slack naming the person; a write to the scale set
+    /// AKS owns gives none; a failed write changes nothing; every message is deleted; the
+    /// storage key appears nowhere.
     #[test]
     fn event_grid_events_through_a_storage_queue_find_drift_and_who_made_it() {
         let w = world();
@@ -680,7 +697,7 @@ no_builtin_policies = true
         wait_first_scan(&d);
         assert!(open_findings(&d).is_empty(), "declared as it runs: {:#?}", open_findings(&d));
 
-        resize(&w, 0, "Standard_ND96isr_H100_v5");
+        change(&w, "Standard_ND96isr_H100_v5", true);
         let node_set = format!(
             "/subscriptions/{}/resourceGroups/{}/providers/Microsoft.Compute/virtualMachineScaleSets/aks-gpu-31415926-vmss",
             w.sub,
@@ -689,38 +706,71 @@ no_builtin_policies = true
         let mut failed = write_event(&w.sub, &w.vms[1].id(), "Microsoft.Compute/virtualMachines/write", "ev-failed");
         failed["eventType"] = "Microsoft.Resources.ResourceWriteFailure".into();
         failed["data"]["status"] = "Failed".into();
+        let delete = documented_event(
+            "resource-delete-success.json",
+            &w.sub,
+            &w.vms[1].id(),
+            "Microsoft.Compute/virtualMachines/delete",
+            "ev-delete",
+        );
         for event in [
             write_event(&w.sub, &w.vms[0].id(), "Microsoft.Compute/virtualMachines/write", "ev-resize"),
             write_event(&w.sub, &node_set, "Microsoft.Compute/virtualMachineScaleSets/write", "ev-aks"),
             failed,
+            delete,
         ] {
             queue.put(QUEUE, &event.to_string());
         }
         // Every message handled (and deleted only then): what the events found is recorded.
-        wait_for(30, "the queue to empty", || (queue.depth(QUEUE) == 0).then_some(()));
+        let started = Instant::now();
+        while queue.depth(QUEUE) != 0 {
+            assert!(started.elapsed() < Duration::from_secs(30), "the queue did not empty within 30 s:\n{}", d.log());
+            std::thread::sleep(Duration::from_millis(200));
+        }
         let findings = open_findings(&d);
-        assert_eq!(findings.len(), 1, "{findings:#?}");
-        let f = body(&findings[0]);
-        assert_eq!(f["kind"], "changed");
-        assert!(f["resource"]["id"].as_str().unwrap().eq_ignore_ascii_case(&w.vms[0].id()));
-        let by = &f["changed_by"];
-        assert_eq!(
-            (by["display_name"].as_str(), by["principal"].as_str()),
-            (Some("John Smith"), Some("john@contoso.com"))
+        assert_eq!(findings.len(), 2, "{findings:#?}");
+        for (vm, kind, event) in [(0, "changed", "ev-resize"), (1, "missing", "ev-delete")] {
+            let f = findings
+                .iter()
+                .map(body)
+                .find(|f| f["resource"]["id"].as_str().is_some_and(|id| id.eq_ignore_ascii_case(&w.vms[vm].id())))
+                .unwrap_or_else(|| panic!("no finding on {}: {findings:#?}", w.vms[vm].name));
+            assert_eq!(f["kind"], kind);
+            let by = &f["changed_by"];
+            assert_eq!(
+                (by["display_name"].as_str(), by["principal"].as_str()),
+                (Some("John Smith"), Some("john@contoso.com"))
+            );
+            assert_eq!(
+                (by["cause"].as_str(), by["source_ip"].as_str(), by["event_id"].as_str()),
+                (Some("manual"), Some("203.0.113.9"), Some(event))
+            );
+        }
+        let gets: Vec<String> = w
+            .server
+            .calls()
+            .iter()
+            .filter(|c| c.path.contains("/virtualMachines/"))
+            .map(|c| c.path.split('?').next().unwrap_or("").to_string())
+            .collect();
+        assert!(
+            gets.iter().any(|p| p.eq_ignore_ascii_case(&w.vms[0].id())),
+            "the resized VM was read by its id: {gets:?}"
         );
-        assert_eq!(
-            (by["cause"].as_str(), by["source_ip"].as_str(), by["event_id"].as_str()),
-            (Some("manual"), Some("203.0.113.9"), Some("ev-resize"))
+        assert!(
+            gets.iter().any(|p| p.eq_ignore_ascii_case(&w.vms[1].id())),
+            "the deleted VM was read by its id: {gets:?}"
         );
-        let texts = wait_for(20, "the Slack message", || {
+        let texts = wait_for(20, "two Slack messages", || {
             let t = texts(&slack);
-            (!t.is_empty()).then_some(t)
+            (t.len() >= 2).then_some(t)
         });
-        assert_eq!(texts.len(), 1, "{texts:#?}");
-        assert!(texts[0].contains("*Changed by* John Smith (manual"), "{}", texts[0]);
+        assert_eq!(texts.len(), 2, "{texts:#?}");
+        assert!(texts.iter().all(|t| t.contains("*Changed by* John Smith (manual")), "{texts:#?}");
         let (_, metrics) = d.get("/metrics", &[]);
         for line in [
             r#"driftd_cloud_events_total{cloud="azure",event="Microsoft.Compute/virtualMachines/write",outcome="reread"} 1"#,
+            r#"driftd_cloud_events_total{cloud="azure",event="Microsoft.Compute/virtualMachines/delete",outcome="reread"} 1"#,
             r#"driftd_cloud_events_total{cloud="azure",event="Microsoft.Compute/virtualMachines/write",outcome="changed_nothing"} 1"#,
             r#"driftd_cloud_events_total{cloud="azure",event="Microsoft.Compute/virtualMachineScaleSets/write",outcome="reread"} 1"#,
         ] {

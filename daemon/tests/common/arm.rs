@@ -236,6 +236,33 @@ fn arm(req: &Request, fleet: &Fleet, tokens: &[String]) -> Reply {
                 ),
             }
         }
+        // One VM or scale set by its id, as a re-read after an event GETs it.
+        ["subscriptions", sub, rg, _, "providers", "Microsoft.Compute", kind, name]
+            if rg.eq_ignore_ascii_case("resourceGroups") =>
+        {
+            let Some(data) = fleet.subscriptions.get(*sub) else {
+                return arm_error(404, "SubscriptionNotFound", format!("The subscription '{sub}' could not be found."));
+            };
+            let items = match *kind {
+                "virtualMachines" => &data.vms,
+                "virtualMachineScaleSets" => &data.scale_sets,
+                _ => {
+                    return arm_error(
+                        404,
+                        "InvalidResourceType",
+                        format!("The resource type could not be found: {path}"),
+                    )
+                }
+            };
+            match items.iter().find(|v| v["id"].as_str().is_some_and(|id| id.eq_ignore_ascii_case(path))) {
+                Some(v) => Reply::json(200, v.clone()),
+                None => arm_error(
+                    404,
+                    "ResourceNotFound",
+                    format!("The Resource 'Microsoft.Compute/{kind}/{name}' under resource group was not found."),
+                ),
+            }
+        }
         ["subscriptions", sub, "providers", "Microsoft.Insights", "eventtypes", "management", "values"] => {
             let Some(data) = fleet.subscriptions.get(*sub) else {
                 return arm_error(404, "SubscriptionNotFound", format!("The subscription '{sub}' could not be found."));

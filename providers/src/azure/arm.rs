@@ -325,6 +325,42 @@ impl Arm {
         }
     }
 
+    /// GET one ARM resource (`{id}?api-version=…`) as `T`; `None` when ARM says it does
+    /// not exist (404: deleted since).
+    pub async fn get<T: DeserializeOwned>(
+        &self,
+        path_and_query: &str,
+        subscription: Option<&str>,
+    ) -> Result<Option<T>, AzureError> {
+        let action = rbac_action("GET", path_and_query.split('?').next().unwrap_or_default());
+        let fail = |e: &azure_core::Error| AzureError::from_core(&action, subscription, &self.shown(), e);
+        let url = self
+            .endpoint
+            .join(path_and_query)
+            .map_err(|e| fail(&azure_core::Error::full(ErrorKind::DataConversion, e, "bad URL")))?;
+        let token = self.credential.get_token(&[self.scope.as_str()]).await.map_err(|e| fail(&e))?;
+        let mut req = Request::new(url.clone(), Method::Get);
+        req.insert_header(azure_core::headers::AUTHORIZATION, format!("Bearer {}", token.token.secret()));
+        let rsp = match self.pipeline.send(&Context::new(), &mut req).await {
+            Ok(rsp) => rsp,
+            Err(e) if matches!(e.kind(), ErrorKind::HttpResponse { status, .. } if u16::from(*status) == 404) => {
+                return Ok(None)
+            }
+            Err(e) => return Err(fail(&e)),
+        };
+        if u16::from(rsp.status()) == 404 {
+            return Ok(None);
+        }
+        let body = rsp.into_body().collect().await.map_err(|e| fail(&e))?;
+        serde_json::from_slice(&body).map(Some).map_err(|e| {
+            fail(&azure_core::Error::full(
+                ErrorKind::DataConversion,
+                e,
+                format!("unexpected answer from {}", url.path()),
+            ))
+        })
+    }
+
     /// Every subscription the identity can read (`GET /subscriptions`), enabled ones only.
     pub async fn subscriptions(&self) -> Result<Vec<String>, AzureError> {
         #[derive(serde::Deserialize)]

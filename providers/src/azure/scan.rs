@@ -125,19 +125,32 @@ async fn scan_subscription(
             !skip.iter().any(|s| s == t) && asked
         })
     };
+    // A re-read GETs each VM and scale set it wants by id; the clusters are listed
+    // either way (their pools are inline, and they say what AKS owns).
+    // Each id once: an event names a VM for both VM types (the read tells which it is).
+    let ids_of = |read: ListedBy| -> Vec<String> {
+        let types = listed_by(read);
+        let mut ids: Vec<String> = Vec::new();
+        for (_, id) in only.into_iter().flatten().filter(|(t, _)| types.contains(&t.as_str())) {
+            if !ids.iter().any(|i| i.eq_ignore_ascii_case(id)) {
+                ids.push(id.clone());
+            }
+        }
+        ids
+    };
     let (vms, sets, clusters) = tokio::join!(
         async {
-            if wanted(ListedBy::VirtualMachines) {
-                Some(list_vms(arm, sub).await)
-            } else {
-                None
+            match (wanted(ListedBy::VirtualMachines), only) {
+                (false, _) => None,
+                (true, None) => Some(list_vms(arm, sub).await),
+                (true, Some(_)) => Some(get_vms(arm, sub, &ids_of(ListedBy::VirtualMachines)).await),
             }
         },
         async {
-            if wanted(ListedBy::ScaleSets) {
-                Some(list_scale_sets(arm, sub).await)
-            } else {
-                None
+            match (wanted(ListedBy::ScaleSets), only) {
+                (false, _) => None,
+                (true, None) => Some(list_scale_sets(arm, sub).await),
+                (true, Some(_)) => Some(get_scale_sets(arm, sub, &ids_of(ListedBy::ScaleSets)).await),
             }
         },
         async {
@@ -209,19 +222,31 @@ async fn scan_subscription(
     Ok((scan, resources))
 }
 
+/// The compute api-version of the SDK package (`sdk.rs`), for GETs by id.
+const COMPUTE_API: &str = "2024-07-01";
+
+fn vm_resource(sub: &str, v: &VirtualMachine) -> Resource {
+    if vm::is_windows(v) {
+        super::windows_virtual_machine::to_resource(sub, v)
+    } else {
+        super::linux_virtual_machine::to_resource(sub, v)
+    }
+}
+
+fn scale_set_resource(sub: &str, s: &VirtualMachineScaleSet) -> Option<Resource> {
+    match scale_set::orchestration(s)? {
+        Orchestration::Flexible => Some(super::orchestrated_virtual_machine_scale_set::to_resource(sub, s)),
+        Orchestration::UniformLinux => Some(super::linux_virtual_machine_scale_set::to_resource(sub, s)),
+    }
+}
+
 async fn list_vms(arm: &Arm, sub: &str) -> Result<Vec<Resource>, AzureError> {
     let action = "Microsoft.Compute/virtualMachines/read";
     let mut pages = arm.compute.virtual_machines_client().list_all(sub).into_stream();
     let mut out = Vec::new();
     while let Some(page) = pages.next().await {
         let page = page.map_err(|e| AzureError::from_core(action, Some(sub), &arm.shown(), &e))?;
-        out.extend(page.value.iter().map(|v: &VirtualMachine| {
-            if vm::is_windows(v) {
-                super::windows_virtual_machine::to_resource(sub, v)
-            } else {
-                super::linux_virtual_machine::to_resource(sub, v)
-            }
-        }));
+        out.extend(page.value.iter().map(|v| vm_resource(sub, v)));
     }
     Ok(out)
 }
@@ -232,10 +257,30 @@ async fn list_scale_sets(arm: &Arm, sub: &str) -> Result<Vec<Resource>, AzureErr
     let mut out = Vec::new();
     while let Some(page) = pages.next().await {
         let page = page.map_err(|e| AzureError::from_core(action, Some(sub), &arm.shown(), &e))?;
-        out.extend(page.value.iter().filter_map(|s: &VirtualMachineScaleSet| match scale_set::orchestration(s)? {
-            Orchestration::Flexible => Some(super::orchestrated_virtual_machine_scale_set::to_resource(sub, s)),
-            Orchestration::UniformLinux => Some(super::linux_virtual_machine_scale_set::to_resource(sub, s)),
-        }));
+        out.extend(page.value.iter().filter_map(|s| scale_set_resource(sub, s)));
+    }
+    Ok(out)
+}
+
+/// VMs by id (an event's `resourceUri`); one deleted since is absent.
+async fn get_vms(arm: &Arm, sub: &str, ids: &[String]) -> Result<Vec<Resource>, AzureError> {
+    let mut out = Vec::new();
+    for id in ids {
+        if let Some(v) = arm.get::<VirtualMachine>(&format!("{id}?api-version={COMPUTE_API}"), Some(sub)).await? {
+            out.push(vm_resource(sub, &v));
+        }
+    }
+    Ok(out)
+}
+
+/// Scale sets by id; one deleted since is absent.
+async fn get_scale_sets(arm: &Arm, sub: &str, ids: &[String]) -> Result<Vec<Resource>, AzureError> {
+    let mut out = Vec::new();
+    for id in ids {
+        let path = format!("{id}?api-version={COMPUTE_API}");
+        if let Some(s) = arm.get::<VirtualMachineScaleSet>(&path, Some(sub)).await? {
+            out.extend(scale_set_resource(sub, &s));
+        }
     }
     Ok(out)
 }
