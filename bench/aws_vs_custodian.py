@@ -11,23 +11,10 @@ and c7n are installed into the tests' venv (target/tmp/pyvenv), never the system
 """
 import json, os, socket, subprocess, sys, tempfile, time, urllib.request
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-VENV = os.path.join(ROOT, "target", "tmp", "pyvenv")
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from test_venv import ROOT, VENV, enter  # noqa: E402
 
-
-def in_venv():
-    """Run under the tests' venv (made and filled on first use), as the tests do."""
-    py = os.path.join(VENV, "bin", "python")
-    if os.path.realpath(sys.prefix) == os.path.realpath(VENV):
-        return
-    if not os.path.exists(py):
-        subprocess.run([sys.executable, "-m", "venv", VENV], check=True)
-    subprocess.run([py, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "moto[server]", "c7n"],
-                   check=True)
-    os.execv(py, [py] + sys.argv)
-
-
-in_venv()
+enter(["moto[server]", "c7n"])
 import boto3  # noqa: E402
 
 N = int(sys.argv[1]) if len(sys.argv) > 1 else 5000

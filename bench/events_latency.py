@@ -12,21 +12,10 @@ of docs/performance.md. moto[server] goes into the tests' venv (target/tmp/pyven
 import json, os, socket, subprocess, sys, tempfile, threading, time, urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-VENV = os.path.join(ROOT, "target", "tmp", "pyvenv")
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from test_venv import ROOT, VENV, enter  # noqa: E402
 
-
-def in_venv():
-    py = os.path.join(VENV, "bin", "python")
-    if os.path.realpath(sys.prefix) == os.path.realpath(VENV):
-        return
-    if not os.path.exists(py):
-        subprocess.run([sys.executable, "-m", "venv", VENV], check=True)
-    subprocess.run([py, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "moto[server]"], check=True)
-    os.execv(py, [py] + sys.argv)
-
-
-in_venv()
+enter(["moto[server]"])
 import boto3  # noqa: E402
 
 N = int(sys.argv[1]) if len(sys.argv) > 1 else 50
