@@ -522,8 +522,9 @@ pub struct Finding {
     pub cost: Option<Cost>,
     pub message: String,
     pub remediation: Remediation,
-    /// Who made the change, where an audit record of it was found; absent otherwise.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Who made the change, where an audit record of it was found; null otherwise (as
+    /// every field that does not apply).
+    #[serde(default)]
     pub changed_by: Option<ChangedBy>,
 }
 

@@ -77,7 +77,7 @@ fn findings_sort_by_severity_kind_then_address() {
 fn json_fields_that_do_not_apply_are_null_not_missing() {
     let v = serde_json::to_value(sample()).unwrap();
     let unmanaged = v["findings"].as_array().unwrap().iter().find(|f| f["kind"] == "unmanaged").unwrap();
-    for key in ["changes", "policy", "declared_at"] {
+    for key in ["changes", "policy", "declared_at", "changed_by"] {
         assert!(unmanaged.as_object().unwrap().contains_key(key), "{key}");
         assert!(unmanaged[key].is_null(), "{key}");
     }
@@ -277,7 +277,7 @@ fn a_large_text_report_puts_the_summary_first_and_lists_200() {
 
 /// Who made a change: a finding with `changed_by` says so in every format (the JSON one
 /// valid against the schema, which refuses an unknown cause), and one without it has
-/// no such key.
+/// `changed_by: null` (the contract: fields that do not apply are null, never missing).
 #[test]
 fn who_made_a_change_is_shown_in_every_format() {
     let mut report = sample();
@@ -304,7 +304,7 @@ fn who_made_a_change_is_shown_in_every_format() {
     assert!(results[1]["properties"].get("changedBy").is_none());
     let json: serde_json::Value = serde_json::from_str(&rendered(&report, "json", None)).unwrap();
     assert_eq!(json["findings"][0]["changed_by"]["cause"], "manual");
-    assert!(json["findings"][1].get("changed_by").is_none());
+    assert_eq!(json["findings"][1].get("changed_by"), Some(&serde_json::Value::Null), "null, never missing");
     let schema: serde_json::Value =
         serde_json::from_str(include_str!("../../../docs/report.schema.json")).expect("schema is JSON");
     let validator = jsonschema::validator_for(&schema).expect("schema compiles");
