@@ -36,11 +36,15 @@ print(url)
     moto.python(&script).trim().to_string()
 }
 
-/// PutEvents, as CloudTrail's EventBridge integration sends an API call.
+/// PutEvents, as CloudTrail's EventBridge integration sends an API call: from the
+/// service's source (`aws.ec2`, `aws.autoscaling`).
 fn put_events(moto: &Moto, details: &[Value]) {
     let entries: Vec<Value> = details
         .iter()
-        .map(|d| json!({"Source": "aws.ec2", "DetailType": "AWS API Call via CloudTrail", "Detail": d.to_string()}))
+        .map(|d| {
+            let service = d["eventSource"].as_str().and_then(|s| s.split('.').next()).unwrap_or("ec2");
+            json!({"Source": format!("aws.{service}"), "DetailType": "AWS API Call via CloudTrail", "Detail": d.to_string()})
+        })
         .collect();
     let script = format!(
         r#"
@@ -267,12 +271,13 @@ fn wait_first_scan(d: &Daemon) {
     }
 }
 
-/// Acceptance: a GPU instance launched by hand, a declared instance's type changed and an
-/// SSH rule added, each with its CloudTrail event through EventBridge and SQS: each gives
-/// its finding with who made it (name, type, source IP, agent, event id, cause manual) in
-/// `/api/v1/findings` and at every notifier (Slack's message naming the person), recorded as an event re-read
-/// while the hourly scan has not run again; a failed call and an Auto Scaling launch give
-/// none; every message is deleted; the record's access key id appears nowhere.
+/// Acceptance: a GPU instance launched by hand, a declared instance's type changed, an
+/// SSH rule added and an Auto Scaling group (never declared) updated by hand, each with
+/// its CloudTrail event through EventBridge and SQS: each gives its finding with who made
+/// it (name, type, source IP, event id, cause manual) in `/api/v1/findings` and at every
+/// notifier (Slack's message naming the person), recorded as an event re-read while the
+/// hourly scan has not run again; a failed call and the group's own launch give none;
+/// every message is deleted; the record's access key id appears nowhere.
 #[test]
 fn events_through_eventbridge_and_sqs_find_drift_and_who_made_it() {
     let f = fleet();
@@ -345,6 +350,10 @@ fn events_through_eventbridge_and_sqs_find_drift_and_who_made_it() {
             r["responseElements"] = json!({"instancesSet": {"items": [{"instanceId": autoscaled}]}});
         },
     );
+    // Someone resizes that group by hand (the AWS docs' UpdateAutoScalingGroup record).
+    let asg_update = record("awsdocs-autoscaling-update-auto-scaling-group.json", "ev-asg-update", |r| {
+        r["requestParameters"]["autoScalingGroupName"] = "trainers-asg".into();
+    });
     let mut failed = run_instances("i-0000000000000dead", "ev-failed");
     failed["errorCode"] = "Client.UnauthorizedOperation".into();
     let sent = Instant::now();
@@ -355,16 +364,17 @@ fn events_through_eventbridge_and_sqs_find_drift_and_who_made_it() {
             modify_instance_type(&f.declared_instance, "p5.48xlarge", "ev-modify"),
             authorize_ssh(&f.declared_group, "ev-ssh"),
             asg_launch,
+            asg_update,
             failed,
         ],
     );
 
-    let findings = wait_for(30, "three findings from the events", || {
+    let findings = wait_for(30, "four findings from the events", || {
         let open = open_findings(&d);
-        (open.len() >= 3).then_some(open)
+        (open.len() >= 4).then_some(open)
     });
     let took = sent.elapsed();
-    assert_eq!(findings.len(), 3, "{findings:#?}");
+    assert_eq!(findings.len(), 4, "{findings:#?}");
     let by = |id: &str| -> Value {
         let f = finding_of(&findings, id).unwrap_or_else(|| panic!("no finding for {id}: {findings:#?}"));
         body(f)["changed_by"].clone()
@@ -384,6 +394,9 @@ fn events_through_eventbridge_and_sqs_find_drift_and_who_made_it() {
     let ssh = by(&f.declared_group);
     assert_eq!((ssh["display_name"].as_str(), ssh["cause"].as_str()), (Some("alan"), Some("manual")));
     assert!(finding_of(&findings, &autoscaled).is_none(), "an Auto Scaling launch is not drift");
+    // The group itself, made by hand and never declared: unmanaged, read again by name.
+    assert_eq!(body(finding_of(&findings, "trainers-asg").unwrap())["kind"], "unmanaged");
+    assert_eq!(by("trainers-asg")["display_name"], "iamUser1");
 
     // Recorded as event re-reads; the hourly scan ran once.
     let outcomes: Vec<String> = scans(&d).iter().map(|s| s["outcome"].as_str().unwrap_or("").to_string()).collect();
@@ -391,7 +404,9 @@ fn events_through_eventbridge_and_sqs_find_drift_and_who_made_it() {
     assert!(outcomes.iter().any(|o| o == "event"), "{outcomes:?}");
 
     // Every notifier names the people: Slack in its text, the others in their fields.
-    let told = [(&manual, "c7nbot"), (&f.declared_instance, "c7nbot"), (&f.declared_group, "alan")];
+    let group = "trainers-asg".to_string();
+    let told =
+        [(&manual, "c7nbot"), (&f.declared_instance, "c7nbot"), (&f.declared_group, "alan"), (&group, "iamUser1")];
     let mut all = Vec::new();
     for (name, receiver, said) in [
         ("slack", &r.slack, "*Changed by* {who} (manual"),
@@ -400,11 +415,11 @@ fn events_through_eventbridge_and_sqs_find_drift_and_who_made_it() {
         ("pagerduty", &r.pagerduty, "\"changed_by\":\"{who} (manual"),
         ("github", &r.github, "| Changed by | {who} (manual"),
     ] {
-        let got = wait_for(30, &format!("three {name} messages"), || {
+        let got = wait_for(30, &format!("four {name} messages"), || {
             let t = texts(receiver);
-            (t.len() >= 3).then_some(t)
+            (t.len() >= 4).then_some(t)
         });
-        assert_eq!(got.len(), 3, "{name}: {got:#?}");
+        assert_eq!(got.len(), 4, "{name}: {got:#?}");
         for (id, who) in told {
             let text =
                 got.iter().find(|t| t.contains(id.as_str())).unwrap_or_else(|| panic!("{name}: nothing on {id}"));

@@ -76,7 +76,13 @@ mod lister {
 
     pub async fn list(cx: &RegionCx) -> Result<Vec<Resource>, ListError> {
         let mut out = Vec::new();
-        let mut pages = cx.autoscaling.describe_auto_scaling_groups().max_records(100).into_paginator().send();
+        let mut request = cx.autoscaling.describe_auto_scaling_groups().max_records(100);
+        // A re-read after an event: those groups by name (a name deleted since is simply
+        // not returned).
+        if let Some(names) = cx.only(super::SPEC.tf_type) {
+            request = request.set_auto_scaling_group_names(Some(names.to_vec()));
+        }
+        let mut pages = request.into_paginator().send();
         while let Some(page) = pages.next().await {
             let page = page.map_err(|e| {
                 ListError::from_sdk("autoscaling:DescribeAutoScalingGroups", &cx.region, &cx.autoscaling_endpoint, e)
