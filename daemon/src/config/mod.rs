@@ -684,8 +684,16 @@ impl Config {
             if urls.is_empty() {
                 problems.push((at, format!("{cloud}.events.queue_url: give the queue's URL")));
             }
-            for url in urls.iter().filter(|u| !(u.starts_with("https://") || u.starts_with("http://"))) {
-                problems.push((at, format!("{cloud}.events.queue_url {url:?} is not a queue URL ({example})")));
+            for url in &urls {
+                // Not echoed: a URL with a query may carry a SAS, which is a secret.
+                if url.contains('?') || url.contains('@') {
+                    problems.push((
+                        at,
+                        format!("{cloud}.events.queue_url must carry no credential or query (give a SAS as AZURE_STORAGE_SAS_TOKEN): {example}"),
+                    ));
+                } else if !(url.starts_with("https://") || url.starts_with("http://")) {
+                    problems.push((at, format!("{cloud}.events.queue_url {url:?} is not a queue URL ({example})")));
+                }
             }
             if events.coalesce.get() > std::time::Duration::from_secs(60) {
                 problems.push((at, format!("{cloud}.events.coalesce must be at most 60s")));
@@ -820,6 +828,30 @@ mod tests {
             err.message.contains("yaml") && err.message.contains("sometimes") && err.message.contains("p5.48xlarge"),
             "{err}"
         );
+    }
+
+    /// `[aws.events]`/`[azure.events]`: a queue URL that carries a query (a SAS) or a
+    /// user is refused without echoing it; bounds on coalescing and visibility.
+    #[test]
+    fn event_queue_urls_carry_no_secret_and_are_never_echoed() {
+        let err = Config::parse(
+            "c.toml",
+            "[azure.events]\nqueue_url = \"https://acct.queue.core.windows.net/q?sv=2021&sig=s3cr3tSig\"\n\
+             [aws.events]\nqueue_url = \"sqs/queue\"\ncoalesce = \"2m\"\nvisibility_timeout = \"5s\"\n",
+        )
+        .unwrap_err();
+        let text = err.to_string();
+        assert!(text.contains("azure.events.queue_url must carry no credential or query"), "{text}");
+        assert!(!text.contains("s3cr3tSig"), "the SAS is not echoed: {text}");
+        assert!(text.contains("aws.events.queue_url \"sqs/queue\" is not a queue URL"), "{text}");
+        assert!(text.contains("aws.events.coalesce must be at most 60s"), "{text}");
+        assert!(text.contains("aws.events.visibility_timeout must be at least 10s"), "{text}");
+        let ok = Config::parse(
+            "c.toml",
+            "[aws.events]\nqueue_url = [\"https://sqs.us-east-1.amazonaws.com/1/a\", \"https://sqs.eu-west-1.amazonaws.com/1/b\"]\n",
+        )
+        .unwrap();
+        assert_eq!(ok.aws.events.unwrap().queue_urls().len(), 2);
     }
 
     /// `[store]`: SQLite or PostgreSQL, not both; a URL that is not PostgreSQL's is refused
