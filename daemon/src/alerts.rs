@@ -7,7 +7,6 @@ use crate::notify::outbox::{self, Delivery, RetryPolicy};
 use crate::notify::route::{self, Target};
 use crate::notify::Built;
 use crate::store::{findings, leases, DbError, Retention, Store};
-use driftd_core::model::WarningKind;
 use driftd_core::report::Report;
 use driftd_core::Error;
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -88,13 +87,7 @@ impl Alerts {
     ) -> Result<Recorded, Error> {
         let (outcome, findings, error) = match result {
             Ok(report) if report.incomplete() => {
-                let errors: Vec<&str> = report
-                    .warnings
-                    .iter()
-                    .filter(|w| w.kind == WarningKind::ScanError)
-                    .map(|w| w.message.as_str())
-                    .collect();
-                (Outcome::Partial, report.findings.as_slice(), Some(errors.join("; ")))
+                (Outcome::Partial, report.findings.as_slice(), Some(report.scan_errors()))
             }
             Ok(report) => (Outcome::Ok, report.findings.as_slice(), None),
             Err(e) => (Outcome::Failed, &[][..], Some(e.to_string())),

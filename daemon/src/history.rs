@@ -277,12 +277,9 @@ pub fn record<'f>(tx: &dyn Sql, scan: &ScanRecord<'_, 'f>, cost_change_share: f6
 
 pub use findings::{remember_inputs, scope_of_inputs};
 
-/// A resource id as findings match it: Azure's ARM ids in any case.
+/// A resource id as findings match it (Azure's ARM ids in any case).
 fn resource_key(tf_type: &str, id: &str) -> String {
-    match tf_type.starts_with("azurerm_") {
-        true => id.to_ascii_lowercase(),
-        false => id.to_string(),
-    }
+    driftd_core::model::Cloud::of_type(tf_type).match_key(id)
 }
 
 /// `scan_failed` once when a scope starts failing, `scan_recovered` once when it is back.

@@ -68,24 +68,31 @@ pub fn live_inputs(args: &LivePlan, declared: &Declared) -> Result<(Vec<LiveInpu
         match p.as_str() {
             "none" => {}
             "aws" => {
+                let rt = runtime()?;
                 let mut regions = args.regions.clone();
+                // The AWS config's own region, asked once, where no region is given and the
+                // declarations (or a re-read) need to know which regions are scanned.
+                let configured = match regions.is_empty()
+                    && !args.all_regions
+                    && (!declared.aws_regions.is_empty() || !args.aws_only.is_empty())
+                {
+                    true => rt.block_on(driftd_providers::aws::default_region()),
+                    false => None,
+                };
                 // No region anywhere: the regions the declared resources are in.
-                if regions.is_empty() && !args.all_regions && !declared.aws_regions.is_empty() {
-                    let configured = runtime()?.block_on(driftd_providers::aws::default_region());
-                    if configured.is_none() {
-                        regions.clone_from(&declared.aws_regions);
-                        notes.push(format!(
-                            "no AWS region configured: scanning the regions the declared resources are in ({}); --region or AWS_REGION to choose",
-                            regions.join(", ")
-                        ));
-                    }
+                if regions.is_empty() && !args.all_regions && !declared.aws_regions.is_empty() && configured.is_none() {
+                    regions.clone_from(&declared.aws_regions);
+                    notes.push(format!(
+                        "no AWS region configured: scanning the regions the declared resources are in ({}); --region or AWS_REGION to choose",
+                        regions.join(", ")
+                    ));
                 }
                 // A re-read keeps to the regions the scheduled scans read: elsewhere a
                 // resource would be found by events and lost by the next scan.
                 let mut only = args.aws_only.clone();
                 if !only.is_empty() && !args.all_regions {
                     let scanned = match regions.is_empty() {
-                        true => runtime()?.block_on(driftd_providers::aws::default_region()).into_iter().collect(),
+                        true => configured.into_iter().collect(),
                         false => regions.clone(),
                     };
                     only.retain(|w| scanned.contains(&w.region));
@@ -100,7 +107,7 @@ pub fn live_inputs(args: &LivePlan, declared: &Declared) -> Result<(Vec<LiveInpu
                     skip_types: args.aws.skip_types.clone(),
                     accounts: args.aws.assume_roles(),
                 };
-                let snapshot = runtime()?.block_on(driftd_providers::aws::scan(&opts, crate::now()))?;
+                let snapshot = rt.block_on(driftd_providers::aws::scan(&opts, crate::now()))?;
                 inputs.push(LiveInput::Snapshot(snapshot));
             }
             "azure" => {

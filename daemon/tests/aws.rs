@@ -68,30 +68,7 @@ fn fleet_in_two_regions_drift_of_every_kind_found_exactly() {
     // A launch template, an auto scaling group launched from it, an EKS GPU node group.
     rt.block_on(async {
         let conf = moto.sdk("us-east-1").await;
-        fleet
-            .east
-            .create_launch_template()
-            .launch_template_name("gpu-lt")
-            .launch_template_data(gpu_template(&fleet.ami_east, "p5.48xlarge"))
-            .send()
-            .await
-            .unwrap();
-        let asg = aws_sdk_autoscaling::Client::new(&conf);
-        asg.create_auto_scaling_group()
-            .auto_scaling_group_name("batch-gpu")
-            .launch_template(
-                aws_sdk_autoscaling::types::LaunchTemplateSpecification::builder()
-                    .launch_template_name("gpu-lt")
-                    .version("$Latest")
-                    .build(),
-            )
-            .min_size(0)
-            .max_size(8)
-            .desired_capacity(2)
-            .availability_zones("us-east-1a")
-            .send()
-            .await
-            .unwrap();
+        autoscaled_gpu_group(&conf, &fleet.east, &fleet.ami_east, "gpu-lt", "p5.48xlarge", "batch-gpu", 2, 8).await;
         eks_gpu_group(&conf, 2).await;
     });
     let env = moto.env();

@@ -308,28 +308,7 @@ fn events_through_eventbridge_and_sqs_find_drift_and_who_made_it() {
             .await
             .unwrap();
         // An Auto Scaling group launches one: its instance carries the group's tag.
-        let lt = ec2
-            .create_launch_template()
-            .launch_template_name("asg-gpu")
-            .launch_template_data(fleet::gpu_template(&ami, "p4d.24xlarge"))
-            .send()
-            .await
-            .unwrap();
-        let asg = aws_sdk_autoscaling::Client::new(&conf);
-        asg.create_auto_scaling_group()
-            .auto_scaling_group_name("trainers-asg")
-            .launch_template(
-                aws_sdk_autoscaling::types::LaunchTemplateSpecification::builder()
-                    .launch_template_id(lt.launch_template().unwrap().launch_template_id().unwrap())
-                    .build(),
-            )
-            .min_size(1)
-            .max_size(1)
-            .desired_capacity(1)
-            .availability_zones("us-east-1a")
-            .send()
-            .await
-            .unwrap();
+        fleet::autoscaled_gpu_group(&conf, &ec2, &ami, "asg-gpu", "p4d.24xlarge", "trainers-asg", 1, 1).await;
         let all = ec2.describe_instances().send().await.unwrap();
         let autoscaled = all
             .reservations()

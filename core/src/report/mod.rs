@@ -136,6 +136,13 @@ impl Report {
         self.warnings.iter().any(|w| w.kind == WarningKind::ScanError)
     }
 
+    /// What could not be read, one `scan_error` warning's message each, joined by `; `.
+    pub fn scan_errors(&self) -> String {
+        let errors: Vec<&str> =
+            self.warnings.iter().filter(|w| w.kind == WarningKind::ScanError).map(|w| w.message.as_str()).collect();
+        errors.join("; ")
+    }
+
     /// Findings at or above the threshold.
     pub fn failing(&self, fail_on: Option<Severity>) -> usize {
         self.findings.iter().filter(|f| fail_on.is_some_and(|min| f.severity >= min)).count()

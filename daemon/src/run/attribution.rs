@@ -8,7 +8,7 @@
 
 use crate::config::TargetConfig;
 use crate::plan::RunPlan;
-use driftd_core::model::{ChangedBy, Cloud};
+use driftd_core::model::{ChangedBy, Cloud, FindingResource};
 use driftd_core::report::Report;
 use driftd_providers::aws::Wanted;
 use std::collections::{HashMap, HashSet};
@@ -43,9 +43,10 @@ pub fn look_up_new(loaded: &super::Loaded, target: &TargetConfig, plan: &RunPlan
         if wanted.is_empty() {
             continue;
         }
+        let looked_up = wanted.len();
         let found = match cloud {
             Cloud::Azure => look_up_azure(plan, &wanted, since),
-            _ => look_up_aws(plan, report, &wanted, since),
+            _ => look_up_aws(plan, &wanted, since),
         };
         match found {
             Ok(found) => {
@@ -56,12 +57,7 @@ pub fn look_up_new(loaded: &super::Loaded, target: &TargetConfig, plan: &RunPlan
                         attributed += 1;
                     }
                 }
-                info!(
-                    cloud = cloud.as_str(),
-                    looked_up = wanted.len(),
-                    attributed,
-                    "who made the new findings' changes"
-                );
+                info!(cloud = cloud.as_str(), looked_up, attributed, "who made the new findings' changes");
             }
             Err(e) => warn!(
                 cloud = cloud.as_str(),
@@ -72,19 +68,19 @@ pub fn look_up_new(loaded: &super::Loaded, target: &TargetConfig, plan: &RunPlan
     }
 }
 
-/// The (type, id) of new findings of `cloud` nobody is named for, costliest first, at
-/// most `max`.
-fn new_resources(report: &Report, open: &HashSet<String>, cloud: Cloud, max: usize) -> Vec<(String, String)> {
+/// The resources of new findings of `cloud` nobody is named for, each once, costliest
+/// first, at most `max`.
+fn new_resources<'r>(report: &'r Report, open: &HashSet<String>, cloud: Cloud, max: usize) -> Vec<&'r FindingResource> {
     let mut new: Vec<&driftd_core::model::Finding> = report
         .findings
         .iter()
         .filter(|f| f.resource.provider == cloud && f.changed_by.is_none() && !open.contains(&f.id))
         .collect();
     new.sort_by(|a, b| b.cost_per_hour().unwrap_or(0.0).total_cmp(&a.cost_per_hour().unwrap_or(0.0)));
-    let mut out: Vec<(String, String)> = Vec::new();
+    let mut out: Vec<&FindingResource> = Vec::new();
     for f in new {
-        let key = (f.resource.tf_type.clone(), f.resource.id.clone());
-        if !out.contains(&key) {
+        let r = &f.resource;
+        if !out.iter().any(|o| o.tf_type == r.tf_type && o.id == r.id) {
             if out.len() == max {
                 info!(
                     cloud = cloud.as_str(),
@@ -93,18 +89,22 @@ fn new_resources(report: &Report, open: &HashSet<String>, cloud: Cloud, max: usi
                 );
                 break;
             }
-            out.push(key);
+            out.push(r);
         }
     }
     out
 }
 
-fn look_up_aws(plan: &RunPlan, report: &Report, wanted: &[(String, String)], since: i64) -> Result<Found, String> {
+fn look_up_aws(plan: &RunPlan, wanted: &[&FindingResource], since: i64) -> Result<Found, String> {
     let wanted: Vec<Wanted> = wanted
         .iter()
-        .filter_map(|(t, id)| {
-            let r = &report.findings.iter().find(|f| f.resource.tf_type == *t && f.resource.id == *id)?.resource;
-            Some(Wanted { account: r.account.clone(), region: r.region.clone()?, tf_type: t.clone(), id: id.clone() })
+        .filter_map(|r| {
+            Some(Wanted {
+                account: r.account.clone(),
+                region: r.region.clone()?,
+                tf_type: r.tf_type.clone(),
+                id: r.id.clone(),
+            })
         })
         .collect();
     let accounts = plan.live.aws.assume_roles();
@@ -112,7 +112,8 @@ fn look_up_aws(plan: &RunPlan, report: &Report, wanted: &[(String, String)], sin
     rt.block_on(driftd_providers::aws::lookup::changed_by(&accounts, &wanted, since)).map_err(|e| e.to_string())
 }
 
-fn look_up_azure(plan: &RunPlan, wanted: &[(String, String)], since: i64) -> Result<Found, String> {
+fn look_up_azure(plan: &RunPlan, wanted: &[&FindingResource], since: i64) -> Result<Found, String> {
+    let wanted: Vec<(String, String)> = wanted.iter().map(|r| (r.tf_type.clone(), r.id.clone())).collect();
     let since = jiff::Timestamp::from_second(since).map_err(|e| e.to_string())?.to_string();
     // The daemon's targets have no clap env fallback: read it here too (as `live` does).
     let endpoint = plan
@@ -121,5 +122,5 @@ fn look_up_azure(plan: &RunPlan, wanted: &[(String, String)], since: i64) -> Res
         .clone()
         .or_else(|| std::env::var("DRIFTD_AZURE_ENDPOINT").ok().filter(|e| !e.is_empty()));
     let rt = crate::live::runtime().map_err(|e| e.to_string())?;
-    rt.block_on(driftd_providers::azure::lookup::changed_by(endpoint.as_deref(), wanted, &since))
+    rt.block_on(driftd_providers::azure::lookup::changed_by(endpoint.as_deref(), &wanted, &since))
 }

@@ -84,7 +84,7 @@ impl Queue {
 }
 
 /// What a batch of messages asks of one target.
-#[derive(Debug, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct TargetWork {
     /// AWS resources to read again (with their account and region).
     pub wanted: BTreeSet<Wanted>,
@@ -211,19 +211,15 @@ pub fn findings_of(report: &driftd_core::report::Report, work: &TargetWork) -> (
     (findings, reread)
 }
 
-/// One queue of `cloud`'s events, until `stop`.
+/// One queue of `cloud`'s events (`settings` its `[CLOUD.events]`), until `stop`.
 pub async fn queue_loop(
     daemon: Arc<Daemon>,
     loaded: Arc<Loaded>,
     cloud: Cloud,
+    settings: EventQueues,
     url: String,
     mut stop: watch::Receiver<bool>,
 ) {
-    let settings = match cloud {
-        Cloud::Azure => loaded.config.azure.events.clone(),
-        _ => loaded.config.aws.events.clone(),
-    };
-    let Some(settings) = settings else { return };
     let queue = match Queue::new(cloud, &url).await {
         Ok(q) => q,
         Err(e) => {
@@ -328,7 +324,7 @@ async fn reread(
     work: &TargetWork,
     settings: &EventQueues,
 ) -> Result<crate::alerts::Recorded, String> {
-    let lock = daemon.scan_locks.lock().unwrap().entry(target.name.clone()).or_default().clone();
+    let lock = daemon.scan_lock(&target.name);
     let _one_at_a_time = lock.lock().await;
     let lease_name = format!("target:{}", target.name);
     let owner = format!("{}/events", crate::store::leases::replica_id());
@@ -351,46 +347,24 @@ async fn reread(
             tokio::time::sleep(Duration::from_millis(200)).await;
         }
     }
-    let (tx, rx) = tokio::sync::oneshot::channel();
-    let (loaded2, target2) = (loaded.clone(), target.clone());
-    let wanted: Vec<Wanted> = work.wanted.iter().cloned().collect();
-    let azure: Vec<(String, String)> = work.azure.iter().cloned().collect();
-    let changed_by = work.changed_by.clone();
-    let shared = loaded.shared;
-    let (lease, owner2) = (lease_name.clone(), owner.clone());
-    let span = tracing::Span::current();
-    std::thread::spawn(move || {
-        let _enter = span.enter();
+    let (loaded2, target2, work) = (loaded.clone(), target.clone(), work.clone());
+    let held = loaded.shared.then(|| (lease_name.clone(), owner.clone()));
+    let result = super::on_own_thread(move || {
         let started_at = crate::now();
         let mut plan = RunPlan::for_target(&target2, &loaded2.config);
-        plan.live.aws_only = wanted.clone();
-        plan.live.azure_only = azure.clone();
-        let result = crate::check::check(&plan, Instant::now(), false).and_then(|report| {
-            if report.incomplete() {
-                let errors: Vec<String> = report
-                    .warnings
-                    .iter()
-                    .filter(|w| w.kind == driftd_core::model::WarningKind::ScanError)
-                    .map(|w| w.message.clone())
-                    .collect();
-                return Err(driftd_core::Error::unreachable("aws", errors.join("; ")));
-            }
-            let work = TargetWork {
-                wanted: wanted.into_iter().collect(),
-                azure: azure.into_iter().collect(),
-                changed_by,
-                messages: BTreeSet::new(),
-            };
-            let (findings, reread) = findings_of(&report, &work);
-            let held = shared.then_some((lease.as_str(), owner2.as_str()));
-            loaded2.alerts.record_reread(&target2.name, &started_at, &findings, &reread, held)
-        });
-        let _ = tx.send(result);
-    });
-    let result = rx
-        .await
-        .map_err(|_| "the re-read ended without a result".to_string())
-        .and_then(|r| r.map_err(|e| e.to_string()));
+        plan.live.aws_only = work.wanted.iter().cloned().collect();
+        plan.live.azure_only = work.azure.iter().cloned().collect();
+        let report = crate::check::check(&plan, Instant::now(), false)?;
+        if report.incomplete() {
+            return Err(driftd_core::Error::unreachable(format!("target {}", target2.name), report.scan_errors()));
+        }
+        let (findings, reread) = findings_of(&report, &work);
+        let held = held.as_ref().map(|(name, owner)| (name.as_str(), owner.as_str()));
+        loaded2.alerts.record_reread(&target2.name, &started_at, &findings, &reread, held)
+    })
+    .await
+    .map_err(|_| "the re-read ended without a result".to_string())
+    .and_then(|r| r.map_err(|e| e.to_string()));
     if loaded.shared {
         let (name, owner) = (lease_name, owner);
         let _ = crate::store::blocking(&loaded.alerts.store, move |s| s.release(&name, &owner, None)).await;

@@ -117,6 +117,12 @@ impl Daemon {
         }
     }
 
+    /// Held while a target is scanned or read again after events: one at a time per
+    /// target in this process.
+    fn scan_lock(&self, target: &str) -> Arc<tokio::sync::Mutex<()>> {
+        self.scan_locks.lock().unwrap().entry(target.to_string()).or_default().clone()
+    }
+
     /// A daemon for a config file that serves its API but schedules nothing: what the
     /// API's fuzz target drives in-process.
     pub fn serving_only(path: &std::path::Path) -> Result<Daemon, Error> {
@@ -295,9 +301,10 @@ fn start(daemon: &Arc<Daemon>) -> Running {
     drop(status);
     *daemon.triggers.write().unwrap() = triggers;
     for (cloud, events) in [(Cloud::Aws, &loaded.config.aws.events), (Cloud::Azure, &loaded.config.azure.events)] {
-        for url in events.iter().flat_map(|e| e.queue_urls()) {
-            let (daemon, loaded) = (daemon.clone(), loaded.clone());
-            tasks.push(tokio::spawn(cloud_events::queue_loop(daemon, loaded, cloud, url, stop.clone())));
+        let Some(events) = events else { continue };
+        for url in events.queue_urls() {
+            let (daemon, loaded, events) = (daemon.clone(), loaded.clone(), events.clone());
+            tasks.push(tokio::spawn(cloud_events::queue_loop(daemon, loaded, cloud, events, url, stop.clone())));
         }
     }
     for n in &loaded.alerts.notifiers {
@@ -329,16 +336,13 @@ async fn scan_target(daemon: Arc<Daemon>, loaded: Arc<Loaded>, target: TargetCon
     let seq = daemon.scan_seq.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
     let span = tracing::info_span!("scan", target = %target.name, scan = seq);
     async move {
-        let lock = daemon.scan_locks.lock().unwrap().entry(target.name.clone()).or_default().clone();
+        let lock = daemon.scan_lock(&target.name);
         let _one_at_a_time = lock.lock().await;
         set_status(&daemon, &target.name, |s| s.scanning = true);
         let started = Instant::now();
-        let (tx, rx) = tokio::sync::oneshot::channel();
         let name = target.name.clone();
         let shared = loaded.shared;
-        let span = tracing::Span::current();
-        std::thread::spawn(move || {
-            let _enter = span.enter();
+        let outcome = on_own_thread(move || {
             let started_at = crate::now();
             let plan = crate::plan::RunPlan::for_target(&target, &loaded.config);
             let mut result = crate::check::check(&plan, Instant::now(), false);
@@ -352,9 +356,9 @@ async fn scan_target(daemon: Arc<Daemon>, loaded: Arc<Loaded>, target: TargetCon
                 result.as_ref(),
                 lease.as_deref().map(|l| (l, crate::store::leases::replica_id())),
             );
-            let _ = tx.send((result, recorded, recording.elapsed()));
-        });
-        let outcome = rx.await;
+            (result, recorded, recording.elapsed())
+        })
+        .await;
         let elapsed = started.elapsed();
         metrics::histogram!("driftd_scan_duration_seconds", "target" => name.clone()).record(elapsed.as_secs_f64());
         let (ok, outcome_label, error) = match &outcome {
@@ -419,6 +423,20 @@ async fn scan_target(daemon: Arc<Daemon>, loaded: Arc<Loaded>, target: TargetCon
     }
     .instrument(span)
     .await
+}
+
+/// Runs `f` on a thread of its own, in the current span: a check, whose providers start
+/// their own runtime (which a runtime's blocking pool may not). `Err` when it panicked.
+async fn on_own_thread<T: Send + 'static>(
+    f: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, tokio::sync::oneshot::error::RecvError> {
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    let span = tracing::Span::current();
+    std::thread::spawn(move || {
+        let _enter = span.enter();
+        let _ = tx.send(f());
+    });
+    rx.await
 }
 
 fn set_status(daemon: &Daemon, name: &str, f: impl FnOnce(&mut TargetStatus)) {

@@ -55,6 +55,43 @@ pub async fn group(ec2: &aws_sdk_ec2::Client, name: &str) -> String {
     ec2.create_security_group().group_name(name).description(name).send().await.unwrap().group_id().unwrap().to_string()
 }
 
+/// A launch template `template` of `itype` and an auto scaling group `group` launched
+/// from its `$Latest` version in us-east-1a: `desired` instances, at most `max`.
+#[allow(clippy::too_many_arguments)]
+pub async fn autoscaled_gpu_group(
+    conf: &aws_config::SdkConfig,
+    ec2: &aws_sdk_ec2::Client,
+    ami: &str,
+    template: &str,
+    itype: &str,
+    group: &str,
+    desired: i32,
+    max: i32,
+) {
+    ec2.create_launch_template()
+        .launch_template_name(template)
+        .launch_template_data(gpu_template(ami, itype))
+        .send()
+        .await
+        .unwrap();
+    aws_sdk_autoscaling::Client::new(conf)
+        .create_auto_scaling_group()
+        .auto_scaling_group_name(group)
+        .launch_template(
+            aws_sdk_autoscaling::types::LaunchTemplateSpecification::builder()
+                .launch_template_name(template)
+                .version("$Latest")
+                .build(),
+        )
+        .min_size(0)
+        .max_size(max)
+        .desired_capacity(desired)
+        .availability_zones("us-east-1a")
+        .send()
+        .await
+        .unwrap();
+}
+
 /// Launch template data: a GPU type on IMDSv2.
 pub fn gpu_template(ami: &str, itype: &str) -> aws_sdk_ec2::types::RequestLaunchTemplateData {
     aws_sdk_ec2::types::RequestLaunchTemplateData::builder()
