@@ -44,6 +44,7 @@ pub struct Input {
 
 /// Fails only when a live source cannot be read (a snapshot file that is missing or malformed).
 pub fn run(mut input: Input) -> Result<Report, Error> {
+    input.prices.set_today(input.today);
     // Code without a state is matched with live resources by name first, so the whole
     // live side is read before comparing (a snapshot file too).
     let mut code_warnings = Vec::new();

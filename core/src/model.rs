@@ -395,12 +395,16 @@ pub struct PolicyRef {
     pub sides: Vec<Side>,
 }
 
-/// Hourly on-demand cost, in USD; `null` where the price is not known.
+/// Hourly cost, in USD; `null` where the price is not known.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Cost {
     pub declared_per_hour_usd: Option<f64>,
     pub live_per_hour_usd: Option<f64>,
     pub delta_per_hour_usd: Option<f64>,
+    /// The price behind the live cost (else the declared one): which source, region,
+    /// date and purchase option; null when nothing was priced (an idle resource).
+    #[serde(default)]
+    pub price: Option<crate::cost::PriceBasis>,
 }
 
 /// What to do about a finding.

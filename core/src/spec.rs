@@ -226,6 +226,8 @@ pub struct CostRule {
     pub count_attr: Option<&'static str>,
     /// Attribute and values in which nothing is billed for compute (a stopped instance).
     pub idle_when: Option<(&'static str, &'static [&'static str])>,
+    /// Attribute and values of capacity bought as spot (priced with spot prices).
+    pub spot_when: Option<(&'static str, &'static [&'static str])>,
 }
 
 /// Where the display name of a resource comes from.

@@ -38,7 +38,7 @@ pub fn run(args: CheckArgs) -> Result<u8, Error> {
         false => None,
     };
 
-    let result = check(&plan, started, std::io::stderr().is_terminal());
+    let result = check(&plan, started, std::io::stderr().is_terminal(), None);
     if let Some(alerts) = &alerts {
         let inputs = inputs_key(&plan);
         let named = args.scope.clone().or_else(|| config.store.scope.clone());
@@ -152,7 +152,13 @@ fn deliver(alerts: &Alerts) {
 /// The check itself: sources in, report out.
 /// `progress`: show a spinner with the phase and elapsed time on stderr (an interactive
 /// terminal only; CI logs and the daemon get nothing extra).
-pub fn check(plan: &RunPlan, started: Instant, progress: bool) -> Result<driftd_core::report::Report, Error> {
+/// `cache`: where fetched prices are kept (the daemon's store); a check alone has none.
+pub fn check(
+    plan: &RunPlan,
+    started: Instant,
+    progress: bool,
+    cache: Option<&dyn crate::prices::PriceCache>,
+) -> Result<driftd_core::report::Report, Error> {
     let spinner = progress.then(|| {
         let bar = indicatif::ProgressBar::new_spinner();
         bar.set_style(
@@ -167,7 +173,7 @@ pub fn check(plan: &RunPlan, started: Instant, progress: bool) -> Result<driftd_
             s.set_message(msg);
         }
     };
-    let result = check_phases(plan, started, &phase);
+    let result = check_phases(plan, started, &phase, cache);
     if let Some(s) = spinner {
         s.finish_and_clear();
     }
@@ -178,6 +184,7 @@ fn check_phases(
     plan: &RunPlan,
     started: Instant,
     phase: &dyn Fn(&'static str),
+    cache: Option<&dyn crate::prices::PriceCache>,
 ) -> Result<driftd_core::report::Report, Error> {
     phase("reading Terraform state");
     let ignore = match &plan.driftignore {
@@ -199,13 +206,20 @@ fn check_phases(
     phase("reading live resources");
     let (live, notes) = live::live_inputs(&live, &declared)?;
     let policies = crate::policy::engine(&plan.policies)?;
+    let registry = driftd_providers::registry();
+    let mut prices = plan.prices.clone();
+    if plan.price_apis.fetch {
+        phase("pricing");
+        let wanted = crate::prices::wanted(&live, &states, &registry);
+        crate::prices::resolve(&plan.price_apis, &mut prices, &wanted, cache);
+    }
     phase("comparing and running policies");
 
     let mut report = core_check::run(core_check::Input {
         states,
         live,
-        registry: driftd_providers::registry(),
-        prices: plan.prices.clone(),
+        registry,
+        prices,
         ignore,
         today: crate::today(),
         generated_at: crate::now(),

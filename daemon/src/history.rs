@@ -348,6 +348,7 @@ mod tests {
                 declared_per_hour_usd: Some(32.77),
                 live_per_hour_usd: Some(cost),
                 delta_per_hour_usd: None,
+                price: None,
             }),
             message: "changed".into(),
             remediation: Remediation { summary: "apply".into(), commands: vec![], patch: None },

@@ -14,6 +14,7 @@ pub mod notify;
 pub mod outbox_cmd;
 pub mod plan;
 pub mod policy;
+pub mod prices;
 pub mod run;
 pub mod secret;
 pub mod snapshot;

@@ -23,6 +23,8 @@ pub struct RunPlan {
     /// `None`: `./.driftignore` when present.
     pub driftignore: Option<PathBuf>,
     pub prices: PriceTable,
+    /// Whether and how the clouds' price APIs are asked (`[prices]`).
+    pub price_apis: crate::prices::PriceApis,
 }
 
 /// Where live resources come from, with the providers' settings (`[aws]`, `[azure]`).
@@ -129,6 +131,7 @@ impl RunPlan {
             policies: PolicyPlan::for_check(&args.policy, config),
             driftignore: args.driftignore.clone().or_else(|| c.driftignore.clone()),
             prices: config.price_table(),
+            price_apis: config.price_apis(),
         };
         let format = match &args.format {
             Some(name) => Format::parse(name).map_err(|e| Error::input("--format", e))?,
@@ -166,6 +169,7 @@ impl RunPlan {
             policies: PolicyPlan::new(!t.no_builtin_policies, t.policies.clone(), config),
             driftignore: t.driftignore.clone(),
             prices: config.price_table(),
+            price_apis: config.price_apis(),
         }
     }
 }

@@ -19,12 +19,31 @@ pub(super) fn finding_resource(spec: &TypeSpec, r: &Resource, decl: Option<&Decl
     }
 }
 
-pub(super) fn cost(declared: Option<f64>, live: Option<f64>) -> Cost {
+/// A cost from the declared and live prices (each with its basis); the live price's
+/// basis is the one shown, else the declared one's.
+pub(super) fn cost(declared: Option<Priced>, live: Option<Priced>) -> Cost {
+    let (declared, declared_basis) = declared.map_or((None, None), |(c, b)| (Some(c), b));
+    let (live, live_basis) = live.map_or((None, None), |(c, b)| (Some(c), b));
     let delta = match (declared, live) {
         (Some(d), Some(l)) => Some(round_cents(l - d)),
         _ => None,
     };
-    Cost { declared_per_hour_usd: declared, live_per_hour_usd: live, delta_per_hour_usd: delta }
+    Cost {
+        declared_per_hour_usd: declared,
+        live_per_hour_usd: live,
+        delta_per_hour_usd: delta,
+        price: live_basis.or(declared_basis),
+    }
+}
+
+/// A cost and the price behind it.
+pub(super) type Priced = (f64, Option<crate::cost::PriceBasis>);
+
+/// Nothing runs: zero, with no price behind it.
+pub(super) const NOTHING: Option<Priced> = Some((0.0, None));
+
+fn priced(prices: &PriceTable, spec: &TypeSpec, r: &Resource) -> Option<Priced> {
+    prices.priced(spec, r.provider, r.region.as_deref(), &r.attributes)
 }
 
 /// `absorbed`: entries that rule resources add to the declaration (`ingress` blocks).
@@ -52,7 +71,9 @@ pub(super) fn changed_finding(
     let mut resource = finding_resource(spec, live, Some(decl));
     resource.account = live.account.clone().or_else(|| decl.account.clone());
     resource.region = live.region.clone().or_else(|| decl.region.clone());
-    let cost = spec.cost.map(|_| cost(prices.hourly_of(spec, decl.provider, &declared), prices.hourly(spec, live)));
+    let region = live.region.as_deref().or(decl.region.as_deref());
+    let cost =
+        spec.cost.map(|_| cost(prices.priced(spec, decl.provider, region, &declared), priced(prices, spec, live)));
     Some(Finding {
         changed_by: None,
         id: Finding::fingerprint(FindingKind::Changed, live.provider, &live.tf_type, &live.id, None),
@@ -72,7 +93,7 @@ pub(super) fn changed_finding(
 
 pub(super) fn missing_finding(spec: &TypeSpec, decl: &DeclaredResource, prices: &PriceTable) -> Finding {
     let r = &decl.to_resource();
-    let cost = spec.cost.map(|_| cost(prices.hourly(spec, r), Some(0.0)));
+    let cost = spec.cost.map(|_| cost(priced(prices, spec, r), NOTHING));
     Finding { changed_by: None,
         id: Finding::fingerprint(FindingKind::Missing, r.provider, &r.tf_type, &r.id, None),
         kind: FindingKind::Missing,
@@ -95,7 +116,7 @@ pub(super) fn missing_finding(spec: &TypeSpec, decl: &DeclaredResource, prices: 
 }
 
 pub(super) fn unmanaged_finding(spec: &TypeSpec, r: &Resource, prices: &PriceTable) -> Finding {
-    let cost = spec.cost.map(|_| cost(Some(0.0), prices.hourly(spec, r)));
+    let cost = spec.cost.map(|_| cost(NOTHING, priced(prices, spec, r)));
     let resource = finding_resource(spec, r, None);
     Finding {
         changed_by: None,
@@ -120,7 +141,7 @@ pub(super) fn other_tool_finding(
     owner_id: &str,
     prices: &PriceTable,
 ) -> Finding {
-    let cost = spec.cost.map(|_| cost(Some(0.0), prices.hourly(spec, r)));
+    let cost = spec.cost.map(|_| cost(NOTHING, priced(prices, spec, r)));
     let resource = finding_resource(spec, r, None);
     Finding {
         changed_by: None,
@@ -159,7 +180,7 @@ pub(super) fn unit_finding(tf_type: &str, unit: &Unit) -> Finding {
         changes: None,
         policy: None,
         declared_at: None,
-        cost: Some(cost(Some(0.0), unit.cost.map(round_cents))),
+        cost: Some(cost(NOTHING, unit.cost.map(|c| (round_cents(c), unit.price.clone())))),
         message: format!("{} {} is in no Terraform state ({})", unit.owner.label, unit.id, unit_size(unit)),
         remediation: remediation::unmanaged(tf_type, &unit.id, None),
         resource,

@@ -117,6 +117,8 @@ struct Unit {
     region: Option<String>,
     resources: usize,
     cost: Option<f64>,
+    /// The price of its first priced resource, which the unit's finding shows.
+    price: Option<crate::cost::PriceBasis>,
     /// The highest `unmanaged` severity of its resources' types.
     severity: Severity,
     /// The type of its resources, for messages ("4 aws_instance").
@@ -249,6 +251,7 @@ impl<'a> Comparer<'a> {
                         region: r.region.clone(),
                         resources: 0,
                         cost: None,
+                        price: None,
                         severity: spec.unmanaged,
                         member_type: r.tf_type.clone(),
                     });
@@ -263,8 +266,12 @@ impl<'a> Comparer<'a> {
                     }
                     unit.resources += 1;
                     unit.severity = unit.severity.max(spec.unmanaged);
-                    if let Some(c) = input.prices.hourly(spec, r) {
+                    if let Some((c, basis)) = input.prices.priced(spec, r.provider, r.region.as_deref(), &r.attributes)
+                    {
                         unit.cost = Some(unit.cost.unwrap_or(0.0) + c);
+                        if unit.price.is_none() {
+                            unit.price = basis;
+                        }
                     }
                     return;
                 }

@@ -29,6 +29,9 @@ impl Comparer<'_> {
                     }
                     total.resources += unit.resources;
                     total.cost = add(total.cost, unit.cost);
+                    if total.price.is_none() {
+                        total.price = unit.price;
+                    }
                     total.severity = total.severity.max(unit.severity);
                 }
                 None if root == key => {
@@ -100,8 +103,12 @@ pub(super) fn add_members(f: &mut Finding, unit: &Unit) {
             declared_per_hour_usd: Some(0.0),
             live_per_hour_usd: None,
             delta_per_hour_usd: None,
+            price: None,
         });
         cost.live_per_hour_usd = Some(round_cents(members));
+        if cost.price.is_none() {
+            cost.price.clone_from(&unit.price);
+        }
         cost.delta_per_hour_usd = Some(round_cents(members - cost.declared_per_hour_usd.unwrap_or(0.0)));
     }
     f.message = format!("{} ({})", f.message, unit_size(unit));

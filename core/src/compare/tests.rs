@@ -25,6 +25,7 @@ static VM: TypeSpec = TypeSpec {
         size_attr: "instance_type",
         count_attr: None,
         idle_when: Some(("instance_state", &["stopped"])),
+        spot_when: None,
     }),
     name: NameRule::Tag("Name"),
     missing: High,

@@ -3,7 +3,7 @@
 //! `system-out`, so the test tab agrees with the exit code. A summary case always runs,
 //! so a clean scan shows one passing test rather than none.
 
-use super::{resource_label, show_value, RenderOptions, Report};
+use super::{resource_label, show_value, usd, RenderOptions, Report};
 use crate::model::FindingKind;
 use std::io::{self, Write};
 
@@ -79,6 +79,17 @@ pub fn render(report: &Report, opts: &RenderOptions, out: &mut dyn Write) -> io:
             }
             for c in f.changes.iter().flatten() {
                 body.push_str(&format!("{}: {} -> {}\n", c.path, show_value(&c.declared), show_value(&c.live)));
+            }
+            if let Some(cost) = &f.cost {
+                body.push_str(&format!(
+                    "cost: {}/h declared, {}/h live",
+                    usd(cost.declared_per_hour_usd),
+                    usd(cost.live_per_hour_usd)
+                ));
+                if let Some(b) = &cost.price {
+                    body.push_str(&format!(" (price: {})", b.line()));
+                }
+                body.push('\n');
             }
             body.push_str(&format!("fix: {}\n", f.remediation.summary));
             for cmd in &f.remediation.commands {

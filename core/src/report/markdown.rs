@@ -191,10 +191,11 @@ fn details(f: &Finding) -> String {
     if let Some(cost) = &f.cost {
         let _ = writeln!(
             out,
-            "Cost: {}/h declared, {}/h live{}.",
+            "Cost: {}/h declared, {}/h live{}.{}",
             usd(cost.declared_per_hour_usd),
             usd(cost.live_per_hour_usd),
-            cost.delta_per_hour_usd.map(|d| format!(" ({}/h)", usd_delta(d))).unwrap_or_default()
+            cost.delta_per_hour_usd.map(|d| format!(" ({}/h)", usd_delta(d))).unwrap_or_default(),
+            cost.price.as_ref().map(|b| format!(" Price: {}.", b.line())).unwrap_or_default()
         );
         let _ = writeln!(out);
     }

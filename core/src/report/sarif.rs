@@ -118,6 +118,9 @@ fn message(f: &Finding) -> String {
     }
     if let Some(d) = f.cost.as_ref().and_then(|c| c.delta_per_hour_usd) {
         text.push_str(&format!(". Cost delta: {d:+.2} USD/h"));
+        if let Some(b) = f.cost.as_ref().and_then(|c| c.price.as_ref()) {
+            text.push_str(&format!(" (price: {})", b.line()));
+        }
     }
     text.push_str(&format!(". Fix: {}", f.remediation.summary));
     text

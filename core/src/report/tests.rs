@@ -26,7 +26,12 @@ fn finding(kind: FindingKind, severity: Severity, address: Option<&str>, id: &st
             .then(|| vec![Change { path: "instance_type".into(), declared: json!("a"), live: json!("b") }]),
         policy: None,
         declared_at: None,
-        cost: Some(Cost { declared_per_hour_usd: None, live_per_hour_usd: Some(1.0), delta_per_hour_usd: None }),
+        cost: Some(Cost {
+            declared_per_hour_usd: None,
+            live_per_hour_usd: Some(1.0),
+            delta_per_hour_usd: None,
+            price: None,
+        }),
         message: "m".into(),
         remediation: Remediation { summary: "s".into(), commands: vec![], patch: None },
     }

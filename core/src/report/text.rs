@@ -156,7 +156,8 @@ pub fn render(report: &Report, opts: &RenderOptions, out: &mut dyn Write) -> io:
                 ),
                 (_, None) => format!("{}/h → {}/h", usd(cost.declared_per_hour_usd), usd(cost.live_per_hour_usd)),
             };
-            writeln!(out, "{:19}cost  {line}", "")?;
+            let price = cost.price.as_ref().map(|b| format!(" · price: {}", b.line())).unwrap_or_default();
+            writeln!(out, "{:19}cost  {line}{}", "", p.dim(&price))?;
         }
         writeln!(out, "{:19}fix   {}", "", f.remediation.summary)?;
         for cmd in &f.remediation.commands {

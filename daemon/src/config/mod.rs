@@ -537,13 +537,49 @@ pub struct CheckConfig {
     pub no_builtin_policies: bool,
 }
 
-#[derive(Debug, Default, Deserialize)]
+/// `[prices]`: where prices come from and how old they may be; `[prices.aws]` and
+/// `[prices.azure]` set sizes' prices (the user's own, in every region).
+#[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Prices {
     #[serde(default)]
     pub aws: BTreeMap<String, f64>,
     #[serde(default)]
     pub azure: BTreeMap<String, f64>,
+    /// Ask the clouds' price APIs for the regions and sizes a scan found (default true);
+    /// false: the bundled table only, nothing leaves the machine for prices.
+    #[serde(default = "yes")]
+    pub fetch: bool,
+    /// A price older than this is flagged in reports (default 30d).
+    #[serde(default = "default_max_age")]
+    pub max_age: Duration,
+    /// The daemon asks the APIs again for a price cached longer than this (default 24h).
+    #[serde(default = "default_refresh")]
+    pub refresh: Duration,
+    /// The Azure Retail Prices API (default `https://prices.azure.com/api/retail/prices`).
+    #[serde(default)]
+    pub azure_retail_url: Option<String>,
+}
+
+impl Default for Prices {
+    fn default() -> Self {
+        Prices {
+            aws: BTreeMap::new(),
+            azure: BTreeMap::new(),
+            fetch: true,
+            max_age: default_max_age(),
+            refresh: default_refresh(),
+            azure_retail_url: None,
+        }
+    }
+}
+
+fn default_max_age() -> Duration {
+    Duration::days(driftd_core::cost::DEFAULT_MAX_AGE_DAYS as u64)
+}
+
+fn default_refresh() -> Duration {
+    Duration::secs(86_400)
 }
 
 /// One problem in a config file: the byte offset it is about, and what is wrong.
@@ -665,6 +701,21 @@ impl Config {
                 }
             }
         }
+        if let Some(url) = &self.prices.azure_retail_url {
+            let plain = url.starts_with("https://") || url.starts_with("http://");
+            if !plain || url.contains('?') || url.contains('@') {
+                problems.push((
+                    at(&["prices", "azure_retail_url"]),
+                    format!(
+                        "prices.azure_retail_url {url:?} is not the API's URL without a query ({})",
+                        driftd_providers::azure::prices::PUBLIC_RETAIL_PRICES
+                    ),
+                ));
+            }
+        }
+        if self.prices.max_age.get() < std::time::Duration::from_secs(86_400) {
+            problems.push((at(&["prices", "max_age"]), "prices.max_age must be at least 1d".into()));
+        }
         for arn in self.aws.accounts.iter().filter_map(|a| a.role_arn.as_ref()) {
             let parts: Vec<&str> = arn.split(':').collect();
             if parts.len() < 6 || parts[0] != "arn" || parts[2] != "iam" || !parts[5].starts_with("role/") {
@@ -772,8 +823,24 @@ impl Config {
         }
     }
 
+    pub fn price_apis(&self) -> crate::prices::PriceApis {
+        let defaults = crate::prices::PriceApis::default();
+        crate::prices::PriceApis {
+            fetch: self.prices.fetch,
+            refresh: self.prices.refresh.get(),
+            // As `DRIFTD_AZURE_ENDPOINT` for ARM: where a sovereign or test setup points it.
+            azure_retail_url: self
+                .prices
+                .azure_retail_url
+                .clone()
+                .or_else(|| std::env::var("DRIFTD_AZURE_PRICES_URL").ok().filter(|u| !u.is_empty()))
+                .unwrap_or(defaults.azure_retail_url),
+        }
+    }
+
     pub fn price_table(&self) -> PriceTable {
         let mut table = PriceTable::builtin();
+        table.set_max_age_days((self.prices.max_age.get().as_secs() / 86_400) as u32);
         for (size, price) in &self.prices.aws {
             table.set_from_config(Cloud::Aws, size, *price);
         }

@@ -354,7 +354,7 @@ async fn reread(
         let mut plan = RunPlan::for_target(&target2, &loaded2.config);
         plan.live.aws_only = work.wanted.iter().cloned().collect();
         plan.live.azure_only = work.azure.iter().cloned().collect();
-        let report = crate::check::check(&plan, Instant::now(), false)?;
+        let report = crate::check::check(&plan, Instant::now(), false, Some(&*loaded2.alerts.store))?;
         if report.incomplete() {
             return Err(driftd_core::Error::unreachable(format!("target {}", target2.name), report.scan_errors()));
         }

@@ -345,7 +345,7 @@ async fn scan_target(daemon: Arc<Daemon>, loaded: Arc<Loaded>, target: TargetCon
         let outcome = on_own_thread(move || {
             let started_at = crate::now();
             let plan = crate::plan::RunPlan::for_target(&target, &loaded.config);
-            let mut result = crate::check::check(&plan, Instant::now(), false);
+            let mut result = crate::check::check(&plan, Instant::now(), false, Some(&*loaded.alerts.store));
             if let Ok(report) = &mut result {
                 attribution::look_up_new(&loaded, &target, &plan, report);
             }

@@ -16,6 +16,7 @@ pub mod notify_state;
 mod outbox;
 mod postgres;
 mod postgres_tls;
+pub mod prices;
 mod retention;
 mod sqlite;
 
@@ -204,7 +205,33 @@ pub const MIGRATIONS: &[Migration] = &[
     // 3: leases, for replicas that share the store, and each scope's last costs, which
     // the replica holding the `metrics` lease exports for all.
     Migration { sqlite: LEASES, postgres: LEASES },
+    // 4: prices from the clouds' price APIs (a cache every replica shares), and each
+    // scan's costs per team, to show them over time.
+    Migration { sqlite: PRICES_AND_TEAMS, postgres: PRICES_AND_TEAMS },
 ];
+
+const PRICES_AND_TEAMS: &str = "CREATE TABLE prices (              -- what the clouds' price APIs gave
+        cloud TEXT NOT NULL,
+        region TEXT NOT NULL,
+        size TEXT NOT NULL,               -- lowercase on Azure
+        purchase TEXT NOT NULL,           -- on_demand | spot
+        per_hour_usd DOUBLE PRECISION NOT NULL,
+        origin TEXT NOT NULL,             -- aws_price_list | aws_spot_price_history | azure_retail_prices
+        as_of TEXT NOT NULL,              -- the day the API gave it
+        fetched_ms BIGINT NOT NULL,
+        PRIMARY KEY (cloud, region, size, purchase)
+    );
+    CREATE TABLE scan_teams (             -- a scan's costs per team (cost-allocation tag)
+        scan_id BIGINT NOT NULL,
+        scope TEXT NOT NULL,
+        team TEXT NOT NULL,               -- `untagged` for resources without the tag
+        findings BIGINT NOT NULL,
+        drift_cost_per_hour_usd DOUBLE PRECISION NOT NULL,
+        unmanaged_cost_per_hour_usd DOUBLE PRECISION NOT NULL,
+        orchestrated_cost_per_hour_usd DOUBLE PRECISION NOT NULL,
+        PRIMARY KEY (scan_id, team)
+    );
+    CREATE INDEX scan_teams_scope ON scan_teams (scope, scan_id);";
 
 const LEASES: &str = "CREATE TABLE leases (                 -- who works on what, with several replicas
         name TEXT PRIMARY KEY,            -- `target:NAME`, `notify:NAME`, `metrics`

@@ -11,6 +11,7 @@ pub mod daemon;
 pub mod fleet;
 pub mod moto;
 pub mod postgres;
+pub mod price_apis;
 pub mod receiver;
 pub mod sqs_gate;
 pub mod throttle;
@@ -75,6 +76,7 @@ pub const LOOPBACK_ENV: &[(&str, &str)] = &[
     ("AZURE_CREDENTIAL_KIND", "environment"),
     ("AZURE_AUTHORITY_HOST", "http://127.0.0.1:9"),
     ("DRIFTD_AZURE_ENDPOINT", "http://127.0.0.1:9"),
+    ("DRIFTD_AZURE_PRICES_URL", "http://127.0.0.1:9/api/retail/prices"),
 ];
 
 /// `driftd ARGS` with extra environment (a moto endpoint, say).

@@ -42,6 +42,7 @@ pub const SPEC: TypeSpec = TypeSpec {
         size_attr: "mixed_instances_policy.0.launch_template.0.override.0.instance_type",
         count_attr: Some("desired_capacity"),
         idle_when: None,
+        spot_when: None,
     }),
     name: NameRule::Attr("name"),
     missing: High,

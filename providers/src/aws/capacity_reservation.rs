@@ -28,7 +28,12 @@ pub const SPEC: TypeSpec = TypeSpec {
         Attr::new("tags", Low).norms(&[Norm::MergeTagsAll, Norm::DropAwsPrefixed]),
     ],
     computed_only: &["arn", "id", "owner_id", "available_instance_count", "state", "tags_all"],
-    cost: Some(CostRule { size_attr: "instance_type", count_attr: Some("instance_count"), idle_when: None }),
+    cost: Some(CostRule {
+        size_attr: "instance_type",
+        count_attr: Some("instance_count"),
+        idle_when: None,
+        spot_when: None,
+    }),
     name: NameRule::Tag("Name"),
     missing: Medium,
     unmanaged: High,

@@ -46,6 +46,7 @@ pub const SPEC: TypeSpec = TypeSpec {
         size_attr: "instance_types.0",
         count_attr: Some("scaling_config.0.desired_size"),
         idle_when: None,
+        spot_when: Some(("capacity_type", &["SPOT"])),
     }),
     name: NameRule::Attr("node_group_name"),
     missing: High,

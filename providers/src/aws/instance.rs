@@ -85,6 +85,7 @@ pub const SPEC: TypeSpec = TypeSpec {
         size_attr: "instance_type",
         count_attr: None,
         idle_when: Some(("instance_state", &["stopped", "stopping", "terminated", "shutting-down"])),
+        spot_when: Some(("instance_lifecycle", &["spot"])),
     }),
     name: NameRule::Tag("Name"),
     missing: High,

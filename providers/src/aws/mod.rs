@@ -19,6 +19,8 @@ mod error;
 #[cfg(feature = "aws")]
 pub mod lookup;
 #[cfg(feature = "aws")]
+pub mod prices;
+#[cfg(feature = "aws")]
 pub mod queue;
 #[cfg(feature = "aws")]
 mod s3;

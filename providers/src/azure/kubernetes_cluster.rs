@@ -79,6 +79,7 @@ pub const SPEC: TypeSpec = TypeSpec {
         size_attr: "default_node_pool.0.vm_size",
         count_attr: Some("default_node_pool.0.node_count"),
         idle_when: Some(("power_state", &["Stopped"])),
+        spot_when: None,
     }),
     name: NameRule::Attr("name"),
     missing: High,

@@ -55,6 +55,7 @@ pub const SPEC: TypeSpec = TypeSpec {
         size_attr: "vm_size",
         count_attr: Some("node_count"),
         idle_when: Some(("power_state", &["Stopped"])),
+        spot_when: Some(("priority", &["Spot"])),
     }),
     name: NameRule::Attr("name"),
     missing: High,

@@ -66,7 +66,7 @@ pub const SPEC: TypeSpec = TypeSpec {
         "network_interface",
         "os_disk.0.caching",
     ],
-    cost: Some(CostRule { size_attr: "sku", count_attr: Some("instances"), idle_when: None }),
+    cost: Some(CostRule { size_attr: "sku", count_attr: Some("instances"), idle_when: None, spot_when: Some(("priority", &["Spot", "Low"])) }),
     name: NameRule::Attr("name"),
     missing: High,
     unmanaged: High,

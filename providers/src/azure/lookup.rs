@@ -12,7 +12,7 @@ use std::collections::HashMap;
 const ACTIVITY_LOG_API: &str = "2015-04-01";
 
 /// `$filter` values are quoted OData: everything but unreserved characters escaped.
-fn escape(s: &str) -> String {
+pub(crate) fn escape(s: &str) -> String {
     s.bytes()
         .map(|b| match b {
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'/' | b':' => {

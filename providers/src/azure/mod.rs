@@ -29,6 +29,8 @@ pub mod error;
 #[cfg(feature = "azure")]
 pub mod lookup;
 #[cfg(feature = "azure")]
+pub mod prices;
+#[cfg(feature = "azure")]
 pub mod queue;
 #[cfg(feature = "azure")]
 mod scale_set;

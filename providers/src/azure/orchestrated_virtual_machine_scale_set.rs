@@ -44,7 +44,7 @@ pub const SPEC: TypeSpec = TypeSpec {
         Attr::new("tags", Low),
     ],
     computed_only: &["id", "unique_id", "os_profile", "network_interface"],
-    cost: Some(CostRule { size_attr: "sku_name", count_attr: Some("instances"), idle_when: None }),
+    cost: Some(CostRule { size_attr: "sku_name", count_attr: Some("instances"), idle_when: None, spot_when: Some(("priority", &["Spot", "Low"])) }),
     name: NameRule::Attr("name"),
     missing: High,
     unmanaged: High,

@@ -84,6 +84,7 @@ pub const SPEC: TypeSpec = TypeSpec {
         size_attr: "size",
         count_attr: None,
         idle_when: Some(("power_state", &["deallocated", "stopped (deallocated)"])),
+        spot_when: Some(("priority", &["Spot", "Low"])),
     }),
     name: NameRule::Attr("name"),
     missing: High,
