@@ -37,6 +37,8 @@ pub struct Input {
     pub sources: Option<crate::terraform::patch::Sources>,
     /// Runs policies on live and declared resources, when given.
     pub policies: Option<Box<dyn PolicyEngine>>,
+    /// The cost-allocation tags (team first) findings and owners are attributed by.
+    pub allocation: crate::allocation::CostAllocation,
     /// The code's own declarations beside a state (`--state` and `--tf`): never compared
     /// with live, only with the state, for `code_differs` warnings.
     pub code: Vec<crate::terraform::eval::Evaluated>,
@@ -172,12 +174,17 @@ pub fn run(mut input: Input) -> Result<Report, Error> {
             api_calls: s.api_calls,
         })
         .collect();
+    let mut orchestrated = comparison.orchestrated;
+    input.allocation.assign(&mut findings, &mut orchestrated);
+    let mut summary = summary(&findings, &comparison.counts, &comparison.other_tool, orchestrated);
+    summary.cost_allocation = input.allocation.roll_up(&findings, &summary.orchestrated, &comparison.other_tool);
+    summary.teams = summary.cost_allocation.get(input.allocation.team_tag()).cloned().unwrap_or_default();
     Ok(Report {
         schema: SCHEMA,
         generated_at: input.generated_at,
         duration_ms: 0,
         sources: Sources { declared: declared_sources, live: live_sources },
-        summary: summary(&findings, &comparison.counts, &comparison.other_tool, comparison.orchestrated),
+        summary,
         findings,
         warnings,
         prices: input.prices.source(),
@@ -315,6 +322,8 @@ fn summary(
         cost_delta_per_hour_usd: round_cents(delta),
         unmanaged_cost_per_hour_usd: round_cents(unmanaged_cost),
         orchestrated,
+        teams: Vec::new(),
+        cost_allocation: Default::default(),
     }
 }
 

@@ -5,6 +5,7 @@
 //! provider saw, [`compare`] turns both into findings (normalised per [`spec::TypeSpec`]),
 //! [`ignore`] and [`cost`] refine them, and [`report`] renders them.
 
+pub mod allocation;
 pub mod check;
 pub mod compare;
 pub mod cost;

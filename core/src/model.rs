@@ -499,6 +499,13 @@ pub struct FindingResource {
     pub name: Option<String>,
     /// The discovered root module that declares it (`--discover`); else null.
     pub root_module: Option<String>,
+    /// Its team: the first cost-allocation tag (`[cost_allocation] tags`), under any of
+    /// its spellings; null when it carries none.
+    #[serde(default)]
+    pub team: Option<String>,
+    /// Every cost-allocation tag it carries, by the configured name.
+    #[serde(default)]
+    pub cost_allocation: BTreeMap<String, String>,
     /// The resource's tags, for notifier filters (`tags = { team = "ml" }`); not part of
     /// the report schema.
     #[serde(skip)]

@@ -127,6 +127,8 @@ pub fn finding(v: &Violation, input: &Value) -> Finding {
             account: if v.resource.is_none() { text("account") } else { None },
             region: if v.resource.is_none() { text("region") } else { None },
             name: if v.resource.is_none() { text("name") } else { None },
+            team: None,
+            cost_allocation: Default::default(),
             tags: match v.resource {
                 // The full document has them in its attributes, an identity at the top.
                 None => match input.get("attributes") {

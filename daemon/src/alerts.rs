@@ -143,6 +143,7 @@ impl Alerts {
         if let Some(s) = summary {
             findings::set_scope_costs(&tx, scope, s.cost_delta_per_hour_usd, s.unmanaged_cost_per_hour_usd)
                 .map_err(at)?;
+            findings::set_scan_teams(&tx, recorded.scan_id, scope, &s.teams).map_err(at)?;
         }
         let now = outbox::now_ms();
         let mut queued = 0;

@@ -226,6 +226,7 @@ fn check_phases(
         sources,
         policies: policies.map(|e| Box::new(e) as Box<dyn driftd_core::policy::PolicyEngine>),
         code,
+        allocation: plan.allocation.clone(),
     })?;
     report.duration_ms = started.elapsed().as_millis() as u64;
     report.warnings.extend(code_warnings);

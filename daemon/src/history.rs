@@ -335,6 +335,8 @@ mod tests {
                 account: Some("123456789012".into()),
                 region: Some("us-east-1".into()),
                 name: None,
+                team: None,
+                cost_allocation: Default::default(),
                 tags: [("team".to_string(), "ml".to_string())].into(),
             },
             changes: Some(vec![Change {

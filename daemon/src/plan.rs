@@ -25,6 +25,8 @@ pub struct RunPlan {
     pub prices: PriceTable,
     /// Whether and how the clouds' price APIs are asked (`[prices]`).
     pub price_apis: crate::prices::PriceApis,
+    /// `[cost_allocation]`: which tags name a resource's team.
+    pub allocation: driftd_core::allocation::CostAllocation,
 }
 
 /// Where live resources come from, with the providers' settings (`[aws]`, `[azure]`).
@@ -132,6 +134,7 @@ impl RunPlan {
             driftignore: args.driftignore.clone().or_else(|| c.driftignore.clone()),
             prices: config.price_table(),
             price_apis: config.price_apis(),
+            allocation: config.cost_allocation(),
         };
         let format = match &args.format {
             Some(name) => Format::parse(name).map_err(|e| Error::input("--format", e))?,
@@ -170,6 +173,7 @@ impl RunPlan {
             driftignore: t.driftignore.clone(),
             prices: config.price_table(),
             price_apis: config.price_apis(),
+            allocation: config.cost_allocation(),
         }
     }
 }

@@ -28,6 +28,7 @@ fn configuration_reference_covers_every_key() {
         ("", "## Top level"),
         ("[check]", "## `[check]`"),
         ("[prices]", "## `[prices]`"),
+        ("[cost_allocation]", "## `[cost_allocation]`"),
         ("[policy]", "## `[policy]`"),
         ("[aws]", "## `[aws]`"),
         ("[[aws.accounts]]", "## `[aws]`"),

@@ -91,8 +91,19 @@ fn each_finding_is_priced_for_its_region_from_the_price_list_api_and_says_so() {
     let (eu, us, spot) = aws_fleet(&moto);
     let apis = PriceApis::start();
     apis.aws("eu-west-1", "p5.48xlarge", 63.296).aws("us-east-1", "p5.48xlarge", 54.912);
-    let run = aws_check(&moto, &apis.env(), "json");
+    let traced = tempfile::tempdir().unwrap();
+    let trace = traced.path().join("actions.txt");
+    let mut env = apis.env();
+    env.push(("DRIFTD_TRACE_API_CALLS", trace.display().to_string()));
+    let run = aws_check(&moto, &env, "json");
     assert_eq!(run.code, 0, "{}", run.stderr);
+    // The calls pricing makes, and the reader policy grants them.
+    let called = std::fs::read_to_string(&trace).unwrap();
+    let policy = std::fs::read_to_string(common::root().join("deploy/aws/iam-policy.json")).unwrap();
+    for action in ["pricing:GetProducts", "ec2:DescribeSpotPriceHistory"] {
+        assert!(called.lines().any(|l| l == action), "{action} not called: {called}");
+        assert!(policy.contains(&format!("\"{action}\"")), "deploy/aws/iam-policy.json does not grant {action}");
+    }
     let r = report(&run);
     let today = jiff::Timestamp::now().to_zoned(jiff::tz::TimeZone::UTC).date().to_string();
 

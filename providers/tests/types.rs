@@ -25,6 +25,7 @@ fn run_scenario(dir: &Path) -> Vec<Value> {
         sources: None,
         policies: None,
         code: vec![],
+        allocation: Default::default(),
     })
     .unwrap();
     report

@@ -15,6 +15,8 @@ pub(super) fn finding_resource(spec: &TypeSpec, r: &Resource, decl: Option<&Decl
         account: r.account.clone(),
         region: r.region.clone(),
         name: r.name.clone().or_else(|| spec.name.name_of(&r.attributes)),
+        team: None,
+        cost_allocation: Default::default(),
         tags: crate::model::tags_of(&r.attributes),
     }
 }
@@ -170,7 +172,9 @@ pub(super) fn unit_finding(tf_type: &str, unit: &Unit) -> Finding {
         account: unit.account.clone(),
         region: unit.region.clone(),
         name: None,
-        tags: Default::default(),
+        team: None,
+        cost_allocation: Default::default(),
+        tags: unit.tags.clone(),
     };
     Finding {
         changed_by: None,

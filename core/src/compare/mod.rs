@@ -70,6 +70,12 @@ pub struct OwnedCapacity {
     /// Known hourly cost of those resources; null when none is known.
     pub cost_per_hour_usd: Option<f64>,
     pub status: OwnerStatus,
+    /// Its team, from its resources' cost-allocation tags; null when they carry none.
+    pub team: Option<String>,
+    pub cost_allocation: std::collections::BTreeMap<String, String>,
+    /// Its first resource's tags, which the owner's team is read from.
+    #[serde(skip)]
+    pub tags: std::collections::BTreeMap<String, String>,
 }
 
 /// Who answers for an owner's capacity.
@@ -119,6 +125,8 @@ struct Unit {
     cost: Option<f64>,
     /// The price of its first priced resource, which the unit's finding shows.
     price: Option<crate::cost::PriceBasis>,
+    /// Its first resource's tags (an auto scaling group's instances carry the group's).
+    tags: std::collections::BTreeMap<String, String>,
     /// The highest `unmanaged` severity of its resources' types.
     severity: Severity,
     /// The type of its resources, for messages ("4 aws_instance").
@@ -252,6 +260,7 @@ impl<'a> Comparer<'a> {
                         resources: 0,
                         cost: None,
                         price: None,
+                        tags: crate::model::tags_of(&r.attributes),
                         severity: spec.unmanaged,
                         member_type: r.tf_type.clone(),
                     });

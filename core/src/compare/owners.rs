@@ -32,6 +32,9 @@ impl Comparer<'_> {
                     if total.price.is_none() {
                         total.price = unit.price;
                     }
+                    if total.tags.is_empty() {
+                        total.tags = unit.tags;
+                    }
                     total.severity = total.severity.max(unit.severity);
                 }
                 None if root == key => {
@@ -82,6 +85,9 @@ impl Comparer<'_> {
                 resources: unit.resources,
                 cost_per_hour_usd: unit.cost.map(round_cents),
                 status,
+                team: None,
+                cost_allocation: Default::default(),
+                tags: unit.tags.clone(),
             });
         }
         orchestrated

@@ -63,7 +63,24 @@ fn write_head(report: &Report, opts: &RenderOptions, out: &mut dyn Write) -> io:
     if !s.orchestrated.is_empty() {
         writeln!(out)?;
         for o in &s.orchestrated {
-            writeln!(out, "- owned capacity: {}", owned_line(o))?;
+            let team = o.team.as_deref().map(|t| format!(" (team {})", cell(t))).unwrap_or_default();
+            writeln!(out, "- owned capacity: {}{team}", owned_line(o))?;
+        }
+    }
+    if !s.teams.is_empty() {
+        writeln!(out)?;
+        writeln!(out, "| team | findings | cost drift | unmanaged capacity | orchestrated |")?;
+        writeln!(out, "|---|---:|---:|---:|---:|")?;
+        for t in &s.teams {
+            writeln!(
+                out,
+                "| {} | {} | {}/h | {}/h | {}/h |",
+                cell(&t.name),
+                t.findings,
+                usd_delta(t.drift_cost_per_hour_usd),
+                usd(Some(t.unmanaged_cost_per_hour_usd)),
+                usd(Some(t.orchestrated_cost_per_hour_usd))
+            )?;
         }
     }
     Ok(())

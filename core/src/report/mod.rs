@@ -110,6 +110,11 @@ pub struct Summary {
     /// Capacity that owners created (auto scaling groups, EKS node groups, Karpenter,
     /// fleets), per owner: how many resources, what they cost, who answers for them.
     pub orchestrated: Vec<crate::compare::OwnedCapacity>,
+    /// Costs per team (the first cost-allocation tag), teams by name and `untagged` last:
+    /// the findings' sums per team, and the owners' capacity.
+    pub teams: Vec<crate::allocation::TeamCost>,
+    /// The same per value of every cost-allocation tag (`team`, `cost-center`...), by tag.
+    pub cost_allocation: std::collections::BTreeMap<String, Vec<crate::allocation::TeamCost>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -309,6 +314,19 @@ pub(crate) fn owned_line(o: &crate::compare::OwnedCapacity) -> String {
         OwnerStatus::OtherTool => "managed by another tool",
     };
     format!("{} {}: {} resources, {}/h, {who}", o.label, o.id, o.resources, usd(o.cost_per_hour_usd))
+}
+
+/// One team's costs in words: "ml: 3 findings, drift +$1.00/h, unmanaged $2.00/h, orchestrated $0.00/h".
+pub(crate) fn team_line(t: &crate::allocation::TeamCost) -> String {
+    format!(
+        "{}: {} finding{}, drift {}/h, unmanaged {}/h, orchestrated {}/h",
+        t.name,
+        t.findings,
+        if t.findings == 1 { "" } else { "s" },
+        usd_delta(t.drift_cost_per_hour_usd),
+        usd(Some(t.unmanaged_cost_per_hour_usd)),
+        usd(Some(t.orchestrated_cost_per_hour_usd))
+    )
 }
 
 /// Where a finding's resource is: address, else id.

@@ -20,6 +20,8 @@ fn finding(kind: FindingKind, severity: Severity, address: Option<&str>, id: &st
             account: None,
             region: Some("us-east-1".into()),
             name: None,
+            team: None,
+            cost_allocation: Default::default(),
             tags: Default::default(),
         },
         changes: (kind == FindingKind::Changed)
@@ -63,6 +65,8 @@ pub(crate) fn sample() -> Report {
             cost_delta_per_hour_usd: 0.0,
             unmanaged_cost_per_hour_usd: 1.0,
             orchestrated: vec![],
+            teams: vec![],
+            cost_allocation: Default::default(),
         },
         findings,
         warnings: vec![],

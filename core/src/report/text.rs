@@ -3,7 +3,7 @@
 //! says otherwise). Colour only when asked (a terminal without `NO_COLOR`).
 
 use super::{
-    groups, headline, more_line, owned_line, resource_label, severity_counts, show_value, usd, usd_delta,
+    groups, headline, more_line, owned_line, resource_label, severity_counts, show_value, team_line, usd, usd_delta,
     RenderOptions, Report,
 };
 
@@ -70,7 +70,11 @@ pub fn render(report: &Report, opts: &RenderOptions, out: &mut dyn Write) -> io:
     )?;
     writeln!(out, "  {}", p.dim(&format!("costs: {}", report.prices.line())))?;
     for o in &s.orchestrated {
-        writeln!(out, "  owned capacity: {}", owned_line(o))?;
+        let team = o.team.as_deref().map(|t| format!(" (team {t})")).unwrap_or_default();
+        writeln!(out, "  owned capacity: {}{team}", owned_line(o))?;
+    }
+    for t in &s.teams {
+        writeln!(out, "  by team: {}", team_line(t))?;
     }
     let sources: Vec<String> = report
         .sources

@@ -21,6 +21,9 @@ pub struct Config {
     /// Hourly on-demand prices that override or extend the built-in table.
     #[serde(default)]
     pub prices: Prices,
+    /// `[cost_allocation]`: the tags costs are rolled up by, team first.
+    #[serde(default)]
+    pub cost_allocation: CostAllocationConfig,
     #[serde(default)]
     pub policy: PolicyConfig,
     #[serde(default)]
@@ -537,6 +540,27 @@ pub struct CheckConfig {
     pub no_builtin_policies: bool,
 }
 
+/// `[cost_allocation]`: `tags` (default `["team"]`; the first is the team reports roll
+/// costs up by) and `aliases`, the other keys the fleet spells each tag with.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CostAllocationConfig {
+    #[serde(default = "default_allocation_tags")]
+    pub tags: Vec<String>,
+    #[serde(default)]
+    pub aliases: BTreeMap<String, Vec<String>>,
+}
+
+impl Default for CostAllocationConfig {
+    fn default() -> Self {
+        CostAllocationConfig { tags: default_allocation_tags(), aliases: BTreeMap::new() }
+    }
+}
+
+fn default_allocation_tags() -> Vec<String> {
+    vec!["team".into()]
+}
+
 /// `[prices]`: where prices come from and how old they may be; `[prices.aws]` and
 /// `[prices.azure]` set sizes' prices (the user's own, in every region).
 #[derive(Debug, Deserialize)]
@@ -713,6 +737,22 @@ impl Config {
                 ));
             }
         }
+        let allocation = &self.cost_allocation;
+        if allocation.tags.is_empty() || allocation.tags.iter().any(|t| t.trim().is_empty()) {
+            problems.push((
+                at(&["cost_allocation", "tags"]),
+                "cost_allocation.tags: give one or more tag names, the team's first".into(),
+            ));
+        }
+        for tag in allocation.aliases.keys().filter(|k| !allocation.tags.contains(k)) {
+            problems.push((
+                at(&["cost_allocation", "aliases", tag]),
+                format!(
+                    "cost_allocation.aliases.{tag:?} is not one of cost_allocation.tags ({})",
+                    allocation.tags.join(", ")
+                ),
+            ));
+        }
         if self.prices.max_age.get() < std::time::Duration::from_secs(86_400) {
             problems.push((at(&["prices", "max_age"]), "prices.max_age must be at least 1d".into()));
         }
@@ -821,6 +861,10 @@ impl Config {
                 problems.push((line, format!("target {:?}: give state and/or provider", t.name)));
             }
         }
+    }
+
+    pub fn cost_allocation(&self) -> driftd_core::allocation::CostAllocation {
+        driftd_core::allocation::CostAllocation::new(&self.cost_allocation.tags, &self.cost_allocation.aliases)
     }
 
     pub fn price_apis(&self) -> crate::prices::PriceApis {

@@ -395,6 +395,8 @@ mod tests {
                 account: None,
                 region: None,
                 name: None,
+                team: None,
+                cost_allocation: Default::default(),
                 tags: Default::default(),
             },
             changes: Some(

@@ -22,6 +22,7 @@ pub fn router(daemon: Arc<Daemon>) -> Router {
         .route("/metrics", get(metrics))
         .route("/api/v1/findings", get(findings))
         .route("/api/v1/scans", get(scans).post(trigger))
+        .route("/api/v1/teams", get(teams))
         .with_state(daemon)
 }
 
@@ -253,6 +254,40 @@ async fn scans(
     }
     let filter = api::ScanFilter { scopes: list(&q.target), outcomes, before: q.before.unwrap_or(i64::MAX), limit };
     page(&d, "scans", move |conn| api::scans(conn, &filter)).await
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TeamsQuery {
+    target: Option<String>,
+    /// Comma-separated team names (`untagged` for the untagged share).
+    team: Option<String>,
+    /// Scans per page.
+    limit: Option<usize>,
+    /// The `next` of the previous page (newest first).
+    before: Option<i64>,
+}
+
+/// Each complete scan's costs per team, newest first: the roll-up over time.
+async fn teams(
+    State(d): State<Arc<Daemon>>,
+    headers: HeaderMap,
+    q: Result<Query<TeamsQuery>, QueryRejection>,
+) -> Response {
+    let q = match api(&d, &headers, q) {
+        Ok(q) => q,
+        Err(r) => return *r,
+    };
+    let limit = match page_size(q.limit, 50) {
+        Ok(l) => l,
+        Err(e) => return bad_request(e),
+    };
+    if q.before.is_some_and(|b| b < 1) {
+        return bad_request("before must be a `next` cursor from a previous page (1 or more)".into());
+    }
+    let filter =
+        api::TeamFilter { scopes: list(&q.target), teams: list(&q.team), before: q.before.unwrap_or(i64::MAX), limit };
+    page(&d, "scans", move |conn| api::teams(conn, &filter)).await
 }
 
 #[derive(Debug, Deserialize, Default)]

@@ -135,3 +135,68 @@ pub fn scans(conn: &dyn Sql, f: &ScanFilter) -> DbResult<Page> {
         ))
     })
 }
+
+/// Which scans' costs per team, newest first.
+pub struct TeamFilter {
+    pub scopes: Vec<String>,
+    pub teams: Vec<String>,
+    /// Before this scan id (the `next` of the previous page).
+    pub before: i64,
+    /// Scans per page.
+    pub limit: usize,
+}
+
+/// Complete scans' costs per team: one item per scan (`scan_id`, `target`, `at`, and its
+/// `teams`), newest first, paged by scan so that no scan is split over two pages.
+pub fn teams(conn: &dyn Sql, f: &TeamFilter) -> DbResult<Page> {
+    let mut args: Vec<Arg<'_>> = Vec::new();
+    let mut clauses = vec!["1 = 1".to_string()];
+    in_clause("t.scope", &f.scopes, &mut args, &mut clauses);
+    in_clause("t.team", &f.teams, &mut args, &mut clauses);
+    args.push(Arg::Int(f.before));
+    clauses.push(format!("t.scan_id < ?{}", args.len()));
+    let sql = format!(
+        "SELECT DISTINCT t.scan_id FROM scan_teams t WHERE {} ORDER BY t.scan_id DESC LIMIT {}",
+        clauses.join(" AND "),
+        f.limit + 1
+    );
+    let ids: Vec<i64> = conn.query(&sql, &args)?.iter().map(|r| r.get(0)).collect::<DbResult<_>>()?;
+    let next = (ids.len() > f.limit).then(|| ids[f.limit - 1]);
+    let shown = &ids[..ids.len().min(f.limit)];
+    if shown.is_empty() {
+        return Ok(Page { items: vec![], next: None });
+    }
+    let (low, high) = (shown[shown.len() - 1], shown[0]);
+    args.pop();
+    args.push(Arg::Int(low));
+    args.push(Arg::Int(high));
+    clauses.pop();
+    clauses.push(format!("t.scan_id BETWEEN ?{} AND ?{}", args.len() - 1, args.len()));
+    let sql = format!(
+        "SELECT t.scan_id, t.scope, s.finished_at, t.team, t.findings, t.drift_cost_per_hour_usd,
+            t.unmanaged_cost_per_hour_usd, t.orchestrated_cost_per_hour_usd
+         FROM scan_teams t JOIN scans s ON s.id = t.scan_id WHERE {} ORDER BY t.scan_id DESC, t.team",
+        clauses.join(" AND ")
+    );
+    let mut items: Vec<Value> = Vec::new();
+    for r in conn.query(&sql, &args)? {
+        let scan_id: i64 = r.get(0)?;
+        let team = json!({
+            "name": r.get::<String>(3)?,
+            "findings": r.get::<i64>(4)?,
+            "drift_cost_per_hour_usd": r.get::<f64>(5)?,
+            "unmanaged_cost_per_hour_usd": r.get::<f64>(6)?,
+            "orchestrated_cost_per_hour_usd": r.get::<f64>(7)?,
+        });
+        match items.last_mut().filter(|i| i["scan_id"] == scan_id) {
+            Some(item) => item["teams"].as_array_mut().expect("teams is an array").push(team),
+            None => items.push(json!({
+                "scan_id": scan_id,
+                "target": r.get::<String>(1)?,
+                "at": r.get::<String>(2)?,
+                "teams": [team],
+            })),
+        }
+    }
+    Ok(Page { items, next })
+}

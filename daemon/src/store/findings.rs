@@ -3,6 +3,7 @@
 //! writes a scan and its outbox messages in one).
 
 use super::db::{args, DbResult, Sql};
+use driftd_core::allocation::TeamCost;
 use driftd_core::model::Finding;
 use std::collections::{BTreeMap, HashMap};
 
@@ -240,6 +241,26 @@ pub fn set_scope_costs(conn: &dyn Sql, scope: &str, changed: f64, unmanaged: f64
         "UPDATE scopes SET changed_cost_per_hour_usd = ?2, unmanaged_cost_per_hour_usd = ?3 WHERE scope = ?1",
         args![scope, changed, unmanaged],
     )?;
+    Ok(())
+}
+
+/// A complete scan's costs per team (`summary.teams`), to show them over time.
+pub fn set_scan_teams(conn: &dyn Sql, scan_id: i64, scope: &str, teams: &[TeamCost]) -> DbResult<()> {
+    for t in teams {
+        conn.execute(
+            "INSERT INTO scan_teams (scan_id, scope, team, findings, drift_cost_per_hour_usd,
+                unmanaged_cost_per_hour_usd, orchestrated_cost_per_hour_usd) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            args![
+                scan_id,
+                scope,
+                t.name.as_str(),
+                t.findings as i64,
+                t.drift_cost_per_hour_usd,
+                t.unmanaged_cost_per_hour_usd,
+                t.orchestrated_cost_per_hour_usd
+            ],
+        )?;
+    }
     Ok(())
 }
 

@@ -1,7 +1,8 @@
 //! `driftd store migrate --from A --to B`: copies one store into another, empty one (SQLite
 //! to PostgreSQL when a team moves from one replica to many, or back): scans, findings
-//! with their bodies, scope health, what each notifier was told, threads and the outbox,
-//! with their ids. In one transaction on the destination: it has everything or nothing.
+//! with their bodies, scope health, each scan's costs per team, what each notifier was
+//! told, threads and the outbox, with their ids. Cached prices are not copied: the next
+//! scan asks the price APIs again. In one transaction on the destination: it has everything or nothing.
 //! Leases are not copied; they belong to running replicas.
 
 use super::db::{Arg, DbError, DbResult, Dialect, Sql, Value};
@@ -22,6 +23,10 @@ const TABLES: &[(&str, &str)] = &[
     ),
     ("notify_state", "notifier, scope, finding_id, last_event, last_notified_ms"),
     ("threads", "notifier, scope, thread_key, thread_ref"),
+    (
+        "scan_teams",
+        "scan_id, scope, team, findings, drift_cost_per_hour_usd, unmanaged_cost_per_hour_usd, orchestrated_cost_per_hour_usd",
+    ),
     (
         "outbox",
         "id, notifier, scope, scan_id, event, finding_id, thread_key, message, status, attempts, created_ms,

@@ -53,6 +53,8 @@ impl Store {
             "DELETE FROM scans WHERE finished_at < ?1 AND id NOT IN (SELECT max(id) FROM scans GROUP BY scope)",
             args![&scans_before],
         )?;
+        // A scan's costs per team go with it.
+        tx.execute("DELETE FROM scan_teams WHERE scan_id NOT IN (SELECT id FROM scans)", &[])?;
         // What hangs off a finding goes with it: its thread, notifier state and body.
         for (table, id) in [("threads", "thread_key"), ("notify_state", "finding_id"), ("finding_bodies", "id")] {
             tx.execute(

@@ -8,7 +8,7 @@
 //! endpoint does not answer, access denied) stops that API for this run: the rest of its
 //! prices come from the bundled table, and the report says why.
 
-use super::client::{endpoint_for, sdk_config};
+use super::client::{endpoint_for, sdk_config, CallCounter};
 use super::error::ListErrorKind;
 use super::ListError;
 use aws_config::Region;
@@ -43,7 +43,10 @@ pub async fn fetch(wanted: &[PriceKey], today: &str) -> Fetched {
     let on_demand: BTreeSet<(&str, &str)> =
         wanted.iter().filter(|k| k.cloud == Cloud::Aws).map(|k| (k.region.as_str(), k.size.as_str())).collect();
     let pricing = aws_sdk_pricing::Client::from_conf(
-        aws_sdk_pricing::config::Builder::from(&config).region(Region::new(PRICING_REGION)).build(),
+        aws_sdk_pricing::config::Builder::from(&config)
+            .region(Region::new(PRICING_REGION))
+            .interceptor(CallCounter::default())
+            .build(),
     );
     let endpoint = endpoint_for("pricing", PRICING_REGION);
     let results: Vec<Answer<'_>> = stream::iter(on_demand)
@@ -78,7 +81,10 @@ pub async fn fetch(wanted: &[PriceKey], today: &str) -> Fetched {
     }
     for (region, sizes) in spot {
         let ec2 = aws_sdk_ec2::Client::from_conf(
-            aws_sdk_ec2::config::Builder::from(&config).region(Region::new(region.to_string())).build(),
+            aws_sdk_ec2::config::Builder::from(&config)
+                .region(Region::new(region.to_string()))
+                .interceptor(CallCounter::default())
+                .build(),
         );
         match spot_prices(&ec2, region, &sizes).await {
             Ok(prices) => out.prices.extend(prices.into_iter().map(|(size, usd, as_of)| {
