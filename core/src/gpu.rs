@@ -1,7 +1,9 @@
 //! GPU facts of instance types and VM sizes (count, model, memory per GPU), attached
 //! to every policy input as `gpu` so rules can say "GPU node" or "H100" without a
 //! list of sizes. Providers that read the cloud's own facts (DescribeInstanceTypes)
-//! override this table; a size not known here has `gpu: null`.
+//! override this table on a live scan; code-only and state-only runs have this table
+//! alone ([`AS_OF`]). A size not known here has `gpu: null`. Trainium (trn1, trn2) is
+//! listed as the accelerator it is: policies on "GPU nodes" cover ML accelerators.
 
 use crate::model::Cloud;
 use serde::Serialize;
@@ -15,6 +17,9 @@ pub struct GpuFacts {
     /// Instance family (`p5`, `g6e`, `NDasrA100_v4`): what policies on "p4d/p5 training" match.
     pub family: String,
 }
+
+/// When the table was last checked against the clouds' instance type and VM size pages.
+pub const AS_OF: &str = "2026-12-04";
 
 /// GPUs per size suffix (`48xlarge` -> 8).
 type Sizes = &'static [(&'static str, f64)];
@@ -41,6 +46,9 @@ const AWS: &[(&str, &str, u32, Sizes)] = &[
     ("p5e", "H200", 141, &[("48xlarge", 8.0)]),
     ("p5", "H100", 80, &[("4xlarge", 1.0), ("48xlarge", 8.0)]),
     ("p6-b200", "B200", 179, &[("48xlarge", 8.0)]),
+    ("trn1n", "Trainium", 32, &[("32xlarge", 16.0)]),
+    ("trn1", "Trainium", 32, &[("2xlarge", 1.0), ("32xlarge", 16.0)]),
+    ("trn2", "Trainium2", 96, &[("48xlarge", 16.0)]),
     (
         "g4dn",
         "T4",
@@ -113,6 +121,7 @@ mod tests {
         assert_eq!((p5.count, p5.model, p5.memory_gib, p5.family.as_str()), (8.0, "H100", 80, "p5"));
         assert_eq!(facts(Cloud::Aws, "p5e.48xlarge").unwrap().model, "H200");
         assert_eq!(facts(Cloud::Aws, "g6e.12xlarge").unwrap().count, 4.0);
+        assert_eq!(facts(Cloud::Aws, "trn2.48xlarge").unwrap().model, "Trainium2");
         assert_eq!(facts(Cloud::Aws, "m5.large"), None);
         assert_eq!(facts(Cloud::Aws, "t3"), None);
         assert_eq!(facts(Cloud::Azure, "Standard_ND96asr_v4").unwrap().count, 8.0);

@@ -41,7 +41,10 @@ pub trait PolicyEngine {
 /// its attributes move into the document instead of being copied.
 pub fn input(r: Resource, side: Side, address: Option<&str>, registry: &Registry, prices: &PriceTable) -> Value {
     let spec = registry.get(&r.tf_type);
-    let size = spec.and_then(|s| s.cost).and_then(|c| crate::path::get(&r.attributes, c.size_attr)?.as_str());
+    // The size GPU facts are read from: the type's own (a launch template has no cost),
+    // else its priced size. Code and state get the built-in table; a live scan the cloud's.
+    let size_attr = spec.and_then(|s| s.gpu_facts_from.or(s.cost.map(|c| c.size_attr)));
+    let size = size_attr.and_then(|a| crate::path::get(&r.attributes, a)?.as_str());
     let gpu = match &r.gpu {
         Some(read) => read.clone(),
         None => serde_json::to_value(size.and_then(|s| gpu::facts(r.provider, s))).unwrap_or(Value::Null),

@@ -137,6 +137,8 @@ mod lister {
                 "launch_template": lt.unwrap_or_default(),
                 "mixed_instances_policy": mixed.unwrap_or_default(),
                 "vpc_zone_identifier": subnets,
+                "availability_zones": g.availability_zones().to_vec(),
+                "placement_group": s(g.placement_group()),
                 "tag": tag,
                 "instances": g.instances().iter().filter_map(|i| i.instance_id()).collect::<Vec<_>>(),
             }),

@@ -300,6 +300,14 @@ mod lister {
             "public_dns": s(i.public_dns_name()),
             "associate_public_ip_address": i.public_ip_address().is_some_and(|ip| !ip.is_empty()),
             "instance_lifecycle": i.instance_lifecycle().map(|l| l.as_str()).unwrap_or(""),
+            // The provider's blocks, plus what only the API says: each interface's type
+            // (`efa`), which the GPU pack's EFA policy reads. Never compared.
+            "network_interface": i.network_interfaces().iter().map(|n| json!({
+                "network_interface_id": s(n.network_interface_id()),
+                "device_index": n.attachment().and_then(|a| a.device_index()),
+                "network_card_index": n.attachment().and_then(|a| a.network_card_index()),
+                "interface_type": s(n.interface_type()),
+            })).collect::<Vec<_>>(),
             "tags": tags,
         });
         Resource {

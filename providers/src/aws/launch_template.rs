@@ -165,6 +165,19 @@ mod lister {
                 "http_endpoint": m.http_endpoint().map(|t| t.as_str()),
                 "http_put_response_hop_limit": m.http_put_response_hop_limit(),
             })]).unwrap_or_default(),
+            // EFA and placement, in the provider's block shapes (GPU policies read them).
+            "network_interfaces": data.map(|d| d.network_interfaces().iter().map(|n| json!({
+                "interface_type": s(n.interface_type()),
+                "device_index": n.device_index(),
+                "network_card_index": n.network_card_index(),
+            })).collect::<Vec<_>>()).unwrap_or_default(),
+            "instance_market_options": data.and_then(|d| d.instance_market_options()).map(|m| vec![json!({
+                "market_type": m.market_type().map(|t| t.as_str()).unwrap_or(""),
+            })]).unwrap_or_default(),
+            "placement": data.and_then(|d| d.placement()).map(|p| vec![json!({
+                "group_name": s(p.group_name()),
+                "availability_zone": s(p.availability_zone()),
+            })]).unwrap_or_default(),
             "tags": tags(t.tags().iter().map(|t| (t.key(), t.value()))),
         });
         Resource {

@@ -76,6 +76,10 @@ pub fn to_resource(
         "zones": set.zones,
         "platform_fault_domain_count": props.and_then(|p| p.platform_fault_domain_count),
         "single_placement_group": props.and_then(|p| p.single_placement_group),
+        "proximity_placement_group_id": props
+            .and_then(|p| p.proximity_placement_group.as_ref())
+            .and_then(|g| g.id.clone())
+            .unwrap_or_default(),
         "zone_balance": props.and_then(|p| p.zone_balance).unwrap_or(false),
         "encryption_at_host_enabled": security.and_then(|s| s.encryption_at_host).unwrap_or(false),
         "identity": identity,
