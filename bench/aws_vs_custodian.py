@@ -22,7 +22,7 @@ REGIONS = ["us-east-1", "us-west-2"]
 TYPES = ["p5.48xlarge", "p4d.24xlarge", "g5.xlarge", "g6e.12xlarge", "g6.xlarge"]
 DRIFTD = os.path.join(ROOT, "target", "release", "driftd")
 SKIP = ["aws_launch_template", "aws_autoscaling_group", "aws_eks_node_group", "aws_security_group",
-        "aws_placement_group", "aws_ec2_capacity_reservation"]
+        "aws_placement_group", "aws_ec2_capacity_reservation", "aws_ec2_capacity_block_reservation"]
 
 
 def free_port():

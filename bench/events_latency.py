@@ -86,7 +86,7 @@ def main():
 listen = "127.0.0.1:{port}"
 
 [aws]
-skip_types = ["aws_placement_group", "aws_ec2_capacity_reservation"]
+skip_types = ["aws_placement_group", "aws_ec2_capacity_reservation", "aws_ec2_capacity_block_reservation"]
 
 [aws.events]
 queue_url = "{queue}"

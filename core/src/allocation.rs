@@ -97,6 +97,8 @@ pub struct TeamCost {
     pub unmanaged_cost_per_hour_usd: f64,
     /// What the owners tagged with it run (auto scaling groups, node groups, Karpenter).
     pub orchestrated_cost_per_hour_usd: f64,
+    /// Its share of capacity paid for and idle (priced policy findings: reservations).
+    pub idle_capacity_cost_per_hour_usd: f64,
 }
 
 fn roll_up(
@@ -114,6 +116,7 @@ fn roll_up(
             drift_cost_per_hour_usd: 0.0,
             unmanaged_cost_per_hour_usd: 0.0,
             orchestrated_cost_per_hour_usd: 0.0,
+            idle_capacity_cost_per_hour_usd: 0.0,
         })
     }
     for f in findings {
@@ -123,6 +126,9 @@ fn roll_up(
             t.drift_cost_per_hour_usd += cost.delta_per_hour_usd.unwrap_or(0.0);
             if f.kind == FindingKind::Unmanaged && !other_tool.contains(&f.id) {
                 t.unmanaged_cost_per_hour_usd += cost.live_per_hour_usd.unwrap_or(0.0);
+            }
+            if f.kind == FindingKind::Violation {
+                t.idle_capacity_cost_per_hour_usd += cost.live_per_hour_usd.unwrap_or(0.0);
             }
         }
     }
@@ -136,6 +142,7 @@ fn roll_up(
             t.drift_cost_per_hour_usd = round_cents(t.drift_cost_per_hour_usd);
             t.unmanaged_cost_per_hour_usd = round_cents(t.unmanaged_cost_per_hour_usd);
             t.orchestrated_cost_per_hour_usd = round_cents(t.orchestrated_cost_per_hour_usd);
+            t.idle_capacity_cost_per_hour_usd = round_cents(t.idle_capacity_cost_per_hour_usd);
             t
         })
         .collect();

@@ -305,6 +305,12 @@ fn summary(
         .filter(|f| f.kind == FindingKind::Unmanaged && !other_tool.contains(&f.id))
         .filter_map(|f| f.cost.as_ref()?.live_per_hour_usd)
         .sum();
+    // Priced violations: what a policy says is paid for nothing (idle reservations).
+    let idle: f64 = findings
+        .iter()
+        .filter(|f| f.kind == FindingKind::Violation)
+        .filter_map(|f| f.cost.as_ref()?.live_per_hour_usd)
+        .sum();
     let coverage_pct =
         (counts.live_covered > 0).then(|| round_cents(100.0 * counts.live_managed as f64 / counts.live_covered as f64));
     // Holds by construction (plan drift counts as managed); tests check it on every report.
@@ -321,6 +327,7 @@ fn summary(
         coverage_pct,
         cost_delta_per_hour_usd: round_cents(delta),
         unmanaged_cost_per_hour_usd: round_cents(unmanaged_cost),
+        idle_capacity_cost_per_hour_usd: round_cents(idle),
         orchestrated,
         teams: Vec::new(),
         cost_allocation: Default::default(),

@@ -6,7 +6,7 @@ use crate::cost::PriceTable;
 use crate::gpu;
 pub use crate::model::Side;
 use crate::model::{
-    Cloud, DeclaredResource, Finding, FindingKind, FindingResource, PolicyRef, Remediation, Resource, Severity,
+    Cloud, Cost, DeclaredResource, Finding, FindingKind, FindingResource, PolicyRef, Remediation, Resource, Severity,
 };
 use crate::spec::Registry;
 use serde_json::{json, Value};
@@ -21,6 +21,9 @@ pub struct Violation {
     pub remediation: Option<String>,
     /// Fleet policies name the resource they blame (`{"type", "id"}`); None: the input itself.
     pub resource: Option<(String, String)>,
+    /// What the violation wastes per hour (`cost_per_hour_usd` of the entry: an idle
+    /// reservation's idle share): the finding's cost, summed as idle capacity.
+    pub cost_per_hour_usd: Option<f64>,
 }
 
 /// A policy engine as the check uses it.
@@ -49,7 +52,11 @@ pub fn input(r: Resource, side: Side, address: Option<&str>, registry: &Registry
         Some(read) => read.clone(),
         None => serde_json::to_value(size.and_then(|s| gpu::facts(r.provider, s))).unwrap_or(Value::Null),
     };
-    let cost = spec.and_then(|s| prices.hourly(s, &r));
+    let priced = spec.and_then(|s| prices.priced(s, r.provider, r.region.as_deref(), &r.attributes));
+    let (cost, price) = match priced {
+        Some((c, basis)) => (Some(c), basis),
+        None => (None, None),
+    };
     let name = r.name.clone().or_else(|| spec.and_then(|s| s.name.name_of(&r.attributes)));
     // Built field by field: `json!` would serialise (copy) the attribute tree.
     let text = |s: Option<String>| s.map_or(Value::Null, Value::String);
@@ -66,6 +73,8 @@ pub fn input(r: Resource, side: Side, address: Option<&str>, registry: &Registry
     doc.insert("address".into(), text(address.map(str::to_string)));
     doc.insert("gpu".into(), gpu);
     doc.insert("cost_per_hour_usd".into(), json!(cost));
+    // Which price that is, for the finding a policy prices from it.
+    doc.insert("price".into(), json!(price));
     Value::Object(doc)
 }
 
@@ -76,7 +85,7 @@ pub fn declared_input(d: &DeclaredResource, registry: &Registry, prices: &PriceT
 /// The fields of an input document that [`finding`] reads: who the resource is,
 /// without its attributes.
 pub fn identity(input: &Value) -> Value {
-    let keep = ["type", "id", "provider", "account", "region", "name", "address", "side"];
+    let keep = ["type", "id", "provider", "account", "region", "name", "address", "side", "price"];
     let mut out: serde_json::Map<String, Value> =
         keep.iter().filter_map(|k| Some((k.to_string(), input.get(*k)?.clone()))).collect();
     // Tags travel with the identity for notifier filters (`tags = { team = "ml" }`).
@@ -144,7 +153,13 @@ pub fn finding(v: &Violation, input: &Value) -> Finding {
         changes: None,
         policy: Some(PolicyRef { id: v.policy_id.clone(), title: v.title.clone(), sides: vec![side] }),
         declared_at: None,
-        cost: None,
+        // A policy that prices its violation: what it wastes, at the resource's price.
+        cost: v.cost_per_hour_usd.map(|c| Cost {
+            declared_per_hour_usd: None,
+            live_per_hour_usd: Some(crate::cost::round_cents(c)),
+            delta_per_hour_usd: None,
+            price: input.get("price").cloned().and_then(|p| serde_json::from_value(p).ok()),
+        }),
         message: v.message.clone(),
         remediation: Remediation {
             // None: said once the sides are known (`explain_sides`).

@@ -286,7 +286,8 @@ fn finding_of<'a>(report: &'a Value, t: &str) -> &'a Value {
 #[test]
 fn a_type_that_cannot_be_read_leaves_the_others_compared_and_exits_3() {
     // moto serves neither DescribePlacementGroups nor DescribeCapacityReservations: scan
-    // every type (no skip_types), as a user missing those two permissions would.
+    // every type (no skip_types), as a user missing those two permissions would (the
+    // latter reads capacity reservations and Capacity Blocks).
     let moto = Moto::start();
     let dir = tempfile::tempdir().unwrap();
     let rt = rt();
@@ -326,6 +327,7 @@ fn a_type_that_cannot_be_read_leaves_the_others_compared_and_exits_3() {
     for (t, action) in [
         ("aws_placement_group", "ec2:DescribePlacementGroups"),
         ("aws_ec2_capacity_reservation", "ec2:DescribeCapacityReservations"),
+        ("aws_ec2_capacity_block_reservation", "ec2:DescribeCapacityReservations"),
     ] {
         let line = stderr.lines().find(|l| l.contains(t)).unwrap_or_else(|| panic!("{t} not named: {stderr}"));
         assert!(line.starts_with("driftd: aws 123456789012 us-east-1: ") && line.contains(action), "{line}");

@@ -258,6 +258,7 @@ impl RegoEngine {
                     message: format!("policy {} could not be evaluated: {}", p.id, one_line(&e.to_string())),
                     remediation: Some(format!("fix the policy in {}", p.file)),
                     resource: None,
+                    cost_per_hour_usd: None,
                 }),
             }
         }
@@ -305,7 +306,8 @@ fn one_line(s: &str) -> String {
 }
 
 /// `deny` entries: strings, or objects with `msg` and optional `severity`,
-/// `remediation` and (fleet policies) `resource: {type, id}`.
+/// `remediation`, `cost_per_hour_usd` (what the violation wastes per hour) and (fleet
+/// policies) `resource: {type, id}`.
 fn entries(p: &Policy, result: &regorus::Value) -> Vec<Violation> {
     let json: Value = result.to_json_str().ok().and_then(|s| serde_json::from_str(&s).ok()).unwrap_or(Value::Null);
     let items = match json {
@@ -331,6 +333,10 @@ fn entries(p: &Policy, result: &regorus::Value) -> Vec<Violation> {
                 message,
                 remediation: text("remediation").or_else(|| p.remediation.clone()),
                 resource,
+                cost_per_hour_usd: item
+                    .get("cost_per_hour_usd")
+                    .and_then(Value::as_f64)
+                    .filter(|c| c.is_finite() && *c >= 0.0),
             }
         })
         .collect()

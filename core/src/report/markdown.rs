@@ -42,11 +42,11 @@ fn write_head(report: &Report, opts: &RenderOptions, out: &mut dyn Write) -> io:
         if report.findings.len() == 1 { "" } else { "s" }
     )?;
     writeln!(out)?;
-    writeln!(out, "| managed | in sync | changed | missing | unmanaged | violations | not covered | coverage | cost drift | unmanaged capacity |")?;
-    writeln!(out, "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")?;
+    writeln!(out, "| managed | in sync | changed | missing | unmanaged | violations | not covered | coverage | cost drift | unmanaged capacity | idle capacity |")?;
+    writeln!(out, "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")?;
     writeln!(
         out,
-        "| {} | {} | {} | {} | {} | {} | {} | {} | {}/h | {}/h |",
+        "| {} | {} | {} | {} | {} | {} | {} | {} | {}/h | {}/h | {}/h |",
         s.managed,
         s.in_sync,
         s.changed,
@@ -57,6 +57,7 @@ fn write_head(report: &Report, opts: &RenderOptions, out: &mut dyn Write) -> io:
         s.coverage_pct.map(|c| format!("{c:.2}%")).unwrap_or_else(|| "n/a".into()),
         usd_delta(s.cost_delta_per_hour_usd),
         usd(Some(s.unmanaged_cost_per_hour_usd)),
+        usd(Some(s.idle_capacity_cost_per_hour_usd)),
     )?;
     writeln!(out)?;
     writeln!(out, "_Costs: {}._", report.prices.line())?;
@@ -69,17 +70,18 @@ fn write_head(report: &Report, opts: &RenderOptions, out: &mut dyn Write) -> io:
     }
     if !s.teams.is_empty() {
         writeln!(out)?;
-        writeln!(out, "| team | findings | cost drift | unmanaged capacity | orchestrated |")?;
-        writeln!(out, "|---|---:|---:|---:|---:|")?;
+        writeln!(out, "| team | findings | cost drift | unmanaged capacity | orchestrated | idle capacity |")?;
+        writeln!(out, "|---|---:|---:|---:|---:|---:|")?;
         for t in &s.teams {
             writeln!(
                 out,
-                "| {} | {} | {}/h | {}/h | {}/h |",
+                "| {} | {} | {}/h | {}/h | {}/h | {}/h |",
                 cell(&t.name),
                 t.findings,
                 usd_delta(t.drift_cost_per_hour_usd),
                 usd(Some(t.unmanaged_cost_per_hour_usd)),
-                usd(Some(t.orchestrated_cost_per_hour_usd))
+                usd(Some(t.orchestrated_cost_per_hour_usd)),
+                usd(Some(t.idle_capacity_cost_per_hour_usd))
             )?;
         }
     }

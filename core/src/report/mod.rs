@@ -107,6 +107,9 @@ pub struct Summary {
     /// Sum of the known hourly costs of unmanaged resources (shadow capacity; not what
     /// another tool such as CloudFormation manages).
     pub unmanaged_cost_per_hour_usd: f64,
+    /// Sum of what priced policy findings say is paid for nothing per hour: the idle
+    /// share of capacity reservations and Capacity Blocks.
+    pub idle_capacity_cost_per_hour_usd: f64,
     /// Capacity that owners created (auto scaling groups, EKS node groups, Karpenter,
     /// fleets), per owner: how many resources, what they cost, who answers for them.
     pub orchestrated: Vec<crate::compare::OwnedCapacity>,
@@ -316,16 +319,17 @@ pub(crate) fn owned_line(o: &crate::compare::OwnedCapacity) -> String {
     format!("{} {}: {} resources, {}/h, {who}", o.label, o.id, o.resources, usd(o.cost_per_hour_usd))
 }
 
-/// One team's costs in words: "ml: 3 findings, drift +$1.00/h, unmanaged $2.00/h, orchestrated $0.00/h".
+/// One team's costs in words: "ml: 3 findings, drift +$1.00/h, unmanaged $2.00/h, orchestrated $0.00/h, idle capacity $0.00/h".
 pub(crate) fn team_line(t: &crate::allocation::TeamCost) -> String {
     format!(
-        "{}: {} finding{}, drift {}/h, unmanaged {}/h, orchestrated {}/h",
+        "{}: {} finding{}, drift {}/h, unmanaged {}/h, orchestrated {}/h, idle capacity {}/h",
         t.name,
         t.findings,
         if t.findings == 1 { "" } else { "s" },
         usd_delta(t.drift_cost_per_hour_usd),
         usd(Some(t.unmanaged_cost_per_hour_usd)),
-        usd(Some(t.orchestrated_cost_per_hour_usd))
+        usd(Some(t.orchestrated_cost_per_hour_usd)),
+        usd(Some(t.idle_capacity_cost_per_hour_usd))
     )
 }
 

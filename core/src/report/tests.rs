@@ -64,6 +64,7 @@ pub(crate) fn sample() -> Report {
             coverage_pct: None,
             cost_delta_per_hour_usd: 0.0,
             unmanaged_cost_per_hour_usd: 1.0,
+            idle_capacity_cost_per_hour_usd: 0.0,
             orchestrated: vec![],
             teams: vec![],
             cost_allocation: Default::default(),

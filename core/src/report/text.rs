@@ -64,9 +64,10 @@ pub fn render(report: &Report, opts: &RenderOptions, out: &mut dyn Write) -> io:
     let coverage = s.coverage_pct.map(|c| format!("{c:.2}%")).unwrap_or_else(|| "n/a".into());
     writeln!(
         out,
-        "  coverage {coverage} · cost drift {}/h · unmanaged capacity {}/h",
+        "  coverage {coverage} · cost drift {}/h · unmanaged capacity {}/h · idle capacity {}/h",
         usd_delta(s.cost_delta_per_hour_usd),
-        usd(Some(s.unmanaged_cost_per_hour_usd))
+        usd(Some(s.unmanaged_cost_per_hour_usd)),
+        usd(Some(s.idle_capacity_cost_per_hour_usd))
     )?;
     writeln!(out, "  {}", p.dim(&format!("costs: {}", report.prices.line())))?;
     for o in &s.orchestrated {

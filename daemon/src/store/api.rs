@@ -174,7 +174,7 @@ pub fn teams(conn: &dyn Sql, f: &TeamFilter) -> DbResult<Page> {
     clauses.push(format!("t.scan_id BETWEEN ?{} AND ?{}", args.len() - 1, args.len()));
     let sql = format!(
         "SELECT t.scan_id, t.scope, s.finished_at, t.team, t.findings, t.drift_cost_per_hour_usd,
-            t.unmanaged_cost_per_hour_usd, t.orchestrated_cost_per_hour_usd
+            t.unmanaged_cost_per_hour_usd, t.orchestrated_cost_per_hour_usd, t.idle_capacity_cost_per_hour_usd
          FROM scan_teams t JOIN scans s ON s.id = t.scan_id WHERE {} ORDER BY t.scan_id DESC, t.team",
         clauses.join(" AND ")
     );
@@ -187,6 +187,7 @@ pub fn teams(conn: &dyn Sql, f: &TeamFilter) -> DbResult<Page> {
             "drift_cost_per_hour_usd": r.get::<f64>(5)?,
             "unmanaged_cost_per_hour_usd": r.get::<f64>(6)?,
             "orchestrated_cost_per_hour_usd": r.get::<f64>(7)?,
+            "idle_capacity_cost_per_hour_usd": r.get::<f64>(8)?,
         });
         match items.last_mut().filter(|i| i["scan_id"] == scan_id) {
             Some(item) => item["teams"].as_array_mut().expect("teams is an array").push(team),

@@ -249,7 +249,8 @@ pub fn set_scan_teams(conn: &dyn Sql, scan_id: i64, scope: &str, teams: &[TeamCo
     for t in teams {
         conn.execute(
             "INSERT INTO scan_teams (scan_id, scope, team, findings, drift_cost_per_hour_usd,
-                unmanaged_cost_per_hour_usd, orchestrated_cost_per_hour_usd) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                unmanaged_cost_per_hour_usd, orchestrated_cost_per_hour_usd, idle_capacity_cost_per_hour_usd)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
             args![
                 scan_id,
                 scope,
@@ -257,7 +258,8 @@ pub fn set_scan_teams(conn: &dyn Sql, scan_id: i64, scope: &str, teams: &[TeamCo
                 t.findings as i64,
                 t.drift_cost_per_hour_usd,
                 t.unmanaged_cost_per_hour_usd,
-                t.orchestrated_cost_per_hour_usd
+                t.orchestrated_cost_per_hour_usd,
+                t.idle_capacity_cost_per_hour_usd
             ],
         )?;
     }

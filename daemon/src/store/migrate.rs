@@ -25,7 +25,8 @@ const TABLES: &[(&str, &str)] = &[
     ("threads", "notifier, scope, thread_key, thread_ref"),
     (
         "scan_teams",
-        "scan_id, scope, team, findings, drift_cost_per_hour_usd, unmanaged_cost_per_hour_usd, orchestrated_cost_per_hour_usd",
+        "scan_id, scope, team, findings, drift_cost_per_hour_usd, unmanaged_cost_per_hour_usd, orchestrated_cost_per_hour_usd,
+         idle_capacity_cost_per_hour_usd",
     ),
     (
         "outbox",

@@ -229,6 +229,7 @@ const PRICES_AND_TEAMS: &str = "CREATE TABLE prices (              -- what the c
         drift_cost_per_hour_usd DOUBLE PRECISION NOT NULL,
         unmanaged_cost_per_hour_usd DOUBLE PRECISION NOT NULL,
         orchestrated_cost_per_hour_usd DOUBLE PRECISION NOT NULL,
+        idle_capacity_cost_per_hour_usd DOUBLE PRECISION NOT NULL,
         PRIMARY KEY (scan_id, team)
     );
     CREATE INDEX scan_teams_scope ON scan_teams (scope, scan_id);";

@@ -6,6 +6,7 @@ pub mod apt;
 pub mod arm;
 pub mod azure_fleet;
 pub mod azurite;
+pub mod capacity;
 pub mod cloudtrail;
 pub mod daemon;
 pub mod fleet;

@@ -9,7 +9,8 @@ use std::time::{Duration, Instant};
 
 /// moto serves neither placement groups nor capacity reservations (their mapping is unit
 /// tested in providers/): leave them out, as a user without those permissions would.
-pub const CONFIG: &str = "[aws]\nskip_types = [\"aws_placement_group\", \"aws_ec2_capacity_reservation\"]\n";
+pub const CONFIG: &str =
+    "[aws]\nskip_types = [\"aws_placement_group\", \"aws_ec2_capacity_reservation\", \"aws_ec2_capacity_block_reservation\"]\n";
 
 pub struct Moto {
     child: Child,

@@ -5,10 +5,16 @@
 //!
 //! ## Why it matters
 //! A reservation is billed whether instances use it or not: 8 reserved p5.48xlarge
-//! cost $440/h empty. Priced as instance_count times the on-demand price.
+//! cost $440/h empty. Priced as instance_count times the on-demand price; the GPU pack
+//! prices its idle share (`available_instance_count`, read live) and the on-demand
+//! instances that run beside it.
+//!
+//! Capacity Blocks for ML come from the same call (`reservationType = capacity-block`)
+//! and are their own type (`capacity_block_reservation.rs`).
 //!
 //! moto_server does not serve capacity reservations; the mapping is tested with
-//! constructed API responses (see the tests below).
+//! constructed API responses (see the tests below) and end to end against a local
+//! server answering DescribeCapacityReservations in its documented shape.
 
 use crate::aws::events::{EC2, TAGGED};
 use crate::aws::owners::{BY_CLOUDFORMATION, BY_CLOUDFORMATION_NAME};
@@ -27,7 +33,7 @@ pub const SPEC: TypeSpec = TypeSpec {
         Attr::new("instance_match_criteria", Low).norms(&[Norm::Lowercase]),
         Attr::new("tags", Low).norms(&[Norm::MergeTagsAll, Norm::DropAwsPrefixed]),
     ],
-    computed_only: &["arn", "id", "owner_id", "available_instance_count", "state", "tags_all"],
+    computed_only: &["arn", "id", "owner_id", "available_instance_count", "state", "tags_all", "reservation_type"],
     cost: Some(CostRule {
         size_attr: "instance_type",
         count_attr: Some("instance_count"),
@@ -69,30 +75,49 @@ pub const SPEC: TypeSpec = TypeSpec {
 };
 
 #[cfg(feature = "aws")]
-pub use lister::{list, to_resource};
+pub use lister::{list, read, to_resource};
 
-/// DescribeCapacityReservations, active and pending only, 1000 per page.
+/// DescribeCapacityReservations, the states that hold or will hold capacity, 1000 per page.
 #[cfg(feature = "aws")]
 mod lister {
     use crate::aws::util::{resource, s, tags};
     use crate::aws::{ListError, RegionCx};
-    use aws_sdk_ec2::types::{CapacityReservation, Filter};
+    use aws_sdk_ec2::types::{CapacityReservation, CapacityReservationType, Filter};
     use driftd_core::model::Resource;
     use serde_json::json;
 
     pub async fn list(cx: &RegionCx) -> Result<Vec<Resource>, ListError> {
+        read(cx, false).await
+    }
+
+    /// The region's reservations of one kind: Capacity Blocks for ML (`blocks`) or the
+    /// others (on-demand capacity reservations).
+    pub async fn read(cx: &RegionCx, blocks: bool) -> Result<Vec<Resource>, ListError> {
         let mut out = Vec::new();
         let mut pages = cx
             .ec2
             .describe_capacity_reservations()
-            .filters(Filter::builder().name("state").values("active").values("pending").build())
+            .filters(
+                Filter::builder()
+                    .name("state")
+                    .values("active")
+                    .values("pending")
+                    .values("scheduled")
+                    .values("payment-pending")
+                    .build(),
+            )
             .max_results(1000)
             .into_paginator()
             .send();
         while let Some(page) = pages.next().await {
             let page =
                 page.map_err(|e| ListError::from_sdk("ec2:DescribeCapacityReservations", &cx.region, &cx.endpoint, e))?;
-            out.extend(page.capacity_reservations().iter().map(|r| to_resource(&cx.account, &cx.region, r)));
+            out.extend(
+                page.capacity_reservations()
+                    .iter()
+                    .filter(|r| (r.reservation_type() == Some(&CapacityReservationType::CapacityBlock)) == blocks)
+                    .map(|r| to_resource(&cx.account, &cx.region, r)),
+            );
         }
         Ok(out)
     }
@@ -101,10 +126,12 @@ mod lister {
         let id = r.capacity_reservation_id().unwrap_or_default().to_string();
         let tags = tags(r.tags().iter().map(|t| (t.key(), t.value())));
         let name = tags.get("Name").and_then(|v| v.as_str()).map(str::to_string);
+        let block = r.reservation_type() == Some(&CapacityReservationType::CapacityBlock);
+        let tf_type = if block { "aws_ec2_capacity_block_reservation" } else { "aws_ec2_capacity_reservation" };
         resource(
             account,
             region,
-            "aws_ec2_capacity_reservation",
+            tf_type,
             id.clone(),
             name,
             json!({
@@ -121,6 +148,9 @@ mod lister {
                 "instance_match_criteria": r.instance_match_criteria().map(|x| x.as_str()).unwrap_or(""),
                 "tenancy": r.tenancy().map(|x| x.as_str()).unwrap_or(""),
                 "state": r.state().map(|x| x.as_str()).unwrap_or(""),
+                "reservation_type": r.reservation_type().map(|x| x.as_str()).unwrap_or("default"),
+                "start_date": r.start_date().map(|d| d.to_string()).unwrap_or_default(),
+                "placement_group_arn": s(r.placement_group_arn()),
                 "tags": tags,
             }),
         )

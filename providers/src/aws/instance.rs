@@ -300,6 +300,9 @@ mod lister {
             "public_dns": s(i.public_dns_name()),
             "associate_public_ip_address": i.public_ip_address().is_some_and(|ip| !ip.is_empty()),
             "instance_lifecycle": i.instance_lifecycle().map(|l| l.as_str()).unwrap_or(""),
+            // The reservation it runs in, if any (only the API says): the GPU pack finds
+            // on-demand capacity beside an idle reservation with it. Never compared.
+            "capacity_reservation_id": s(i.capacity_reservation_id()),
             // The provider's blocks, plus what only the API says: each interface's type
             // (`efa`), which the GPU pack's EFA policy reads. Never compared.
             "network_interface": i.network_interfaces().iter().map(|n| json!({

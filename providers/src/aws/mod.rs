@@ -3,6 +3,7 @@
 //! one `aws_type!` line in [`TYPES`], which pairs the file's spec with its lister.
 
 pub mod autoscaling_group;
+pub mod capacity_block_reservation;
 pub mod capacity_reservation;
 pub mod eks_node_group;
 pub mod events;
@@ -63,4 +64,5 @@ pub const TYPES: &[AwsType] = &[
     aws_type!(security_group),
     aws_type!(placement_group),
     aws_type!(capacity_reservation),
+    aws_type!(capacity_block_reservation),
 ];
