@@ -58,7 +58,8 @@ def cluster(sub):
 
 
 subs = [sub_id(i + 1) for i in range(S)]
-fleet = {s: {"virtualMachines": [], "virtualMachineScaleSets": [scale_set(s)], "managedClusters": [cluster(s)]} for s in subs}
+fleet = {s: {"virtualMachines": [], "virtualMachineScaleSets": [scale_set(s)], "managedClusters": [cluster(s)],
+             "capacityReservationGroups": []} for s in subs}
 for i in range(N):
     fleet[subs[i % S]]["virtualMachines"].append(vm(subs[i % S], i))
 calls = {"arm": 0, "token": 0}

@@ -467,7 +467,11 @@ pub fn markdown(specs: &[&TypeSpec]) -> String {
                     calls.push(call);
                 }
             }
-            out.push_str(&format!("\nRead again on the events of (`[aws.events]`): {}.\n", calls.join(", ")));
+            let queue = match s.cloud {
+                crate::model::Cloud::Azure => "[azure.events]",
+                _ => "[aws.events]",
+            };
+            out.push_str(&format!("\nRead again on the events of (`{queue}`): {}.\n", calls.join(", ")));
         }
     }
     out

@@ -6,7 +6,7 @@
 mod common;
 
 use common::arm::{ArmServer, Fleet, Subscription, SECRET};
-use common::azure_fleet::{sub_id, tfstate, Cluster, Pool, ScaleSet, Vm};
+use common::azure_fleet::{sub_id, tfstate, CapacityReservation, Cluster, Pool, ScaleSet, Vm};
 use common::azurite::Azurite;
 use common::receiver::Fault;
 use common::{driftd_env, Run};
@@ -27,6 +27,8 @@ struct World {
     flex_vms: Vec<Vm>,
     cyclecloud: Vm,
     cluster: Cluster,
+    /// A capacity reservation the training VM runs in: declared, wholly in use.
+    reservation: CapacityReservation,
 }
 
 fn world() -> World {
@@ -61,7 +63,9 @@ fn world() -> World {
     let mut gpuauto = Pool::new("gpuauto", "Standard_NC24ads_A100_v4", 1);
     gpuauto.autoscale = Some((0, 4));
     let cluster = Cluster::new(&a, "ml-aks", vec![system, gpu, gpuauto]);
-    World { a, b, vms, render, flex, flex_vms, cyclecloud, cluster }
+    let mut reservation = CapacityReservation::new(&a, "gpu-reserve", "h100", "Standard_ND96isr_H100_v5", 1);
+    reservation.allocated = vec![vms[1].id()];
+    World { a, b, vms, render, flex, flex_vms, cyclecloud, cluster, reservation }
 }
 
 impl World {
@@ -75,6 +79,8 @@ impl World {
         a.scale_sets = vec![self.render.arm(), self.flex.arm()];
         a.scale_sets.extend(self.cluster.node_scale_sets());
         a.clusters = vec![self.cluster.arm()];
+        a.reservation_groups = vec![CapacityReservation::arm_group(&[&self.reservation])];
+        a.reservations = vec![self.reservation.arm()];
         fleet.subscriptions.insert(self.a.clone(), a);
         fleet.subscriptions.insert(self.b.clone(), b);
         fleet
@@ -91,6 +97,7 @@ impl World {
         for pool in &self.cluster.pools[1..] {
             res.push(("azurerm_kubernetes_cluster_node_pool", pool.name.clone(), self.cluster.pool_state(pool)));
         }
+        res.push(("azurerm_capacity_reservation", "h100".into(), self.reservation.state()));
         let refs: Vec<(&str, &str, Value)> = res.iter().map(|(t, n, v)| (*t, n.as_str(), v.clone())).collect();
         tfstate(&refs)
     }
@@ -148,15 +155,22 @@ fn in_sync_fleet_then_every_kind_of_drift_is_found_exactly() {
     no_secret(&r);
     let v = report(&r);
     assert_eq!(findings(&v), BTreeSet::new(), "in sync: ids differ only in casing, sizes in enum spelling");
-    assert_eq!(v["summary"]["managed"], 12, "{:#}", v["summary"]);
+    assert_eq!(v["summary"]["managed"], 13, "{:#}", v["summary"]);
     assert_eq!(v["summary"]["unmanaged"], 0);
     let live = v["sources"]["live"].as_array().unwrap();
     assert_eq!(live.len(), 2, "one scan per subscription: {live:?}");
 
     // Calls: per subscription ceil(items / page) per list (at least one), plus the
-    // subscription listing: (VMs 5 -> 3, sets 5 -> 3, clusters 1 -> 1) + (VMs 5 -> 3, 0 -> 1, 0 -> 1) + 1.
+    // subscription listing, plus one GET per capacity reservation:
+    // (VMs 5 -> 3, sets 5 -> 3, clusters 1 -> 1, reservation groups 1 -> 1, reservations 1)
+    // + (VMs 5 -> 3, 0 -> 1, 0 -> 1, 0 -> 1) + 1.
     let calls = server.calls().len();
-    assert_eq!(calls, 3 + 3 + 1 + 3 + 1 + 1 + 1, "{:?}", server.calls().iter().map(|c| &c.path).collect::<Vec<_>>());
+    assert_eq!(
+        calls,
+        3 + 3 + 1 + 1 + 1 + 3 + 1 + 1 + 1 + 1,
+        "{:?}",
+        server.calls().iter().map(|c| &c.path).collect::<Vec<_>>()
+    );
     let counted: u64 = live.iter().map(|s| s["api_calls"].as_u64().unwrap()).sum();
     assert_eq!(counted as usize, calls, "the report counts every ARM call");
 
@@ -234,7 +248,7 @@ fn throttling_is_waited_out_as_retry_after_says() {
     assert!(findings(&report(&r)).is_empty());
     assert!(took >= Duration::from_millis(1900), "both Retry-After waits honoured: {took:?}");
     let calls = server.calls();
-    assert_eq!(calls.len(), 13 + 2, "two retries on top of a clean scan");
+    assert_eq!(calls.len(), 16 + 2, "two retries on top of a clean scan");
     let first_three: Vec<_> = calls.iter().take(3).map(|c| c.at).collect();
     assert!(first_three[1] - first_three[0] >= Duration::from_millis(950), "waited Retry-After after 429");
     assert!(first_three[2] - first_three[1] >= Duration::from_millis(950), "waited Retry-After after 503");
@@ -321,7 +335,7 @@ fn state_from_azurite_through_azurerm_urls() {
     assert_eq!(r.code, 0, "{}", r.stderr);
     no_secret(&r);
     let v = report(&r);
-    assert_eq!(v["summary"]["managed"], 12);
+    assert_eq!(v["summary"]["managed"], 13);
     assert_eq!(v["sources"]["declared"][0]["location"], url.as_str());
     // The same state found by discovery, through a root module's azurerm backend.
     let root_module = dir.path().join("infra/gpu");
@@ -340,7 +354,7 @@ fn state_from_azurite_through_azurerm_urls() {
     assert_eq!(r.code, 0, "{}", r.stderr);
     no_secret(&r);
     let v = report(&r);
-    assert_eq!(v["summary"]["managed"], 12);
+    assert_eq!(v["summary"]["managed"], 13);
     assert_eq!(v["sources"]["declared"][0]["location"], url.as_str());
     assert_eq!(v["sources"]["declared"][0]["root_module"], "gpu");
     // Terraform's own variable for the key, with the endpoint given apart.
@@ -447,7 +461,7 @@ fn microsofts_example_payloads_scan_into_a_snapshot() {
     let mut fleet = Fleet { page_size: 3, ..Fleet::default() };
     fleet.subscriptions.insert(
         sub.clone(),
-        Subscription { activity_log: vec![], vms: vms.clone(), scale_sets: sets.clone(), clusters: vec![cluster] },
+        Subscription { vms: vms.clone(), scale_sets: sets.clone(), clusters: vec![cluster], ..Default::default() },
     );
     let server = ArmServer::start(fleet);
     let dir = tempfile::tempdir().unwrap();

@@ -104,3 +104,44 @@ fn idle_reservations_on_demand_beside_them_and_a_block_ending_tomorrow_are_found
     assert_eq!(team("ml")["idle_capacity_cost_per_hour_usd"], 165.12);
     assert_eq!(team("untagged")["idle_capacity_cost_per_hour_usd"], 20.99);
 }
+
+/// Azure: a capacity reservation group's reservation with 1 of 4 reserved VMs allocated
+/// (Microsoft's CapacityReservation_Get shape, through the local ARM server) is GPU015,
+/// priced at its 3 idle VMs with the Retail Prices API's price for its region.
+#[test]
+fn an_azure_capacity_reservation_with_idle_capacity_is_found_and_priced() {
+    use common::arm::{ArmServer, Fleet, Subscription};
+    use common::azure_fleet::{sub_id, CapacityReservation, Vm};
+    use common::price_apis::PriceApis;
+    let sub = sub_id(1);
+    let vm = Vm::new(&sub, "nd-train-0", "Standard_ND96isr_H100_v5");
+    let mut reservation = CapacityReservation::new(&sub, "gpu-reserve", "h100", "Standard_ND96isr_H100_v5", 4);
+    reservation.allocated = vec![vm.id()];
+    reservation.tags.insert("team".into(), "ml".into());
+    let mut fleet = Fleet::default();
+    let subscription = Subscription {
+        vms: vec![vm.arm()],
+        reservation_groups: vec![CapacityReservation::arm_group(&[&reservation])],
+        reservations: vec![reservation.arm()],
+        ..Default::default()
+    };
+    fleet.subscriptions.insert(sub.clone(), subscription);
+    let server = ArmServer::start(fleet);
+    let apis = PriceApis::start();
+    apis.azure("eastus", "Standard_ND96isr_H100_v5", 101.5, 40.0);
+    let dir = tempfile::tempdir().unwrap();
+    let mut env = server.env();
+    env.extend(apis.env());
+    let run = driftd_env(dir.path(), &["check", "--provider", "azure", "--format", "json", "--fail-on", "never"], &env);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let report: Value = serde_json::from_str(&run.stdout).unwrap();
+    let idle: Vec<&Value> =
+        report["findings"].as_array().unwrap().iter().filter(|f| f["policy"]["id"] == "GPU015").collect();
+    assert_eq!(idle.len(), 1, "{:#}", report["findings"]);
+    let f = idle[0];
+    assert!(f["resource"]["id"].as_str().unwrap().eq_ignore_ascii_case(&reservation.id()));
+    assert_eq!(f["message"], "h100 holds 4 Standard_ND96isr_H100_v5 in eastus zone 1, 3 of them idle");
+    assert_eq!(f["cost"]["live_per_hour_usd"], 304.5);
+    assert_eq!(f["cost"]["price"]["source"], "azure_retail_prices");
+    assert_eq!(report["summary"]["idle_capacity_cost_per_hour_usd"], 304.5);
+}

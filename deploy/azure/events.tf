@@ -77,6 +77,7 @@ resource "azurerm_eventgrid_system_topic_event_subscription" "driftd" {
       values = [
         "Microsoft.Compute/virtualMachines/",
         "Microsoft.Compute/virtualMachineScaleSets/",
+        "Microsoft.Compute/capacityReservationGroups/",
         "Microsoft.ContainerService/managedClusters/",
       ]
     }

@@ -28,3 +28,16 @@ test_declared_side_without_utilisation_passes if {
 test_block_not_started_passes if {
 	count(idle_reservation.deny) == 0 with input as object.union(reservation(8, 8, 440.32), {"type": "aws_ec2_capacity_block_reservation", "attributes": {"state": "scheduled", "instance_count": 8, "available_instance_count": 8}})
 }
+
+azure(capacity, allocated) := {"type": "azurerm_capacity_reservation", "id": "/s/crg/r", "name": "h100", "provider": "azure", "cost_per_hour_usd": 98.32 * capacity, "attributes": {"location": "eastus", "zone": "1", "sku": [{"name": "Standard_ND96isr_H100_v5", "capacity": capacity}], "current_capacity": capacity, "virtual_machines_allocated": allocated}}
+
+test_azure_reservation_idle_share_is_priced if {
+	idle_reservation.deny == {{"msg": "h100 holds 4 Standard_ND96isr_H100_v5 in eastus zone 1, 3 of them idle", "severity": "medium", "cost_per_hour_usd": 294.96}} with input as azure(4, ["/s/vm1"])
+}
+
+test_azure_reservation_in_use_passes if count(idle_reservation.deny) == 0 with input as azure(1, ["/s/vm1"])
+
+# The declared side (azurerm state) has no instance view: no guess.
+test_azure_declared_passes if {
+	count(idle_reservation.deny) == 0 with input as {"type": "azurerm_capacity_reservation", "id": "/s/crg/r", "provider": "azure", "attributes": {"sku": [{"name": "Standard_ND96isr_H100_v5", "capacity": 4}]}}
+}

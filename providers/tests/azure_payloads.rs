@@ -116,6 +116,23 @@ fn every_example_payload_deserialises_and_converts() {
                     assert_eq!(r.attributes["priority"], "Spot");
                 }
             }
+            "CapacityReservationGroup_ListBySubscription.json" => {
+                // The groups name their reservations, without the leading `/` here.
+                let groups = b["value"].as_array().unwrap();
+                let ids: Vec<&str> = groups
+                    .iter()
+                    .flat_map(|g| g["properties"]["capacityReservations"].as_array().unwrap())
+                    .map(|r| r["id"].as_str().unwrap())
+                    .collect();
+                assert_eq!(ids.len(), 4, "{name}");
+                assert!(ids.iter().all(|id| id.contains("/capacityReservations/")), "{name}");
+            }
+            "CapacityReservation_Get.json" => {
+                let group = "/subscriptions/s/resourceGroups/myResourceGroup/providers/Microsoft.Compute/capacityReservationGroups/myCapacityReservationGroup";
+                let r = driftd_providers::azure::capacity_reservation::to_resource("sub", group, &b);
+                assert_eq!(r.attributes["sku"][0]["capacity"], 4);
+                assert_eq!(r.attributes["virtual_machines_allocated"].as_array().unwrap().len(), 2);
+            }
             // Read by no scan: Resource Graph, resource changes and the activity log are
             // not how driftd lists (a subscription-wide list per type is cheaper and exact).
             n if ["GetActivityLogsFiltered.json", "ResourceChanges.json"].contains(&n)

@@ -23,6 +23,10 @@ pub struct Subscription {
     pub clusters: Vec<Value>,
     /// Activity Log entries (`eventtypes/management/values`), each with its `resourceId`.
     pub activity_log: Vec<Value>,
+    /// Capacity reservation groups as listed, and their reservations as GET by id answers
+    /// (with `instanceView`, which is left out unless `$expand=instanceView` is asked).
+    pub reservation_groups: Vec<Value>,
+    pub reservations: Vec<Value>,
 }
 
 #[derive(Debug, Clone)]
@@ -229,11 +233,30 @@ fn arm(req: &Request, fleet: &Fleet, tokens: &[String]) -> Reply {
                 ("Microsoft.Compute", "virtualMachines") => page(&data.vms),
                 ("Microsoft.Compute", "virtualMachineScaleSets") => page(&data.scale_sets),
                 ("Microsoft.ContainerService", "managedClusters") => page(&data.clusters),
+                ("Microsoft.Compute", "capacityReservationGroups") => page(&data.reservation_groups),
                 _ => arm_error(
                     400,
                     "NoRegisteredProviderFound",
                     format!("No registered resource provider found for {namespace}/{kind}."),
                 ),
+            }
+        }
+        // One capacity reservation by its id.
+        ["subscriptions", sub, rg, _, "providers", "Microsoft.Compute", "capacityReservationGroups", _, "capacityReservations", _]
+            if rg.eq_ignore_ascii_case("resourceGroups") =>
+        {
+            let Some(data) = fleet.subscriptions.get(*sub) else {
+                return arm_error(404, "SubscriptionNotFound", format!("The subscription '{sub}' could not be found."));
+            };
+            match data.reservations.iter().find(|r| r["id"].as_str().is_some_and(|id| id.eq_ignore_ascii_case(path))) {
+                Some(r) => {
+                    let mut r = r.clone();
+                    if !query.contains("expand=instanceView") {
+                        r["properties"].as_object_mut().map(|p| p.remove("instanceView"));
+                    }
+                    Reply::json(200, r)
+                }
+                None => arm_error(404, "ResourceNotFound", format!("The Resource '{path}' was not found.")),
             }
         }
         // One VM or scale set by its id, as a re-read after an event GETs it.

@@ -481,3 +481,75 @@ pub fn tfstate(resources: &[(&str, &str, Value)]) -> Value {
         .collect();
     json!({"version": 4, "terraform_version": "1.9.8", "serial": 12, "lineage": "6a3f1c2e-5d4b-4a39-8e7f-0c1b2a3d4e5f", "outputs": {}, "resources": out, "check_results": null})
 }
+
+/// A capacity reservation in a capacity reservation group, in ARM's shapes (Microsoft's
+/// `CapacityReservation_Get` and `CapacityReservationGroup_ListBySubscription` examples).
+#[derive(Debug, Clone)]
+pub struct CapacityReservation {
+    pub sub: String,
+    pub group: String,
+    pub name: String,
+    pub size: String,
+    pub capacity: i64,
+    /// VMs allocated in it (their ids).
+    pub allocated: Vec<String>,
+    pub tags: Map<String, Value>,
+}
+
+impl CapacityReservation {
+    pub fn new(sub: &str, group: &str, name: &str, size: &str, capacity: i64) -> CapacityReservation {
+        CapacityReservation {
+            sub: sub.into(),
+            group: group.into(),
+            name: name.into(),
+            size: size.into(),
+            capacity,
+            allocated: vec![],
+            tags: Map::new(),
+        }
+    }
+
+    pub fn group_id(&self) -> String {
+        arm_id(&self.sub, RG, "Microsoft.Compute/capacityReservationGroups", &self.group)
+    }
+
+    pub fn id(&self) -> String {
+        format!("{}/capacityReservations/{}", self.group_id(), self.name)
+    }
+
+    /// The group as `capacityReservationGroups` lists it, naming its reservations as ARM's
+    /// example does (without the leading `/`).
+    pub fn arm_group(reservations: &[&CapacityReservation]) -> Value {
+        let first = reservations[0];
+        json!({
+            "name": first.group, "id": first.group_id(), "type": "Microsoft.Compute/CapacityReservationGroups",
+            "location": "East US", "zones": ["1"],
+            "properties": {
+                "capacityReservations": reservations.iter().map(|r| json!({"id": r.id().trim_start_matches('/')})).collect::<Vec<_>>(),
+                "virtualMachinesAssociated": reservations.iter().flat_map(|r| r.allocated.iter().map(|v| json!({"id": v}))).collect::<Vec<_>>()
+            }
+        })
+    }
+
+    /// The reservation as GET `$expand=instanceView` answers.
+    pub fn arm(&self) -> Value {
+        let vms: Vec<Value> = self.allocated.iter().map(|v| json!({"id": v})).collect();
+        json!({
+            "id": self.id(), "name": self.name, "type": "Microsoft.Compute/capacityReservationGroups/capacityReservations",
+            "location": LOCATION, "tags": self.tags, "sku": {"name": self.size, "capacity": self.capacity}, "zones": ["1"],
+            "properties": {
+                "platformFaultDomainCount": 1, "reservationId": format!("{:08x}-0000-4000-8000-000000000000", self.name.len()),
+                "provisioningTime": "2026-10-01T08:00:00.0000000+00:00", "virtualMachinesAssociated": vms,
+                "provisioningState": "Succeeded", "timeCreated": "2026-10-01T08:00:00.0000000+00:00",
+                "instanceView": {"utilizationInfo": {"currentCapacity": self.capacity, "virtualMachinesAllocated": vms},
+                                 "statuses": [{"code": "ProvisioningState/succeeded", "level": "Info", "displayStatus": "Provisioning succeeded"}]}
+            }
+        })
+    }
+
+    /// `azurerm_capacity_reservation` attributes.
+    pub fn state(&self) -> Value {
+        json!({"id": self.id(), "name": self.name, "capacity_reservation_group_id": self.group_id(),
+               "sku": [{"name": self.size, "capacity": self.capacity}], "zone": "1", "tags": self.tags, "timeouts": null})
+    }
+}

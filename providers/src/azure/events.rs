@@ -42,6 +42,10 @@ pub const CLUSTER_OPERATIONS: &[EventRule] = &[
     operation("Microsoft.ContainerService/managedClusters/stop/action"),
     operation("Microsoft.ContainerService/managedClusters/start/action"),
 ];
+pub const CAPACITY_RESERVATION_OPERATIONS: &[EventRule] = &[
+    operation("Microsoft.Compute/capacityReservationGroups/capacityReservations/write"),
+    operation("Microsoft.Compute/capacityReservationGroups/capacityReservations/delete"),
+];
 pub const NODE_POOL_OPERATIONS: &[EventRule] = &[
     operation("Microsoft.ContainerService/managedClusters/agentPools/write"),
     operation("Microsoft.ContainerService/managedClusters/agentPools/delete"),

@@ -7,6 +7,7 @@
 //! (three subscription-wide reads cover every type: VMs, scale sets, AKS clusters with
 //! their pools); `scan.rs` derives which types each read covers from that line.
 
+pub mod capacity_reservation;
 pub mod events;
 pub mod kubernetes_cluster;
 pub mod kubernetes_cluster_node_pool;
@@ -62,6 +63,8 @@ pub enum ListedBy {
     ScaleSets,
     /// `Microsoft.ContainerService/managedClusters`, with their agent pools.
     AksClusters,
+    /// `Microsoft.Compute/capacityReservationGroups`, then each reservation by id.
+    CapacityReservations,
 }
 
 /// A covered Azure type: its spec and the read that lists it.
@@ -78,6 +81,7 @@ pub const TYPES: &[AzureType] = &[
     AzureType { spec: &orchestrated_virtual_machine_scale_set::SPEC, listed_by: ListedBy::ScaleSets },
     AzureType { spec: &kubernetes_cluster::SPEC, listed_by: ListedBy::AksClusters },
     AzureType { spec: &kubernetes_cluster_node_pool::SPEC, listed_by: ListedBy::AksClusters },
+    AzureType { spec: &capacity_reservation::SPEC, listed_by: ListedBy::CapacityReservations },
 ];
 
 /// The Terraform types a read lists, in registry order.

@@ -138,7 +138,7 @@ async fn scan_subscription(
         }
         ids
     };
-    let (vms, sets, clusters) = tokio::join!(
+    let (vms, sets, clusters, reservations) = tokio::join!(
         async {
             match (wanted(ListedBy::VirtualMachines), only) {
                 (false, _) => None,
@@ -160,6 +160,13 @@ async fn scan_subscription(
                 None
             }
         },
+        // Few per subscription: a re-read lists them all and keeps the ones it wants.
+        async {
+            match wanted(ListedBy::CapacityReservations) {
+                true => Some(list_capacity_reservations(arm, sub).await),
+                false => None,
+            }
+        },
     );
     let mut reads: Vec<Read> = Vec::new();
     let mut node_groups: HashMap<String, NodeGroup> = HashMap::new();
@@ -175,6 +182,9 @@ async fn scan_subscription(
             clusters.iter().flat_map(|c| cluster_resources(sub, c)).collect()
         });
         reads.push(Read { types: listed_by(ListedBy::AksClusters), result });
+    }
+    if let Some(result) = reservations {
+        reads.push(Read { types: listed_by(ListedBy::CapacityReservations), result });
     }
     if let Some(bad) =
         reads.iter().find_map(|r| r.result.as_ref().err().filter(|e| e.kind == AzureErrorKind::BadCredentials))
@@ -280,6 +290,32 @@ async fn get_scale_sets(arm: &Arm, sub: &str, ids: &[String]) -> Result<Vec<Reso
         let path = format!("{id}?api-version={COMPUTE_API}");
         if let Some(s) = arm.get::<VirtualMachineScaleSet>(&path, Some(sub)).await? {
             out.extend(scale_set_resource(sub, &s));
+        }
+    }
+    Ok(out)
+}
+
+/// The api-version of capacity reservation groups and reservations.
+const CAPACITY_API: &str = "2024-03-01";
+
+/// Every capacity reservation of the subscription's groups, with its utilisation: the
+/// groups in one list, then each reservation by id (`$expand=instanceView`).
+async fn list_capacity_reservations(arm: &Arm, sub: &str) -> Result<Vec<Resource>, AzureError> {
+    let path = format!(
+        "/subscriptions/{sub}/providers/Microsoft.Compute/capacityReservationGroups?api-version={CAPACITY_API}"
+    );
+    let groups: Vec<serde_json::Value> = arm.list(&path, Some(sub)).await?;
+    let mut out = Vec::new();
+    for group in &groups {
+        let group_id = group.get("id").and_then(serde_json::Value::as_str).unwrap_or_default();
+        let ids = group.pointer("/properties/capacityReservations").and_then(serde_json::Value::as_array);
+        for id in ids.into_iter().flatten().filter_map(|r| r.get("id").and_then(serde_json::Value::as_str)) {
+            // ARM's listing may name a reservation without the leading `/`.
+            let id = format!("/{}", id.trim_start_matches('/'));
+            let path = format!("{id}?api-version={CAPACITY_API}&$expand=instanceView");
+            if let Some(r) = arm.get::<serde_json::Value>(&path, Some(sub)).await? {
+                out.push(super::capacity_reservation::to_resource(sub, group_id, &r));
+            }
         }
     }
     Ok(out)
