@@ -80,7 +80,10 @@ fn recorded_requests(path: &std::path::Path) -> Vec<(String, String)> {
                 }
                 _ => body.to_string(),
             };
-            let home_region_lookup = service == "sts" || body.contains("Action=DescribeInstanceTypes");
+            // Calls made in one home region whatever region is scanned: the account, GPU
+            // facts, and prices (the Price List API answers in us-east-1).
+            let home_region_lookup =
+                service == "sts" || service == "pricing" || body.contains("Action=DescribeInstanceTypes");
             (key.starts_with("AKIAREPLICA") && !home_region_lookup).then_some((key, region))
         })
         .collect()
