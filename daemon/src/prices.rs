@@ -3,7 +3,8 @@
 //! are priced from that cloud's price API: from the store's cache when the daemon has
 //! one and the price is younger than `[prices] refresh`, else fetched and cached. An API
 //! that cannot be read leaves its cloud to the cache (however old) and then the bundled
-//! table, and the report says so; the check goes on.
+//! table, and the report says so; the check goes on. The daemon then leaves that API
+//! alone for an hour.
 
 use crate::store::Store;
 use driftd_core::check::LiveInput;
@@ -11,10 +12,18 @@ use driftd_core::cost::{PriceKey, PriceTable, RegionalPrice};
 use driftd_core::model::Cloud;
 use driftd_core::spec::Registry;
 use driftd_core::tfstate::StateInput;
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::sync::Mutex;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use tracing::warn;
+
+/// After a price API of a cloud fails, the daemon leaves it alone this long (its old
+/// prices serve meanwhile): a denied permission or an outage is not asked about at every
+/// scan.
+const BACKOFF: Duration = Duration::from_secs(3600);
+
+/// The daemon's clouds whose price API failed lately: when, and what it said.
+static FAILED: Mutex<Option<HashMap<Cloud, (Instant, Vec<String>)>>> = Mutex::new(None);
 
 /// `[prices]` as a check uses it.
 #[derive(Debug, Clone)]
@@ -102,14 +111,40 @@ pub fn resolve(apis: &PriceApis, table: &mut PriceTable, wanted: &[PriceKey], ca
         // Old prices serve until new ones come: they are flagged by `max_age` if too old.
         table.add_fetched(cached.into_iter().map(|(p, _)| p));
     }
+    // The daemon does not ask an API that failed within the backoff; a check always asks.
+    if cache.is_some() {
+        let failed = FAILED.lock().unwrap_or_else(|p| p.into_inner());
+        for (cloud, (at, errors)) in failed.iter().flatten() {
+            if at.elapsed() < BACKOFF.min(apis.refresh) && stale_or_missing.iter().any(|k| k.cloud == *cloud) {
+                stale_or_missing.retain(|k| k.cloud != *cloud);
+                for e in errors {
+                    table.unavailable(format!(
+                        "{e} (not asked again for up to an hour): priced from the cache or the bundled table"
+                    ));
+                }
+            }
+        }
+    }
     if stale_or_missing.is_empty() {
         return;
     }
     let today = crate::today().to_string();
     let (fetched, errors) = match crate::live::runtime() {
         Ok(rt) => rt.block_on(fetch(apis, &stale_or_missing, &today)),
-        Err(e) => (Vec::new(), vec![format!("price APIs not asked: {e}")]),
+        Err(e) => (Vec::new(), vec![(Cloud::Other, format!("price APIs not asked: {e}"))]),
     };
+    if cache.is_some() {
+        let mut failed = FAILED.lock().unwrap_or_else(|p| p.into_inner());
+        let failed = failed.get_or_insert_with(HashMap::new);
+        for cloud in [Cloud::Aws, Cloud::Azure] {
+            let said: Vec<String> = errors.iter().filter(|(c, _)| *c == cloud).map(|(_, e)| e.clone()).collect();
+            match said.is_empty() {
+                true => failed.remove(&cloud),
+                false => failed.insert(cloud, (Instant::now(), said)),
+            };
+        }
+    }
+    let errors: Vec<String> = errors.into_iter().map(|(_, e)| e).collect();
     for e in &errors {
         // The daemon's log is where its operators look; a check's report says it anyway.
         match cache {
@@ -128,18 +163,19 @@ pub fn resolve(apis: &PriceApis, table: &mut PriceTable, wanted: &[PriceKey], ca
     table.add_fetched(fetched);
 }
 
-async fn fetch(apis: &PriceApis, wanted: &[PriceKey], today: &str) -> (Vec<RegionalPrice>, Vec<String>) {
+/// What the APIs gave, and what each cloud's APIs said when they failed.
+async fn fetch(apis: &PriceApis, wanted: &[PriceKey], today: &str) -> (Vec<RegionalPrice>, Vec<(Cloud, String)>) {
     let mut prices = Vec::new();
     let mut errors = Vec::new();
     if wanted.iter().any(|k| k.cloud == Cloud::Aws) {
         let aws = driftd_providers::aws::prices::fetch(wanted, today).await;
         prices.extend(aws.prices);
-        errors.extend(aws.errors);
+        errors.extend(aws.errors.into_iter().map(|e| (Cloud::Aws, e)));
     }
     if wanted.iter().any(|k| k.cloud == Cloud::Azure) {
         let azure = driftd_providers::azure::prices::fetch(&apis.azure_retail_url, wanted, today).await;
         prices.extend(azure.prices);
-        errors.extend(azure.errors);
+        errors.extend(azure.errors.into_iter().map(|e| (Cloud::Azure, e)));
     }
     (prices, errors)
 }

@@ -258,3 +258,50 @@ fn the_daemon_caches_prices_in_its_store_between_scans() {
         db.query_row("SELECT count(*) FROM prices WHERE origin = 'aws_price_list'", [], |r| r.get(0)).unwrap();
     assert_eq!(rows, 2);
 }
+
+/// A price API that refuses (access denied) is not asked again at every scan: the daemon
+/// leaves it alone for an hour, prices from the bundled table, and logs why once.
+#[test]
+fn the_daemon_does_not_ask_a_refusing_price_api_at_every_scan() {
+    use common::receiver::{Receiver, Reply};
+    let moto = Moto::start();
+    let (eu, _, _) = aws_fleet(&moto);
+    let denied = Receiver::start(|_| Reply {
+        status: 400,
+        headers: vec![("content-type".into(), "application/x-amz-json-1.1".into())],
+        body:
+            r#"{"__type":"AccessDeniedException","Message":"User is not authorized to perform: pricing:GetProducts"}"#
+                .into(),
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let config = format!(
+        "{CONFIG}[daemon]\nlisten = \"127.0.0.1:{port}\"\n[store]\npath = \"driftd.db\"\n\n\
+         [[target]]\nname = \"gpu\"\nprovider = [\"aws\"]\nregion = [\"eu-west-1\", \"us-east-1\"]\ninterval = \"1s\"\nno_builtin_policies = true\n"
+    );
+    std::fs::write(dir.path().join("driftd.toml"), config).unwrap();
+    let mut env = moto.env();
+    env.push(("AWS_ENDPOINT_URL_PRICING", denied.url.clone()));
+    let d = Daemon::start(dir.path(), "driftd.toml", port, &env);
+    wait_for(60, "three scans", || {
+        let scans = d.json("/api/v1/scans", &[]);
+        (scans["scans"].as_array().map_or(0, Vec::len) >= 3).then_some(())
+    });
+    // The first scan's three sizes-and-regions, once each: access denied is not retried.
+    assert_eq!(denied.received().len(), 3);
+    let findings = d.json("/api/v1/findings", &[]);
+    let f = &findings["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["finding"]["resource"]["id"] == eu.as_str())
+        .unwrap()["finding"];
+    assert_eq!(
+        (f["cost"]["price"]["source"].as_str(), f["cost"]["live_per_hour_usd"].as_f64()),
+        (Some("bundled"), Some(55.04))
+    );
+    let log = d.log();
+    assert_eq!(log.matches("a price API could not be read").count(), 1, "{log}");
+    assert!(log.contains("AccessDeniedException"), "{log}");
+    d.terminate(20);
+}
