@@ -22,8 +22,11 @@ use tracing::warn;
 /// scan.
 const BACKOFF: Duration = Duration::from_secs(3600);
 
-/// The daemon's clouds whose price API failed lately: when, and what it said.
-static FAILED: Mutex<Option<HashMap<Cloud, (Instant, Vec<String>)>>> = Mutex::new(None);
+/// When a cloud's price API last failed, and what it said.
+type Failure = (Instant, Vec<String>);
+
+/// The daemon's clouds whose price API failed lately.
+static FAILED: Mutex<Option<HashMap<Cloud, Failure>>> = Mutex::new(None);
 
 /// `[prices]` as a check uses it.
 #[derive(Debug, Clone)]
