@@ -48,7 +48,18 @@ impl CostAllocation {
     /// Each configured tag a resource carries (under any spelling, keys compared without
     /// case), with its value as written; the first spelling found wins.
     pub fn of(&self, resource_tags: &BTreeMap<String, String>) -> BTreeMap<String, String> {
-        let lower: BTreeMap<String, &String> = resource_tags.iter().map(|(k, v)| (k.to_ascii_lowercase(), v)).collect();
+        self.of_shown(resource_tags, &|_| false)
+    }
+
+    /// As [`CostAllocation::of`], without the tags `hidden` says are sensitive (by key as
+    /// written): a sensitive value is never a team name in a report.
+    pub fn of_shown(
+        &self,
+        resource_tags: &BTreeMap<String, String>,
+        hidden: &dyn Fn(&str) -> bool,
+    ) -> BTreeMap<String, String> {
+        let lower: BTreeMap<String, &String> =
+            resource_tags.iter().filter(|(k, _)| !hidden(k)).map(|(k, v)| (k.to_ascii_lowercase(), v)).collect();
         let mut out = BTreeMap::new();
         for (tag, keys) in &self.tags {
             let value = keys.iter().find_map(|k| lower.get(k)).map(|v| v.trim()).filter(|v| !v.is_empty());
@@ -59,10 +70,16 @@ impl CostAllocation {
         out
     }
 
-    /// Every finding's and owner's team and tags, from their resources' tags.
-    pub fn assign(&self, findings: &mut [Finding], orchestrated: &mut [OwnedCapacity]) {
+    /// Every finding's and owner's team and tags, from their resources' tags; `hidden`
+    /// says which tag keys of a finding's resource its declaration marks sensitive.
+    pub fn assign(
+        &self,
+        findings: &mut [Finding],
+        orchestrated: &mut [OwnedCapacity],
+        hidden: &dyn Fn(&Finding, &str) -> bool,
+    ) {
         for f in findings {
-            let tags = self.of(&f.resource.tags);
+            let tags = self.of_shown(&f.resource.tags, &|k| hidden(f, k));
             f.resource.team = tags.get(self.team_tag()).cloned();
             f.resource.cost_allocation = tags;
         }

@@ -175,7 +175,16 @@ pub fn run(mut input: Input) -> Result<Report, Error> {
         })
         .collect();
     let mut orchestrated = comparison.orchestrated;
-    input.allocation.assign(&mut findings, &mut orchestrated);
+    // A tag the state marks sensitive is never shown as a team.
+    let by_address: HashMap<(Option<&str>, &str), &crate::model::DeclaredResource> =
+        declared.iter().map(|d| ((d.root_module.as_deref(), d.address.as_str()), d)).collect();
+    let hidden = |f: &Finding, key: &str| {
+        let Some(address) = f.resource.address.as_deref() else { return false };
+        by_address
+            .get(&(f.resource.root_module.as_deref(), address))
+            .is_some_and(|d| d.is_sensitive(&format!("tags.{key}")) || d.is_sensitive(&format!("tags_all.{key}")))
+    };
+    input.allocation.assign(&mut findings, &mut orchestrated, &hidden);
     let mut summary = summary(&findings, &comparison.counts, &comparison.other_tool, orchestrated);
     summary.cost_allocation = input.allocation.roll_up(&findings, &summary.orchestrated, &comparison.other_tool);
     summary.teams = summary.cost_allocation.get(input.allocation.team_tag()).cloned().unwrap_or_default();

@@ -197,7 +197,7 @@ impl PriceSource {
             })
             .collect();
         let bundled = format!(
-            "{} of AWS {} and Azure {} as of {} (bundled table){config}",
+            "{} of AWS {} and Azure {} as of {}{config}, from the bundled table",
             self.kind, self.regions.aws, self.regions.azure, self.as_of
         );
         match parts.is_empty() {
