@@ -218,6 +218,23 @@ fn azure_vms_are_priced_from_the_retail_prices_api_by_region_and_priority() {
     assert_eq!(apis.azure_requests().0, asked, "fetch = false asked the API");
 }
 
+/// `driftd run` scanning the fleet's two regions every second (with `extra` config),
+/// once it has recorded three scans.
+fn daemon_after_three_scans(dir: &std::path::Path, extra: &str, env: &[(&'static str, String)]) -> Daemon {
+    let port = free_port();
+    let config = format!(
+        "{CONFIG}{extra}[daemon]\nlisten = \"127.0.0.1:{port}\"\n[store]\npath = \"driftd.db\"\n\n\
+         [[target]]\nname = \"gpu\"\nprovider = [\"aws\"]\nregion = [\"eu-west-1\", \"us-east-1\"]\ninterval = \"1s\"\nno_builtin_policies = true\n"
+    );
+    std::fs::write(dir.join("driftd.toml"), config).unwrap();
+    let d = Daemon::start(dir, "driftd.toml", port, env);
+    wait_for(60, "three scans", || {
+        let scans = d.json("/api/v1/scans", &[]);
+        (scans["scans"].as_array().map_or(0, Vec::len) >= 3).then_some(())
+    });
+    d
+}
+
 /// The daemon keeps what the APIs gave in its store: later scans within `[prices]
 /// refresh` ask no API again, and the findings it serves say which price they used.
 #[test]
@@ -227,19 +244,9 @@ fn the_daemon_caches_prices_in_its_store_between_scans() {
     let apis = PriceApis::start();
     apis.aws("eu-west-1", "p5.48xlarge", 63.296).aws("us-east-1", "p5.48xlarge", 54.912);
     let dir = tempfile::tempdir().unwrap();
-    let port = free_port();
-    let config = format!(
-        "{CONFIG}[daemon]\nlisten = \"127.0.0.1:{port}\"\n[store]\npath = \"driftd.db\"\n[prices]\nrefresh = \"1h\"\n\n\
-         [[target]]\nname = \"gpu\"\nprovider = [\"aws\"]\nregion = [\"eu-west-1\", \"us-east-1\"]\ninterval = \"1s\"\nno_builtin_policies = true\n"
-    );
-    std::fs::write(dir.path().join("driftd.toml"), config).unwrap();
     let mut env = moto.env();
     env.extend(apis.env());
-    let d = Daemon::start(dir.path(), "driftd.toml", port, &env);
-    wait_for(60, "three scans", || {
-        let scans = d.json("/api/v1/scans", &[]);
-        (scans["scans"].as_array().map_or(0, Vec::len) >= 3).then_some(())
-    });
+    let d = daemon_after_three_scans(dir.path(), "[prices]\nrefresh = \"1h\"\n", &env);
     // Once each: p5.48xlarge in two regions (two pages each), and g5.xlarge in us-east-1
     // (no such product here; its spot price comes from the spot price history).
     assert_eq!(apis.aws_requests(), (5, 2), "GetProducts asked again within refresh");
@@ -274,19 +281,9 @@ fn the_daemon_does_not_ask_a_refusing_price_api_at_every_scan() {
                 .into(),
     });
     let dir = tempfile::tempdir().unwrap();
-    let port = free_port();
-    let config = format!(
-        "{CONFIG}[daemon]\nlisten = \"127.0.0.1:{port}\"\n[store]\npath = \"driftd.db\"\n\n\
-         [[target]]\nname = \"gpu\"\nprovider = [\"aws\"]\nregion = [\"eu-west-1\", \"us-east-1\"]\ninterval = \"1s\"\nno_builtin_policies = true\n"
-    );
-    std::fs::write(dir.path().join("driftd.toml"), config).unwrap();
     let mut env = moto.env();
     env.push(("AWS_ENDPOINT_URL_PRICING", denied.url.clone()));
-    let d = Daemon::start(dir.path(), "driftd.toml", port, &env);
-    wait_for(60, "three scans", || {
-        let scans = d.json("/api/v1/scans", &[]);
-        (scans["scans"].as_array().map_or(0, Vec::len) >= 3).then_some(())
-    });
+    let d = daemon_after_three_scans(dir.path(), "", &env);
     // The first scan's three sizes-and-regions, once each: access denied is not retried.
     assert_eq!(denied.received().len(), 3);
     let findings = d.json("/api/v1/findings", &[]);

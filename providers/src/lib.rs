@@ -7,6 +7,7 @@ pub mod azure;
 #[cfg(feature = "backends")]
 pub mod backends;
 pub mod events;
+pub mod prices;
 #[cfg(any(feature = "aws", feature = "azure"))]
 mod trace;
 

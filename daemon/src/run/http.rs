@@ -221,6 +221,16 @@ async fn findings(
     page(&d, "findings", move |conn| api::findings(conn, &filter)).await
 }
 
+/// Paging of scans, newest first: the page size (default 50) and the cursor (`before`
+/// a scan id; none: from the newest).
+fn newest_first(limit: Option<usize>, before: Option<i64>) -> Result<(usize, i64), String> {
+    let limit = page_size(limit, 50)?;
+    if before.is_some_and(|b| b < 1) {
+        return Err("before must be a `next` cursor from a previous page (1 or more)".into());
+    }
+    Ok((limit, before.unwrap_or(i64::MAX)))
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct ScansQuery {
@@ -241,18 +251,15 @@ async fn scans(
         Ok(q) => q,
         Err(r) => return *r,
     };
-    let limit = match page_size(q.limit, 50) {
-        Ok(l) => l,
+    let (limit, before) = match newest_first(q.limit, q.before) {
+        Ok(p) => p,
         Err(e) => return bad_request(e),
     };
     let outcomes = match one_of("outcome", &q.outcome, &["ok", "partial", "failed", "event"]) {
         Ok(v) => v,
         Err(e) => return bad_request(e),
     };
-    if q.before.is_some_and(|b| b < 1) {
-        return bad_request("before must be a `next` cursor from a previous page (1 or more)".into());
-    }
-    let filter = api::ScanFilter { scopes: list(&q.target), outcomes, before: q.before.unwrap_or(i64::MAX), limit };
+    let filter = api::ScanFilter { scopes: list(&q.target), outcomes, before, limit };
     page(&d, "scans", move |conn| api::scans(conn, &filter)).await
 }
 
@@ -278,15 +285,11 @@ async fn teams(
         Ok(q) => q,
         Err(r) => return *r,
     };
-    let limit = match page_size(q.limit, 50) {
-        Ok(l) => l,
+    let (limit, before) = match newest_first(q.limit, q.before) {
+        Ok(p) => p,
         Err(e) => return bad_request(e),
     };
-    if q.before.is_some_and(|b| b < 1) {
-        return bad_request("before must be a `next` cursor from a previous page (1 or more)".into());
-    }
-    let filter =
-        api::TeamFilter { scopes: list(&q.target), teams: list(&q.team), before: q.before.unwrap_or(i64::MAX), limit };
+    let filter = api::TeamFilter { scopes: list(&q.target), teams: list(&q.team), before, limit };
     page(&d, "scans", move |conn| api::teams(conn, &filter)).await
 }
 

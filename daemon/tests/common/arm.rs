@@ -5,6 +5,7 @@
 //! Retry-After, hangs, resets) through [`Receiver`]. Payloads are ARM's own shapes:
 //! Microsoft's examples (`testdata/azure-arm/`) and fleets built here on their model.
 
+use super::percent_decode;
 use super::receiver::{Fault, Receiver, Reply, Request};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
@@ -155,24 +156,6 @@ fn assertion_valid(jwt: &str, certificate: &Option<(String, std::path::PathBuf)>
         .expect("the openssl command verifies client assertions")
         .status
         .success()
-}
-
-fn percent_decode(s: &str) -> String {
-    let bytes = s.replace('+', " ").into_bytes();
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' && i + 2 < bytes.len() {
-            if let Ok(b) = u8::from_str_radix(std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap_or(""), 16) {
-                out.push(b);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 fn arm_error(status: u16, code: &str, message: String) -> Reply {

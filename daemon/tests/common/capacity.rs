@@ -4,6 +4,7 @@
 //! `capacity-block`), for the request's region and `state` filter, and passes every
 //! other request to moto.
 
+use super::percent_decode;
 use super::throttle::{read_request, relay};
 use std::io::{BufReader, Write};
 use std::net::TcpListener;
@@ -88,24 +89,6 @@ fn signed_region(head: &str) -> String {
         .unwrap_or_default()
 }
 
-fn url_decode(s: &str) -> String {
-    let mut out = Vec::new();
-    let b = s.as_bytes();
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] == b'%' && i + 2 < b.len() {
-            if let Ok(v) = u8::from_str_radix(&s[i + 1..i + 3], 16) {
-                out.push(v);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(if b[i] == b'+' { b' ' } else { b[i] });
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
 impl CapacityRelay {
     pub fn start(moto: &str) -> CapacityRelay {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
@@ -129,7 +112,7 @@ impl CapacityRelay {
                     let params: Vec<(String, String)> = text
                         .split('&')
                         .filter_map(|kv| kv.split_once('='))
-                        .map(|(k, v)| (url_decode(k), url_decode(v)))
+                        .map(|(k, v)| (percent_decode(k), percent_decode(v)))
                         .collect();
                     let states: Vec<&str> = params
                         .iter()

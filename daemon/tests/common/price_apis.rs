@@ -5,6 +5,7 @@
 //! /api/retail/prices?$filter=…`, pages of `Items` with `NextPageLink`), in the shapes
 //! of `testdata/prices/`. Each request is recorded; prices are set per region and size.
 
+use super::percent_decode;
 use super::receiver::{Receiver, Reply};
 use serde_json::{json, Value};
 use std::collections::HashMap;
@@ -68,24 +69,6 @@ fn azure_meter(region: &str, size: &str, meter: &str, product: &str, usd: f64) -
 fn odata(filter: &str, name: &str) -> Option<String> {
     let at = filter.find(&format!("{name} eq '"))? + name.len() + 5;
     Some(filter[at..].split('\'').next()?.to_string())
-}
-
-fn percent_decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' && i + 2 < bytes.len() {
-            if let Ok(b) = u8::from_str_radix(std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap_or("zz"), 16) {
-                out.push(b);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(if bytes[i] == b'+' { b' ' } else { bytes[i] });
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 impl PriceApis {

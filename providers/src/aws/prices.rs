@@ -11,6 +11,7 @@
 use super::client::{endpoint_for, sdk_config, CallCounter};
 use super::error::ListErrorKind;
 use super::ListError;
+use crate::prices::Fetched;
 use aws_config::Region;
 use driftd_core::cost::{PriceKey, PriceOrigin, Purchase, RegionalPrice};
 use driftd_core::model::Cloud;
@@ -24,14 +25,6 @@ const PRICING_REGION: &str = "us-east-1";
 const CONCURRENCY: usize = 4;
 /// Pages of one GetProducts query: a query per type and region matches one product.
 const MAX_PAGES: usize = 10;
-
-/// What the APIs gave, and why the rest could not be fetched.
-#[derive(Debug, Default)]
-pub struct Fetched {
-    pub prices: Vec<RegionalPrice>,
-    /// One line per API that failed: `AWS Price List API at URL: …`.
-    pub errors: Vec<String>,
-}
 
 /// One GetProducts query's region, size and price (none: no such product).
 type Answer<'a> = (&'a str, &'a str, Result<Option<f64>, ListError>);

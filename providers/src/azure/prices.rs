@@ -4,6 +4,7 @@
 //! `NextPageLink`, on the same host only.
 
 use super::lookup::escape;
+use crate::prices::Fetched;
 use driftd_core::cost::{PriceKey, PriceOrigin, Purchase, RegionalPrice};
 use driftd_core::model::Cloud;
 use futures::stream::{self, StreamExt};
@@ -14,13 +15,6 @@ use std::time::Duration;
 pub const PUBLIC_RETAIL_PRICES: &str = "https://prices.azure.com/api/retail/prices";
 const CONCURRENCY: usize = 4;
 const MAX_PAGES: usize = 20;
-
-/// What the API gave, and why the rest could not be fetched.
-#[derive(Debug, Default)]
-pub struct Fetched {
-    pub prices: Vec<RegionalPrice>,
-    pub errors: Vec<String>,
-}
 
 /// Fetch the Azure prices of `wanted` (other clouds' keys are passed over) from `base`
 /// (`PUBLIC_RETAIL_PRICES` unless configured). `today` dates them.
