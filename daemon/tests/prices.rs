@@ -168,7 +168,7 @@ fn with_the_price_apis_unreachable_the_bundled_table_prices_and_the_report_says_
     assert_eq!(cost["price"]["region"], "us-east-1");
     let text = aws_check(&moto, &unreachable, "text");
     let costs = text.stdout.lines().find(|l| l.trim_start().starts_with("costs:")).unwrap();
-    assert!(costs.contains("(bundled table)") && costs.contains("AWS Price List API"), "{costs}");
+    assert!(costs.contains("from the bundled table") && costs.contains("AWS Price List API: cannot reach"), "{costs}");
 }
 
 /// Azure VMs in westeurope priced from the Retail Prices API (its pages followed): the

@@ -187,13 +187,7 @@ impl PriceSource {
             .fetched
             .iter()
             .map(|f| {
-                format!(
-                    "{} {} prices of {} as of {}",
-                    f.source.label(),
-                    f.purchase.as_str(),
-                    f.regions.join(", "),
-                    f.as_of
-                )
+                format!("{} ({}) for {} as of {}", f.source.label(), f.purchase.as_str(), f.regions.join(", "), f.as_of)
             })
             .collect();
         let bundled = format!(
@@ -521,7 +515,7 @@ mod tests {
         let source = t.source();
         assert_eq!(source.fetched.len(), 1);
         assert_eq!(source.fetched[0].regions, ["eu-west-1"]);
-        assert!(source.line().starts_with("AWS Price List API on-demand prices of eu-west-1 as of 2026-12-01; else "));
+        assert!(source.line().starts_with("AWS Price List API (on-demand) for eu-west-1 as of 2026-12-01; else "));
     }
 
     #[test]
