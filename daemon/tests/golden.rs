@@ -29,6 +29,18 @@ fn normalise(format: &str, out: &str) -> String {
                 l + "\n"
             })
             .collect(),
+        // The generation time, in the page's `<time>` and its text.
+        "html" => out
+            .lines()
+            .map(|l| match l.find("<time datetime=\"") {
+                Some(_) => {
+                    let start = l.find("<time").unwrap();
+                    let end = l.find("</time>").map_or(l.len(), |e| e + "</time>".len());
+                    format!("{}<time datetime=\"X\">X</time>{}\n", &l[..start], &l[end..])
+                }
+                None => format!("{l}\n"),
+            })
+            .collect(),
         _ => out.to_string(),
     }
 }

@@ -2,6 +2,7 @@
 //! rendering `&Report` into `impl Write`, registered with one line in [`FORMATS`]
 //! (which also feeds `--format`). Golden output: `testdata/reports/<format>/`.
 
+mod html;
 mod json;
 mod junit;
 mod markdown;
@@ -50,6 +51,7 @@ pub const FORMATS: &[Format] = &[
     Format { name: "sarif", extension: "sarif", render: sarif::render },
     Format { name: "junit", extension: "xml", render: junit::render },
     Format { name: "markdown", extension: "md", render: markdown::render },
+    Format { name: "html", extension: "html", render: html::render },
 ];
 
 pub fn format(name: &str) -> Option<&'static Format> {
