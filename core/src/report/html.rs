@@ -15,7 +15,8 @@ use std::io::{self, Write};
 /// Findings shown open by default; the rest are folded.
 const FIRST_PAGE: usize = 50;
 
-const STYLE: &str = "
+/// The page style, shared with the daemon's dashboard.
+pub const STYLE: &str = "
 :root { color-scheme: light dark; --fg: #1b1f24; --bg: #ffffff; --muted: #59636e; --line: #d1d9e0; --card: #f6f8fa;
   --critical: #8b0000; --high: #cf222e; --medium: #9a6700; --low: #57606a; --bar: #0969da; }
 @media (prefers-color-scheme: dark) { :root { --fg: #e6edf3; --bg: #0d1117; --muted: #9198a1; --line: #3d444d;
@@ -38,7 +39,7 @@ svg rect { fill: var(--bar); } a { color: var(--bar); }
 ";
 
 /// Text as HTML (element content and attribute values alike).
-fn esc(s: &str) -> String {
+pub fn esc(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {

@@ -3,6 +3,7 @@
 //! (which also feeds `--format`). Golden output: `testdata/reports/<format>/`.
 
 mod html;
+pub use html::{esc as html_escape, STYLE as PAGE_STYLE};
 mod json;
 mod junit;
 mod markdown;
@@ -244,6 +245,10 @@ pub(crate) fn usd_delta(v: f64) -> String {
 }
 
 /// A JSON value shown inline (strings without quotes when plain).
+pub fn show(v: &serde_json::Value) -> String {
+    show_value(v)
+}
+
 pub(crate) fn show_value(v: &serde_json::Value) -> String {
     match v {
         serde_json::Value::Null => "(unset)".to_string(),

@@ -23,7 +23,8 @@ pub fn router(daemon: Arc<Daemon>) -> Router {
         .route("/api/v1/findings", get(findings))
         .route("/api/v1/scans", get(scans).post(trigger))
         .route("/api/v1/teams", get(teams))
-        .with_state(daemon)
+        .with_state(daemon.clone())
+        .merge(super::dashboard::router(daemon))
 }
 
 async fn healthz() -> &'static str {
@@ -94,7 +95,7 @@ async fn shared_metrics(d: &Daemon, loaded: &super::Loaded) -> Response {
     ([("content-type", "text/plain; version=0.0.4")], text).into_response()
 }
 
-fn unauthorized(d: &Daemon, headers: &HeaderMap) -> Option<Response> {
+pub(super) fn unauthorized(d: &Daemon, headers: &HeaderMap) -> Option<Response> {
     let token = d.api_token.read().unwrap().clone()?;
     // RFC 7235: the scheme is case-insensitive (`bearer`, `BEARER`), one or more spaces.
     let given = headers

@@ -10,6 +10,7 @@
 
 mod attribution;
 mod cloud_events;
+mod dashboard;
 pub mod http;
 pub mod leased;
 mod listener;

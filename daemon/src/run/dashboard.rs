@@ -1,0 +1,453 @@
+//! The dashboard: server-rendered pages on the daemon's own listener, read-only, from the
+//! store. Plain HTML and inline CSS and SVG (the page's Content-Security-Policy allows
+//! nothing else), so every page works with JavaScript off: filters are forms, paging is
+//! links. With an API token, the pages need the same `Authorization: Bearer` header as
+//! the API. Pages: `/` (open findings, costs now, findings over the last scans, scan
+//! health per target), `/findings` (filtered, paged by the API's cursor), `/finding`
+//! (one finding: declared against live, cost, timeline, who, the fix).
+
+use super::Daemon;
+use crate::store::{self, api, findings as rows, DbResult, Sql};
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Query, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use driftd_core::report::{html_escape as esc, PAGE_STYLE};
+use serde::Deserialize;
+use serde_json::Value;
+use std::fmt::Write as _;
+use std::sync::Arc;
+
+pub fn router(daemon: Arc<Daemon>) -> Router {
+    Router::new()
+        .route("/", get(overview))
+        .route("/findings", get(findings))
+        .route("/finding", get(finding))
+        .with_state(daemon)
+}
+
+/// Scans shown in the overview's chart.
+const CHART_SCANS: i64 = 200;
+
+fn page(title: &str, body: &str) -> Response {
+    let html = format!(
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action 'self'\">\
+         <title>{} · driftd</title><style>{PAGE_STYLE} nav a {{ margin-right: 1rem; }} form {{ margin: .5rem 0; }}</style></head>\
+         <body><nav aria-label=\"driftd\"><a href=\"/\">Overview</a><a href=\"/findings\">Findings</a></nav><main>\n{body}</main></body></html>\n",
+        esc(title)
+    );
+    ([(header::CACHE_CONTROL, "no-store")], Html(html)).into_response()
+}
+
+fn error_page(status: StatusCode, message: &str) -> Response {
+    let mut r = page("error", &format!("<h1>{}</h1><p>{}</p>", status.as_u16(), esc(message)));
+    *r.status_mut() = status;
+    r
+}
+
+/// The store read off the async workers, or the error page.
+async fn read<T: Send + 'static>(
+    d: &Daemon,
+    headers: &HeaderMap,
+    f: impl FnOnce(&dyn Sql) -> DbResult<T> + Send + 'static,
+) -> Result<T, Response> {
+    if super::http::unauthorized(d, headers).is_some() {
+        return Err(error_page(StatusCode::UNAUTHORIZED, "a bearer token is required"));
+    }
+    let store = d.loaded.read().unwrap().alerts.store.clone();
+    store::blocking(&store, move |s| f(&s.db))
+        .await
+        .map_err(|e| error_page(StatusCode::INTERNAL_SERVER_ERROR, &format!("store: {e}")))
+}
+
+/// What the overview shows.
+struct Overview {
+    scopes: Vec<rows::ScopeFigures>,
+    /// (scan id, target, finished at, findings) of the latest complete scans, oldest first.
+    history: Vec<(i64, String, String, i64)>,
+}
+
+async fn overview(State(d): State<Arc<Daemon>>, headers: HeaderMap) -> Response {
+    let data = read(&d, &headers, |conn| {
+        let scopes = rows::scope_figures(conn)?;
+        let mut history: Vec<(i64, String, String, i64)> = conn
+            .query(
+                &format!(
+                    "SELECT id, scope, finished_at, findings FROM scans WHERE outcome = 'ok' ORDER BY id DESC LIMIT {CHART_SCANS}"
+                ),
+                &[],
+            )?
+            .iter()
+            .map(|r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+            .collect::<DbResult<_>>()?;
+        history.reverse();
+        Ok(Overview { scopes, history })
+    })
+    .await;
+    let data = match data {
+        Ok(d) => d,
+        Err(r) => return r,
+    };
+    let mut body = String::from("<h1>driftd</h1>");
+    let open: i64 = data.scopes.iter().flat_map(|s| &s.open).map(|(_, _, n)| n).sum();
+    let by = |pick: &dyn Fn(&(String, String, i64)) -> &str, name: &str| -> i64 {
+        data.scopes.iter().flat_map(|s| &s.open).filter(|o| pick(o) == name).map(|(_, _, n)| n).sum()
+    };
+    let _ = write!(
+        body,
+        "<section aria-labelledby=\"open\"><h2 id=\"open\">Open findings</h2><table><thead><tr><th>open</th>"
+    );
+    for sev in ["critical", "high", "medium", "low"] {
+        let _ = write!(body, "<th class=\"num\">{sev}</th>");
+    }
+    for kind in ["changed", "missing", "unmanaged", "violation"] {
+        let _ = write!(body, "<th class=\"num\">{kind}</th>");
+    }
+    let _ = write!(
+        body,
+        "</tr></thead><tbody><tr><td data-total=\"open\" data-value=\"{open}\"><a href=\"/findings\">{open}</a></td>"
+    );
+    for sev in ["critical", "high", "medium", "low"] {
+        let n = by(&|o| o.1.as_str(), sev);
+        let _ = write!(
+            body,
+            "<td class=\"num\" data-total=\"{sev}\" data-value=\"{n}\"><a href=\"/findings?severity={sev}\">{n}</a></td>"
+        );
+    }
+    for kind in ["changed", "missing", "unmanaged", "violation"] {
+        let n = by(&|o| o.0.as_str(), kind);
+        let _ = write!(
+            body,
+            "<td class=\"num\" data-total=\"{kind}\" data-value=\"{n}\"><a href=\"/findings?kind={kind}\">{n}</a></td>"
+        );
+    }
+    let drift: f64 = data.scopes.iter().map(|s| s.changed_cost).sum();
+    let shadow: f64 = data.scopes.iter().map(|s| s.unmanaged_cost).sum();
+    let _ = write!(
+        body,
+        "</tr></tbody></table><table><thead><tr><th class=\"num\">drift cost now</th><th class=\"num\">unmanaged capacity now</th></tr></thead>\
+         <tbody><tr><td class=\"num\" data-total=\"drift_cost_per_hour_usd\" data-value=\"{drift:.2}\">${drift:.2}/h</td>\
+         <td class=\"num\" data-total=\"unmanaged_cost_per_hour_usd\" data-value=\"{shadow:.2}\">${shadow:.2}/h</td></tr></tbody></table></section>"
+    );
+    body.push_str(&findings_chart(&data.history));
+    let _ = write!(
+        body,
+        "<section aria-labelledby=\"health\"><h2 id=\"health\">Scan health</h2><table><thead><tr><th>target</th>\
+         <th>last success</th><th class=\"num\">failures since</th><th class=\"num\">open findings</th></tr></thead><tbody>"
+    );
+    for s in &data.scopes {
+        let n: i64 = s.open.iter().map(|(_, _, n)| n).sum();
+        let _ = write!(
+            body,
+            "<tr data-target=\"{0}\"><td><a href=\"/findings?target={1}\">{0}</a></td><td>{2}</td><td class=\"num\">{3}</td><td class=\"num\">{n}</td></tr>",
+            esc(&s.scope),
+            query_escape(&s.scope),
+            esc(s.last_ok_at.as_deref().unwrap_or("never")),
+            s.failures_since_ok
+        );
+    }
+    body.push_str("</tbody></table></section>");
+    page("Overview", &body)
+}
+
+/// Findings at each of the latest complete scans (all targets), as an SVG line, with each
+/// point's number for machines (`data-findings`).
+fn findings_chart(history: &[(i64, String, String, i64)]) -> String {
+    let mut out = String::from("<section aria-labelledby=\"trend\"><h2 id=\"trend\">Findings per scan</h2>");
+    if history.is_empty() {
+        out.push_str("<p class=\"muted\">No complete scan yet.</p></section>");
+        return out;
+    }
+    let (w, h, pad) = (720.0, 160.0, 24.0);
+    let top = history.iter().map(|p| p.3).max().unwrap_or(0).max(1) as f64;
+    let step = if history.len() > 1 { (w - 2.0 * pad) / (history.len() - 1) as f64 } else { 0.0 };
+    let points: Vec<(f64, f64)> = history
+        .iter()
+        .enumerate()
+        .map(|(i, p)| (pad + step * i as f64, h - pad - (h - 2.0 * pad) * p.3 as f64 / top))
+        .collect();
+    let line: Vec<String> = points.iter().map(|(x, y)| format!("{x:.1},{y:.1}")).collect();
+    let _ = write!(
+        out,
+        "<svg role=\"img\" aria-label=\"Open findings at each of the last {} complete scans\" width=\"100%\" viewBox=\"0 0 {w} {h}\">\
+         <polyline points=\"{}\" fill=\"none\" stroke=\"currentColor\" stroke-width=\"2\"/>",
+        history.len(),
+        line.join(" ")
+    );
+    for ((x, y), p) in points.iter().zip(history) {
+        let _ = write!(
+            out,
+            "<circle cx=\"{x:.1}\" cy=\"{y:.1}\" r=\"3\" data-scan=\"{}\" data-findings=\"{}\"><title>{} {}: {} findings</title></circle>",
+            p.0,
+            p.3,
+            esc(&p.1),
+            esc(&p.2),
+            p.3
+        );
+    }
+    let _ = write!(out, "<text x=\"0\" y=\"14\">{top}</text><text x=\"0\" y=\"{}\">0</text></svg></section>", h - 8.0);
+    out
+}
+
+#[derive(Debug, Deserialize, Default)]
+struct FindingsQuery {
+    severity: Option<String>,
+    kind: Option<String>,
+    target: Option<String>,
+    status: Option<String>,
+    /// `severity` (most severe first), `cost` (costliest first), `first_seen` (newest first);
+    /// within the page.
+    sort: Option<String>,
+    after: Option<i64>,
+    limit: Option<usize>,
+}
+
+fn query_escape(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => (b as char).to_string(),
+            other => format!("%{other:02X}"),
+        })
+        .collect()
+}
+
+fn list(s: &Option<String>) -> Vec<String> {
+    s.iter().flat_map(|v| v.split(',')).map(|v| v.trim().to_ascii_lowercase()).filter(|v| !v.is_empty()).collect()
+}
+
+async fn findings(
+    State(d): State<Arc<Daemon>>,
+    headers: HeaderMap,
+    q: Result<Query<FindingsQuery>, QueryRejection>,
+) -> Response {
+    let q = match q {
+        Ok(Query(q)) => q,
+        Err(e) => return error_page(StatusCode::BAD_REQUEST, &e.body_text()),
+    };
+    // A form's "any" sends an empty value.
+    let status = match q.status.as_deref().filter(|s| !s.is_empty()).unwrap_or("open") {
+        "open" => api::Status::Open,
+        "resolved" => api::Status::Resolved,
+        "all" => api::Status::All,
+        other => return error_page(StatusCode::BAD_REQUEST, &format!("status {other:?} is not open, resolved or all")),
+    };
+    let limit = q.limit.unwrap_or(100).clamp(1, 1000);
+    let filter = api::FindingFilter {
+        severities: list(&q.severity),
+        kinds: list(&q.kind),
+        scopes: q.target.iter().filter(|t| !t.is_empty()).cloned().collect(),
+        status,
+        after: q.after.unwrap_or(0).max(0),
+        limit,
+    };
+    let page_of = match read(&d, &headers, move |conn| api::findings(conn, &filter)).await {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    let mut items = page_of.items;
+    let rank = |f: &Value| match f["finding"]["severity"].as_str() {
+        Some("critical") => 0,
+        Some("high") => 1,
+        Some("medium") => 2,
+        _ => 3,
+    };
+    let cost = |f: &Value| {
+        let c = &f["finding"]["cost"];
+        c["live_per_hour_usd"].as_f64().or(c["declared_per_hour_usd"].as_f64()).unwrap_or(0.0)
+    };
+    match q.sort.as_deref() {
+        Some("cost") => items.sort_by(|a, b| cost(b).total_cmp(&cost(a))),
+        Some("first_seen") => items.sort_by(|a, b| b["first_seen"].as_str().cmp(&a["first_seen"].as_str())),
+        _ => items.sort_by_key(rank),
+    }
+    let selected = |v: &Option<String>, option: &str| if v.as_deref() == Some(option) { " selected" } else { "" };
+    let mut body = String::from("<h1>Findings</h1><form method=\"get\" action=\"/findings\">");
+    let select = |name: &str, current: &Option<String>, options: &[&str]| {
+        let mut s = format!("<label>{name} <select name=\"{name}\"><option value=\"\">any</option>");
+        for o in options {
+            let _ = write!(s, "<option{}>{o}</option>", selected(current, o));
+        }
+        s.push_str("</select></label> ");
+        s
+    };
+    body.push_str(&select("severity", &q.severity, &["critical", "high", "medium", "low"]));
+    body.push_str(&select("kind", &q.kind, &["changed", "missing", "unmanaged", "violation"]));
+    body.push_str(&select("status", &q.status, &["open", "resolved", "all"]));
+    body.push_str(&select("sort", &q.sort, &["severity", "cost", "first_seen"]));
+    let _ = write!(
+        body,
+        "<label>target <input name=\"target\" value=\"{}\"></label> <button type=\"submit\">Show</button></form>",
+        esc(q.target.as_deref().unwrap_or(""))
+    );
+    let _ = write!(
+        body,
+        "<table><thead><tr><th>severity</th><th>kind</th><th>resource</th><th>type</th><th>where</th><th>team</th><th>cause</th><th class=\"num\">$/h</th><th>first seen</th><th>status</th></tr></thead><tbody>"
+    );
+    for item in &items {
+        let f = &item["finding"];
+        let r = &f["resource"];
+        let text = |v: &Value| v.as_str().unwrap_or("").to_string();
+        let label = r["address"].as_str().or(r["id"].as_str()).unwrap_or("");
+        let place = [text(&r["provider"]), text(&r["account"]), text(&r["region"])].join(" ");
+        let status = if item["resolved_at"].is_null() { "open" } else { "resolved" };
+        let _ = write!(
+            body,
+            "<tr class=\"finding\" data-id=\"{id}\" data-severity=\"{sev}\"><td class=\"sev {sev}\">{sev}</td><td>{kind}</td>\
+             <td><a href=\"/finding?target={target_q}&amp;id={id_q}\"><code>{label}</code></a></td><td><code>{tf_type}</code></td>\
+             <td>{place}</td><td>{team}</td><td>{cause}</td><td class=\"num\">{cost:.2}</td><td>{first}</td><td>{status}</td></tr>",
+            id = esc(&text(&f["id"])),
+            sev = esc(&text(&f["severity"])),
+            kind = esc(&text(&f["kind"])),
+            target_q = query_escape(&text(&item["target"])),
+            id_q = query_escape(&text(&f["id"])),
+            label = esc(label),
+            tf_type = esc(&text(&r["type"])),
+            place = esc(&place),
+            team = esc(&text(&r["team"])),
+            cause = esc(&text(&f["changed_by"]["cause"])),
+            cost = cost(item),
+            first = esc(&text(&item["first_seen"])),
+        );
+    }
+    body.push_str("</tbody></table>");
+    if let Some(next) = page_of.next {
+        let mut link = format!("/findings?after={next}&amp;limit={limit}");
+        for (k, v) in [
+            ("severity", &q.severity),
+            ("kind", &q.kind),
+            ("status", &q.status),
+            ("sort", &q.sort),
+            ("target", &q.target),
+        ] {
+            if let Some(v) = v.as_deref().filter(|v| !v.is_empty()) {
+                let _ = write!(link, "&amp;{k}={}", query_escape(v));
+            }
+        }
+        let _ = write!(body, "<p><a rel=\"next\" href=\"{link}\">Next page</a></p>");
+    }
+    page("Findings", &body)
+}
+
+#[derive(Debug, Deserialize)]
+struct FindingQuery {
+    target: String,
+    id: String,
+}
+
+async fn finding(
+    State(d): State<Arc<Daemon>>,
+    headers: HeaderMap,
+    q: Result<Query<FindingQuery>, QueryRejection>,
+) -> Response {
+    let Ok(Query(q)) = q else {
+        return error_page(StatusCode::BAD_REQUEST, "give target and id (/finding?target=NAME&id=ID)");
+    };
+    let (target, id) = (q.target.clone(), q.id.clone());
+    let row = read(&d, &headers, move |conn| {
+        let Some(r) = conn.query_opt(
+            "SELECT f.first_seen, f.last_seen, f.resolved_at, b.finding FROM findings f
+             JOIN finding_bodies b ON b.scope = f.scope AND b.id = f.id WHERE f.scope = ?1 AND f.id = ?2",
+            crate::store::db::args![target.as_str(), id.as_str()],
+        )?
+        else {
+            return Ok(None);
+        };
+        let body: String = r.get(3)?;
+        Ok(Some((r.get::<String>(0)?, r.get::<String>(1)?, r.get::<Option<String>>(2)?, body)))
+    })
+    .await;
+    let (first, last, resolved, body) = match row {
+        Ok(Some(r)) => r,
+        Ok(None) => return error_page(StatusCode::NOT_FOUND, &format!("no finding {} in target {}", q.id, q.target)),
+        Err(r) => return r,
+    };
+    let f: driftd_core::model::Finding = match serde_json::from_str(&body) {
+        Ok(f) => f,
+        Err(e) => return error_page(StatusCode::INTERNAL_SERVER_ERROR, &format!("finding body unreadable: {e}")),
+    };
+    let label = f.resource.address.clone().unwrap_or_else(|| f.resource.id.clone());
+    let mut out = format!(
+        "<h1><span class=\"sev {0}\">{0}</span> {1} <code>{2}</code></h1><p>{3}</p><p class=\"muted\"><code>{4}</code> · {5} · target {6}</p>",
+        f.severity,
+        f.kind,
+        esc(&label),
+        esc(&f.message),
+        esc(&f.resource.id),
+        f.resource.provider,
+        esc(&q.target)
+    );
+    if let Some(changes) = f.changes.as_ref().filter(|c| !c.is_empty()) {
+        out.push_str("<h2>Declared and live</h2><table class=\"diff\"><thead><tr><th>attribute</th><th>declared</th><th>live</th></tr></thead><tbody>");
+        for c in changes {
+            let _ = write!(
+                out,
+                "<tr><td><code>{}</code></td><td><del><code>{}</code></del></td><td><ins><code>{}</code></ins></td></tr>",
+                esc(&c.path),
+                esc(&driftd_core::report::show(&c.declared)),
+                esc(&driftd_core::report::show(&c.live))
+            );
+        }
+        out.push_str("</tbody></table>");
+    }
+    if let Some(cost) = &f.cost {
+        let price = cost.price.as_ref().map(|b| format!(" · price: {}", b.line())).unwrap_or_default();
+        let _ = write!(
+            out,
+            "<h2>Cost</h2><p>{}/h declared, {}/h live{}</p>",
+            usd(cost.declared_per_hour_usd),
+            usd(cost.live_per_hour_usd),
+            esc(&price)
+        );
+    }
+    let _ = write!(
+        out,
+        "<h2>Timeline</h2><ul class=\"timeline\"><li>first seen <time>{}</time></li><li>last seen <time>{}</time></li>{}</ul>",
+        esc(&first),
+        esc(&last),
+        resolved.map(|r| format!("<li>resolved <time>{}</time></li>", esc(&r))).unwrap_or_default()
+    );
+    if let Some(by) = &f.changed_by {
+        let _ = write!(out, "<h2>Who changed it</h2><p>{}</p>", esc(&by.line()));
+    }
+    if let Some(at) = &f.declared_at {
+        let _ = write!(out, "<p>Declared at <code>{}:{}</code></p>", esc(&at.file), at.line);
+    }
+    let _ = write!(out, "<h2>Fix</h2><p>{}</p>", esc(&f.remediation.summary));
+    for (i, cmd) in f.remediation.commands.iter().enumerate() {
+        // Selecting the whole command is one click (`user-select: all`): no script needed.
+        let _ = write!(
+            out,
+            "<pre class=\"command\" id=\"command-{i}\" style=\"user-select: all\" aria-label=\"command, select to copy\">{}</pre>",
+            esc(cmd)
+        );
+    }
+    if let Some(patch) = &f.remediation.patch {
+        let _ = write!(out, "<h3>Patch</h3><pre class=\"patch\" style=\"user-select: all\">{}</pre>", esc(patch));
+    }
+    page(&label, &out)
+}
+
+fn usd(v: Option<f64>) -> String {
+    v.map(|v| format!("${v:.2}")).unwrap_or_else(|| "?".into())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_chart_carries_each_scans_number_and_scales_to_the_highest() {
+        let history = vec![
+            (1, "gpu".to_string(), "2026-12-05T10:00:00Z".to_string(), 4),
+            (2, "gpu".into(), "2026-12-05T10:01:00Z".into(), 8),
+        ];
+        let svg = super::findings_chart(&history);
+        assert!(
+            svg.contains("data-scan=\"1\" data-findings=\"4\"") && svg.contains("data-scan=\"2\" data-findings=\"8\"")
+        );
+        assert!(svg.contains("cy=\"24.0\""), "the highest point is at the top: {svg}");
+        assert!(super::findings_chart(&[]).contains("No complete scan yet"));
+    }
+}

@@ -1,0 +1,173 @@
+//! The dashboard in a real headless Chromium (Debian's `chromium`, installed when absent)
+//! against `driftd run` on the demo fleet: each page loads with no console message and
+//! no request of its own leaving loopback (nothing resolves beyond 127.0.0.1 either),
+//! its figures equal the API's, the findings filter and sort, a finding's page shows its
+//! diff and fix, and a screenshot of each page is written under `target/screenshots`.
+
+mod common;
+
+use common::daemon::{free_port, wait_for, Daemon};
+use common::*;
+use serde_json::Value;
+use std::path::Path;
+
+struct Loaded {
+    dom: String,
+    /// Chromium's log lines of console messages (`CONSOLE(…)`): none expected.
+    console: Vec<String>,
+    /// URLs the page itself asked for (requests initiated by its origin).
+    page_requests: Vec<String>,
+}
+
+/// Load `url` in headless Chromium; keep a screenshot as `name`.
+fn load(url: &str, origin: &str, name: &str) -> Loaded {
+    apt::ensure("chromium", "chromium");
+    let profile = tempfile::tempdir().unwrap();
+    let net_log = profile.path().join("net.json");
+    let shots = root().join("target/screenshots");
+    std::fs::create_dir_all(&shots).unwrap();
+    let chromium = |extra: &[String]| {
+        let out = std::process::Command::new("chromium")
+            .args([
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--enable-logging=stderr",
+                "--v=0",
+                // Nothing beyond loopback resolves: no request can leave it.
+                "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
+            ])
+            .arg(format!("--user-data-dir={}", profile.path().display()))
+            .args(extra)
+            .arg(url)
+            .output()
+            .expect("chromium starts");
+        assert!(out.status.success(), "chromium failed on {url}: {}", String::from_utf8_lossy(&out.stderr));
+        out
+    };
+    chromium(&[
+        format!("--screenshot={}", shots.join(format!("dashboard-{name}.png")).display()),
+        "--window-size=1280,1600".into(),
+    ]);
+    let out = chromium(&["--dump-dom".into(), format!("--log-net-log={}", net_log.display())]);
+    let console =
+        String::from_utf8_lossy(&out.stderr).lines().filter(|l| l.contains("CONSOLE(")).map(str::to_string).collect();
+    let log: Value = serde_json::from_str(&std::fs::read_to_string(&net_log).unwrap()).unwrap();
+    let page_requests = log["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["params"]["initiator"].as_str() == Some(origin))
+        .filter_map(|e| e["params"]["url"].as_str().map(str::to_string))
+        .collect();
+    Loaded { dom: String::from_utf8(out.stdout).unwrap(), console, page_requests }
+}
+
+fn data_values(dom: &str, attribute: &str) -> Vec<(String, f64)> {
+    dom.split(&format!("{attribute}=\""))
+        .skip(1)
+        .filter_map(|rest| {
+            let name = rest.split('"').next()?.to_string();
+            let value = rest.split("data-value=\"").nth(1)?.split('"').next()?.parse().ok()?;
+            Some((name, value))
+        })
+        .collect()
+}
+
+fn demo_daemon(dir: &Path) -> Daemon {
+    for file in ["terraform.tfstate", "live.json"] {
+        std::fs::copy(root().join("testdata/demo").join(file), dir.join(file)).unwrap();
+    }
+    let port = free_port();
+    let config = format!(
+        "[daemon]\nlisten = \"127.0.0.1:{port}\"\n[store]\npath = \"driftd.db\"\n\n[[target]]\nname = \"demo\"\n\
+         state = [\"terraform.tfstate\"]\nprovider = [\"snapshot:live.json\"]\ninterval = \"1s\"\n"
+    );
+    std::fs::write(dir.join("driftd.toml"), config).unwrap();
+    let d = Daemon::start(dir, "driftd.toml", port, &[]);
+    wait_for(60, "three scans", || {
+        (d.json("/api/v1/scans?outcome=ok", &[])["scans"].as_array().map_or(0, Vec::len) >= 3).then_some(())
+    });
+    d
+}
+
+#[test]
+fn each_page_loads_clean_in_chromium_and_shows_what_the_api_says() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = demo_daemon(dir.path());
+    let origin = d.base.clone();
+    let open = d.json("/api/v1/findings?status=open&limit=1000", &[])["findings"].as_array().unwrap().clone();
+
+    // Overview: the open findings by severity and kind, and the chart's last point, as the API has them.
+    let overview = load(&format!("{origin}/"), &origin, "overview");
+    let totals = data_values(&overview.dom, "data-total");
+    let total = |name: &str| totals.iter().find(|(n, _)| n == name).map(|(_, v)| *v).unwrap();
+    assert_eq!(total("open"), open.len() as f64);
+    for sev in ["critical", "high", "medium", "low"] {
+        let n = open.iter().filter(|f| f["finding"]["severity"] == sev).count();
+        assert_eq!(total(sev), n as f64, "{sev}");
+    }
+    for kind in ["changed", "missing", "unmanaged", "violation"] {
+        let n = open.iter().filter(|f| f["finding"]["kind"] == kind).count();
+        assert_eq!(total(kind), n as f64, "{kind}");
+    }
+    let last_scan = &d.json("/api/v1/scans?outcome=ok&limit=1", &[])["scans"][0];
+    let points = overview.dom.matches("data-scan=\"").count();
+    assert!(points >= 3, "a point per complete scan: {points}");
+    let newest = overview
+        .dom
+        .split("data-scan=\"")
+        .skip(1)
+        .filter_map(|r| r.split('"').next()?.parse::<i64>().ok())
+        .max()
+        .unwrap();
+    assert!(newest >= last_scan["id"].as_i64().unwrap() - 1, "the chart reaches the latest scans");
+    let chart_findings: f64 = overview
+        .dom
+        .split(&format!("data-scan=\"{newest}\" data-findings=\""))
+        .nth(1)
+        .and_then(|r| r.split('"').next()?.parse().ok())
+        .unwrap();
+    assert_eq!(chart_findings, open.len() as f64, "the newest point is the open findings the API lists");
+
+    // Findings: filtered by severity, sorted by cost.
+    let high = load(&format!("{origin}/findings?severity=high&sort=cost"), &origin, "findings");
+    let rows: Vec<&str> = high.dom.split("<tr class=\"finding\"").skip(1).collect();
+    let want = open.iter().filter(|f| f["finding"]["severity"] == "high").count();
+    assert_eq!(rows.len(), want);
+    assert!(rows.iter().all(|r| r.contains("data-severity=\"high\"")));
+    let costs: Vec<f64> =
+        rows.iter().filter_map(|r| r.split("<td class=\"num\">").nth(1)?.split('<').next()?.parse().ok()).collect();
+    assert_eq!(costs.len(), want);
+    assert!(costs.windows(2).all(|w| w[0] >= w[1]), "costliest first: {costs:?}");
+
+    // A finding: its diff, and the fix to select and copy.
+    let changed = open
+        .iter()
+        .find(|f| {
+            f["finding"]["kind"] == "changed" && f["finding"]["changes"].as_array().is_some_and(|c| !c.is_empty())
+        })
+        .unwrap();
+    let id = changed["finding"]["id"].as_str().unwrap();
+    let one = load(&format!("{origin}/finding?target=demo&id={id}"), &origin, "finding");
+    assert!(one.dom.contains("<table class=\"diff\">"), "{}", one.dom);
+    let first_change = &changed["finding"]["changes"][0];
+    assert!(one.dom.contains(&format!("<code>{}</code>", first_change["path"].as_str().unwrap())));
+    let command = changed["finding"]["remediation"]["commands"][0].as_str().unwrap();
+    assert!(one.dom.contains("class=\"command\"") && one.dom.contains(command), "the fix's command");
+
+    for page in [&overview, &high, &one] {
+        assert!(page.console.is_empty(), "console messages: {:?}", page.console);
+        assert!(page.page_requests.iter().all(|u| u.starts_with("http://127.0.0.1:")), "{:?}", page.page_requests);
+        assert!(!page.dom.contains("<script"), "the pages need no script");
+    }
+    for name in ["overview", "findings", "finding"] {
+        let png = std::fs::read(root().join(format!("target/screenshots/dashboard-{name}.png"))).unwrap();
+        assert!(png.starts_with(b"\x89PNG") && png.len() > 10_000, "{name}: {} bytes", png.len());
+    }
+    d.terminate(20);
+}
