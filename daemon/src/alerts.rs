@@ -92,11 +92,11 @@ impl Alerts {
             Ok(report) => (Outcome::Ok, report.findings.as_slice(), None),
             Err(e) => (Outcome::Failed, &[][..], Some(e.to_string())),
         };
-        let summary = match (result, outcome) {
-            (Ok(report), Outcome::Ok) => Some(&report.summary),
+        let complete = match (result, outcome) {
+            (Ok(report), Outcome::Ok) => Some(report),
             _ => None,
         };
-        self.record_as(scope, started_at, outcome, findings, error, &[], summary, lease)
+        self.record_as(scope, started_at, outcome, findings, error, &[], complete, lease)
     }
 
     /// Records a re-read of `reread` (type, id) after cloud events: the findings of those
@@ -121,7 +121,7 @@ impl Alerts {
         findings: &[driftd_core::model::Finding],
         error: Option<String>,
         reread: &[(String, String)],
-        summary: Option<&driftd_core::report::Summary>,
+        complete: Option<&Report>,
         lease: Option<(&str, &str)>,
     ) -> Result<Recorded, Error> {
         let finished_at = crate::now();
@@ -140,10 +140,13 @@ impl Alerts {
         }
         let scan = ScanRecord { scope, started_at, finished_at: &finished_at, outcome, findings, error, reread };
         let recorded = history::record(&tx, &scan, self.cost_change_share).map_err(at)?;
-        if let Some(s) = summary {
+        if let Some(report) = complete {
+            let s = &report.summary;
             findings::set_scope_costs(&tx, scope, s.cost_delta_per_hour_usd, s.unmanaged_cost_per_hour_usd)
                 .map_err(at)?;
             findings::set_scan_teams(&tx, recorded.scan_id, scope, &s.teams).map_err(at)?;
+            let api_calls: u64 = report.sources.live.iter().map(|l| l.api_calls).sum();
+            findings::set_scan_figures(&tx, recorded.scan_id, api_calls, s).map_err(at)?;
         }
         let now = outbox::now_ms();
         let mut queued = 0;

@@ -171,3 +171,111 @@ fn each_page_loads_clean_in_chromium_and_shows_what_the_api_says() {
     }
     d.terminate(20);
 }
+
+/// 30 days of scans of a target `history`, one in each six-hour bucket until seven hours
+/// ago, with figures and two teams: written into the daemon's store as scans would be.
+/// Returns how many.
+fn thirty_days_of_scans(db: &Path) -> usize {
+    let conn = rusqlite::Connection::open(db).unwrap();
+    conn.busy_timeout(std::time::Duration::from_secs(10)).unwrap();
+    let now = jiff::Timestamp::now().as_second();
+    let bucket = 6 * 3600;
+    let first = (now - 30 * 86_400).div_euclid(bucket) * bucket + bucket;
+    let mut n = 0;
+    for i in 0.. {
+        let at = first + bucket * i + 3600;
+        if at > now - 7 * 3600 {
+            break;
+        }
+        let when = jiff::Timestamp::from_second(at).unwrap().to_string();
+        let x = i as f64;
+        conn.execute(
+            "INSERT INTO scans (scope, started_at, finished_at, outcome, findings, new, changed, resolved, replica, api_calls,
+                coverage_pct, drift_cost_per_hour_usd, unmanaged_cost_per_hour_usd, orchestrated_cost_per_hour_usd,
+                idle_capacity_cost_per_hour_usd) VALUES ('history', ?1, ?1, 'ok', 3, 0, 0, 0, 'generated', 12, ?2, ?3, ?4, 5.0, ?5)",
+            rusqlite::params![when, 50.0 + (i % 40) as f64, 10.0 + x, 100.0 + 2.0 * x, (i % 7) as f64],
+        )
+        .unwrap();
+        let id = conn.last_insert_rowid();
+        for (team, unmanaged) in [("ml", 60.0 + x), ("untagged", 40.0 + x)] {
+            conn.execute(
+                "INSERT INTO scan_teams (scan_id, scope, team, findings, drift_cost_per_hour_usd, unmanaged_cost_per_hour_usd,
+                    orchestrated_cost_per_hour_usd, idle_capacity_cost_per_hour_usd) VALUES (?1, 'history', ?2, 1, 0, ?3, 0, 0)",
+                rusqlite::params![id, team, unmanaged],
+            )
+            .unwrap();
+        }
+        n += 1;
+    }
+    n
+}
+
+/// (series, bucket) -> value of every point of the page's charts.
+fn chart_points(dom: &str) -> std::collections::BTreeMap<(String, i64), f64> {
+    dom.split("data-series=\"")
+        .skip(1)
+        .filter_map(|rest| {
+            let series = rest.split('"').next()?.to_string();
+            let bucket = rest.split("data-bucket=\"").nth(1)?.split('"').next()?.parse().ok()?;
+            let value = rest.split("data-value=\"").nth(1)?.split('"').next()?.parse().ok()?;
+            Some(((series, bucket), value))
+        })
+        .collect()
+}
+
+/// Over 30 days of generated scans: the overview's cost and coverage charts and the teams
+/// chart show, bucket by bucket, what `/api/v1/scans` and `/api/v1/teams` return for the
+/// same scans; the scans page pages through them. Screenshots of both pages are kept.
+#[test]
+fn the_charts_show_what_the_api_returns_over_thirty_days() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = demo_daemon(dir.path());
+    let generated = thirty_days_of_scans(&dir.path().join("driftd.db"));
+    assert!(generated >= 110, "{generated} scans generated");
+    let origin = d.base.clone();
+    let bucket_of = |at: &str| at.parse::<jiff::Timestamp>().unwrap().as_second().div_euclid(6 * 3600) * 6 * 3600;
+
+    let overview = load(&format!("{origin}/?days=30"), &origin, "overview-30-days");
+    let points = chart_points(&overview.dom);
+    let scans = d.json("/api/v1/scans?target=history&limit=1000", &[])["scans"].as_array().unwrap().clone();
+    assert_eq!(scans.len(), generated);
+    for scan in &scans {
+        let b = bucket_of(scan["finished_at"].as_str().unwrap());
+        for (series, key) in [
+            ("drift", "drift_cost_per_hour_usd"),
+            ("unmanaged", "unmanaged_cost_per_hour_usd"),
+            ("orchestrated", "orchestrated_cost_per_hour_usd"),
+            ("idle capacity", "idle_capacity_cost_per_hour_usd"),
+            ("coverage", "coverage_pct"),
+        ] {
+            let shown = points.get(&(series.to_string(), b)).copied();
+            assert_eq!(shown, scan[key].as_f64(), "{series} at bucket {b} (scan {})", scan["id"]);
+        }
+    }
+
+    let teams_page = load(&format!("{origin}/teams?days=30"), &origin, "teams");
+    let team_points = chart_points(&teams_page.dom);
+    let api = d.json("/api/v1/teams?target=history&limit=1000", &[])["scans"].as_array().unwrap().clone();
+    assert_eq!(api.len(), generated);
+    for scan in &api {
+        let b = bucket_of(scan["at"].as_str().unwrap());
+        for t in scan["teams"].as_array().unwrap() {
+            let spend =
+                ["unmanaged_cost_per_hour_usd", "orchestrated_cost_per_hour_usd", "idle_capacity_cost_per_hour_usd"]
+                    .iter()
+                    .map(|k| t[k].as_f64().unwrap())
+                    .sum::<f64>();
+            let shown = team_points.get(&(t["name"].as_str().unwrap().to_string(), b)).copied();
+            assert_eq!(shown, Some(spend), "team {} at bucket {b}", t["name"]);
+        }
+    }
+
+    let scans_page = load(&format!("{origin}/scans?target=history"), &origin, "scans");
+    assert_eq!(scans_page.dom.matches("<tr class=\"scan\"").count(), 100, "a page of scans");
+    assert!(scans_page.dom.contains("rel=\"next\""), "older scans are a link away");
+    for page in [&overview, &teams_page, &scans_page] {
+        assert!(page.console.is_empty(), "console messages: {:?}", page.console);
+        assert!(page.page_requests.iter().all(|u| u.starts_with("http://127.0.0.1:")), "{:?}", page.page_requests);
+    }
+    d.terminate(20);
+}

@@ -111,7 +111,9 @@ pub fn scans(conn: &dyn Sql, f: &ScanFilter) -> DbResult<Page> {
     args.push(Arg::Int(f.before));
     clauses.push(format!("id < ?{}", args.len()));
     let sql = format!(
-        "SELECT id, scope, started_at, finished_at, outcome, findings, new, changed, resolved, error, replica FROM scans
+        "SELECT id, scope, started_at, finished_at, outcome, findings, new, changed, resolved, error, replica, api_calls,
+            coverage_pct, drift_cost_per_hour_usd, unmanaged_cost_per_hour_usd, orchestrated_cost_per_hour_usd,
+            idle_capacity_cost_per_hour_usd FROM scans
          WHERE {} ORDER BY id DESC LIMIT {}",
         clauses.join(" AND "),
         f.limit + 1
@@ -131,6 +133,12 @@ pub fn scans(conn: &dyn Sql, f: &ScanFilter) -> DbResult<Page> {
                 "resolved": r.get::<i64>(8)?,
                 "error": r.get::<Option<String>>(9)?,
                 "replica": r.get::<Option<String>>(10)?,
+                "api_calls": r.get::<Option<i64>>(11)?,
+                "coverage_pct": r.get::<Option<f64>>(12)?,
+                "drift_cost_per_hour_usd": r.get::<Option<f64>>(13)?,
+                "unmanaged_cost_per_hour_usd": r.get::<Option<f64>>(14)?,
+                "orchestrated_cost_per_hour_usd": r.get::<Option<f64>>(15)?,
+                "idle_capacity_cost_per_hour_usd": r.get::<Option<f64>>(16)?,
             }),
         ))
     })
@@ -200,4 +208,64 @@ pub fn teams(conn: &dyn Sql, f: &TeamFilter) -> DbResult<Page> {
         }
     }
     Ok(Page { items, next })
+}
+
+/// One complete scan's figures, for charts over time.
+#[derive(Debug, Clone)]
+pub struct ScanFigures {
+    pub scope: String,
+    pub finished_at: String,
+    pub coverage_pct: Option<f64>,
+    pub drift: f64,
+    pub unmanaged: f64,
+    pub orchestrated: f64,
+    pub idle: f64,
+}
+
+/// The complete scans finished at or after `since` (RFC 3339), oldest first.
+pub fn figures_since(conn: &dyn Sql, since: &str) -> DbResult<Vec<ScanFigures>> {
+    conn.query(
+        "SELECT scope, finished_at, coverage_pct, COALESCE(drift_cost_per_hour_usd, 0), COALESCE(unmanaged_cost_per_hour_usd, 0),
+            COALESCE(orchestrated_cost_per_hour_usd, 0), COALESCE(idle_capacity_cost_per_hour_usd, 0)
+         FROM scans WHERE outcome = 'ok' AND finished_at >= ?1 ORDER BY finished_at, id",
+        &[Arg::Text(since)],
+    )?
+    .iter()
+    .map(|r| {
+        Ok(ScanFigures {
+            scope: r.get(0)?,
+            finished_at: r.get(1)?,
+            coverage_pct: r.get(2)?,
+            drift: r.get(3)?,
+            unmanaged: r.get(4)?,
+            orchestrated: r.get(5)?,
+            idle: r.get(6)?,
+        })
+    })
+    .collect()
+}
+
+/// One team at one complete scan.
+#[derive(Debug, Clone)]
+pub struct TeamPoint {
+    pub scope: String,
+    pub finished_at: String,
+    pub team: String,
+    /// Unmanaged + orchestrated + idle capacity per hour.
+    pub spend: f64,
+    pub drift: f64,
+}
+
+/// Each complete scan's teams since `since` (RFC 3339), oldest first.
+pub fn team_figures_since(conn: &dyn Sql, since: &str) -> DbResult<Vec<TeamPoint>> {
+    conn.query(
+        "SELECT t.scope, s.finished_at, t.team,
+            t.unmanaged_cost_per_hour_usd + t.orchestrated_cost_per_hour_usd + t.idle_capacity_cost_per_hour_usd,
+            t.drift_cost_per_hour_usd
+         FROM scan_teams t JOIN scans s ON s.id = t.scan_id WHERE s.finished_at >= ?1 ORDER BY s.finished_at, s.id, t.team",
+        &[Arg::Text(since)],
+    )?
+    .iter()
+    .map(|r| Ok(TeamPoint { scope: r.get(0)?, finished_at: r.get(1)?, team: r.get(2)?, spend: r.get(3)?, drift: r.get(4)? }))
+    .collect()
 }

@@ -244,6 +244,30 @@ pub fn set_scope_costs(conn: &dyn Sql, scope: &str, changed: f64, unmanaged: f64
     Ok(())
 }
 
+/// A complete scan's figures: API calls, IaC coverage and costs, to chart them over time.
+pub fn set_scan_figures(
+    conn: &dyn Sql,
+    scan_id: i64,
+    api_calls: u64,
+    s: &driftd_core::report::Summary,
+) -> DbResult<()> {
+    let orchestrated: f64 = s.orchestrated.iter().filter_map(|o| o.cost_per_hour_usd).sum();
+    conn.execute(
+        "UPDATE scans SET api_calls = ?2, coverage_pct = ?3, drift_cost_per_hour_usd = ?4, unmanaged_cost_per_hour_usd = ?5,
+            orchestrated_cost_per_hour_usd = ?6, idle_capacity_cost_per_hour_usd = ?7 WHERE id = ?1",
+        args![
+            scan_id,
+            api_calls as i64,
+            s.coverage_pct,
+            s.cost_delta_per_hour_usd,
+            s.unmanaged_cost_per_hour_usd,
+            driftd_core::cost::round_cents(orchestrated),
+            s.idle_capacity_cost_per_hour_usd
+        ],
+    )?;
+    Ok(())
+}
+
 /// A complete scan's costs per team (`summary.teams`), to show them over time.
 pub fn set_scan_teams(conn: &dyn Sql, scan_id: i64, scope: &str, teams: &[TeamCost]) -> DbResult<()> {
     for t in teams {

@@ -10,7 +10,12 @@ use super::Store;
 
 /// Each table and the columns copied, in an order that keeps references whole.
 const TABLES: &[(&str, &str)] = &[
-    ("scans", "id, scope, started_at, finished_at, outcome, findings, new, changed, resolved, error, replica"),
+    (
+        "scans",
+        "id, scope, started_at, finished_at, outcome, findings, new, changed, resolved, error, replica, api_calls,
+         coverage_pct, drift_cost_per_hour_usd, unmanaged_cost_per_hour_usd, orchestrated_cost_per_hour_usd,
+         idle_capacity_cost_per_hour_usd",
+    ),
     (
         "findings",
         "rowid, scope, id, kind, severity, type, resource_id, account, region, first_seen, last_seen, resolved_at,

@@ -206,7 +206,7 @@ pub const MIGRATIONS: &[Migration] = &[
     // the replica holding the `metrics` lease exports for all.
     Migration { sqlite: LEASES, postgres: LEASES },
     // 4: prices from the clouds' price APIs (a cache every replica shares), and each
-    // scan's costs per team, to show them over time.
+    // scan's figures and costs per team, to show them over time.
     Migration { sqlite: PRICES_AND_TEAMS, postgres: PRICES_AND_TEAMS },
 ];
 
@@ -232,7 +232,15 @@ const PRICES_AND_TEAMS: &str = "CREATE TABLE prices (              -- what the c
         idle_capacity_cost_per_hour_usd DOUBLE PRECISION NOT NULL,
         PRIMARY KEY (scan_id, team)
     );
-    CREATE INDEX scan_teams_scope ON scan_teams (scope, scan_id);";
+    CREATE INDEX scan_teams_scope ON scan_teams (scope, scan_id);
+    -- A complete scan's figures, for the dashboard's charts over time.
+    ALTER TABLE scans ADD COLUMN api_calls BIGINT;
+    ALTER TABLE scans ADD COLUMN coverage_pct DOUBLE PRECISION;
+    ALTER TABLE scans ADD COLUMN drift_cost_per_hour_usd DOUBLE PRECISION;
+    ALTER TABLE scans ADD COLUMN unmanaged_cost_per_hour_usd DOUBLE PRECISION;
+    ALTER TABLE scans ADD COLUMN orchestrated_cost_per_hour_usd DOUBLE PRECISION;
+    ALTER TABLE scans ADD COLUMN idle_capacity_cost_per_hour_usd DOUBLE PRECISION;
+    CREATE INDEX scans_finished ON scans (finished_at);";
 
 const LEASES: &str = "CREATE TABLE leases (                 -- who works on what, with several replicas
         name TEXT PRIMARY KEY,            -- `target:NAME`, `notify:NAME`, `metrics`

@@ -3,8 +3,11 @@
 //! nothing else), so every page works with JavaScript off: filters are forms, paging is
 //! links. With an API token, the pages need the same `Authorization: Bearer` header as
 //! the API. Pages: `/` (open findings, costs now, findings over the last scans, scan
-//! health per target), `/findings` (filtered, paged by the API's cursor), `/finding`
-//! (one finding: declared against live, cost, timeline, who, the fix).
+//! health per target, costs and coverage over 7/30/90 days), `/teams` (costs per team
+//! over time), `/findings` (filtered, paged by the API's cursor), `/finding` (one
+//! finding: declared against live, cost, timeline, who, the fix), `/scans` (history).
+
+mod charts;
 
 use super::Daemon;
 use crate::store::{self, api, findings as rows, DbResult, Sql};
@@ -25,6 +28,8 @@ pub fn router(daemon: Arc<Daemon>) -> Router {
         .route("/", get(overview))
         .route("/findings", get(findings))
         .route("/finding", get(finding))
+        .route("/teams", get(teams))
+        .route("/scans", get(scans))
         .with_state(daemon)
 }
 
@@ -37,7 +42,7 @@ fn page(title: &str, body: &str) -> Response {
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
          <meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action 'self'\">\
          <title>{} · driftd</title><style>{PAGE_STYLE} nav a {{ margin-right: 1rem; }} form {{ margin: .5rem 0; }}</style></head>\
-         <body><nav aria-label=\"driftd\"><a href=\"/\">Overview</a><a href=\"/findings\">Findings</a></nav><main>\n{body}</main></body></html>\n",
+         <body><nav aria-label=\"driftd\"><a href=\"/\">Overview</a><a href=\"/teams\">Teams</a><a href=\"/findings\">Findings</a><a href=\"/scans\">Scans</a></nav><main>\n{body}</main></body></html>\n",
         esc(title)
     );
     ([(header::CACHE_CONTROL, "no-store")], Html(html)).into_response()
@@ -69,15 +74,44 @@ struct Overview {
     scopes: Vec<rows::ScopeFigures>,
     /// (scan id, target, finished at, findings) of the latest complete scans, oldest first.
     history: Vec<(i64, String, String, i64)>,
+    figures: Vec<api::ScanFigures>,
 }
 
-async fn overview(State(d): State<Arc<Daemon>>, headers: HeaderMap) -> Response {
-    let data = read(&d, &headers, |conn| {
+#[derive(Debug, Deserialize, Default)]
+struct PeriodQuery {
+    /// 7 (default), 30 or 90.
+    days: Option<i64>,
+}
+
+fn now() -> i64 {
+    jiff::Timestamp::now().as_second()
+}
+
+/// Links to the same page over 7, 30 and 90 days, the current one marked.
+fn period_links(path: &str, period: charts::Period) -> String {
+    let links: Vec<String> = [7, 30, 90]
+        .iter()
+        .map(|d| match *d == period.days {
+            true => format!("<strong aria-current=\"page\">{d} days</strong>"),
+            false => format!("<a href=\"{path}?days={d}\">{d} days</a>"),
+        })
+        .collect();
+    format!("<p>{}</p>", links.join(" · "))
+}
+
+async fn overview(
+    State(d): State<Arc<Daemon>>,
+    headers: HeaderMap,
+    q: Result<Query<PeriodQuery>, QueryRejection>,
+) -> Response {
+    let period = charts::Period::of(q.ok().and_then(|Query(q)| q.days));
+    let since = period.since(now());
+    let data = read(&d, &headers, move |conn| {
         let scopes = rows::scope_figures(conn)?;
         let mut history: Vec<(i64, String, String, i64)> = conn
             .query(
                 &format!(
-                    "SELECT id, scope, finished_at, findings FROM scans WHERE outcome = 'ok' ORDER BY id DESC LIMIT {CHART_SCANS}"
+                    "SELECT id, scope, finished_at, findings FROM scans WHERE outcome = 'ok' ORDER BY finished_at DESC, id DESC LIMIT {CHART_SCANS}"
                 ),
                 &[],
             )?
@@ -85,7 +119,8 @@ async fn overview(State(d): State<Arc<Daemon>>, headers: HeaderMap) -> Response 
             .map(|r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
             .collect::<DbResult<_>>()?;
         history.reverse();
-        Ok(Overview { scopes, history })
+        let figures = api::figures_since(conn, &since)?;
+        Ok(Overview { scopes, history, figures })
     })
     .await;
     let data = match data {
@@ -134,6 +169,34 @@ async fn overview(State(d): State<Arc<Daemon>>, headers: HeaderMap) -> Response 
          <td class=\"num\" data-total=\"unmanaged_cost_per_hour_usd\" data-value=\"{shadow:.2}\">${shadow:.2}/h</td></tr></tbody></table></section>"
     );
     body.push_str(&findings_chart(&data.history));
+    let _ = write!(
+        body,
+        "<section aria-labelledby=\"costs\"><h2 id=\"costs\">Costs over time</h2>{}",
+        period_links("/", period)
+    );
+    let points = |value: &dyn Fn(&api::ScanFigures) -> Option<f64>| -> Vec<(String, i64, f64)> {
+        data.figures
+            .iter()
+            .filter_map(|f| Some((f.scope.clone(), charts::seconds(&f.finished_at), value(f)?)))
+            .collect()
+    };
+    let series: Vec<(String, Vec<(i64, f64)>)> = [
+        ("drift", &(|f: &api::ScanFigures| Some(f.drift)) as &dyn Fn(&api::ScanFigures) -> Option<f64>),
+        ("unmanaged", &|f| Some(f.unmanaged)),
+        ("orchestrated", &|f| Some(f.orchestrated)),
+        ("idle capacity", &|f| Some(f.idle)),
+    ]
+    .into_iter()
+    .map(|(name, value)| (name.to_string(), charts::buckets(&points(value), period, now(), charts::Combine::Sum)))
+    .collect();
+    body.push_str(&charts::line_chart("Costs per hour over time, all targets", &series, " $/h"));
+    body.push_str("</section><section aria-labelledby=\"coverage\"><h2 id=\"coverage\">IaC coverage over time</h2>");
+    let coverage = vec![(
+        "coverage".to_string(),
+        charts::buckets(&points(&|f| f.coverage_pct), period, now(), charts::Combine::Mean),
+    )];
+    body.push_str(&charts::line_chart("Managed share of live resources, mean over targets", &coverage, "%"));
+    body.push_str("</section>");
     let _ = write!(
         body,
         "<section aria-labelledby=\"health\"><h2 id=\"health\">Scan health</h2><table><thead><tr><th>target</th>\
@@ -429,6 +492,104 @@ async fn finding(
         let _ = write!(out, "<h3>Patch</h3><pre class=\"patch\" style=\"user-select: all\">{}</pre>", esc(patch));
     }
     page(&label, &out)
+}
+
+async fn teams(
+    State(d): State<Arc<Daemon>>,
+    headers: HeaderMap,
+    q: Result<Query<PeriodQuery>, QueryRejection>,
+) -> Response {
+    let period = charts::Period::of(q.ok().and_then(|Query(q)| q.days));
+    let since = period.since(now());
+    let rows = match read(&d, &headers, move |conn| api::team_figures_since(conn, &since)).await {
+        Ok(r) => r,
+        Err(r) => return r,
+    };
+    // Per team: its (target, time, value) points of capacity cost, and of drift.
+    let mut by_team: std::collections::BTreeMap<&str, (charts::Points, charts::Points)> = Default::default();
+    for p in &rows {
+        let t = by_team.entry(p.team.as_str()).or_default();
+        let at = charts::seconds(&p.finished_at);
+        t.0.push((p.scope.clone(), at, p.spend));
+        t.1.push((p.scope.clone(), at, p.drift));
+    }
+    let mut body = format!("<h1>Teams</h1>{}", period_links("/teams", period));
+    let series: Vec<(String, Vec<(i64, f64)>)> = by_team
+        .iter()
+        .map(|(team, (spend, _))| (team.to_string(), charts::buckets(spend, period, now(), charts::Combine::Sum)))
+        .collect();
+    body.push_str("<h2>Unmanaged, orchestrated and idle capacity per team</h2>");
+    body.push_str(&charts::line_chart("Capacity cost per team per hour over time", &series, " $/h"));
+    body.push_str("<h2>Now</h2><table><thead><tr><th>team</th><th class=\"num\">capacity $/h</th><th class=\"num\">drift $/h</th></tr></thead><tbody>");
+    for (team, (spend, drift)) in &by_team {
+        let last = |p: &charts::Points| {
+            charts::buckets(p, period, now(), charts::Combine::Sum).last().map(|b| b.1).unwrap_or(0.0)
+        };
+        let _ = write!(
+            body,
+            "<tr data-team=\"{0}\"><td>{0}</td><td class=\"num\" data-value=\"{1:.2}\">{1:.2}</td><td class=\"num\">{2:.2}</td></tr>",
+            esc(team),
+            last(spend),
+            last(drift)
+        );
+    }
+    body.push_str("</tbody></table>");
+    page("Teams", &body)
+}
+
+#[derive(Debug, Deserialize, Default)]
+struct ScansQuery {
+    target: Option<String>,
+    before: Option<i64>,
+}
+
+async fn scans(
+    State(d): State<Arc<Daemon>>,
+    headers: HeaderMap,
+    q: Result<Query<ScansQuery>, QueryRejection>,
+) -> Response {
+    let q = q.map(|Query(q)| q).unwrap_or_default();
+    let filter = api::ScanFilter {
+        scopes: q.target.iter().filter(|t| !t.is_empty()).cloned().collect(),
+        outcomes: vec![],
+        before: q.before.filter(|b| *b > 0).unwrap_or(i64::MAX),
+        limit: 100,
+    };
+    let page_of = match read(&d, &headers, move |conn| api::scans(conn, &filter)).await {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    let mut body = String::from(
+        "<h1>Scans</h1><table><thead><tr><th>scan</th><th>target</th><th>finished</th><th class=\"num\">seconds</th>\
+         <th class=\"num\">API calls</th><th>outcome</th><th class=\"num\">findings</th><th class=\"num\">new</th>\
+         <th class=\"num\">changed</th><th class=\"num\">resolved</th><th>replica</th><th>error</th></tr></thead><tbody>",
+    );
+    for s in &page_of.items {
+        let text = |k: &str| s[k].as_str().unwrap_or("").to_string();
+        let seconds = charts::seconds(&text("finished_at")) - charts::seconds(&text("started_at"));
+        let calls = s["api_calls"].as_i64().map(|n| n.to_string()).unwrap_or_default();
+        let _ = write!(
+            body,
+            "<tr class=\"scan\" data-scan=\"{}\"><td>{}</td><td>{}</td><td>{}</td><td class=\"num\">{seconds}</td><td class=\"num\">{calls}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td>{}</td><td>{}</td></tr>",
+            s["id"],
+            s["id"],
+            esc(&text("target")),
+            esc(&text("finished_at")),
+            esc(&text("outcome")),
+            s["findings"],
+            s["new"],
+            s["changed"],
+            s["resolved"],
+            esc(&text("replica")),
+            esc(&text("error"))
+        );
+    }
+    body.push_str("</tbody></table>");
+    if let Some(next) = page_of.next {
+        let target = q.target.as_deref().map(|t| format!("&amp;target={}", query_escape(t))).unwrap_or_default();
+        let _ = write!(body, "<p><a rel=\"next\" href=\"/scans?before={next}{target}\">Older scans</a></p>");
+    }
+    page("Scans", &body)
 }
 
 fn usd(v: Option<f64>) -> String {
