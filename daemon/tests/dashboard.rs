@@ -2,7 +2,8 @@
 //! against `driftd run` on the demo fleet: each page loads with no console message and
 //! no request of its own leaving loopback (nothing resolves beyond 127.0.0.1 either),
 //! its figures equal the API's, the findings filter and sort, a finding's page shows its
-//! diff and fix, and a screenshot of each page is written under `target/screenshots`.
+//! diff, its fix with copy buttons (the one script, served by the daemon) and its
+//! repository link, and a screenshot of each page is written under `target/screenshots`.
 
 mod common;
 
@@ -82,10 +83,12 @@ fn demo_daemon(dir: &Path) -> Daemon {
     for file in ["terraform.tfstate", "live.json"] {
         std::fs::copy(root().join("testdata/demo").join(file), dir.join(file)).unwrap();
     }
+    copy_testdata("testdata/demo/infra", &dir.join("infra"));
     let port = free_port();
     let config = format!(
-        "[daemon]\nlisten = \"127.0.0.1:{port}\"\n[store]\npath = \"driftd.db\"\n\n[[target]]\nname = \"demo\"\n\
-         state = [\"terraform.tfstate\"]\nprovider = [\"snapshot:live.json\"]\ninterval = \"1s\"\n"
+        "[daemon]\nlisten = \"127.0.0.1:{port}\"\nrepository_url = \"https://git.example/acme/infra/blob/main\"\n\
+         [store]\npath = \"driftd.db\"\n\n[[target]]\nname = \"demo\"\n\
+         state = [\"terraform.tfstate\"]\ntf = [\"infra\"]\nprovider = [\"snapshot:live.json\"]\ninterval = \"1s\"\n"
     );
     std::fs::write(dir.join("driftd.toml"), config).unwrap();
     let d = Daemon::start(dir, "driftd.toml", port, &[]);
@@ -145,6 +148,28 @@ fn each_page_loads_clean_in_chromium_and_shows_what_the_api_says() {
     assert_eq!(costs.len(), want);
     assert!(costs.windows(2).all(|w| w[0] >= w[1]), "costliest first: {costs:?}");
 
+    // Sorted across pages: five a page, following each page's next link.
+    let mut url = format!("{origin}/findings?sort=cost&limit=5");
+    let (mut ids, mut costs) = (Vec::new(), Vec::new());
+    for n in 0.. {
+        let page = load(&url, &origin, &format!("findings-page-{n}"));
+        for row in page.dom.split("<tr class=\"finding\"").skip(1) {
+            ids.push(row.split("data-id=\"").nth(1).unwrap().split('"').next().unwrap().to_string());
+            costs.push(
+                row.split("<td class=\"num\">").nth(1).unwrap().split('<').next().unwrap().parse::<f64>().unwrap(),
+            );
+        }
+        match page.dom.split("rel=\"next\" href=\"").nth(1) {
+            Some(rest) => url = format!("{origin}{}", rest.split('"').next().unwrap().replace("&amp;", "&")),
+            None => break,
+        }
+        assert!(n < 10, "paging ends");
+    }
+    assert_eq!(ids.len(), open.len(), "every open finding once: {ids:?}");
+    let unique: std::collections::BTreeSet<&String> = ids.iter().collect();
+    assert_eq!(unique.len(), ids.len());
+    assert!(costs.windows(2).all(|w| w[0] >= w[1]), "costliest first across pages: {costs:?}");
+
     // A finding: its diff, and the fix to select and copy.
     let changed = open
         .iter()
@@ -158,12 +183,21 @@ fn each_page_loads_clean_in_chromium_and_shows_what_the_api_says() {
     let first_change = &changed["finding"]["changes"][0];
     assert!(one.dom.contains(&format!("<code>{}</code>", first_change["path"].as_str().unwrap())));
     let command = changed["finding"]["remediation"]["commands"][0].as_str().unwrap();
+    // The copy buttons are shown by the page's one script: it ran.
+    assert!(one.dom.contains("class=\"copy\" data-copy=\"command-0\">Copy</button>"), "a shown copy button");
+    // Where it is declared, linked into the repository.
+    let at = &changed["finding"]["declared_at"];
+    let href =
+        format!("href=\"https://git.example/acme/infra/blob/main/{}#L{}\"", at["file"].as_str().unwrap(), at["line"]);
+    assert!(one.dom.contains(&href), "{href} in the finding's page");
     assert!(one.dom.contains("class=\"command\"") && one.dom.contains(command), "the fix's command");
 
     for page in [&overview, &high, &one] {
         assert!(page.console.is_empty(), "console messages: {:?}", page.console);
         assert!(page.page_requests.iter().all(|u| u.starts_with("http://127.0.0.1:")), "{:?}", page.page_requests);
-        assert!(!page.dom.contains("<script"), "the pages need no script");
+        // One script, from the daemon itself (copy buttons); nothing else.
+        assert_eq!(page.dom.matches("<script").count(), 1);
+        assert!(page.page_requests.iter().any(|u| u.ends_with("/assets/copy.js")), "{:?}", page.page_requests);
     }
     for name in ["overview", "findings", "finding"] {
         let png = std::fs::read(root().join(format!("target/screenshots/dashboard-{name}.png"))).unwrap();

@@ -73,6 +73,9 @@ pub struct DaemonConfig {
     /// keep-alive) is closed; so is one that takes nothing of an answer for as long.
     #[serde(default = "default_http_timeout")]
     pub http_timeout: Duration,
+    /// The dashboard links a finding's `declared_at` to `{repository_url}/{file}#L{line}`
+    /// (`https://github.com/acme/infra/blob/main`).
+    pub repository_url: Option<String>,
 }
 
 fn default_listen() -> String {
@@ -101,6 +104,7 @@ impl Default for DaemonConfig {
             retry_after_failure: default_retry(),
             shutdown_timeout: default_shutdown(),
             http_timeout: default_http_timeout(),
+            repository_url: None,
         }
     }
 }
@@ -723,6 +727,14 @@ impl Config {
                         format!("prices.{cloud}.{size:?} must be a non-negative number of USD per hour"),
                     ));
                 }
+            }
+        }
+        if let Some(url) = &self.daemon.repository_url {
+            if !(url.starts_with("https://") || url.starts_with("http://")) || url.contains('@') {
+                problems.push((
+                    at(&["daemon", "repository_url"]),
+                    format!("daemon.repository_url {url:?} is not a web URL without credentials (https://github.com/ORG/REPO/blob/BRANCH)"),
+                ));
             }
         }
         if let Some(url) = &self.prices.azure_retail_url {

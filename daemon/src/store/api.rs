@@ -269,3 +269,105 @@ pub fn team_figures_since(conn: &dyn Sql, since: &str) -> DbResult<Vec<TeamPoint
     .map(|r| Ok(TeamPoint { scope: r.get(0)?, finished_at: r.get(1)?, team: r.get(2)?, spend: r.get(3)?, drift: r.get(4)? }))
     .collect()
 }
+
+/// How the dashboard orders findings, across pages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FindingOrder {
+    /// Most severe first, then oldest row.
+    Severity,
+    /// Costliest first (unpriced last).
+    Cost,
+    /// Newest first.
+    FirstSeen,
+}
+
+impl FindingOrder {
+    pub fn parse(s: Option<&str>) -> Option<FindingOrder> {
+        match s.unwrap_or("severity") {
+            "" | "severity" => Some(FindingOrder::Severity),
+            "cost" => Some(FindingOrder::Cost),
+            "first_seen" => Some(FindingOrder::FirstSeen),
+            _ => None,
+        }
+    }
+
+    /// The sort key as SQL, and whether it ascends.
+    fn key(self) -> (&'static str, bool) {
+        match self {
+            FindingOrder::Severity => {
+                ("(CASE f.severity WHEN 'critical' THEN 0 WHEN 'high' THEN 1 WHEN 'medium' THEN 2 ELSE 3 END)", true)
+            }
+            FindingOrder::Cost => ("COALESCE(f.cost_per_hour_usd, -1.0)", false),
+            FindingOrder::FirstSeen => ("f.first_seen", false),
+        }
+    }
+}
+
+/// A page of findings in `order`, after `cursor` (the `next` of the previous page:
+/// `KEY~ROWID`); the items as [`findings`] gives them.
+pub fn findings_ordered(
+    conn: &dyn Sql,
+    f: &FindingFilter,
+    order: FindingOrder,
+    cursor: Option<&str>,
+) -> DbResult<(Vec<Value>, Option<String>)> {
+    let mut args: Vec<Arg<'_>> = Vec::new();
+    let mut clauses: Vec<String> = Vec::new();
+    in_clause("f.severity", &f.severities, &mut args, &mut clauses);
+    in_clause("f.kind", &f.kinds, &mut args, &mut clauses);
+    in_clause("f.scope", &f.scopes, &mut args, &mut clauses);
+    match f.status {
+        Status::Open => clauses.push("f.resolved_at IS NULL".into()),
+        Status::Resolved => clauses.push("f.resolved_at IS NOT NULL".into()),
+        Status::All => {}
+    }
+    let (key, ascending) = order.key();
+    let parsed =
+        cursor.and_then(|c| c.rsplit_once('~')).and_then(|(k, r)| Some((k.to_string(), r.parse::<i64>().ok()?)));
+    if let Some((k, rowid)) = &parsed {
+        let value = match order {
+            FindingOrder::FirstSeen => Arg::Text(k),
+            FindingOrder::Severity => Arg::Int(k.parse().unwrap_or(0)),
+            FindingOrder::Cost => Arg::Real(k.parse().unwrap_or(0.0)),
+        };
+        args.push(value);
+        let v = args.len();
+        args.push(Arg::Int(*rowid));
+        let r = args.len();
+        let beyond = if ascending { ">" } else { "<" };
+        clauses.push(format!("({key} {beyond} ?{v} OR ({key} = ?{v} AND f.rowid > ?{r}))"));
+    }
+    let sql = format!(
+        "SELECT f.rowid, f.scope, f.first_seen, f.last_seen, f.resolved_at, b.finding, {key}
+         FROM findings f JOIN finding_bodies b ON b.scope = f.scope AND b.id = f.id
+         WHERE {} ORDER BY {key} {}, f.rowid LIMIT {}",
+        if clauses.is_empty() { "1 = 1".to_string() } else { clauses.join(" AND ") },
+        if ascending { "ASC" } else { "DESC" },
+        f.limit + 1
+    );
+    let rows = conn.query(&sql, &args)?;
+    let mut items = Vec::new();
+    let mut next = None;
+    for (i, r) in rows.iter().enumerate() {
+        if i == f.limit {
+            break;
+        }
+        let key_text = match order {
+            FindingOrder::FirstSeen => r.get::<String>(6)?,
+            FindingOrder::Severity => r.get::<i64>(6)?.to_string(),
+            FindingOrder::Cost => format!("{:?}", r.get::<f64>(6)?),
+        };
+        if i + 1 == f.limit && rows.len() > f.limit {
+            next = Some(format!("{key_text}~{}", r.get::<i64>(0)?));
+        }
+        let finding: String = r.get(5)?;
+        items.push(json!({
+            "target": r.get::<String>(1)?,
+            "first_seen": r.get::<String>(2)?,
+            "last_seen": r.get::<String>(3)?,
+            "resolved_at": r.get::<Option<String>>(4)?,
+            "finding": serde_json::from_str::<Value>(&finding).unwrap_or(Value::Null),
+        }));
+    }
+    Ok((items, next))
+}

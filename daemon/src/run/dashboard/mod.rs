@@ -30,7 +30,23 @@ pub fn router(daemon: Arc<Daemon>) -> Router {
         .route("/finding", get(finding))
         .route("/teams", get(teams))
         .route("/scans", get(scans))
+        .route("/assets/copy.js", get(copy_js))
         .with_state(daemon)
+}
+
+/// The dashboard's one script, served from the binary: copy buttons, which it shows
+/// (without script they stay hidden, and commands select whole with one click).
+const COPY_JS: &str = "document.querySelectorAll('button.copy').forEach(function (b) {\n\
+  b.hidden = false;\n\
+  b.addEventListener('click', function () {\n\
+    var text = document.getElementById(b.dataset.copy).textContent;\n\
+    navigator.clipboard.writeText(text).then(function () { b.textContent = 'Copied'; });\n\
+  });\n\
+});\n";
+
+async fn copy_js() -> Response {
+    ([(header::CONTENT_TYPE, "text/javascript; charset=utf-8"), (header::CACHE_CONTROL, "max-age=3600")], COPY_JS)
+        .into_response()
 }
 
 /// Scans shown in the overview's chart.
@@ -40,9 +56,11 @@ fn page(title: &str, body: &str) -> Response {
     let html = format!(
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action 'self'\">\
-         <title>{} · driftd</title><style>{PAGE_STYLE} nav a {{ margin-right: 1rem; }} form {{ margin: .5rem 0; }}</style></head>\
-         <body><nav aria-label=\"driftd\"><a href=\"/\">Overview</a><a href=\"/teams\">Teams</a><a href=\"/findings\">Findings</a><a href=\"/scans\">Scans</a></nav><main>\n{body}</main></body></html>\n",
+         <meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; script-src 'self'; style-src 'unsafe-inline'; img-src data:; form-action 'self'\">\
+         <title>{} · driftd</title><style>{PAGE_STYLE} nav a {{ margin-right: 1rem; }} form {{ margin: .5rem 0; }}\
+         .skip {{ position: absolute; left: -999px; }} .skip:focus {{ left: 1rem; }} button.copy {{ margin: 0 0 .75rem; }}</style>\
+         <script src=\"/assets/copy.js\" defer></script></head>\
+         <body><a class=\"skip\" href=\"#main\">Skip to content</a><nav aria-label=\"driftd\"><a href=\"/\">Overview</a><a href=\"/teams\">Teams</a><a href=\"/findings\">Findings</a><a href=\"/scans\">Scans</a></nav><main id=\"main\">\n{body}</main></body></html>\n",
         esc(title)
     );
     ([(header::CACHE_CONTROL, "no-store")], Html(html)).into_response()
@@ -262,10 +280,10 @@ struct FindingsQuery {
     kind: Option<String>,
     target: Option<String>,
     status: Option<String>,
-    /// `severity` (most severe first), `cost` (costliest first), `first_seen` (newest first);
-    /// within the page.
+    /// `severity` (most severe first), `cost` (costliest first), `first_seen` (newest first).
     sort: Option<String>,
-    after: Option<i64>,
+    /// The `next` cursor of the previous page.
+    after: Option<String>,
     limit: Option<usize>,
 }
 
@@ -299,34 +317,27 @@ async fn findings(
         other => return error_page(StatusCode::BAD_REQUEST, &format!("status {other:?} is not open, resolved or all")),
     };
     let limit = q.limit.unwrap_or(100).clamp(1, 1000);
+    let Some(order) = api::FindingOrder::parse(q.sort.as_deref()) else {
+        return error_page(StatusCode::BAD_REQUEST, "sort is severity, cost or first_seen");
+    };
     let filter = api::FindingFilter {
         severities: list(&q.severity),
         kinds: list(&q.kind),
         scopes: q.target.iter().filter(|t| !t.is_empty()).cloned().collect(),
         status,
-        after: q.after.unwrap_or(0).max(0),
+        after: 0,
         limit,
     };
-    let page_of = match read(&d, &headers, move |conn| api::findings(conn, &filter)).await {
-        Ok(p) => p,
-        Err(r) => return r,
-    };
-    let mut items = page_of.items;
-    let rank = |f: &Value| match f["finding"]["severity"].as_str() {
-        Some("critical") => 0,
-        Some("high") => 1,
-        Some("medium") => 2,
-        _ => 3,
-    };
+    let cursor = q.after.clone();
+    let (items, next) =
+        match read(&d, &headers, move |conn| api::findings_ordered(conn, &filter, order, cursor.as_deref())).await {
+            Ok(p) => p,
+            Err(r) => return r,
+        };
     let cost = |f: &Value| {
         let c = &f["finding"]["cost"];
         c["live_per_hour_usd"].as_f64().or(c["declared_per_hour_usd"].as_f64()).unwrap_or(0.0)
     };
-    match q.sort.as_deref() {
-        Some("cost") => items.sort_by(|a, b| cost(b).total_cmp(&cost(a))),
-        Some("first_seen") => items.sort_by(|a, b| b["first_seen"].as_str().cmp(&a["first_seen"].as_str())),
-        _ => items.sort_by_key(rank),
-    }
     let selected = |v: &Option<String>, option: &str| if v.as_deref() == Some(option) { " selected" } else { "" };
     let mut body = String::from("<h1>Findings</h1><form method=\"get\" action=\"/findings\">");
     let select = |name: &str, current: &Option<String>, options: &[&str]| {
@@ -377,8 +388,8 @@ async fn findings(
         );
     }
     body.push_str("</tbody></table>");
-    if let Some(next) = page_of.next {
-        let mut link = format!("/findings?after={next}&amp;limit={limit}");
+    if let Some(next) = next {
+        let mut link = format!("/findings?after={}&amp;limit={limit}", query_escape(&next));
         for (k, v) in [
             ("severity", &q.severity),
             ("kind", &q.kind),
@@ -477,19 +488,34 @@ async fn finding(
         let _ = write!(out, "<h2>Who changed it</h2><p>{}</p>", esc(&by.line()));
     }
     if let Some(at) = &f.declared_at {
-        let _ = write!(out, "<p>Declared at <code>{}:{}</code></p>", esc(&at.file), at.line);
+        let place = format!("<code>{}:{}</code>", esc(&at.file), at.line);
+        match d.loaded.read().unwrap().config.daemon.repository_url.as_deref() {
+            Some(repo) => {
+                let href = format!("{}/{}#L{}", repo.trim_end_matches('/'), at.file.trim_start_matches("./"), at.line);
+                let _ = write!(out, "<p>Declared at <a class=\"declared-at\" href=\"{}\">{place}</a></p>", esc(&href));
+            }
+            None => {
+                let _ = write!(out, "<p>Declared at {place}</p>");
+            }
+        }
     }
     let _ = write!(out, "<h2>Fix</h2><p>{}</p>", esc(&f.remediation.summary));
     for (i, cmd) in f.remediation.commands.iter().enumerate() {
         // Selecting the whole command is one click (`user-select: all`): no script needed.
         let _ = write!(
             out,
-            "<pre class=\"command\" id=\"command-{i}\" style=\"user-select: all\" aria-label=\"command, select to copy\">{}</pre>",
+            "<pre class=\"command\" id=\"command-{i}\" style=\"user-select: all\" aria-label=\"command, select to copy\">{}</pre>\
+             <button type=\"button\" class=\"copy\" data-copy=\"command-{i}\" hidden>Copy</button>",
             esc(cmd)
         );
     }
     if let Some(patch) = &f.remediation.patch {
-        let _ = write!(out, "<h3>Patch</h3><pre class=\"patch\" style=\"user-select: all\">{}</pre>", esc(patch));
+        let _ = write!(
+            out,
+            "<h3>Patch</h3><pre class=\"patch\" id=\"patch\" style=\"user-select: all\">{}</pre>\
+             <button type=\"button\" class=\"copy\" data-copy=\"patch\" hidden>Copy</button>",
+            esc(patch)
+        );
     }
     page(&label, &out)
 }
