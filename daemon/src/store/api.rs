@@ -337,12 +337,16 @@ pub fn findings_ordered(
         let beyond = if ascending { ">" } else { "<" };
         clauses.push(format!("({key} {beyond} ?{v} OR ({key} = ?{v} AND f.rowid > ?{r}))"));
     }
+    // The page is chosen from the narrow rows; only its bodies are read.
+    let direction = if ascending { "ASC" } else { "DESC" };
     let sql = format!(
-        "SELECT f.rowid, f.scope, f.first_seen, f.last_seen, f.resolved_at, b.finding, {key}
-         FROM findings f JOIN finding_bodies b ON b.scope = f.scope AND b.id = f.id
-         WHERE {} ORDER BY {key} {}, f.rowid LIMIT {}",
+        "SELECT p.rowid, p.scope, p.first_seen, p.last_seen, p.resolved_at, b.finding, p.k FROM
+           (SELECT f.rowid AS rowid, f.scope AS scope, f.id AS id, f.first_seen AS first_seen, f.last_seen AS last_seen,
+                   f.resolved_at AS resolved_at, {key} AS k
+            FROM findings f WHERE {} ORDER BY {key} {direction}, f.rowid LIMIT {}) p
+         JOIN finding_bodies b ON b.scope = p.scope AND b.id = p.id
+         ORDER BY p.k {direction}, p.rowid",
         if clauses.is_empty() { "1 = 1".to_string() } else { clauses.join(" AND ") },
-        if ascending { "ASC" } else { "DESC" },
         f.limit + 1
     );
     let rows = conn.query(&sql, &args)?;
@@ -370,4 +374,62 @@ pub fn findings_ordered(
         }));
     }
     Ok((items, next))
+}
+
+#[cfg(test)]
+mod ordered_tests {
+    use super::*;
+    use crate::store::db::args;
+    use crate::store::testing::on_each_backend;
+
+    #[test]
+    fn findings_page_in_order_across_pages_on_both_backends() {
+        on_each_backend(|store| {
+            let rows = [
+                ("a", "low", Some(1.0), "2026-12-01"),
+                ("b", "high", Some(9.0), "2026-12-03"),
+                ("c", "high", None, "2026-12-02"),
+                ("d", "critical", Some(5.0), "2026-12-04"),
+                ("e", "medium", Some(9.0), "2026-12-05"),
+            ];
+            for (id, severity, cost, first) in rows {
+                store.db.execute(
+                    "INSERT INTO findings (scope, id, kind, severity, type, resource_id, first_seen, last_seen, signature, cost_per_hour_usd)
+                     VALUES ('t', ?1, 'changed', ?2, 'aws_instance', ?1, ?3, ?3, 's', ?4)",
+                    args![id, severity, first, cost],
+                ).unwrap();
+                store
+                    .db
+                    .execute(
+                        "INSERT INTO finding_bodies (scope, id, finding, tags) VALUES ('t', ?1, ?2, '{}')",
+                        args![id, serde_json::json!({"id": id}).to_string().as_str()],
+                    )
+                    .unwrap();
+            }
+            let all = |order| {
+                let mut out = Vec::new();
+                let mut cursor: Option<String> = None;
+                loop {
+                    let f = FindingFilter {
+                        severities: vec![],
+                        kinds: vec![],
+                        scopes: vec![],
+                        status: Status::Open,
+                        after: 0,
+                        limit: 2,
+                    };
+                    let (items, next) = findings_ordered(&store.db, &f, order, cursor.as_deref()).unwrap();
+                    out.extend(items.iter().map(|i| i["finding"]["id"].as_str().unwrap().to_string()));
+                    match next {
+                        Some(n) => cursor = Some(n),
+                        None => break,
+                    }
+                }
+                out
+            };
+            assert_eq!(all(FindingOrder::Severity), ["d", "b", "c", "e", "a"]);
+            assert_eq!(all(FindingOrder::Cost), ["b", "e", "d", "a", "c"]);
+            assert_eq!(all(FindingOrder::FirstSeen), ["e", "d", "b", "c", "a"]);
+        });
+    }
 }
