@@ -505,14 +505,7 @@ mod tests {
 
     fn last_seen(store: &mut Store) {
         let seen = |store: &Store, status: crate::store::api::Status| -> String {
-            let filter = crate::store::api::FindingFilter {
-                severities: vec![],
-                kinds: vec![],
-                scopes: vec![],
-                status,
-                after: 0,
-                limit: 10,
-            };
+            let filter = crate::store::api::FindingFilter { status, after: 0, limit: 10, ..Default::default() };
             let page = crate::store::api::findings(&store.db, &filter).unwrap();
             page.items[0]["last_seen"].as_str().unwrap().to_string()
         };

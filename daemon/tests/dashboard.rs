@@ -119,6 +119,14 @@ fn each_page_loads_clean_in_chromium_and_shows_what_the_api_says() {
         assert_eq!(total(kind), n as f64, "{kind}");
     }
     let last_scan = &d.json("/api/v1/scans?outcome=ok&limit=1", &[])["scans"][0];
+    for key in [
+        "drift_cost_per_hour_usd",
+        "unmanaged_cost_per_hour_usd",
+        "orchestrated_cost_per_hour_usd",
+        "idle_capacity_cost_per_hour_usd",
+    ] {
+        assert_eq!(total(key), last_scan[key].as_f64().unwrap(), "{key} now is the last complete scan's");
+    }
     let points = overview.dom.matches("data-scan=\"").count();
     assert!(points >= 3, "a point per complete scan: {points}");
     let newest = overview
@@ -147,6 +155,18 @@ fn each_page_loads_clean_in_chromium_and_shows_what_the_api_says() {
         rows.iter().filter_map(|r| r.split("<td class=\"num\">").nth(1)?.split('<').next()?.parse().ok()).collect();
     assert_eq!(costs.len(), want);
     assert!(costs.windows(2).all(|w| w[0] >= w[1]), "costliest first: {costs:?}");
+
+    // Filtered by team and type, as the API filters them.
+    let research = load(&format!("{origin}/findings?team=research&type=aws_instance"), &origin, "findings-research");
+    let api_rows = d.json("/api/v1/findings?team=research&type=aws_instance&limit=1000", &[])["findings"]
+        .as_array()
+        .unwrap()
+        .clone();
+    assert!(!api_rows.is_empty() && api_rows.iter().all(|f| f["finding"]["resource"]["team"] == "research"));
+    assert_eq!(research.dom.matches("<tr class=\"finding\"").count(), api_rows.len());
+    for f in &api_rows {
+        assert!(research.dom.contains(&format!("data-id=\"{}\"", f["finding"]["id"].as_str().unwrap())));
+    }
 
     // Sorted across pages: five a page, following each page's next link.
     let mut url = format!("{origin}/findings?sort=cost&limit=5");

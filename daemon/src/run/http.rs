@@ -146,6 +146,12 @@ struct FindingsQuery {
     /// Comma-separated kinds.
     kind: Option<String>,
     target: Option<String>,
+    /// Comma-separated Terraform types, accounts or subscriptions, regions, teams, causes.
+    r#type: Option<String>,
+    account: Option<String>,
+    region: Option<String>,
+    team: Option<String>,
+    cause: Option<String>,
     /// `open` (default), `resolved` or `all`.
     status: Option<String>,
     limit: Option<usize>,
@@ -217,8 +223,19 @@ async fn findings(
             ))
         }
     };
-    let filter =
-        api::FindingFilter { severities, kinds, scopes: list(&q.target), status, after: q.after.unwrap_or(0), limit };
+    let filter = api::FindingFilter {
+        severities,
+        kinds,
+        scopes: list(&q.target),
+        types: list(&q.r#type),
+        accounts: list(&q.account),
+        regions: list(&q.region),
+        teams: list(&q.team),
+        causes: list(&q.cause),
+        status,
+        after: q.after.unwrap_or(0),
+        limit,
+    };
     page(&d, "findings", move |conn| api::findings(conn, &filter)).await
 }
 

@@ -4,18 +4,26 @@ use super::db::{Arg, DbResult, Row, Sql};
 use serde_json::{json, Value};
 
 /// Which findings: each list empty means any.
+#[derive(Debug, Clone, Default)]
 pub struct FindingFilter {
     pub severities: Vec<String>,
     pub kinds: Vec<String>,
     pub scopes: Vec<String>,
+    /// Terraform types, accounts or subscriptions, regions, teams, causes (`manual`...).
+    pub types: Vec<String>,
+    pub accounts: Vec<String>,
+    pub regions: Vec<String>,
+    pub teams: Vec<String>,
+    pub causes: Vec<String>,
     pub status: Status,
     /// After this row (the `next` of the previous page).
     pub after: i64,
     pub limit: usize,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Status {
+    #[default]
     Open,
     Resolved,
     All,
@@ -71,6 +79,11 @@ pub fn findings(conn: &dyn Sql, f: &FindingFilter) -> DbResult<Page> {
     in_clause("f.severity", &f.severities, &mut args, &mut clauses);
     in_clause("f.kind", &f.kinds, &mut args, &mut clauses);
     in_clause("f.scope", &f.scopes, &mut args, &mut clauses);
+    in_clause("f.type", &f.types, &mut args, &mut clauses);
+    in_clause("f.account", &f.accounts, &mut args, &mut clauses);
+    in_clause("f.region", &f.regions, &mut args, &mut clauses);
+    in_clause("f.team", &f.teams, &mut args, &mut clauses);
+    in_clause("f.cause", &f.causes, &mut args, &mut clauses);
     match f.status {
         Status::Open => clauses.push("f.resolved_at IS NULL".into()),
         Status::Resolved => clauses.push("f.resolved_at IS NOT NULL".into()),
@@ -316,6 +329,11 @@ pub fn findings_ordered(
     in_clause("f.severity", &f.severities, &mut args, &mut clauses);
     in_clause("f.kind", &f.kinds, &mut args, &mut clauses);
     in_clause("f.scope", &f.scopes, &mut args, &mut clauses);
+    in_clause("f.type", &f.types, &mut args, &mut clauses);
+    in_clause("f.account", &f.accounts, &mut args, &mut clauses);
+    in_clause("f.region", &f.regions, &mut args, &mut clauses);
+    in_clause("f.team", &f.teams, &mut args, &mut clauses);
+    in_clause("f.cause", &f.causes, &mut args, &mut clauses);
     match f.status {
         Status::Open => clauses.push("f.resolved_at IS NULL".into()),
         Status::Resolved => clauses.push("f.resolved_at IS NOT NULL".into()),
@@ -410,14 +428,7 @@ mod ordered_tests {
                 let mut out = Vec::new();
                 let mut cursor: Option<String> = None;
                 loop {
-                    let f = FindingFilter {
-                        severities: vec![],
-                        kinds: vec![],
-                        scopes: vec![],
-                        status: Status::Open,
-                        after: 0,
-                        limit: 2,
-                    };
+                    let f = FindingFilter { status: Status::Open, after: 0, limit: 2, ..FindingFilter::default() };
                     let (items, next) = findings_ordered(&store.db, &f, order, cursor.as_deref()).unwrap();
                     out.extend(items.iter().map(|i| i["finding"]["id"].as_str().unwrap().to_string()));
                     match next {

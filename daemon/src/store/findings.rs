@@ -50,6 +50,7 @@ pub fn attribute(conn: &dyn Sql, scope: &str, id: &str, by: &driftd_core::model:
         return Ok(());
     };
     let Ok(mut body) = serde_json::from_str::<serde_json::Value>(&json) else { return Ok(()) };
+    let cause = by.cause;
     let by = serde_json::to_value(by).unwrap_or_default();
     if body.get("changed_by") == Some(&by) {
         return Ok(());
@@ -57,6 +58,7 @@ pub fn attribute(conn: &dyn Sql, scope: &str, id: &str, by: &driftd_core::model:
     body["changed_by"] = by;
     let body = body.to_string();
     conn.execute("UPDATE finding_bodies SET finding = ?3 WHERE scope = ?1 AND id = ?2", args![scope, id, &body])?;
+    conn.execute("UPDATE findings SET cause = ?3 WHERE scope = ?1 AND id = ?2", args![scope, id, cause.as_str()])?;
     Ok(())
 }
 
@@ -96,12 +98,12 @@ pub fn write(conn: &dyn Sql, w: &Written<'_>) -> DbResult<()> {
     )?;
     conn.execute(
         "INSERT INTO findings (scope, id, kind, severity, type, resource_id, account, region,
-            first_seen, last_seen, resolved_at, signature, cost_per_hour_usd)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, NULL, ?11, ?12)
+            first_seen, last_seen, resolved_at, signature, cost_per_hour_usd, team, cause)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, NULL, ?11, ?12, ?13, ?14)
          ON CONFLICT (scope, id) DO UPDATE SET
             kind = ?3, severity = ?4, type = ?5, resource_id = ?6, account = ?7, region = ?8,
             first_seen = ?9, last_seen = ?10, resolved_at = NULL, signature = ?11,
-            cost_per_hour_usd = ?12",
+            cost_per_hour_usd = ?12, team = ?13, cause = ?14",
         args![
             w.scope,
             &f.id,
@@ -114,7 +116,9 @@ pub fn write(conn: &dyn Sql, w: &Written<'_>) -> DbResult<()> {
             w.first_seen,
             w.seen_at,
             w.signature,
-            w.cost
+            w.cost,
+            f.resource.team.as_deref(),
+            f.changed_by.as_ref().map(|b| b.cause.as_str())
         ],
     )?;
     Ok(())

@@ -19,7 +19,7 @@ const TABLES: &[(&str, &str)] = &[
     (
         "findings",
         "rowid, scope, id, kind, severity, type, resource_id, account, region, first_seen, last_seen, resolved_at,
-         signature, cost_per_hour_usd",
+         signature, cost_per_hour_usd, team, cause",
     ),
     ("finding_bodies", "scope, id, finding, tags"),
     (

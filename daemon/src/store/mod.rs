@@ -240,7 +240,10 @@ const PRICES_AND_TEAMS: &str = "CREATE TABLE prices (              -- what the c
     ALTER TABLE scans ADD COLUMN unmanaged_cost_per_hour_usd DOUBLE PRECISION;
     ALTER TABLE scans ADD COLUMN orchestrated_cost_per_hour_usd DOUBLE PRECISION;
     ALTER TABLE scans ADD COLUMN idle_capacity_cost_per_hour_usd DOUBLE PRECISION;
-    CREATE INDEX scans_finished ON scans (finished_at);";
+    CREATE INDEX scans_finished ON scans (finished_at);
+    -- A finding's team and the cause of its change, for the dashboard's filters.
+    ALTER TABLE findings ADD COLUMN team TEXT;
+    ALTER TABLE findings ADD COLUMN cause TEXT;";
 
 const LEASES: &str = "CREATE TABLE leases (                 -- who works on what, with several replicas
         name TEXT PRIMARY KEY,            -- `target:NAME`, `notify:NAME`, `metrics`

@@ -93,6 +93,8 @@ struct Overview {
     /// (scan id, target, finished at, findings) of the latest complete scans, oldest first.
     history: Vec<(i64, String, String, i64)>,
     figures: Vec<api::ScanFigures>,
+    /// Orchestrated and idle capacity per hour at each target's last complete scan, summed.
+    now: (f64, f64),
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -138,7 +140,12 @@ async fn overview(
             .collect::<DbResult<_>>()?;
         history.reverse();
         let figures = api::figures_since(conn, &since)?;
-        Ok(Overview { scopes, history, figures })
+        let row = conn.query_one(
+            "SELECT COALESCE(sum(orchestrated_cost_per_hour_usd), 0), COALESCE(sum(idle_capacity_cost_per_hour_usd), 0)
+             FROM scans WHERE id IN (SELECT max(id) FROM scans WHERE outcome = 'ok' GROUP BY scope)",
+            &[],
+        )?;
+        Ok(Overview { scopes, history, figures, now: (row.get(0)?, row.get(1)?) })
     })
     .await;
     let data = match data {
@@ -182,9 +189,14 @@ async fn overview(
     let shadow: f64 = data.scopes.iter().map(|s| s.unmanaged_cost).sum();
     let _ = write!(
         body,
-        "</tr></tbody></table><table><thead><tr><th class=\"num\">drift cost now</th><th class=\"num\">unmanaged capacity now</th></tr></thead>\
+        "</tr></tbody></table><table><thead><tr><th class=\"num\">drift cost now</th><th class=\"num\">unmanaged capacity now</th>\
+         <th class=\"num\">orchestrated now</th><th class=\"num\">idle capacity now</th></tr></thead>\
          <tbody><tr><td class=\"num\" data-total=\"drift_cost_per_hour_usd\" data-value=\"{drift:.2}\">${drift:.2}/h</td>\
-         <td class=\"num\" data-total=\"unmanaged_cost_per_hour_usd\" data-value=\"{shadow:.2}\">${shadow:.2}/h</td></tr></tbody></table></section>"
+         <td class=\"num\" data-total=\"unmanaged_cost_per_hour_usd\" data-value=\"{shadow:.2}\">${shadow:.2}/h</td>\
+         <td class=\"num\" data-total=\"orchestrated_cost_per_hour_usd\" data-value=\"{orchestrated:.2}\">${orchestrated:.2}/h</td>\
+         <td class=\"num\" data-total=\"idle_capacity_cost_per_hour_usd\" data-value=\"{idle:.2}\">${idle:.2}/h</td></tr></tbody></table></section>",
+        orchestrated = data.now.0,
+        idle = data.now.1
     );
     body.push_str(&findings_chart(&data.history));
     let _ = write!(
@@ -279,6 +291,11 @@ struct FindingsQuery {
     severity: Option<String>,
     kind: Option<String>,
     target: Option<String>,
+    r#type: Option<String>,
+    account: Option<String>,
+    region: Option<String>,
+    team: Option<String>,
+    cause: Option<String>,
     status: Option<String>,
     /// `severity` (most severe first), `cost` (costliest first), `first_seen` (newest first).
     sort: Option<String>,
@@ -297,7 +314,12 @@ fn query_escape(s: &str) -> String {
 }
 
 fn list(s: &Option<String>) -> Vec<String> {
-    s.iter().flat_map(|v| v.split(',')).map(|v| v.trim().to_ascii_lowercase()).filter(|v| !v.is_empty()).collect()
+    values(s).into_iter().map(|v| v.to_ascii_lowercase()).collect()
+}
+
+/// Comma-separated values as written (team names and types keep their case).
+fn values(s: &Option<String>) -> Vec<String> {
+    s.iter().flat_map(|v| v.split(',')).map(|v| v.trim().to_string()).filter(|v| !v.is_empty()).collect()
 }
 
 async fn findings(
@@ -323,7 +345,12 @@ async fn findings(
     let filter = api::FindingFilter {
         severities: list(&q.severity),
         kinds: list(&q.kind),
-        scopes: q.target.iter().filter(|t| !t.is_empty()).cloned().collect(),
+        scopes: values(&q.target),
+        types: values(&q.r#type),
+        accounts: values(&q.account),
+        regions: values(&q.region),
+        teams: values(&q.team),
+        causes: list(&q.cause),
         status,
         after: 0,
         limit,
@@ -352,11 +379,17 @@ async fn findings(
     body.push_str(&select("kind", &q.kind, &["changed", "missing", "unmanaged", "violation"]));
     body.push_str(&select("status", &q.status, &["open", "resolved", "all"]));
     body.push_str(&select("sort", &q.sort, &["severity", "cost", "first_seen"]));
-    let _ = write!(
-        body,
-        "<label>target <input name=\"target\" value=\"{}\"></label> <button type=\"submit\">Show</button></form>",
-        esc(q.target.as_deref().unwrap_or(""))
-    );
+    body.push_str(&select("cause", &q.cause, &["manual", "automation", "terraform", "service"]));
+    for (name, value) in
+        [("target", &q.target), ("type", &q.r#type), ("account", &q.account), ("region", &q.region), ("team", &q.team)]
+    {
+        let _ = write!(
+            body,
+            "<label>{name} <input name=\"{name}\" value=\"{}\" size=\"14\"></label> ",
+            esc(value.as_deref().unwrap_or(""))
+        );
+    }
+    body.push_str("<button type=\"submit\">Show</button></form>");
     let _ = write!(
         body,
         "<table><thead><tr><th>severity</th><th>kind</th><th>resource</th><th>type</th><th>where</th><th>team</th><th>cause</th><th class=\"num\">$/h</th><th>first seen</th><th>status</th></tr></thead><tbody>"
