@@ -22,39 +22,22 @@ struct Loaded {
 
 /// Load `url` in headless Chromium; keep a screenshot as `name`.
 fn load(url: &str, origin: &str, name: &str) -> Loaded {
-    apt::ensure("chromium", "chromium");
     let profile = tempfile::tempdir().unwrap();
     let net_log = profile.path().join("net.json");
-    let shots = root().join("target/screenshots");
-    std::fs::create_dir_all(&shots).unwrap();
-    let chromium = |extra: &[String]| {
-        let out = std::process::Command::new("chromium")
-            .args([
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--no-first-run",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--enable-logging=stderr",
-                "--v=0",
-                // Nothing beyond loopback resolves: no request can leave it.
-                "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
-            ])
-            .arg(format!("--user-data-dir={}", profile.path().display()))
-            .args(extra)
-            .arg(url)
-            .output()
-            .expect("chromium starts");
-        assert!(out.status.success(), "chromium failed on {url}: {}", String::from_utf8_lossy(&out.stderr));
-        out
-    };
-    chromium(&[
-        format!("--screenshot={}", shots.join(format!("dashboard-{name}.png")).display()),
-        "--window-size=1280,1600".into(),
-    ]);
-    let out = chromium(&["--dump-dom".into(), format!("--log-net-log={}", net_log.display())]);
+    // Console messages logged; nothing beyond loopback resolves: no request can leave it.
+    let quiet = ["--enable-logging=stderr", "--v=0", "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"];
+    let with = |more: [String; 2]| -> Vec<String> { quiet.iter().map(|f| f.to_string()).chain(more).collect() };
+    let shot = chromium::screenshot_path(&format!("dashboard-{name}"));
+    chromium::run(
+        url,
+        profile.path(),
+        &with([format!("--screenshot={}", shot.display()), "--window-size=1280,1600".into()]),
+    );
+    let out = chromium::run(
+        url,
+        profile.path(),
+        &with(["--dump-dom".into(), format!("--log-net-log={}", net_log.display())]),
+    );
     let console =
         String::from_utf8_lossy(&out.stderr).lines().filter(|l| l.contains("CONSOLE(")).map(str::to_string).collect();
     let log: Value = serde_json::from_str(&std::fs::read_to_string(&net_log).unwrap()).unwrap();

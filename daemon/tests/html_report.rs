@@ -7,37 +7,20 @@ mod common;
 
 use common::*;
 use serde_json::Value;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// The page as Chromium has it once loaded (`--dump-dom`), and a screenshot if asked.
 fn chromium_dom(page: &Path, screenshot: Option<&Path>) -> String {
-    apt::ensure("chromium", "chromium");
     let profile = tempfile::tempdir().unwrap();
-    let flags = [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-    ];
     let url = format!("file://{}", page.display());
-    let run = |extra: &[String]| {
-        let out = std::process::Command::new("chromium")
-            .args(flags)
-            .arg(format!("--user-data-dir={}", profile.path().display()))
-            .args(extra)
-            .arg(&url)
-            .output()
-            .expect("chromium starts");
-        assert!(out.status.success(), "chromium failed: {}", String::from_utf8_lossy(&out.stderr));
-        String::from_utf8(out.stdout).unwrap()
-    };
     if let Some(shot) = screenshot {
-        run(&[format!("--screenshot={}", shot.display()), "--window-size=1280,2400".into()]);
+        chromium::run(
+            &url,
+            profile.path(),
+            &[format!("--screenshot={}", shot.display()), "--window-size=1280,2400".into()],
+        );
     }
-    let dom = run(&["--dump-dom".into()]);
+    let dom = String::from_utf8(chromium::run(&url, profile.path(), &["--dump-dom".into()]).stdout).unwrap();
     assert!(dom.contains("</html>"), "chromium gave no page: {dom}");
     dom
 }
@@ -52,12 +35,6 @@ fn totals(dom: &str) -> std::collections::BTreeMap<String, f64> {
             Some((name.to_string(), value))
         })
         .collect()
-}
-
-fn screenshots() -> PathBuf {
-    let dir = root().join("target/screenshots");
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
 }
 
 fn demo(format: &str, extra: &[&str]) -> String {
@@ -93,7 +70,7 @@ fn the_html_report_opens_in_chromium_without_script_and_its_totals_equal_the_jso
     let dir = tempfile::tempdir().unwrap();
     let page = dir.path().join("report.html");
     std::fs::write(&page, &html).unwrap();
-    let shot = screenshots().join("html-report-demo.png");
+    let shot = chromium::screenshot_path("html-report-demo");
     let _ = std::fs::remove_file(&shot);
     let dom = chromium_dom(&page, Some(&shot));
 

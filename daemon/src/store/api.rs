@@ -73,22 +73,32 @@ fn page(
     Ok(Page { items: rows.into_iter().map(|(_, v)| v).collect(), next })
 }
 
-pub fn findings(conn: &dyn Sql, f: &FindingFilter) -> DbResult<Page> {
-    let mut args: Vec<Arg<'_>> = Vec::new();
-    let mut clauses: Vec<String> = Vec::new();
-    in_clause("f.severity", &f.severities, &mut args, &mut clauses);
-    in_clause("f.kind", &f.kinds, &mut args, &mut clauses);
-    in_clause("f.scope", &f.scopes, &mut args, &mut clauses);
-    in_clause("f.type", &f.types, &mut args, &mut clauses);
-    in_clause("f.account", &f.accounts, &mut args, &mut clauses);
-    in_clause("f.region", &f.regions, &mut args, &mut clauses);
-    in_clause("f.team", &f.teams, &mut args, &mut clauses);
-    in_clause("f.cause", &f.causes, &mut args, &mut clauses);
+/// The filter's conditions on `findings f`, their parameters pushed to `args`.
+fn where_clauses<'a>(f: &'a FindingFilter, args: &mut Vec<Arg<'a>>) -> Vec<String> {
+    let mut clauses = Vec::new();
+    for (column, values) in [
+        ("f.severity", &f.severities),
+        ("f.kind", &f.kinds),
+        ("f.scope", &f.scopes),
+        ("f.type", &f.types),
+        ("f.account", &f.accounts),
+        ("f.region", &f.regions),
+        ("f.team", &f.teams),
+        ("f.cause", &f.causes),
+    ] {
+        in_clause(column, values, args, &mut clauses);
+    }
     match f.status {
         Status::Open => clauses.push("f.resolved_at IS NULL".into()),
         Status::Resolved => clauses.push("f.resolved_at IS NOT NULL".into()),
         Status::All => {}
     }
+    clauses
+}
+
+pub fn findings(conn: &dyn Sql, f: &FindingFilter) -> DbResult<Page> {
+    let mut args: Vec<Arg<'_>> = Vec::new();
+    let mut clauses = where_clauses(f, &mut args);
     args.push(Arg::Int(f.after));
     clauses.push(format!("f.rowid > ?{}", args.len()));
     let sql = format!(
@@ -325,20 +335,7 @@ pub fn findings_ordered(
     cursor: Option<&str>,
 ) -> DbResult<(Vec<Value>, Option<String>)> {
     let mut args: Vec<Arg<'_>> = Vec::new();
-    let mut clauses: Vec<String> = Vec::new();
-    in_clause("f.severity", &f.severities, &mut args, &mut clauses);
-    in_clause("f.kind", &f.kinds, &mut args, &mut clauses);
-    in_clause("f.scope", &f.scopes, &mut args, &mut clauses);
-    in_clause("f.type", &f.types, &mut args, &mut clauses);
-    in_clause("f.account", &f.accounts, &mut args, &mut clauses);
-    in_clause("f.region", &f.regions, &mut args, &mut clauses);
-    in_clause("f.team", &f.teams, &mut args, &mut clauses);
-    in_clause("f.cause", &f.causes, &mut args, &mut clauses);
-    match f.status {
-        Status::Open => clauses.push("f.resolved_at IS NULL".into()),
-        Status::Resolved => clauses.push("f.resolved_at IS NOT NULL".into()),
-        Status::All => {}
-    }
+    let mut clauses = where_clauses(f, &mut args);
     let (key, ascending) = order.key();
     let parsed =
         cursor.and_then(|c| c.rsplit_once('~')).and_then(|(k, r)| Some((k.to_string(), r.parse::<i64>().ok()?)));

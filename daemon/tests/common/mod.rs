@@ -7,6 +7,7 @@ pub mod arm;
 pub mod azure_fleet;
 pub mod azurite;
 pub mod capacity;
+pub mod chromium;
 pub mod cloudtrail;
 pub mod daemon;
 pub mod fleet;
