@@ -46,24 +46,7 @@ fn normalise(format: &str, out: &str) -> String {
 }
 
 fn demo(format: &str) -> Run {
-    demo_with(&["--format", format])
-}
-
-/// The demo check with `extra` flags.
-fn demo_with(extra: &[&str]) -> Run {
-    let mut args = vec![
-        "check",
-        "--state",
-        DEMO_STATE,
-        "--provider",
-        DEMO_LIVE,
-        "--tf",
-        "testdata/demo/infra",
-        "--driftignore",
-        "testdata/demo/.driftignore",
-    ];
-    args.extend_from_slice(extra);
-    driftd(&args)
+    demo_check(&["--format", format])
 }
 
 #[test]
@@ -165,7 +148,7 @@ fn patch_out_writes_every_patch_as_one_that_git_applies() {
     let copy = dir.path().join("testdata/demo/infra");
     copy_testdata("testdata/demo/infra", &copy);
     let patch = dir.path().join("drift.patch");
-    let r = demo_with(&["--format", "json", "--patch-out", patch.to_str().unwrap()]);
+    let r = demo_check(&["--format", "json", "--patch-out", patch.to_str().unwrap()]);
     assert_eq!(r.code, 1, "{}", r.stderr);
     let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
     let each: String =

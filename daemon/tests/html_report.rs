@@ -38,23 +38,9 @@ fn totals(dom: &str) -> std::collections::BTreeMap<String, f64> {
 }
 
 fn demo(format: &str, extra: &[&str]) -> String {
-    let mut args = vec![
-        "check",
-        "--state",
-        DEMO_STATE,
-        "--provider",
-        DEMO_LIVE,
-        "--tf",
-        "testdata/demo/infra",
-        "--driftignore",
-        "testdata/demo/.driftignore",
-        "--fail-on",
-        "never",
-        "--format",
-        format,
-    ];
+    let mut args = vec!["--fail-on", "never", "--format", format];
     args.extend_from_slice(extra);
-    let run = driftd(&args);
+    let run = demo_check(&args);
     assert_eq!(run.code, 0, "{}", run.stderr);
     run.stdout
 }

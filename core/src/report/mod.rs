@@ -228,7 +228,7 @@ pub(crate) fn more_line(shown: usize, total: usize) -> Option<String> {
 }
 
 /// `12.5` -> `$12.50`; `None` -> `?`.
-pub(crate) fn usd(v: Option<f64>) -> String {
+pub fn usd(v: Option<f64>) -> String {
     match v {
         Some(v) => format!("${v:.2}"),
         None => "?".to_string(),
@@ -245,11 +245,7 @@ pub(crate) fn usd_delta(v: f64) -> String {
 }
 
 /// A JSON value shown inline (strings without quotes when plain).
-pub fn show(v: &serde_json::Value) -> String {
-    show_value(v)
-}
-
-pub(crate) fn show_value(v: &serde_json::Value) -> String {
+pub fn show_value(v: &serde_json::Value) -> String {
     match v {
         serde_json::Value::Null => "(unset)".to_string(),
         serde_json::Value::String(s) if s.is_empty() => "\"\"".to_string(),

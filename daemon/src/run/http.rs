@@ -159,7 +159,8 @@ struct FindingsQuery {
     after: Option<i64>,
 }
 
-fn list(s: &Option<String>) -> Vec<String> {
+/// Comma-separated values as written, trimmed, empty ones dropped.
+pub(super) fn list(s: &Option<String>) -> Vec<String> {
     s.iter().flat_map(|v| v.split(',')).map(|v| v.trim().to_string()).filter(|v| !v.is_empty()).collect()
 }
 
@@ -212,16 +213,9 @@ async fn findings(
     if q.after.is_some_and(|a| a < 0) {
         return bad_request("after must be a `next` cursor from a previous page (0 or more)".into());
     }
-    let status = match q.status.as_deref().unwrap_or("open") {
-        "open" => api::Status::Open,
-        "resolved" => api::Status::Resolved,
-        "all" => api::Status::All,
-        other => {
-            return bad_request(format!(
-                "status {:?} is not open, resolved or all",
-                driftd_core::error::cut(other, 100)
-            ))
-        }
+    let status = match api::Status::parse(q.status.as_deref().unwrap_or("open")) {
+        Ok(s) => s,
+        Err(e) => return bad_request(e),
     };
     let filter = api::FindingFilter {
         severities,

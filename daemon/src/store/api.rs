@@ -29,6 +29,18 @@ pub enum Status {
     All,
 }
 
+impl Status {
+    /// `open`, `resolved` or `all`; else a message naming what was given (cut short).
+    pub fn parse(s: &str) -> Result<Status, String> {
+        match s {
+            "open" => Ok(Status::Open),
+            "resolved" => Ok(Status::Resolved),
+            "all" => Ok(Status::All),
+            other => Err(format!("status {:?} is not open, resolved or all", driftd_core::error::cut(other, 100))),
+        }
+    }
+}
+
 /// Which scans, newest first.
 pub struct ScanFilter {
     pub scopes: Vec<String>,
@@ -396,6 +408,17 @@ mod ordered_tests {
     use super::*;
     use crate::store::db::args;
     use crate::store::testing::on_each_backend;
+
+    #[test]
+    fn a_status_is_open_resolved_or_all_and_a_wrong_one_is_named_cut_short() {
+        assert_eq!(Status::parse("resolved"), Ok(Status::Resolved));
+        let long = "x".repeat(500);
+        let err = Status::parse(&long).unwrap_err();
+        assert!(
+            err.starts_with("status \"xxx") && err.ends_with("is not open, resolved or all") && err.len() < 200,
+            "{err}"
+        );
+    }
 
     #[test]
     fn findings_page_in_order_across_pages_on_both_backends() {

@@ -112,6 +112,24 @@ pub const DEMO_STATE: &str = "testdata/demo/terraform.tfstate";
 pub const DEMO_LIVE: &str = "snapshot:testdata/demo/live.json";
 pub const DEMO_IN_SYNC: &str = "snapshot:testdata/demo/live-in-sync.json";
 
+/// `driftd check` of the demo fleet (state, snapshot, its code and `.driftignore`), with
+/// `extra` flags: the run the golden reports and the HTML report test read.
+pub fn demo_check(extra: &[&str]) -> Run {
+    let mut args = vec![
+        "check",
+        "--state",
+        DEMO_STATE,
+        "--provider",
+        DEMO_LIVE,
+        "--tf",
+        "testdata/demo/infra",
+        "--driftignore",
+        "testdata/demo/.driftignore",
+    ];
+    args.extend_from_slice(extra);
+    driftd(&args)
+}
+
 /// The demo state as an absolute path, for runs in another working directory.
 pub fn abs_demo_state() -> String {
     root().join(DEMO_STATE).display().to_string()

@@ -9,6 +9,7 @@
 
 mod charts;
 
+use super::http::list as values;
 use super::Daemon;
 use crate::store::{self, api, findings as rows, DbResult, Sql};
 use axum::extract::rejection::QueryRejection;
@@ -17,7 +18,7 @@ use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
-use driftd_core::report::{html_escape as esc, PAGE_STYLE};
+use driftd_core::report::{html_escape as esc, show_value, usd, PAGE_STYLE};
 use serde::Deserialize;
 use serde_json::Value;
 use std::fmt::Write as _;
@@ -125,7 +126,8 @@ async fn overview(
     q: Result<Query<PeriodQuery>, QueryRejection>,
 ) -> Response {
     let period = charts::Period::of(q.ok().and_then(|Query(q)| q.days));
-    let since = period.since(now());
+    let now = now();
+    let since = period.since(now);
     let data = read(&d, &headers, move |conn| {
         let scopes = rows::scope_figures(conn)?;
         let mut history: Vec<(i64, String, String, i64)> = conn
@@ -217,13 +219,13 @@ async fn overview(
         ("idle capacity", &|f| Some(f.idle)),
     ]
     .into_iter()
-    .map(|(name, value)| (name.to_string(), charts::buckets(&points(value), period, now(), charts::Combine::Sum)))
+    .map(|(name, value)| (name.to_string(), charts::buckets(&points(value), period, now, charts::Combine::Sum)))
     .collect();
     body.push_str(&charts::line_chart("Costs per hour over time, all targets", &series, " $/h"));
     body.push_str("</section><section aria-labelledby=\"coverage\"><h2 id=\"coverage\">IaC coverage over time</h2>");
     let coverage = vec![(
         "coverage".to_string(),
-        charts::buckets(&points(&|f| f.coverage_pct), period, now(), charts::Combine::Mean),
+        charts::buckets(&points(&|f| f.coverage_pct), period, now, charts::Combine::Mean),
     )];
     body.push_str(&charts::line_chart("Managed share of live resources, mean over targets", &coverage, "%"));
     body.push_str("</section>");
@@ -313,13 +315,10 @@ fn query_escape(s: &str) -> String {
         .collect()
 }
 
+/// Comma-separated values, lowercase (severities, kinds, causes); team names and types
+/// keep their case (`values`).
 fn list(s: &Option<String>) -> Vec<String> {
     values(s).into_iter().map(|v| v.to_ascii_lowercase()).collect()
-}
-
-/// Comma-separated values as written (team names and types keep their case).
-fn values(s: &Option<String>) -> Vec<String> {
-    s.iter().flat_map(|v| v.split(',')).map(|v| v.trim().to_string()).filter(|v| !v.is_empty()).collect()
 }
 
 async fn findings(
@@ -332,11 +331,9 @@ async fn findings(
         Err(e) => return error_page(StatusCode::BAD_REQUEST, &e.body_text()),
     };
     // A form's "any" sends an empty value.
-    let status = match q.status.as_deref().filter(|s| !s.is_empty()).unwrap_or("open") {
-        "open" => api::Status::Open,
-        "resolved" => api::Status::Resolved,
-        "all" => api::Status::All,
-        other => return error_page(StatusCode::BAD_REQUEST, &format!("status {other:?} is not open, resolved or all")),
+    let status = match api::Status::parse(q.status.as_deref().filter(|s| !s.is_empty()).unwrap_or("open")) {
+        Ok(s) => s,
+        Err(e) => return error_page(StatusCode::BAD_REQUEST, &e),
     };
     let limit = q.limit.unwrap_or(100).clamp(1, 1000);
     let Some(order) = api::FindingOrder::parse(q.sort.as_deref()) else {
@@ -494,8 +491,8 @@ async fn finding(
                 out,
                 "<tr><td><code>{}</code></td><td><del><code>{}</code></del></td><td><ins><code>{}</code></ins></td></tr>",
                 esc(&c.path),
-                esc(&driftd_core::report::show(&c.declared)),
-                esc(&driftd_core::report::show(&c.live))
+                esc(&show_value(&c.declared)),
+                esc(&show_value(&c.live))
             );
         }
         out.push_str("</tbody></table>");
@@ -559,7 +556,8 @@ async fn teams(
     q: Result<Query<PeriodQuery>, QueryRejection>,
 ) -> Response {
     let period = charts::Period::of(q.ok().and_then(|Query(q)| q.days));
-    let since = period.since(now());
+    let now = now();
+    let since = period.since(now);
     let rows = match read(&d, &headers, move |conn| api::team_figures_since(conn, &since)).await {
         Ok(r) => r,
         Err(r) => return r,
@@ -573,23 +571,23 @@ async fn teams(
         t.1.push((p.scope.clone(), at, p.drift));
     }
     let mut body = format!("<h1>Teams</h1>{}", period_links("/teams", period));
+    // Each team's buckets once: the chart's, and its last for the table.
     let series: Vec<(String, Vec<(i64, f64)>)> = by_team
         .iter()
-        .map(|(team, (spend, _))| (team.to_string(), charts::buckets(spend, period, now(), charts::Combine::Sum)))
+        .map(|(team, (spend, _))| (team.to_string(), charts::buckets(spend, period, now, charts::Combine::Sum)))
         .collect();
     body.push_str("<h2>Unmanaged, orchestrated and idle capacity per team</h2>");
     body.push_str(&charts::line_chart("Capacity cost per team per hour over time", &series, " $/h"));
     body.push_str("<h2>Now</h2><table><thead><tr><th>team</th><th class=\"num\">capacity $/h</th><th class=\"num\">drift $/h</th></tr></thead><tbody>");
-    for (team, (spend, drift)) in &by_team {
-        let last = |p: &charts::Points| {
-            charts::buckets(p, period, now(), charts::Combine::Sum).last().map(|b| b.1).unwrap_or(0.0)
-        };
+    for ((team, (_, drift)), (_, spend)) in by_team.iter().zip(&series) {
+        let last = |b: &[(i64, f64)]| b.last().map(|b| b.1).unwrap_or(0.0);
+        let drift = charts::buckets(drift, period, now, charts::Combine::Sum);
         let _ = write!(
             body,
             "<tr data-team=\"{0}\"><td>{0}</td><td class=\"num\" data-value=\"{1:.2}\">{1:.2}</td><td class=\"num\">{2:.2}</td></tr>",
             esc(team),
             last(spend),
-            last(drift)
+            last(&drift)
         );
     }
     body.push_str("</tbody></table>");
@@ -649,10 +647,6 @@ async fn scans(
         let _ = write!(body, "<p><a rel=\"next\" href=\"/scans?before={next}{target}\">Older scans</a></p>");
     }
     page("Scans", &body)
-}
-
-fn usd(v: Option<f64>) -> String {
-    v.map(|v| format!("${v:.2}")).unwrap_or_else(|| "?".into())
 }
 
 #[cfg(test)]
