@@ -2,7 +2,8 @@
 """The dashboard's page times with a large store: a fleet of N GPU instances that no
 state declares (bench/gen_fleet.py; about N unmanaged findings) scanned once by
 `driftd run` (release build), 30 days of hourly scans of 40 teams added to its SQLite
-store, then each page fetched REPEAT times in turn; p50 and p95 of the time to the last
+store with a partial or failed scan every ten hours and one finding's timeline of 721
+rows, then each page fetched REPEAT times in turn; p50 and p95 of the time to the last
 byte of its HTML. Writes its section of docs/performance.md.
     python3 bench/dashboard_pages.py [N] [REPEAT]
 """
@@ -69,9 +70,22 @@ def main():
                 "INSERT INTO scan_teams (scan_id, scope, team, findings, drift_cost_per_hour_usd, unmanaged_cost_per_hour_usd,"
                 " orchestrated_cost_per_hour_usd, idle_capacity_cost_per_hour_usd) VALUES (?, 'history', ?, 10, 1, ?, 0, 0)",
                 [(sid, f"team-{t}", 10 + t + h % 7) for t in range(40)])
-        conn.commit()
-        scans_total = conn.execute("SELECT count(*) FROM scans").fetchone()[0]
+            if h % 10 == 0:
+                conn.execute(
+                    "INSERT INTO scans (scope, started_at, finished_at, outcome, findings, new, changed, resolved, replica)"
+                    " VALUES ('history', ?, ?, ?, 0, 0, 0, 0, 'bench')", (at, at, "partial" if h % 20 else "failed"))
+        # One finding changed at every hourly scan: a timeline longer than a page shows.
         some = conn.execute("SELECT scope, id FROM findings LIMIT 1").fetchone()
+        for h in range(30 * 24, 0, -1):
+            at = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now - h * 3600))
+            detail = json.dumps({"severity": "high", "cost_per_hour_usd": 10 + h % 13,
+                                 "changes": [{"path": "instance_type", "declared": "p4d.24xlarge", "live": f"p5.{h % 5}xlarge"},
+                                             {"path": "tags.team", "declared": "ml", "live": f"team-{h % 40}"}]})
+            conn.execute("INSERT INTO finding_events (scope, finding_id, at, scan_id, event, detail)"
+                         " VALUES (?, ?, ?, NULL, 'changed', ?)", (some[0], some[1], at, detail))
+        conn.commit()
+        events = conn.execute("SELECT count(*) FROM finding_events").fetchone()[0]
+        scans_total = conn.execute("SELECT count(*) FROM scans").fetchone()[0]
         conn.close()
         pages = [
             ("overview", "/"),
@@ -81,7 +95,7 @@ def main():
             ("findings", "/findings"),
             ("findings by cost", "/findings?sort=cost"),
             ("findings, high, newest", "/findings?severity=high&sort=first_seen"),
-            ("a finding", f"/finding?target={some[0]}&id={some[1]}"),
+            ("a finding, 721 timeline rows", f"/finding?target={some[0]}&id={some[1]}"),
             ("scans", "/scans"),
         ]
         times = {name: [] for name, _ in pages}
@@ -110,7 +124,9 @@ def main():
 Command: `python3 bench/dashboard_pages.py {N} {REPEAT}` ({time.strftime('%Y-%m-%d')}, release build, {os.cpu_count()} cores).
 `driftd run` scanned a snapshot of {N:,} GPU instances no state declares (`bench/gen_fleet.py`) once:
 {findings:,} open findings in its SQLite store; then 30 days of hourly scans with 40 teams
-were added ({scans_total:,} scans in all). Each page fetched {REPEAT} times in turn, one
+were added, with a partial or failed one every ten hours ({scans_total:,} scans in all), and
+one finding changed at each hourly scan ({events:,} timeline rows in all; its page shows the
+first and the latest 199). Each page fetched {REPEAT} times in turn, one
 request at a time; milliseconds to the last byte of its HTML.
 
 | page | path | p50 ms | p95 ms |

@@ -14,7 +14,7 @@
 //! event handled twice, or an event and a scheduled scan that see the same drift, tell
 //! people once.
 
-use crate::store::findings;
+use crate::store::{findings, timeline};
 use crate::store::{DbResult, Sql};
 use driftd_core::model::Finding;
 use serde::{Deserialize, Serialize};
@@ -171,6 +171,8 @@ pub fn record<'f>(tx: &dyn Sql, scan: &ScanRecord<'_, 'f>, cost_change_share: f6
     let mut tracked = Vec::new();
     let mut seen = std::collections::HashSet::new();
     let mut still_open: Vec<&str> = Vec::new();
+    // Each finding's timeline rows, written once the scan has its id.
+    let mut events: Vec<(String, timeline::EventKind, timeline::FindingThen)> = Vec::new();
     if scan.outcome != Outcome::Failed {
         for f in scan.findings {
             if !seen.insert(f.id.clone()) {
@@ -189,6 +191,14 @@ pub fn record<'f>(tx: &dyn Sql, scan: &ScanRecord<'_, 'f>, cost_change_share: f6
                 }
                 Some(k) => (Transition::Open, k.first_seen.clone()),
             };
+            let event = match &transition {
+                Transition::New => Some(timeline::EventKind::New),
+                Transition::Changed { .. } => Some(timeline::EventKind::Changed),
+                _ => None,
+            };
+            if let Some(event) = event {
+                events.push((f.id.clone(), event, timeline::FindingThen::of(f)));
+            }
             if transition == Transition::Open {
                 // Signature, cost and the finding stay as last notified, so that many
                 // small cost steps still add up to one `changed`, and `previous` shows
@@ -197,7 +207,10 @@ pub fn record<'f>(tx: &dyn Sql, scan: &ScanRecord<'_, 'f>, cost_change_share: f6
                 // Who made it, learnt after the drift was first seen (a scan found it
                 // before the event came): kept with the finding, told nobody again.
                 if let Some(by) = &f.changed_by {
-                    findings::attribute(tx, scan.scope, &f.id, by)?;
+                    if findings::attribute(tx, scan.scope, &f.id, by)? {
+                        let then = timeline::FindingThen { changed_by: Some(by.line()), ..Default::default() };
+                        events.push((f.id.clone(), timeline::EventKind::Attributed, then));
+                    }
                 }
             } else {
                 findings::write(
@@ -235,6 +248,7 @@ pub fn record<'f>(tx: &dyn Sql, scan: &ScanRecord<'_, 'f>, cost_change_share: f6
         gone.sort_by(|a, b| a.0.cmp(&b.0));
         for (id, k) in gone {
             findings::resolve(tx, scan.scope, &id, scan.finished_at, seen_complete.as_deref())?;
+            events.push((id.clone(), timeline::EventKind::Resolved, timeline::FindingThen::default()));
             // A row this version cannot read is resolved without a message.
             if let Some(finding) = findings::body(tx, scan.scope, &id)? {
                 tracked.push(Tracked {
@@ -266,6 +280,9 @@ pub fn record<'f>(tx: &dyn Sql, scan: &ScanRecord<'_, 'f>, cost_change_share: f6
             replica: crate::store::leases::replica_id(),
         },
     )?;
+    for (id, event, then) in &events {
+        timeline::add(tx, scan.scope, id, scan.finished_at, scan_id, *event, then)?;
+    }
     Ok(Recorded {
         scan_id,
         scope: scan.scope.to_string(),
@@ -409,6 +426,63 @@ mod tests {
         assert_eq!(kinds(&r), ["resolved"]);
         assert_eq!(r.findings[0].finding.resource.tags["team"], "ml", "tags survive the store");
         assert_eq!(kinds(&scan(store, 10, Outcome::Ok, &[finding("a", "p5.48xlarge", 98.32)])), ["new"]);
+        // Who made it, learnt later: one `attributed` row, however often it is seen again.
+        let mut by = finding("a", "p5.48xlarge", 98.32);
+        by.changed_by = Some(ChangedBy {
+            principal: "arn:aws:iam::123456789012:user/ana".into(),
+            principal_type: "IAMUser".into(),
+            display_name: Some("ana".into()),
+            source_ip: None,
+            user_agent: None,
+            event_time: "2026-11-23T00:09:30Z".into(),
+            event_id: "e-1".into(),
+            event_name: "ModifyInstanceAttribute".into(),
+            invoked_by: None,
+            cause: Cause::Manual,
+        });
+        assert_eq!(kinds(&scan(store, 11, Outcome::Ok, std::slice::from_ref(&by))), ["open"]);
+        assert_eq!(kinds(&scan(store, 12, Outcome::Ok, std::slice::from_ref(&by))), ["open"]);
+
+        // The timeline: one row per transition, each with what the finding was then.
+        let events = crate::store::timeline::of(&store.db, "prod", "a").unwrap();
+        let rows: Vec<(&str, &str, Option<String>, Option<f64>)> = events
+            .iter()
+            .map(|e| {
+                let live = e.then.changes.first().map(|c| c.live.clone());
+                (&e.at[14..16], e.event.as_str(), live, e.then.cost_per_hour_usd)
+            })
+            .collect();
+        assert_eq!(
+            rows,
+            [
+                ("01", "new", Some("p5.48xlarge".into()), Some(98.32)),
+                ("03", "changed", Some("p5en.48xlarge".into()), Some(98.32)),
+                ("06", "changed", Some("p5en.48xlarge".into()), Some(110.0)),
+                ("09", "resolved", None, None),
+                ("10", "new", Some("p5.48xlarge".into()), Some(98.32)),
+                ("11", "attributed", None, None),
+            ]
+        );
+        assert_eq!(
+            events[5].then.changed_by.as_deref(),
+            Some("ana (manual, ModifyInstanceAttribute at 2026-11-23T00:09:30Z)")
+        );
+        let scan_ids: Vec<i64> = store
+            .db
+            .query("SELECT id FROM scans WHERE finished_at IN ('2026-11-23T00:01:00Z', '2026-11-23T00:11:00Z') ORDER BY id", &[])
+            .unwrap()
+            .iter()
+            .map(|r| r.get(0).unwrap())
+            .collect();
+        assert_eq!(
+            (events[0].scan_id, events[5].scan_id),
+            (Some(scan_ids[0]), Some(scan_ids[1])),
+            "each row names its scan"
+        );
+        assert_eq!(
+            crate::store::timeline::moved(&events[0].then, &events[1].then),
+            ["instance_type live p5.48xlarge → p5en.48xlarge"]
+        );
     }
 
     /// A re-read after events speaks for what it read: a finding of another resource
@@ -550,11 +624,14 @@ mod tests {
         let a = [finding("a", "p5.48xlarge", 98.32)];
         let mut b = finding("b", "p5.48xlarge", 98.32);
         b.resource.id = "i-2".into();
-        let b = [b];
+        let mut b_moved = b.clone();
+        b_moved.changes.as_mut().unwrap()[0].live = json!("p5en.48xlarge");
+        let (b, b_moved) = ([b], [b_moved]);
         assert_eq!(kinds(&scan(store, 1, Outcome::Ok, &a)), ["new"]);
         assert_eq!(kinds(&scan(store, 2, Outcome::Ok, &[])), ["resolved"]);
         assert_eq!(kinds(&scan(store, 3, Outcome::Ok, &b)), ["new"]);
-        assert_eq!(kinds(&scan(store, 9, Outcome::Ok, &b)), ["open"]);
+        assert_eq!(kinds(&scan(store, 4, Outcome::Ok, &b_moved)), ["changed"]);
+        assert_eq!(kinds(&scan(store, 9, Outcome::Ok, &b_moved)), ["open"]);
         // Another scope whose only scan is old.
         let tx = store.transaction().unwrap();
         let at = "2026-11-23T00:00:30Z";
@@ -587,7 +664,7 @@ mod tests {
         };
         let now: jiff::Timestamp = "2026-11-23T00:10:00Z".parse().unwrap();
         let pruned = store.prune(now, &keep).unwrap();
-        assert_eq!(pruned, Pruned { scans: 3, findings: 1, messages: 2 });
+        assert_eq!(pruned, Pruned { scans: 4, findings: 1, messages: 2 });
         let ids = |sql: &str| -> Vec<String> {
             store.db.query(sql, &[]).unwrap().iter().map(|r| r.get::<String>(0).unwrap()).collect()
         };
@@ -598,6 +675,12 @@ mod tests {
         assert_eq!(ids("SELECT id FROM findings"), ["b"]);
         assert_eq!(ids("SELECT id FROM finding_bodies"), ["b"]);
         assert_eq!(ids("SELECT status FROM outbox ORDER BY id"), ["dead", "pending"]);
+        // The resolved finding's timeline went with it; of the open one's, the row that
+        // opened it stays and its change before the scans kept goes.
+        assert_eq!(
+            ids("SELECT finding_id || ' ' || event || ' ' || at FROM finding_events ORDER BY seq"),
+            ["b new 2026-11-23T00:03:00Z"]
+        );
         // Nothing more to do a second time.
         assert_eq!(store.prune(now, &keep).unwrap(), Pruned::default());
     }

@@ -151,6 +151,24 @@ fn each_page_loads_clean_in_chromium_and_shows_what_the_api_says() {
         assert!(research.dom.contains(&format!("data-id=\"{}\"", f["finding"]["id"].as_str().unwrap())));
     }
 
+    // A page at a time, the next page keeps the filters (the page's HTML as served).
+    let mut url = "/findings?team=research&type=aws_instance&limit=1".to_string();
+    let mut paged = Vec::new();
+    while paged.len() <= api_rows.len() {
+        let (status, html) = d.get(&url, &[]);
+        assert_eq!(status, 200, "{url}");
+        paged.extend(
+            html.split("<tr class=\"finding\" data-id=\"").skip(1).map(|r| r.split('"').next().unwrap().to_string()),
+        );
+        match html.split("rel=\"next\" href=\"").nth(1) {
+            Some(rest) => url = rest.split('"').next().unwrap().replace("&amp;", "&"),
+            None => break,
+        }
+    }
+    let want: Vec<String> = api_rows.iter().map(|f| f["finding"]["id"].as_str().unwrap().to_string()).collect();
+    assert_eq!(paged.len(), want.len(), "{paged:?}");
+    assert!(want.iter().all(|id| paged.contains(id)), "{paged:?} against {want:?}");
+
     // Sorted across pages: five a page, following each page's next link.
     let mut url = format!("{origin}/findings?sort=cost&limit=5");
     let (mut ids, mut costs) = (Vec::new(), Vec::new());
@@ -209,9 +227,10 @@ fn each_page_loads_clean_in_chromium_and_shows_what_the_api_says() {
     d.terminate(20);
 }
 
-/// 30 days of scans of a target `history`, one in each six-hour bucket until seven hours
-/// ago, with figures and two teams: written into the daemon's store as scans would be.
-/// Returns how many.
+/// 30 days of scans of a target `history`, one complete scan in each six-hour bucket until
+/// seven hours ago, with figures and two teams, and now and then a partial or a failed one
+/// (without figures): written into the daemon's store as scans would be. Returns how many
+/// complete ones.
 fn thirty_days_of_scans(db: &Path) -> usize {
     let conn = rusqlite::Connection::open(db).unwrap();
     conn.busy_timeout(std::time::Duration::from_secs(10)).unwrap();
@@ -234,6 +253,17 @@ fn thirty_days_of_scans(db: &Path) -> usize {
         )
         .unwrap();
         let id = conn.last_insert_rowid();
+        for (outcome, every, offset, later) in [("partial", 10, 3, 600), ("failed", 25, 7, 1200)] {
+            if i % every == offset {
+                let when = jiff::Timestamp::from_second(at + later).unwrap().to_string();
+                conn.execute(
+                    "INSERT INTO scans (scope, started_at, finished_at, outcome, findings, new, changed, resolved, replica)
+                     VALUES ('history', ?1, ?1, ?2, 3, 0, 0, 0, 'generated')",
+                    rusqlite::params![when, outcome],
+                )
+                .unwrap();
+            }
+        }
         for (team, unmanaged) in [("ml", 60.0 + x), ("untagged", 40.0 + x)] {
             conn.execute(
                 "INSERT INTO scan_teams (scan_id, scope, team, findings, drift_cost_per_hour_usd, unmanaged_cost_per_hour_usd,
@@ -243,6 +273,12 @@ fn thirty_days_of_scans(db: &Path) -> usize {
             .unwrap();
         }
         n += 1;
+        conn.execute(
+            "INSERT INTO scopes (scope, last_outcome, last_ok_at) VALUES ('history', 'ok', ?1)
+             ON CONFLICT (scope) DO UPDATE SET last_ok_at = ?1",
+            rusqlite::params![when],
+        )
+        .unwrap();
     }
     n
 }
@@ -274,8 +310,19 @@ fn the_charts_show_what_the_api_returns_over_thirty_days() {
 
     let overview = load(&format!("{origin}/?days=30"), &origin, "overview-30-days");
     let points = chart_points(&overview.dom);
-    let scans = d.json("/api/v1/scans?target=history&limit=1000", &[])["scans"].as_array().unwrap().clone();
+    let scans = d.json("/api/v1/scans?target=history&outcome=ok&limit=1000", &[])["scans"].as_array().unwrap().clone();
     assert_eq!(scans.len(), generated);
+    // Scan health: the target's partial and failed scans over the 30 days, as the API lists them.
+    for outcome in ["partial", "failed"] {
+        let listed = d.json(&format!("/api/v1/scans?target=history&outcome={outcome}&limit=1000"), &[])["scans"]
+            .as_array()
+            .unwrap()
+            .len();
+        assert!(listed > 0, "{outcome} scans generated");
+        let row = overview.dom.split("<tr data-target=\"history\">").nth(1).unwrap();
+        let shown = row.split(&format!("data-{outcome}=\"")).nth(1).unwrap().split('"').next().unwrap();
+        assert_eq!(shown, listed.to_string(), "{outcome} scans in the health table");
+    }
     for scan in &scans {
         let b = bucket_of(scan["finished_at"].as_str().unwrap());
         for (series, key) in [
@@ -313,6 +360,154 @@ fn the_charts_show_what_the_api_returns_over_thirty_days() {
     for page in [&overview, &teams_page, &scans_page] {
         assert!(page.console.is_empty(), "console messages: {:?}", page.console);
         assert!(page.page_requests.iter().all(|u| u.starts_with("http://127.0.0.1:")), "{:?}", page.page_requests);
+    }
+    d.terminate(20);
+}
+
+/// The demo's finding of an instance resized by hand (`instance_type` p4d.24xlarge declared,
+/// p5.48xlarge live).
+const RESIZED: &str = "changed-cc0c29f9609a7166";
+
+/// Sets the instance type of the demo snapshot's p5.48xlarge instance (the file is
+/// replaced whole, so that a scan never reads half of it).
+fn resize_live_instance(dir: &Path, to: &str) {
+    let path = dir.join("live.json");
+    let mut live: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    let instance = live["resources"]
+        .as_array_mut()
+        .unwrap()
+        .iter_mut()
+        .find(|r| {
+            r["attributes"]["instance_type"] == "p5.48xlarge" || r["attributes"]["instance_type"] == "p5en.48xlarge"
+        })
+        .expect("the demo's resized instance");
+    instance["attributes"]["instance_type"] = Value::from(to);
+    std::fs::write(dir.join("live.json.new"), serde_json::to_vec(&live).unwrap()).unwrap();
+    std::fs::rename(dir.join("live.json.new"), &path).unwrap();
+}
+
+/// A finding resized again by hand, then put back as declared: its page's timeline has
+/// one item per row `/api/v1/findings/history` returns (found, changed, resolved, at the
+/// same times), and the change says what moved.
+#[test]
+fn a_findings_timeline_shows_what_the_api_recorded_as_it_changed_and_resolved() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = demo_daemon(dir.path());
+    let origin = d.base.clone();
+    let history = || d.json(&format!("/api/v1/findings/history?target=demo&id={RESIZED}"), &[]);
+    let events_of = |h: &Value| -> Vec<String> {
+        h["events"].as_array().unwrap().iter().map(|e| e["event"].as_str().unwrap().to_string()).collect()
+    };
+    assert_eq!(events_of(&history()), ["new"]);
+
+    resize_live_instance(dir.path(), "p5en.48xlarge");
+    wait_for(60, "the change in the finding's history", || {
+        events_of(&history()).contains(&"changed".into()).then_some(())
+    });
+    resize_live_instance(dir.path(), "p4d.24xlarge");
+    wait_for(60, "the finding resolved", || events_of(&history()).contains(&"resolved".into()).then_some(()));
+    let h = history();
+    assert_eq!(events_of(&h), ["new", "changed", "resolved"]);
+    let events = h["events"].as_array().unwrap();
+    assert_eq!(events[0]["changes"][0]["live"], "p5.48xlarge");
+    assert_eq!(events[1]["changes"][0]["live"], "p5en.48xlarge");
+    assert_eq!(h["resolved_at"], events[2]["at"]);
+
+    let page = load(&format!("{origin}/finding?target=demo&id={RESIZED}"), &origin, "finding-timeline");
+    let items: Vec<(String, String)> = page
+        .dom
+        .split("<li data-event=\"")
+        .skip(1)
+        .map(|rest| {
+            let event = rest.split('"').next().unwrap().to_string();
+            let at = rest.split("data-at=\"").nth(1).unwrap().split('"').next().unwrap().to_string();
+            (event, at)
+        })
+        .collect();
+    let api: Vec<(String, String)> = events
+        .iter()
+        .map(|e| (e["event"].as_str().unwrap().to_string(), e["at"].as_str().unwrap().to_string()))
+        .collect();
+    assert_eq!(items, api);
+    assert!(page.dom.contains("instance_type live p5.48xlarge → p5en.48xlarge"), "{}", page.dom);
+    let status = format!("<span class=\"status\">resolved <time datetime=\"{}\">", h["resolved_at"].as_str().unwrap());
+    assert!(page.dom.contains(&status), "the page says it is resolved: {}", page.dom);
+    assert!(page.console.is_empty(), "console messages: {:?}", page.console);
+    // A finding the store does not hold: 404, named.
+    let (status, body) = d.get("/api/v1/findings/history?target=demo&id=changed-nope", &[]);
+    assert_eq!(status, 404);
+    let error: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(error["error"], "no finding \"changed-nope\" in target \"demo\"", "{body}");
+    d.terminate(20);
+}
+
+/// Through Playwright driving the same Chromium: every page, by keyboard, on a phone's
+/// screen and in the dark scheme. The first Tab reaches a skip link that moves focus to the
+/// page's main part; Tab reaches every link, field and button once, each in view and with
+/// a focus ring; text keeps a contrast of at least 4.5:1 (WCAG AA) in both schemes, and
+/// the dark scheme is dark; no page is wider than a 390-pixel phone. By keyboard alone the
+/// findings filter by severity and sort by cost, with JavaScript on and off; a finding's
+/// copy button puts its command on the clipboard, and without JavaScript the copy buttons
+/// stay hidden. Screenshots in the dark and on a phone are kept.
+#[test]
+fn every_page_works_by_keyboard_on_a_phone_and_in_the_dark() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = demo_daemon(dir.path());
+    let origin = d.base.clone();
+    let open = d.json("/api/v1/findings?status=open&limit=1000", &[])["findings"].as_array().unwrap().clone();
+    let shots = chromium::screenshot_path("x").parent().unwrap().to_path_buf();
+    let finding = format!("{origin}/finding?target=demo&id={RESIZED}");
+    let pages = [
+        ("overview", format!("{origin}/")),
+        ("teams", format!("{origin}/teams")),
+        ("findings", format!("{origin}/findings")),
+        ("finding", finding.clone()),
+        ("scans", format!("{origin}/scans")),
+    ];
+    let plan = serde_json::json!({
+        "pages": pages.iter().map(|(name, url)| serde_json::json!({"name": format!("dashboard-{name}"), "url": url})).collect::<Vec<_>>(),
+        "shots": shots,
+        "filter": format!("{origin}/findings"),
+        "copy": finding,
+    });
+    let r = playwright::pages(&plan);
+
+    for (name, _) in &pages {
+        let p = &r["pages"][format!("dashboard-{name}")];
+        playwright::assert_plain(name, p, &origin);
+        assert_eq!(p["tab_stops"][0]["text"], "Skip to content", "{name}: the first Tab");
+        assert_eq!(p["skip"]["then"]["tag"], "main", "{name}: the skip link leads to <main>: {}", p["skip"]);
+    }
+
+    let high = open.iter().filter(|f| f["finding"]["severity"] == "high").count();
+    for key in ["filter", "filter_without_script"] {
+        let f = &r[key];
+        assert!(f["error"].is_null(), "{key}: {f}");
+        assert!(f["filtered"]["url"].as_str().unwrap().contains("severity=high"), "{key}: {f}");
+        let severities = f["sorted"]["severities"].as_array().unwrap();
+        assert_eq!(f["filtered"]["severities"].as_array().unwrap().len(), high, "{key}");
+        assert_eq!(severities.len(), high, "{key}: the filter stays when sorting");
+        assert!(severities.iter().all(|s| s == "high"), "{key}: {f}");
+        assert!(f["sorted"]["url"].as_str().unwrap().contains("sort=cost"), "{key}: {f}");
+        let costs: Vec<f64> = f["sorted"]["costs"].as_array().unwrap().iter().map(|c| c.as_f64().unwrap()).collect();
+        assert!(costs.windows(2).all(|w| w[0] >= w[1]), "{key}: costliest first {costs:?}");
+        assert_eq!(f["sorted"]["aria_sort"], serde_json::json!([["$/h", "descending"]]), "{key}");
+    }
+
+    let copy = &r["copy"];
+    assert_eq!(copy["reached"], true, "{copy}");
+    assert!(copy["buttons_shown"].as_array().unwrap().iter().all(|b| b == true), "{copy}");
+    assert_eq!(copy["label"], "Copied");
+    assert!(copy["command"].as_str().is_some_and(|c| !c.is_empty()), "{copy}");
+    assert_eq!(copy["copied"], copy["command"], "the clipboard holds the command");
+    let hidden = r["copy_buttons_without_script"].as_array().unwrap();
+    assert!(!hidden.is_empty() && hidden.iter().all(|b| b == false), "without script: {hidden:?}");
+
+    for (name, _) in &pages {
+        for variant in ["dark", "phone"] {
+            let png = std::fs::read(shots.join(format!("dashboard-{name}-{variant}.png"))).unwrap();
+            assert!(png.starts_with(b"\x89PNG") && png.len() > 10_000, "{name}-{variant}: {} bytes", png.len());
+        }
     }
     d.terminate(20);
 }

@@ -104,3 +104,26 @@ fn findings_past_the_first_page_are_folded_away_not_left_out() {
     assert!(dom.contains("<details class=\"more\">"));
     assert_eq!(totals(&dom)["findings"], total as f64);
 }
+
+/// The demo's report through Playwright in the same Chromium: readable in the light and
+/// the dark scheme (contrast at least 4.5:1), no wider than a 390-pixel phone, and every
+/// folded group and link reached by Tab, with a focus ring (`playwright::assert_plain`).
+/// Screenshots in the dark and on a phone are kept.
+#[test]
+fn the_html_report_reads_on_a_phone_in_the_dark_and_by_keyboard() {
+    let dir = tempfile::tempdir().unwrap();
+    let page = dir.path().join("report.html");
+    std::fs::write(&page, demo("html", &["--max-findings", "5"])).unwrap();
+    let url = format!("file://{}", page.display());
+    let shots = chromium::screenshot_path("x").parent().unwrap().to_path_buf();
+    let plan = serde_json::json!({"pages": [{"name": "html-report-demo", "url": url}], "shots": shots});
+    let r = playwright::pages(&plan);
+    let p = &r["pages"]["html-report-demo"];
+    playwright::assert_plain("the HTML report", p, &url);
+    let summaries = p["tab_stops"].as_array().unwrap().iter().filter(|s| s["tag"] == "summary").count();
+    assert!(summaries >= 1, "the folded findings are reached by Tab: {}", p["tab_stops"]);
+    for variant in ["dark", "phone"] {
+        let png = std::fs::read(shots.join(format!("html-report-demo-{variant}.png"))).unwrap();
+        assert!(png.starts_with(b"\x89PNG") && png.len() > 10_000, "{variant}: {} bytes", png.len());
+    }
+}

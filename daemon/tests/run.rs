@@ -160,6 +160,20 @@ fn daemon_api_auth_paging_trigger_and_reload() {
     assert_eq!(d.get("/api/v1/findings", &[]).0, 401);
     assert_eq!(d.get("/api/v1/findings", &[("authorization", "Bearer wrong")]).0, 401);
     assert_eq!(d.get("/healthz", &[]).0, 200);
+    // The dashboard's pages and a finding's history need the same token; they hold the same data.
+    let one = d.json("/api/v1/findings?limit=1", &auth)["findings"][0]["finding"]["id"].as_str().unwrap().to_string();
+    for path in [
+        "/".to_string(),
+        "/teams".into(),
+        "/findings".into(),
+        "/scans".into(),
+        format!("/finding?target=demo&id={one}"),
+        format!("/api/v1/findings/history?target=demo&id={one}"),
+    ] {
+        assert_eq!(d.get(&path, &[]).0, 401, "{path}");
+        assert_eq!(d.get(&path, &[("authorization", "Bearer wrong")]).0, 401, "{path}");
+        assert_eq!(d.get(&path, &auth).0, 200, "{path}");
+    }
     let all = d.json("/api/v1/findings?limit=1000", &auth);
     assert_eq!(all["findings"].as_array().unwrap().len(), 14);
     // Paging: 5 + 5 + 4, no repeats.

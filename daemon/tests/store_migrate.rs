@@ -83,6 +83,9 @@ fn store_migrate_moves_history_threads_and_the_outbox_without_alerting_again() {
     );
     assert_eq!(migrate.code, 0, "{}", migrate.stderr);
     assert!(migrate.stderr.contains("14 findings") && migrate.stderr.contains("28 outbox"), "{}", migrate.stderr);
+    // Each finding's timeline (one `new` row each) comes along; the next scan's row for the
+    // change below follows the copied ones (PostgreSQL's identity moved past them).
+    assert!(migrate.stderr.contains("14 finding_events"), "{}", migrate.stderr);
     assert!(!migrate.stderr.contains(&url), "the URL (a secret) is not echoed: {}", migrate.stderr);
 
     // Many replicas, PostgreSQL: one finding changes.
@@ -115,6 +118,12 @@ fn store_migrate_moves_history_threads_and_the_outbox_without_alerting_again() {
     assert_eq!(events.iter().filter(|e| **e == "changed").count(), 1, "{events:?}");
     let ids: std::collections::BTreeSet<&str> = webhook.iter().map(|m| m["id"].as_str().unwrap()).collect();
     assert_eq!(ids.len(), webhook.len(), "nothing twice");
+    // In PostgreSQL: the 14 copied timeline rows, then the change's, after them.
+    let database = url.rsplit('/').next().unwrap().split('?').next().unwrap();
+    let rows = Postgres::shared()
+        .psql(database, "SELECT event, count(*), min(seq) FROM finding_events GROUP BY event ORDER BY event")
+        .unwrap();
+    assert_eq!(rows.trim(), "changed|1|15\nnew|14|1", "{rows}");
 
     // Into a store that is not empty: refused, naming it.
     let again = driftd_env(

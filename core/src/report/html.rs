@@ -35,7 +35,8 @@ article { border: 1px solid var(--line); border-left-width: 4px; border-radius: 
 .medium { border-left-color: var(--medium); } .medium .sev { color: var(--medium); }
 .low { border-left-color: var(--low); } .low .sev { color: var(--low); }
 details > summary { cursor: pointer; } svg text { fill: var(--fg); font: 12px system-ui, sans-serif; }
-svg rect { fill: var(--bar); } a { color: var(--bar); }
+svg rect { fill: var(--bar); } a { color: var(--bar); } h1, p, li { overflow-wrap: anywhere; }
+@media (max-width: 40rem) { table { display: block; overflow-x: auto; } body { padding: .5rem; } }
 ";
 
 /// Text as HTML (element content and attribute values alike).

@@ -1,5 +1,6 @@
 //! The daemon's HTTP side (axum): `/healthz`, `/readyz`, `/metrics` (Prometheus text),
-//! and a read-only JSON API over the store, `/api/v1/findings` and `/api/v1/scans`, plus
+//! and a read-only JSON API over the store, `/api/v1/findings` (and one finding's
+//! timeline, `/api/v1/findings/history`), `/api/v1/scans`, `/api/v1/teams`, plus
 //! `POST /api/v1/scans` to scan now. With `daemon.api_token_env`/`_file`, `/api/*` needs
 //! `Authorization: Bearer TOKEN`; health and metrics stay open for probes and scrapers.
 
@@ -21,6 +22,7 @@ pub fn router(daemon: Arc<Daemon>) -> Router {
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
         .route("/api/v1/findings", get(findings))
+        .route("/api/v1/findings/history", get(finding_history))
         .route("/api/v1/scans", get(scans).post(trigger))
         .route("/api/v1/teams", get(teams))
         .with_state(daemon.clone())
@@ -231,6 +233,42 @@ async fn findings(
         limit,
     };
     page(&d, "findings", move |conn| api::findings(conn, &filter)).await
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct HistoryQuery {
+    target: String,
+    id: String,
+}
+
+/// One finding's timeline, oldest first: found, changed, who made it, resolved; each row
+/// with what the finding was then. 404 for a finding the store does not hold.
+async fn finding_history(
+    State(d): State<Arc<Daemon>>,
+    headers: HeaderMap,
+    q: Result<Query<HistoryQuery>, QueryRejection>,
+) -> Response {
+    let q = match api(&d, &headers, q) {
+        Ok(q) => q,
+        Err(r) => return *r,
+    };
+    let store = d.loaded.read().unwrap().alerts.store.clone();
+    let (target, id) = (q.target.clone(), q.id.clone());
+    let read = store::blocking(&store, move |s| store::timeline::of_finding(&s.db, &target, &id)).await;
+    match read {
+        Ok(Some((seen, events))) => Json(json!({
+            "target": q.target, "id": q.id, "first_seen": seen.first_seen, "last_seen": seen.last_seen,
+            "resolved_at": seen.resolved_at, "events": events,
+        }))
+        .into_response(),
+        Ok(None) => (
+            StatusCode::NOT_FOUND,
+            Json(json!({"error": format!("no finding {:?} in target {:?}", driftd_core::error::cut(&q.id, 200), driftd_core::error::cut(&q.target, 100))})),
+        )
+            .into_response(),
+        Err(e) => store_error(e),
+    }
 }
 
 /// Paging of scans, newest first: the page size (default 50) and the cursor (`before`

@@ -40,26 +40,26 @@ pub fn open(conn: &dyn Sql, scope: &str) -> DbResult<HashMap<String, OpenFinding
 }
 
 /// Who made an open finding's change, learnt after it was told: written into its body
-/// unless the body says so already.
-pub fn attribute(conn: &dyn Sql, scope: &str, id: &str, by: &driftd_core::model::ChangedBy) -> DbResult<()> {
+/// unless the body says so already. True when it was written.
+pub fn attribute(conn: &dyn Sql, scope: &str, id: &str, by: &driftd_core::model::ChangedBy) -> DbResult<bool> {
     let Some(json) = conn
         .query_opt("SELECT finding FROM finding_bodies WHERE scope = ?1 AND id = ?2", args![scope, id])?
         .map(|r| r.get::<String>(0))
         .transpose()?
     else {
-        return Ok(());
+        return Ok(false);
     };
-    let Ok(mut body) = serde_json::from_str::<serde_json::Value>(&json) else { return Ok(()) };
+    let Ok(mut body) = serde_json::from_str::<serde_json::Value>(&json) else { return Ok(false) };
     let cause = by.cause;
     let by = serde_json::to_value(by).unwrap_or_default();
     if body.get("changed_by") == Some(&by) {
-        return Ok(());
+        return Ok(false);
     }
     body["changed_by"] = by;
     let body = body.to_string();
     conn.execute("UPDATE finding_bodies SET finding = ?3 WHERE scope = ?1 AND id = ?2", args![scope, id, &body])?;
     conn.execute("UPDATE findings SET cause = ?3 WHERE scope = ?1 AND id = ?2", args![scope, id, cause.as_str()])?;
-    Ok(())
+    Ok(true)
 }
 
 /// The finding as last notified, with its tags; `None` when this version cannot read it.
@@ -297,6 +297,8 @@ pub fn set_scan_teams(conn: &dyn Sql, scan_id: i64, scope: &str, teams: &[TeamCo
 /// One scope as the fleet metrics show it.
 pub struct ScopeFigures {
     pub scope: String,
+    /// `ok`, `partial` or `failed`: the last scheduled scan's.
+    pub last_outcome: String,
     pub last_ok_at: Option<String>,
     pub failures_since_ok: i64,
     pub changed_cost: f64,
@@ -311,7 +313,8 @@ pub fn scope_figures(conn: &dyn Sql) -> DbResult<Vec<ScopeFigures>> {
         .query(
             "SELECT s.scope, s.last_ok_at, COALESCE(s.changed_cost_per_hour_usd, 0), COALESCE(s.unmanaged_cost_per_hour_usd, 0),
                 (SELECT count(*) FROM scans c WHERE c.scope = s.scope AND c.outcome NOT IN ('ok', 'event') AND c.id >
-                    COALESCE((SELECT max(o.id) FROM scans o WHERE o.scope = s.scope AND o.outcome = 'ok'), 0))
+                    COALESCE((SELECT max(o.id) FROM scans o WHERE o.scope = s.scope AND o.outcome = 'ok'), 0)),
+                s.last_outcome
              FROM scopes s ORDER BY s.scope",
             &[],
         )?
@@ -323,6 +326,7 @@ pub fn scope_figures(conn: &dyn Sql) -> DbResult<Vec<ScopeFigures>> {
                 changed_cost: r.get(2)?,
                 unmanaged_cost: r.get(3)?,
                 failures_since_ok: r.get(4)?,
+                last_outcome: r.get(5)?,
                 open: Vec::new(),
             })
         })

@@ -1,7 +1,7 @@
 //! `driftd store migrate --from A --to B`: copies one store into another, empty one (SQLite
 //! to PostgreSQL when a team moves from one replica to many, or back): scans, findings
 //! with their bodies, scope health, each scan's costs per team, what each notifier was
-//! told, threads and the outbox, with their ids. Cached prices are not copied: the next
+//! told, threads, each finding's timeline and the outbox, with their ids. Cached prices are not copied: the next
 //! scan asks the price APIs again. In one transaction on the destination: it has everything or nothing.
 //! Leases are not copied; they belong to running replicas.
 
@@ -33,6 +33,7 @@ const TABLES: &[(&str, &str)] = &[
         "scan_id, scope, team, findings, drift_cost_per_hour_usd, unmanaged_cost_per_hour_usd, orchestrated_cost_per_hour_usd,
          idle_capacity_cost_per_hour_usd",
     ),
+    ("finding_events", "seq, scope, finding_id, at, scan_id, event, detail"),
     (
         "outbox",
         "id, notifier, scope, scan_id, event, finding_id, thread_key, message, status, attempts, created_ms,
@@ -41,7 +42,8 @@ const TABLES: &[(&str, &str)] = &[
 ];
 
 /// Identity columns whose next value must follow the copied ids (PostgreSQL).
-const IDENTITIES: &[(&str, &str)] = &[("scans", "id"), ("findings", "rowid"), ("outbox", "id")];
+const IDENTITIES: &[(&str, &str)] =
+    &[("scans", "id"), ("findings", "rowid"), ("finding_events", "seq"), ("outbox", "id")];
 
 /// How many rows of each table were copied.
 pub type Copied = Vec<(&'static str, usize)>;

@@ -56,7 +56,12 @@ impl Store {
         // A scan's costs per team go with it.
         tx.execute("DELETE FROM scan_teams WHERE scan_id NOT IN (SELECT id FROM scans)", &[])?;
         // What hangs off a finding goes with it: its thread, notifier state and body.
-        for (table, id) in [("threads", "thread_key"), ("notify_state", "finding_id"), ("finding_bodies", "id")] {
+        for (table, id) in [
+            ("threads", "thread_key"),
+            ("notify_state", "finding_id"),
+            ("finding_bodies", "id"),
+            ("finding_events", "finding_id"),
+        ] {
             tx.execute(
                 &format!(
                     "DELETE FROM {table} WHERE (scope, {id}) IN (
@@ -68,6 +73,13 @@ impl Store {
         let findings = tx.execute(
             "DELETE FROM findings WHERE resolved_at IS NOT NULL AND resolved_at < ?1",
             args![&resolved_before],
+        )?;
+        // A long-open finding's timeline keeps the row that opened it and what is as recent
+        // as the scans kept: a finding that flaps for months stays a bounded number of rows.
+        tx.execute(
+            "DELETE FROM finding_events WHERE at < ?1
+                AND seq NOT IN (SELECT min(seq) FROM finding_events GROUP BY scope, finding_id)",
+            args![&scans_before],
         )?;
         let messages = tx.execute(
             "DELETE FROM outbox WHERE status IN ('sent', 'skipped') AND coalesce(sent_ms, created_ms) < ?1",

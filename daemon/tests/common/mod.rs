@@ -12,6 +12,7 @@ pub mod cloudtrail;
 pub mod daemon;
 pub mod fleet;
 pub mod moto;
+pub mod playwright;
 pub mod postgres;
 pub mod price_apis;
 pub mod receiver;

@@ -61,7 +61,7 @@ fn page(title: &str, body: &str) -> Response {
          <title>{} · driftd</title><style>{PAGE_STYLE} nav a {{ margin-right: 1rem; }} form {{ margin: .5rem 0; }}\
          .skip {{ position: absolute; left: -999px; }} .skip:focus {{ left: 1rem; }} button.copy {{ margin: 0 0 .75rem; }}</style>\
          <script src=\"/assets/copy.js\" defer></script></head>\
-         <body><a class=\"skip\" href=\"#main\">Skip to content</a><nav aria-label=\"driftd\"><a href=\"/\">Overview</a><a href=\"/teams\">Teams</a><a href=\"/findings\">Findings</a><a href=\"/scans\">Scans</a></nav><main id=\"main\">\n{body}</main></body></html>\n",
+         <body><a class=\"skip\" href=\"#main\">Skip to content</a><nav aria-label=\"driftd\"><a href=\"/\">Overview</a><a href=\"/teams\">Teams</a><a href=\"/findings\">Findings</a><a href=\"/scans\">Scans</a></nav><main id=\"main\" tabindex=\"-1\">\n{body}</main></body></html>\n",
         esc(title)
     );
     ([(header::CACHE_CONTROL, "no-store")], Html(html)).into_response()
@@ -96,6 +96,8 @@ struct Overview {
     figures: Vec<api::ScanFigures>,
     /// Orchestrated and idle capacity per hour at each target's last complete scan, summed.
     now: (f64, f64),
+    /// Per target: its partial and failed scans over the period.
+    outcomes: std::collections::BTreeMap<String, (i64, i64)>,
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -147,7 +149,15 @@ async fn overview(
              FROM scans WHERE id IN (SELECT max(id) FROM scans WHERE outcome = 'ok' GROUP BY scope)",
             &[],
         )?;
-        Ok(Overview { scopes, history, figures, now: (row.get(0)?, row.get(1)?) })
+        let mut outcomes = std::collections::BTreeMap::new();
+        for r in conn.query(
+            "SELECT scope, sum(CASE WHEN outcome = 'partial' THEN 1 ELSE 0 END),
+                sum(CASE WHEN outcome = 'failed' THEN 1 ELSE 0 END) FROM scans WHERE finished_at >= ?1 GROUP BY scope",
+            crate::store::db::args![since.as_str()],
+        )? {
+            outcomes.insert(r.get::<String>(0)?, (r.get::<i64>(1)?, r.get::<i64>(2)?));
+        }
+        Ok(Overview { scopes, history, figures, now: (row.get(0)?, row.get(1)?), outcomes })
     })
     .await;
     let data = match data {
@@ -232,15 +242,20 @@ async fn overview(
     let _ = write!(
         body,
         "<section aria-labelledby=\"health\"><h2 id=\"health\">Scan health</h2><table><thead><tr><th>target</th>\
-         <th>last success</th><th class=\"num\">failures since</th><th class=\"num\">open findings</th></tr></thead><tbody>"
+         <th>last scan</th><th>last success</th><th class=\"num\">failures since</th><th class=\"num\">partial scans, {0} days</th>\
+         <th class=\"num\">failed scans, {0} days</th><th class=\"num\">open findings</th></tr></thead><tbody>",
+        period.days
     );
     for s in &data.scopes {
         let n: i64 = s.open.iter().map(|(_, _, n)| n).sum();
+        let (partial, failed) = data.outcomes.get(&s.scope).copied().unwrap_or_default();
         let _ = write!(
             body,
-            "<tr data-target=\"{0}\"><td><a href=\"/findings?target={1}\">{0}</a></td><td>{2}</td><td class=\"num\">{3}</td><td class=\"num\">{n}</td></tr>",
+            "<tr data-target=\"{0}\"><td><a href=\"/findings?target={1}\">{0}</a></td><td>{2}</td><td>{3}</td><td class=\"num\">{4}</td>\
+             <td class=\"num\" data-partial=\"{partial}\">{partial}</td><td class=\"num\" data-failed=\"{failed}\">{failed}</td><td class=\"num\">{n}</td></tr>",
             esc(&s.scope),
             query_escape(&s.scope),
+            esc(&s.last_outcome),
             esc(s.last_ok_at.as_deref().unwrap_or("never")),
             s.failures_since_ok
         );
@@ -387,10 +402,23 @@ async fn findings(
         );
     }
     body.push_str("<button type=\"submit\">Show</button></form>");
+    // The sortable columns' headers are links to the same filters in that order.
+    let sorted_by = q.sort.as_deref().filter(|s| !s.is_empty()).unwrap_or("severity");
+    let header = |label: &str, sort: &str, class: &str| {
+        let aria = match sorted_by == sort {
+            true => " aria-sort=\"descending\"",
+            false => "",
+        };
+        format!("<th{class}{aria}><a href=\"{}\">{label}</a></th>", findings_link(&q, Some(sort), None))
+    };
     let _ = write!(
         body,
-        "<table><thead><tr><th>severity</th><th>kind</th><th>resource</th><th>type</th><th>where</th><th>team</th><th>cause</th><th class=\"num\">$/h</th><th>first seen</th><th>status</th></tr></thead><tbody>"
+        "<table><thead><tr>{}<th>kind</th><th>resource</th><th>type</th><th>where</th><th>team</th><th>cause</th>{}<th>age</th>{}<th>status</th></tr></thead><tbody>",
+        header("severity", "severity", ""),
+        header("$/h", "cost", " class=\"num\""),
+        header("first seen", "first_seen", ""),
     );
+    let now = jiff::Timestamp::now();
     for item in &items {
         let f = &item["finding"];
         let r = &f["resource"];
@@ -402,7 +430,7 @@ async fn findings(
             body,
             "<tr class=\"finding\" data-id=\"{id}\" data-severity=\"{sev}\"><td class=\"sev {sev}\">{sev}</td><td>{kind}</td>\
              <td><a href=\"/finding?target={target_q}&amp;id={id_q}\"><code>{label}</code></a></td><td><code>{tf_type}</code></td>\
-             <td>{place}</td><td>{team}</td><td>{cause}</td><td class=\"num\">{cost:.2}</td><td>{first}</td><td>{status}</td></tr>",
+             <td>{place}</td><td>{team}</td><td>{cause}</td><td class=\"num\">{cost:.2}</td><td>{age}</td><td><time datetime=\"{first}\">{first}</time></td><td>{status}</td></tr>",
             id = esc(&text(&f["id"])),
             sev = esc(&text(&f["severity"])),
             kind = esc(&text(&f["kind"])),
@@ -415,25 +443,54 @@ async fn findings(
             cause = esc(&text(&f["changed_by"]["cause"])),
             cost = cost(item),
             first = esc(&text(&item["first_seen"])),
+            age = age(now, item["first_seen"].as_str().unwrap_or("")),
         );
     }
     body.push_str("</tbody></table>");
     if let Some(next) = next {
-        let mut link = format!("/findings?after={}&amp;limit={limit}", query_escape(&next));
-        for (k, v) in [
-            ("severity", &q.severity),
-            ("kind", &q.kind),
-            ("status", &q.status),
-            ("sort", &q.sort),
-            ("target", &q.target),
-        ] {
-            if let Some(v) = v.as_deref().filter(|v| !v.is_empty()) {
-                let _ = write!(link, "&amp;{k}={}", query_escape(v));
-            }
-        }
-        let _ = write!(body, "<p><a rel=\"next\" href=\"{link}\">Next page</a></p>");
+        let _ = write!(body, "<p><a rel=\"next\" href=\"{}\">Next page</a></p>", findings_link(&q, None, Some(&next)));
     }
     page("Findings", &body)
+}
+
+/// `/findings` with the same filters and page size, in `sort` order (or the current one),
+/// from the page after `after` (or the first): HTML-escaped, for an `href`.
+fn findings_link(q: &FindingsQuery, sort: Option<&str>, after: Option<&str>) -> String {
+    let mut link = String::from("/findings?");
+    let sort = sort.map(str::to_string).or_else(|| q.sort.clone());
+    let limit = q.limit.map(|l| l.to_string());
+    let after = after.map(str::to_string);
+    for (k, v) in [
+        ("severity", &q.severity),
+        ("kind", &q.kind),
+        ("status", &q.status),
+        ("sort", &sort),
+        ("cause", &q.cause),
+        ("target", &q.target),
+        ("type", &q.r#type),
+        ("account", &q.account),
+        ("region", &q.region),
+        ("team", &q.team),
+        ("limit", &limit),
+        ("after", &after),
+    ] {
+        if let Some(v) = v.as_deref().filter(|v| !v.is_empty()) {
+            let _ = write!(link, "{k}={}&amp;", query_escape(v));
+        }
+    }
+    link.trim_end_matches("&amp;").trim_end_matches('?').to_string()
+}
+
+/// How long ago `at` was, in its largest unit: `45s`, `12m`, `5h`, `3d`.
+fn age(now: jiff::Timestamp, at: &str) -> String {
+    let Ok(at) = at.parse::<jiff::Timestamp>() else { return String::new() };
+    let s = now.as_second().saturating_sub(at.as_second()).max(0);
+    match s {
+        s if s < 60 => format!("{s}s"),
+        s if s < 3600 => format!("{}m", s / 60),
+        s if s < 86_400 => format!("{}h", s / 3600),
+        s => format!("{}d", s / 86_400),
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -452,19 +509,18 @@ async fn finding(
     };
     let (target, id) = (q.target.clone(), q.id.clone());
     let row = read(&d, &headers, move |conn| {
-        let Some(r) = conn.query_opt(
-            "SELECT f.first_seen, f.last_seen, f.resolved_at, b.finding FROM findings f
-             JOIN finding_bodies b ON b.scope = f.scope AND b.id = f.id WHERE f.scope = ?1 AND f.id = ?2",
+        let Some((seen, events)) = store::timeline::of_finding(conn, &target, &id)? else { return Ok(None) };
+        let body = conn.query_opt(
+            "SELECT finding FROM finding_bodies WHERE scope = ?1 AND id = ?2",
             crate::store::db::args![target.as_str(), id.as_str()],
-        )?
-        else {
-            return Ok(None);
-        };
-        let body: String = r.get(3)?;
-        Ok(Some((r.get::<String>(0)?, r.get::<String>(1)?, r.get::<Option<String>>(2)?, body)))
+        )?;
+        match body {
+            Some(b) => Ok(Some((seen, b.get::<String>(0)?, events))),
+            None => Ok(None),
+        }
     })
     .await;
-    let (first, last, resolved, body) = match row {
+    let (seen, body, events) = match row {
         Ok(Some(r)) => r,
         Ok(None) => return error_page(StatusCode::NOT_FOUND, &format!("no finding {} in target {}", q.id, q.target)),
         Err(r) => return r,
@@ -475,14 +531,18 @@ async fn finding(
     };
     let label = f.resource.address.clone().unwrap_or_else(|| f.resource.id.clone());
     let mut out = format!(
-        "<h1><span class=\"sev {0}\">{0}</span> {1} <code>{2}</code></h1><p>{3}</p><p class=\"muted\"><code>{4}</code> · {5} · target {6}</p>",
+        "<h1><span class=\"sev {0}\">{0}</span> {1} <code>{2}</code></h1><p>{3}</p><p class=\"muted\"><code>{4}</code> · {5} · target {6} · <span class=\"status\">{7}</span></p>",
         f.severity,
         f.kind,
         esc(&label),
         esc(&f.message),
         esc(&f.resource.id),
         f.resource.provider,
-        esc(&q.target)
+        esc(&q.target),
+        match &seen.resolved_at {
+            Some(at) => format!("resolved <time datetime=\"{0}\">{0}</time>", esc(at)),
+            None => "open".to_string(),
+        }
     );
     if let Some(changes) = f.changes.as_ref().filter(|c| !c.is_empty()) {
         out.push_str("<h2>Declared and live</h2><table class=\"diff\"><thead><tr><th>attribute</th><th>declared</th><th>live</th></tr></thead><tbody>");
@@ -507,13 +567,7 @@ async fn finding(
             esc(&price)
         );
     }
-    let _ = write!(
-        out,
-        "<h2>Timeline</h2><ul class=\"timeline\"><li>first seen <time>{}</time></li><li>last seen <time>{}</time></li>{}</ul>",
-        esc(&first),
-        esc(&last),
-        resolved.map(|r| format!("<li>resolved <time>{}</time></li>", esc(&r))).unwrap_or_default()
-    );
+    out.push_str(&timeline(&seen, &events));
     if let Some(by) = &f.changed_by {
         let _ = write!(out, "<h2>Who changed it</h2><p>{}</p>", esc(&by.line()));
     }
@@ -548,6 +602,65 @@ async fn finding(
         );
     }
     page(&label, &out)
+}
+
+/// A finding's timeline as an ordered list, one item per event (`data-event`, `data-at`):
+/// what it was when found, what moved at each change, who made it, when it was resolved;
+/// then when it was last seen. A finding older than its timeline rows gets its first
+/// seen and resolved times alone.
+fn timeline(seen: &store::timeline::Seen, events: &[store::timeline::Event]) -> String {
+    use store::timeline::{moved, EventKind, FindingThen};
+    let mut out = String::from("<h2>Timeline</h2><ol class=\"timeline\">");
+    let item = |out: &mut String, kind: &str, at: &str, text: &str| {
+        let _ = write!(
+            out,
+            "<li data-event=\"{kind}\" data-at=\"{0}\"><time datetime=\"{0}\">{0}</time> {text}</li>",
+            esc(at)
+        );
+    };
+    if events.is_empty() {
+        item(&mut out, "new", &seen.first_seen, "found");
+        if let Some(at) = &seen.resolved_at {
+            item(&mut out, "resolved", at, "resolved");
+        }
+    }
+    let mut then: Option<&FindingThen> = None;
+    let mut was_resolved = false;
+    for e in events {
+        let text = match e.event {
+            EventKind::New => {
+                let mut parts = vec![if was_resolved { "found again" } else { "found" }.to_string()];
+                parts.extend(e.then.severity.iter().map(|s| format!("severity {s}")));
+                if !e.then.changes.is_empty() {
+                    let paths: Vec<String> =
+                        e.then.changes.iter().map(|c| format!("<code>{}</code>", esc(&c.path))).collect();
+                    parts.push(format!("differs in {}", paths.join(", ")));
+                }
+                parts.extend(e.then.cost_per_hour_usd.map(|c| format!("{}/h", usd(Some(c)))));
+                parts.extend(e.then.changed_by.iter().map(|b| format!("by {}", esc(b))));
+                parts.join(" · ")
+            }
+            EventKind::Changed => {
+                let what = then.map(|t| moved(t, &e.then)).unwrap_or_default();
+                let what: Vec<String> = what.iter().map(|w| esc(w)).collect();
+                match what.is_empty() {
+                    true => "changed".to_string(),
+                    false => format!("changed: {}", what.join("; ")),
+                }
+            }
+            EventKind::Attributed => format!("made by {}", esc(e.then.changed_by.as_deref().unwrap_or("?"))),
+            EventKind::Resolved => "resolved".to_string(),
+        };
+        item(&mut out, e.event.as_str(), &e.at, &text);
+        match e.event {
+            EventKind::New | EventKind::Changed => then = Some(&e.then),
+            EventKind::Resolved => was_resolved = true,
+            EventKind::Attributed => {}
+        }
+    }
+    let _ =
+        write!(out, "</ol><p class=\"muted\">last seen <time datetime=\"{0}\">{0}</time></p>", esc(&seen.last_seen));
+    out
 }
 
 async fn teams(
