@@ -354,6 +354,36 @@ fn the_charts_show_what_the_api_returns_over_thirty_days() {
         }
     }
 
+    // Now: per team, the sum over targets of each target's last scan, as the API has them.
+    let mut want: std::collections::BTreeMap<String, [f64; 5]> = Default::default();
+    for target in ["demo", "history"] {
+        let last = &d.json(&format!("/api/v1/teams?target={target}&limit=1"), &[])["scans"][0];
+        for t in last["teams"].as_array().unwrap() {
+            let sums = want.entry(t["name"].as_str().unwrap().to_string()).or_default();
+            let keys = [
+                "findings",
+                "drift_cost_per_hour_usd",
+                "unmanaged_cost_per_hour_usd",
+                "orchestrated_cost_per_hour_usd",
+                "idle_capacity_cost_per_hour_usd",
+            ];
+            for (sum, k) in sums.iter_mut().zip(keys) {
+                *sum += t[k].as_f64().unwrap();
+            }
+        }
+    }
+    assert!(want.contains_key("ml") && want.contains_key("untagged"), "{want:?}");
+    for (team, sums) in &want {
+        let row =
+            teams_page.dom.split(&format!("<tr data-team=\"{team}\">")).nth(1).unwrap().split("</tr>").next().unwrap();
+        for (sum, name) in sums.iter().zip(["findings", "drift", "unmanaged", "orchestrated", "idle_capacity"]) {
+            let shown: f64 =
+                row.split(&format!("data-{name}=\"")).nth(1).unwrap().split('"').next().unwrap().parse().unwrap();
+            assert!((shown - sum).abs() < 0.005, "team {team} {name} now: {shown} shown, {sum} from the API");
+        }
+    }
+    assert_eq!(teams_page.dom.matches("<tr data-team=").count(), want.len(), "one row per team");
+
     let scans_page = load(&format!("{origin}/scans?target=history"), &origin, "scans");
     assert_eq!(scans_page.dom.matches("<tr class=\"scan\"").count(), 100, "a page of scans");
     assert!(scans_page.dom.contains("rel=\"next\""), "older scans are a link away");

@@ -283,25 +283,46 @@ pub fn figures_since(conn: &dyn Sql, since: &str) -> DbResult<Vec<ScanFigures>> 
 /// One team at one complete scan.
 #[derive(Debug, Clone)]
 pub struct TeamPoint {
+    pub scan_id: i64,
     pub scope: String,
     pub finished_at: String,
     pub team: String,
-    /// Unmanaged + orchestrated + idle capacity per hour.
-    pub spend: f64,
+    pub findings: i64,
     pub drift: f64,
+    pub unmanaged: f64,
+    pub orchestrated: f64,
+    pub idle_capacity: f64,
+}
+
+impl TeamPoint {
+    /// Unmanaged + orchestrated + idle capacity per hour.
+    pub fn spend(&self) -> f64 {
+        self.unmanaged + self.orchestrated + self.idle_capacity
+    }
 }
 
 /// Each complete scan's teams since `since` (RFC 3339), oldest first.
 pub fn team_figures_since(conn: &dyn Sql, since: &str) -> DbResult<Vec<TeamPoint>> {
     conn.query(
-        "SELECT t.scope, s.finished_at, t.team,
-            t.unmanaged_cost_per_hour_usd + t.orchestrated_cost_per_hour_usd + t.idle_capacity_cost_per_hour_usd,
-            t.drift_cost_per_hour_usd
+        "SELECT s.id, t.scope, s.finished_at, t.team, t.findings, t.drift_cost_per_hour_usd,
+            t.unmanaged_cost_per_hour_usd, t.orchestrated_cost_per_hour_usd, t.idle_capacity_cost_per_hour_usd
          FROM scan_teams t JOIN scans s ON s.id = t.scan_id WHERE s.finished_at >= ?1 ORDER BY s.finished_at, s.id, t.team",
         &[Arg::Text(since)],
     )?
     .iter()
-    .map(|r| Ok(TeamPoint { scope: r.get(0)?, finished_at: r.get(1)?, team: r.get(2)?, spend: r.get(3)?, drift: r.get(4)? }))
+    .map(|r| {
+        Ok(TeamPoint {
+            scan_id: r.get(0)?,
+            scope: r.get(1)?,
+            finished_at: r.get(2)?,
+            team: r.get(3)?,
+            findings: r.get(4)?,
+            drift: r.get(5)?,
+            unmanaged: r.get(6)?,
+            orchestrated: r.get(7)?,
+            idle_capacity: r.get(8)?,
+        })
+    })
     .collect()
 }
 

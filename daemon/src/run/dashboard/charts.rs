@@ -75,6 +75,19 @@ pub fn seconds(at: &str) -> i64 {
 
 const DASHES: [&str; 5] = ["", "6 3", "2 3", "8 3 2 3", "1 2"];
 
+/// How many colours series take in turn (`.s0` … `.s7` in `STYLE`).
+const SERIES_COLOURS: usize = 8;
+
+/// The series' colours, apart for common colour blindness and at a contrast of at least
+/// 3:1 against the page in both schemes (WCAG 1.4.11 for graphics); dash patterns tell
+/// them apart too.
+pub const STYLE: &str = ".s0 { --c: #0072b2; } .s1 { --c: #d55e00; } .s2 { --c: #1b7837; } .s3 { --c: #7b3294; }
+.s4 { --c: #b2182b; } .s5 { --c: #8c510a; } .s6 { --c: #01665e; } .s7 { --c: #c51b7d; }
+@media (prefers-color-scheme: dark) { .s0 { --c: #56b4e9; } .s1 { --c: #f0a35e; } .s2 { --c: #7fbf7b; }
+  .s3 { --c: #c2a5cf; } .s4 { --c: #f4a582; } .s5 { --c: #dfc27d; } .s6 { --c: #80cdc1; } .s7 { --c: #f1b6da; } }
+polyline[class], line[class] { stroke: var(--c); } circle[class] { fill: var(--c); }
+";
+
 /// Series as lines on one chart, with a legend; `unit` follows each value in tooltips.
 pub fn line_chart(label: &str, series: &[(String, Vec<(i64, f64)>)], unit: &str) -> String {
     if series.iter().all(|(_, s)| s.is_empty()) {
@@ -98,18 +111,20 @@ pub fn line_chart(label: &str, series: &[(String, Vec<(i64, f64)>)], unit: &str)
         h + 18.0 * series.len() as f64
     );
     for (n, (name, points)) in series.iter().enumerate() {
-        let dash = DASHES[n % DASHES.len()];
+        // A colour each, then a dash pattern each round of colours: 8 x 5 series apart.
+        let dash = DASHES[(n / SERIES_COLOURS) % DASHES.len()];
+        let colour = n % SERIES_COLOURS;
         let line: Vec<String> = points.iter().map(|(t, v)| format!("{:.1},{:.1}", x(*t), y(*v))).collect();
         let _ = write!(
             out,
-            "<polyline points=\"{}\" fill=\"none\" stroke=\"currentColor\" stroke-width=\"2\" stroke-dasharray=\"{dash}\"/>",
+            "<polyline class=\"s{colour}\" points=\"{}\" fill=\"none\" stroke-width=\"2\" stroke-dasharray=\"{dash}\"/>",
             line.join(" ")
         );
         for (t, v) in points {
             let when = jiff::Timestamp::from_second(*t).map(|t| t.to_string()).unwrap_or_default();
             let _ = write!(
                 out,
-                "<circle cx=\"{:.1}\" cy=\"{:.1}\" r=\"2\" data-series=\"{}\" data-bucket=\"{t}\" data-value=\"{v:.2}\"><title>{} {}: {v:.2}{unit}</title></circle>",
+                "<circle class=\"s{colour}\" cx=\"{:.1}\" cy=\"{:.1}\" r=\"2\" data-series=\"{}\" data-bucket=\"{t}\" data-value=\"{v:.2}\"><title>{} {}: {v:.2}{unit}</title></circle>",
                 x(*t),
                 y(*v),
                 esc(name),
@@ -120,7 +135,7 @@ pub fn line_chart(label: &str, series: &[(String, Vec<(i64, f64)>)], unit: &str)
         let ly = h + 14.0 + 18.0 * n as f64;
         let _ = write!(
             out,
-            "<line x1=\"0\" y1=\"{:.1}\" x2=\"28\" y2=\"{:.1}\" stroke=\"currentColor\" stroke-width=\"2\" stroke-dasharray=\"{dash}\"/><text x=\"34\" y=\"{:.1}\">{}</text>",
+            "<line class=\"s{colour}\" x1=\"0\" y1=\"{:.1}\" x2=\"28\" y2=\"{:.1}\" stroke-width=\"2\" stroke-dasharray=\"{dash}\"/><text x=\"34\" y=\"{:.1}\">{}</text>",
             ly - 4.0,
             ly - 4.0,
             ly,

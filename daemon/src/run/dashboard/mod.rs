@@ -59,10 +59,11 @@ fn page(title: &str, body: &str) -> Response {
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
          <meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; script-src 'self'; style-src 'unsafe-inline'; img-src data:; form-action 'self'\">\
          <title>{} · driftd</title><style>{PAGE_STYLE} nav a {{ margin-right: 1rem; }} form {{ margin: .5rem 0; }}\
-         .skip {{ position: absolute; left: -999px; }} .skip:focus {{ left: 1rem; }} button.copy {{ margin: 0 0 .75rem; }}</style>\
+         .skip {{ position: absolute; left: -999px; }} .skip:focus {{ left: 1rem; }} button.copy {{ margin: 0 0 .75rem; }}{}</style>\
          <script src=\"/assets/copy.js\" defer></script></head>\
          <body><a class=\"skip\" href=\"#main\">Skip to content</a><nav aria-label=\"driftd\"><a href=\"/\">Overview</a><a href=\"/teams\">Teams</a><a href=\"/findings\">Findings</a><a href=\"/scans\">Scans</a></nav><main id=\"main\" tabindex=\"-1\">\n{body}</main></body></html>\n",
-        esc(title)
+        esc(title),
+        charts::STYLE
     );
     ([(header::CACHE_CONTROL, "no-store")], Html(html)).into_response()
 }
@@ -540,8 +541,12 @@ async fn finding(
         f.resource.provider,
         esc(&q.target),
         match &seen.resolved_at {
-            Some(at) => format!("resolved <time datetime=\"{0}\">{0}</time>", esc(at)),
-            None => "open".to_string(),
+            Some(at) => format!(
+                "resolved <time datetime=\"{0}\">{0}</time> after {1}",
+                esc(at),
+                age(at.parse().unwrap_or_else(|_| jiff::Timestamp::now()), &seen.first_seen)
+            ),
+            None => format!("open for {}", age(jiff::Timestamp::now(), &seen.first_seen)),
         }
     );
     if let Some(changes) = f.changes.as_ref().filter(|c| !c.is_empty()) {
@@ -675,33 +680,50 @@ async fn teams(
         Ok(r) => r,
         Err(r) => return r,
     };
-    // Per team: its (target, time, value) points of capacity cost, and of drift.
-    let mut by_team: std::collections::BTreeMap<&str, (charts::Points, charts::Points)> = Default::default();
+    // Per team: its (target, time, value) points of capacity cost.
+    let mut by_team: std::collections::BTreeMap<&str, charts::Points> = Default::default();
     for p in &rows {
-        let t = by_team.entry(p.team.as_str()).or_default();
-        let at = charts::seconds(&p.finished_at);
-        t.0.push((p.scope.clone(), at, p.spend));
-        t.1.push((p.scope.clone(), at, p.drift));
+        by_team.entry(p.team.as_str()).or_default().push((p.scope.clone(), charts::seconds(&p.finished_at), p.spend()));
     }
     let mut body = format!("<h1>Teams</h1>{}", period_links("/teams", period));
-    // Each team's buckets once: the chart's, and its last for the table.
     let series: Vec<(String, Vec<(i64, f64)>)> = by_team
         .iter()
-        .map(|(team, (spend, _))| (team.to_string(), charts::buckets(spend, period, now, charts::Combine::Sum)))
+        .map(|(team, spend)| (team.to_string(), charts::buckets(spend, period, now, charts::Combine::Sum)))
         .collect();
     body.push_str("<h2>Unmanaged, orchestrated and idle capacity per team</h2>");
     body.push_str(&charts::line_chart("Capacity cost per team per hour over time", &series, " $/h"));
-    body.push_str("<h2>Now</h2><table><thead><tr><th>team</th><th class=\"num\">capacity $/h</th><th class=\"num\">drift $/h</th></tr></thead><tbody>");
-    for ((team, (_, drift)), (_, spend)) in by_team.iter().zip(&series) {
-        let last = |b: &[(i64, f64)]| b.last().map(|b| b.1).unwrap_or(0.0);
-        let drift = charts::buckets(drift, period, now, charts::Combine::Sum);
-        let _ = write!(
-            body,
-            "<tr data-team=\"{0}\"><td>{0}</td><td class=\"num\" data-value=\"{1:.2}\">{1:.2}</td><td class=\"num\">{2:.2}</td></tr>",
-            esc(team),
-            last(spend),
-            last(&drift)
-        );
+    // Now: each target's last complete scan in the period, its teams summed over targets.
+    let mut last_scan: std::collections::BTreeMap<&str, i64> = Default::default();
+    for p in &rows {
+        last_scan.insert(p.scope.as_str(), p.scan_id);
+    }
+    let mut now_by_team: std::collections::BTreeMap<&str, [f64; 5]> = Default::default();
+    for p in rows.iter().filter(|p| last_scan.get(p.scope.as_str()) == Some(&p.scan_id)) {
+        let t = now_by_team.entry(p.team.as_str()).or_default();
+        for (sum, v) in t.iter_mut().zip([p.findings as f64, p.drift, p.unmanaged, p.orchestrated, p.idle_capacity]) {
+            *sum += v;
+        }
+    }
+    let capacity: f64 = now_by_team.values().map(|t| t[2] + t[3] + t[4]).sum();
+    body.push_str(
+        "<h2>Now</h2><p class=\"muted\">Each target's last complete scan in the period.</p><table><thead><tr><th>team</th>\
+         <th class=\"num\">findings</th><th class=\"num\">drift $/h</th><th class=\"num\">unmanaged $/h</th>\
+         <th class=\"num\">orchestrated $/h</th><th class=\"num\">idle capacity $/h</th><th class=\"num\">share of capacity</th></tr></thead><tbody>",
+    );
+    // Teams by name, `untagged` last, as the report's summary orders them.
+    let mut teams: Vec<(&&str, &[f64; 5])> = now_by_team.iter().collect();
+    teams.sort_by_key(|(team, _)| (**team == "untagged", **team));
+    for (team, t) in teams {
+        let share = match capacity > 0.0 {
+            true => format!("{:.1}%", 100.0 * (t[2] + t[3] + t[4]) / capacity),
+            false => "-".to_string(),
+        };
+        let _ = write!(body, "<tr data-team=\"{0}\"><td>{0}</td>", esc(team));
+        let _ = write!(body, "<td class=\"num\" data-findings=\"{0}\">{0}</td>", t[0]);
+        for (name, v) in ["drift", "unmanaged", "orchestrated", "idle_capacity"].iter().zip(&t[1..]) {
+            let _ = write!(body, "<td class=\"num\" data-{name}=\"{v:.2}\">{v:.2}</td>");
+        }
+        let _ = write!(body, "<td class=\"num\">{share}</td></tr>");
     }
     body.push_str("</tbody></table>");
     page("Teams", &body)
