@@ -118,6 +118,39 @@ pub struct TeamCost {
     pub idle_capacity_cost_per_hour_usd: f64,
 }
 
+impl TeamCost {
+    /// A team with nothing yet.
+    pub fn named(name: impl Into<String>) -> TeamCost {
+        TeamCost {
+            name: name.into(),
+            findings: 0,
+            drift_cost_per_hour_usd: 0.0,
+            unmanaged_cost_per_hour_usd: 0.0,
+            orchestrated_cost_per_hour_usd: 0.0,
+            idle_capacity_cost_per_hour_usd: 0.0,
+        }
+    }
+
+    /// Its capacity: unmanaged, orchestrated and idle, per hour.
+    pub fn capacity_per_hour_usd(&self) -> f64 {
+        self.unmanaged_cost_per_hour_usd + self.orchestrated_cost_per_hour_usd + self.idle_capacity_cost_per_hour_usd
+    }
+
+    /// Adds another's figures (the same team in another target).
+    pub fn add(&mut self, other: &TeamCost) {
+        self.findings += other.findings;
+        self.drift_cost_per_hour_usd += other.drift_cost_per_hour_usd;
+        self.unmanaged_cost_per_hour_usd += other.unmanaged_cost_per_hour_usd;
+        self.orchestrated_cost_per_hour_usd += other.orchestrated_cost_per_hour_usd;
+        self.idle_capacity_cost_per_hour_usd += other.idle_capacity_cost_per_hour_usd;
+    }
+}
+
+/// Teams by name, `untagged` last: where to look first is a team's own row.
+pub fn sort_teams(teams: &mut [TeamCost]) {
+    teams.sort_by(|a, b| (a.name == UNTAGGED, &a.name).cmp(&(b.name == UNTAGGED, &b.name)));
+}
+
 fn roll_up(
     tag: &str,
     findings: &[Finding],
@@ -127,14 +160,7 @@ fn roll_up(
     let mut teams: BTreeMap<String, TeamCost> = BTreeMap::new();
     fn team<'t>(teams: &'t mut BTreeMap<String, TeamCost>, name: Option<&String>) -> &'t mut TeamCost {
         let name = name.map_or(UNTAGGED, String::as_str).to_string();
-        teams.entry(name.clone()).or_insert_with(|| TeamCost {
-            name,
-            findings: 0,
-            drift_cost_per_hour_usd: 0.0,
-            unmanaged_cost_per_hour_usd: 0.0,
-            orchestrated_cost_per_hour_usd: 0.0,
-            idle_capacity_cost_per_hour_usd: 0.0,
-        })
+        teams.entry(name.clone()).or_insert_with(|| TeamCost::named(name))
     }
     for f in findings {
         let t = team(&mut teams, f.resource.cost_allocation.get(tag));
@@ -163,8 +189,7 @@ fn roll_up(
             t
         })
         .collect();
-    // Teams by name, `untagged` last: where to look first is a team's own row.
-    out.sort_by(|a, b| (a.name == UNTAGGED, &a.name).cmp(&(b.name == UNTAGGED, &b.name)));
+    sort_teams(&mut out);
     out
 }
 

@@ -250,13 +250,7 @@ fn the_daemon_caches_prices_in_its_store_between_scans() {
     // Once each: p5.48xlarge in two regions (two pages each), and g5.xlarge in us-east-1
     // (no such product here; its spot price comes from the spot price history).
     assert_eq!(apis.aws_requests(), (5, 2), "GetProducts asked again within refresh");
-    let findings = d.json("/api/v1/findings", &[]);
-    let f = &findings["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["finding"]["resource"]["id"] == eu.as_str())
-        .unwrap()["finding"];
+    let f = open_finding_of(&d, &eu);
     assert_eq!(f["cost"]["price"]["source"], "aws_price_list");
     assert_eq!(f["cost"]["price"]["region"], "eu-west-1");
     d.terminate(20);
@@ -264,6 +258,13 @@ fn the_daemon_caches_prices_in_its_store_between_scans() {
     let rows: i64 =
         db.query_row("SELECT count(*) FROM prices WHERE origin = 'aws_price_list'", [], |r| r.get(0)).unwrap();
     assert_eq!(rows, 2);
+}
+
+/// The open finding of the resource `id`, as the daemon's API has it.
+fn open_finding_of(d: &Daemon, id: &str) -> Value {
+    let findings = d.json("/api/v1/findings", &[]);
+    let found = findings["findings"].as_array().unwrap().iter().find(|f| f["finding"]["resource"]["id"] == id);
+    found.unwrap_or_else(|| panic!("no open finding of {id}: {findings}"))["finding"].clone()
 }
 
 /// A price API that refuses (access denied) is not asked again at every scan: the daemon
@@ -286,13 +287,7 @@ fn the_daemon_does_not_ask_a_refusing_price_api_at_every_scan() {
     let d = daemon_after_three_scans(dir.path(), "", &env);
     // The first scan's three sizes-and-regions, once each: access denied is not retried.
     assert_eq!(denied.received().len(), 3);
-    let findings = d.json("/api/v1/findings", &[]);
-    let f = &findings["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["finding"]["resource"]["id"] == eu.as_str())
-        .unwrap()["finding"];
+    let f = open_finding_of(&d, &eu);
     assert_eq!(
         (f["cost"]["price"]["source"].as_str(), f["cost"]["live_per_hour_usd"].as_f64()),
         (Some("bundled"), Some(55.04))

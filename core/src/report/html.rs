@@ -152,9 +152,7 @@ pub fn render(report: &Report, opts: &RenderOptions, out: &mut dyn Write) -> io:
 fn write_teams(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     let teams = &report.summary.teams;
     writeln!(out, "<section aria-labelledby=\"teams\"><h2 id=\"teams\">Cost per team</h2>")?;
-    let spend = |t: &crate::allocation::TeamCost| {
-        t.unmanaged_cost_per_hour_usd + t.orchestrated_cost_per_hour_usd + t.idle_capacity_cost_per_hour_usd
-    };
+    let spend = crate::allocation::TeamCost::capacity_per_hour_usd;
     let widest = teams.iter().map(spend).fold(0.0_f64, f64::max);
     let (row, label, bar) = (24, 160.0, 480.0);
     writeln!(
@@ -215,11 +213,7 @@ fn write_findings(report: &Report, opts: &RenderOptions, out: &mut dyn Write) ->
     for g in groups(report) {
         let members: Vec<&Finding> =
             report.findings.iter().filter(|f| f.kind == g.kind && f.resource.tf_type == g.tf_type).collect();
-        let cost = if g.cost_per_hour_usd != 0.0 {
-            format!(" · {}/h", usd_delta(g.cost_per_hour_usd))
-        } else {
-            String::new()
-        };
+        let cost = g.cost_note();
         writeln!(
             out,
             "<h3>{} <code>{}</code> — {} ({}){}</h3>",

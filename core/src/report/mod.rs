@@ -177,6 +177,16 @@ pub(crate) struct Group<'a> {
     pub cost_per_hour_usd: f64,
 }
 
+impl Group<'_> {
+    /// ` · +$1.23/h`, or nothing for a group without cost.
+    pub(crate) fn cost_note(&self) -> String {
+        match self.cost_per_hour_usd != 0.0 {
+            true => format!(" · {}/h", usd_delta(self.cost_per_hour_usd)),
+            false => String::new(),
+        }
+    }
+}
+
 /// The report's findings grouped by kind and type, most severe groups first.
 pub(crate) fn groups(report: &Report) -> Vec<Group<'_>> {
     use crate::model::FindingKind;

@@ -95,11 +95,7 @@ pub fn render(report: &Report, opts: &RenderOptions, out: &mut dyn Write) -> io:
         writeln!(out)?;
         writeln!(out, "{}", p.bold("By kind and type"))?;
         for g in groups(report) {
-            let cost = if g.cost_per_hour_usd != 0.0 {
-                format!(" · {}/h", usd_delta(g.cost_per_hour_usd))
-            } else {
-                String::new()
-            };
+            let cost = g.cost_note();
             writeln!(
                 out,
                 "  {:<10}{:<40} {:>6}  ({}){cost}",

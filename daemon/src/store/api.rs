@@ -1,6 +1,7 @@
 //! What the API reads: pages of findings and scans, keyset-paged by row id.
 
 use super::db::{Arg, DbResult, Row, Sql};
+use driftd_core::allocation::TeamCost;
 use serde_json::{json, Value};
 
 /// Which findings: each list empty means any.
@@ -216,30 +217,16 @@ pub fn teams(conn: &dyn Sql, f: &TeamFilter) -> DbResult<Page> {
     clauses.pop();
     clauses.push(format!("t.scan_id BETWEEN ?{} AND ?{}", args.len() - 1, args.len()));
     let sql = format!(
-        "SELECT t.scan_id, t.scope, s.finished_at, t.team, t.findings, t.drift_cost_per_hour_usd,
-            t.unmanaged_cost_per_hour_usd, t.orchestrated_cost_per_hour_usd, t.idle_capacity_cost_per_hour_usd
-         FROM scan_teams t JOIN scans s ON s.id = t.scan_id WHERE {} ORDER BY t.scan_id DESC, t.team",
+        "SELECT {TEAM_COLUMNS} FROM scan_teams t JOIN scans s ON s.id = t.scan_id WHERE {} ORDER BY t.scan_id DESC, t.team",
         clauses.join(" AND ")
     );
     let mut items: Vec<Value> = Vec::new();
     for r in conn.query(&sql, &args)? {
-        let scan_id: i64 = r.get(0)?;
-        let team = json!({
-            "name": r.get::<String>(3)?,
-            "findings": r.get::<i64>(4)?,
-            "drift_cost_per_hour_usd": r.get::<f64>(5)?,
-            "unmanaged_cost_per_hour_usd": r.get::<f64>(6)?,
-            "orchestrated_cost_per_hour_usd": r.get::<f64>(7)?,
-            "idle_capacity_cost_per_hour_usd": r.get::<f64>(8)?,
-        });
-        match items.last_mut().filter(|i| i["scan_id"] == scan_id) {
+        let p = TeamPoint::of(&r)?;
+        let team = serde_json::to_value(&p.team).unwrap_or_default();
+        match items.last_mut().filter(|i| i["scan_id"] == p.scan_id) {
             Some(item) => item["teams"].as_array_mut().expect("teams is an array").push(team),
-            None => items.push(json!({
-                "scan_id": scan_id,
-                "target": r.get::<String>(1)?,
-                "at": r.get::<String>(2)?,
-                "teams": [team],
-            })),
+            None => items.push(json!({"scan_id": p.scan_id, "target": p.scope, "at": p.finished_at, "teams": [team]})),
         }
     }
     Ok(Page { items, next })
@@ -286,43 +273,42 @@ pub struct TeamPoint {
     pub scan_id: i64,
     pub scope: String,
     pub finished_at: String,
-    pub team: String,
-    pub findings: i64,
-    pub drift: f64,
-    pub unmanaged: f64,
-    pub orchestrated: f64,
-    pub idle_capacity: f64,
+    pub team: TeamCost,
 }
 
+/// What `TeamPoint::of` reads, from `scan_teams t JOIN scans s`.
+const TEAM_COLUMNS: &str = "t.scan_id, t.scope, s.finished_at, t.team, t.findings, t.drift_cost_per_hour_usd,
+    t.unmanaged_cost_per_hour_usd, t.orchestrated_cost_per_hour_usd, t.idle_capacity_cost_per_hour_usd";
+
 impl TeamPoint {
-    /// Unmanaged + orchestrated + idle capacity per hour.
-    pub fn spend(&self) -> f64 {
-        self.unmanaged + self.orchestrated + self.idle_capacity
+    fn of(r: &Row) -> DbResult<TeamPoint> {
+        Ok(TeamPoint {
+            scan_id: r.get(0)?,
+            scope: r.get(1)?,
+            finished_at: r.get(2)?,
+            team: TeamCost {
+                name: r.get(3)?,
+                findings: usize::try_from(r.get::<i64>(4)?).unwrap_or(0),
+                drift_cost_per_hour_usd: r.get(5)?,
+                unmanaged_cost_per_hour_usd: r.get(6)?,
+                orchestrated_cost_per_hour_usd: r.get(7)?,
+                idle_capacity_cost_per_hour_usd: r.get(8)?,
+            },
+        })
     }
 }
 
 /// Each complete scan's teams since `since` (RFC 3339), oldest first.
 pub fn team_figures_since(conn: &dyn Sql, since: &str) -> DbResult<Vec<TeamPoint>> {
     conn.query(
-        "SELECT s.id, t.scope, s.finished_at, t.team, t.findings, t.drift_cost_per_hour_usd,
-            t.unmanaged_cost_per_hour_usd, t.orchestrated_cost_per_hour_usd, t.idle_capacity_cost_per_hour_usd
-         FROM scan_teams t JOIN scans s ON s.id = t.scan_id WHERE s.finished_at >= ?1 ORDER BY s.finished_at, s.id, t.team",
+        &format!(
+            "SELECT {TEAM_COLUMNS} FROM scan_teams t JOIN scans s ON s.id = t.scan_id WHERE s.finished_at >= ?1
+             ORDER BY s.finished_at, s.id, t.team"
+        ),
         &[Arg::Text(since)],
     )?
     .iter()
-    .map(|r| {
-        Ok(TeamPoint {
-            scan_id: r.get(0)?,
-            scope: r.get(1)?,
-            finished_at: r.get(2)?,
-            team: r.get(3)?,
-            findings: r.get(4)?,
-            drift: r.get(5)?,
-            unmanaged: r.get(6)?,
-            orchestrated: r.get(7)?,
-            idle_capacity: r.get(8)?,
-        })
-    })
+    .map(TeamPoint::of)
     .collect()
 }
 

@@ -18,6 +18,7 @@ use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
+use driftd_core::allocation::{sort_teams, TeamCost};
 use driftd_core::report::{html_escape as esc, show_value, usd, PAGE_STYLE};
 use serde::Deserialize;
 use serde_json::Value;
@@ -322,13 +323,11 @@ struct FindingsQuery {
     limit: Option<usize>,
 }
 
+/// A query value, percent-encoded (RFC 3986's unreserved characters stay).
 fn query_escape(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => (b as char).to_string(),
-            other => format!("%{other:02X}"),
-        })
-        .collect()
+    const VALUE: &percent_encoding::AsciiSet =
+        &percent_encoding::NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
+    percent_encoding::utf8_percent_encode(s, VALUE).to_string()
 }
 
 /// Comma-separated values, lowercase (severities, kinds, causes); team names and types
@@ -419,7 +418,6 @@ async fn findings(
         header("$/h", "cost", " class=\"num\""),
         header("first seen", "first_seen", ""),
     );
-    let now = jiff::Timestamp::now();
     for item in &items {
         let f = &item["finding"];
         let r = &f["resource"];
@@ -444,7 +442,7 @@ async fn findings(
             cause = esc(&text(&f["changed_by"]["cause"])),
             cost = cost(item),
             first = esc(&text(&item["first_seen"])),
-            age = age(now, item["first_seen"].as_str().unwrap_or("")),
+            age = age(item["first_seen"].as_str().unwrap_or(""), None),
         );
     }
     body.push_str("</tbody></table>");
@@ -482,11 +480,12 @@ fn findings_link(q: &FindingsQuery, sort: Option<&str>, after: Option<&str>) -> 
     link.trim_end_matches("&amp;").trim_end_matches('?').to_string()
 }
 
-/// How long ago `at` was, in its largest unit: `45s`, `12m`, `5h`, `3d`.
-fn age(now: jiff::Timestamp, at: &str) -> String {
-    let Ok(at) = at.parse::<jiff::Timestamp>() else { return String::new() };
-    let s = now.as_second().saturating_sub(at.as_second()).max(0);
-    match s {
+/// How long from `from` to `to` (RFC 3339; `to` none: now), in its largest unit: `45s`,
+/// `12m`, `5h`, `3d`.
+fn age(from: &str, to: Option<&str>) -> String {
+    let Ok(from) = from.parse::<jiff::Timestamp>() else { return String::new() };
+    let to = to.map_or_else(now, charts::seconds);
+    match to.saturating_sub(from.as_second()).max(0) {
         s if s < 60 => format!("{s}s"),
         s if s < 3600 => format!("{}m", s / 60),
         s if s < 86_400 => format!("{}h", s / 3600),
@@ -544,9 +543,9 @@ async fn finding(
             Some(at) => format!(
                 "resolved <time datetime=\"{0}\">{0}</time> after {1}",
                 esc(at),
-                age(at.parse().unwrap_or_else(|_| jiff::Timestamp::now()), &seen.first_seen)
+                age(&seen.first_seen, Some(at))
             ),
-            None => format!("open for {}", age(jiff::Timestamp::now(), &seen.first_seen)),
+            None => format!("open for {}", age(&seen.first_seen, None)),
         }
     );
     if let Some(changes) = f.changes.as_ref().filter(|c| !c.is_empty()) {
@@ -683,7 +682,8 @@ async fn teams(
     // Per team: its (target, time, value) points of capacity cost.
     let mut by_team: std::collections::BTreeMap<&str, charts::Points> = Default::default();
     for p in &rows {
-        by_team.entry(p.team.as_str()).or_default().push((p.scope.clone(), charts::seconds(&p.finished_at), p.spend()));
+        let at = charts::seconds(&p.finished_at);
+        by_team.entry(p.team.name.as_str()).or_default().push((p.scope.clone(), at, p.team.capacity_per_hour_usd()));
     }
     let mut body = format!("<h1>Teams</h1>{}", period_links("/teams", period));
     let series: Vec<(String, Vec<(i64, f64)>)> = by_team
@@ -697,30 +697,35 @@ async fn teams(
     for p in &rows {
         last_scan.insert(p.scope.as_str(), p.scan_id);
     }
-    let mut now_by_team: std::collections::BTreeMap<&str, [f64; 5]> = Default::default();
+    let mut now_by_team: std::collections::BTreeMap<&str, TeamCost> = Default::default();
     for p in rows.iter().filter(|p| last_scan.get(p.scope.as_str()) == Some(&p.scan_id)) {
-        let t = now_by_team.entry(p.team.as_str()).or_default();
-        for (sum, v) in t.iter_mut().zip([p.findings as f64, p.drift, p.unmanaged, p.orchestrated, p.idle_capacity]) {
-            *sum += v;
-        }
+        now_by_team.entry(p.team.name.as_str()).or_insert_with(|| TeamCost::named(&p.team.name)).add(&p.team);
     }
-    let capacity: f64 = now_by_team.values().map(|t| t[2] + t[3] + t[4]).sum();
+    let mut teams: Vec<TeamCost> = now_by_team.into_values().collect();
+    sort_teams(&mut teams);
+    let capacity: f64 = teams.iter().map(TeamCost::capacity_per_hour_usd).sum();
     body.push_str(
         "<h2>Now</h2><p class=\"muted\">Each target's last complete scan in the period.</p><table><thead><tr><th>team</th>\
          <th class=\"num\">findings</th><th class=\"num\">drift $/h</th><th class=\"num\">unmanaged $/h</th>\
          <th class=\"num\">orchestrated $/h</th><th class=\"num\">idle capacity $/h</th><th class=\"num\">share of capacity</th></tr></thead><tbody>",
     );
-    // Teams by name, `untagged` last, as the report's summary orders them.
-    let mut teams: Vec<(&&str, &[f64; 5])> = now_by_team.iter().collect();
-    teams.sort_by_key(|(team, _)| (**team == "untagged", **team));
-    for (team, t) in teams {
+    for t in &teams {
         let share = match capacity > 0.0 {
-            true => format!("{:.1}%", 100.0 * (t[2] + t[3] + t[4]) / capacity),
+            true => format!("{:.1}%", 100.0 * t.capacity_per_hour_usd() / capacity),
             false => "-".to_string(),
         };
-        let _ = write!(body, "<tr data-team=\"{0}\"><td>{0}</td>", esc(team));
-        let _ = write!(body, "<td class=\"num\" data-findings=\"{0}\">{0}</td>", t[0]);
-        for (name, v) in ["drift", "unmanaged", "orchestrated", "idle_capacity"].iter().zip(&t[1..]) {
+        let _ = write!(
+            body,
+            "<tr data-team=\"{0}\"><td>{0}</td><td class=\"num\" data-findings=\"{1}\">{1}</td>",
+            esc(&t.name),
+            t.findings
+        );
+        for (name, v) in [
+            ("drift", t.drift_cost_per_hour_usd),
+            ("unmanaged", t.unmanaged_cost_per_hour_usd),
+            ("orchestrated", t.orchestrated_cost_per_hour_usd),
+            ("idle_capacity", t.idle_capacity_cost_per_hour_usd),
+        ] {
             let _ = write!(body, "<td class=\"num\" data-{name}=\"{v:.2}\">{v:.2}</td>");
         }
         let _ = write!(body, "<td class=\"num\">{share}</td></tr>");
