@@ -578,10 +578,17 @@ mod tests {
     }
 
     fn last_seen(store: &mut Store) {
+        // Every reader says the same: the findings list, the ordered pages, the timeline.
         let seen = |store: &Store, status: crate::store::api::Status| -> String {
             let filter = crate::store::api::FindingFilter { status, after: 0, limit: 10, ..Default::default() };
             let page = crate::store::api::findings(&store.db, &filter).unwrap();
-            page.items[0]["last_seen"].as_str().unwrap().to_string()
+            let listed = page.items[0]["last_seen"].as_str().unwrap().to_string();
+            let order = crate::store::api::FindingOrder::Severity;
+            let (ordered, _) = crate::store::api::findings_ordered(&store.db, &filter, order, None).unwrap();
+            assert_eq!(ordered[0]["last_seen"], listed.as_str(), "the ordered pages");
+            let (times, _) = crate::store::timeline::of_finding(&store.db, "prod", "a").unwrap().unwrap();
+            assert_eq!(times.last_seen, listed, "the timeline");
+            listed
         };
         let a = [finding("a", "p5.48xlarge", 98.32)];
         let open = crate::store::api::Status::Open;

@@ -429,6 +429,17 @@ fn a_findings_timeline_shows_what_the_api_recorded_as_it_changed_and_resolved() 
         h["events"].as_array().unwrap().iter().map(|e| e["event"].as_str().unwrap().to_string()).collect()
     };
     assert_eq!(events_of(&history()), ["new"]);
+    // Last seen as the findings list says it: the latest complete scan's, not the first's.
+    wait_for(30, "the history's last seen to be the list's, after the first scan", || {
+        let listed = d.json("/api/v1/findings?limit=1000", &[])["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["finding"]["id"] == RESIZED)
+            .map(|f| f["last_seen"].clone());
+        let h = history();
+        (listed.as_ref() == Some(&h["last_seen"]) && h["last_seen"] != h["first_seen"]).then_some(())
+    });
 
     resize_live_instance(dir.path(), "p5en.48xlarge");
     wait_for(60, "the change in the finding's history", || {

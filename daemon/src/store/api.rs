@@ -115,28 +115,28 @@ pub fn findings(conn: &dyn Sql, f: &FindingFilter) -> DbResult<Page> {
     args.push(Arg::Int(f.after));
     clauses.push(format!("f.rowid > ?{}", args.len()));
     let sql = format!(
-        "SELECT f.rowid, f.scope, f.first_seen,
-            CASE WHEN f.resolved_at IS NULL AND s.last_ok_at > f.last_seen THEN s.last_ok_at ELSE f.last_seen END,
-            f.resolved_at, b.finding
+        "SELECT f.rowid, f.scope, f.first_seen, {}, f.resolved_at, b.finding
          FROM findings f JOIN finding_bodies b ON b.scope = f.scope AND b.id = f.id
          LEFT JOIN scopes s ON s.scope = f.scope
          WHERE {} ORDER BY f.rowid LIMIT {}",
+        super::findings::last_seen_sql("f"),
         clauses.join(" AND "),
         f.limit + 1
     );
-    page(conn, &sql, &args, f.limit, |r| {
-        let finding: String = r.get(5)?;
-        Ok((
-            r.get::<i64>(0)?,
-            json!({
-                "target": r.get::<String>(1)?,
-                "first_seen": r.get::<String>(2)?,
-                "last_seen": r.get::<String>(3)?,
-                "resolved_at": r.get::<Option<String>>(4)?,
-                "finding": serde_json::from_str::<Value>(&finding).unwrap_or(Value::Null),
-            }),
-        ))
-    })
+    page(conn, &sql, &args, f.limit, |r| Ok((r.get::<i64>(0)?, finding_item(r)?)))
+}
+
+/// A finding as the API lists it, from columns 1 to 5: target, first seen, last seen,
+/// resolved at, the body.
+fn finding_item(r: &Row) -> DbResult<Value> {
+    let finding: String = r.get(5)?;
+    Ok(json!({
+        "target": r.get::<String>(1)?,
+        "first_seen": r.get::<String>(2)?,
+        "last_seen": r.get::<String>(3)?,
+        "resolved_at": r.get::<Option<String>>(4)?,
+        "finding": serde_json::from_str::<Value>(&finding).unwrap_or(Value::Null),
+    }))
 }
 
 pub fn scans(conn: &dyn Sql, f: &ScanFilter) -> DbResult<Page> {
@@ -374,12 +374,14 @@ pub fn findings_ordered(
     // The page is chosen from the narrow rows; only its bodies are read.
     let direction = if ascending { "ASC" } else { "DESC" };
     let sql = format!(
-        "SELECT p.rowid, p.scope, p.first_seen, p.last_seen, p.resolved_at, b.finding, p.k FROM
+        "SELECT p.rowid, p.scope, p.first_seen, {}, p.resolved_at, b.finding, p.k FROM
            (SELECT f.rowid AS rowid, f.scope AS scope, f.id AS id, f.first_seen AS first_seen, f.last_seen AS last_seen,
                    f.resolved_at AS resolved_at, {key} AS k
             FROM findings f WHERE {} ORDER BY {key} {direction}, f.rowid LIMIT {}) p
          JOIN finding_bodies b ON b.scope = p.scope AND b.id = p.id
+         LEFT JOIN scopes s ON s.scope = p.scope
          ORDER BY p.k {direction}, p.rowid",
+        super::findings::last_seen_sql("p"),
         if clauses.is_empty() { "1 = 1".to_string() } else { clauses.join(" AND ") },
         f.limit + 1
     );
@@ -398,14 +400,7 @@ pub fn findings_ordered(
         if i + 1 == f.limit && rows.len() > f.limit {
             next = Some(format!("{key_text}~{}", r.get::<i64>(0)?));
         }
-        let finding: String = r.get(5)?;
-        items.push(json!({
-            "target": r.get::<String>(1)?,
-            "first_seen": r.get::<String>(2)?,
-            "last_seen": r.get::<String>(3)?,
-            "resolved_at": r.get::<Option<String>>(4)?,
-            "finding": serde_json::from_str::<Value>(&finding).unwrap_or(Value::Null),
-        }));
+        items.push(finding_item(r)?);
     }
     Ok((items, next))
 }

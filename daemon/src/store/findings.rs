@@ -149,6 +149,16 @@ pub fn resolve(conn: &dyn Sql, scope: &str, id: &str, at: &str, seen_complete: O
     Ok(())
 }
 
+/// A finding's last seen as SQL, over the `findings` row aliased `f` and its scope's row
+/// in `scopes` aliased `s` (a `LEFT JOIN`): an open finding was seen by every complete
+/// scan since, whose time is the scope's `last_ok_at` (`history::record` does not rewrite
+/// the rows of findings that stay open).
+pub fn last_seen_sql(f: &str) -> String {
+    format!(
+        "CASE WHEN {f}.resolved_at IS NULL AND s.last_ok_at > {f}.last_seen THEN s.last_ok_at ELSE {f}.last_seen END"
+    )
+}
+
 /// When the scope's last complete scan finished: what an open finding's `last_seen` is
 /// at least (see `history::record`).
 pub fn last_ok_at(conn: &dyn Sql, scope: &str) -> DbResult<Option<String>> {

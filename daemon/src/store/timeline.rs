@@ -112,7 +112,8 @@ pub fn add(
     Ok(())
 }
 
-/// When a finding was first and last seen, and resolved (`None` while open).
+/// When a finding was first and last seen (as the findings API says it), and resolved
+/// (`None` while open).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Seen {
     pub first_seen: String,
@@ -123,7 +124,11 @@ pub struct Seen {
 /// A finding's times and timeline; `None` when the store does not hold it.
 pub fn of_finding(conn: &dyn Sql, scope: &str, finding_id: &str) -> DbResult<Option<(Seen, Vec<Event>)>> {
     let Some(r) = conn.query_opt(
-        "SELECT first_seen, last_seen, resolved_at FROM findings WHERE scope = ?1 AND id = ?2",
+        &format!(
+            "SELECT f.first_seen, {}, f.resolved_at FROM findings f LEFT JOIN scopes s ON s.scope = f.scope
+             WHERE f.scope = ?1 AND f.id = ?2",
+            super::findings::last_seen_sql("f")
+        ),
         args![scope, finding_id],
     )?
     else {
